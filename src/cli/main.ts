@@ -1,0 +1,46 @@
+import { isSluiceError } from '../errors.js';
+import { tailCommand } from './tail.js';
+
+const USAGE = `Usage: sluice <command> [options]
+
+Commands:
+  tail <mysql-url> [--from now|earliest|<file>:<pos>|gtid:<set>] [--count N] [--tables db.t,db.*] [--server-id N]
+  tail --file <binlog file> [--count N] [--tables …]
+                     Print row changes as JSON lines on stdout.
+  help               This text.
+  version            Print the version.
+`;
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'tail':
+        return await tailCommand(rest);
+      case 'version':
+      case '--version':
+        process.stdout.write('sluice 0.1.0\n');
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`sluice: unknown command '${command}'\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    process.stderr.write(formatError(err) + '\n');
+    return 1;
+  }
+}
+
+/** One clear line for a user: code, cause, fix. */
+export function formatError(err: unknown): string {
+  if (isSluiceError(err)) return `sluice: error ${err.describe()}`;
+  if (err instanceof Error) return `sluice: error: ${err.message}`;
+  return `sluice: error: ${String(err)}`;
+}
