@@ -23,6 +23,10 @@ export type SluiceErrorCode =
   | 'SERVER_ERROR'
   | 'BAD_ARGUMENT'
   | 'BAD_CONFIG'
+  | 'FENCED'
+  | 'TARGET_TABLE_INCOMPATIBLE'
+  | 'TARGET_WRITE_FAILED'
+  | 'DDL_FAILED'
   | 'INTERNAL';
 
 export class SluiceError extends Error {
