@@ -53,6 +53,29 @@ export interface QueryStatus {
   timeZone?: string;
   /** Default database changed by `USE`; the query's `database` already reflects it. */
   updatedDbNames?: string[];
+  // Optional extras (added by the event decoder; all additive):
+  flags2?: number;
+  catalog?: string;
+  autoIncrementIncrement?: number;
+  autoIncrementOffset?: number;
+  lcTimeNames?: number;
+  collationDatabase?: number;
+  tableMapForUpdate?: bigint;
+  invokerUser?: string;
+  invokerHost?: string;
+  /** Q_MICROSECONDS / MariaDB Q_HRNOW: sub-second part of the statement start time. */
+  microseconds?: number;
+  explicitDefaultsForTimestamp?: boolean;
+  ddlXid?: bigint;
+  defaultCollationForUtf8mb4?: number;
+  sqlRequirePrimaryKey?: boolean;
+  defaultTableEncryption?: boolean;
+  /** MariaDB Q_XID. */
+  xid?: bigint;
+  /** MariaDB Q_GTID_FLAGS3. */
+  gtidFlags3?: number;
+  /** First status variable code we did not know (parsing stopped there). */
+  unknownStatusCode?: number;
 }
 
 export interface XidEvent {
