@@ -39,6 +39,11 @@ export interface TransactionMessage {
   /** 0-based part number; a transaction that fits in one part has part 0, last true. */
   part: number;
   last: boolean;
+  /**
+   * Set on an empty last part when the source rolled the transaction back (or it was cut off) after
+   * earlier parts had been delivered: the consumer must discard those parts.
+   */
+  rolledBack?: boolean;
 }
 
 /** A DDL statement (its own transaction). */
