@@ -1,0 +1,273 @@
+/**
+ * Parse and validate a Sluice config document (YAML or JSON): syntax → `${ENV}` substitution → schema →
+ * cross-references (pipeline source/target exist, unique pipeline names, URLs, table patterns).
+ * Every problem is reported with its key path and a fix; values (which may be secrets) are never echoed.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { SluiceError } from '../errors.js';
+import { splitTablePattern } from '../source/table-filter.js';
+import { ConfigProblem, configError } from './config-problem.js';
+import type { ConfigPath } from './config-path.js';
+import { substituteEnv, type Env } from './env-substitution.js';
+import { parseMysqlUrl } from './mysql-url.js';
+import { configSchema, KNOWN_KEYS, type RawConfig } from './schema.js';
+import { attachRedaction } from './redact.js';
+import {
+  DEFAULT_CHECKPOINT_DATABASE, DEFAULT_TUNING, type PipelineConfig, type SluiceConfig, type SourceConfig,
+  type TargetConfig, type TuningConfig,
+} from './types.js';
+
+export interface ParseConfigOptions {
+  /** `yaml` (default; also reads JSON) or `json` (strict JSON). */
+  format?: 'yaml' | 'json';
+  /** Environment for `${VAR}` (default process.env). */
+  env?: Env;
+  /** File name for messages. */
+  origin?: string;
+}
+
+const PIPELINE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const SOURCE_OR_TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** Read and validate a config file; `.json` files are read as strict JSON, anything else as YAML. */
+export async function loadConfig(path: string, opts: Omit<ParseConfigOptions, 'origin'> = {}): Promise<SluiceConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SluiceError('BAD_CONFIG', `cannot read config file ${path}: ${code === 'ENOENT' ? 'no such file' : String(code ?? err)}`,
+      'pass the path of an existing, readable YAML or JSON file with --config', { path }, { cause: err });
+  }
+  const format = opts.format ?? (extname(path).toLowerCase() === '.json' ? 'json' : 'yaml');
+  return parseConfig(text, { ...opts, format, origin: path });
+}
+
+/** Parse and validate config text. Throws a BAD_CONFIG SluiceError listing every problem. */
+export function parseConfig(text: string, opts: ParseConfigOptions = {}): SluiceConfig {
+  const origin = opts.origin ?? '';
+  const doc = parseSyntax(text, opts.format ?? 'yaml', origin);
+  const problems: ConfigProblem[] = [];
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw configError(origin, [new ConfigProblem([], 'the config must be a mapping with sources, targets and pipelines',
+      'start from the example in the README: sources:, targets:, pipelines:')]);
+  }
+  const substituted = substituteEnv(doc, opts.env ?? process.env, problems);
+  const parsed = configSchema.safeParse(substituted);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(...describeIssue(issue, substituted));
+    throw configError(origin, problems);
+  }
+  if (problems.length > 0) throw configError(origin, problems);
+  const cfg = normalize(parsed.data, problems);
+  if (problems.length > 0) throw configError(origin, problems);
+  return cfg;
+}
+
+function parseSyntax(text: string, format: 'yaml' | 'json', origin: string): unknown {
+  if (format === 'json') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw configError(origin, [new ConfigProblem([], `invalid JSON: ${(err as Error).message}`, 'fix the JSON syntax at the position shown')]);
+    }
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = e.linePos?.[0];
+    const at = pos ? `line ${pos.line}, column ${pos.col}` : `offset ${e.pos[0]}`;
+    const msg = e.message.split('\n')[0] ?? e.message;
+    throw configError(origin, [new ConfigProblem([], `invalid YAML at ${at}: ${msg}`,
+      'fix the YAML syntax there (check indentation, and quote values containing ": " or " #")')]);
+  }
+  return doc.toJS({ maxAliasCount: 100 }) as unknown;
+}
+
+type Issue = z.ZodError['issues'][number];
+
+function valueAt(doc: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let cur: unknown = doc;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'an integer' : 'a number';
+  return `a ${typeof v}`;
+}
+
+/** Which kind of object a path points into, for listing its known keys. */
+function objectKind(path: ReadonlyArray<PropertyKey>): keyof typeof KNOWN_KEYS {
+  if (path.length === 0) return 'top';
+  if (path[path.length - 1] === 'tuning') return 'tuning';
+  if (path[0] === 'sources') return 'source';
+  if (path[0] === 'targets') return 'target';
+  return 'pipeline';
+}
+
+function toPath(path: ReadonlyArray<PropertyKey>): ConfigPath {
+  return path.map((p) => (typeof p === 'number' ? p : String(p)));
+}
+
+function describeIssue(issue: Issue, doc: unknown): ConfigProblem[] {
+  const path = toPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const known = KNOWN_KEYS[objectKind(issue.path)];
+      return issue.keys.map((key) => {
+        const guess = closest(key, known);
+        return new ConfigProblem([...path, key], 'unknown key',
+          `${guess ? `did you mean '${guess}'? ` : ''}allowed keys here: ${known.join(', ')}`);
+      });
+    }
+    case 'invalid_type': {
+      const got = valueAt(doc, issue.path);
+      if (got === undefined) {
+        return [new ConfigProblem(path, 'required key is missing', `add ${String(issue.path[issue.path.length - 1] ?? 'it')}: (${expectedText(issue.expected)})`)];
+      }
+      return [new ConfigProblem(path, `expected ${expectedText(issue.expected)}, got ${kindOf(got)}`, `write ${expectedText(issue.expected)} here`)];
+    }
+    case 'invalid_value': {
+      const allowed = issue.values.map((v) => String(v));
+      const got = valueAt(doc, issue.path);
+      const gotText = typeof got === 'string' && got.length <= 40 ? ` '${got}'` : '';
+      const guess = typeof got === 'string' ? closest(got, allowed) : undefined;
+      return [new ConfigProblem(path, `unsupported value${gotText}`, `${guess ? `did you mean '${guess}'? ` : ''}use one of: ${allowed.join(', ')}`)];
+    }
+    case 'too_small': {
+      if (issue.origin === 'array') return [new ConfigProblem(path, 'the list is empty', `list at least ${String(issue.minimum)} entry`)];
+      if (issue.origin === 'string') return [new ConfigProblem(path, 'the value is empty', 'write a non-empty value')];
+      return [new ConfigProblem(path, `must be at least ${String(issue.minimum)}`, `use a value ≥ ${String(issue.minimum)}`)];
+    }
+    case 'too_big':
+      return [new ConfigProblem(path, `must be at most ${String(issue.maximum)}`, `use a value ≤ ${String(issue.maximum)}`)];
+    default:
+      return [new ConfigProblem(path, issue.message, 'see the configuration reference in the README')];
+  }
+}
+
+function expectedText(expected: string): string {
+  switch (expected) {
+    case 'object': case 'record': return 'a mapping';
+    case 'array': return 'a list';
+    case 'int': return 'an integer';
+    default: return `a ${expected}`;
+  }
+}
+
+/** The known word within edit distance 2 of `word`, if any. */
+function closest(word: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const d = editDistance(word.toLowerCase(), k.toLowerCase());
+    if (d < bestD) { best = k; bestD = d; }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+function normalize(raw: RawConfig, problems: ConfigProblem[]): SluiceConfig {
+  const sources: Record<string, SourceConfig> = {};
+  for (const [name, s] of Object.entries(raw.sources)) {
+    if (!SOURCE_OR_TARGET_NAME.test(name)) {
+      problems.push(new ConfigProblem(['sources', name], 'invalid source name', 'use letters, digits, _ . - (at most 64 characters)'));
+    }
+    const url = parseMysqlUrl(s.url);
+    if (!url.ok) { problems.push(new ConfigProblem(['sources', name, 'url'], url.message, url.fix)); continue; }
+    sources[name] = attachRedaction({ name, type: s.type, url: s.url, connection: url.value, ...(s.serverId !== undefined ? { serverId: s.serverId } : {}) });
+  }
+  const targets: Record<string, TargetConfig> = {};
+  for (const [name, t] of Object.entries(raw.targets)) {
+    if (!SOURCE_OR_TARGET_NAME.test(name)) {
+      problems.push(new ConfigProblem(['targets', name], 'invalid target name', 'use letters, digits, _ . - (at most 64 characters)'));
+    }
+    const checkpointDatabase = t.checkpointDatabase ?? DEFAULT_CHECKPOINT_DATABASE;
+    checkIdentifier(checkpointDatabase, ['targets', name, 'checkpointDatabase'], problems);
+    const url = parseMysqlUrl(t.url);
+    if (!url.ok) { problems.push(new ConfigProblem(['targets', name, 'url'], url.message, url.fix)); continue; }
+    targets[name] = attachRedaction({ name, type: t.type, url: t.url, connection: url.value, checkpointDatabase });
+  }
+  if (Object.keys(raw.sources).length === 0) problems.push(new ConfigProblem(['sources'], 'no sources defined', 'define at least one source under sources:'));
+  if (Object.keys(raw.targets).length === 0) problems.push(new ConfigProblem(['targets'], 'no targets defined', 'define at least one target under targets:'));
+
+  const baseTuning: TuningConfig = { ...DEFAULT_TUNING, ...stripUndefined(raw.tuning ?? {}) };
+  const seen = new Map<string, number>();
+  const pipelines: PipelineConfig[] = raw.pipelines.map((p, i) => {
+    if (!PIPELINE_NAME.test(p.name)) {
+      problems.push(new ConfigProblem(['pipelines', i, 'name'], `invalid pipeline name '${p.name.slice(0, 80)}'`,
+        'use 1-64 letters, digits, _ . - starting with a letter or digit'));
+    }
+    const dup = seen.get(p.name);
+    if (dup !== undefined) {
+      problems.push(new ConfigProblem(['pipelines', i, 'name'], `duplicate pipeline name '${p.name}' (also pipelines[${dup}])`,
+        'give every pipeline a unique name (it keys the checkpoint on the target)'));
+    } else seen.set(p.name, i);
+    if (!(p.source in raw.sources)) {
+      problems.push(new ConfigProblem(['pipelines', i, 'source'], `unknown source '${p.source}' — defined sources: ${Object.keys(raw.sources).join(', ') || '(none)'}`,
+        'use one of the names under sources:, or define this source there'));
+    }
+    if (!(p.target in raw.targets)) {
+      problems.push(new ConfigProblem(['pipelines', i, 'target'], `unknown target '${p.target}' — defined targets: ${Object.keys(raw.targets).join(', ') || '(none)'}`,
+        'use one of the names under targets:, or define this target there'));
+    }
+    checkPatterns(p.tables, ['pipelines', i, 'tables'], problems);
+    checkPatterns(p.exclude ?? [], ['pipelines', i, 'exclude'], problems);
+    if (p.targetDatabase !== undefined) checkIdentifier(p.targetDatabase, ['pipelines', i, 'targetDatabase'], problems);
+    const tuning: TuningConfig = { ...baseTuning, ...stripUndefined(p.tuning ?? {}) };
+    return {
+      name: p.name, source: p.source, target: p.target, tables: [...p.tables], exclude: [...(p.exclude ?? [])],
+      ...(p.targetDatabase !== undefined ? { targetDatabase: p.targetDatabase } : {}),
+      snapshot: p.snapshot ?? 'initial', ddl: p.ddl ?? 'apply', tuning,
+    };
+  });
+  const cfg: SluiceConfig = { sources, targets, pipelines };
+  return attachRedaction(cfg);
+}
+
+function checkPatterns(patterns: readonly string[], path: ConfigPath, problems: ConfigProblem[]): void {
+  patterns.forEach((pattern, j) => {
+    try {
+      splitTablePattern(pattern);
+    } catch (err) {
+      const e = err as SluiceError;
+      problems.push(new ConfigProblem([...path, j], e.message, e.fix));
+    }
+  });
+}
+
+function checkIdentifier(name: string, path: ConfigPath, problems: ConfigProblem[]): void {
+  if (name.length > 64 || /[\0/\\.]/.test(name) || name !== name.trim()) {
+    problems.push(new ConfigProblem(path, `'${name.slice(0, 80)}' is not a valid database name`,
+      'use at most 64 characters, without dots, slashes, NUL or surrounding spaces'));
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,73 @@
+/** The validated, normalized configuration (defaults filled in, URLs parsed). */
+import type { MysqlConnectionOptions } from './mysql-url.js';
+
+export type { MysqlConnectionOptions };
+
+export interface SluiceConfig {
+  sources: Record<string, SourceConfig>;
+  targets: Record<string, TargetConfig>;
+  pipelines: PipelineConfig[];
+}
+
+export interface SourceConfig {
+  /** The key under `sources:`. */
+  name: string;
+  /** `mysql` (MySQL or MariaDB; the flavor is detected on connect) or `mariadb`. */
+  type: 'mysql' | 'mariadb';
+  /** The URL as written after `${ENV}` substitution — contains the password: never log it (use redactConfig). */
+  url: string;
+  connection: MysqlConnectionOptions;
+  /** Replication server id; chosen automatically when absent. */
+  serverId?: number;
+}
+
+export interface TargetConfig {
+  name: string;
+  type: 'mysql' | 'mariadb';
+  url: string;
+  connection: MysqlConnectionOptions;
+  /** Database holding the `checkpoints` table (default `_sluice`). */
+  checkpointDatabase: string;
+}
+
+export interface TuningConfig {
+  /** Most row changes per target transaction (whole source transactions are never split). */
+  batchSize: number;
+  /** Most bytes of SQL per multi-row statement. */
+  maxStatementBytes: number;
+  /** How long a batch may wait to fill before it is applied, in ms. */
+  maxBatchDelayMs: number;
+  /** Rows per snapshot chunk. */
+  snapshotChunkSize: number;
+  /** Snapshot chunks copied in parallel. */
+  snapshotParallelism: number;
+}
+
+export type SnapshotMode = 'initial' | 'none';
+export type DdlPolicy = 'apply' | 'ignore' | 'fail';
+
+export interface PipelineConfig {
+  name: string;
+  /** A key of `sources`. */
+  source: string;
+  /** A key of `targets`. */
+  target: string;
+  /** `db.table` patterns with `*`/`?` wildcards. */
+  tables: string[];
+  exclude: string[];
+  /** Target database for every table; default: the source table's database name. */
+  targetDatabase?: string;
+  snapshot: SnapshotMode;
+  ddl: DdlPolicy;
+  tuning: TuningConfig;
+}
+
+export const DEFAULT_TUNING: Readonly<TuningConfig> = Object.freeze({
+  batchSize: 5000,
+  maxStatementBytes: 4 * 1024 * 1024,
+  maxBatchDelayMs: 50,
+  snapshotChunkSize: 10_000,
+  snapshotParallelism: 4,
+});
+
+export const DEFAULT_CHECKPOINT_DATABASE = '_sluice';
