@@ -41,12 +41,17 @@ export interface ErrorContext {
   user?: string;
   /** What we asked for, for messages: "file bin.000001:4" or "GTID 0-1-5". */
   requested?: string;
+  /** Already authenticated: an "access denied" now means a missing privilege, not a bad password. */
+  authenticated?: boolean;
 }
 
 /** Map an error code + message from the server (ERR packet or mysql2 error) to a typed error. */
 export function mapServerError(errno: number, message: string, ctx: ErrorContext = {}, cause?: unknown): SluiceError {
   const details = { errno, serverMessage: message, requested: ctx.requested };
   const m = message.toLowerCase();
+  if (errno === 1045 && ctx.authenticated) {
+    return missingGrants(ctx.flavor, ctx.user, `register as a replica and dump the binlog (${message})`, cause);
+  }
   if (errno === 1045) {
     return new SluiceError('ACCESS_DENIED', `access denied: ${message}`,
       'check the user name and password in the source URL, and that the user may connect from this host', details, { cause });
@@ -54,11 +59,12 @@ export function mapServerError(errno: number, message: string, ctx: ErrorContext
   if (errno === 1227 || errno === 1142 || errno === 1044) {
     return missingGrants(ctx.flavor, ctx.user, `read the binlog (${message})`, cause);
   }
+  // MariaDB 10.x sends 4052 (ER_SLAVE_SAME_ID) to the older of two replicas with one server id; MySQL 1236 with this text.
+  if (errno === 4052 || m.includes('same server_uuid') || m.includes('same server_id') || m.includes('same server id')) {
+    return new SluiceError('DUPLICATE_SERVER_ID', `another replica connected with the same server id, so the source dropped this one: ${message}`,
+      'set a different serverId for Sluice (unique among all replicas of this source, including other Sluice pipelines)', details, { cause });
+  }
   if (errno === 1236 || errno === 1593) {
-    if (m.includes('same server_uuid') || m.includes('same server_id') || m.includes('same server id')) {
-      return new SluiceError('DUPLICATE_SERVER_ID', `another replica is connected with the same server id: ${message}`,
-        'set a different serverId for Sluice (unique among all replicas of this source)', details, { cause });
-    }
     if (m.includes('purged') || m.includes('could not find gtid state') || m.includes('not in the master\'s binlog') ||
         m.includes('is not in the') || m.includes('gtid')) {
       return new SluiceError('GTID_PURGED', `the requested GTID position ${ctx.requested ?? ''} is not available on the source: ${message}`.replace('  ', ' '),

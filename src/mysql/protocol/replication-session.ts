@@ -154,7 +154,7 @@ export class ReplicationSession {
       const info = await readServerInfo(conn);
       const warnings = checkBinlogSettings(info);
       const user = await currentUser(conn);
-      const ctx: ErrorContext = { flavor: info.flavor, user };
+      const ctx: ErrorContext = { flavor: info.flavor, user, authenticated: true };
       let status: BinlogStatus;
       try {
         status = await readBinlogStatus(conn, info);
