@@ -1,0 +1,146 @@
+/**
+ * Loads table schemas from information_schema: one query for the columns and one for the primary
+ * keys per database (optionally narrowed to some tables), plus the collation ids once.
+ */
+import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
+import { SluiceError } from '../../errors.js';
+import { parseEnumMembers, type SchemaColumn, type TableSchema } from './table-schema.js';
+
+/** Anything that can load schemas (the information_schema loader, or a test double over a real server). */
+export interface SchemaSource {
+  /** Schemas of `database`'s tables (all of them, or only `tables`), keyed by table name. */
+  loadDatabase(database: string, tables?: readonly string[]): Promise<Map<string, TableSchema>>;
+  close(): Promise<void>;
+}
+
+interface ColumnRow extends RowDataPacket {
+  TABLE_NAME: string;
+  COLUMN_NAME: string;
+  DATA_TYPE: string;
+  COLUMN_TYPE: string;
+  IS_NULLABLE: string;
+  CHARACTER_SET_NAME: string | null;
+  COLLATION_NAME: string | null;
+  CHARACTER_OCTET_LENGTH: number | string | null;
+  NUMERIC_PRECISION: number | string | null;
+  NUMERIC_SCALE: number | string | null;
+  DATETIME_PRECISION: number | string | null;
+  EXTRA: string | null;
+}
+
+const BINARY_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
+
+function num(v: number | string | null): number | null {
+  return v === null ? null : Number(v);
+}
+
+export class InformationSchemaLoader implements SchemaSource {
+  private conn: Promise<Connection> | null = null;
+  private collations: Promise<Map<string, number>> | null = null;
+
+  constructor(private readonly url: string) {}
+
+  private connection(): Promise<Connection> {
+    if (this.conn === null) {
+      const p = createConnection({ uri: this.url, supportBigNumbers: true, bigNumberStrings: true }).catch((err: unknown) => {
+        this.conn = null;
+        throw new SluiceError('CONNECTION_FAILED', `cannot connect to the source to read information_schema: ${errMessage(err)}`,
+          'check that the source server is reachable and the URL, user and password are right', {}, { cause: err });
+      });
+      this.conn = p;
+    }
+    return this.conn;
+  }
+
+  private async query<T extends RowDataPacket>(sql: string, params: unknown[]): Promise<T[]> {
+    const c = await this.connection();
+    try {
+      const [rows] = await c.query<T[]>(sql, params);
+      return rows;
+    } catch (err) {
+      // A dropped connection is re-opened on the next call.
+      this.conn = null;
+      c.destroy();
+      throw new SluiceError('SERVER_ERROR', `reading information_schema failed: ${errMessage(err)}`,
+        'make sure the replication user can SELECT the captured tables (information_schema only shows tables the user has privileges on)', { sql }, { cause: err });
+    }
+  }
+
+  /** Collation name → id; MariaDB 10.10+ lists charset-specific UCA 14 collations only in the applicability table. */
+  private collationIds(): Promise<Map<string, number>> {
+    this.collations ??= (async () => {
+      const map = new Map<string, number>();
+      const rows = await this.query<RowDataPacket>('SELECT COLLATION_NAME, ID FROM information_schema.COLLATIONS WHERE ID IS NOT NULL', []);
+      for (const r of rows) map.set(String(r['COLLATION_NAME']), Number(r['ID']));
+      try {
+        const c = await this.connection();
+        const [more] = await c.query<RowDataPacket[]>('SELECT FULL_COLLATION_NAME, ID FROM information_schema.COLLATION_CHARACTER_SET_APPLICABILITY WHERE ID IS NOT NULL');
+        for (const r of more) map.set(String(r['FULL_COLLATION_NAME']), Number(r['ID']));
+      } catch {
+        // MySQL and older MariaDB: the table has no FULL_COLLATION_NAME/ID; COLLATIONS is complete there.
+      }
+      return map;
+    })();
+    this.collations.catch(() => { this.collations = null; });
+    return this.collations;
+  }
+
+  async loadDatabase(database: string, tables?: readonly string[]): Promise<Map<string, TableSchema>> {
+    const collations = await this.collationIds();
+    const only = tables !== undefined && tables.length > 0;
+    const tableCond = only ? ` AND TABLE_NAME IN (${tables.map(() => '?').join(',')})` : '';
+    const params = only ? [database, ...tables] : [database];
+    const cols = await this.query<ColumnRow>(
+      'SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, COLLATION_NAME, ' +
+      'CHARACTER_OCTET_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, EXTRA ' +
+      `FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?${tableCond} ORDER BY TABLE_NAME, ORDINAL_POSITION`, params);
+    const keys = await this.query<RowDataPacket>(
+      'SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.STATISTICS ' +
+      `WHERE TABLE_SCHEMA = ? AND INDEX_NAME = 'PRIMARY'${tableCond} ORDER BY TABLE_NAME, SEQ_IN_INDEX`, params);
+    const out = new Map<string, TableSchema>();
+    for (const r of cols) {
+      let t = out.get(r.TABLE_NAME);
+      if (!t) {
+        t = { database, table: r.TABLE_NAME, columns: [], primaryKey: [], version: 0 };
+        out.set(r.TABLE_NAME, t);
+      }
+      t.columns.push(toColumn(r, collations));
+    }
+    for (const r of keys) out.get(String(r['TABLE_NAME']))?.primaryKey.push(String(r['COLUMN_NAME']));
+    return out;
+  }
+
+  async close(): Promise<void> {
+    const c = this.conn;
+    this.conn = null;
+    if (c) await c.then((x) => x.end(), () => undefined);
+  }
+}
+
+function toColumn(r: ColumnRow, collations: Map<string, number>): SchemaColumn {
+  const dataType = r.DATA_TYPE.toLowerCase();
+  const extra = (r.EXTRA ?? '').toUpperCase();
+  const binary = BINARY_TYPES.has(dataType);
+  const col: SchemaColumn = {
+    name: r.COLUMN_NAME,
+    dataType,
+    sqlType: r.COLUMN_TYPE,
+    unsigned: /\bunsigned\b/i.test(r.COLUMN_TYPE),
+    nullable: r.IS_NULLABLE === 'YES',
+    charset: binary ? 'binary' : r.CHARACTER_SET_NAME,
+    collation: binary ? 'binary' : r.COLLATION_NAME,
+    collationId: binary ? 63 : r.COLLATION_NAME !== null ? (collations.get(r.COLLATION_NAME) ?? null) : null,
+    octetLength: num(r.CHARACTER_OCTET_LENGTH),
+    numericPrecision: num(r.NUMERIC_PRECISION),
+    numericScale: num(r.NUMERIC_SCALE),
+    datetimePrecision: num(r.DATETIME_PRECISION),
+    generated: extra.includes('VIRTUAL') ? 'virtual' : extra.includes('STORED') || extra.includes('PERSISTENT') ? 'stored' : null,
+    visible: !extra.includes('INVISIBLE'),
+  };
+  if (dataType === 'enum' || dataType === 'set') col.enumValues = parseEnumMembers(r.COLUMN_TYPE);
+  return col;
+}
+
+function errMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
