@@ -136,15 +136,16 @@ function timeFromPacked(packed: number, fsp: number): string {
  * 'YYYY-MM-DD HH:MM:SS.ffffff' (always 6 fractional digits).
  */
 export function decodeJsonPackedTemporal(buf: Buffer, pos: number, fieldType: number): string {
-  const lo = buf.readUInt32LE(pos);
-  const hi = buf.readInt32LE(pos + 4);
-  const packed = hi * 0x100000000 + lo; // exact: |packed| < 2^53 for valid values
-  if (fieldType === 11) return timeFromPacked(packed, 6); // TIME
-  const a = packed < 0 ? -packed : packed;
-  const ymdhms = Math.floor(a / 0x1000000);
-  const micros = a % 0x1000000;
-  const ymd = Math.floor(ymdhms / 0x20000);
-  const hms = ymdhms % 0x20000;
+  const packed = buf.readBigInt64LE(pos); // up to 2^63: needs BigInt
+  const neg = packed < 0n;
+  const a = neg ? -packed : packed;
+  const intpart = Number(a >> 24n);
+  const micros = Number(a & 0xffffffn);
+  if (fieldType === 11) { // TIME
+    return (neg ? '-' : '') + pad2((intpart >>> 12) % 1024) + ':' + pad2((intpart >>> 6) & 63) + ':' + pad2(intpart & 63) + fracText(micros, 6);
+  }
+  const ymd = Math.floor(intpart / 0x20000);
+  const hms = intpart % 0x20000;
   const ym = ymd >>> 5;
   const date = dateText(Math.floor(ym / 13), ym % 13, ymd & 31);
   if (fieldType === 10 || fieldType === 14) return date; // DATE / NEWDATE
