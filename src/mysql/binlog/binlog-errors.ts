@@ -12,7 +12,7 @@ export function checksumMismatch(position: number | undefined, type: number, sto
 /** A rows event refers to a table id that no TABLE_MAP has announced. */
 export function unknownTable(tableId: number, type: number): SluiceError {
   return new SluiceError('UNKNOWN_TABLE',
-    `rows event (type ${type}) for table id ${tableId} without a preceding TABLE_MAP event`,
+    `rows event (type ${type}) for table id ${tableId} without a preceding TABLE_MAP event: the stream must start at a transaction boundary`,
     'the stream must start at a transaction boundary (a position right after a COMMIT/XID, or a GTID): restart from such a position, not from the middle of a transaction',
     { tableId, type });
 }

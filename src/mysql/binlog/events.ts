@@ -1,5 +1,5 @@
 import type { ColumnDef } from '../values/column-type.js';
-import type { Row } from '../values/cell.js';
+import type { JsonText, Row } from '../values/cell.js';
 
 /** The common header every event carries. */
 export interface EventHeader {
@@ -100,6 +100,15 @@ export interface TableMapEvent {
 
 export type RowsOp = 'insert' | 'update' | 'delete';
 
+/** One JSON diff of a PARTIAL_UPDATE_ROWS after image (MySQL JSON_SET/JSON_REPLACE/JSON_REMOVE semantics). */
+export interface JsonDiffText {
+  op: 'replace' | 'insert' | 'remove';
+  /** JSON path, e.g. `$.a[1]`. */
+  path: string;
+  /** New value (absent for remove). */
+  value?: JsonText;
+}
+
 export interface RowsEvent {
   kind: 'rows';
   op: RowsOp;
@@ -109,7 +118,15 @@ export interface RowsEvent {
   table: string;
   flags: number;
   /** For insert: after only; delete: before only; update: both. Columns absent from the image are absent. */
-  rows: Array<{ before: Row | null; after: Row | null }>;
+  rows: Array<{
+    before: Row | null;
+    after: Row | null;
+    /**
+     * PARTIAL_UPDATE_ROWS whose before image lacks the JSON column (binlog_row_image=MINIMAL): the diffs
+     * could not be applied, so the column is absent from `after` and its diffs are given here instead.
+     */
+    partialJson?: Record<string, JsonDiffText[]>;
+  }>;
   /** True for PARTIAL_UPDATE_ROWS (JSON diffs were applied to the before image to build the after image). */
   partial?: boolean;
   /** Set on the last rows event of a statement (STMT_END_F). */

@@ -1,42 +1,38 @@
+import { JsonText, type Cell } from '../values/cell.js';
+import { applyJsonDiffToText } from '../values/json-diff.js';
+import { decodeJsonBinary } from '../values/json-binary.js';
 import { ByteReader } from './byte-reader.js';
-import type { Cell } from '../values/cell.js';
-import { CorruptEventError, SluiceError } from '../../errors.js';
-
-/** One logical JSON diff of a PARTIAL_UPDATE_ROWS after image. */
-export interface JsonDiff {
-  op: 'replace' | 'insert' | 'remove';
-  /** JSON path, e.g. `$.a[1]`. */
-  path: string;
-  /** New value in MySQL binary JSON format (absent for remove). */
-  value?: Buffer;
-}
+import type { JsonDiffText } from './events.js';
+import { CorruptEventError } from '../../errors.js';
 
 const OPS = ['replace', 'insert', 'remove'] as const;
 
-/** Parse a binary JSON diff vector (4-byte length already stripped): op, lenenc path, [lenenc value]. */
-export function parseJsonDiffs(buf: Buffer): JsonDiff[] {
+/** Parse a JSON diff vector (without its length prefix): op byte, lenenc path, [lenenc binary JSON value]. */
+export function parseJsonDiffs(buf: Buffer): JsonDiffText[] {
   const r = new ByteReader(buf);
-  const out: JsonDiff[] = [];
+  const out: JsonDiffText[] = [];
   while (r.remaining > 0) {
     const code = r.u8();
     const op = OPS[code];
     if (op === undefined) throw new CorruptEventError(`unknown JSON diff operation ${code}`, { offset: r.pos - 1 });
-    const path = r.lenencStr();
-    const d: JsonDiff = { op, path };
-    if (op !== 'remove') d.value = r.lenencBytes();
+    const d: JsonDiffText = { op, path: r.lenencStr() };
+    if (op !== 'remove') {
+      const n = r.lenencNum();
+      r.ensure(n, 'a JSON diff value');
+      d.value = new JsonText(decodeJsonBinary(buf, r.pos, r.pos + n));
+      r.skip(n);
+    }
     out.push(d);
   }
   return out;
 }
 
 /**
- * Build the after value of a JSON column stored as diffs: apply them to the before value.
- * TODO(values): call the JSON diff applier of src/mysql/values/json-diff.ts once it exists.
+ * The after value of a JSON column that PARTIAL_UPDATE_ROWS stored as diffs (`diffBytes`, without the
+ * length prefix): the diffs applied to the before value, or null when there is no before value to apply
+ * them to (MINIMAL before image) — then the caller reports the diffs themselves.
  */
-export function applyPartialJson(before: Cell | undefined, diffBytes: Buffer, column: string): Cell {
-  const diffs = parseJsonDiffs(diffBytes);
-  void before;
-  throw new SluiceError('UNSUPPORTED_COLUMN_TYPE',
-    `partial JSON update of column ${column} (${diffs.length} diffs) cannot be applied yet`,
-    'set binlog_row_value_options="" on the source so that JSON updates are logged in full', { column });
+export function applyPartialJson(before: Cell | undefined, diffBytes: Buffer): JsonText | null {
+  if (!(before instanceof JsonText)) return null;
+  return new JsonText(applyJsonDiffToText(before.text, diffBytes));
 }

@@ -1,12 +1,11 @@
 import { ByteReader } from './byte-reader.js';
 import { EventType } from './event-types.js';
-import type { RowsEvent, RowsOp, TableMapEvent } from './events.js';
+import type { JsonDiffText, RowsEvent, RowsOp, TableMapEvent } from './events.js';
 import { ColumnType, BINARY_COLLATION, type ColumnDef } from '../values/column-type.js';
 import { decodeRowImage } from '../values/row-image.js';
-import type { Row } from '../values/cell.js';
 import { CorruptEventError } from '../../errors.js';
 import { mariadbUncompress } from './mariadb-compression.js';
-import { applyPartialJson } from './partial-json.js';
+import { applyPartialJson, parseJsonDiffs } from './partial-json.js';
 
 /** Rows event flag: last rows event of the statement. */
 export const STMT_END_F = 0x1;
@@ -94,7 +93,7 @@ export function decodeRows(buf: Buffer, start: number, end: number, kind: RowsKi
     dataEnd = data.length;
   }
   const jsonCount = kind.partial ? columns.reduce((n, c) => n + (c.type === ColumnType.JSON ? 1 : 0), 0) : 0;
-  const rows: Array<{ before: Row | null; after: Row | null }> = [];
+  const rows: RowsEvent['rows'] = [];
   const step = (from: number, next: number): void => {
     if (next < from || next > dataEnd) throw new CorruptEventError('row image outside the event', { offset: from });
   };
@@ -127,14 +126,21 @@ export function decodeRows(buf: Buffer, start: number, end: number, kind: RowsKi
       }
       const a = decodeRowImage(data, pos, dataEnd, afterCols, presentAfter);
       step(pos, a.next); pos = a.next;
+      let unapplied: Record<string, JsonDiffText[]> | undefined;
       for (const i of partialIdx) {
         const name = columns[i]!.name;
         const diff = a.row[name];
         if (diff === undefined || diff === null) continue; // absent or NULL: nothing to apply
         if (!Buffer.isBuffer(diff)) throw new CorruptEventError('partial JSON value is not raw bytes', { offset: pos });
-        a.row[name] = applyPartialJson(b.row[name], diff, name);
+        const applied = applyPartialJson(b.row[name], diff);
+        if (applied) {
+          a.row[name] = applied;
+        } else {
+          delete a.row[name];
+          (unapplied ??= {})[name] = parseJsonDiffs(diff);
+        }
       }
-      rows.push({ before: b.row, after: a.row });
+      rows.push(unapplied ? { before: b.row, after: a.row, partialJson: unapplied } : { before: b.row, after: a.row });
     }
     if (pos <= rowStart) throw new CorruptEventError('row of zero length', { offset: pos });
   }

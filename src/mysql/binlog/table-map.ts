@@ -14,7 +14,7 @@ export const OptionalMeta = {
 const NUMERIC = new Set<number>([ColumnType.TINY, ColumnType.SHORT, ColumnType.INT24, ColumnType.LONG, ColumnType.LONGLONG,
   ColumnType.NEWDECIMAL, ColumnType.DECIMAL, ColumnType.FLOAT, ColumnType.DOUBLE]);
 const CHARACTER = new Set<number>([ColumnType.STRING, ColumnType.VAR_STRING, ColumnType.VARCHAR, ColumnType.BLOB,
-  ColumnType.TINY_BLOB, ColumnType.MEDIUM_BLOB, ColumnType.LONG_BLOB]);
+  ColumnType.TINY_BLOB, ColumnType.MEDIUM_BLOB, ColumnType.LONG_BLOB, ColumnType.VECTOR]);
 const ENUM_SET = new Set<number>([ColumnType.ENUM, ColumnType.SET]);
 
 /** Columns (indexes) that a per-kind optional metadata list refers to, in order. */
