@@ -22,7 +22,6 @@ export function charsetOfCollation(collation: number): string | undefined {
 
 /** MySQL character set → WHATWG TextDecoder label (for the ones that are not UTF-8 or special). */
 const TEXT_DECODER_LABELS: Readonly<Record<string, string>> = {
-  latin1: 'windows-1252',
   latin2: 'iso-8859-2',
   latin5: 'windows-1254',
   latin7: 'iso-8859-13',
@@ -55,10 +54,11 @@ const TEXT_DECODER_LABELS: Readonly<Record<string, string>> = {
  * How to turn a column's bytes into a value:
  * - 'utf8': `buf.toString('utf8')` (fast path)
  * - 'utf32': big-endian UTF-32, decoded by hand
+ * - 'cp1252': MySQL latin1 (Node's TextDecoder('windows-1252') decodes ISO-8859-1, so we map 0x80–0x9F ourselves)
  * - a TextDecoder: any other supported character set
  * - null: keep the bytes (binary collation, unknown or unsupported character set)
  */
-export type TextDecoding = 'utf8' | 'utf32' | TextDecoder | null;
+export type TextDecoding = 'utf8' | 'utf32' | 'cp1252' | TextDecoder | null;
 
 const decoderCache = new Map<string, TextDecoding>();
 
@@ -74,6 +74,7 @@ export function decodingForCharset(charset: string): TextDecoding {
   if (key === 'utf8' || key === 'utf8mb3' || key === 'utf8mb4' || key === 'utf-8' || key === 'ascii') d = 'utf8';
   else if (key === 'binary') d = null;
   else if (key === 'utf32') d = 'utf32';
+  else if (key === 'latin1' || key === 'cp1252' || key === 'windows-1252') d = 'cp1252';
   else {
     const label = TEXT_DECODER_LABELS[key] ?? key;
     try {
@@ -106,6 +107,29 @@ export function decodeUtf32BE(buf: Buffer, start: number, end: number): string {
 export function decodeText(buf: Buffer, start: number, end: number, decoding: TextDecoding): string | Buffer {
   if (decoding === 'utf8') return buf.toString('utf8', start, end);
   if (decoding === null) return Buffer.from(buf.subarray(start, end));
+  if (decoding === 'cp1252') return decodeCp1252(buf, start, end);
   if (decoding === 'utf32') return decodeUtf32BE(buf, start, end);
   return decoding.decode(buf.subarray(start, end));
+}
+
+/** cp1252 code points of bytes 0x80–0x9F (undefined bytes map to the C1 control of the same value, as MySQL does). */
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+].map((c) => String.fromCharCode(c));
+
+/** Decode MySQL latin1 (= cp1252). */
+export function decodeCp1252(buf: Buffer, start: number, end: number): string {
+  let special = false;
+  for (let i = start; i < end; i++) {
+    const b = buf[i]!;
+    if (b >= 0x80 && b <= 0x9f) { special = true; break; }
+  }
+  if (!special) return buf.toString('latin1', start, end);
+  let out = '';
+  for (let i = start; i < end; i++) {
+    const b = buf[i]!;
+    out += b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80]! : String.fromCharCode(b);
+  }
+  return out;
 }
