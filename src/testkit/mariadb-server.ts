@@ -4,7 +4,7 @@
  * or signals, so a failing test leaves no server behind.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, cpSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, cpSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,13 +79,16 @@ function templateDatadir(): string {
   }
   const root = mkdtempSync(join(tmpdir(), 'sluice-mariadb-template-'));
   const datadir = join(root, 'data');
+  const tmp = join(root, 'tmp');
+  mkdirSync(tmp);
+  // Own tmpdir: concurrent bootstraps in /tmp can trip over each other's temporary tables.
   const res = spawnSync(MARIADB_INSTALL_DB, [
     '--no-defaults', '--auth-root-authentication-method=normal', `--datadir=${datadir}`, '--user=root',
-    '--skip-test-db', ...SHARED_INNODB_ARGS,
+    '--skip-test-db', `--tmpdir=${tmp}`, ...SHARED_INNODB_ARGS,
   ], { encoding: 'utf8' });
   if (res.status !== 0) {
     rmSync(root, { recursive: true, force: true });
-    throw new Error(`mariadb-install-db failed (exit ${res.status}): ${(res.stderr || res.stdout || String(res.error)).slice(-2000)}`);
+    throw new Error(`mariadb-install-db failed (exit ${res.status}): ${`${res.stdout ?? ''}\n${res.stderr ?? ''}\n${res.error ? String(res.error) : ''}`.trim().slice(-3000)}`);
   }
   process.on('exit', () => rmSync(root, { recursive: true, force: true }));
   templateDir = datadir;
@@ -110,7 +113,7 @@ function serverArgs(dir: string, datadir: string, port: number, serverId: number
   const args = [
     '--no-defaults', `--datadir=${datadir}`, '--bind-address=127.0.0.1', `--port=${port}`,
     `--socket=${join(dir, 'mysqld.sock')}`, `--pid-file=${join(dir, 'mysqld.pid')}`,
-    `--log-error=${join(dir, 'error.log')}`, `--server-id=${serverId}`, '--user=root',
+    `--log-error=${join(dir, 'error.log')}`, `--tmpdir=${join(dir, 'tmp')}`, `--server-id=${serverId}`, '--user=root',
     '--skip-name-resolve', ...SHARED_INNODB_ARGS, '--innodb-flush-log-at-trx-commit=2',
     '--max-connections=200',
   ];
@@ -143,6 +146,7 @@ export async function startMariaDb(opts: MariaDbServerOptions = {}): Promise<Mar
   const dir = mkdtempSync(join(tmpdir(), 'sluice-mariadb-'));
   const datadir = join(dir, 'data');
   cpSync(template, datadir, { recursive: true });
+  mkdirSync(join(dir, 'tmp'));
   const serverId = opts.serverId ?? 1000 + nextServerId++;
   const host = '127.0.0.1';
   let port = await freePort();
