@@ -175,8 +175,8 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
       maxBufferedBytes: this.opts.maxBufferedBytes,
     });
     this.session = session;
-    this.warnings = session.warnings;
-    for (const w of session.warnings) this.log?.warn({ warning: w }, 'source preflight warning');
+    this.warnings = session.warnings.map((w) => w.describe());
+    for (const w of this.warnings) this.log?.warn({ warning: w }, 'source preflight warning');
     this.flavorValue = session.flavor;
     const startPos: Position =
       start.kind === 'position'
