@@ -1,0 +1,142 @@
+/**
+ * SQL for one table's net operations (see merge-changes.ts): multi-row REPLACE for full rows,
+ * `DELETE … WHERE pk IN (…)`, one UPDATE per partial image, and full-row-match statements for
+ * tables without a primary key. Multi-row statements are cut at `maxRows` rows or `maxBytes` of SQL.
+ *
+ * Why REPLACE and not INSERT … ON DUPLICATE KEY UPDATE: the checkpoint makes re-application
+ * unnecessary, but snapshot and stream overlap, and a net upsert must leave exactly the final image
+ * even when it collides with an older row on a secondary UNIQUE key (REPLACE removes the colliding
+ * row, which the batch's own final images then restore; ODKU would update the wrong row or fail).
+ * REPLACE also has one syntax on MySQL and MariaDB (ODKU's VALUES() is deprecated on MySQL 8).
+ * InnoDB turns a REPLACE that only hits the primary key into an in-place update.
+ */
+import type { Cell, Row } from '../../mysql/values/cell.js';
+import type { TableOps, TableShape } from '../merge-changes.js';
+import { matchTerm, qualifiedName, quoteId, sqlLiteral } from './sql-literal.js';
+
+/** A target table with what the statements need to know about it. */
+export interface TargetTable extends TableShape {
+  database: string;
+  table: string;
+  /** Column → information_schema DATA_TYPE (lower case). */
+  types: ReadonlyMap<string, string>;
+}
+
+export interface StatementLimits {
+  /** Most bytes of SQL per multi-row statement. */
+  maxBytes: number;
+  /** Most rows per multi-row statement. */
+  maxRows: number;
+}
+
+/** Called for each column present in a row image but absent from the target table (it is not written). */
+export type UnknownColumnHandler = (column: string) => void;
+
+export function buildTableStatements(t: TargetTable, ops: TableOps, limits: StatementLimits, onUnknown?: UnknownColumnHandler): string[] {
+  const out: string[] = [];
+  const name = qualifiedName(t.database, t.table);
+  const known = (row: Row): string[] => {
+    const cols: string[] = [];
+    for (const c of Object.keys(row)) {
+      if (t.types.has(c)) cols.push(c);
+      else onUnknown?.(c);
+    }
+    return cols;
+  };
+  if (ops.deletes.length > 0) buildDeletes(t, name, ops.deletes, limits, out);
+  for (const p of ops.patches) {
+    const cols = known(p.set);
+    if (cols.length === 0) continue;
+    out.push(`UPDATE ${name} SET ${assignments(t, p.set, cols)} WHERE ${keyMatch(t, p.key)}`);
+  }
+  if (ops.upserts.length > 0) buildInserts('REPLACE', t, name, ops.upserts, known, limits, out);
+  let run: Row[] = [];
+  const flushRun = (): void => {
+    if (run.length > 0) buildInserts('INSERT', t, name, run, known, limits, out);
+    run = [];
+  };
+  for (const op of ops.ordered) {
+    if (op.kind === 'insert') { run.push(op.row); continue; }
+    flushRun();
+    const where = fullRowMatch(t, op.match, known(op.match));
+    if (op.kind === 'delete') out.push(`DELETE FROM ${name} WHERE ${where} LIMIT 1`);
+    else {
+      const cols = known(op.set);
+      if (cols.length > 0) out.push(`UPDATE ${name} SET ${assignments(t, op.set, cols)} WHERE ${where} LIMIT 1`);
+    }
+  }
+  flushRun();
+  return out;
+}
+
+function literal(t: TargetTable, col: string, v: Cell | undefined): string {
+  return sqlLiteral(v ?? null, t.types.get(col));
+}
+
+function assignments(t: TargetTable, row: Row, cols: readonly string[]): string {
+  return cols.map((c) => `${quoteId(c)}=${literal(t, c, row[c])}`).join(',');
+}
+
+function keyMatch(t: TargetTable, key: Row): string {
+  return t.primaryKey.map((c) => `${quoteId(c)}=${literal(t, c, key[c])}`).join(' AND ');
+}
+
+function fullRowMatch(t: TargetTable, row: Row, cols: readonly string[]): string {
+  if (cols.length === 0) return '1=1';
+  return cols.map((c) => matchTerm(c, row[c] ?? null, t.types.get(c))).join(' AND ');
+}
+
+/** Multi-row INSERT/REPLACE; rows with different column sets go to different statements. */
+function buildInserts(verb: 'INSERT' | 'REPLACE', t: TargetTable, name: string, rows: readonly Row[],
+  known: (row: Row) => string[], limits: StatementLimits, out: string[]): void {
+  let cols: string[] | null = null;
+  let sig = '';
+  let head = '';
+  let tuples: string[] = [];
+  let bytes = 0;
+  const flush = (): void => {
+    if (tuples.length > 0) out.push(head + tuples.join(','));
+    tuples = [];
+    bytes = 0;
+  };
+  for (const row of rows) {
+    const rc = known(row);
+    const rsig = rc.join('\0');
+    if (cols === null || rsig !== sig) {
+      flush();
+      cols = rc;
+      sig = rsig;
+      head = `${verb} INTO ${name} (${cols.map(quoteId).join(',')}) VALUES `;
+    }
+    const c = cols;
+    const tuple = '(' + c.map((col) => literal(t, col, row[col])).join(',') + ')';
+    if (tuples.length > 0 && (tuples.length >= limits.maxRows || head.length + bytes + tuple.length + 1 > limits.maxBytes)) flush();
+    tuples.push(tuple);
+    bytes += tuple.length + 1;
+  }
+  flush();
+}
+
+/** `DELETE … WHERE pk IN (…)`, or OR-ed key matches for composite keys (at most 1000 per statement). */
+function buildDeletes(t: TargetTable, name: string, keys: readonly Row[], limits: StatementLimits, out: string[]): void {
+  const pk = t.primaryKey;
+  const single = pk.length === 1;
+  const maxRows = single ? limits.maxRows : Math.min(limits.maxRows, 1000);
+  const head = single ? `DELETE FROM ${name} WHERE ${quoteId(pk[0]!)} IN (` : `DELETE FROM ${name} WHERE `;
+  const sep = single ? ',' : ' OR ';
+  const tail = single ? ')' : '';
+  let terms: string[] = [];
+  let bytes = 0;
+  const flush = (): void => {
+    if (terms.length > 0) out.push(head + terms.join(sep) + tail);
+    terms = [];
+    bytes = 0;
+  };
+  for (const key of keys) {
+    const term = single ? literal(t, pk[0]!, key[pk[0]!]) : `(${keyMatch(t, key)})`;
+    if (terms.length > 0 && (terms.length >= maxRows || head.length + bytes + term.length + sep.length > limits.maxBytes)) flush();
+    terms.push(term);
+    bytes += term.length + sep.length;
+  }
+  flush();
+}
