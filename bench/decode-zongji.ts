@@ -12,7 +12,7 @@ interface ZongJiInstance {
 type ZongJiCtor = new (dsn: Record<string, unknown>) => ZongJiInstance;
 
 const require = createRequire(import.meta.url);
-const ZongJi = require('@vlasky/zongji') as ZongJiCtor;
+const ZongJi = (require('@vlasky/zongji') as { default: ZongJiCtor }).default;
 
 const [url, totalArg] = process.argv.slice(2);
 const total = Number(totalArg);

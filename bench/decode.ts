@@ -34,7 +34,7 @@ try {
     await server.query(`INSERT INTO bench.t SELECT seq, seq * 1000003, CONCAT('name-', seq, '-', MD5(seq)), seq / 7,
       TIMESTAMP('2024-01-01 00:00:00') + INTERVAL seq SECOND + INTERVAL (seq % 1000000) MICROSECOND, seq / 3,
       REPEAT('lorem ipsum ', 1 + seq % 4), seq * 7, FROM_UNIXTIME(1700000000 + seq), ELT(1 + seq % 3, 'x','y','z')
-      FROM seq_${lo}_to_${hi}`);
+      FROM bench.seq_${lo}_to_${hi}`);
   }
   const updates = Math.floor(INSERTS / 2);
   for (let lo = 1; lo <= updates; lo += step) {
