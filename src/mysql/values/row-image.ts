@@ -12,7 +12,7 @@ import {
 import { decodeJsonBinary } from './json-binary.js';
 import { bitBytes, decodeBit } from './bit.js';
 import { decodeSet, enumName } from './enum-set.js';
-import { decodeText, decodingForCharset, decodingForCollation, type TextDecoding } from './strings.js';
+import { copyBytes, decodeText, decodingForCharset, decodingForCollation, type TextDecoding } from './strings.js';
 import { decodeVector, formatInet4, formatInet6, formatUuid, mariaDbBinaryKind } from './mariadb-types.js';
 
 // Cell kinds (small integers for a dense switch).
@@ -215,14 +215,14 @@ export function decodeRowImage(buf: Buffer, pos: number, end: number, columns: r
         if (p + len > end) truncated(c.name, p, len, end);
         switch (c.kind) {
           case K_TEXT: v = decodeText(buf, p, p + len, c.decoding); break;
-          case K_BYTES: v = Buffer.from(buf.subarray(p, p + len)); break;
+          case K_BYTES: v = copyBytes(buf, p, p + len); break;
           case K_FIXED_BYTES: v = padded(buf, p, len, c.a); break;
           case K_JSON: v = new JsonText(decodeJsonBinary(buf, p, p + len)); break;
           case K_VECTOR: v = decodeVector(buf, p, len); break;
           case K_UUID: v = formatUuid(padded(buf, p, len, 16)); break;
           case K_INET6: v = formatInet6(padded(buf, p, len, 16)); break;
           case K_INET4: v = formatInet4(padded(buf, p, len, 4)); break;
-          default: v = Buffer.from(buf.subarray(p, p + len)); break;
+          default: v = copyBytes(buf, p, p + len); break;
         }
         p += len;
         break;

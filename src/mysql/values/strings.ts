@@ -103,10 +103,22 @@ export function decodeUtf32BE(buf: Buffer, start: number, end: number): string {
   return out;
 }
 
+/** Node's Buffer has these (undocumented but stable) methods; they skip toString's argument checks. */
+interface RawSlices {
+  utf8Slice(start: number, end: number): string;
+}
+
+/** A copy of `buf[start, end)` that does not keep the source buffer alive. */
+export function copyBytes(buf: Buffer, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start);
+  buf.copy(out, 0, start, end);
+  return out;
+}
+
 /** Decode `buf[start, end)` with a decoding: a string, or a copy of the bytes when the decoding is null. */
 export function decodeText(buf: Buffer, start: number, end: number, decoding: TextDecoding): string | Buffer {
-  if (decoding === 'utf8') return buf.toString('utf8', start, end);
-  if (decoding === null) return Buffer.from(buf.subarray(start, end));
+  if (decoding === 'utf8') return (buf as unknown as RawSlices).utf8Slice(start, end);
+  if (decoding === null) return copyBytes(buf, start, end);
   if (decoding === 'cp1252') return decodeCp1252(buf, start, end);
   if (decoding === 'utf32') return decodeUtf32BE(buf, start, end);
   return decoding.decode(buf.subarray(start, end));

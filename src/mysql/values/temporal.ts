@@ -13,8 +13,10 @@ export function fracBytes(fsp: number): number {
   return (fsp + 1) >> 1;
 }
 
+const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? '0' : '') + i);
+
 function pad2(n: number): string {
-  return n < 10 ? '0' + n : String(n);
+  return n < 100 ? TWO_DIGITS[n]! : String(n);
 }
 
 function pad4(n: number): string {
