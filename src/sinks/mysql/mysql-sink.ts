@@ -51,8 +51,14 @@ export interface MysqlSinkOptions {
   logger?: Logger;
 }
 
+/**
+ * Session settings for applying: UTC for TIMESTAMP text; strict (a value the target cannot hold is an
+ * error, never a silent truncation) but accepting zero and invalid dates as the source stored them;
+ * an explicit 0 in an AUTO_INCREMENT column stays 0; no foreign-key checks (rows arrive in source
+ * order, whole transactions at a time).
+ */
 const SESSION_SETUP =
-  "SET SESSION time_zone = '+00:00', sql_mode = 'NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION', foreign_key_checks = 0, autocommit = 1";
+  "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION', foreign_key_checks = 0, autocommit = 1";
 
 /** Errors that mean a DDL statement was already applied (a re-run after a crash), per action. */
 const ALREADY_APPLIED: Partial<Record<DdlAction, readonly number[]>> = {
@@ -140,10 +146,12 @@ export class MysqlSink implements Sink {
 
   async apply(batch: SinkBatch): Promise<void> {
     let strict = false;
+    let reconnected = false;
     for (let attempt = 0; ; attempt++) {
       const conn = await this.connect('apply');
+      const progress = { commitSent: false };
       try {
-        await this.applyOnce(conn, batch, strict);
+        await this.applyOnce(conn, batch, strict, progress);
         this.uncertain = false;
         return;
       } catch (err) {
@@ -153,7 +161,12 @@ export class MysqlSink implements Sink {
         }
         if (isConnectionError(err)) {
           this.dropConnection();
-          this.uncertain = true;
+          if (progress.commitSent) this.uncertain = true;
+          // Nothing can have committed: one immediate retry on a fresh connection (e.g. a stale idle one).
+          if (!progress.commitSent && !reconnected) {
+            reconnected = true;
+            continue;
+          }
           throw connectionLost('apply', err);
         }
         await this.rollbackQuietly();
@@ -173,7 +186,7 @@ export class MysqlSink implements Sink {
     }
   }
 
-  private async applyOnce(conn: Connection, batch: SinkBatch, strict: boolean): Promise<void> {
+  private async applyOnce(conn: Connection, batch: SinkBatch, strict: boolean, progress: { commitSent: boolean }): Promise<void> {
     const routes = this.routesOf(batch.changes);
     await this.shapes.load(conn, [...routes.values()]);
     const segments = mergeChanges(batch.changes, (db, t) => this.shapes.get(routes.get(`${db}\0${t}`)!.database, routes.get(`${db}\0${t}`)!.table)!, { strict });
@@ -191,6 +204,7 @@ export class MysqlSink implements Sink {
     const packs = this.pack(statements);
     for (let i = 0; i < packs.length; i++) {
       const last = i === packs.length - 1;
+      if (last) progress.commitSent = true;
       const [res] = await conn.query(last ? `${packs[i]};\nCOMMIT` : packs[i]!);
       if (last) {
         const results = res as ResultSetHeader[];
@@ -346,7 +360,10 @@ export class MysqlSink implements Sink {
       throw new SluiceError('CONNECTION_LOST', `cannot connect to target ${o.host}:${o.port} (${what}): ${serverMessage(err)}`,
         'this is retried automatically; check that the target server is up and reachable', { host: o.host, port: o.port }, { cause: err });
     }
-    conn.on('error', () => { /* surfaced on the next query */ });
+    // A connection that dies while idle (target restarted) is forgotten, so the next call reconnects.
+    const forget = (): void => { if (this.conn === conn) this.conn = null; };
+    conn.on('error', forget);
+    conn.on('end', forget);
     try {
       await conn.query(SESSION_SETUP);
       const [rows] = await conn.query<RowDataPacket[]>('SELECT @@max_allowed_packet AS p');
