@@ -280,7 +280,7 @@ describe('MySQL sink', () => {
     assert.deepEqual(await s.readCheckpoint(), before);
   });
 
-  it('kill -9 of the target in the middle of a large batch: all of the batch and its checkpoint, or neither', async () => {
+  it('kill -9 of the target in the middle of a large batch: all of the batch and its checkpoint, or neither', async (t) => {
     await target.query('CREATE TABLE dst.crash (id INT PRIMARY KEY, pad VARCHAR(64))');
     const s = sink('p-crash', { maxStatementBytes: 256 * 1024, maxRowsPerStatement: 2000 });
     await s.open();
@@ -310,6 +310,7 @@ describe('MySQL sink', () => {
       conn = await connect(target);
       const count = Number((await rows(conn, 'SELECT COUNT(*) n FROM dst.crash'))[0]!['n']);
       const stored = await sink('p-crash').readCheckpoint();
+      t.diagnostic(`round ${round}: killed at >= ${threshold} rows modified → ${count === expectedRows ? 'rolled back' : 'committed'} (apply: ${outcome})`);
       if (count === expectedRows) {
         assert.deepEqual(stored?.position, committed.position, `round ${round}: rows absent, so the old checkpoint`);
         assert.notEqual(outcome, 'ok');
