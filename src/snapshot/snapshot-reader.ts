@@ -1,0 +1,162 @@
+/**
+ * Reads tables for the initial copy without locks: the key space is cut into chunks, and each chunk is
+ * read in its own `START TRANSACTION WITH CONSISTENT SNAPSHOT`, together with the binlog position that
+ * snapshot corresponds to (MariaDB's `binlog_snapshot_file/position`, exact). Later binlog events for
+ * a key are applied only when they come after its chunk's position (see chunk-filter.ts).
+ *
+ * MySQL has no such status variable: there the position is read just before the snapshot starts (a
+ * lower bound), so a few events may be applied again on top of the copy; with full row images and
+ * upserts the target still converges to the source.
+ */
+import mysql, { type RowDataPacket } from 'mysql2/promise';
+import { SluiceError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { TableSchema, SchemaColumn } from '../mysql/schema/table-schema.js';
+import type { Row } from '../mysql/values/cell.js';
+import type { Flavor, Position } from '../source/types.js';
+import { keyLiteral, rangeCondition, type KeyRange } from './key-range.js';
+import { quoteIdent, rawTypeCast, selectExpression, toCell } from './snapshot-values.js';
+
+export interface ChunkRead {
+  rows: Row[];
+  /** Binlog position the chunk's consistent snapshot corresponds to. */
+  position: Position;
+  /** True when `position` is exactly the snapshot's point (MariaDB), false for a lower bound (MySQL). */
+  exact: boolean;
+}
+
+export class SnapshotReader {
+  private readonly pool: mysql.Pool;
+
+  constructor(url: string, private readonly flavor: Flavor, parallelism: number, private readonly log?: Logger) {
+    this.pool = mysql.createPool({
+      uri: url,
+      connectionLimit: Math.max(1, parallelism),
+      timezone: 'Z',
+      charset: 'utf8mb4',
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+    });
+    this.pool.on('connection', (c) => {
+      c.query("SET SESSION time_zone = '+00:00', SESSION sql_mode = REPLACE(@@sql_mode, 'ANSI_QUOTES', '')");
+    });
+  }
+
+  /** Approximate row count (information_schema statistics). */
+  async estimateRows(db: string, table: string): Promise<number> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      'SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Cut the table's key space into ranges of about `chunkSize` rows: (−∞, k1], (k1, k2], …, (kn, +∞).
+   * A table without a primary key is one range (read in one consistent snapshot).
+   */
+  async planChunks(schema: TableSchema, chunkSize: number): Promise<KeyRange[]> {
+    const pk = pkColumns(schema);
+    if (pk.length === 0) return [{ lo: null, hi: null }];
+    const cols = pk.map((c) => quoteIdent(c.name)).join(', ');
+    const from = `${quoteIdent(schema.database)}.${quoteIdent(schema.table)}`;
+    const ranges: KeyRange[] = [];
+    let lo: string[] | null = null;
+    for (;;) {
+      const where: string = lo ? `WHERE ${rangeCondition(pk, { lo, hi: null })}` : '';
+      const [rows]: [RowDataPacket[], unknown] = await this.pool.query<RowDataPacket[]>({
+        sql: `SELECT ${cols} FROM ${from} ${where} ORDER BY ${cols} LIMIT 1 OFFSET ${Math.max(0, chunkSize - 1)}`,
+        typeCast: rawTypeCast(pk),
+      });
+      const r: RowDataPacket | undefined = rows[0];
+      if (!r) break;
+      const hi: string[] = pk.map((c): string => keyLiteral(c, r[c.name]));
+      ranges.push({ lo, hi });
+      lo = hi;
+    }
+    ranges.push({ lo, hi: null });
+    return ranges;
+  }
+
+  /** Read the rows of one range in a consistent snapshot, with the binlog position of that snapshot. */
+  async readChunk(schema: TableSchema, range: KeyRange): Promise<ChunkRead> {
+    const conn = await this.pool.getConnection();
+    try {
+      let exact = false;
+      let position: Position | null = null;
+      if (this.flavor === 'mysql') position = await masterPosition(conn);
+      await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      try {
+        if (this.flavor === 'mariadb') {
+          const [st] = await conn.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
+          const m = new Map(st.map((r) => [String(r.Variable_name), String(r.Value)]));
+          const file = m.get('Binlog_snapshot_file');
+          const pos = Number(m.get('Binlog_snapshot_position'));
+          if (file && Number.isFinite(pos)) {
+            position = { file, pos };
+            exact = true;
+          } else {
+            position = await masterPosition(conn);
+          }
+        }
+        const pk = pkColumns(schema);
+        const select = schema.columns.map(selectExpression).join(', ');
+        const order = pk.length ? ` ORDER BY ${pk.map((c) => quoteIdent(c.name)).join(', ')}` : '';
+        const [rows] = await conn.query<RowDataPacket[]>({
+          sql: `SELECT ${select} FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
+          typeCast: rawTypeCast(schema.columns),
+        });
+        const out: Row[] = new Array(rows.length);
+        for (let i = 0; i < rows.length; i++) {
+          const raw = rows[i]!;
+          const row: Row = {};
+          for (const c of schema.columns) row[c.name] = toCell(c, raw[c.name], this.flavor);
+          out[i] = row;
+        }
+        return { rows: out, position: position!, exact };
+      } finally {
+        await conn.query('COMMIT').catch(() => undefined);
+      }
+    } catch (err) {
+      throw wrap(err, `${schema.database}.${schema.table}`);
+    } finally {
+      conn.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch((err: unknown) => this.log?.debug({ err: String(err) }, 'closing snapshot pool'));
+  }
+}
+
+export function pkColumns(schema: TableSchema): SchemaColumn[] {
+  return schema.primaryKey.map((name) => {
+    const c = schema.columns.find((x) => x.name === name);
+    if (!c) throw new SluiceError('INTERNAL', `primary key column ${name} of ${schema.database}.${schema.table} not found`, 'report this as a bug');
+    return c;
+  });
+}
+
+async function masterPosition(conn: mysql.PoolConnection): Promise<Position> {
+  let rows: RowDataPacket[];
+  try {
+    [rows] = await conn.query<RowDataPacket[]>('SHOW MASTER STATUS');
+  } catch {
+    [rows] = await conn.query<RowDataPacket[]>('SHOW BINARY LOG STATUS');
+  }
+  const r = rows[0];
+  if (!r) throw new SluiceError('BINLOG_DISABLED', 'the source has no binary log', 'enable log_bin (with binlog_format=ROW) on the source and restart it');
+  return { file: String(r.File), pos: Number(r.Position) };
+}
+
+function wrap(err: unknown, table: string): unknown {
+  if (err instanceof SluiceError) return err;
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'ER_TABLEACCESS_DENIED_ERROR' || code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
+    return new SluiceError('MISSING_GRANTS', `cannot read ${table} for the snapshot: ${(err as Error).message}`,
+      `grant SELECT on the source tables to the replication user, e.g. GRANT SELECT ON ${table.split('.')[0]}.* TO 'user'@'%'`, {}, { cause: err });
+  }
+  if (code === 'ECONNREFUSED' || code === 'PROTOCOL_CONNECTION_LOST' || code === 'ECONNRESET' || code === 'ETIMEDOUT') {
+    return new SluiceError('CONNECTION_LOST', `lost the source connection while copying ${table}: ${(err as Error).message}`, 'retrying automatically', {}, { cause: err });
+  }
+  return err;
+}
