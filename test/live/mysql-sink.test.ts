@@ -288,18 +288,21 @@ describe('MySQL sink', () => {
     let committed = cp('p-crash');
     await s.apply({ changes: [], checkpoint: committed });
     const N = 60_000;
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 4; round++) {
       const base = round * N;
       const changes = Array.from({ length: N }, (_, i) => ins('crash', { id: base + i, pad: `row ${base + i} ${'x'.repeat(40)}` }));
       const next = cp('p-crash');
       const applying = s.apply({ changes, checkpoint: next });
-      // wait until the transaction has written some rows (or the batch finished), then kill -9
-      const threshold = [1, 20_000, 55_000][round]!;
+      // wait until the open transaction has written `threshold` rows (dirty read), or the batch finished; then kill -9
+      const threshold = [1, 20_000, 55_000, Infinity][round]!;
       const watcher = await connect(target);
+      await watcher.query('SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED');
+      let seen = 0;
       for (;;) {
-        const t = await rows(watcher, 'SELECT COALESCE(MAX(trx_rows_modified), 0) m FROM information_schema.INNODB_TRX');
-        if (Number(t[0]!['m']) >= threshold) break;
-        const done = await Promise.race([applying.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5))]);
+        const t = await rows(watcher, `SELECT COUNT(*) n FROM dst.crash WHERE id >= ${base}`);
+        seen = Number(t[0]!['n']);
+        if (seen >= threshold) break;
+        const done = await Promise.race([applying.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1))]);
         if (done) break;
       }
       watcher.destroy();
@@ -310,7 +313,7 @@ describe('MySQL sink', () => {
       conn = await connect(target);
       const count = Number((await rows(conn, 'SELECT COUNT(*) n FROM dst.crash'))[0]!['n']);
       const stored = await sink('p-crash').readCheckpoint();
-      t.diagnostic(`round ${round}: killed at >= ${threshold} rows modified → ${count === expectedRows ? 'rolled back' : 'committed'} (apply: ${outcome})`);
+      t.diagnostic(`round ${round}: killed with ${seen} uncommitted rows → ${count === expectedRows ? 'rolled back' : 'committed'} (apply: ${outcome})`);
       if (count === expectedRows) {
         assert.deepEqual(stored?.position, committed.position, `round ${round}: rows absent, so the old checkpoint`);
         assert.notEqual(outcome, 'ok');
