@@ -3,6 +3,7 @@
 // DDL, createTableLike, and apply throughput.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { MysqlSink, type MysqlSinkOptions } from '../../src/sinks/mysql/mysql-sink.js';
@@ -329,6 +330,49 @@ describe('MySQL sink', () => {
       committed = next;
       assert.equal(Number((await rows(conn, 'SELECT COUNT(*) n FROM dst.crash'))[0]!['n']), expectedRows);
       assert.deepEqual((await s.readCheckpoint())?.position, committed.position);
+    }
+  });
+
+  it('connection lost after COMMIT was sent: the retried batch is recognised and not applied twice', async () => {
+    await target.query('CREATE TABLE dst.once (k INT, note VARCHAR(10))'); // no key: a second apply would add a duplicate row
+    // a proxy that, once armed, drops the connection as soon as the server answers the COMMIT
+    let armed = false;
+    const sockets = new Set<Socket>();
+    const proxy: Server = createServer((client) => {
+      const upstream = netConnect(target.port, target.host);
+      sockets.add(client).add(upstream);
+      let commitSent = false;
+      client.on('data', (d) => {
+        if (armed && d.includes('COMMIT')) commitSent = true;
+        upstream.write(d);
+      });
+      upstream.on('data', (d) => {
+        if (commitSent) { client.destroy(); upstream.destroy(); return; }
+        client.write(d);
+      });
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const port = (proxy.address() as { port: number }).port;
+    try {
+      const s = sink('p-once', { connection: `mysql://root@127.0.0.1:${port}` });
+      await s.open();
+      const batch = { changes: [ins('once', { k: 1, note: 'first' })], checkpoint: cp('p-once') };
+      armed = true;
+      await assert.rejects(s.apply(batch), (err: unknown) => err instanceof SluiceError && err.code === 'CONNECTION_LOST');
+      armed = false;
+      // the COMMIT did land
+      assert.deepEqual(await rows(conn, 'SELECT k, note FROM dst.once'), [{ k: 1, note: 'first' }]);
+      await s.apply(batch); // the caller's retry
+      assert.deepEqual(await rows(conn, 'SELECT k, note FROM dst.once'), [{ k: 1, note: 'first' }]);
+      await s.apply({ changes: [ins('once', { k: 2, note: 'second' })], checkpoint: cp('p-once') });
+      assert.equal((await rows(conn, 'SELECT COUNT(*) n FROM dst.once'))[0]!['n'], '2');
+    } finally {
+      for (const so of sockets) so.destroy();
+      await new Promise<void>((r) => proxy.close(() => r()));
     }
   });
 
