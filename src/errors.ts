@@ -27,6 +27,8 @@ export type SluiceErrorCode =
   | 'TARGET_TABLE_INCOMPATIBLE'
   | 'TARGET_WRITE_FAILED'
   | 'DDL_FAILED'
+  | 'DDL_REJECTED'
+  | 'SNAPSHOT_FAILED'
   | 'INTERNAL';
 
 export class SluiceError extends Error {

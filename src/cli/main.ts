@@ -1,5 +1,7 @@
 import { isSluiceError } from '../errors.js';
 import { tailCommand } from './tail.js';
+import { runCommand } from './run.js';
+import { checkCommand } from './check.js';
 
 const USAGE = `Usage: sluice <command> [options]
 
@@ -7,6 +9,9 @@ Commands:
   tail <mysql-url> [--from now|earliest|<file>:<pos>|gtid:<set>] [--count N] [--tables db.t,db.*] [--server-id N]
   tail --file <binlog file> [--count N] [--tables …]
                      Print row changes as JSON lines on stdout.
+  run --config FILE  Run every pipeline of the config in the foreground (stops cleanly on SIGINT/SIGTERM).
+  check --config FILE
+                     Validate the config and run the preflight checks on every source and target.
   help               This text.
   version            Print the version.
 `;
@@ -18,6 +23,10 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'tail':
         return await tailCommand(rest);
+      case 'run':
+        return await runCommand(rest);
+      case 'check':
+        return await checkCommand(rest);
       case 'version':
       case '--version':
         process.stdout.write('sluice 0.1.0\n');

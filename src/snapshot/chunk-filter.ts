@@ -36,6 +36,7 @@ interface Prepared {
 
 export class ChunkFilter {
   private readonly tables = new Map<string, Prepared>();
+  private readonly coverage = new Map<string, TableCoverage>();
 
   /** Register a table's copied chunks (any order). */
   add(cov: TableCoverage, pk: SchemaColumn[]): void {
@@ -45,7 +46,14 @@ export class ChunkFilter {
       .map((c) => ({ ...c, hiKey: comparable && c.range.hi ? literalToBigints(c.range.hi) : null }))
       .sort((a, b) => (a.hiKey === null ? 1 : b.hiKey === null ? -1 : compareKeys(a.hiKey, b.hiKey)));
     const positions = cov.chunks.map((c) => c.position).sort(comparePositions);
-    this.tables.set(`${cov.database}.${cov.table}`, { pk, comparable, chunks, minPos: positions[0]!, maxPos: positions[positions.length - 1]! });
+    const key = `${cov.database}.${cov.table}`;
+    this.tables.set(key, { pk, comparable, chunks, minPos: positions[0]!, maxPos: positions[positions.length - 1]! });
+    this.coverage.set(key, cov);
+  }
+
+  /** The coverage still needed (to store in the checkpoint). */
+  remaining(): TableCoverage[] {
+    return [...this.coverage.values()];
   }
 
   get size(): number {
@@ -54,7 +62,12 @@ export class ChunkFilter {
 
   /** Forget tables whose every chunk position lies before `pos` (nothing left to filter). */
   prune(pos: Position): void {
-    for (const [k, t] of this.tables) if (comparePositions(t.maxPos, pos) <= 0) this.tables.delete(k);
+    for (const [k, t] of this.tables) {
+      if (comparePositions(t.maxPos, pos) <= 0) {
+        this.tables.delete(k);
+        this.coverage.delete(k);
+      }
+    }
   }
 
   /**

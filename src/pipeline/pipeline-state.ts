@@ -1,0 +1,29 @@
+/**
+ * What a pipeline keeps in its checkpoint's `state` (JSON in the target, written atomically with the data):
+ * the snapshot's plan and progress while it copies, then which chunks the stream must still filter.
+ */
+import type { Position } from '../source/types.js';
+import type { KeyRange } from '../snapshot/key-range.js';
+import type { TableCoverage } from '../snapshot/chunk-filter.js';
+
+export interface SnapshotTablePlan {
+  database: string;
+  table: string;
+  /** Planned key ranges (fixed once planned, so a restart resumes the same chunks). */
+  ranges: KeyRange[];
+  /** For each range index that was copied: the binlog position of its snapshot. */
+  done: Record<number, Position>;
+  /** Rows copied so far and the estimate when planned (for progress). */
+  rowsCopied: number;
+  rowsEstimated: number;
+}
+
+export type PipelineCheckpointState =
+  | { phase: 'snapshot'; tables: SnapshotTablePlan[] }
+  | { phase: 'stream'; coverage: TableCoverage[] };
+
+export function isPipelineState(v: unknown): v is PipelineCheckpointState {
+  if (typeof v !== 'object' || v === null) return false;
+  const phase = (v as { phase?: unknown }).phase;
+  return phase === 'snapshot' || phase === 'stream';
+}

@@ -1,0 +1,468 @@
+/**
+ * One pipeline: keeps the selected source tables identical on the target.
+ *
+ *  1. open the sink (checkpoint table, epoch claim) and read the checkpoint;
+ *  2. create missing target tables with the source's definition (compatibility-checked otherwise);
+ *  3. initial snapshot (chunked, parallel, lock-free, resumable) unless `snapshot: none` or done;
+ *  4. stream the binlog from the checkpoint: whole source transactions grouped into target
+ *     transactions, each with its checkpoint (exactly-once), DDL per policy.
+ * Transient failures (source or target down) restart from step 1 with backoff: the checkpoint in the
+ * target says exactly where to resume.
+ */
+import mysql from 'mysql2/promise';
+import { SluiceError, isSluiceError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types.js';
+import { MysqlSink } from '../sinks/mysql/mysql-sink.js';
+import type { Checkpoint } from '../sinks/sink.js';
+import { ReplicationSession } from '../mysql/protocol/replication-session.js';
+import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
+import { comparePositions } from '../mysql/schema/schema-history.js';
+import { classifyStatement } from '../mysql/schema/ddl.js';
+import type { TableSchema } from '../mysql/schema/table-schema.js';
+import { BinlogSource } from '../source/binlog-source.js';
+import { compileTableFilter, type TableFilter } from '../source/table-filter.js';
+import type { DdlMessage, Flavor, Position, RowChange, SourceMessage } from '../source/types.js';
+import { ChunkFilter, type TableCoverage } from '../snapshot/chunk-filter.js';
+import { SnapshotReader, pkColumns } from '../snapshot/snapshot-reader.js';
+import { isPipelineState, type PipelineCheckpointState, type SnapshotTablePlan } from './pipeline-state.js';
+import { listSourceTables, type TableName } from './source-tables.js';
+
+export type PipelineStatus = 'starting' | 'snapshotting' | 'streaming' | 'retrying' | 'stopped' | 'failed';
+
+export interface PipelineStats {
+  status: PipelineStatus;
+  rowsApplied: number;
+  transactionsApplied: number;
+  snapshotRowsCopied: number;
+  snapshotRowsEstimated: number;
+  /** Seconds the target is behind the source (commit time of the last applied transaction), null before any. */
+  lagSeconds: number | null;
+  position: Position | null;
+  errors: number;
+  lastError: string | null;
+  restarts: number;
+}
+
+export interface PipelineOptions {
+  config: PipelineConfig;
+  source: SourceConfig;
+  target: TargetConfig;
+  logger: Logger;
+  /** Ownership epoch written with every checkpoint (fencing); default 0. */
+  epoch?: number;
+  /** Backoff between restarts after transient failures. */
+  retry?: { baseDelayMs?: number; maxDelayMs?: number };
+}
+
+const TIMEOUT = Symbol('timeout');
+
+export class Pipeline {
+  readonly name: string;
+  readonly stats: PipelineStats = {
+    status: 'starting', rowsApplied: 0, transactionsApplied: 0, snapshotRowsCopied: 0, snapshotRowsEstimated: 0,
+    lagSeconds: null, position: null, errors: 0, lastError: null, restarts: 0,
+  };
+  private readonly cfg: PipelineConfig;
+  private readonly log: Logger;
+  private readonly filter: TableFilter;
+  private readonly serverId: number;
+  private flavor: Flavor = 'mysql';
+
+  constructor(private readonly opts: PipelineOptions) {
+    this.cfg = opts.config;
+    this.name = opts.config.name;
+    this.log = opts.logger.child({ pipeline: this.name });
+    this.filter = compileTableFilter(this.cfg.tables, this.cfg.exclude);
+    this.serverId = opts.source.serverId ?? 1_000_000 + (hash(this.name) % 3_000_000_000);
+  }
+
+  /** Runs until `signal` aborts (clean stop) or a permanent error (thrown). */
+  async run(signal: AbortSignal): Promise<void> {
+    let attempt = 0;
+    while (!signal.aborted) {
+      try {
+        await this.runOnce(signal);
+        this.stats.status = 'stopped';
+        return;
+      } catch (err) {
+        if (signal.aborted) {
+          this.stats.status = 'stopped';
+          return;
+        }
+        this.stats.errors++;
+        this.stats.lastError = describe(err);
+        if (!isTransient(err)) {
+          this.stats.status = 'failed';
+          this.log.error({ err: describe(err) }, 'pipeline failed');
+          throw err;
+        }
+        attempt++;
+        this.stats.status = 'retrying';
+        this.stats.restarts++;
+        const base = this.opts.retry?.baseDelayMs ?? 500;
+        const delay = Math.min(this.opts.retry?.maxDelayMs ?? 30_000, base * 2 ** Math.min(attempt - 1, 8));
+        this.log.warn({ err: describe(err), attempt, delayMs: delay }, 'pipeline interrupted; restarting from the checkpoint');
+        await sleep(delay, signal);
+      }
+    }
+    this.stats.status = 'stopped';
+  }
+
+  private newSink(): MysqlSink {
+    return new MysqlSink({
+      pipeline: this.name,
+      connection: this.opts.target.url,
+      epoch: this.opts.epoch ?? 0,
+      checkpointDatabase: this.opts.target.checkpointDatabase,
+      targetDatabase: this.cfg.targetDatabase,
+      maxStatementBytes: this.cfg.tuning.maxStatementBytes,
+      logger: this.log,
+    });
+  }
+
+  private async runOnce(signal: AbortSignal): Promise<void> {
+    this.stats.status = 'starting';
+    const sink = this.newSink();
+    let src: mysql.Connection | null = null;
+    try {
+      let cp = await sink.open();
+      src = await connectSource(this.opts.source.url);
+      this.flavor = /mariadb/i.test(String(((await src.query('SELECT VERSION() AS v')) as unknown as [Array<{ v: string }>])[0][0]?.v)) ? 'mariadb' : 'mysql';
+      const state = cp && isPipelineState(cp.state) ? cp.state : null;
+      if (cp === null || state?.phase === 'snapshot') {
+        const tables = await listSourceTables(src, this.filter);
+        for (const t of tables) await sink.createTableLike(src, t.database, t.table, this.cfg.targetDatabase ?? t.database);
+        if (cp !== null || this.cfg.snapshot === 'initial') {
+          cp = await this.snapshot(sink, tables, state?.phase === 'snapshot' ? state.tables : [], cp, signal);
+        } else {
+          const st = await ReplicationSession.serverStatus(this.opts.source.url);
+          cp = { pipeline: this.name, position: { file: st.file, pos: st.pos }, epoch: this.opts.epoch ?? 0, state: { phase: 'stream', coverage: [] } };
+          await sink.apply({ changes: [], checkpoint: cp });
+          this.log.info({ position: cp.position }, 'no snapshot requested; streaming from the current end of the binlog');
+        }
+      }
+      if (signal.aborted) return;
+      await this.stream(sink, src, cp, signal);
+    } finally {
+      await src?.end().catch(() => undefined);
+      await sink.close().catch(() => undefined);
+    }
+  }
+
+  // ── snapshot ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Copy `tables` chunk by chunk (resuming `prior` plans), then return the streaming checkpoint:
+   * position = the earliest chunk position, state = the chunk positions the stream must respect.
+   */
+  private async snapshot(sink: MysqlSink, tables: TableName[], prior: SnapshotTablePlan[], cp: Checkpoint | null, signal: AbortSignal,
+    streamState?: { position: Position; coverage: TableCoverage[] }): Promise<Checkpoint> {
+    this.stats.status = 'snapshotting';
+    const tuning = this.cfg.tuning;
+    const reader = new SnapshotReader(this.opts.source.url, this.flavor, tuning.snapshotParallelism, this.log);
+    const loader = new InformationSchemaLoader(this.opts.source.url);
+    try {
+      const schemas = await loadSchemas(loader, tables);
+      const plans: SnapshotTablePlan[] = [];
+      for (const t of tables) {
+        const old = prior.find((p) => p.database === t.database && p.table === t.table);
+        if (old) { plans.push(old); continue; }
+        const schema = schemas.get(`${t.database}.${t.table}`)!;
+        const ranges = await reader.planChunks(schema, tuning.snapshotChunkSize);
+        plans.push({ database: t.database, table: t.table, ranges, done: {}, rowsCopied: 0, rowsEstimated: await reader.estimateRows(t.database, t.table) });
+      }
+      const epoch = this.opts.epoch ?? 0;
+      const planPosition = cp?.position ?? streamState?.position ?? (await currentPosition(this.opts.source.url));
+      const stateOf = (): PipelineCheckpointState => ({ phase: 'snapshot', tables: plans });
+      // Streaming-time snapshots (a table renamed into scope) keep the stream's position and coverage.
+      const checkpointOf = (): Checkpoint => streamState
+        ? { pipeline: this.name, position: streamState.position, epoch, state: { phase: 'stream', coverage: streamState.coverage } }
+        : { pipeline: this.name, position: planPosition, epoch, state: stateOf() };
+      if (!streamState) await sink.apply({ changes: [], checkpoint: checkpointOf() });
+
+      const queue: Array<{ plan: SnapshotTablePlan; index: number }> = [];
+      for (const plan of plans) plan.ranges.forEach((_, index) => { if (!(index in plan.done)) queue.push({ plan, index }); });
+      this.stats.snapshotRowsEstimated = plans.reduce((s, p) => s + p.rowsEstimated, 0);
+      this.stats.snapshotRowsCopied = plans.reduce((s, p) => s + p.rowsCopied, 0);
+      this.log.info({ tables: plans.length, chunks: queue.length, rowsEstimated: this.stats.snapshotRowsEstimated }, 'snapshot started');
+      const started = Date.now();
+      let lastLog = Date.now();
+      let writeChain: Promise<void> = Promise.resolve();
+      const worker = async (): Promise<void> => {
+        for (;;) {
+          if (signal.aborted) return;
+          const job = queue.shift();
+          if (!job) return;
+          const schema = schemas.get(`${job.plan.database}.${job.plan.table}`)!;
+          const read = await reader.readChunk(schema, job.plan.ranges[job.index]!);
+          const changes: RowChange[] = read.rows.map((after) => ({ op: 'insert', database: schema.database, table: schema.table, before: null, after }));
+          // Writes go through one target connection, one chunk per transaction with its progress.
+          const write = writeChain.then(async () => {
+            job.plan.done[job.index] = read.position;
+            job.plan.rowsCopied += changes.length;
+            if (streamState) {
+              await sink.apply({ changes, checkpoint: checkpointOf() });
+            } else {
+              await sink.apply({ changes, checkpoint: checkpointOf() });
+            }
+            this.stats.snapshotRowsCopied += changes.length;
+            if (Date.now() - lastLog > 2000) {
+              lastLog = Date.now();
+              const secs = (Date.now() - started) / 1000;
+              this.log.info({ table: `${schema.database}.${schema.table}`, rowsCopied: this.stats.snapshotRowsCopied,
+                rowsEstimated: this.stats.snapshotRowsEstimated, rowsPerSecond: Math.round(this.stats.snapshotRowsCopied / secs) }, 'snapshot progress');
+            }
+          });
+          writeChain = write.catch(() => undefined);
+          await write;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, tuning.snapshotParallelism) }, worker));
+      await writeChain;
+      if (signal.aborted) throw new SluiceError('SNAPSHOT_FAILED', 'snapshot interrupted', 'it resumes at the next chunk on restart');
+
+      const coverage: TableCoverage[] = plans.map((p) => ({
+        database: p.database, table: p.table,
+        chunks: p.ranges.map((range, i) => ({ range, position: p.done[i]! })),
+      }));
+      const seconds = (Date.now() - started) / 1000;
+      this.log.info({ rowsCopied: this.stats.snapshotRowsCopied, seconds, rowsPerSecond: Math.round(this.stats.snapshotRowsCopied / Math.max(seconds, 0.001)) }, 'snapshot done');
+      if (streamState) return { pipeline: this.name, position: streamState.position, epoch, state: { phase: 'stream', coverage: [...streamState.coverage, ...coverage] } };
+      const positions = coverage.flatMap((c) => c.chunks.map((x) => x.position)).sort(comparePositions);
+      const start = positions[0] ?? planPosition;
+      const next: Checkpoint = { pipeline: this.name, position: start, epoch, state: { phase: 'stream', coverage } };
+      await sink.apply({ changes: [], checkpoint: next });
+      return next;
+    } finally {
+      await reader.close();
+      await loader.close();
+    }
+  }
+
+  // ── streaming ───────────────────────────────────────────────────────────────────────────────
+
+  private async stream(sink: MysqlSink, src: mysql.Connection, cp: Checkpoint, signal: AbortSignal): Promise<void> {
+    this.stats.status = 'streaming';
+    const state = isPipelineState(cp.state) && cp.state.phase === 'stream' ? cp.state : { phase: 'stream' as const, coverage: [] };
+    const chunkFilter = new ChunkFilter();
+    if (state.coverage.length > 0) {
+      const loader = new InformationSchemaLoader(this.opts.source.url);
+      try {
+        const schemas = await loadSchemas(loader, state.coverage);
+        for (const cov of state.coverage) {
+          const schema = schemas.get(`${cov.database}.${cov.table}`);
+          if (schema) chunkFilter.add(cov, pkColumns(schema));
+        }
+      } finally {
+        await loader.close();
+      }
+    }
+    const tuning = this.cfg.tuning;
+    const source = new BinlogSource({
+      url: this.opts.source.url,
+      serverId: this.serverId,
+      start: { kind: 'position', position: cp.position },
+      filter: this.filter,
+      logger: this.log,
+      heartbeatSeconds: 1,
+      reconnect: { maxAttempts: 5 },
+    });
+    this.log.info({ position: cp.position, filteredTables: chunkFilter.size }, 'streaming');
+    let batch: RowChange[] = [];
+    let txn: RowChange[] = [];
+    let batchPos: Position | null = null;
+    let batchTxns = 0;
+    let batchCommitTime = 0;
+    let batchStarted = 0;
+    let lastWrite = Date.now();
+    let lastPos = cp.position;
+    const epoch = this.opts.epoch ?? 0;
+
+    const checkpointAt = (position: Position): Checkpoint => {
+      chunkFilter.prune(position);
+      return { pipeline: this.name, position, epoch, state: { phase: 'stream', coverage: chunkFilter.remaining() } };
+    };
+    const flush = async (): Promise<void> => {
+      if (batchPos === null) return;
+      await sink.apply({ changes: batch, checkpoint: checkpointAt(batchPos) });
+      this.stats.rowsApplied += batch.length;
+      this.stats.transactionsApplied += batchTxns;
+      this.stats.position = batchPos;
+      this.stats.lagSeconds = Math.max(0, (Date.now() - batchCommitTime) / 1000);
+      lastPos = batchPos;
+      lastWrite = Date.now();
+      batch = [];
+      batchPos = null;
+      batchTxns = 0;
+    };
+
+    let pending: Promise<SourceMessage | null> | null = null;
+    try {
+      while (!signal.aborted) {
+        pending ??= source.next();
+        const wait: number = batchPos !== null ? Math.max(0, tuning.maxBatchDelayMs - (Date.now() - batchStarted)) : 1000;
+        const m: SourceMessage | null | typeof TIMEOUT = await raceTimeout(pending, wait, signal);
+        if (m === TIMEOUT) {
+          await flush();
+          continue;
+        }
+        pending = null;
+        if (m === null) break;
+        if (m.kind === 'transaction') {
+          if (m.rolledBack) { txn = []; continue; }
+          for (const ch of m.changes) {
+            const f = chunkFilter.size > 0 ? chunkFilter.filter(ch, m.startPosition) : ch;
+            if (f) txn.push(f);
+          }
+          if (!m.last) continue;
+          if (batchPos === null) batchStarted = Date.now();
+          for (const ch of txn) batch.push(ch);
+          txn = [];
+          batchPos = m.position;
+          batchTxns++;
+          batchCommitTime = m.commitTime;
+          if (batch.length >= tuning.batchSize) await flush();
+        } else if (m.kind === 'ddl') {
+          await flush();
+          await this.onDdl(sink, src, m, chunkFilter, signal);
+          lastPos = m.position;
+          lastWrite = Date.now();
+        } else {
+          // Heartbeat: the source is idle (or everything was filtered): move the checkpoint now and then.
+          if (batchPos === null && txn.length === 0) {
+            this.stats.lagSeconds = Math.max(0, (Date.now() - m.time) / 1000);
+            if (Date.now() - lastWrite > 1000 && comparePositions(m.position, lastPos) > 0) {
+              batchPos = m.position;
+              batchCommitTime = m.time;
+              await flush();
+            }
+          }
+        }
+      }
+      await flush();
+    } finally {
+      await source.close();
+    }
+  }
+
+  private async onDdl(sink: MysqlSink, src: mysql.Connection, m: DdlMessage, chunkFilter: ChunkFilter, signal: AbortSignal): Promise<void> {
+    const checkpoint = (): Checkpoint => ({ pipeline: this.name, position: m.position, epoch: this.opts.epoch ?? 0, state: { phase: 'stream', coverage: chunkFilter.remaining() } });
+    if (this.cfg.ddl === 'ignore') {
+      this.log.info({ sql: m.sql }, 'DDL ignored (policy ignore)');
+      await sink.apply({ changes: [], checkpoint: checkpoint() });
+      return;
+    }
+    if (this.cfg.ddl === 'fail') {
+      throw new SluiceError('DDL_REJECTED', `DDL on a synced table stopped pipeline ${this.name}: ${m.sql.slice(0, 200)}`,
+        `apply the change to the target yourself, then set ddl: ignore for one restart, or set ddl: apply to let Sluice run DDL`, { position: m.position });
+    }
+    const cls = classifyStatement(m.sql, m.database);
+    // Tables renamed from outside the pipeline's scope into it: create and copy them now.
+    const incoming: TableName[] = [];
+    if (cls.kind === 'ddl') {
+      for (const r of cls.ddl.renames) {
+        if (!this.filter(r.from.database, r.from.table) && this.filter(r.to.database, r.to.table)) incoming.push({ database: r.to.database, table: r.to.table });
+      }
+    }
+    if (incoming.length === 0 || incoming.length < (cls.kind === 'ddl' ? cls.ddl.renames.length : 0)) {
+      this.log.info({ sql: m.sql, position: m.position }, 'applying DDL');
+      await sink.applyDdl({ database: m.database, sql: m.sql }, checkpoint());
+    }
+    if (incoming.length > 0) {
+      this.log.info({ tables: incoming }, 'tables came into scope by RENAME: copying them');
+      for (const t of incoming) await sink.createTableLike(src, t.database, t.table, this.cfg.targetDatabase ?? t.database);
+      const next = await this.snapshot(sink, incoming, [], null, signal, { position: m.position, coverage: chunkFilter.remaining() });
+      const loader = new InformationSchemaLoader(this.opts.source.url);
+      try {
+        const schemas = await loadSchemas(loader, incoming);
+        const state = next.state as PipelineCheckpointState;
+        if (state.phase === 'stream') {
+          for (const cov of state.coverage) {
+            const schema = schemas.get(`${cov.database}.${cov.table}`);
+            if (schema) chunkFilter.add(cov, pkColumns(schema));
+          }
+        }
+      } finally {
+        await loader.close();
+      }
+      await sink.apply({ changes: [], checkpoint: checkpoint() });
+      this.stats.status = 'streaming';
+    }
+  }
+}
+
+async function connectSource(url: string): Promise<mysql.Connection> {
+  try {
+    return await mysql.createConnection({ uri: url, supportBigNumbers: true, bigNumberStrings: true, charset: 'utf8mb4' });
+  } catch (err) {
+    throw new SluiceError('CONNECTION_FAILED', `cannot connect to the source: ${(err as Error).message}`,
+      'check that the source is reachable and the URL, user and password are right', {}, { cause: err });
+  }
+}
+
+async function currentPosition(url: string): Promise<Position> {
+  const st = await ReplicationSession.serverStatus(url);
+  return { file: st.file, pos: st.pos };
+}
+
+async function loadSchemas(loader: InformationSchemaLoader, tables: readonly TableName[]): Promise<Map<string, TableSchema>> {
+  const byDb = new Map<string, string[]>();
+  for (const t of tables) byDb.set(t.database, [...(byDb.get(t.database) ?? []), t.table]);
+  const out = new Map<string, TableSchema>();
+  for (const [db, names] of byDb) {
+    const m = await loader.loadDatabase(db, names);
+    for (const [name, schema] of m) out.set(`${db}.${name}`, schema);
+  }
+  for (const t of tables) {
+    if (!out.has(`${t.database}.${t.table}`)) {
+      throw new SluiceError('UNKNOWN_TABLE', `table ${t.database}.${t.table} is not on the source`, 'check the pipeline\'s tables patterns');
+    }
+  }
+  return out;
+}
+
+function isTransient(err: unknown): boolean {
+  if (isSluiceError(err)) return err.code === 'CONNECTION_LOST' || err.code === 'CONNECTION_FAILED';
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'PROTOCOL_CONNECTION_LOST' || code === 'ETIMEDOUT' || code === 'EPIPE';
+}
+
+function describe(err: unknown): string {
+  if (isSluiceError(err)) return err.describe();
+  return err instanceof Error ? err.message : String(err);
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
+  return h;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function raceTimeout<T>(p: Promise<T>, ms: number, signal: AbortSignal): Promise<T | typeof TIMEOUT> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(finish, ms);
+    function finish(): void {
+      cleanup();
+      resolve(TIMEOUT);
+    }
+    function cleanup(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', finish);
+    }
+    signal.addEventListener('abort', finish, { once: true });
+    p.then((v) => { cleanup(); resolve(v); }, (e: unknown) => { cleanup(); reject(e); });
+  });
+}
