@@ -5,6 +5,7 @@
 import type { Position } from '../source/types.js';
 import type { KeyRange } from '../snapshot/key-range.js';
 import type { TableCoverage } from '../snapshot/chunk-filter.js';
+import type { SchemaHistoryJSON } from '../mysql/schema/schema-history.js';
 
 export interface SnapshotTablePlan {
   database: string;
@@ -18,9 +19,13 @@ export interface SnapshotTablePlan {
   rowsEstimated: number;
 }
 
+/**
+ * `schemas` is the schema history of the pipeline's tables (versions by position), so that events read
+ * after a restart — also from before an ALTER TABLE — decode with the columns in force then.
+ */
 export type PipelineCheckpointState =
-  | { phase: 'snapshot'; tables: SnapshotTablePlan[] }
-  | { phase: 'stream'; coverage: TableCoverage[] };
+  | { phase: 'snapshot'; tables: SnapshotTablePlan[]; schemas?: SchemaHistoryJSON }
+  | { phase: 'stream'; coverage: TableCoverage[]; schemas?: SchemaHistoryJSON };
 
 export function isPipelineState(v: unknown): v is PipelineCheckpointState {
   if (typeof v !== 'object' || v === null) return false;

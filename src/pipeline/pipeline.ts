@@ -17,7 +17,7 @@ import { MysqlSink } from '../sinks/mysql/mysql-sink.js';
 import type { Checkpoint } from '../sinks/sink.js';
 import { ReplicationSession } from '../mysql/protocol/replication-session.js';
 import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
-import { comparePositions } from '../mysql/schema/schema-history.js';
+import { SchemaHistory, comparePositions } from '../mysql/schema/schema-history.js';
 import { classifyStatement } from '../mysql/schema/ddl.js';
 import type { TableSchema } from '../mysql/schema/table-schema.js';
 import { BinlogSource } from '../source/binlog-source.js';
@@ -125,26 +125,31 @@ export class Pipeline {
     this.stats.status = 'starting';
     const sink = this.newSink();
     let src: mysql.Connection | null = null;
+    let history: SchemaHistory | null = null;
     try {
       let cp = await sink.open();
       src = await connectSource(this.opts.source.url);
       this.flavor = /mariadb/i.test(String(((await src.query('SELECT VERSION() AS v')) as unknown as [Array<{ v: string }>])[0][0]?.v)) ? 'mariadb' : 'mysql';
       const state = cp && isPipelineState(cp.state) ? cp.state : null;
+      history = state?.schemas ? SchemaHistory.fromJSON(state.schemas, { url: this.opts.source.url }) : new SchemaHistory({ url: this.opts.source.url });
       if (cp === null || state?.phase === 'snapshot') {
         const tables = await listSourceTables(src, this.filter);
         for (const t of tables) await sink.createTableLike(src, t.database, t.table, this.cfg.targetDatabase ?? t.database);
         if (cp !== null || this.cfg.snapshot === 'initial') {
-          cp = await this.snapshot(sink, tables, state?.phase === 'snapshot' ? state.tables : [], cp, signal);
+          cp = await this.snapshot(sink, history, tables, state?.phase === 'snapshot' ? state.tables : [], cp, signal);
         } else {
           const st = await ReplicationSession.serverStatus(this.opts.source.url);
-          cp = { pipeline: this.name, position: { file: st.file, pos: st.pos }, epoch: this.opts.epoch ?? 0, state: { phase: 'stream', coverage: [] } };
+          const position = { file: st.file, pos: st.pos };
+          for (const t of tables) await history.ensureLoaded(t.database, t.table, position);
+          cp = { pipeline: this.name, position, epoch: this.opts.epoch ?? 0, state: { phase: 'stream', coverage: [], schemas: history.toJSON() } };
           await sink.apply({ changes: [], checkpoint: cp });
           this.log.info({ position: cp.position }, 'no snapshot requested; streaming from the current end of the binlog');
         }
       }
       if (signal.aborted) return;
-      await this.stream(sink, src, cp, signal);
+      await this.stream(sink, src, history, cp, signal);
     } finally {
+      await history?.close().catch(() => undefined);
       await src?.end().catch(() => undefined);
       await sink.close().catch(() => undefined);
     }
@@ -156,7 +161,7 @@ export class Pipeline {
    * Copy `tables` chunk by chunk (resuming `prior` plans), then return the streaming checkpoint:
    * position = the earliest chunk position, state = the chunk positions the stream must respect.
    */
-  private async snapshot(sink: MysqlSink, tables: TableName[], prior: SnapshotTablePlan[], cp: Checkpoint | null, signal: AbortSignal,
+  private async snapshot(sink: MysqlSink, history: SchemaHistory, tables: TableName[], prior: SnapshotTablePlan[], cp: Checkpoint | null, signal: AbortSignal,
     streamState?: { position: Position; coverage: TableCoverage[] }): Promise<Checkpoint> {
     this.stats.status = 'snapshotting';
     const tuning = this.cfg.tuning;
@@ -174,10 +179,13 @@ export class Pipeline {
       }
       const epoch = this.opts.epoch ?? 0;
       const planPosition = cp?.position ?? streamState?.position ?? (await currentPosition(this.opts.source.url));
-      const stateOf = (): PipelineCheckpointState => ({ phase: 'snapshot', tables: plans });
+      // The schema in force where the stream will start (the snapshot's earliest chunk comes after it).
+      for (const t of tables) await history.ensureLoaded(t.database, t.table, planPosition);
+      const schemasJson = history.toJSON();
+      const stateOf = (): PipelineCheckpointState => ({ phase: 'snapshot', tables: plans, schemas: schemasJson });
       // Streaming-time snapshots (a table renamed into scope) keep the stream's position and coverage.
       const checkpointOf = (): Checkpoint => streamState
-        ? { pipeline: this.name, position: streamState.position, epoch, state: { phase: 'stream', coverage: streamState.coverage } }
+        ? { pipeline: this.name, position: streamState.position, epoch, state: { phase: 'stream', coverage: streamState.coverage, schemas: schemasJson } }
         : { pipeline: this.name, position: planPosition, epoch, state: stateOf() };
       if (!streamState) await sink.apply({ changes: [], checkpoint: checkpointOf() });
 
@@ -228,10 +236,10 @@ export class Pipeline {
       }));
       const seconds = (Date.now() - started) / 1000;
       this.log.info({ rowsCopied: this.stats.snapshotRowsCopied, seconds, rowsPerSecond: Math.round(this.stats.snapshotRowsCopied / Math.max(seconds, 0.001)) }, 'snapshot done');
-      if (streamState) return { pipeline: this.name, position: streamState.position, epoch, state: { phase: 'stream', coverage: [...streamState.coverage, ...coverage] } };
+      if (streamState) return { pipeline: this.name, position: streamState.position, epoch, state: { phase: 'stream', coverage: [...streamState.coverage, ...coverage], schemas: schemasJson } };
       const positions = coverage.flatMap((c) => c.chunks.map((x) => x.position)).sort(comparePositions);
       const start = positions[0] ?? planPosition;
-      const next: Checkpoint = { pipeline: this.name, position: start, epoch, state: { phase: 'stream', coverage } };
+      const next: Checkpoint = { pipeline: this.name, position: start, epoch, state: { phase: 'stream', coverage, schemas: schemasJson } };
       await sink.apply({ changes: [], checkpoint: next });
       return next;
     } finally {
@@ -242,8 +250,9 @@ export class Pipeline {
 
   // ── streaming ───────────────────────────────────────────────────────────────────────────────
 
-  private async stream(sink: MysqlSink, src: mysql.Connection, cp: Checkpoint, signal: AbortSignal): Promise<void> {
+  private async stream(sink: MysqlSink, src: mysql.Connection, history: SchemaHistory, cp: Checkpoint, signal: AbortSignal): Promise<void> {
     this.stats.status = 'streaming';
+    history.setPosition(cp.position);
     const state = isPipelineState(cp.state) && cp.state.phase === 'stream' ? cp.state : { phase: 'stream' as const, coverage: [] };
     const chunkFilter = new ChunkFilter();
     if (state.coverage.length > 0) {
@@ -265,6 +274,7 @@ export class Pipeline {
       start: { kind: 'position', position: cp.position },
       filter: this.filter,
       logger: this.log,
+      schemaHistory: history,
       heartbeatSeconds: 1,
       reconnect: { maxAttempts: 5 },
     });
@@ -279,9 +289,15 @@ export class Pipeline {
     let lastPos = cp.position;
     const epoch = this.opts.epoch ?? 0;
 
+    // The state is rewritten only when it changed (chunk coverage pruned, schema versions added).
+    let writtenState = '';
     const checkpointAt = (position: Position): Checkpoint => {
       chunkFilter.prune(position);
-      return { pipeline: this.name, position, epoch, state: { phase: 'stream', coverage: chunkFilter.remaining() } };
+      const state: PipelineCheckpointState = { phase: 'stream', coverage: chunkFilter.remaining(), schemas: history.toJSON() };
+      const text = JSON.stringify(state);
+      if (text === writtenState) return { pipeline: this.name, position, epoch };
+      writtenState = text;
+      return { pipeline: this.name, position, epoch, state };
     };
     const flush = async (): Promise<void> => {
       if (batchPos === null) return;
@@ -325,7 +341,7 @@ export class Pipeline {
           if (batch.length >= tuning.batchSize) await flush();
         } else if (m.kind === 'ddl') {
           await flush();
-          await this.onDdl(sink, src, m, chunkFilter, signal);
+          await this.onDdl(sink, src, history, m, chunkFilter, signal);
           lastPos = m.position;
           lastWrite = Date.now();
         } else {
@@ -346,8 +362,9 @@ export class Pipeline {
     }
   }
 
-  private async onDdl(sink: MysqlSink, src: mysql.Connection, m: DdlMessage, chunkFilter: ChunkFilter, signal: AbortSignal): Promise<void> {
-    const checkpoint = (): Checkpoint => ({ pipeline: this.name, position: m.position, epoch: this.opts.epoch ?? 0, state: { phase: 'stream', coverage: chunkFilter.remaining() } });
+  private async onDdl(sink: MysqlSink, src: mysql.Connection, history: SchemaHistory, m: DdlMessage, chunkFilter: ChunkFilter, signal: AbortSignal): Promise<void> {
+    const checkpoint = (): Checkpoint => ({ pipeline: this.name, position: m.position, epoch: this.opts.epoch ?? 0,
+      state: { phase: 'stream', coverage: chunkFilter.remaining(), schemas: history.toJSON() } });
     if (this.cfg.ddl === 'ignore') {
       this.log.info({ sql: m.sql }, 'DDL ignored (policy ignore)');
       await sink.apply({ changes: [], checkpoint: checkpoint() });
@@ -372,7 +389,7 @@ export class Pipeline {
     if (incoming.length > 0) {
       this.log.info({ tables: incoming }, 'tables came into scope by RENAME: copying them');
       for (const t of incoming) await sink.createTableLike(src, t.database, t.table, this.cfg.targetDatabase ?? t.database);
-      const next = await this.snapshot(sink, incoming, [], null, signal, { position: m.position, coverage: chunkFilter.remaining() });
+      const next = await this.snapshot(sink, history, incoming, [], null, signal, { position: m.position, coverage: chunkFilter.remaining() });
       const loader = new InformationSchemaLoader(this.opts.source.url);
       try {
         const schemas = await loadSchemas(loader, incoming);

@@ -111,6 +111,19 @@ export class MysqlSink implements Sink {
 
   /** Create the checkpoint table if needed, claim the pipeline for this epoch, return the saved checkpoint. */
   async open(): Promise<Checkpoint | null> {
+    // Pipelines sharing a target open at the same time: their claims can deadlock on the new table.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.openOnce();
+      } catch (err) {
+        const cause = (err as { cause?: unknown }).cause ?? err;
+        if (attempt >= this.lockRetries || !isLockConflict(cause)) throw err;
+        await sleep(50 * 2 ** attempt + Math.random() * 50);
+      }
+    }
+  }
+
+  private async openOnce(): Promise<Checkpoint | null> {
     const conn = await this.connect('open');
     try {
       for (const sql of this.checkpoints.createSql()) await conn.query(sql);
