@@ -29,6 +29,7 @@ export type SluiceErrorCode =
   | 'DDL_FAILED'
   | 'DDL_REJECTED'
   | 'SNAPSHOT_FAILED'
+  | 'TRANSACTION_ABORTED'
   | 'INTERNAL';
 
 export class SluiceError extends Error {

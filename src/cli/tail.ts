@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { SluiceError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { ReplicationSession } from '../mysql/protocol/replication-session.js';
 import { BinlogSource, type StartSpec } from '../source/binlog-source.js';
 import { readBinlogFileMessages } from '../source/binlog-file-source.js';
 import { compileTableFilter } from '../source/table-filter.js';
@@ -10,18 +11,25 @@ import { rowToJson } from './cell-json.js';
 
 /** `sluice tail`: print row changes (and DDL) as JSON lines on stdout. */
 export async function tailCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      from: { type: 'string' },
-      count: { type: 'string' },
-      tables: { type: 'string' },
-      exclude: { type: 'string' },
-      file: { type: 'string' },
-      'server-id': { type: 'string' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        from: { type: 'string' },
+        count: { type: 'string' },
+        tables: { type: 'string' },
+        exclude: { type: 'string' },
+        file: { type: 'string' },
+        'server-id': { type: 'string' },
+      },
+    });
+  } catch (err) {
+    // node's parseArgs errors (unknown option, `--count -3`, missing value) carry no Sluice code.
+    throw badArg(err instanceof Error ? err.message : String(err));
+  }
+  const { values, positionals } = parsed;
   const count = values.count === undefined ? Infinity : parsePositiveInt(values.count, '--count');
   const include = values.tables ? splitList(values.tables) : ['*.*'];
   const filter = compileTableFilter(include, values.exclude ? splitList(values.exclude) : []);
@@ -34,10 +42,15 @@ export async function tailCommand(args: string[]): Promise<number> {
   } else {
     const url = positionals[0];
     if (!url || positionals.length > 1) throw badArg('expected one MySQL URL, e.g. mysql://user:pass@host:3306');
+    checkUrl(url);
+    const start = parseFrom(values.from ?? 'now');
+    // Fail fast when the server cannot be reached or logged into at startup (the source itself retries
+    // connection errors forever, which is right after a drop but leaves a mistyped URL hanging).
+    await ReplicationSession.serverStatus(url);
     const source = new BinlogSource({
       url,
       serverId: values['server-id'] === undefined ? undefined : parsePositiveInt(values['server-id'], '--server-id'),
-      start: parseFrom(values.from ?? 'now'),
+      start,
       filter,
       logger: createLogger('sluice-tail'),
     });
@@ -88,6 +101,16 @@ export function parseFrom(from: string): StartSpec {
   const m = /^(.+):(\d+)$/.exec(from);
   if (m) return { kind: 'file', file: m[1]!, pos: Number(m[2]) };
   throw badArg(`--from '${from}' is not one of now, earliest, <file>:<pos> (e.g. mysql-bin.000003:4) or gtid:<set>`);
+}
+
+function checkUrl(url: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw badArg('the source URL is not a valid URL; expected mysql://user:pass@host:3306 (percent-encode special characters in the password)');
+  }
+  if (u.protocol !== 'mysql:' && u.protocol !== 'mariadb:') throw badArg(`unsupported URL scheme '${u.protocol}'; expected mysql://user:pass@host:3306`);
 }
 
 function parsePositiveInt(s: string, what: string): number {

@@ -285,6 +285,8 @@ export class Pipeline {
     let batchTxns = 0;
     let batchCommitTime = 0;
     let batchStarted = 0;
+    /** A large transaction is being applied in parts (a target transaction is open). */
+    let inLargeTxn = false;
     let lastWrite = Date.now();
     let lastPos = cp.position;
     const epoch = this.opts.epoch ?? 0;
@@ -326,12 +328,39 @@ export class Pipeline {
         pending = null;
         if (m === null) break;
         if (m.kind === 'transaction') {
-          if (m.rolledBack) { txn = []; continue; }
+          if (m.rolledBack) {
+            txn = [];
+            if (inLargeTxn) await sink.abort();
+            inLargeTxn = false;
+            continue;
+          }
           for (const ch of m.changes) {
             const f = chunkFilter.size > 0 ? chunkFilter.filter(ch, m.startPosition) : ch;
             if (f) txn.push(f);
           }
-          if (!m.last) continue;
+          if (!m.last) {
+            if (txn.length >= tuning.batchSize) {
+              // Too large to hold: stream it into one open target transaction (memory stays bounded).
+              if (!inLargeTxn) await flush();
+              await sink.apply({ changes: txn, checkpoint: { pipeline: this.name, position: m.startPosition, epoch }, partial: true });
+              this.stats.rowsApplied += txn.length;
+              inLargeTxn = true;
+              txn = [];
+            }
+            continue;
+          }
+          if (inLargeTxn) {
+            await sink.apply({ changes: txn, checkpoint: checkpointAt(m.position) });
+            inLargeTxn = false;
+            this.stats.rowsApplied += txn.length;
+            this.stats.transactionsApplied++;
+            this.stats.position = m.position;
+            this.stats.lagSeconds = Math.max(0, (Date.now() - m.commitTime) / 1000);
+            lastPos = m.position;
+            lastWrite = Date.now();
+            txn = [];
+            continue;
+          }
           if (batchPos === null) batchStarted = Date.now();
           for (const ch of txn) batch.push(ch);
           txn = [];
@@ -346,7 +375,7 @@ export class Pipeline {
           lastWrite = Date.now();
         } else {
           // Heartbeat: the source is idle (or everything was filtered): move the checkpoint now and then.
-          if (batchPos === null && txn.length === 0) {
+          if (batchPos === null && txn.length === 0 && !inLargeTxn) {
             this.stats.lagSeconds = Math.max(0, (Date.now() - m.time) / 1000);
             if (Date.now() - lastWrite > 1000 && comparePositions(m.position, lastPos) > 0) {
               batchPos = m.position;
@@ -440,7 +469,7 @@ async function loadSchemas(loader: InformationSchemaLoader, tables: readonly Tab
 }
 
 function isTransient(err: unknown): boolean {
-  if (isSluiceError(err)) return err.code === 'CONNECTION_LOST' || err.code === 'CONNECTION_FAILED';
+  if (isSluiceError(err)) return err.code === 'CONNECTION_LOST' || err.code === 'CONNECTION_FAILED' || err.code === 'TRANSACTION_ABORTED';
   const code = (err as { code?: string } | null)?.code;
   return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'PROTOCOL_CONNECTION_LOST' || code === 'ETIMEDOUT' || code === 'EPIPE';
 }

@@ -23,6 +23,12 @@ export interface SinkBatch {
   changes: RowChange[];
   /** The checkpoint to store in the same target transaction. */
   checkpoint: Checkpoint;
+  /**
+   * More of the same (large) source transaction follows: apply these changes but keep the target
+   * transaction open; the batch without `partial` writes the checkpoint and commits. If anything fails
+   * in between, the whole target transaction is rolled back (the source transaction is re-read).
+   */
+  partial?: boolean;
 }
 
 export interface DdlChange {
@@ -38,6 +44,8 @@ export interface Sink {
   apply(batch: SinkBatch): Promise<void>;
   /** Run a DDL statement on the target, then store the checkpoint. */
   applyDdl(ddl: DdlChange, checkpoint: Checkpoint): Promise<void>;
+  /** Roll back a transaction opened by `partial` batches (the source rolled it back). */
+  abort(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -72,4 +72,16 @@ describe('MySQL→MySQL sync: supply chain', () => {
     for (const j of joined) assert.equal(j.model, models.get(byOrder.get(j.id)!));
     for (const p of pipelines) assert.equal(p.stats.status, 'streaming');
   });
+
+  it('applies a transaction larger than a batch atomically, in parts', async () => {
+    const before = pipelines.map((p) => p.stats.transactionsApplied);
+    // 30 000 rows in one source transaction; batchSize is 5000, the assembler's parts are 1000.
+    await source.query(`BEGIN;
+      INSERT INTO product_service.batch SELECT 1 + seq % 3000, 1000000 + seq, '2025-01-01', seq % 9, REPEAT('x', seq % 50) FROM product_service.seq_1_to_30000;
+      UPDATE product_service.product SET price = price * 2 WHERE id <= 3000;
+      COMMIT`);
+    await eventually(() => identical('order_service', ['batch', 'product']), 60_000, 'the large transaction to arrive in order_service');
+    await eventually(() => identical('purchase_service', ['batch', 'product']), 60_000, 'the large transaction to arrive in purchase_service');
+    pipelines.forEach((p, i) => assert.ok(p.stats.transactionsApplied > before[i]!));
+  });
 });

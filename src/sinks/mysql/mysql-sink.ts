@@ -87,6 +87,8 @@ export class MysqlSink implements Sink {
   private readonly log: Logger;
   private readonly shapes = new TableShapeCache();
   private conn: Connection | null = null;
+  /** A large source transaction is being applied in parts (target transaction open). */
+  private openTransaction = false;
   private maxPacket = 16 * 1024 * 1024;
   /** A COMMIT's outcome is unknown (connection lost): the next apply checks the stored checkpoint first. */
   private uncertain = false;
@@ -158,6 +160,7 @@ export class MysqlSink implements Sink {
   }
 
   async apply(batch: SinkBatch): Promise<void> {
+    if (batch.partial || this.openTransaction) return this.applyInParts(batch);
     let strict = false;
     let reconnected = false;
     for (let attempt = 0; ; attempt++) {
@@ -196,6 +199,53 @@ export class MysqlSink implements Sink {
         }
         throw targetWriteFailed(`a batch of ${batch.changes.length} changes`, err);
       }
+    }
+  }
+
+  /**
+   * A source transaction too large for one batch: its parts go into one target transaction, kept
+   * open between calls; the last part writes the checkpoint and commits. No retries inside: any error
+   * rolls back the whole transaction and is reported as retryable (the pipeline re-reads it).
+   */
+  async abort(): Promise<void> {
+    if (!this.openTransaction) return;
+    this.openTransaction = false;
+    await this.rollbackQuietly();
+  }
+
+  private async applyInParts(batch: SinkBatch): Promise<void> {
+    const conn = await this.connect('apply');
+    try {
+      if (!this.openTransaction) {
+        const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
+        this.openTransaction = true;
+        this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]));
+      }
+      const routes = this.routesOf(batch.changes);
+      await this.shapes.load(conn, [...routes.values()]);
+      const segments = mergeChanges(batch.changes, (db, t) => this.shapes.get(routes.get(`${db}\0${t}`)!.database, routes.get(`${db}\0${t}`)!.table)!, { strict: false });
+      const statements = this.buildStatements(segments, routes);
+      if (!batch.partial) statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch));
+      const packs = this.pack(statements);
+      for (let i = 0; i < packs.length; i++) {
+        const commit = !batch.partial && i === packs.length - 1;
+        await conn.query(commit ? `${packs[i]};\nCOMMIT` : packs[i]!);
+      }
+      if (packs.length === 0 && !batch.partial) await conn.query('COMMIT');
+      if (!batch.partial) this.openTransaction = false;
+    } catch (err) {
+      this.openTransaction = false;
+      if (isConnectionError(err)) {
+        this.dropConnection();
+        throw connectionLost('a large transaction', err);
+      }
+      await this.rollbackQuietly();
+      if (isSluiceError(err)) throw err;
+      if (isLockConflict(err)) {
+        throw new SluiceError('TRANSACTION_ABORTED', `the target aborted a large transaction (${serverMessage(err)})`,
+          'nothing to do: it is rolled back and applied again from the checkpoint', { errno: errnoOf(err) }, { cause: err });
+      }
+      throw targetWriteFailed(`part of a large transaction (${batch.changes.length} changes)`, err);
     }
   }
 
