@@ -27,7 +27,7 @@ export async function tailCommand(args: string[]): Promise<number> {
     });
   } catch (err) {
     // node's parseArgs errors (unknown option, `--count -3`, missing value) carry no Sluice code.
-    throw badArg(err instanceof Error ? err.message : String(err));
+    throw badArg((err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' '));
   }
   const { values, positionals } = parsed;
   const count = values.count === undefined ? Infinity : parsePositiveInt(values.count, '--count');
