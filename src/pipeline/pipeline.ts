@@ -68,6 +68,8 @@ export class Pipeline {
   private readonly filter: TableFilter;
   private readonly serverId: number;
   private flavor: Flavor = 'mysql';
+  /** With `ddl: ignore`, tables that came into scope by DDL the target never saw: their changes are skipped. */
+  private readonly skipTables = new Set<string>();
 
   constructor(private readonly opts: PipelineOptions) {
     this.cfg = opts.config;
@@ -278,6 +280,7 @@ export class Pipeline {
       heartbeatSeconds: 1,
       reconnect: { maxAttempts: 5 },
     });
+    if (this.cfg.ddl === 'ignore') await this.findTablesMissingOnTarget(src);
     this.log.info({ position: cp.position, filteredTables: chunkFilter.size }, 'streaming');
     let batch: RowChange[] = [];
     let txn: RowChange[] = [];
@@ -335,6 +338,7 @@ export class Pipeline {
             continue;
           }
           for (const ch of m.changes) {
+            if (this.skipTables.size > 0 && this.skipTables.has(`${ch.database}.${ch.table}`)) continue;
             const f = chunkFilter.size > 0 ? chunkFilter.filter(ch, m.startPosition) : ch;
             if (f) txn.push(f);
           }
@@ -391,11 +395,25 @@ export class Pipeline {
     }
   }
 
+  private async findTablesMissingOnTarget(src: mysql.Connection): Promise<void> {
+    const tables = await listSourceTables(src, this.filter);
+    const missing = await missingOnTarget(this.opts.target.url, tables, (t) => ({ database: this.cfg.targetDatabase ?? t.database, table: t.table }));
+    for (const t of missing) this.skipTables.add(`${t.database}.${t.table}`);
+    if (missing.length > 0) this.log.warn({ tables: missing }, 'ddl: ignore — these source tables have no target table and are not followed');
+  }
+
   private async onDdl(sink: MysqlSink, src: mysql.Connection, history: SchemaHistory, m: DdlMessage, chunkFilter: ChunkFilter, signal: AbortSignal): Promise<void> {
     const checkpoint = (): Checkpoint => ({ pipeline: this.name, position: m.position, epoch: this.opts.epoch ?? 0,
       state: { phase: 'stream', coverage: chunkFilter.remaining(), schemas: history.toJSON() } });
     if (this.cfg.ddl === 'ignore') {
-      this.log.info({ sql: m.sql }, 'DDL ignored (policy ignore)');
+      const c = classifyStatement(m.sql, m.database);
+      if (c.kind === 'ddl') {
+        const added = c.ddl.action === 'create_table' ? c.ddl.tables : c.ddl.renames.map((r) => r.to);
+        for (const t of added) {
+          if (this.filter(t.database, t.table)) this.skipTables.add(`${t.database}.${t.table}`);
+        }
+      }
+      this.log.info({ sql: m.sql, skippedTables: [...this.skipTables] }, 'DDL ignored (policy ignore); tables it brought into scope are not followed');
       await sink.apply({ changes: [], checkpoint: checkpoint() });
       return;
     }
@@ -435,6 +453,22 @@ export class Pipeline {
       await sink.apply({ changes: [], checkpoint: checkpoint() });
       this.stats.status = 'streaming';
     }
+  }
+}
+
+/** Target tables that must exist for `ddl: ignore` pipelines: in-scope source tables without one are skipped. */
+export async function missingOnTarget(targetUrl: string, tables: readonly TableName[], route: (t: TableName) => TableName): Promise<TableName[]> {
+  const conn = await mysql.createConnection({ uri: targetUrl });
+  try {
+    const missing: TableName[] = [];
+    for (const t of tables) {
+      const r = route(t);
+      const [rows] = await conn.query('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [r.database, r.table]);
+      if ((rows as unknown[]).length === 0) missing.push(t);
+    }
+    return missing;
+  } finally {
+    await conn.end().catch(() => undefined);
   }
 }
 
