@@ -36,10 +36,16 @@ export interface BinlogSourceOptions {
 /** Errors that a reconnect can cure. */
 function isTransient(err: unknown): boolean {
   if (!isSluiceError(err)) {
-    const code = (err as { code?: string } | null)?.code;
-    return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'PROTOCOL_CONNECTION_LOST' || code === 'ETIMEDOUT' || code === 'EPIPE';
+    const e = err as { code?: string; fatal?: boolean } | null;
+    const code = e?.code;
+    // mysql2 marks errors that killed the connection `fatal` (incl. "Can't add new command when connection is in closed state").
+    return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'PROTOCOL_CONNECTION_LOST' || code === 'ETIMEDOUT' || code === 'EPIPE'
+      || (e?.fatal === true && code === undefined);
   }
-  return err.code === 'CONNECTION_LOST' || err.code === 'CONNECTION_FAILED';
+  if (err.code === 'CONNECTION_LOST' || err.code === 'CONNECTION_FAILED') return true;
+  // A query on a side connection (the schema loader's information_schema reads) that failed because the
+  // server went away is wrapped as SERVER_ERROR: look at its cause.
+  return err.code === 'SERVER_ERROR' && err.cause !== undefined && err.cause !== err && isTransient(err.cause);
 }
 
 /**
@@ -61,6 +67,8 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
   /** Parts of the current (incomplete) transaction already delivered: skip them after a reconnect. */
   private deliveredParts = 0;
   private skipParts = 0;
+  /** Set when handling an event failed part-way: resume from before that event, not from the assembler's position. */
+  private resumeOverride: Position | null = null;
   private readonly serverId: number;
   private readonly schema: SchemaHistory;
   private readonly log: Logger | undefined;
@@ -151,8 +159,11 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
     if (s) await s.close();
     // Anything not yet delivered is re-read after the reconnect.
     this.pending = [];
-    if (this.assembler) {
-      const p = this.assembler.position;
+    // Only when a session was streaming: after a failed connect attempt the assembler is still the one
+    // of the previous session, and the resume point computed then (possibly an override) must stand.
+    if (s && this.assembler) {
+      const p = this.resumeOverride ?? this.assembler.position;
+      this.resumeOverride = null;
       this.resume = { kind: 'position', position: p };
       this.skipParts = this.deliveredParts;
     }
@@ -197,9 +208,20 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
     const ev: BinlogEvent = decoder.decode(raw);
     const eventPos = this.tracker.observe(ev);
     if (ev.kind === 'table_map') await this.ensureSchema(ev.tableId, ev.database, ev.table, ev.hasNames);
+    // `pending` is empty here (next() only reads when it is). If applying a DDL fails (e.g. the schema
+    // reload cannot reach the server), the assembler has already moved past this event: resume from
+    // before it so that its messages are produced again rather than lost.
+    const before = this.assembler!.position;
     const msgs = this.assembler!.push(ev, eventPos);
     for (const m of msgs) {
-      if (m.kind === 'ddl') await this.schema.applyDdl(m);
+      if (m.kind === 'ddl') {
+        try {
+          await this.schema.applyDdl(m);
+        } catch (err) {
+          this.resumeOverride = before;
+          throw err;
+        }
+      }
       if (m.kind === 'transaction' && this.skipParts > 0) {
         if (m.part < this.skipParts) {
           if (m.last) this.skipParts = 0;

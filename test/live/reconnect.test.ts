@@ -273,4 +273,33 @@ describe('reconnect: kills and restarts mid-stream', () => {
     const tail = parts.filter((p) => !big.includes(p));
     assert.equal(tail.length, 1, 'the following transaction arrives once');
   });
+
+  it('does not lose a DDL whose schema reload fails because the server died', async () => {
+    await server.query('CREATE TABLE rc.ddl (id INT PRIMARY KEY)');
+    const [status] = await server.query<Array<{ File: string; Position: number }>>('SHOW MASTER STATUS');
+    const source = new BinlogSource({
+      url: server.url, start: { kind: 'file', file: status!.File, pos: Number(status!.Position) },
+      filter: (db, t) => db === 'rc' && t === 'ddl', reconnect: { baseDelayMs: 100 },
+    });
+    sources.push(source);
+    await server.query('INSERT INTO rc.ddl VALUES (1)');
+    const first = await source.next();
+    assert.ok(first?.kind === 'transaction', 'the first insert (the table is now known to the schema history)');
+    // These events reach the session's buffer; the server dies before the source handles them, so
+    // the schema reload for the ALTER cannot reach the server.
+    await server.query('ALTER TABLE rc.ddl ADD COLUMN v INT');
+    await server.query('INSERT INTO rc.ddl VALUES (2, 20)');
+    await sleep(300);
+    await server.kill();
+    const restarting = (async () => { await sleep(500); await server.restart(); })();
+    const got: SourceMessage[] = [];
+    try {
+      await pump(source, (m) => { if (m.kind !== 'heartbeat') got.push(m); }, () => got.some((m) => m.kind === 'transaction'), 30_000);
+    } finally {
+      await restarting;
+    }
+    assert.deepEqual(got.map((m) => m.kind), ['ddl', 'transaction'], 'the ALTER, then the insert');
+    const ins = got[1] as TransactionMessage;
+    assert.deepEqual(ins.changes[0]!.after, { id: 2, v: 20 });
+  });
 });
