@@ -19,7 +19,8 @@ export function cellToJson(v: Cell): string {
   }
   if (Buffer.isBuffer(v)) return `"${v.toString('base64')}"`;
   if (Array.isArray(v)) return JSON.stringify(v);
-  if (v instanceof JsonText) return v.text;
+  // Raw line breaks in valid JSON text are whitespace (inside strings they are escaped): keep one line per change.
+  if (v instanceof JsonText) return /[\r\n]/.test(v.text) ? v.text.replace(/[\r\n]+/g, ' ') : v.text;
   if (v instanceof TimestampValue) return `"${v.toISO()}"`;
   if (v instanceof Float32Array) return `[${Array.from(v, float32ToString).join(',')}]`;
   return JSON.stringify(String(v));

@@ -85,6 +85,7 @@ export function toCell(col: SchemaColumn, raw: unknown, flavor: 'mysql' | 'maria
     case 'json':
       return flavor === 'mysql' ? new JsonText(text) : text;
     default:
+      if (col.json) return new JsonText(text);
       if (BYTES_TYPES.has(t)) return Buffer.from(text, 'binary');
       return text;
   }

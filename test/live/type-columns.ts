@@ -19,7 +19,7 @@ const num = (v: Cell): string | null => (v === null ? null : typeof v === 'numbe
 const hex = (v: Cell): string | null => (v === null ? null : Buffer.isBuffer(v) ? v.toString('hex').toUpperCase() : `<not a buffer: ${String(v)}>`);
 const ts = (v: Cell): string | null => (v === null ? null : v instanceof TimestampValue ? v.toSQL() : `<not a timestamp: ${String(v)}>`);
 const set = (v: Cell): string | null => (v === null ? null : Array.isArray(v) ? v.join(',') : `<not a set: ${String(v)}>`);
-const json = (v: Cell): string | null => (v === null ? null : v instanceof JsonText ? JSON.stringify(JSON.parse(v.text)) : typeof v === 'string' ? JSON.stringify(JSON.parse(v)) : '<not json>');
+const json = (v: Cell): string | null => (v === null ? null : v instanceof JsonText ? JSON.stringify(JSON.parse(v.text)) : `<not a JsonText: ${typeof v}>`);
 const f32 = (v: Cell): string | null => (v === null ? null : typeof v === 'number' ? String(Math.fround(v)) : '<not a number>');
 const f64 = (v: Cell): string | null => (v === null ? null : typeof v === 'number' ? String(v) : '<not a number>');
 

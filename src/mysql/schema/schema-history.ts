@@ -241,6 +241,7 @@ export class SchemaHistory implements ColumnResolver {
       };
       const charset = def.charset ?? charsetDecoderName(col.charset);
       if (charset !== undefined) out.charset = charset;
+      if (col.json) out.jsonText = true;
       const enumValues = def.enumValues ?? col.enumValues;
       if (enumValues !== undefined) out.enumValues = enumValues;
       return out;

@@ -107,7 +107,26 @@ export class InformationSchemaLoader implements SchemaSource {
       t.columns.push(toColumn(r, collations));
     }
     for (const r of keys) out.get(String(r['TABLE_NAME']))?.primaryKey.push(String(r['COLUMN_NAME']));
+    await this.markJsonColumns(database, out);
     return out;
+  }
+
+  /** MariaDB declares JSON as LONGTEXT plus a CHECK (json_valid(`col`)) named after the column. */
+  private async markJsonColumns(database: string, tables: Map<string, TableSchema>): Promise<void> {
+    let checks: RowDataPacket[];
+    try {
+      checks = await this.query<RowDataPacket>(
+        'SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?', [database]);
+    } catch {
+      return; // servers without CHECK_CONSTRAINTS have no such columns
+    }
+    for (const r of checks) {
+      const m = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(String(r['CHECK_CLAUSE']).trim());
+      if (!m) continue;
+      const name = m[1]!.replace(/``/g, '`');
+      const col = tables.get(String(r['TABLE_NAME']))?.columns.find((c) => c.name === name);
+      if (col && /text$/.test(col.dataType)) col.json = true;
+    }
   }
 
   async close(): Promise<void> {

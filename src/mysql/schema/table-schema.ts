@@ -24,6 +24,8 @@ export interface SchemaColumn {
   datetimePrecision: number | null;
   /** Generated column kind; both MySQL and MariaDB binlog row images include generated and invisible columns. */
   generated: 'virtual' | 'stored' | null;
+  /** MariaDB JSON column: LONGTEXT constrained by `json_valid(col)`. */
+  json?: boolean;
   visible: boolean;
 }
 

@@ -75,6 +75,8 @@ export interface ColumnDef {
   geometryType?: number;
   /** Full SQL type as information_schema gives it, e.g. `decimal(10,2) unsigned`, when known. */
   sqlType?: string;
+  /** MariaDB JSON (a LONGTEXT with a `json_valid` check): its text is decoded as a JsonText. */
+  jsonText?: boolean;
   /** Column visible (false for MySQL invisible columns), when known. */
   visible?: boolean;
 }

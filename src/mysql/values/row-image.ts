@@ -20,6 +20,8 @@ const K_INT8 = 0, K_UINT8 = 1, K_INT16 = 2, K_UINT16 = 3, K_INT24 = 4, K_UINT24 
 const K_INT64 = 8, K_UINT64 = 9, K_FLOAT = 10, K_DOUBLE = 11, K_YEAR = 12, K_DECIMAL = 13, K_DATE = 14;
 const K_TIME_OLD = 15, K_DATETIME_OLD = 16, K_TIMESTAMP_OLD = 17, K_TIMESTAMP2 = 18, K_DATETIME2 = 19, K_TIME2 = 20;
 const K_BIT = 21, K_ENUM = 22, K_SET = 23, K_TEXT = 24, K_BYTES = 25, K_FIXED_BYTES = 26, K_JSON = 27, K_VECTOR = 28;
+/** MariaDB JSON: text (LONGTEXT) that is a JSON document. */
+const K_JSON_TEXT = 40;
 const K_UUID = 29, K_INET4 = 30, K_INET6 = 31, K_NULL = 32;
 
 /** How to decode one column. `size`: fixed byte size, or the length-prefix size for variable-length kinds. */
@@ -96,7 +98,7 @@ export function planColumn(col: ColumnDef): ColumnPlan {
     case T.BLOB: case T.TINY_BLOB: case T.MEDIUM_BLOB: case T.LONG_BLOB:
       p.size = m;
       p.decoding = columnDecoding(col, null);
-      p.kind = p.decoding === null ? K_BYTES : K_TEXT;
+      p.kind = p.decoding === null ? K_BYTES : col.jsonText ? K_JSON_TEXT : K_TEXT;
       break;
     case T.GEOMETRY: p.kind = K_BYTES; p.size = m; break;
     case T.JSON: p.kind = K_JSON; p.size = m; break;
@@ -105,7 +107,7 @@ export function planColumn(col: ColumnDef): ColumnPlan {
     default:
       unsupported(col, 'no binlog decoding for this type');
   }
-  if ((p.kind === K_TEXT || p.kind === K_BYTES || p.kind === K_JSON || p.kind === K_VECTOR) && (p.size < 1 || p.size > 4)) {
+  if ((p.kind === K_TEXT || p.kind === K_JSON_TEXT || p.kind === K_BYTES || p.kind === K_JSON || p.kind === K_VECTOR) && (p.size < 1 || p.size > 4)) {
     unsupported(col, `length prefix of ${p.size} bytes`);
   }
   return p;
@@ -215,6 +217,7 @@ export function decodeRowImage(buf: Buffer, pos: number, end: number, columns: r
         if (p + len > end) truncated(c.name, p, len, end);
         switch (c.kind) {
           case K_TEXT: v = decodeText(buf, p, p + len, c.decoding); break;
+          case K_JSON_TEXT: { const t = decodeText(buf, p, p + len, c.decoding); v = typeof t === 'string' ? new JsonText(t) : t; break; }
           case K_BYTES: v = copyBytes(buf, p, p + len); break;
           case K_FIXED_BYTES: v = padded(buf, p, len, c.a); break;
           case K_JSON: v = new JsonText(decodeJsonBinary(buf, p, p + len)); break;
