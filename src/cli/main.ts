@@ -43,7 +43,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     process.stderr.write(formatError(err) + '\n');
-    return 1;
+    // Usage and config mistakes: 2 (like an unknown command); anything else: 1.
+    return isSluiceError(err) && (err.code === 'BAD_CONFIG' || err.code === 'BAD_ARGUMENT') ? 2 : 1;
   }
 }
 

@@ -1,8 +1,12 @@
 import { parseArgs } from 'node:util';
 import { SluiceError } from '../errors.js';
-import { createLogger } from '../log.js';
-import { loadConfig } from '../config/index.js';
+import { createLogger, type Logger } from '../log.js';
+import { loadConfig, type SluiceConfig } from '../config/index.js';
 import { Pipeline } from '../pipeline/pipeline.js';
+import { preflight, resnapshotFix } from './check.js';
+
+/** Exit code of a permanent setup problem found before any data was touched (and of config errors). */
+export const EXIT_PREFLIGHT = 2;
 
 /** `sluice run --config FILE`: run every pipeline in the foreground until SIGINT/SIGTERM. */
 export async function runCommand(args: string[]): Promise<number> {
@@ -17,6 +21,13 @@ export async function runCommand(args: string[]): Promise<number> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+
+  // Preflight before touching anything: permanent problems (access denied, binlog off, missing grants,
+  // incompatible target tables, purged checkpoint) stop here with exit code 2 and nothing created on
+  // the target; unreachable servers are waited for, with logs.
+  const ready = await preflightUntilReady(cfg, log, controller.signal);
+  if (ready !== null) return ready;
+
   const pipelines = cfg.pipelines.map((p) => new Pipeline({
     config: p, source: cfg.sources[p.source]!, target: cfg.targets[p.target]!, logger: log,
   }));
@@ -36,8 +47,56 @@ export async function runCommand(args: string[]): Promise<number> {
     if (r.status === 'rejected') {
       failed++;
       const err = r.reason as unknown;
-      process.stderr.write(`sluice: pipeline ${pipelines[i]!.name} failed: ${err instanceof SluiceError ? err.describe() : String(err)}\n`);
+      const p = pipelines[i]!;
+      let text = err instanceof SluiceError ? err.describe() : String(err);
+      if (err instanceof SluiceError && (err.code === 'POSITION_PURGED' || err.code === 'GTID_PURGED')) {
+        const pc = cfg.pipelines[i]!;
+        text = `${err.code}: ${err.message} — fix: ${resnapshotFix(pc, cfg.targets[pc.target]!.checkpointDatabase)}`;
+      }
+      process.stderr.write(`sluice: error: pipeline ${p.name} failed: ${text}\n`);
     }
   }
   return failed > 0 ? 1 : 0;
+}
+
+/**
+ * Runs the preflight until it passes (null), a permanent problem is found (EXIT_PREFLIGHT, after one line
+ * per problem on stderr), or the run is stopped while waiting for a server (0).
+ */
+async function preflightUntilReady(cfg: SluiceConfig, log: Logger, signal: AbortSignal): Promise<number | null> {
+  for (let attempt = 1; ; attempt++) {
+    const findings = await preflight(cfg);
+    const failures = findings.filter((f) => !f.result.ok);
+    const permanent = failures.filter((f) => !f.result.transient);
+    if (permanent.length > 0) {
+      for (const f of permanent) {
+        process.stderr.write(`sluice: error ${f.result.code ?? 'PREFLIGHT_FAILED'}: ${f.name}: ${f.result.what}${f.result.fix ? ` — fix: ${f.result.fix}` : ''}\n`);
+      }
+      return EXIT_PREFLIGHT;
+    }
+    if (failures.length === 0) {
+      if (attempt === 1) {
+        for (const f of findings) if (f.result.warn) log.warn({ check: f.name, code: f.result.code, fix: f.result.fix }, `preflight warning: ${f.result.what}`);
+      } else {
+        log.warn({ attempt }, 'preflight passed: every source and target is reachable again; starting');
+      }
+      return null;
+    }
+    const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
+    log.warn({ attempt, delayMs, problems: failures.map((f) => `${f.name}: ${f.result.what}`) }, 'preflight: a source or target is unreachable; retrying');
+    await sleep(delayMs, signal);
+    if (signal.aborted) return 0;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
