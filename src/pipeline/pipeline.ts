@@ -27,6 +27,7 @@ import { ChunkFilter, type TableCoverage } from '../snapshot/chunk-filter.js';
 import { SnapshotReader, pkColumns } from '../snapshot/snapshot-reader.js';
 import { isPipelineState, type PipelineCheckpointState, type SnapshotTablePlan } from './pipeline-state.js';
 import { listSourceTables, type TableName } from './source-tables.js';
+import type { SourceHub } from './source-hub.js';
 
 export type PipelineStatus = 'starting' | 'snapshotting' | 'streaming' | 'retrying' | 'stopped' | 'failed';
 
@@ -51,6 +52,8 @@ export interface PipelineOptions {
   logger: Logger;
   /** Ownership epoch written with every checkpoint (fencing); default 0. */
   epoch?: number;
+  /** Shared binlog reader of the source (one per source for all its pipelines); a private reader otherwise. */
+  hub?: SourceHub;
   /** Backoff between restarts after transient failures. */
   retry?: { baseDelayMs?: number; maxDelayMs?: number };
 }
@@ -252,9 +255,9 @@ export class Pipeline {
 
   // ── streaming ───────────────────────────────────────────────────────────────────────────────
 
-  private async stream(sink: MysqlSink, src: mysql.Connection, history: SchemaHistory, cp: Checkpoint, signal: AbortSignal): Promise<void> {
+  private async stream(sink: MysqlSink, src: mysql.Connection, ownHistory: SchemaHistory, cp: Checkpoint, signal: AbortSignal): Promise<void> {
     this.stats.status = 'streaming';
-    history.setPosition(cp.position);
+    ownHistory.setPosition(cp.position);
     const state = isPipelineState(cp.state) && cp.state.phase === 'stream' ? cp.state : { phase: 'stream' as const, coverage: [] };
     const chunkFilter = new ChunkFilter();
     if (state.coverage.length > 0) {
@@ -270,16 +273,24 @@ export class Pipeline {
       }
     }
     const tuning = this.cfg.tuning;
-    const source = new BinlogSource({
-      url: this.opts.source.url,
-      serverId: this.serverId,
-      start: { kind: 'position', position: cp.position },
-      filter: this.filter,
-      logger: this.log,
-      schemaHistory: history,
-      heartbeatSeconds: 1,
-      reconnect: { maxAttempts: 5 },
-    });
+    let source: { next(): Promise<SourceMessage | null>; close(): Promise<void> };
+    let history = ownHistory;
+    if (this.opts.hub) {
+      const sub = await this.opts.hub.subscribe({ name: this.name, start: cp.position, filter: this.filter, history: ownHistory });
+      source = sub;
+      history = sub.history;
+    } else {
+      source = new BinlogSource({
+        url: this.opts.source.url,
+        serverId: this.serverId,
+        start: { kind: 'position', position: cp.position },
+        filter: this.filter,
+        logger: this.log,
+        schemaHistory: ownHistory,
+        heartbeatSeconds: 1,
+        reconnect: { maxAttempts: 5 },
+      });
+    }
     if (this.cfg.ddl === 'ignore') await this.findTablesMissingOnTarget(src);
     this.log.info({ position: cp.position, filteredTables: chunkFilter.size }, 'streaming');
     let batch: RowChange[] = [];

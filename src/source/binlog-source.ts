@@ -31,6 +31,8 @@ export interface BinlogSourceOptions {
   reconnect?: { baseDelayMs?: number; maxDelayMs?: number; maxAttempts?: number };
   /** Schema history to use (shared with other components, or persisted); one is created otherwise. */
   schemaHistory?: SchemaHistory;
+  /** Close the schema history with the source (default true). */
+  closeSchemaHistory?: boolean;
 }
 
 /** Errors that a reconnect can cure. */
@@ -146,7 +148,7 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
   async close(): Promise<void> {
     this.closed = true;
     await this.dropSession();
-    await this.schema.close();
+    if (this.opts.closeSchemaHistory ?? true) await this.schema.close();
   }
 
   private noteDelivered(m: SourceMessage): void {

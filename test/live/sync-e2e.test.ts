@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import { createLogger } from '../../src/log.js';
+import { SourceHub } from '../../src/pipeline/source-hub.js';
 import { PRODUCT_TABLES, createSupplyChain, eventually, startWriter, supplyChainConfig, tableRows } from './sync-helpers.js';
 
 describe('MySQL→MySQL sync: supply chain', () => {
@@ -15,6 +16,8 @@ describe('MySQL→MySQL sync: supply chain', () => {
   const controller = new AbortController();
   let runs: Array<Promise<void>> = [];
   let pipelines: Pipeline[] = [];
+  let hub: SourceHub | null = null;
+  let dumpThreads = 0;
 
   before(async () => {
     [source, target] = await Promise.all([startMariaDb({ serverId: 1 }), startMariaDb({ serverId: 2 })]);
@@ -23,6 +26,7 @@ describe('MySQL→MySQL sync: supply chain', () => {
   after(async () => {
     controller.abort();
     await Promise.allSettled(runs);
+    await hub?.close();
     await Promise.all([source?.stop(), target?.stop()]);
   });
 
@@ -38,7 +42,9 @@ describe('MySQL→MySQL sync: supply chain', () => {
     const writer = startWriter(source, 100_000);
     const cfg = supplyChainConfig(source, target, { snapshotChunkSize: 250, snapshotParallelism: 3, maxBatchDelayMs: 20 });
     const log = createLogger('test', process.env.SLUICE_LOG_LEVEL ?? 'warn');
-    pipelines = cfg.pipelines.map((p) => new Pipeline({ config: p, source: cfg.sources[p.source]!, target: cfg.targets[p.target]!, logger: log }));
+    // Both pipelines read the product binlog through one shared reader.
+    hub = new SourceHub(source.url, 7001, log);
+    pipelines = cfg.pipelines.map((p) => new Pipeline({ config: p, source: cfg.sources[p.source]!, target: cfg.targets[p.target]!, logger: log, hub: hub! }));
     runs = pipelines.map((p) => p.run(controller.signal));
     await eventually(async () => pipelines.every((p) => p.stats.status === 'streaming'), 60_000, 'both pipelines to finish the snapshot');
     assert.ok(pipelines.every((p) => p.stats.snapshotRowsCopied > 0));
@@ -49,6 +55,9 @@ describe('MySQL→MySQL sync: supply chain', () => {
     await source.query('CREATE TABLE product_service.bundle (id INT PRIMARY KEY, product_id BIGINT UNSIGNED, qty INT)');
     await source.query('INSERT INTO product_service.bundle SELECT seq, seq, seq % 3 FROM product_service.seq_1_to_50');
     await new Promise((r) => setTimeout(r, 1500));
+    const threads = await source.query<unknown[]>("SELECT 1 FROM information_schema.PROCESSLIST WHERE COMMAND = 'Binlog Dump'");
+    dumpThreads = threads.length;
+    assert.equal(dumpThreads, 1, 'one binlog reader serves both pipelines');
     const committed = await writer.stop();
     assert.ok(committed > 100, `writer committed ${committed} transactions`);
 

@@ -113,6 +113,18 @@ export class SchemaHistory implements ColumnResolver {
     for (const t of json.tables) this.tables.set(key(t.database, t.table), t.versions);
   }
 
+  /** Add the versions of another history (e.g. a pipeline's, seeded at its snapshot) that this one lacks. */
+  merge(json: SchemaHistoryJSON): void {
+    for (const t of json.tables) {
+      const k = key(t.database, t.table);
+      const mine = this.tables.get(k) ?? [];
+      const seen = new Set(mine.map((v) => `${v.since.file}:${v.since.pos}`));
+      const added = t.versions.filter((v) => !seen.has(`${v.since.file}:${v.since.pos}`));
+      if (added.length === 0) continue;
+      this.tables.set(k, [...mine, ...added].sort((a, b) => comparePositions(a.since, b.since)));
+    }
+  }
+
   toJSON(): SchemaHistoryJSON {
     const tables: SchemaHistoryJSON['tables'] = [];
     for (const [k, versions] of this.tables) {
