@@ -1,0 +1,94 @@
+// Child process of bench/sync: runs one Sluice pipeline in-process (so its peak RSS is its own) and
+// prints figures. Usage: sync-sluice.js CONFIG.json MODE [END]
+//   prime     stop as soon as the pipeline streams (target tables created, checkpoint written)
+//   snapshot  stop when the initial snapshot is done (status becomes 'streaming')
+//   until     stop when the applied position reaches END (`file:pos`, or `-`: read from the first stdin line)
+// Prints `streaming` on stdout when the pipeline starts streaming; the last stdout line is JSON.
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseConfig } from '../src/config/index.js';
+import { createLogger } from '../src/log.js';
+import { comparePositions } from '../src/mysql/schema/schema-history.js';
+import { Pipeline } from '../src/pipeline/pipeline.js';
+import type { Position } from '../src/source/types.js';
+import { peakRssMb } from './peak-rss.js';
+
+export interface SluiceChildResult {
+  seconds: number;
+  /** Seconds from start until the pipeline's status became 'streaming'. */
+  streaming_after_s: number | null;
+  rows_applied: number;
+  transactions_applied: number;
+  snapshot_rows: number;
+  restarts: number;
+  errors: number;
+  last_error: string | null;
+  peak_rss_mb: number;
+}
+
+function parsePosition(text: string): Position {
+  const i = text.lastIndexOf(':');
+  const pos = Number(text.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(pos)) throw new Error(`bad position ${text} (want file:pos)`);
+  return { file: text.slice(0, i), pos };
+}
+
+const [configPath, mode, endArg] = process.argv.slice(2);
+if (!configPath || (mode !== 'prime' && mode !== 'snapshot' && mode !== 'until')) {
+  throw new Error('usage: sync-sluice.js CONFIG.json prime|snapshot|until [file:pos|-]');
+}
+const cfg = parseConfig(readFileSync(configPath, 'utf8'), { format: 'json' });
+const pc = cfg.pipelines[0]!;
+const pipeline = new Pipeline({
+  config: pc, source: cfg.sources[pc.source]!, target: cfg.targets[pc.target]!,
+  logger: createLogger('sluice', process.env.SLUICE_LOG_LEVEL ?? 'warn'),
+});
+
+let end: Position | null = null;
+if (mode === 'until') {
+  if (endArg === '-') {
+    const rl = createInterface({ input: process.stdin });
+    rl.once('line', (line) => { end = parsePosition(line.trim()); rl.close(); });
+  } else {
+    end = parsePosition(endArg ?? '');
+  }
+}
+
+const controller = new AbortController();
+const t0 = performance.now();
+let failure: unknown = null;
+let finished = false;
+const running = pipeline.run(controller.signal).catch((err: unknown) => { failure = err; }).finally(() => { finished = true; });
+let streamingAt: number | null = null;
+let doneAt: number | null = null;
+while (doneAt === null && !finished) {
+  await new Promise((r) => setTimeout(r, 5));
+  const s = pipeline.stats;
+  const now = performance.now();
+  if (streamingAt === null && s.status === 'streaming') {
+    streamingAt = now;
+    process.stdout.write('streaming\n');
+    if (mode !== 'until') doneAt = now;
+  }
+  if (end !== null && s.position !== null && comparePositions(s.position, end) >= 0) doneAt = now;
+}
+controller.abort();
+await running;
+if (failure !== null || doneAt === null) {
+  process.stderr.write(`bench: sluice child (${mode}) stopped early: ${failure instanceof Error ? failure.message : String(failure ?? pipeline.stats.lastError)}\n`);
+  process.exit(1);
+}
+const s = pipeline.stats;
+const result: SluiceChildResult = {
+  seconds: (doneAt - t0) / 1000,
+  streaming_after_s: streamingAt === null ? null : (streamingAt - t0) / 1000,
+  rows_applied: s.rowsApplied,
+  transactions_applied: s.transactionsApplied,
+  snapshot_rows: s.snapshotRowsCopied,
+  restarts: s.restarts,
+  errors: s.errors,
+  last_error: s.lastError,
+  peak_rss_mb: peakRssMb(),
+};
+process.stdout.write(JSON.stringify(result) + '\n');
+process.exit(0);
