@@ -2,7 +2,7 @@
 // streams; it keeps running, logs the restart (structured warn lines) and catches up, the tables ending
 // identical. Then the binlog is purged past its checkpoint while it is stopped: the next start fails at
 // once with one POSITION_PURGED line telling how to re-snapshot (exit 2, no endless retry), and
-// following that advice brings the copy back.
+// following that advice brings the copy back. A source that is down when sluice starts is waited for.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -143,6 +143,23 @@ pipelines:
     await target.query("DELETE FROM _sluice.checkpoints WHERE pipeline = 'shop-copy'; TRUNCATE shop.item; TRUNCATE shop.note");
     sluice = startSluice(configPath);
     await eventually(identical, 30_000, 'the re-snapshot');
+    sluice.child.kill('SIGTERM');
+    assert.equal(await sluice.exited, 0);
+    sluice = null;
+  });
+
+  it('a source that is down at start is waited for (preflight retries with warn logs), then followed', async () => {
+    await source.kill();
+    sluice = startSluice(configPath);
+    await eventually(async () => warns(sluice!).some((l) => l.msg === 'preflight: a source or target is unreachable; retrying'), 15_000,
+      'a preflight retry log');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(sluice.child.exitCode, null, `sluice gave up on a source that is down:\n${sluice.stderr().slice(-2000)}`);
+    const retry = warns(sluice).find((l) => l.msg === 'preflight: a source or target is unreachable; retrying')!;
+    assert.match(JSON.stringify(retry.problems), /source shop: reachable: CONNECTION_FAILED|source shop: reachable: cannot talk to the source server \(ECONNREFUSED\)/);
+    await source.restart();
+    await write(10);
+    await eventually(identical, 30_000, 'the copy to catch up once the source is back');
     sluice.child.kill('SIGTERM');
     assert.equal(await sluice.exited, 0);
     sluice = null;
