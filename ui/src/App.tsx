@@ -1,0 +1,129 @@
+import { useCallback, useEffect, useState, type ReactElement } from 'react';
+import { api, type User } from './api';
+import { AuthContext, can } from './auth';
+import { ApiError, setCsrfToken, setUnauthorizedHandler } from './http';
+import { navigate, useRoute } from './router';
+import { LoginPage } from './pages/Login';
+import { SetupPage } from './pages/Setup';
+import { DashboardPage } from './pages/Dashboard';
+import { EndpointsPage } from './pages/Endpoints';
+import { WizardPage } from './pages/Wizard';
+import { PipelinePage } from './pages/Pipeline';
+import { UsersPage } from './pages/Users';
+import { ErrorBanner } from './components/common';
+
+type Phase = { kind: 'loading' } | { kind: 'anonymous'; setupNeeded: boolean } | { kind: 'signed-in'; user: User } | { kind: 'broken'; error: unknown };
+
+export function App(): ReactElement {
+  const route = useRoute();
+  const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
+
+  const probe = useCallback(async () => {
+    try {
+      const s = await api.me();
+      setPhase({ kind: 'signed-in', user: s.user });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        let setupNeeded = false;
+        try {
+          setupNeeded = (await api.setupInfo()).needed;
+        } catch {
+          /* older server: assume no setup */
+        }
+        setPhase({ kind: 'anonymous', setupNeeded });
+      } else {
+        setPhase({ kind: 'broken', error: e });
+      }
+    }
+  }, []);
+
+  useEffect(() => {
+    void probe();
+  }, [probe]);
+
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      setCsrfToken(null);
+      setPhase({ kind: 'anonymous', setupNeeded: false });
+    });
+    return () => setUnauthorizedHandler(null);
+  }, []);
+
+  const onSignedIn = useCallback((user: User) => {
+    setPhase({ kind: 'signed-in', user });
+    const first = route.path[0];
+    if (!first || first === 'login' || first === 'setup') navigate('/');
+  }, [route.path]);
+
+  const logout = useCallback(() => {
+    void api.logout().catch(() => undefined).finally(() => {
+      setCsrfToken(null);
+      setPhase({ kind: 'anonymous', setupNeeded: false });
+      navigate('/login');
+    });
+  }, []);
+
+  if (phase.kind === 'loading') return <div className="login-wrap muted">Loading…</div>;
+  if (phase.kind === 'broken') {
+    return (
+      <div className="login-wrap">
+        <div className="panel login">
+          <div className="brand">Sluice</div>
+          <ErrorBanner error={phase.error} />
+          <button onClick={() => void probe()}>Try again</button>
+        </div>
+      </div>
+    );
+  }
+  if (phase.kind === 'anonymous') {
+    if (route.path[0] === 'setup' || phase.setupNeeded) {
+      return <SetupPage token={route.query.get('token') ?? ''} needed={phase.setupNeeded} onDone={onSignedIn} />;
+    }
+    return <LoginPage onDone={onSignedIn} />;
+  }
+
+  const user = phase.user;
+  const [section = 'dashboard', arg] = route.path;
+  let page: ReactElement;
+  switch (section) {
+    case 'sources':
+      page = <EndpointsPage kind="source" />;
+      break;
+    case 'targets':
+      page = <EndpointsPage kind="target" />;
+      break;
+    case 'new-pipeline':
+      page = <WizardPage />;
+      break;
+    case 'pipelines':
+      page = arg ? <PipelinePage name={arg} /> : <DashboardPage />;
+      break;
+    case 'users':
+      page = <UsersPage />;
+      break;
+    default:
+      page = <DashboardPage />;
+  }
+  const link = (to: string, label: string, active: boolean): ReactElement => (
+    <a href={`#/${to}`} className={active ? 'active' : ''}>{label}</a>
+  );
+
+  return (
+    <AuthContext.Provider value={{ user, logout }}>
+      <div className="shell">
+        <nav className="side" aria-label="Main">
+          <div className="brand">≋ Sluice</div>
+          {link('', 'Dashboard', section === 'dashboard' || section === 'pipelines' || section === 'login' || section === 'setup')}
+          {link('sources', 'Sources', section === 'sources')}
+          {link('targets', 'Targets', section === 'targets')}
+          {can(user, 'operator') && link('new-pipeline', 'New pipeline', section === 'new-pipeline')}
+          {link('users', can(user, 'admin') ? 'Users & tokens' : 'API tokens', section === 'users')}
+          <div className="spacer" />
+          <div className="who" data-testid="whoami">{user.username} · {user.role}</div>
+          <a href="#/login" onClick={(e) => { e.preventDefault(); logout(); }}>Sign out</a>
+        </nav>
+        <main className="main">{page}</main>
+      </div>
+    </AuthContext.Provider>
+  );
+}

@@ -1,0 +1,213 @@
+// Typed client for the Sluice REST API (docs/api.md).
+import { request, setCsrfToken } from './http';
+
+export type Role = 'admin' | 'operator' | 'viewer';
+export interface User { username: string; role: Role; createdAt: string }
+
+export interface Endpoint {
+  name: string;
+  type: 'mysql' | 'mariadb';
+  host: string;
+  port: number;
+  user: string;
+  password: '***' | '';
+  hasPassword: boolean;
+  database?: string;
+  options: Record<string, string>;
+  serverId?: number;
+  checkpointDatabase?: string;
+  managedByConfig: boolean;
+  usedBy: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EndpointInput {
+  name?: string;
+  type?: 'mysql' | 'mariadb';
+  url?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  options?: Record<string, string>;
+  serverId?: number;
+  checkpointDatabase?: string;
+}
+
+export type EndpointKind = 'source' | 'target';
+
+export interface CheckResult {
+  check: string;
+  ok: boolean;
+  warn: boolean;
+  message: string;
+  fix: string | null;
+  code: string | null;
+}
+export interface TestResult { ok: boolean; results: CheckResult[] }
+
+export type PipelineState = 'stopped' | 'starting' | 'snapshotting' | 'streaming' | 'retrying' | 'paused' | 'failed';
+export type DesiredState = 'running' | 'paused' | 'stopped';
+
+export interface Tuning {
+  batchSize: number;
+  maxStatementBytes: number;
+  maxBatchDelayMs: number;
+  snapshotChunkSize: number;
+  snapshotParallelism: number;
+}
+
+export interface Pipeline {
+  name: string;
+  source: string;
+  target: string;
+  tables: string[];
+  exclude: string[];
+  targetDatabase?: string;
+  snapshot: 'initial' | 'none';
+  ddl: 'apply' | 'ignore' | 'fail';
+  tuning: Tuning;
+  desiredState: DesiredState;
+  managedByConfig: boolean;
+  createdAt: string;
+  updatedAt: string;
+  state: PipelineState;
+}
+
+export interface PipelineInput {
+  name: string;
+  source: string;
+  target: string;
+  tables: string[];
+  exclude?: string[];
+  targetDatabase?: string;
+  snapshot?: 'initial' | 'none';
+  ddl?: 'apply' | 'ignore' | 'fail';
+  tuning?: Partial<Tuning>;
+  start?: boolean;
+}
+
+export interface PipelineError { time: string; code: string; message: string; fix: string | null }
+export interface TableProgress { database: string; table: string; rowsCopied: number; rowsEstimated: number; done: boolean }
+
+export interface PipelineStatus {
+  name: string;
+  state: PipelineState;
+  desiredState: DesiredState;
+  since: string | null;
+  startedAt: string | null;
+  lagSeconds: number | null;
+  rowsPerSecond: number;
+  rowsApplied: number;
+  transactionsApplied: number;
+  snapshot: {
+    rowsCopied: number;
+    rowsEstimated: number;
+    percent: number | null;
+    rowsPerSecond: number;
+    etaSeconds: number | null;
+    tables: TableProgress[];
+  };
+  position: { file: string; pos: number; gtid?: string } | null;
+  errorCount: number;
+  restarts: number;
+  recentErrors: PipelineError[];
+}
+
+export type PipelineWithStatus = Pipeline & { status: PipelineStatus };
+
+export interface MetricSample {
+  time: string;
+  state: PipelineState;
+  lagSeconds: number | null;
+  rowsPerSecond: number;
+  rowsApplied: number;
+  snapshotRowsCopied: number;
+  errorCount: number;
+}
+export interface MetricsHistory { resolutionSeconds: number; series: Record<string, MetricSample[]> }
+
+export interface DatabaseInfo { name: string; tables: number }
+export interface TableInfo { name: string; rows: number; rowsExact: boolean; engine: string | null; hasPrimaryKey: boolean; dataBytes: number }
+
+export interface ApiToken { id: string | number; name: string; username: string; role: Role; createdAt: string; lastUsedAt: string | null }
+
+export interface Session { user: User; csrfToken: string | null; auth?: 'session' | 'token' }
+
+export interface OpenApiDoc { paths?: Record<string, Record<string, { responses?: Record<string, unknown>; deprecated?: boolean; 'x-not-implemented'?: boolean; summary?: string; description?: string }>> }
+
+const enc = encodeURIComponent;
+const base = (kind: EndpointKind): string => (kind === 'source' ? '/api/sources' : '/api/targets');
+
+function remember<T extends { csrfToken: string | null }>(s: T): T {
+  setCsrfToken(s.csrfToken);
+  return s;
+}
+
+export const api = {
+  setupInfo: () => request<{ needed: boolean; tokenRequired: boolean }>('GET', '/api/setup', undefined, { quiet401: true }),
+  setup: async (token: string, username: string, password: string) =>
+    remember(await request<Session>('POST', '/api/setup', { token, username, password }, { quiet401: true })),
+  login: async (username: string, password: string) =>
+    remember(await request<Session>('POST', '/api/login', { username, password }, { quiet401: true })),
+  logout: () => request<{ ok: true }>('POST', '/api/logout'),
+  me: async () => remember(await request<Session>('GET', '/api/me', undefined, { quiet401: true })),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<{ ok: true }>('PUT', '/api/me/password', { currentPassword, newPassword }),
+
+  listEndpoints: async (kind: EndpointKind, signal?: AbortSignal): Promise<Endpoint[]> => {
+    const r = await request<{ sources?: Endpoint[]; targets?: Endpoint[] }>('GET', base(kind), undefined, { signal });
+    return (kind === 'source' ? r.sources : r.targets) ?? [];
+  },
+  createEndpoint: (kind: EndpointKind, input: EndpointInput) => request<Record<string, Endpoint>>('POST', base(kind), input),
+  updateEndpoint: (kind: EndpointKind, name: string, input: EndpointInput) =>
+    request<Record<string, Endpoint>>('PUT', `${base(kind)}/${enc(name)}`, input),
+  deleteEndpoint: (kind: EndpointKind, name: string) => request<{ ok: true }>('DELETE', `${base(kind)}/${enc(name)}`),
+  testEndpoint: (kind: EndpointKind, name: string) => request<TestResult>('POST', `${base(kind)}/${enc(name)}/test`),
+  testConnection: (kind: EndpointKind, input: EndpointInput) =>
+    request<TestResult>('POST', '/api/connections/test', { ...input, kind }),
+  databases: async (kind: EndpointKind, name: string): Promise<DatabaseInfo[]> =>
+    (await request<{ databases: DatabaseInfo[] }>('GET', `${base(kind)}/${enc(name)}/databases`)).databases,
+  tables: async (kind: EndpointKind, name: string, db: string): Promise<TableInfo[]> =>
+    (await request<{ tables: TableInfo[] }>('GET', `${base(kind)}/${enc(name)}/databases/${enc(db)}/tables`)).tables,
+
+  pipelines: async (signal?: AbortSignal): Promise<PipelineWithStatus[]> =>
+    (await request<{ pipelines: PipelineWithStatus[] }>('GET', '/api/pipelines', undefined, { signal })).pipelines,
+  pipeline: async (name: string, signal?: AbortSignal): Promise<Pipeline> =>
+    (await request<{ pipeline: Pipeline }>('GET', `/api/pipelines/${enc(name)}`, undefined, { signal })).pipeline,
+  pipelineStatus: async (name: string, signal?: AbortSignal): Promise<PipelineStatus> =>
+    (await request<{ status: PipelineStatus }>('GET', `/api/pipelines/${enc(name)}/status`, undefined, { signal })).status,
+  createPipeline: async (input: PipelineInput): Promise<Pipeline> =>
+    (await request<{ pipeline: Pipeline }>('POST', '/api/pipelines', input)).pipeline,
+  deletePipeline: (name: string) => request<{ ok: true }>('DELETE', `/api/pipelines/${enc(name)}`),
+  pipelineAction: async (name: string, action: 'start' | 'pause' | 'resume' | 'stop' | 'retry'): Promise<PipelineStatus> =>
+    (await request<{ status: PipelineStatus }>('POST', `/api/pipelines/${enc(name)}/${action}`)).status,
+  resnapshot: (name: string, table: string) =>
+    request<unknown>('POST', `/api/pipelines/${enc(name)}/tables/${enc(table)}/resnapshot`),
+
+  history: (pipeline: string | null, minutes: number, signal?: AbortSignal) =>
+    request<MetricsHistory>('GET', `/api/metrics/history?minutes=${minutes}${pipeline ? `&pipeline=${enc(pipeline)}` : ''}`, undefined, { signal }),
+
+  users: async (): Promise<User[]> => (await request<{ users: User[] }>('GET', '/api/users')).users,
+  createUser: (username: string, password: string, role: Role) => request<{ user: User }>('POST', '/api/users', { username, password, role }),
+  updateUser: (username: string, change: { role?: Role; password?: string }) =>
+    request<{ user: User }>('PUT', `/api/users/${enc(username)}`, change),
+  deleteUser: (username: string) => request<{ ok: true }>('DELETE', `/api/users/${enc(username)}`),
+
+  tokens: async (): Promise<ApiToken[]> => (await request<{ tokens: ApiToken[] }>('GET', '/api/tokens')).tokens,
+  createToken: (name: string, role?: Role) => request<{ token: ApiToken; secret: string }>('POST', '/api/tokens', { name, role }),
+  deleteToken: (id: string | number) => request<{ ok: true }>('DELETE', `/api/tokens/${enc(String(id))}`),
+
+  openapi: () => request<OpenApiDoc>('GET', '/api/openapi.json', undefined, { quiet401: true }),
+};
+
+/** Whether the OpenAPI document marks a route as not implemented (501) — the UI disables such actions. */
+export function routeUnsupported(doc: OpenApiDoc | null, path: string, method: string): boolean {
+  const op = doc?.paths?.[path]?.[method.toLowerCase()];
+  if (!doc) return false;
+  if (!op) return true;
+  if (op.deprecated || op['x-not-implemented']) return true;
+  const responses = op.responses ?? {};
+  return '501' in responses && !('200' in responses) && !('201' in responses);
+}

@@ -1,0 +1,139 @@
+// A small dependency-free SVG line chart for time series (throughput, lag).
+import { useMemo, useState, type ReactElement } from 'react';
+
+export interface Series {
+  name: string;
+  color: string;
+  points: ReadonlyArray<readonly [number, number]>; // [epoch ms, value]
+}
+
+export interface ChartProps {
+  title: string;
+  unit: string;
+  series: readonly Series[];
+  height?: number;
+  testId?: string;
+}
+
+const W = 600;
+const PAD_L = 48;
+const PAD_R = 12;
+const PAD_T = 10;
+const PAD_B = 24;
+
+function niceMax(v: number): number {
+  if (!Number.isFinite(v) || v <= 0) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  if (a >= 1e9) return `${(v / 1e9).toFixed(1)}G`;
+  if (a >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
+  if (a >= 1e4) return `${(v / 1e3).toFixed(1)}k`;
+  if (a >= 100 || Number.isInteger(v)) return String(Math.round(v));
+  return v.toFixed(a >= 10 ? 1 : 2);
+}
+
+function clock(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}`;
+}
+
+export function Chart({ title, unit, series, height = 160, testId }: ChartProps): ReactElement {
+  const [hover, setHover] = useState<number | null>(null);
+  const { t0, t1, vmax } = useMemo(() => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    let top = 0;
+    for (const s of series) {
+      for (const [t, v] of s.points) {
+        if (t < lo) lo = t;
+        if (t > hi) hi = t;
+        if (v > top) top = v;
+      }
+    }
+    if (!Number.isFinite(lo)) {
+      const now = Date.now();
+      return { t0: now - 60_000, t1: now, vmax: 1 };
+    }
+    if (hi - lo < 1000) lo = hi - 60_000;
+    return { t0: lo, t1: hi, vmax: niceMax(top) };
+  }, [series]);
+
+  const H = height;
+  const x = (t: number): number => PAD_L + ((t - t0) / (t1 - t0)) * (W - PAD_L - PAD_R);
+  const y = (v: number): number => PAD_T + (1 - v / vmax) * (H - PAD_T - PAD_B);
+  const empty = series.every((s) => s.points.length === 0);
+  const ticks = [0, 0.5, 1].map((f) => f * vmax);
+  const hoverT = hover === null ? null : t0 + ((hover - PAD_L) / (W - PAD_L - PAD_R)) * (t1 - t0);
+
+  return (
+    <figure className="chart" data-testid={testId}>
+      <figcaption>
+        <span>{title}</span>
+        <span className="legend">
+          {series.map((s) => (
+            <span key={s.name}><i style={{ background: s.color }} />{s.name}</span>
+          ))}
+        </span>
+      </figcaption>
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={title}
+        onMouseMove={(e) => {
+          const r = e.currentTarget.getBoundingClientRect();
+          const px = ((e.clientX - r.left) / r.width) * W;
+          setHover(px >= PAD_L && px <= W - PAD_R ? px : null);
+        }}
+        onMouseLeave={() => setHover(null)}
+      >
+        {ticks.map((v) => (
+          <g key={v}>
+            <line x1={PAD_L} x2={W - PAD_R} y1={y(v)} y2={y(v)} className="grid" />
+            <text x={PAD_L - 6} y={y(v) + 4} textAnchor="end" className="tick">{formatNumber(v)}{unit}</text>
+          </g>
+        ))}
+        <text x={PAD_L} y={H - 6} className="tick">{clock(t0)}</text>
+        <text x={W - PAD_R} y={H - 6} textAnchor="end" className="tick">{clock(t1)}</text>
+        {series.map((s) =>
+          s.points.length > 0 ? (
+            <polyline
+              key={s.name}
+              fill="none"
+              stroke={s.color}
+              strokeWidth={2}
+              vectorEffect="non-scaling-stroke"
+              points={s.points.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}
+            />
+          ) : null,
+        )}
+        {empty && <text x={W / 2} y={H / 2} textAnchor="middle" className="tick">no data yet</text>}
+        {hover !== null && hoverT !== null && !empty && (
+          <g>
+            <line x1={hover} x2={hover} y1={PAD_T} y2={H - PAD_B} className="cursor" />
+            {series.map((s, i) => {
+              const p = nearest(s.points, hoverT);
+              return p ? (
+                <text key={s.name} x={Math.min(hover + 4, W - 120)} y={PAD_T + 12 + i * 13} className="tick" fill={s.color}>
+                  {clock(p[0])} {formatNumber(p[1])}{unit}
+                </text>
+              ) : null;
+            })}
+          </g>
+        )}
+      </svg>
+    </figure>
+  );
+}
+
+function nearest(points: ReadonlyArray<readonly [number, number]>, t: number): readonly [number, number] | null {
+  let best: readonly [number, number] | null = null;
+  for (const p of points) if (!best || Math.abs(p[0] - t) < Math.abs(best[0] - t)) best = p;
+  return best;
+}

@@ -1,0 +1,73 @@
+import type { ReactElement } from 'react';
+import { api } from '../api';
+import { can, useAuth } from '../auth';
+import { Chart } from '../components/Chart';
+import { Badge, ErrorBanner, Progress, duration, num, usePolling } from '../components/common';
+import { toSeries } from '../components/history';
+import { href } from '../router';
+
+export function DashboardPage(): ReactElement {
+  const { user } = useAuth();
+  const pipelines = usePolling((signal) => api.pipelines(signal), 3000, []);
+  const history = usePolling((signal) => api.history(null, 30, signal), 5000, []);
+  const list = pipelines.data ?? [];
+  const totalRate = list.reduce((a, p) => a + (p.status.rowsPerSecond || 0), 0);
+  const maxLag = list.reduce<number | null>((a, p) => (p.status.lagSeconds === null ? a : Math.max(a ?? 0, p.status.lagSeconds)), null);
+  const failed = list.filter((p) => p.status.state === 'failed').length;
+  const errors = list.reduce((a, p) => a + p.status.errorCount, 0);
+
+  return (
+    <div data-testid="dashboard">
+      <div className="topline">
+        <h1>Dashboard</h1>
+        {can(user, 'operator') && <a className="button primary" href="#/new-pipeline">New pipeline</a>}
+      </div>
+      <ErrorBanner error={pipelines.error} />
+      <div className="cards">
+        <div className="card"><div className="label">Pipelines</div><div className="value">{list.length}</div></div>
+        <div className="card"><div className="label">Rows / s (all)</div><div className="value" data-testid="total-rate">{num(totalRate)}</div></div>
+        <div className="card"><div className="label">Highest lag</div><div className="value">{duration(maxLag)}</div></div>
+        <div className="card"><div className="label">Failed</div><div className="value" style={{ color: failed ? 'var(--bad)' : undefined }}>{failed}</div></div>
+        <div className="card"><div className="label">Errors</div><div className="value">{errors}</div></div>
+      </div>
+      <div className="panel">
+        <h2>Pipelines</h2>
+        {pipelines.loading && !pipelines.data ? <div className="empty">Loading…</div> : list.length === 0 ? (
+          <div className="empty">No pipelines yet. {can(user, 'operator') && <a href="#/new-pipeline">Create one with the wizard.</a>}</div>
+        ) : (
+          <div className="scroll">
+            <table className="data" data-testid="pipelines-table">
+              <thead>
+                <tr>
+                  <th>Name</th><th>State</th><th>Source → target</th><th>Snapshot</th>
+                  <th className="num">Lag</th><th className="num">Rows/s</th><th className="num">Rows applied</th><th className="num">Errors</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((p) => (
+                  <tr key={p.name} data-testid={`pipeline-row-${p.name}`}>
+                    <td><a href={href('pipelines', p.name)}>{p.name}</a></td>
+                    <td><Badge value={p.status.state} /></td>
+                    <td className="muted">{p.source} → {p.target}{p.targetDatabase ? ` (${p.targetDatabase})` : ''}</td>
+                    <td style={{ width: 180 }}>
+                      {p.snapshot === 'none' ? <span className="muted">none</span> :
+                        <Progress done={p.status.snapshot.rowsCopied} total={p.status.snapshot.rowsEstimated} percent={p.status.snapshot.percent} />}
+                    </td>
+                    <td className="num">{duration(p.status.lagSeconds)}</td>
+                    <td className="num">{num(p.status.rowsPerSecond)}</td>
+                    <td className="num">{num(p.status.rowsApplied)}</td>
+                    <td className="num" style={{ color: p.status.errorCount ? 'var(--bad)' : undefined }}>{p.status.errorCount}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+      <div className="grid2">
+        <div className="panel"><Chart title="Throughput (last 30 min)" unit="/s" series={toSeries(history.data, (s) => s.rowsPerSecond)} testId="chart-throughput" /></div>
+        <div className="panel"><Chart title="Lag (last 30 min)" unit="s" series={toSeries(history.data, (s) => s.lagSeconds)} testId="chart-lag" /></div>
+      </div>
+    </div>
+  );
+}
