@@ -1,0 +1,75 @@
+/**
+ * The `--config` file and the store: the file's sources, targets and pipelines are imported as
+ * `managed` rows (read-only in the API) at every start, and rows the file no longer declares lose that
+ * mark (pipelines the file dropped are removed); `exportConfig` writes everything back as a config file
+ * with passwords replaced by `${ENV}` references.
+ */
+import { stringify } from 'yaml';
+import type { SluiceConfig } from '../config/index.js';
+import { endpointUrl, type EndpointKind, type EndpointRecord, type Store } from './store.js';
+
+export function importConfig(store: Store, cfg: SluiceConfig): void {
+  store.db.transaction(() => {
+    const sync = (kind: EndpointKind, entries: Array<SluiceConfig['sources'][string] | SluiceConfig['targets'][string]>): void => {
+      for (const e of entries) {
+        const c = e.connection;
+        store.putEndpoint({
+          kind, name: e.name, type: e.type, host: c.host, port: c.port, user: c.user, password: c.password,
+          ...(c.database ? { database: c.database } : {}), options: { ...c.options },
+          ...('serverId' in e && e.serverId !== undefined ? { serverId: e.serverId } : {}),
+          ...('checkpointDatabase' in e ? { checkpointDatabase: e.checkpointDatabase } : {}),
+        }, true);
+      }
+      const declared = new Set(entries.map((e) => e.name));
+      for (const r of store.listEndpoints(kind)) {
+        if (r.managed && !declared.has(r.name)) store.putEndpoint({ ...r }, false);
+      }
+    };
+    sync('source', Object.values(cfg.sources));
+    sync('target', Object.values(cfg.targets));
+    const declared = new Set(cfg.pipelines.map((p) => p.name));
+    for (const p of cfg.pipelines) {
+      const existing = store.getPipeline(p.name);
+      store.putPipeline(p, existing?.managed ? existing.desiredState : 'running', true);
+    }
+    for (const r of store.listPipelines()) if (r.managed && !declared.has(r.config.name)) store.deletePipeline(r.config.name);
+  })();
+}
+
+/** The environment variable an exported config reads a password from. */
+export function passwordEnvName(kind: EndpointKind, name: string): string {
+  return `SLUICE_${kind.toUpperCase()}_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_PASSWORD`;
+}
+
+export interface ExportedConfig {
+  sources: Record<string, { type: string; url: string; serverId?: number }>;
+  targets: Record<string, { type: string; url: string; checkpointDatabase?: string }>;
+  pipelines: Array<Record<string, unknown>>;
+}
+
+export function exportConfig(store: Store): ExportedConfig {
+  const url = (kind: EndpointKind, e: EndpointRecord): string =>
+    endpointUrl(e, e.password ? `\${${passwordEnvName(kind, e.name)}}` : undefined);
+  const sources: ExportedConfig['sources'] = {};
+  for (const s of store.listEndpoints('source')) {
+    sources[s.name] = { type: s.type, url: url('source', s), ...(s.serverId !== undefined ? { serverId: s.serverId } : {}) };
+  }
+  const targets: ExportedConfig['targets'] = {};
+  for (const t of store.listEndpoints('target')) {
+    targets[t.name] = { type: t.type, url: url('target', t), ...(t.checkpointDatabase ? { checkpointDatabase: t.checkpointDatabase } : {}) };
+  }
+  const pipelines = store.listPipelines().map((r) => {
+    const p = r.config;
+    return {
+      name: p.name, source: p.source, target: p.target, tables: p.tables, ...(p.exclude.length ? { exclude: p.exclude } : {}),
+      ...(p.targetDatabase ? { targetDatabase: p.targetDatabase } : {}), snapshot: p.snapshot, ddl: p.ddl, tuning: p.tuning,
+    };
+  });
+  return { sources, targets, pipelines };
+}
+
+export function exportConfigText(store: Store, format: 'yaml' | 'json'): string {
+  const doc = exportConfig(store);
+  return format === 'json' ? JSON.stringify(doc, null, 2) + '\n'
+    : `# Exported by sluice serve. Passwords are read from the environment variables named in the URLs.\n${stringify(doc)}`;
+}

@@ -1,0 +1,85 @@
+/** Schema of the control-plane store, as numbered migrations applied in order (PRAGMA user_version). */
+import type { Database } from 'better-sqlite3';
+
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE endpoints (
+    kind TEXT NOT NULL CHECK (kind IN ('source', 'target')),
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    host TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    password_sealed TEXT,
+    database_name TEXT,
+    options TEXT NOT NULL DEFAULT '{}',
+    server_id INTEGER,
+    checkpoint_database TEXT,
+    managed INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (kind, name)
+  );
+  CREATE TABLE pipelines (
+    name TEXT PRIMARY KEY,
+    config TEXT NOT NULL,
+    desired_state TEXT NOT NULL DEFAULT 'stopped',
+    managed INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE users (
+    username TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE sessions (
+    id_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+    csrf_token TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL
+  );
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    secret_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT
+  );
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    time TEXT NOT NULL,
+    actor TEXT,
+    action TEXT NOT NULL,
+    target TEXT,
+    details TEXT NOT NULL DEFAULT '{}',
+    ip TEXT
+  );
+  CREATE TABLE metric_samples (
+    pipeline TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    lag_seconds REAL,
+    rows_per_second REAL NOT NULL,
+    rows_applied INTEGER NOT NULL,
+    snapshot_rows_copied INTEGER NOT NULL,
+    error_count INTEGER NOT NULL
+  );
+  CREATE INDEX metric_samples_by_pipeline_time ON metric_samples (pipeline, time);
+  CREATE INDEX metric_samples_by_time ON metric_samples (time);
+  `,
+];
+
+export function migrate(db: Database): void {
+  const current = Number(db.pragma('user_version', { simple: true }));
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
