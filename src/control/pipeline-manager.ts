@@ -1,0 +1,288 @@
+/**
+ * Runs the store's pipelines in-process: start / pause / resume / stop / retry, the state of each, a ring
+ * of recent errors, cumulative counters across runs (for Prometheus), and a metric sample of every
+ * pipeline every 5 s into the store's history (kept 24 h).
+ *
+ * pause = stop the run after the current batch and keep the checkpoint (desired state `paused`);
+ * resume = run again from the checkpoint. The desired state is stored, so `sluice serve` restarts what
+ * was running.
+ */
+import { isSluiceError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { Pipeline, type PipelineStats } from '../pipeline/pipeline.js';
+import { toSourceConfig, toTargetConfig, type DesiredState, type MetricSample, type Store } from '../store/store.js';
+import type { PipelineError, PipelineState, PipelineStatus } from './pipeline-status.js';
+
+export interface PipelineManagerOptions {
+  store: Store;
+  logger: Logger;
+  /** Sampling period of the metric history (default 5000 ms). */
+  sampleIntervalMs?: number;
+  /** How long samples are kept (default 24 h). */
+  retentionMs?: number;
+  /** Pipeline retry backoff (tests use short delays). */
+  retry?: { baseDelayMs?: number; maxDelayMs?: number };
+}
+
+/** Counters that survive restarts of a pipeline's run (Prometheus counters must not go down). */
+export interface PipelineTotals { rowsApplied: number; transactionsApplied: number; errors: number; restarts: number }
+
+interface Entry {
+  name: string;
+  pipeline: Pipeline | null;
+  controller: AbortController | null;
+  done: Promise<void> | null;
+  failed: boolean;
+  errors: PipelineError[];
+  startedAt: string | null;
+  since: string | null;
+  lastState: PipelineState;
+  seen: { rowsApplied: number; transactionsApplied: number; errors: number; restarts: number; lastError: string | null };
+  totals: PipelineTotals;
+  rate: { time: number; rows: number; snapshotRows: number; rowsPerSecond: number; snapshotRowsPerSecond: number };
+}
+
+const MAX_ERRORS = 20;
+
+export class PipelineManager {
+  private readonly entries = new Map<string, Entry>();
+  private readonly store: Store;
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly sampleIntervalMs: number;
+  private readonly retentionMs: number;
+
+  constructor(private readonly opts: PipelineManagerOptions) {
+    this.store = opts.store;
+    this.log = opts.logger.child({ component: 'pipeline-manager' });
+    this.sampleIntervalMs = opts.sampleIntervalMs ?? 5000;
+    this.retentionMs = opts.retentionMs ?? 24 * 3600 * 1000;
+  }
+
+  /** Start every pipeline whose desired state is `running`, and the sampler. */
+  startAll(): void {
+    for (const p of this.store.listPipelines()) if (p.desiredState === 'running') this.launch(p.config.name);
+    this.timer = setInterval(() => this.sample(), this.sampleIntervalMs);
+    this.timer.unref();
+  }
+
+  names(): string[] {
+    return this.store.listPipelines().map((p) => p.config.name);
+  }
+
+  start(name: string): PipelineStatus {
+    this.store.setDesiredState(name, 'running');
+    if (!this.isRunning(name)) this.launch(name);
+    return this.status(name);
+  }
+
+  async pause(name: string): Promise<PipelineStatus> {
+    this.store.setDesiredState(name, 'paused');
+    await this.halt(name);
+    return this.status(name);
+  }
+
+  resume(name: string): PipelineStatus {
+    return this.start(name);
+  }
+
+  async stop(name: string): Promise<PipelineStatus> {
+    this.store.setDesiredState(name, 'stopped');
+    await this.halt(name);
+    return this.status(name);
+  }
+
+  /** Restart now: a failed pipeline, or one waiting in its retry backoff. */
+  async retry(name: string): Promise<PipelineStatus> {
+    await this.halt(name);
+    return this.start(name);
+  }
+
+  /** Apply a changed definition: a running pipeline is restarted with it. */
+  async reload(name: string): Promise<void> {
+    if (!this.isRunning(name)) return;
+    await this.halt(name);
+    this.launch(name);
+  }
+
+  /** Stop and forget a pipeline (before it is deleted from the store). */
+  async remove(name: string): Promise<void> {
+    await this.halt(name);
+    this.entries.delete(name);
+  }
+
+  isRunning(name: string): boolean {
+    const e = this.entries.get(name);
+    return !!e?.controller && !e.controller.signal.aborted;
+  }
+
+  totals(name: string): PipelineTotals {
+    const e = this.entries.get(name);
+    if (e) this.observe(e);
+    return e ? { ...e.totals } : { rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0 };
+  }
+
+  status(name: string): PipelineStatus {
+    const rec = this.store.getPipeline(name);
+    const desired: DesiredState = rec?.desiredState ?? 'stopped';
+    const e = this.entries.get(name);
+    if (e) this.observe(e);
+    const s: PipelineStats | null = e?.pipeline?.stats ?? null;
+    const state = e ? this.stateOf(e, desired) : desired === 'paused' ? 'paused' : 'stopped';
+    const copied = s?.snapshotRowsCopied ?? 0;
+    const estimated = s?.snapshotRowsEstimated ?? 0;
+    const snapRate = e?.rate.snapshotRowsPerSecond ?? 0;
+    const percent = estimated > 0 ? Math.min(100, Math.round((copied / estimated) * 1000) / 10) : state === 'streaming' ? 100 : null;
+    const pos = s?.position ?? null;
+    return {
+      name, state, desiredState: desired, since: e?.since ?? null, startedAt: e?.startedAt ?? null,
+      lagSeconds: s?.lagSeconds ?? null, rowsPerSecond: e?.rate.rowsPerSecond ?? 0,
+      rowsApplied: e?.totals.rowsApplied ?? 0, transactionsApplied: e?.totals.transactionsApplied ?? 0,
+      snapshot: {
+        rowsCopied: copied, rowsEstimated: estimated, percent, rowsPerSecond: snapRate,
+        etaSeconds: state === 'snapshotting' && snapRate > 0 ? Math.max(0, Math.round((estimated - copied) / snapRate)) : null,
+        tables: [],
+      },
+      position: pos ? { file: pos.file, pos: pos.pos, ...(pos.gtidSet ? { gtidSet: pos.gtidSet } : {}) } : null,
+      errorCount: e?.totals.errors ?? 0, restarts: e?.totals.restarts ?? 0, recentErrors: [...(e?.errors ?? [])],
+    };
+  }
+
+  /** Stop every run (server shutdown); desired states stay as stored. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.all([...this.entries.keys()].map((n) => this.halt(n)));
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────
+
+  private entry(name: string): Entry {
+    let e = this.entries.get(name);
+    if (!e) {
+      e = {
+        name, pipeline: null, controller: null, done: null, failed: false, errors: [], startedAt: null, since: null, lastState: 'stopped',
+        seen: { rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, lastError: null },
+        totals: { rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0 },
+        rate: { time: Date.now(), rows: 0, snapshotRows: 0, rowsPerSecond: 0, snapshotRowsPerSecond: 0 },
+      };
+      this.entries.set(name, e);
+    }
+    return e;
+  }
+
+  private launch(name: string): void {
+    const rec = this.store.getPipeline(name);
+    if (!rec) return;
+    const e = this.entry(name);
+    const source = this.store.getEndpoint('source', rec.config.source);
+    const target = this.store.getEndpoint('target', rec.config.target);
+    e.failed = false;
+    if (!source || !target) {
+      this.fail(e, 'BAD_CONFIG', `pipeline ${name} refers to a missing ${source ? 'target' : 'source'}`, 'create it, or edit the pipeline');
+      return;
+    }
+    const pipeline = new Pipeline({
+      config: rec.config, source: toSourceConfig(source), target: toTargetConfig(target), logger: this.opts.logger,
+      ...(this.opts.retry ? { retry: this.opts.retry } : {}),
+    });
+    const controller = new AbortController();
+    e.pipeline = pipeline;
+    e.controller = controller;
+    e.seen = { rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, lastError: null };
+    e.rate = { time: Date.now(), rows: 0, snapshotRows: 0, rowsPerSecond: 0, snapshotRowsPerSecond: 0 };
+    e.startedAt = new Date().toISOString();
+    this.log.info({ pipeline: name }, 'pipeline started');
+    e.done = pipeline.run(controller.signal).then(() => {
+      this.observe(e);
+    }, (err: unknown) => {
+      if (this.observe(e)) e.errors.shift(); // the failure is recorded below with its code and fix
+      const code = isSluiceError(err) ? err.code : 'INTERNAL';
+      this.fail(e, code, err instanceof Error ? err.message : String(err), isSluiceError(err) ? err.fix : null, false);
+    }).finally(() => {
+      if (e.controller === controller) e.controller = null;
+    });
+  }
+
+  private fail(e: Entry, code: string, message: string, fix: string | null, count = true): void {
+    e.failed = true;
+    if (count) e.totals.errors++;
+    this.pushError(e, { time: new Date().toISOString(), code, message, fix });
+    this.log.error({ pipeline: e.name, code }, `pipeline failed: ${message}`);
+  }
+
+  private pushError(e: Entry, err: PipelineError): void {
+    e.errors.unshift(err);
+    if (e.errors.length > MAX_ERRORS) e.errors.length = MAX_ERRORS;
+  }
+
+  private async halt(name: string): Promise<void> {
+    const e = this.entries.get(name);
+    if (!e) return;
+    e.controller?.abort();
+    await e.done;
+    e.failed = false;
+  }
+
+  private stateOf(e: Entry, desired: DesiredState): PipelineState {
+    let state: PipelineState;
+    if (e.failed) state = 'failed';
+    else if (e.controller && !e.controller.signal.aborted && e.pipeline) {
+      const st = e.pipeline.stats.status;
+      state = st === 'failed' ? 'failed' : st === 'stopped' ? 'stopped' : st;
+    } else state = desired === 'paused' ? 'paused' : 'stopped';
+    if (state !== e.lastState) {
+      e.lastState = state;
+      e.since = new Date().toISOString();
+    }
+    return state;
+  }
+
+  /** Fold the current run's stats into the cumulative counters and the error ring. */
+  private observe(e: Entry): boolean {
+    const s = e.pipeline?.stats;
+    if (!s) return false;
+    let pushed = false;
+    e.totals.rowsApplied += Math.max(0, s.rowsApplied - e.seen.rowsApplied);
+    e.totals.transactionsApplied += Math.max(0, s.transactionsApplied - e.seen.transactionsApplied);
+    e.totals.restarts += Math.max(0, s.restarts - e.seen.restarts);
+    if (s.errors > e.seen.errors) {
+      e.totals.errors += s.errors - e.seen.errors;
+      if (s.lastError && s.lastError !== e.seen.lastError) {
+        const m = /^([A-Z_]+): (.*?)(?: — fix: (.*))?$/s.exec(s.lastError);
+        this.pushError(e, { time: new Date().toISOString(), code: m?.[1] ?? 'ERROR', message: m?.[2] ?? s.lastError, fix: m?.[3] ?? null });
+        pushed = true;
+      }
+    }
+    e.seen = { rowsApplied: s.rowsApplied, transactionsApplied: s.transactionsApplied, errors: s.errors, restarts: s.restarts, lastError: s.lastError };
+    return pushed;
+  }
+
+  /** One metric sample per known pipeline, rates since the previous sample; prune old samples. */
+  sample(): void {
+    const t = Date.now();
+    const samples: MetricSample[] = [];
+    for (const name of this.names()) {
+      const e = this.entry(name);
+      this.observe(e);
+      const st = this.status(name);
+      const dt = Math.max(0.001, (t - e.rate.time) / 1000);
+      const rows = e.totals.rowsApplied;
+      const snapRows = st.snapshot.rowsCopied;
+      const snapDelta = Math.max(0, snapRows - e.rate.snapshotRows);
+      e.rate = {
+        time: t, rows, snapshotRows: snapRows,
+        rowsPerSecond: Math.round(((rows - e.rate.rows + snapDelta) / dt) * 10) / 10,
+        snapshotRowsPerSecond: Math.round((snapDelta / dt) * 10) / 10,
+      };
+      samples.push({ pipeline: name, time: t, state: st.state, lagSeconds: st.lagSeconds, rowsPerSecond: e.rate.rowsPerSecond,
+        rowsApplied: rows, snapshotRowsCopied: snapRows, errorCount: e.totals.errors });
+    }
+    try {
+      this.store.addSamples(samples);
+      this.store.pruneSamples(t - this.retentionMs);
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'cannot write metric samples');
+    }
+  }
+}
