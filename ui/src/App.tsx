@@ -12,6 +12,25 @@ import { PipelinePage } from './pages/Pipeline';
 import { UsersPage } from './pages/Users';
 import { ErrorBanner } from './components/common';
 
+const SIGNED_IN_KEY = 'sluice.signedIn';
+
+function wasSignedIn(): boolean {
+  try {
+    return window.localStorage.getItem(SIGNED_IN_KEY) === '1';
+  } catch {
+    return true;
+  }
+}
+
+function markSignedIn(on: boolean): void {
+  try {
+    if (on) window.localStorage.setItem(SIGNED_IN_KEY, '1');
+    else window.localStorage.removeItem(SIGNED_IN_KEY);
+  } catch {
+    /* storage disabled: we just probe /api/me every time */
+  }
+}
+
 type Phase = { kind: 'loading' } | { kind: 'anonymous'; setupNeeded: boolean } | { kind: 'signed-in'; user: User } | { kind: 'broken'; error: unknown };
 
 export function App(): ReactElement {
@@ -19,18 +38,26 @@ export function App(): ReactElement {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
 
   const probe = useCallback(async () => {
+    const anonymous = async (): Promise<void> => {
+      markSignedIn(false);
+      const info = await api.setupInfo();
+      setPhase({ kind: 'anonymous', setupNeeded: info.needed });
+    };
     try {
+      // Only ask /api/me when this browser signed in before: an anonymous 401 would be logged as a console error.
+      if (!wasSignedIn()) {
+        await anonymous();
+        return;
+      }
       const s = await api.me();
       setPhase({ kind: 'signed-in', user: s.user });
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
-        let setupNeeded = false;
         try {
-          setupNeeded = (await api.setupInfo()).needed;
-        } catch {
-          /* older server: assume no setup */
+          await anonymous();
+        } catch (e2) {
+          setPhase({ kind: 'broken', error: e2 });
         }
-        setPhase({ kind: 'anonymous', setupNeeded });
       } else {
         setPhase({ kind: 'broken', error: e });
       }
@@ -44,12 +71,14 @@ export function App(): ReactElement {
   useEffect(() => {
     setUnauthorizedHandler(() => {
       setCsrfToken(null);
+      markSignedIn(false);
       setPhase({ kind: 'anonymous', setupNeeded: false });
     });
     return () => setUnauthorizedHandler(null);
   }, []);
 
   const onSignedIn = useCallback((user: User) => {
+    markSignedIn(true);
     setPhase({ kind: 'signed-in', user });
     const first = route.path[0];
     if (!first || first === 'login' || first === 'setup') navigate('/');
@@ -58,6 +87,7 @@ export function App(): ReactElement {
   const logout = useCallback(() => {
     void api.logout().catch(() => undefined).finally(() => {
       setCsrfToken(null);
+      markSignedIn(false);
       setPhase({ kind: 'anonymous', setupNeeded: false });
       navigate('/login');
     });
