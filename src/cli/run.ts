@@ -3,6 +3,7 @@ import { SluiceError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { loadConfig, type SluiceConfig } from '../config/index.js';
 import { Pipeline } from '../pipeline/pipeline.js';
+import { SourceHub } from '../pipeline/source-hub.js';
 import { preflight, resnapshotFix } from './check.js';
 
 /** Exit code of a permanent setup problem found before any data was touched (and of config errors). */
@@ -28,8 +29,13 @@ export async function runCommand(args: string[]): Promise<number> {
   const ready = await preflightUntilReady(cfg, log, controller.signal);
   if (ready !== null) return ready;
 
+  // One binlog reader per source, shared by all of its pipelines.
+  const hubs = new Map<string, SourceHub>();
+  for (const [name, s] of Object.entries(cfg.sources)) {
+    hubs.set(name, new SourceHub(s.url, s.serverId ?? defaultServerId(name), log.child({ source: name })));
+  }
   const pipelines = cfg.pipelines.map((p) => new Pipeline({
-    config: p, source: cfg.sources[p.source]!, target: cfg.targets[p.target]!, logger: log,
+    config: p, source: cfg.sources[p.source]!, target: cfg.targets[p.target]!, logger: log, hub: hubs.get(p.source)!,
   }));
   const timer = setInterval(() => {
     for (const p of pipelines) {
@@ -41,6 +47,7 @@ export async function runCommand(args: string[]): Promise<number> {
   timer.unref();
   log.info({ pipelines: pipelines.map((p) => p.name) }, 'sluice run started');
   const results = await Promise.allSettled(pipelines.map((p) => p.run(controller.signal)));
+  await Promise.all([...hubs.values()].map((h) => h.close().catch(() => undefined)));
   clearInterval(timer);
   let failed = 0;
   for (const [i, r] of results.entries()) {
@@ -99,4 +106,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const t = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** A replica server id derived from the source name (stable across restarts, unlikely to collide). */
+export function defaultServerId(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619) >>> 0;
+  return 1_000_000 + (h % 3_000_000_000);
 }

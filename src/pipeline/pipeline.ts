@@ -85,6 +85,7 @@ export class Pipeline {
   /** Runs until `signal` aborts (clean stop) or a permanent error (thrown). */
   async run(signal: AbortSignal): Promise<void> {
     let attempt = 0;
+    let started = Date.now();
     while (!signal.aborted) {
       try {
         await this.runOnce(signal);
@@ -102,6 +103,8 @@ export class Pipeline {
           this.log.error({ err: describe(err) }, 'pipeline failed');
           throw err;
         }
+        // A run that stayed healthy for a minute starts the backoff over.
+        if (Date.now() - started > 60_000) attempt = 0;
         attempt++;
         this.stats.status = 'retrying';
         this.stats.restarts++;
@@ -109,6 +112,7 @@ export class Pipeline {
         const delay = Math.min(this.opts.retry?.maxDelayMs ?? 30_000, base * 2 ** Math.min(attempt - 1, 8));
         this.log.warn({ err: describe(err), attempt, delayMs: delay }, 'pipeline interrupted; restarting from the checkpoint');
         await sleep(delay, signal);
+        started = Date.now();
       }
     }
     this.stats.status = 'stopped';
@@ -487,6 +491,10 @@ async function connectSource(url: string): Promise<mysql.Connection> {
   try {
     return await mysql.createConnection({ uri: url, supportBigNumbers: true, bigNumberStrings: true, charset: 'utf8mb4' });
   } catch (err) {
+    if ((err as { errno?: number }).errno === 1045) {
+      throw new SluiceError('ACCESS_DENIED', `the source refused the login: ${(err as Error).message}`,
+        'check the user and password in the source URL', {}, { cause: err });
+    }
     throw new SluiceError('CONNECTION_FAILED', `cannot connect to the source: ${(err as Error).message}`,
       'check that the source is reachable and the URL, user and password are right', {}, { cause: err });
   }
