@@ -1,5 +1,5 @@
 // A small dependency-free SVG line chart for time series (throughput, lag).
-import { useMemo, useState, type ReactElement } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 
 export interface Series {
   name: string;
@@ -15,7 +15,6 @@ export interface ChartProps {
   testId?: string;
 }
 
-const W = 600;
 const PAD_L = 48;
 const PAD_R = 12;
 const PAD_T = 10;
@@ -45,6 +44,18 @@ function clock(ms: number): string {
 
 export function Chart({ title, unit, series, height = 160, testId }: ChartProps): ReactElement {
   const [hover, setHover] = useState<number | null>(null);
+  const ref = useRef<HTMLElement | null>(null);
+  const [W, setW] = useState(600);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver((entries) => {
+      const w = Math.round(entries[0]?.contentRect.width ?? 0);
+      if (w > 50) setW(w);
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
   const { t0, t1, vmax } = useMemo(() => {
     let lo = Infinity;
     let hi = -Infinity;
@@ -72,7 +83,7 @@ export function Chart({ title, unit, series, height = 160, testId }: ChartProps)
   const hoverT = hover === null ? null : t0 + ((hover - PAD_L) / (W - PAD_L - PAD_R)) * (t1 - t0);
 
   return (
-    <figure className="chart" data-testid={testId}>
+    <figure className="chart" data-testid={testId} ref={ref}>
       <figcaption>
         <span>{title}</span>
         <span className="legend">
@@ -83,7 +94,7 @@ export function Chart({ title, unit, series, height = 160, testId }: ChartProps)
       </figcaption>
       <svg
         viewBox={`0 0 ${W} ${H}`}
-        preserveAspectRatio="none"
+        style={{ height: H }}
         role="img"
         aria-label={title}
         onMouseMove={(e) => {

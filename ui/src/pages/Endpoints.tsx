@@ -62,7 +62,7 @@ export function EndpointsPage({ kind }: { kind: EndpointKind }): ReactElement {
                     <td>{e.user}{e.hasPassword ? '' : <span className="muted"> (no password)</span>}</td>
                     <td>{kind === 'source' ? (e.serverId ?? <span className="muted">auto</span>) : (e.checkpointDatabase ?? '_sluice')}</td>
                     <td>{e.usedBy.length ? e.usedBy.join(', ') : <span className="muted">–</span>}</td>
-                    <td className="muted">{when(e.updatedAt)}</td>
+                    <td className="muted nowrap">{when(e.updatedAt)}</td>
                     <td>
                       <div className="actions" style={{ justifyContent: 'flex-end' }}>
                         {isOperator && <button className="small" onClick={() => void test(e.name)}>Test connection</button>}

@@ -247,7 +247,7 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
           <div className="actions" style={{ marginTop: 8 }}>
             <button className="small" disabled={!allowed(state, 'retry')} onClick={() => void act('retry')}
               title={allowed(state, 'retry') ? 'Restart the pipeline now' : 'Only a failed or retrying pipeline can be retried'}>Retry</button>
-            <span className="hint">Skipping a failed change is not offered: the API has no skip action (re-snapshot the table instead).</span>
+            <span className="hint">Skipping a failed change is not offered by this server's API.</span>
           </div>
         )}
       </div>
