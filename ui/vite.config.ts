@@ -8,7 +8,7 @@ const apiTarget = process.env['SLUICE_UI_API'] ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   root,
-  base: './',
+  base: '/',
   plugins: [react()],
   build: {
     outDir: 'dist',
