@@ -4,6 +4,8 @@
 // the target is down and clear when it is back. Screenshots of every page go to artifacts/screenshots/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { chromiumAvailable, openBrowser, CHROMIUM, type BrowserSession } from './browser-harness.js';
@@ -13,7 +15,9 @@ const ADMIN = 'admin';
 const PASSWORD = 'correct-horse-battery';
 const PRODUCTS = 500;
 
-const skip = chromiumAvailable() ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`;
+const serveBuilt = existsSync(join(process.cwd(), 'dist', 'src', 'cli', 'serve.js'));
+const skip = !chromiumAvailable() ? `Chromium not found at ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it)`
+  : !serveBuilt ? 'sluice serve is not built yet (dist/src/cli/serve.js missing)' : false;
 
 async function text(page: Page, selector: string): Promise<string> {
   return (await page.locator(selector).first().textContent({ timeout: 5000 })) ?? '';
