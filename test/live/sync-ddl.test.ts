@@ -58,6 +58,9 @@ describe('DDL while streaming', () => {
 
       // Column DDL, then a rename inside the scope, TRUNCATE and DROP.
       await source.query("ALTER TABLE app.items ADD COLUMN price DECIMAL(8,2) NOT NULL DEFAULT 1.50; UPDATE app.items SET price = 9.99 WHERE id <= 10");
+      // Known limit (README): with binlog_row_metadata=MINIMAL, a stream that lags behind an ALTER followed
+      // at once by a RENAME reads the table's columns after both; so let the ALTER arrive first.
+      await eventually(() => same('app', 'items', 'copy_apply'), 30_000, 'the ALTER to be applied');
       await source.query('RENAME TABLE app.items TO app.items2');
       await source.query("INSERT INTO app.items2 VALUES (500, 'five hundred', 5.00)");
       await eventually(() => same('app', 'items2', 'copy_apply'), 30_000, 'ALTER + RENAME to be applied');

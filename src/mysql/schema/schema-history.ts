@@ -195,6 +195,15 @@ export class SchemaHistory implements ColumnResolver {
     this.setPosition(ddl.position);
     const c = classifyStatement(ddl.sql, ddl.database);
     if (c.kind !== 'ddl' || c.ddl.temporary) return;
+    if (c.ddl.action === 'rename_table' && c.ddl.renames.length > 0 && c.ddl.renames.every((r) => this.schemaAt(r.from.database, r.from.table) !== null)) {
+      // A rename does not change columns: move the version in force, without asking information_schema
+      // (which may already show later DDL when the stream lags behind the source).
+      const moved = c.ddl.renames.map((r) => ({ r, schema: this.schemaAt(r.from.database, r.from.table)! }));
+      for (const { r } of moved) this.record(r.from.database, r.from.table, ddl.position, null);
+      for (const { r, schema } of moved) this.record(r.to.database, r.to.table, ddl.position, { ...schema, database: r.to.database, table: r.to.table });
+      this.save();
+      return;
+    }
     const { reload, drop } = affected(c.ddl, (db) => this.tablesOf(db));
     for (const t of drop) if (this.tables.has(key(t.database, t.table))) this.record(t.database, t.table, ddl.position, null);
     if (reload.length > 0 && this.loader !== null) {
