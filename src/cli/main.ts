@@ -2,6 +2,7 @@ import { isSluiceError } from '../errors.js';
 import { tailCommand } from './tail.js';
 import { runCommand } from './run.js';
 import { checkCommand } from './check.js';
+import { serveCommand } from './serve.js';
 
 const USAGE = `Usage: sluice <command> [options]
 
@@ -12,6 +13,8 @@ Commands:
   run --config FILE  Run every pipeline of the config in the foreground (stops cleanly on SIGINT/SIGTERM).
   check --config FILE
                      Validate the config and run the preflight checks on every source and target.
+  serve [--config FILE] [--data-dir DIR] [--port 8080] [--host 127.0.0.1] [--metrics-auth] [--secure-cookies] [--trust-proxy]
+                     Run the pipelines with the web UI, REST API and /metrics (control plane).
   help               This text.
   version            Print the version.
 `;
@@ -27,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case 'check':
         return await checkCommand(rest);
+      case 'serve':
+        return await serveCommand(rest);
       case 'version':
       case '--version':
         process.stdout.write('sluice 0.1.0\n');

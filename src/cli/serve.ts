@@ -1,0 +1,131 @@
+/**
+ * `sluice serve [--config FILE] [--data-dir DIR] [--port 8080] [--host 127.0.0.1]`: the control plane —
+ * runs the store's pipelines and serves the web UI, the REST API, /metrics, /healthz and /readyz.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { SluiceError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { loadConfig } from '../config/index.js';
+import { PipelineManager } from '../control/pipeline-manager.js';
+import { PipelineMetrics } from '../control/metrics.js';
+import { Store, hashPassword, importConfig } from '../store/index.js';
+import { createControlServer, type ControlServer } from '../server/server.js';
+
+export const VERSION = '0.1.0';
+
+export interface ServeOptions {
+  dataDir: string;
+  configFile?: string;
+  port: number;
+  host: string;
+  metricsAuth?: boolean;
+  secureCookies?: boolean | 'auto';
+  trustProxy?: boolean;
+  uiDir?: string | null;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Sampling period of the metric history (default 5000 ms). */
+  sampleIntervalMs?: number;
+  retry?: { baseDelayMs?: number; maxDelayMs?: number };
+  /** Where the setup link goes (default stderr). */
+  print?: (line: string) => void;
+}
+
+export interface RunningServe {
+  url: string;
+  port: number;
+  store: Store;
+  manager: PipelineManager;
+  server: ControlServer;
+  /** The one-time setup token (null when an admin existed or SLUICE_ADMIN_PASSWORD created one). */
+  setupToken: string | null;
+  close(): Promise<void>;
+}
+
+export async function startServe(o: ServeOptions): Promise<RunningServe> {
+  const env = o.env ?? process.env;
+  const log = o.logger ?? createLogger('sluice');
+  const print = o.print ?? ((line: string) => process.stderr.write(line + '\n'));
+  const cfg = o.configFile ? await loadConfig(o.configFile, { env }) : null;
+  const store = new Store(o.dataDir);
+  try {
+    if (cfg) importConfig(store, cfg);
+    let setupToken: string | null = null;
+    if (store.countAdmins() === 0) {
+      const pw = env['SLUICE_ADMIN_PASSWORD'];
+      if (pw) {
+        const username = env['SLUICE_ADMIN_USER'] || 'admin';
+        store.createUser(username, 'admin', await hashPassword(pw));
+        store.audit({ actor: null, action: 'setup', target: username, details: { from: 'SLUICE_ADMIN_PASSWORD' } });
+      } else {
+        setupToken = randomBytes(24).toString('base64url');
+      }
+    }
+    const manager = new PipelineManager({ store, logger: log, ...(o.sampleIntervalMs ? { sampleIntervalMs: o.sampleIntervalMs } : {}), ...(o.retry ? { retry: o.retry } : {}) });
+    const metrics = new PipelineMetrics(manager);
+    const server = await createControlServer({
+      store, manager, metrics, logger: log, version: VERSION, setupToken,
+      ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}),
+      ...(o.trustProxy !== undefined ? { trustProxy: o.trustProxy } : {}),
+      ...(o.metricsAuth !== undefined ? { metricsAuth: o.metricsAuth } : {}),
+      ...(o.uiDir !== undefined ? { uiDir: o.uiDir } : {}),
+    });
+    await server.app.listen({ port: o.port, host: o.host });
+    const addr = server.app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : o.port;
+    const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+    manager.startAll();
+    server.readiness.ready = true;
+    if (setupToken) print(`sluice: no admin yet — create one at ${url}/setup?token=${setupToken} (one-time link, valid until the first admin exists)`);
+    log.info({ address: url, dataDir: o.dataDir, pipelines: manager.names() }, 'sluice serve started');
+    let closed = false;
+    return {
+      url, port, store, manager, server, setupToken,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        server.readiness.ready = false;
+        await server.app.close();
+        await manager.close();
+        store.close();
+      },
+    };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}
+
+/** The CLI command; runs until SIGINT/SIGTERM. */
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string', short: 'c' },
+      'data-dir': { type: 'string' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      'metrics-auth': { type: 'boolean' },
+      'secure-cookies': { type: 'boolean' },
+      'trust-proxy': { type: 'boolean' },
+    },
+  });
+  const port = Number(values.port ?? process.env['SLUICE_PORT'] ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SluiceError('BAD_ARGUMENT', `invalid --port ${values.port}`, 'use a port number from 0 to 65535');
+  const running = await startServe({
+    dataDir: values['data-dir'] ?? process.env['SLUICE_DATA_DIR'] ?? 'sluice-data',
+    ...(values.config ? { configFile: values.config } : {}),
+    port, host: values.host ?? '127.0.0.1',
+    metricsAuth: values['metrics-auth'] ?? false,
+    secureCookies: values['secure-cookies'] ? true : 'auto',
+    trustProxy: values['trust-proxy'] ?? false,
+  });
+  process.stderr.write(`sluice serve: listening on ${running.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await running.close();
+  return 0;
+}

@@ -1,0 +1,123 @@
+/** Setup of the first admin, login, logout, the current user. */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/cookie';
+import { DUMMY_HASH, hashPassword, verifyPassword } from '../../store/passwords.js';
+import type { UserRecord } from '../../store/store.js';
+import { str } from '../body.js';
+import { MIN_PASSWORD, SESSION_COOKIE, USERNAME_PATTERN, type ServerDeps } from '../deps.js';
+import { HttpError, badRequest } from '../http-error.js';
+import type { RouteDef } from '../route-table.js';
+
+export const publicUser = (u: Pick<UserRecord, 'username' | 'role' | 'createdAt'>): { username: string; role: string; createdAt: string } =>
+  ({ username: u.username, role: u.role, createdAt: u.createdAt });
+
+export function checkNewPassword(password: string): void {
+  if (password.length < MIN_PASSWORD) throw badRequest(`the password must have at least ${MIN_PASSWORD} characters`, 'choose a longer password');
+}
+
+export function checkUsername(username: string): void {
+  if (!USERNAME_PATTERN.test(username)) throw badRequest('invalid user name', 'use 1-64 letters, digits, _ . @ - starting with a letter or digit');
+}
+
+function isSecure(deps: ServerDeps, req: FastifyRequest): boolean {
+  return deps.secureCookies === 'auto' ? req.protocol === 'https' : deps.secureCookies;
+}
+
+function startSession(deps: ServerDeps, req: FastifyRequest, reply: FastifyReply, username: string): string {
+  const s = deps.store.createSession(username);
+  reply.setCookie(SESSION_COOKIE, s.id, { path: '/', httpOnly: true, sameSite: 'strict', secure: isSecure(deps, req) });
+  return s.csrfToken;
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function authRoutes(deps: ServerDeps): RouteDef[] {
+  const { store } = deps;
+  return [
+    {
+      method: 'GET', path: '/api/setup', access: 'anonymous', tag: 'session', summary: 'Whether the first admin still has to be created',
+      handler: () => ({ needed: store.countAdmins() === 0, tokenRequired: store.countAdmins() === 0 }),
+    },
+    {
+      method: 'POST', path: '/api/setup', access: 'anonymous', tag: 'session', summary: 'Create the first admin (only while none exists)',
+      handler: async ({ req, reply, body, audit }) => {
+        if (store.countAdmins() > 0 || deps.setup.token === null) {
+          throw new HttpError(403, 'FORBIDDEN', 'setup is already done: an admin exists', 'log in with POST /api/login');
+        }
+        const token = typeof body['token'] === 'string' ? body['token'] : '';
+        if (!sameText(token, deps.setup.token)) {
+          throw new HttpError(403, 'FORBIDDEN', 'the setup token is missing or wrong', 'open the one-time setup link sluice serve printed on stderr at its first start');
+        }
+        const username = str(body, 'username');
+        const password = str(body, 'password');
+        checkUsername(username);
+        checkNewPassword(password);
+        const hash = await hashPassword(password);
+        if (store.countAdmins() > 0) throw new HttpError(403, 'FORBIDDEN', 'setup is already done: an admin exists', 'log in with POST /api/login');
+        const user = store.createUser(username, 'admin', hash);
+        deps.setup.token = null;
+        audit('setup', username, {});
+        const csrfToken = startSession(deps, req, reply, username);
+        return { user: publicUser(user), csrfToken };
+      },
+    },
+    {
+      method: 'POST', path: '/api/login', access: 'anonymous', tag: 'session', summary: 'Log in: sets the session cookie, returns the CSRF token',
+      handler: async ({ req, reply, body }) => {
+        const username = str(body, 'username');
+        const password = str(body, 'password');
+        const wait = deps.limiter.retryAfter(req.ip, username);
+        if (wait > 0) {
+          throw new HttpError(429, 'RATE_LIMITED', 'too many failed logins', `wait ${wait} s and try again`, { 'retry-after': String(wait) });
+        }
+        const user = store.getUser(username);
+        const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+        if (!user || !ok) {
+          deps.limiter.fail(req.ip, username);
+          store.audit({ actor: null, action: 'login.failed', target: username, ip: req.ip });
+          throw new HttpError(401, 'UNAUTHORIZED', 'wrong user name or password', 'check both; after 5 failures in a minute, logins are refused for a while');
+        }
+        deps.limiter.succeed(req.ip, username);
+        store.audit({ actor: username, action: 'login', target: username, ip: req.ip });
+        const csrfToken = startSession(deps, req, reply, username);
+        return { user: publicUser(user), csrfToken };
+      },
+    },
+    {
+      method: 'POST', path: '/api/logout', access: 'viewer', tag: 'session', summary: 'End the session',
+      handler: ({ principal, reply, audit }) => {
+        if (principal?.sessionId) store.deleteSession(principal.sessionId);
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        audit('logout', principal?.username ?? null);
+        return { ok: true };
+      },
+    },
+    {
+      method: 'GET', path: '/api/me', access: 'viewer', tag: 'session', summary: 'The current user and CSRF token',
+      handler: ({ principal }) => {
+        const user = store.getUser(principal!.username)!;
+        return { user: publicUser(user), csrfToken: principal!.csrfToken ?? null, auth: principal!.via };
+      },
+    },
+    {
+      method: 'PUT', path: '/api/me/password', access: 'viewer', tag: 'session', summary: 'Change the own password',
+      handler: async ({ principal, body, audit }) => {
+        const user = store.getUser(principal!.username)!;
+        if (!(await verifyPassword(str(body, 'currentPassword'), user.passwordHash))) {
+          throw new HttpError(403, 'FORBIDDEN', 'the current password is wrong', 'enter your current password');
+        }
+        const next = str(body, 'newPassword');
+        checkNewPassword(next);
+        store.updateUser(user.username, { passwordHash: await hashPassword(next) });
+        store.deleteSessionsOf(user.username, principal!.sessionId);
+        audit('password.change', user.username);
+        return { ok: true };
+      },
+    },
+  ];
+}

@@ -1,0 +1,138 @@
+/** Sources and targets: CRUD, test connection, browse databases and tables. */
+import { parseMysqlUrl } from '../../config/index.js';
+import { REDACTED } from '../../config/redact.js';
+import { isSluiceError } from '../../errors.js';
+import { endpointUrl, type EndpointInput, type EndpointKind, type EndpointRecord } from '../../store/store.js';
+import { optInt, optStr, optStringMap, str } from '../body.js';
+import { listDatabases, listTables } from '../browse.js';
+import { testEndpoint } from '../connection-test.js';
+import { NAME_PATTERN, type ServerDeps } from '../deps.js';
+import { HttpError, badRequest, managedByConfig, notFound } from '../http-error.js';
+import type { RouteDef } from '../route-table.js';
+
+export interface PublicEndpoint {
+  name: string; type: string; host: string; port: number; user: string; password: string; hasPassword: boolean;
+  database?: string; options: Record<string, string>; serverId?: number; checkpointDatabase?: string;
+  managedByConfig: boolean; usedBy: string[]; createdAt: string; updatedAt: string;
+}
+
+/** What the API shows of a source or target: never the password. */
+export function publicEndpoint(e: EndpointRecord, usedBy: string[]): PublicEndpoint {
+  return {
+    name: e.name, type: e.type, host: e.host, port: e.port, user: e.user, password: e.password ? REDACTED : '', hasPassword: !!e.password,
+    ...(e.database ? { database: e.database } : {}), options: e.options,
+    ...(e.kind === 'source' && e.serverId !== undefined ? { serverId: e.serverId } : {}),
+    ...(e.kind === 'target' ? { checkpointDatabase: e.checkpointDatabase ?? '_sluice' } : {}),
+    managedByConfig: e.managed, usedBy, createdAt: e.createdAt, updatedAt: e.updatedAt,
+  };
+}
+
+/** A request body → an endpoint definition; `existing` supplies the password when the body keeps it. */
+export function endpointInput(kind: EndpointKind, name: string, body: Record<string, unknown>, existing: EndpointRecord | null): EndpointInput {
+  if (!NAME_PATTERN.test(name)) throw badRequest(`invalid ${kind} name`, 'use 1-64 letters, digits, _ . - starting with a letter or digit');
+  const typeText = optStr(body, 'type') ?? 'mysql';
+  if (typeText !== 'mysql' && typeText !== 'mariadb') throw badRequest("'type' must be mysql or mariadb");
+  const url = optStr(body, 'url');
+  let host: string; let port: number; let user: string; let password: string | undefined; let database: string | undefined;
+  let options: Record<string, string>;
+  if (url) {
+    const parsed = parseMysqlUrl(url);
+    if (!parsed.ok) throw badRequest(`'url': ${parsed.message}`, parsed.fix);
+    ({ host, port, user, password, database, options } = parsed.value);
+    if (password === '' && body['password'] !== undefined) password = optStr(body, 'password');
+  } else {
+    host = str(body, 'host');
+    port = optInt(body, 'port', 1, 65535) ?? 3306;
+    user = str(body, 'user');
+    password = optStr(body, 'password');
+    database = optStr(body, 'database') || undefined;
+    options = optStringMap(body, 'options') ?? {};
+  }
+  if (password === undefined || password === REDACTED) password = existing?.password ?? '';
+  const serverId = kind === 'source' ? optInt(body, 'serverId', 1, 4294967295) : undefined;
+  const checkpointDatabase = kind === 'target' ? (optStr(body, 'checkpointDatabase') || '_sluice') : undefined;
+  if (checkpointDatabase !== undefined && (checkpointDatabase.length > 64 || /[\0/\\.]/.test(checkpointDatabase))) {
+    throw badRequest("'checkpointDatabase' is not a valid database name");
+  }
+  return {
+    kind, name, type: typeText, host, port, user, password, ...(database ? { database } : {}), options,
+    ...(serverId !== undefined ? { serverId } : {}), ...(checkpointDatabase !== undefined ? { checkpointDatabase } : {}),
+  };
+}
+
+function fromSluiceError(err: unknown): never {
+  if (isSluiceError(err)) throw new HttpError(502, 'CONNECTION_FAILED', err.message, err.fix);
+  throw err;
+}
+
+export function endpointRoutes(deps: ServerDeps, kind: EndpointKind): RouteDef[] {
+  const { store } = deps;
+  const plural = `${kind}s`;
+  const base = `/api/${plural}`;
+  const get = (name: string): EndpointRecord => {
+    const e = store.getEndpoint(kind, name);
+    if (!e) throw notFound(`no ${kind} named '${name}'`, `list them with GET ${base}`);
+    return e;
+  };
+  const show = (e: EndpointRecord): PublicEndpoint => publicEndpoint(e, store.pipelinesUsing(kind, e.name));
+  return [
+    { method: 'GET', path: base, access: 'viewer', tag: plural, summary: `List ${plural}`,
+      handler: () => ({ [plural]: store.listEndpoints(kind).map(show) }) },
+    { method: 'POST', path: base, access: 'admin', tag: plural, summary: `Create a ${kind}`,
+      handler: ({ body, reply, audit }) => {
+        const name = str(body, 'name');
+        if (store.getEndpoint(kind, name)) throw new HttpError(409, 'CONFLICT', `a ${kind} named '${name}' exists`, 'choose another name, or edit it with PUT');
+        const e = store.putEndpoint(endpointInput(kind, name, body, null));
+        audit(`${kind}.create`, name, { host: e.host, port: e.port, user: e.user });
+        reply.code(201);
+        return { [kind]: show(e) };
+      } },
+    { method: 'GET', path: `${base}/:name`, access: 'viewer', tag: plural, summary: `Get a ${kind}`,
+      handler: ({ params }) => ({ [kind]: show(get(params['name']!)) }) },
+    { method: 'PUT', path: `${base}/:name`, access: 'admin', tag: plural, summary: `Replace a ${kind}`,
+      handler: async ({ params, body, audit }) => {
+        const old = get(params['name']!);
+        if (old.managed) throw managedByConfig(`${kind} '${old.name}'`);
+        const e = store.putEndpoint(endpointInput(kind, old.name, body, old));
+        audit(`${kind}.update`, old.name, { host: e.host, port: e.port, user: e.user, passwordChanged: e.password !== old.password });
+        for (const p of store.pipelinesUsing(kind, old.name)) await deps.manager.reload(p);
+        return { [kind]: show(e) };
+      } },
+    { method: 'DELETE', path: `${base}/:name`, access: 'admin', tag: plural, summary: `Delete a ${kind}`,
+      handler: ({ params, audit }) => {
+        const e = get(params['name']!);
+        if (e.managed) throw managedByConfig(`${kind} '${e.name}'`);
+        const users = store.pipelinesUsing(kind, e.name);
+        if (users.length > 0) throw new HttpError(409, 'CONFLICT', `${kind} '${e.name}' is used by pipelines ${users.join(', ')}`, 'delete or edit those pipelines first');
+        store.deleteEndpoint(kind, e.name);
+        audit(`${kind}.delete`, e.name);
+        return { ok: true };
+      } },
+    { method: 'POST', path: `${base}/:name/test`, access: 'operator', tag: plural, summary: `Test connection: preflight checks of a ${kind}`,
+      handler: async ({ params, audit }) => {
+        const e = get(params['name']!);
+        const result = await testEndpoint(e);
+        audit(`${kind}.test`, e.name, { ok: result.ok });
+        return result;
+      } },
+    { method: 'GET', path: `${base}/:name/databases`, access: 'viewer', tag: plural, summary: `Databases of a ${kind} with their table counts`,
+      handler: async ({ params }) => ({ databases: await listDatabases(endpointUrl(get(params['name']!))).catch(fromSluiceError) }) },
+    { method: 'GET', path: `${base}/:name/databases/:db/tables`, access: 'viewer', tag: plural, summary: `Tables of a database with row counts`,
+      handler: async ({ params }) => {
+        const tables = await listTables(endpointUrl(get(params['name']!)), params['db']!).catch(fromSluiceError);
+        if (tables === null) throw notFound(`no database named '${params['db']}'`, `list them with GET ${base}/${params['name']}/databases`);
+        return { tables };
+      } },
+  ];
+}
+
+export function connectionTestRoute(): RouteDef {
+  return {
+    method: 'POST', path: '/api/connections/test', access: 'operator', tag: 'sources', summary: 'Test an unsaved source or target',
+    handler: async ({ body }) => {
+      const kind = body['kind'] === 'target' ? 'target' : body['kind'] === 'source' ? 'source' : null;
+      if (!kind) throw badRequest("'kind' must be source or target");
+      return testEndpoint(endpointInput(kind, optStr(body, 'name') || 'unsaved', body, null));
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/** Pipelines: CRUD, status, actions, metric history. */
+import { parseConfig, type PipelineConfig } from '../../config/index.js';
+import { isSluiceError } from '../../errors.js';
+import type { PipelineRecord } from '../../store/store.js';
+import type { PipelineStatus } from '../../control/pipeline-status.js';
+import { str } from '../body.js';
+import type { ServerDeps } from '../deps.js';
+import { HttpError, badRequest, managedByConfig, notFound } from '../http-error.js';
+import type { RouteDef } from '../route-table.js';
+
+const PIPELINE_KEYS = ['name', 'source', 'target', 'tables', 'exclude', 'targetDatabase', 'snapshot', 'ddl', 'tuning'];
+
+/** Validate a pipeline body with the config validator (same rules and messages as a config file). */
+export function pipelineConfig(deps: ServerDeps, name: string, body: Record<string, unknown>): PipelineConfig {
+  const raw: Record<string, unknown> = { name };
+  for (const k of PIPELINE_KEYS) if (k !== 'name' && body[k] !== undefined && body[k] !== null) raw[k] = body[k];
+  const source = str(body, 'source');
+  const target = str(body, 'target');
+  if (!deps.store.getEndpoint('source', source)) throw badRequest(`no source named '${source}'`, 'create the source first, or pick one of GET /api/sources');
+  if (!deps.store.getEndpoint('target', target)) throw badRequest(`no target named '${target}'`, 'create the target first, or pick one of GET /api/targets');
+  const doc = { sources: { [source]: { type: 'mysql', url: 'mysql://u@localhost' } }, targets: { [target]: { type: 'mysql', url: 'mysql://u@localhost' } }, pipelines: [raw] };
+  try {
+    return parseConfig(JSON.stringify(doc), { format: 'json', env: {}, origin: 'pipeline' }).pipelines[0]!;
+  } catch (err) {
+    if (isSluiceError(err)) throw new HttpError(400, 'BAD_CONFIG', err.message.replace(/pipelines\[0\]\.?/g, ''), err.fix);
+    throw err;
+  }
+}
+
+export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
+  const { store, manager } = deps;
+  const get = (name: string): PipelineRecord => {
+    const p = store.getPipeline(name);
+    if (!p) throw notFound(`no pipeline named '${name}'`, 'list them with GET /api/pipelines');
+    return p;
+  };
+  const show = (p: PipelineRecord): Record<string, unknown> => ({
+    ...p.config, desiredState: p.desiredState, managedByConfig: p.managed, createdAt: p.createdAt, updatedAt: p.updatedAt,
+    state: manager.status(p.config.name).state,
+  });
+  const action = (verb: 'start' | 'pause' | 'resume' | 'stop' | 'retry', summary: string, run: (name: string, st: PipelineStatus) => Promise<PipelineStatus> | PipelineStatus): RouteDef => ({
+    method: 'POST', path: `/api/pipelines/:name/${verb}`, access: 'operator', tag: 'pipelines', summary,
+    handler: async ({ params, audit }) => {
+      const p = get(params['name']!);
+      const status = await run(p.config.name, manager.status(p.config.name));
+      audit(`pipeline.${verb}`, p.config.name);
+      return { status };
+    },
+  });
+  const invalid = (msg: string, fix: string): HttpError => new HttpError(409, 'INVALID_STATE', msg, fix);
+  return [
+    { method: 'GET', path: '/api/pipelines', access: 'viewer', tag: 'pipelines', summary: 'List pipelines with their status',
+      handler: () => ({ pipelines: store.listPipelines().map((p) => ({ ...show(p), status: manager.status(p.config.name) })) }) },
+    { method: 'POST', path: '/api/pipelines', access: 'operator', tag: 'pipelines', summary: 'Create a pipeline (start: true to start it)',
+      handler: ({ body, reply, audit }) => {
+        const name = str(body, 'name');
+        if (store.getPipeline(name)) throw new HttpError(409, 'CONFLICT', `a pipeline named '${name}' exists`, 'choose another name, or edit it with PUT');
+        const cfg = pipelineConfig(deps, name, body);
+        const rec = store.putPipeline(cfg, 'stopped');
+        audit('pipeline.create', name, { source: cfg.source, target: cfg.target, tables: cfg.tables });
+        if (body['start'] === true) {
+          manager.start(name);
+          audit('pipeline.start', name);
+        }
+        reply.code(201);
+        return { pipeline: show(store.getPipeline(name) ?? rec) };
+      } },
+    { method: 'GET', path: '/api/pipelines/:name', access: 'viewer', tag: 'pipelines', summary: 'Get a pipeline',
+      handler: ({ params }) => ({ pipeline: show(get(params['name']!)) }) },
+    { method: 'PUT', path: '/api/pipelines/:name', access: 'operator', tag: 'pipelines', summary: 'Replace a pipeline definition (a running pipeline restarts)',
+      handler: async ({ params, body, audit }) => {
+        const old = get(params['name']!);
+        if (old.managed) throw managedByConfig(`pipeline '${old.config.name}'`);
+        const cfg = pipelineConfig(deps, old.config.name, body);
+        store.putPipeline(cfg, old.desiredState);
+        await manager.reload(cfg.name);
+        audit('pipeline.update', cfg.name, { source: cfg.source, target: cfg.target, tables: cfg.tables });
+        return { pipeline: show(get(cfg.name)) };
+      } },
+    { method: 'DELETE', path: '/api/pipelines/:name', access: 'operator', tag: 'pipelines', summary: 'Stop and delete a pipeline (the target keeps its checkpoint)',
+      handler: async ({ params, audit }) => {
+        const p = get(params['name']!);
+        if (p.managed) throw managedByConfig(`pipeline '${p.config.name}'`);
+        await manager.remove(p.config.name);
+        store.deletePipeline(p.config.name);
+        audit('pipeline.delete', p.config.name);
+        return { ok: true };
+      } },
+    { method: 'GET', path: '/api/pipelines/:name/status', access: 'viewer', tag: 'pipelines', summary: 'State, lag, rates, snapshot progress, position, recent errors',
+      handler: ({ params }) => ({ status: manager.status(get(params['name']!).config.name) }) },
+    action('start', 'Start (from the checkpoint)', (n) => manager.start(n)),
+    action('pause', 'Pause: stop after the current batch, keep the checkpoint', (n) => manager.pause(n)),
+    action('resume', 'Resume a paused pipeline from its checkpoint', (n, st) => {
+      if (st.state !== 'paused') throw invalid(`pipeline '${n}' is ${st.state}, not paused`, st.state === 'stopped' || st.state === 'failed' ? 'use start or retry' : 'nothing to do');
+      return manager.resume(n);
+    }),
+    action('stop', 'Stop (not restarted when the server starts)', (n) => manager.stop(n)),
+    action('retry', 'Restart a failed or retrying pipeline now', (n) => manager.retry(n)),
+    { method: 'POST', path: '/api/pipelines/:name/tables/:table/resnapshot', access: 'operator', tag: 'pipelines', summary: 'Re-snapshot one table (not implemented yet)',
+      handler: ({ params, audit }) => {
+        const p = get(params['name']!);
+        audit('pipeline.resnapshot', p.config.name, { table: params['table'], result: 'not implemented' });
+        throw new HttpError(501, 'NOT_IMPLEMENTED', 're-snapshotting a single table is not implemented yet',
+          'stop the pipeline, TRUNCATE the table on the target, and re-snapshot the whole pipeline: delete its row from the checkpoints table on the target and start it again');
+      } },
+    { method: 'GET', path: '/api/metrics/history', access: 'viewer', tag: 'pipelines', summary: 'Metric samples (5 s) for charts',
+      handler: ({ query }) => {
+        const minutes = query['minutes'] === undefined ? 60 : Number(query['minutes']);
+        if (!Number.isFinite(minutes) || minutes < 1 || minutes > 1440) throw badRequest("'minutes' must be from 1 to 1440");
+        const pipeline = query['pipeline'] || undefined;
+        if (pipeline !== undefined) get(pipeline);
+        const series: Record<string, unknown[]> = {};
+        if (pipeline !== undefined) series[pipeline] = [];
+        for (const s of store.samples(Date.now() - minutes * 60_000, pipeline)) {
+          (series[s.pipeline] ??= []).push({ time: new Date(s.time).toISOString(), state: s.state, lagSeconds: s.lagSeconds, rowsPerSecond: s.rowsPerSecond,
+            rowsApplied: s.rowsApplied, snapshotRowsCopied: s.snapshotRowsCopied, errorCount: s.errorCount });
+        }
+        return { resolutionSeconds: 5, series };
+      } },
+  ];
+}
