@@ -30,6 +30,7 @@ export type SluiceErrorCode =
   | 'DDL_REJECTED'
   | 'SNAPSHOT_FAILED'
   | 'TRANSACTION_ABORTED'
+  | 'SCHEMA_MISMATCH'
   | 'INTERNAL';
 
 export class SluiceError extends Error {

@@ -353,6 +353,8 @@ export class Pipeline {
             continue;
           }
           for (const ch of m.changes) {
+            const img = ch.after ?? ch.before;
+            if (img !== null && '@1' in img) throw unresolvedColumns(ch.database, ch.table, m.startPosition);
             if (this.skipTables.size > 0 && this.skipTables.has(`${ch.database}.${ch.table}`)) continue;
             const f = chunkFilter.size > 0 ? chunkFilter.filter(ch, m.startPosition) : ch;
             if (f) txn.push(f);
@@ -564,4 +566,12 @@ function raceTimeout<T>(p: Promise<T>, ms: number, signal: AbortSignal): Promise
     signal.addEventListener('abort', finish, { once: true });
     p.then((v) => { cleanup(); resolve(v); }, (e: unknown) => { cleanup(); reject(e); });
   });
+}
+
+/** A row whose columns could not be named: never write it under guessed names. */
+function unresolvedColumns(database: string, table: string, position: Position): SluiceError {
+  return new SluiceError('SCHEMA_MISMATCH',
+    `cannot tell the columns of ${database}.${table} at ${position.file}:${position.pos}: the binlog carries no column names and the table's current definition does not match the event (several DDL statements happened while the pipeline was behind)`,
+    'set binlog_row_metadata=FULL on the source (names then travel in the binlog), then re-snapshot: delete this pipeline\'s row from the target\'s _sluice.checkpoints and truncate its target tables',
+    { database, table, position });
 }
