@@ -24,6 +24,11 @@ export interface SluiceChildResult {
   errors: number;
   last_error: string | null;
   peak_rss_mb: number;
+  /** CPU seconds this process used (user + system): with `seconds`, whether Sluice or the servers are the bottleneck. */
+  cpu_s: number;
+  /** Peaks of process.memoryUsage() sampled every 50 ms: V8 heap in use, and memory outside it (Buffers). */
+  peak_heap_mb: number;
+  peak_external_mb: number;
 }
 
 function parsePosition(text: string): Position {
@@ -61,10 +66,19 @@ let finished = false;
 const running = pipeline.run(controller.signal).catch((err: unknown) => { failure = err; }).finally(() => { finished = true; });
 let streamingAt: number | null = null;
 let doneAt: number | null = null;
+let peakHeap = 0;
+let peakExternal = 0;
+let lastSample = 0;
 while (doneAt === null && !finished) {
   await new Promise((r) => setTimeout(r, 5));
   const s = pipeline.stats;
   const now = performance.now();
+  if (now - lastSample >= 50) {
+    lastSample = now;
+    const m = process.memoryUsage();
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    peakExternal = Math.max(peakExternal, m.external);
+  }
   if (streamingAt === null && s.status === 'streaming') {
     streamingAt = now;
     process.stdout.write('streaming\n');
@@ -89,6 +103,9 @@ const result: SluiceChildResult = {
   errors: s.errors,
   last_error: s.lastError,
   peak_rss_mb: peakRssMb(),
+  cpu_s: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+  peak_heap_mb: Math.round(peakHeap / 1048576),
+  peak_external_mb: Math.round(peakExternal / 1048576),
 };
 process.stdout.write(JSON.stringify(result) + '\n');
 process.exit(0);

@@ -26,9 +26,17 @@ const LATENCY_S = env('BENCH_LATENCY_S', 20);
 const SNAPSHOT_ROWS = env('BENCH_SNAPSHOT_ROWS', 1_000_000);
 const BIG_TXN_ROWS = env('BENCH_BIG_TXN_ROWS', 500_000);
 // Same InnoDB sizing on every server (the testkit's 32M default is for tests).
+/** Extra `tuning:` for every Sluice pipeline, as JSON (e.g. '{"snapshotParallelism":2}'). */
+const TUNING = JSON.parse(process.env.BENCH_TUNING ?? '{}') as Record<string, number>;
+/** Phases to run (default all): stream,latency,big,snapshot. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'stream,latency,big,snapshot').split(','));
 const SERVER_ARGS = [`--innodb-buffer-pool-size=${process.env.BENCH_BUFFER_POOL ?? '256M'}`, '--innodb-log-file-size=256M'];
+/** innodb_flush_log_at_trx_commit of the consumers (Sluice's target and the replica): the testkit's 2, or 1 (durable). */
+const CONSUMER_ARGS = [...SERVER_ARGS, `--innodb-flush-log-at-trx-commit=${process.env.BENCH_FLUSH_AT_COMMIT ?? '2'}`];
 
 const say = (text: string): void => { process.stderr.write(`bench: ${text}\n`); };
+const usage = (r: SluiceChildResult): string =>
+  `peak RSS ${r.peak_rss_mb} MB (heap ${r.peak_heap_mb} MB, external ${r.peak_external_mb} MB), ${r.cpu_s.toFixed(1)} s CPU`;
 const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
 
 interface Pos { file: string; pos: number }
@@ -61,7 +69,7 @@ function writeConfig(dir: string, name: string, source: MariaDbServer, target: M
   writeFileSync(path, JSON.stringify({
     sources: { src: { type: 'mysql', url: source.url } },
     targets: { dst: { type: 'mysql', url: target.url } },
-    pipelines: [{ name, source: 'src', target: 'dst', tables, ...extra }],
+    pipelines: [{ name, source: 'src', target: 'dst', tables, tuning: TUNING, ...extra }],
   }));
   return path;
 }
@@ -109,7 +117,7 @@ function runShell(command: string): Promise<void> {
 // ── 1. streaming: Sluice vs a native replica ──────────────────────────────────────────────────
 
 async function streamingPhase(dir: string, source: MariaDbServer, target: MariaDbServer): Promise<{ sluice: SluiceChildResult; sluiceRate: number; replicaRate: number; rows: number }> {
-  await source.query(`CREATE DATABASE bench; ${tableDdl('bench.t')};
+  await source.query(`${tableDdl('bench.t')};
     CREATE PROCEDURE bench.gen(n INT)
     BEGIN
       DECLARE i INT DEFAULT 0;
@@ -147,10 +155,10 @@ async function streamingPhase(dir: string, source: MariaDbServer, target: MariaD
   // Sluice from the checkpoint (= start) to the end.
   const sluice = await sluiceChild(config, 'until', `${end.file}:${end.pos}`).result;
   const sluiceRate = STREAM_TXNS / sluice.seconds;
-  say(`streaming: sluice applied ${sluice.rows_applied} row changes (${sluice.transactions_applied} txns) in ${sluice.seconds.toFixed(2)} s = ${Math.round(sluiceRate)} rows/s, peak RSS ${sluice.peak_rss_mb} MB`);
+  say(`streaming: sluice applied ${sluice.rows_applied} row changes (${sluice.transactions_applied} txns) in ${sluice.seconds.toFixed(2)} s = ${Math.round(sluiceRate)} rows/s, ${usage(sluice)}`);
 
   // The native replica from the same start position, alone on the machine (Sluice has exited).
-  const replica = await startMariaDb({ serverId: 3, binlog: false, extraArgs: [...SERVER_ARGS, '--replicate-wild-do-table=bench.%'] });
+  const replica = await startMariaDb({ serverId: 3, binlog: false, extraArgs: [...CONSUMER_ARGS, '--replicate-wild-do-table=bench.%'] });
   let replicaRate = 0;
   try {
     await replica.query(`CREATE DATABASE bench; ${tableDdl('bench.t')}`);
@@ -211,7 +219,7 @@ async function latencyPhase(dir: string, source: MariaDbServer, target: MariaDbS
   const ms = rows.map((r) => Number(r.us) / 1000);
   const pct = (p: number): number => ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))]!;
   const result = { p50: round(pct(50), 1), p99: round(pct(99), 1), max: round(ms[ms.length - 1]!, 1), rows: total, sluice };
-  say(`latency: ${total} rows at ${Math.round(total / writeSeconds)} rows/s: p50 ${result.p50} ms, p90 ${round(pct(90), 1)} ms, p99 ${result.p99} ms, max ${result.max} ms; sluice peak RSS ${sluice.peak_rss_mb} MB`);
+  say(`latency: ${total} rows at ${Math.round(total / writeSeconds)} rows/s: p50 ${result.p50} ms, p90 ${round(pct(90), 1)} ms, p99 ${result.p99} ms, max ${result.max} ms; sluice ${usage(sluice)}`);
   return result;
 }
 
@@ -230,7 +238,7 @@ async function snapshotPhase(dir: string, source: MariaDbServer, target: MariaDb
   const config = writeConfig(dir, 'bench-snapshot', source, target, ['bench.t1m'], { snapshot: 'initial', targetDatabase: 'snap_sluice' });
   const sluice = await sluiceChild(config, 'snapshot', null).result;
   const ft = await fingerprint(target, 'snap_sluice.t1m');
-  say(`snapshot: sluice copied ${sluice.snapshot_rows} rows in ${sluice.seconds.toFixed(2)} s = ${Math.round(sluice.snapshot_rows / sluice.seconds)} rows/s, peak RSS ${sluice.peak_rss_mb} MB${fs === ft ? '' : ` — CONTENT MISMATCH ${fs} vs ${ft}`}`);
+  say(`snapshot: sluice copied ${sluice.snapshot_rows} rows in ${sluice.seconds.toFixed(2)} s = ${Math.round(sluice.snapshot_rows / sluice.seconds)} rows/s, ${usage(sluice)}${fs === ft ? '' : ` — CONTENT MISMATCH ${fs} vs ${ft}`}`);
 
   await target.query('CREATE DATABASE snap_dump');
   const d0 = performance.now();
@@ -252,7 +260,7 @@ async function bigTxnPhase(dir: string, source: MariaDbServer, target: MariaDbSe
   const end = await masterPos(source);
   const sluice = await sluiceChild(config, 'until', `${end.file}:${end.pos}`).result;
   const same = (await fingerprint(source, 'bench.big')) === (await fingerprint(target, 'bench.big'));
-  say(`big transaction: sluice applied ${sluice.rows_applied} rows in ${sluice.seconds.toFixed(2)} s = ${Math.round(sluice.rows_applied / sluice.seconds)} rows/s, peak RSS ${sluice.peak_rss_mb} MB${same ? '' : ' — CONTENT MISMATCH'}`);
+  say(`big transaction: sluice applied ${sluice.rows_applied} rows in ${sluice.seconds.toFixed(2)} s = ${Math.round(sluice.rows_applied / sluice.seconds)} rows/s, ${usage(sluice)}${same ? '' : ' — CONTENT MISMATCH'}`);
   return sluice;
 }
 
@@ -261,39 +269,41 @@ async function bigTxnPhase(dir: string, source: MariaDbServer, target: MariaDbSe
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-sync-'));
 const t0 = performance.now();
 const source = await startMariaDb({ serverId: 1, extraArgs: SERVER_ARGS });
-const target = await startMariaDb({ serverId: 2, binlog: false, extraArgs: SERVER_ARGS });
+const target = await startMariaDb({ serverId: 2, binlog: false, extraArgs: CONSUMER_ARGS });
 try {
-  say(`source ${source.url}, target ${target.url}; ${STREAM_TXNS} stream txns, ${LATENCY_RATE} rows/s × ${LATENCY_S} s, ${SNAPSHOT_ROWS}-row snapshot, ${BIG_TXN_ROWS}-row transaction`);
-  const stream = await streamingPhase(dir, source, target);
-  const latency = await latencyPhase(dir, source, target);
-  const big = await bigTxnPhase(dir, source, target);
-  const snap = await snapshotPhase(dir, source, target);
+  say(`source ${source.url}, target ${target.url}; ${STREAM_TXNS} stream txns, ${LATENCY_RATE} rows/s × ${LATENCY_S} s, ${SNAPSHOT_ROWS}-row snapshot, ${BIG_TXN_ROWS}-row transaction; consumers' innodb_flush_log_at_trx_commit=${process.env.BENCH_FLUSH_AT_COMMIT ?? '2'}`);
+  await source.query('CREATE DATABASE bench');
+  const stream = ONLY.has('stream') ? await streamingPhase(dir, source, target) : null;
+  const latency = ONLY.has('latency') ? await latencyPhase(dir, source, target) : null;
+  const big = ONLY.has('big') ? await bigTxnPhase(dir, source, target) : null;
+  const snap = ONLY.has('snapshot') ? await snapshotPhase(dir, source, target) : null;
 
   const result = {
-    stream_rows_s: Math.round(stream.sluiceRate),
-    replica_rows_s: Math.round(stream.replicaRate),
-    stream_ratio: round(stream.sluiceRate / stream.replicaRate),
-    p50_ms: latency.p50,
-    p99_ms: latency.p99,
-    latency_max_ms: latency.max,
-    snapshot_s: round(snap.sluice.seconds),
-    dump_load_s: round(snap.dumpSeconds),
-    snapshot_speedup: round(snap.dumpSeconds / snap.sluice.seconds),
-    peak_rss_mb: stream.sluice.peak_rss_mb,
-    latency_peak_rss_mb: latency.sluice.peak_rss_mb,
-    snapshot_peak_rss_mb: snap.sluice.peak_rss_mb,
-    big_txn_peak_rss_mb: big.peak_rss_mb,
-    big_txn_s: round(big.seconds),
-    stream_txns: stream.rows,
-    latency_rows: latency.rows,
+    stream_rows_s: stream && Math.round(stream.sluiceRate),
+    replica_rows_s: stream && Math.round(stream.replicaRate),
+    stream_ratio: stream && round(stream.sluiceRate / stream.replicaRate),
+    p50_ms: latency?.p50 ?? null,
+    p99_ms: latency?.p99 ?? null,
+    latency_max_ms: latency?.max ?? null,
+    snapshot_s: snap && round(snap.sluice.seconds),
+    dump_load_s: snap && round(snap.dumpSeconds),
+    snapshot_speedup: snap && round(snap.dumpSeconds / snap.sluice.seconds),
+    peak_rss_mb: stream?.sluice.peak_rss_mb ?? null,
+    latency_peak_rss_mb: latency?.sluice.peak_rss_mb ?? null,
+    snapshot_peak_rss_mb: snap?.sluice.peak_rss_mb ?? null,
+    big_txn_peak_rss_mb: big?.peak_rss_mb ?? null,
+    big_txn_s: big && round(big.seconds),
+    stream_txns: STREAM_TXNS,
+    latency_rows: latency?.rows ?? null,
     snapshot_rows: SNAPSHOT_ROWS,
     big_txn_rows: BIG_TXN_ROWS,
+    tuning: TUNING,
     total_s: round((performance.now() - t0) / 1000, 1),
   };
-  const maxRss = Math.max(result.peak_rss_mb, result.latency_peak_rss_mb, result.snapshot_peak_rss_mb, result.big_txn_peak_rss_mb);
-  const goal = (ok: boolean): string => (ok ? 'met' : 'MISSED');
-  say(`goals: stream ratio ${result.stream_ratio} ≥ 1.0 ${goal(result.stream_ratio >= 1)}; snapshot speedup ${result.snapshot_speedup} ≥ 1.5 ${goal(result.snapshot_speedup >= 1.5)}; ` +
-    `p99 ${result.p99_ms} ms < 200 ${goal(result.p99_ms < 200)}; peak RSS ${maxRss} MB < 300 ${goal(maxRss < 300)}`);
+  const maxRss = Math.max(...[result.peak_rss_mb, result.latency_peak_rss_mb, result.snapshot_peak_rss_mb, result.big_txn_peak_rss_mb].map((x) => x ?? 0));
+  const goal = (x: number | null, ok: (x: number) => boolean): string => `${x ?? '-'} ${x === null ? 'not run' : ok(x) ? 'met' : 'MISSED'}`;
+  say(`goals: stream ratio ≥ 1.0: ${goal(result.stream_ratio, (x) => x >= 1)}; snapshot speedup ≥ 1.5: ${goal(result.snapshot_speedup, (x) => x >= 1.5)}; ` +
+    `p99 < 200 ms: ${goal(result.p99_ms, (x) => x < 200)}; peak RSS < 300 MB everywhere: ${goal(maxRss, (x) => x < 300)}`);
   process.stdout.write(`sluice ${result.stream_rows_s} rows/s vs replica ${result.replica_rows_s} (×${result.stream_ratio}); p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms; ` +
     `snapshot ${result.snapshot_s} s vs dump+load ${result.dump_load_s} s (×${result.snapshot_speedup}); peak RSS ${result.peak_rss_mb} MB, big txn ${result.big_txn_peak_rss_mb} MB\n`);
   process.stdout.write(JSON.stringify(result) + '\n');
