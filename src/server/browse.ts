@@ -38,10 +38,11 @@ export function listTables(url: string, database: string): Promise<TableInfo[] |
   return withConnection(url, async (c) => {
     const [exists] = await c.query<mysql.RowDataPacket[]>('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [database]);
     if (exists.length === 0) return null;
-    const [rows] = await c.query<mysql.RowDataPacket[]>(`SELECT t.TABLE_NAME AS name, t.TABLE_ROWS AS est, t.ENGINE AS engine, t.DATA_LENGTH AS bytes,
-        EXISTS (SELECT 1 FROM information_schema.TABLE_CONSTRAINTS k WHERE k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME
-          AND k.CONSTRAINT_TYPE = 'PRIMARY KEY') AS pk
-      FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = ? AND t.TABLE_TYPE = 'BASE TABLE' ORDER BY t.TABLE_NAME`, [database]);
+    const [rows] = await c.query<mysql.RowDataPacket[]>(`SELECT TABLE_NAME AS name, TABLE_ROWS AS est, ENGINE AS engine, DATA_LENGTH AS bytes
+      FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`, [database]);
+    const [pks] = await c.query<mysql.RowDataPacket[]>(
+      "SELECT DISTINCT TABLE_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND INDEX_NAME = 'PRIMARY'", [database]);
+    const withPk = new Set(pks.map((r) => String(r['name'])));
     const out: TableInfo[] = [];
     for (const r of rows) {
       const name = String(r['name']);
@@ -52,7 +53,7 @@ export function listTables(url: string, database: string): Promise<TableInfo[] |
         count = Number(n[0]?.['n'] ?? 0);
         exact = true;
       }
-      out.push({ name, rows: count, rowsExact: exact, engine: r['engine'] ? String(r['engine']) : null, hasPrimaryKey: Number(r['pk']) === 1, dataBytes: Number(r['bytes'] ?? 0) });
+      out.push({ name, rows: count, rowsExact: exact, engine: r['engine'] ? String(r['engine']) : null, hasPrimaryKey: withPk.has(name), dataBytes: Number(r['bytes'] ?? 0) });
     }
     return out;
   });
