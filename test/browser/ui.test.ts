@@ -44,7 +44,7 @@ describe('web UI in Chromium', { skip, timeout: 600_000 }, () => {
     await source.query(`CREATE TABLE shop.product (
       id INT AUTO_INCREMENT PRIMARY KEY, sku VARCHAR(32) NOT NULL, name VARCHAR(100) NOT NULL, price DECIMAL(10,2) NOT NULL)`);
     await source.query(`INSERT INTO shop.product (sku, name, price)
-      SELECT CONCAT('SKU-', seq), CONCAT('Product ', seq), seq % 100 + 0.99 FROM seq_1_to_${PRODUCTS}`);
+      SELECT CONCAT('SKU-', seq), CONCAT('Product ', seq), seq % 100 + 0.99 FROM shop.seq_1_to_${PRODUCTS}`);
     await source.query('ANALYZE TABLE shop.product');
     serve = await startServe();
     b = await openBrowser(serve.url, { width: 1280, height: 800 });
@@ -152,7 +152,7 @@ describe('web UI in Chromium', { skip, timeout: 600_000 }, () => {
     await b.screenshot('08-pipeline-snapshot-done');
     const before = parseCompact(await text(page, '[data-testid=rows-applied]'));
     for (let i = 0; i < 5; i++) {
-      await source.query(`INSERT INTO shop.product (sku, name, price) SELECT CONCAT('NEW-${i}-', seq), 'new', 1 FROM seq_1_to_20`);
+      await source.query(`INSERT INTO shop.product (sku, name, price) SELECT CONCAT('NEW-${i}-', seq), 'new', 1 FROM shop.seq_1_to_20`);
     }
     const after = await eventually(async () => {
       const n = parseCompact(await text(page, '[data-testid=rows-applied]'));

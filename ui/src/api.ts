@@ -109,7 +109,7 @@ export interface PipelineStatus {
     etaSeconds: number | null;
     tables: TableProgress[];
   };
-  position: { file: string; pos: number; gtid?: string } | null;
+  position: { file: string; pos: number; gtidSet?: string; gtid?: string } | null;
   errorCount: number;
   restarts: number;
   recentErrors: PipelineError[];

@@ -161,7 +161,7 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
             <dt>State since</dt><dd>{when(s?.since)}</dd>
             <dt>Running since</dt><dd>{when(s?.startedAt)}</dd>
             <dt>Binlog file : pos</dt><dd className="mono">{s?.position ? `${s.position.file}:${s.position.pos}` : '–'}</dd>
-            <dt>GTID</dt><dd className="mono">{s?.position?.gtid ?? '–'}</dd>
+            <dt>GTID</dt><dd className="mono" data-testid="gtid">{s?.position?.gtidSet ?? s?.position?.gtid ?? '–'}</dd>
           </dl>
         </div>
         <div className="panel">
@@ -189,7 +189,7 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
         </div>
         {snap && <div style={{ marginBottom: 12 }}><Progress done={snap.rowsCopied} total={snap.rowsEstimated} percent={snap.percent} testId="snapshot-progress" /></div>}
         {def.data?.snapshot === 'none' ? <div className="muted">This pipeline streams changes only (no initial snapshot).</div> :
-          !snap || snap.tables.length === 0 ? <div className="empty">No per-table progress yet.</div> : (
+          !snap || snap.tables.length === 0 ? <div className="empty">The server reports snapshot totals only (no per-table progress yet).</div> : (
             <div className="scroll">
               <table className="data" data-testid="tables-progress">
                 <thead><tr><th>Table</th><th style={{ width: '30%' }}>Progress</th><th className="num">Rows copied</th><th className="num">Estimated</th><th className="num">Rate</th><th className="num">Time left</th>{operator && <th />}</tr></thead>

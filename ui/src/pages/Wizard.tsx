@@ -202,7 +202,7 @@ function TableBrowser({ source, picked, onChange }: { source: string; picked: Se
                     {t.name}
                   </label>
                   {!t.hasPrimaryKey && <span className="badge warn" title="Tables without a primary key are synced, but slower and with less safety">no PK</span>}
-                  <span className="rows">~{num(t.rows)} rows</span>
+                  <span className="rows">{t.rowsExact ? '' : '~'}{num(t.rows)} rows</span>
                 </div>
               );
             })}
