@@ -141,7 +141,7 @@ export class PipelineManager {
       snapshot: {
         rowsCopied: copied, rowsEstimated: estimated, percent, rowsPerSecond: snapRate,
         etaSeconds: state === 'snapshotting' && snapRate > 0 ? Math.max(0, Math.round((estimated - copied) / snapRate)) : null,
-        tables: [],
+        tables: (s?.snapshotTables ?? []).map((t) => ({ database: t.database, table: t.table, rowsCopied: t.rowsCopied, rowsEstimated: t.rowsEstimated, done: t.done })),
       },
       position: pos ? { file: pos.file, pos: pos.pos, ...(pos.gtidSet ? { gtidSet: pos.gtidSet } : {}) } : null,
       errorCount: e?.totals.errors ?? 0, restarts: e?.totals.restarts ?? 0, recentErrors: [...(e?.errors ?? [])],

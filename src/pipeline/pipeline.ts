@@ -37,6 +37,8 @@ export interface PipelineStats {
   transactionsApplied: number;
   snapshotRowsCopied: number;
   snapshotRowsEstimated: number;
+  /** Per-table progress of the current (or last) snapshot. */
+  snapshotTables: Array<{ database: string; table: string; rowsCopied: number; rowsEstimated: number; chunksDone: number; chunksTotal: number; done: boolean }>;
   /** Seconds the target is behind the source (commit time of the last applied transaction), null before any. */
   lagSeconds: number | null;
   position: Position | null;
@@ -63,7 +65,7 @@ const TIMEOUT = Symbol('timeout');
 export class Pipeline {
   readonly name: string;
   readonly stats: PipelineStats = {
-    status: 'starting', rowsApplied: 0, transactionsApplied: 0, snapshotRowsCopied: 0, snapshotRowsEstimated: 0,
+    status: 'starting', rowsApplied: 0, transactionsApplied: 0, snapshotRowsCopied: 0, snapshotRowsEstimated: 0, snapshotTables: [],
     lagSeconds: null, position: null, errors: 0, lastError: null, restarts: 0,
   };
   private readonly cfg: PipelineConfig;
@@ -200,6 +202,14 @@ export class Pipeline {
 
       const queue: Array<{ plan: SnapshotTablePlan; index: number }> = [];
       for (const plan of plans) plan.ranges.forEach((_, index) => { if (!(index in plan.done)) queue.push({ plan, index }); });
+      const progress = (): void => {
+        this.stats.snapshotTables = plans.map((p) => {
+          const chunksDone = Object.keys(p.done).length;
+          return { database: p.database, table: p.table, rowsCopied: p.rowsCopied, rowsEstimated: Math.max(p.rowsEstimated, p.rowsCopied),
+            chunksDone, chunksTotal: p.ranges.length, done: chunksDone === p.ranges.length };
+        });
+      };
+      progress();
       this.stats.snapshotRowsEstimated = plans.reduce((s, p) => s + p.rowsEstimated, 0);
       this.stats.snapshotRowsCopied = plans.reduce((s, p) => s + p.rowsCopied, 0);
       this.log.info({ tables: plans.length, chunks: queue.length, rowsEstimated: this.stats.snapshotRowsEstimated }, 'snapshot started');
@@ -224,6 +234,7 @@ export class Pipeline {
               await sink.apply({ changes, checkpoint: checkpointOf() });
             }
             this.stats.snapshotRowsCopied += changes.length;
+            progress();
             if (Date.now() - lastLog > 2000) {
               lastLog = Date.now();
               const secs = (Date.now() - started) / 1000;
