@@ -124,6 +124,11 @@ export function Chart({ title, unit, series, height = 160, testId }: ChartProps)
             />
           ) : null,
         )}
+        {series.map((s) => {
+          // A lone sample (or the newest one) as a dot, so that a series with one point is visible.
+          const last = s.points[s.points.length - 1];
+          return last ? <circle key={`${s.name}-last`} cx={x(last[0])} cy={y(last[1])} r={3} fill={s.color} /> : null;
+        })}
         {empty && <text x={W / 2} y={H / 2} textAnchor="middle" className="tick">no data yet</text>}
         {hover !== null && hoverT !== null && !empty && (
           <g>

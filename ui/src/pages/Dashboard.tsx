@@ -51,6 +51,8 @@ export function DashboardPage(): ReactElement {
                     <td className="muted">{p.source} → {p.target}{p.targetDatabase ? ` (${p.targetDatabase})` : ''}</td>
                     <td style={{ width: 180 }}>
                       {p.snapshot === 'none' ? <span className="muted">none</span> :
+                        p.status.snapshot.rowsEstimated === 0 && p.status.snapshot.rowsCopied === 0 && p.status.state !== 'snapshotting' && p.status.state !== 'starting'
+                          ? <span className="muted" title="This run continues from the checkpoint">from checkpoint</span> :
                         <Progress done={p.status.snapshot.rowsCopied} total={p.status.snapshot.rowsEstimated} percent={p.status.snapshot.percent} />}
                     </td>
                     <td className="num">{duration(p.status.lagSeconds)}</td>

@@ -105,6 +105,8 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
   const state = s?.state ?? def.data?.state ?? 'stopped';
   const current = s && (s.state === 'failed' || s.state === 'retrying') ? s.recentErrors[0] ?? null : null;
   const snap = s?.snapshot;
+  // A run resumed from a checkpoint copies nothing: its snapshot totals stay at 0 / 0.
+  const noSnapshotThisRun = !!snap && snap.rowsEstimated === 0 && snap.rowsCopied === 0 && state !== 'snapshotting' && state !== 'starting';
 
   return (
     <div data-testid="pipeline-page">
@@ -181,15 +183,16 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
       <div className="panel">
         <div className="topline" style={{ marginBottom: 8 }}>
           <h2 style={{ margin: 0 }}>Snapshot</h2>
-          {snap && (
+          {snap && !noSnapshotThisRun && (
             <span className="muted" data-testid="snapshot-summary">
               {num(snap.rowsCopied)} / {num(snap.rowsEstimated)} rows · {num(snap.rowsPerSecond)} rows/s · {snap.etaSeconds !== null ? `${duration(snap.etaSeconds)} left` : 'time left –'}
             </span>
           )}
         </div>
-        {snap && <div style={{ marginBottom: 12 }}><Progress done={snap.rowsCopied} total={snap.rowsEstimated} percent={snap.percent} testId="snapshot-progress" /></div>}
+        {snap && noSnapshotThisRun && <div className="muted" data-testid="snapshot-none">No snapshot in this run: it continues from the checkpoint on the target.</div>}
+        {snap && !noSnapshotThisRun && <div style={{ marginBottom: 12 }}><Progress done={snap.rowsCopied} total={snap.rowsEstimated} percent={snap.percent} testId="snapshot-progress" /></div>}
         {def.data?.snapshot === 'none' ? <div className="muted">This pipeline streams changes only (no initial snapshot).</div> :
-          !snap || snap.tables.length === 0 ? <div className="empty">The server reports snapshot totals only (no per-table progress yet).</div> : (
+          !snap || noSnapshotThisRun ? null : snap.tables.length === 0 ? <div className="empty">The server reports snapshot totals only (no per-table progress yet).</div> : (
             <div className="scroll">
               <table className="data" data-testid="tables-progress">
                 <thead><tr><th>Table</th><th style={{ width: '30%' }}>Progress</th><th className="num">Rows copied</th><th className="num">Estimated</th><th className="num">Rate</th><th className="num">Time left</th>{operator && <th />}</tr></thead>
