@@ -219,6 +219,7 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
       if (m.kind === 'ddl') {
         try {
           await this.schema.applyDdl(m);
+          this.decoder!.invalidateResolved();
         } catch (err) {
           this.resumeOverride = before;
           throw err;

@@ -32,6 +32,10 @@ interface TableEntry {
   event: TableMapEvent;
   /** Columns as the TABLE_MAP itself gave them (input to the resolver). */
   fromMap: ColumnDef[];
+  /** The event body's bytes: an identical TABLE_MAP reuses this entry (and its decode plans). */
+  raw: Buffer;
+  /** `resolveEpoch` when the columns were resolved. */
+  epoch: number;
 }
 
 /** Table ids MySQL uses for the dummy rows event that only ends a statement. */
@@ -59,6 +63,8 @@ export class BinlogDecoder {
   /** Checksum algorithm in force; null before the first FORMAT_DESCRIPTION (then detected per event). */
   private alg: number | null = null;
   private readonly tables = new Map<number, TableEntry>();
+  /** Bumped when schemas may have changed (DDL): cached TABLE_MAP resolutions are redone. */
+  private resolveEpoch = 0;
 
   constructor(opts: BinlogDecoderOptions = {}) {
     this.resolver = opts.columnResolver;
@@ -89,11 +95,17 @@ export class BinlogDecoder {
     this.tables.clear();
   }
 
+  /** Schemas may have changed (a DDL was applied): resolve TABLE_MAPs again even when their bytes repeat. */
+  invalidateResolved(): void {
+    this.resolveEpoch++;
+  }
+
   /** Re-run the column resolver on a cached TABLE_MAP (after the schema was loaded). */
   reresolve(tableId: number): void {
     const e = this.tables.get(tableId);
     if (!e || !this.resolver) return;
     e.event.columns = this.resolveColumns(e.event, e.fromMap);
+    e.epoch = this.resolveEpoch;
   }
 
   /**
@@ -197,10 +209,18 @@ export class BinlogDecoder {
 
   private tableMapEvent(buf: Buffer, start: number, end: number): TableMapEvent {
     const idLen = this.postHeaderLength(EventType.TABLE_MAP) === 6 ? 4 : 6;
+    // Every transaction repeats its TABLE_MAPs: an identical one reuses the decoded, resolved columns
+    // (same array, so the row decoder's plan cache hits too).
+    if (end - start >= idLen) {
+      const prev = this.tables.get(idLen === 4 ? buf.readUInt32LE(start) : buf.readUIntLE(start, 6));
+      if (prev && prev.epoch === this.resolveEpoch && prev.raw.length === end - start && buf.subarray(start, end).equals(prev.raw)) {
+        return { ...prev.event };
+      }
+    }
     const ev = decodeTableMap(buf, start, end, idLen);
     const fromMap = ev.columns;
     if (this.resolver) ev.columns = this.resolveColumns(ev, fromMap);
-    this.tables.set(ev.tableId, { event: ev, fromMap });
+    this.tables.set(ev.tableId, { event: ev, fromMap, raw: Buffer.from(buf.subarray(start, end)), epoch: this.resolveEpoch });
     return ev;
   }
 

@@ -13,6 +13,7 @@
  * and, if the lost COMMIT did land, recognises its checkpoint and does not apply the batch twice.
  */
 import { createConnection, type Connection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
+import { format } from 'mysql2';
 import { SluiceError, isSluiceError } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
 import { classifyStatement, type DdlAction } from '../../mysql/schema/ddl.js';
@@ -413,6 +414,8 @@ export class MysqlSink implements Sink {
         host: o.host, port: o.port, user: o.user, password: o.password,
         multipleStatements: true, charset: 'UTF8MB4_GENERAL_CI', connectTimeout: 10_000,
         supportBigNumbers: true, dateStrings: true,
+        // mysql2 would scan every (multi-megabyte) statement for placeholders even without values.
+        queryFormat: (sql: string, values?: unknown) => (values === undefined || (Array.isArray(values) && values.length === 0) ? sql : format(sql, values as Parameters<typeof format>[1])),
       });
     } catch (err) {
       const n = errnoOf(err);
