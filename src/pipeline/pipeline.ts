@@ -330,18 +330,30 @@ export class Pipeline {
       writtenState = text;
       return { pipeline: this.name, position, epoch, state };
     };
+    // One batch may be in flight while the next one is read and decoded (source and target work overlap).
+    let inflight: Promise<void> | null = null;
+    const drain = async (): Promise<void> => {
+      const p = inflight;
+      inflight = null;
+      if (p) await p;
+    };
     const flush = async (): Promise<void> => {
       if (batchPos === null) return;
-      await sink.apply({ changes: batch, checkpoint: checkpointAt(batchPos) });
-      this.stats.rowsApplied += batch.length;
-      this.stats.transactionsApplied += batchTxns;
-      this.stats.position = batchPos;
-      this.stats.lagSeconds = Math.max(0, (Date.now() - batchCommitTime) / 1000);
-      lastPos = batchPos;
-      lastWrite = Date.now();
+      await drain();
+      const changes = batch, position = batchPos, txns = batchTxns, commitTime = batchCommitTime;
+      const checkpoint = checkpointAt(position);
       batch = [];
       batchPos = null;
       batchTxns = 0;
+      lastPos = position;
+      lastWrite = Date.now();
+      inflight = sink.apply({ changes, checkpoint }).then(() => {
+        this.stats.rowsApplied += changes.length;
+        this.stats.transactionsApplied += txns;
+        this.stats.position = position;
+        this.stats.lagSeconds = Math.max(0, (Date.now() - commitTime) / 1000);
+      });
+      inflight.catch(() => undefined); // observed by the next drain()
     };
 
     let pending: Promise<SourceMessage | null> | null = null;
@@ -373,7 +385,10 @@ export class Pipeline {
           if (!m.last) {
             if (txn.length >= tuning.batchSize) {
               // Too large to hold: stream it into one open target transaction (memory stays bounded).
-              if (!inLargeTxn) await flush();
+              if (!inLargeTxn) {
+                await flush();
+                await drain();
+              }
               await sink.apply({ changes: txn, checkpoint: { pipeline: this.name, position: m.startPosition, epoch }, partial: true });
               this.stats.rowsApplied += txn.length;
               inLargeTxn = true;
@@ -402,6 +417,7 @@ export class Pipeline {
           if (batch.length >= tuning.batchSize) await flush();
         } else if (m.kind === 'ddl') {
           await flush();
+          await drain();
           await this.onDdl(sink, src, history, m, chunkFilter, signal);
           lastPos = m.position;
           lastWrite = Date.now();
@@ -418,7 +434,9 @@ export class Pipeline {
         }
       }
       await flush();
+      await drain();
     } finally {
+      await (inflight as Promise<void> | null)?.catch(() => undefined);
       await source.close();
     }
   }
