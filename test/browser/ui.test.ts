@@ -148,7 +148,14 @@ describe('web UI in Chromium', { skip, timeout: 600_000 }, () => {
       60_000, 'the snapshot progress bar at 100 %');
     await eventually(async () => (await text(page, '[data-testid=pipeline-state]')) === 'streaming', 60_000, 'state streaming');
     const tableRow = page.getByTestId('table-progress-shop.product');
-    if (await tableRow.count()) assert.equal(await tableRow.locator('[role=progressbar]').getAttribute('aria-valuenow'), '100');
+    if (await tableRow.count()) {
+      assert.equal(await tableRow.locator('[role=progressbar]').getAttribute('aria-valuenow'), '100');
+      // Re-snapshot is disabled exactly when the API's OpenAPI document says the route is not implemented.
+      const doc = await (await fetch(`${serve.url}/api/openapi.json`)).json() as { paths: Record<string, Record<string, { summary?: string }>> };
+      const path = Object.keys(doc.paths).find((p) => p.endsWith('/resnapshot'));
+      const unsupported = !path || /not implemented/i.test(doc.paths[path]?.['post']?.summary ?? '');
+      assert.equal(await tableRow.getByRole('button', { name: 'Re-snapshot' }).isDisabled(), unsupported);
+    }
     await b.screenshot('08-pipeline-snapshot-done');
     const before = parseCompact(await text(page, '[data-testid=rows-applied]'));
     for (let i = 0; i < 5; i++) {
@@ -178,14 +185,23 @@ describe('web UI in Chromium', { skip, timeout: 600_000 }, () => {
     }, 30_000, 'the row written while paused to arrive after resume');
   });
 
+  /** The pipeline's status JSON, fetched with the page's session (for failure messages). */
+  async function apiStatus(): Promise<string> {
+    return page.evaluate(async () => (await fetch('/api/pipelines/shop-sync/status')).text()).catch((e: unknown) => String(e));
+  }
+
   it('shows an error while the target is down and clears it when it is back', async () => {
     await target.kill();
     await source.query("INSERT INTO shop.product (sku, name, price) VALUES ('TARGET-DOWN', 'x', 3)");
-    await page.getByTestId('current-error').waitFor({ timeout: 60_000 });
+    await page.getByTestId('current-error').waitFor({ timeout: 60_000 }).catch(async (e: unknown) => {
+      throw new Error(`no error shown while the target is down (${String(e)}); status: ${await apiStatus()}`);
+    });
     assert.ok((await page.getByTestId('recent-errors').locator('tbody tr').count()) >= 1, 'listed under recent errors');
     await b.screenshot('11-pipeline-target-down');
     await target.restart();
-    await page.getByTestId('current-error').waitFor({ state: 'detached', timeout: 90_000 });
+    await page.getByTestId('current-error').waitFor({ state: 'detached', timeout: 90_000 }).catch(async (e: unknown) => {
+      throw new Error(`the error did not clear after the target came back (${String(e)}); status: ${await apiStatus()}`);
+    });
     await eventually(async () => (await text(page, '[data-testid=pipeline-state]')) === 'streaming', 60_000, 'streaming again');
     await eventually(async () => {
       const r = await target.query<unknown[]>("SELECT 1 FROM order_service.product WHERE sku = 'TARGET-DOWN'");

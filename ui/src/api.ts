@@ -208,6 +208,7 @@ export function routeUnsupported(doc: OpenApiDoc | null, path: string, method: s
   if (!doc) return false;
   if (!op) return true;
   if (op.deprecated || op['x-not-implemented']) return true;
+  if (/not implemented/i.test(`${op.summary ?? ''} ${op.description ?? ''}`)) return true;
   const responses = op.responses ?? {};
   return '501' in responses && !('200' in responses) && !('201' in responses);
 }

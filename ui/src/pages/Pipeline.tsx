@@ -5,6 +5,7 @@ import { can, useAuth } from '../auth';
 import { Chart } from '../components/Chart';
 import { Badge, ErrorBanner, Progress, duration, num, usePolling, when } from '../components/common';
 import { toSeries } from '../components/history';
+import { ApiError } from '../http';
 import { navigate } from '../router';
 
 type Action = 'start' | 'pause' | 'resume' | 'stop' | 'retry';
@@ -67,7 +68,8 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
     api.openapi().then(setOpenapi).catch(() => setOpenapi(null));
   }, []);
   const resnapshotPath = openapi?.paths ? Object.keys(openapi.paths).find((p) => p.startsWith('/api/pipelines/') && p.endsWith('/resnapshot')) ?? null : null;
-  const resnapshotUnsupported = openapi ? (resnapshotPath === null || routeUnsupported(openapi, resnapshotPath, 'post')) : false;
+  const [resnapshot501, setResnapshot501] = useState(false);
+  const resnapshotUnsupported = resnapshot501 || (openapi ? (resnapshotPath === null || routeUnsupported(openapi, resnapshotPath, 'post')) : false);
 
   const act = async (action: Action): Promise<void> => {
     setBusy(action);
@@ -90,6 +92,7 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
       setNotice(`Re-snapshot of ${table} requested.`);
       status.reload();
     } catch (e) {
+      if (e instanceof ApiError && e.status === 501) setResnapshot501(true);
       setActionError(e);
     }
   };
