@@ -198,6 +198,16 @@ export class Pipeline {
       const checkpointOf = (): Checkpoint => streamState
         ? { pipeline: this.name, position: streamState.position, epoch, state: { phase: 'stream', coverage: streamState.coverage, schemas: schemasJson } }
         : { pipeline: this.name, position: planPosition, epoch, state: stateOf() };
+      // Chunk progress lives in the target's snapshot_chunks table, written with each chunk's rows.
+      await sink.prepareSnapshot();
+      if (prior.length === 0) await sink.clearSnapshotChunks();
+      for (const c of await sink.snapshotChunksDone()) {
+        const plan = plans.find((p) => p.database === c.database && p.table === c.table);
+        if (plan && c.index < plan.ranges.length && !(c.index in plan.done)) {
+          plan.done[c.index] = { file: c.file, pos: c.pos };
+          plan.rowsCopied += c.rows;
+        }
+      }
       if (!streamState) await sink.apply({ changes: [], checkpoint: checkpointOf() });
 
       const queue: Array<{ plan: SnapshotTablePlan; index: number }> = [];
@@ -215,39 +225,48 @@ export class Pipeline {
       this.log.info({ tables: plans.length, chunks: queue.length, rowsEstimated: this.stats.snapshotRowsEstimated }, 'snapshot started');
       const started = Date.now();
       let lastLog = Date.now();
-      let writeChain: Promise<void> = Promise.resolve();
+      // Each worker reads a chunk from the source and writes it through its own target connection.
+      const workerSinks: MysqlSink[] = [];
       const worker = async (): Promise<void> => {
+        const ws = this.newSink();
+        workerSinks.push(ws);
         for (;;) {
           if (signal.aborted) return;
           const job = queue.shift();
           if (!job) return;
           const schema = schemas.get(`${job.plan.database}.${job.plan.table}`)!;
-          const read = await reader.readChunk(schema, job.plan.ranges[job.index]!);
-          const changes: RowChange[] = read.rows.map((after) => ({ op: 'insert', database: schema.database, table: schema.table, before: null, after }));
-          // Writes go through one target connection, one chunk per transaction with its progress.
-          const write = writeChain.then(async () => {
-            job.plan.done[job.index] = read.position;
-            job.plan.rowsCopied += changes.length;
-            if (streamState) {
-              await sink.apply({ changes, checkpoint: checkpointOf() });
-            } else {
-              await sink.apply({ changes, checkpoint: checkpointOf() });
-            }
-            this.stats.snapshotRowsCopied += changes.length;
-            progress();
-            if (Date.now() - lastLog > 2000) {
-              lastLog = Date.now();
-              const secs = (Date.now() - started) / 1000;
-              this.log.info({ table: `${schema.database}.${schema.table}`, rowsCopied: this.stats.snapshotRowsCopied,
-                rowsEstimated: this.stats.snapshotRowsEstimated, rowsPerSecond: Math.round(this.stats.snapshotRowsCopied / secs) }, 'snapshot progress');
-            }
-          });
-          writeChain = write.catch(() => undefined);
-          await write;
+          const range = job.plan.ranges[job.index]!;
+          // Fast path: the source formats rows as SQL tuples; rows too large for that go through values.
+          const lit = await reader.readChunkLiterals(schema, range);
+          let position: Position;
+          let count: number;
+          if (lit) {
+            await ws.applySnapshotTuples(schema.database, schema.table, lit.columns, lit.tuples, { index: job.index, position: lit.position });
+            position = lit.position;
+            count = lit.tuples.length;
+          } else {
+            const read = await reader.readChunk(schema, range);
+            await ws.applySnapshotChunk(schema.database, schema.table, read.rows, { index: job.index, position: read.position });
+            position = read.position;
+            count = read.rows.length;
+          }
+          job.plan.done[job.index] = position;
+          job.plan.rowsCopied += count;
+          this.stats.snapshotRowsCopied += count;
+          progress();
+          if (Date.now() - lastLog > 2000) {
+            lastLog = Date.now();
+            const secs = (Date.now() - started) / 1000;
+            this.log.info({ table: `${schema.database}.${schema.table}`, rowsCopied: this.stats.snapshotRowsCopied,
+              rowsEstimated: this.stats.snapshotRowsEstimated, rowsPerSecond: Math.round(this.stats.snapshotRowsCopied / secs) }, 'snapshot progress');
+          }
         }
       };
-      await Promise.all(Array.from({ length: Math.max(1, tuning.snapshotParallelism) }, worker));
-      await writeChain;
+      try {
+        await Promise.all(Array.from({ length: Math.max(1, tuning.snapshotParallelism) }, worker));
+      } finally {
+        await Promise.all(workerSinks.map((w) => w.close().catch(() => undefined)));
+      }
       if (signal.aborted) throw new SluiceError('SNAPSHOT_FAILED', 'snapshot interrupted', 'it resumes at the next chunk on restart');
 
       const coverage: TableCoverage[] = plans.map((p) => ({
@@ -261,6 +280,7 @@ export class Pipeline {
       const start = positions[0] ?? planPosition;
       const next: Checkpoint = { pipeline: this.name, position: start, epoch, state: { phase: 'stream', coverage, schemas: schemasJson } };
       await sink.apply({ changes: [], checkpoint: next });
+      await sink.clearSnapshotChunks();
       return next;
     } finally {
       await reader.close();
@@ -332,6 +352,7 @@ export class Pipeline {
     };
     // One batch may be in flight while the next one is read and decoded (source and target work overlap).
     let inflight: Promise<void> | null = null;
+    let applyError: unknown = null;
     const drain = async (): Promise<void> => {
       const p = inflight;
       inflight = null;
@@ -353,12 +374,13 @@ export class Pipeline {
         this.stats.position = position;
         this.stats.lagSeconds = Math.max(0, (Date.now() - commitTime) / 1000);
       });
-      inflight.catch(() => undefined); // observed by the next drain()
+      inflight.catch((err: unknown) => { applyError = err; }); // also observed by the next drain()
     };
 
     let pending: Promise<SourceMessage | null> | null = null;
     try {
       while (!signal.aborted) {
+        if (applyError !== null) throw applyError;
         pending ??= source.next();
         const wait: number = batchPos !== null ? Math.max(0, tuning.maxBatchDelayMs - (Date.now() - batchStarted)) : 1000;
         const m: SourceMessage | null | typeof TIMEOUT = await raceTimeout(pending, wait, signal);

@@ -15,7 +15,7 @@ import type { TableSchema, SchemaColumn } from '../mysql/schema/table-schema.js'
 import type { Row } from '../mysql/values/cell.js';
 import type { Flavor, Position } from '../source/types.js';
 import { keyLiteral, rangeCondition, type KeyRange } from './key-range.js';
-import { quoteIdent, rawTypeCast, selectExpression, toCell } from './snapshot-values.js';
+import { isBytesColumn, quoteIdent, rawTypeCast, selectExpression, toCell } from './snapshot-values.js';
 
 export interface ChunkRead {
   rows: Row[];
@@ -23,6 +23,29 @@ export interface ChunkRead {
   position: Position;
   /** True when `position` is exactly the snapshot's point (MariaDB), false for a lower bound (MySQL). */
   exact: boolean;
+}
+
+/** A chunk as ready-made SQL row tuples "(lit, lit, …)" in `columns` order (the fast path). */
+export interface ChunkLiterals {
+  columns: string[];
+  tuples: string[];
+  position: Position;
+  exact: boolean;
+}
+
+const NUMBER_LITERAL_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric']);
+
+/**
+ * SQL that makes the source print a column as an exact SQL literal: numbers as digits, bytes as X'…',
+ * BIT as its number, FLOAT through DOUBLE (no digits lost), everything else QUOTE()d; NULL as NULL.
+ */
+export function literalExpression(col: SchemaColumn): string {
+  const q = quoteIdent(col.name);
+  if (isBytesColumn(col) && col.dataType !== 'bit') return `IF(${q} IS NULL, 'NULL', CONCAT('X''', HEX(${q}), ''''))`;
+  if (col.dataType === 'bit') return `IFNULL(CAST(${q} + 0 AS CHAR), 'NULL')`;
+  if (NUMBER_LITERAL_TYPES.has(col.dataType)) return `IFNULL(CAST(${q} AS CHAR), 'NULL')`;
+  if (col.dataType === 'float') return `QUOTE(CAST(${q} AS DOUBLE))`;
+  return `QUOTE(${q})`;
 }
 
 export class SnapshotReader {
@@ -75,6 +98,57 @@ export class SnapshotReader {
     }
     ranges.push({ lo, hi: null });
     return ranges;
+  }
+
+  /**
+   * Like readChunk, but the source formats each row as a SQL tuple (C code on the server instead of
+   * parsing and re-escaping every value here). Generated columns are left out (the target computes them).
+   * Returns null when a row is too large to format (the caller falls back to readChunk).
+   */
+  async readChunkLiterals(schema: TableSchema, range: KeyRange): Promise<ChunkLiterals | null> {
+    const conn = await this.pool.getConnection();
+    try {
+      const position = await this.beginSnapshot(conn);
+      try {
+        const pk = pkColumns(schema);
+        const cols = schema.columns.filter((c) => c.generated === null);
+        const tuple = `CONCAT('(', CONCAT_WS(',', ${cols.map(literalExpression).join(', ')}), ')')`;
+        const order = pk.length ? ` ORDER BY ${pk.map((c) => quoteIdent(c.name)).join(', ')}` : '';
+        const [rows] = await conn.query<RowDataPacket[]>({
+          sql: `SELECT ${tuple} AS t FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
+          rowsAsArray: true,
+        });
+        const tuples: string[] = new Array(rows.length);
+        for (let i = 0; i < rows.length; i++) {
+          const t = (rows[i] as unknown as [string | null])[0];
+          if (t === null) return null; // over max_allowed_packet: CONCAT gave NULL
+          tuples[i] = t;
+        }
+        return { columns: cols.map((c) => c.name), tuples, position: position.position, exact: position.exact };
+      } finally {
+        await conn.query('COMMIT').catch(() => undefined);
+      }
+    } catch (err) {
+      throw wrap(err, `${schema.database}.${schema.table}`);
+    } finally {
+      conn.release();
+    }
+  }
+
+  /** START TRANSACTION WITH CONSISTENT SNAPSHOT and the binlog position it corresponds to. */
+  private async beginSnapshot(conn: mysql.PoolConnection): Promise<{ position: Position; exact: boolean }> {
+    if (this.flavor === 'mysql') {
+      const position = await masterPosition(conn);
+      await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      return { position, exact: false };
+    }
+    await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+    const [st] = await conn.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
+    const m = new Map(st.map((r) => [String(r.Variable_name), String(r.Value)]));
+    const file = m.get('Binlog_snapshot_file');
+    const pos = Number(m.get('Binlog_snapshot_position'));
+    if (file && Number.isFinite(pos)) return { position: { file, pos }, exact: true };
+    return { position: await masterPosition(conn), exact: false };
   }
 
   /** Read the rows of one range in a consistent snapshot, with the binlog position of that snapshot. */

@@ -75,10 +75,15 @@ export function startWriter(source: MariaDbServer, firstId: number): { stop: () 
 
 /** Rows of a table as comparable text, ordered by the primary key (or every column). */
 export async function tableRows(server: MariaDbServer, db: string, table: string): Promise<string[]> {
-  const cols = await server.query<Array<{ c: string }>>(
-    'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [db, table]);
-  const list = cols.map((c) => `IFNULL(HEX(CAST(\`${c.c}\` AS CHAR)), 'NULL')`).join(', ');
-  const rows = await server.query<Array<Record<string, unknown>>>(`SELECT CONCAT_WS('|', ${list}) AS r FROM \`${db}\`.\`${table}\` ORDER BY 1`);
+  const cols = await server.query<Array<{ c: string; t: string }>>(
+    'SELECT COLUMN_NAME AS c, DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [db, table]);
+  // FLOAT is widened to DOUBLE first so that its text keeps every digit.
+  const geometry = /^(geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)$/;
+  const list = cols.map((c) => geometry.test(c.t) ? `IFNULL(HEX(\`${c.c}\`), 'NULL')`
+    : `IFNULL(HEX(CAST(${c.t === 'float' ? `CAST(\`${c.c}\` AS DOUBLE)` : `\`${c.c}\``} AS CHAR)), 'NULL')`).join(', ');
+  // TIMESTAMPs print in UTC on every server, whatever its time zone.
+  const res = await server.query<unknown[]>(`SET time_zone = '+00:00'; SELECT CONCAT_WS('|', ${list}) AS r FROM \`${db}\`.\`${table}\` ORDER BY 1`);
+  const rows = res[1] as Array<Record<string, unknown>>;
   return rows.map((r) => String(r.r));
 }
 

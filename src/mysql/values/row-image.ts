@@ -87,12 +87,15 @@ export function planColumn(col: ColumnDef): ColumnPlan {
       break;
     case T.STRING: {
       p.size = m < 256 ? 1 : 2;
+      p.a = m;
+      // MariaDB UUID/INET4/INET6 are fixed binary strings, whatever charset a schema lookup suggests.
+      const mk = mariaDbBinaryKind(col.sqlType);
+      const special = mk === 'uuid' && m === 16 ? K_UUID : mk === 'inet6' && m === 16 ? K_INET6 : mk === 'inet4' && m === 4 ? K_INET4 : 0;
+      if (special !== 0) { p.kind = special; break; }
       p.decoding = columnDecoding(col, 'utf8');
       if (p.decoding !== null) { p.kind = K_TEXT; break; }
       // BINARY(n): the binlog strips trailing 0x00 bytes; pad back to n.
-      p.a = m;
-      const mk = mariaDbBinaryKind(col.sqlType);
-      p.kind = mk === 'uuid' && m === 16 ? K_UUID : mk === 'inet6' && m === 16 ? K_INET6 : mk === 'inet4' && m === 4 ? K_INET4 : K_FIXED_BYTES;
+      p.kind = K_FIXED_BYTES;
       break;
     }
     case T.BLOB: case T.TINY_BLOB: case T.MEDIUM_BLOB: case T.LONG_BLOB:

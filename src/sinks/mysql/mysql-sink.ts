@@ -17,10 +17,11 @@ import { format } from 'mysql2';
 import { SluiceError, isSluiceError } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
 import { classifyStatement, type DdlAction } from '../../mysql/schema/ddl.js';
-import type { RowChange } from '../../source/types.js';
+import type { Position, RowChange } from '../../source/types.js';
+import type { Row } from '../../mysql/values/cell.js';
 import type { MysqlConnectionOptions } from '../../config/mysql-url.js';
 import { parseMysqlUrl } from '../../config/mysql-url.js';
-import { mergeChanges, type Segment } from '../merge-changes.js';
+import { mergeChanges, type Segment, type TableOps } from '../merge-changes.js';
 import { routeToDatabase, type Checkpoint, type DdlChange, type Sink, type SinkBatch, type TableRouter } from '../sink.js';
 import { CheckpointTable, fencedError, type StoredCheckpointRow } from './checkpoint-table.js';
 import { createTableLike as createLike, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
@@ -208,6 +209,128 @@ export class MysqlSink implements Sink {
    * open between calls; the last part writes the checkpoint and commits. No retries inside: any error
    * rolls back the whole transaction and is reported as retryable (the pipeline re-reads it).
    */
+  // ── snapshot chunks ───────────────────────────────────────────────────────────────────────
+  // Chunks of the initial copy are written by several sinks of one pipeline at once (one connection
+  // each). Each chunk is one transaction: its rows (REPLACE, no merging: they are fresh full rows) and
+  // a row in `snapshot_chunks` saying it is done and at which binlog position it was read. Fencing: a
+  // shared lock on the pipeline's checkpoint row (parallel chunk writers do not block each other; a new
+  // owner's epoch claim waits for them and then refuses them).
+
+  private get chunkTable(): string {
+    return `${quoteId(this.checkpoints.database)}.\`snapshot_chunks\``;
+  }
+
+  /** Create the chunk progress table (idempotent). */
+  async prepareSnapshot(): Promise<void> {
+    const conn = await this.connect('preparing the snapshot');
+    try {
+      await conn.query(`CREATE TABLE IF NOT EXISTS ${this.chunkTable} (
+  pipeline VARCHAR(64) NOT NULL, db VARCHAR(64) NOT NULL, tbl VARCHAR(64) NOT NULL, idx INT NOT NULL,
+  file VARCHAR(512) NOT NULL, pos BIGINT UNSIGNED NOT NULL, rows_copied BIGINT NOT NULL,
+  PRIMARY KEY (pipeline, db, tbl, idx)) ENGINE=InnoDB`);
+    } catch (err) {
+      throw await this.failure('preparing the snapshot', err);
+    }
+  }
+
+  /** Chunks of this pipeline's snapshot already written. */
+  async snapshotChunksDone(): Promise<Array<{ database: string; table: string; index: number; file: string; pos: number; rows: number }>> {
+    const conn = await this.connect('reading snapshot progress');
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(format(`SELECT db, tbl, idx, file, pos, rows_copied FROM ${this.chunkTable} WHERE pipeline = ?`, [this.pipeline]));
+      return rows.map((r) => ({ database: String(r.db), table: String(r.tbl), index: Number(r.idx), file: String(r.file), pos: Number(r.pos), rows: Number(r.rows_copied) }));
+    } catch (err) {
+      throw await this.failure('reading snapshot progress', err);
+    }
+  }
+
+  /** Forget this pipeline's chunk progress (a new snapshot starts, or the snapshot is complete). */
+  async clearSnapshotChunks(): Promise<void> {
+    const conn = await this.connect('clearing snapshot progress');
+    try {
+      await conn.query(format(`DELETE FROM ${this.chunkTable} WHERE pipeline = ?`, [this.pipeline]));
+    } catch (err) {
+      throw await this.failure('clearing snapshot progress', err);
+    }
+  }
+
+  /**
+   * Write one copied chunk given as SQL tuples (already exact literals, in `columns` order) and its
+   * progress row atomically. REPLACE keeps it idempotent against rows already on the target.
+   */
+  async applySnapshotTuples(database: string, table: string, columns: readonly string[], tuples: readonly string[], chunk: { index: number; position: Position }): Promise<void> {
+    const conn = await this.connect('snapshot');
+    try {
+      const route = this.route(database, table);
+      const head = `REPLACE INTO ${quoteId(route.database)}.${quoteId(route.table)} (${columns.map(quoteId).join(', ')}) VALUES `;
+      const max = Math.min(this.limits.maxBytes, this.maxPacket - 64 * 1024);
+      const statements: string[] = [];
+      let cur: string[] = [];
+      let size = head.length;
+      for (const t of tuples) {
+        if (cur.length > 0 && size + t.length + 1 > max) {
+          statements.push(head + cur.join(','));
+          cur = [];
+          size = head.length;
+        }
+        cur.push(t);
+        size += t.length + 1;
+      }
+      if (cur.length > 0) statements.push(head + cur.join(','));
+      statements.push(format(`INSERT INTO ${this.chunkTable} (pipeline, db, tbl, idx, file, pos, rows_copied) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [this.pipeline, database, table, chunk.index, chunk.position.file, chunk.position.pos, tuples.length]));
+      const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${format(`SELECT epoch FROM ${this.checkpoints.name} WHERE pipeline = ? LOCK IN SHARE MODE`, [this.pipeline])}`);
+      const epoch = Number(lockRes[1]?.[0]?.epoch ?? 0);
+      if (epoch > this.epoch) throw fencedError(this.pipeline, epoch, this.epoch);
+      for (let i = 0; i < statements.length; i++) await conn.query(i === statements.length - 1 ? `${statements[i]};\nCOMMIT` : statements[i]!);
+    } catch (err) {
+      if (isConnectionError(err)) {
+        this.dropConnection();
+        throw connectionLost('a snapshot chunk', err);
+      }
+      await this.rollbackQuietly();
+      if (isSluiceError(err)) throw err;
+      if (isLockConflict(err)) {
+        throw new SluiceError('TRANSACTION_ABORTED', `the target aborted a snapshot chunk (${serverMessage(err)})`,
+          'nothing to do: the chunk is copied again', { errno: errnoOf(err) }, { cause: err });
+      }
+      throw targetWriteFailed(`a snapshot chunk of ${database}.${table} (${tuples.length} rows)`, err);
+    }
+  }
+
+  /** Write one copied chunk and its progress row atomically (see above). */
+  async applySnapshotChunk(database: string, table: string, rows: Row[], chunk: { index: number; position: Position }): Promise<void> {
+    const conn = await this.connect('snapshot');
+    try {
+      const route = this.route(database, table);
+      await this.shapes.load(conn, [route]);
+      const shape = this.shapes.get(route.database, route.table)!;
+      const ops: TableOps = shape.primaryKey.length > 0
+        ? { database, table, deletes: [], patches: [], upserts: rows, ordered: [] }
+        : { database, table, deletes: [], patches: [], upserts: [], ordered: rows.map((row) => ({ kind: 'insert' as const, row })) };
+      const statements = this.buildStatements([[ops]], new Map([[`${database}\0${table}`, route]]));
+      statements.push(format(`INSERT INTO ${this.chunkTable} (pipeline, db, tbl, idx, file, pos, rows_copied) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [this.pipeline, database, table, chunk.index, chunk.position.file, chunk.position.pos, rows.length]));
+      const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${format(`SELECT epoch FROM ${this.checkpoints.name} WHERE pipeline = ? LOCK IN SHARE MODE`, [this.pipeline])}`);
+      const epoch = Number(lockRes[1]?.[0]?.epoch ?? 0);
+      if (epoch > this.epoch) throw fencedError(this.pipeline, epoch, this.epoch);
+      const packs = this.pack(statements);
+      for (let i = 0; i < packs.length; i++) await conn.query(i === packs.length - 1 ? `${packs[i]};\nCOMMIT` : packs[i]!);
+    } catch (err) {
+      if (isConnectionError(err)) {
+        this.dropConnection();
+        throw connectionLost('a snapshot chunk', err);
+      }
+      await this.rollbackQuietly();
+      if (isSluiceError(err)) throw err;
+      if (isLockConflict(err)) {
+        throw new SluiceError('TRANSACTION_ABORTED', `the target aborted a snapshot chunk (${serverMessage(err)})`,
+          'nothing to do: the chunk is copied again', { errno: errnoOf(err) }, { cause: err });
+      }
+      throw targetWriteFailed(`a snapshot chunk of ${database}.${table} (${rows.length} rows)`, err);
+    }
+  }
+
   async abort(): Promise<void> {
     if (!this.openTransaction) return;
     this.openTransaction = false;
@@ -399,7 +522,7 @@ export class MysqlSink implements Sink {
 
   private warnUnknownColumn(database: string, table: string, column: string): void {
     const id = `${database}.${table}.${column}`;
-    if (this.warnedColumns.has(id)) return;
+    if (this.warnedColumns.has(id) || this.shapes.get(database, table)?.generated.has(column)) return;
     this.warnedColumns.add(id);
     this.log.warn({ pipeline: this.pipeline, database, table, column },
       'source column does not exist on the target table; its values are not written (apply the DDL, or ALTER the target)');

@@ -20,6 +20,8 @@ export interface TargetTable extends TableShape {
   table: string;
   /** Column → information_schema DATA_TYPE (lower case). */
   types: ReadonlyMap<string, string>;
+  /** Generated columns: computed by the target, never written. */
+  generated?: ReadonlySet<string>;
 }
 
 export interface StatementLimits {
@@ -38,8 +40,9 @@ export function buildTableStatements(t: TargetTable, ops: TableOps, limits: Stat
   const known = (row: Row): string[] => {
     const cols: string[] = [];
     for (const c of Object.keys(row)) {
-      if (t.types.has(c)) cols.push(c);
-      else onUnknown?.(c);
+      if (t.types.has(c)) {
+        if (t.generated === undefined || !t.generated.has(c)) cols.push(c);
+      } else onUnknown?.(c);
     }
     return cols;
   };

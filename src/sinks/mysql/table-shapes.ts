@@ -6,6 +6,7 @@ import type { TargetTable } from './statements.js';
 
 export interface TargetTableInfo extends TargetTable {
   engine: string;
+  generated: ReadonlySet<string>;
 }
 
 /** Engines whose writes commit atomically with the checkpoint. */
@@ -54,16 +55,19 @@ export async function readTableInfo(conn: Pick<Connection, 'query'>, database: s
     'SELECT ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, table]);
   if (tables.length === 0) return null;
   const [cols] = await conn.query<RowDataPacket[]>(
-    'SELECT COLUMN_NAME AS name, LOWER(DATA_TYPE) AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+    'SELECT COLUMN_NAME AS name, LOWER(DATA_TYPE) AS type, EXTRA AS extra FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
     [database, table]);
   const [pk] = await conn.query<RowDataPacket[]>(
     "SELECT COLUMN_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX",
     [database, table]);
   const types = new Map<string, string>();
   for (const c of cols) types.set(String(c['name']), String(c['type']));
+  // Generated columns are computed by the target itself: never written.
+  const isGenerated = (c: RowDataPacket): boolean => /(VIRTUAL|STORED) GENERATED|^VIRTUAL$|^PERSISTENT$/i.test(String(c['extra'] ?? ''));
   return {
     database, table,
-    columns: cols.map((c) => String(c['name'])),
+    columns: cols.filter((c) => !isGenerated(c)).map((c) => String(c['name'])),
+    generated: new Set(cols.filter(isGenerated).map((c) => String(c['name']))),
     primaryKey: pk.map((c) => String(c['name'])),
     types,
     engine: String(tables[0]!['engine'] ?? ''),
