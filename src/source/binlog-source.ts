@@ -120,7 +120,8 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
       }
       try {
         if (this.session === null) await this.connect();
-        const raw = await this.session!.next();
+        if (this.session === null) return null; // closed while connecting
+        const raw = await this.session.next();
         if (raw === null) {
           if (this.closed) return null;
           throw new SluiceError('CONNECTION_LOST', 'the source ended the binlog stream', 'retrying automatically');
@@ -187,6 +188,11 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
       heartbeatSeconds: this.opts.heartbeatSeconds ?? 5,
       maxBufferedBytes: this.opts.maxBufferedBytes,
     });
+    if (this.closed) {
+      // close() ran while we were connecting: do not leave this socket open.
+      session.close();
+      return;
+    }
     this.session = session;
     this.warnings = session.warnings.map((w) => w.describe());
     for (const w of this.warnings) this.log?.warn({ warning: w }, 'source preflight warning');
