@@ -106,25 +106,32 @@ export class SnapshotReader {
    * Returns null when a row is too large to format (the caller falls back to readChunk).
    */
   async readChunkLiterals(schema: TableSchema, range: KeyRange): Promise<ChunkLiterals | null> {
+    return this.inSnapshot(schema, async (conn, { position, exact }) => {
+      const pk = pkColumns(schema);
+      const cols = schema.columns.filter((c) => c.generated === null);
+      const tuple = `CONCAT('(', CONCAT_WS(',', ${cols.map(literalExpression).join(', ')}), ')')`;
+      const order = pk.length ? ` ORDER BY ${pk.map((c) => quoteIdent(c.name)).join(', ')}` : '';
+      const [rows] = await conn.query<RowDataPacket[]>({
+        sql: `SELECT ${tuple} AS t FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
+        rowsAsArray: true,
+      });
+      const tuples: string[] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const t = (rows[i] as unknown as [string | null])[0];
+        if (t === null) return null; // over max_allowed_packet: CONCAT gave NULL
+        tuples[i] = t;
+      }
+      return { columns: cols.map((c) => c.name), tuples, position, exact };
+    });
+  }
+
+  /** Run `body` inside one consistent-snapshot transaction on a pooled connection. */
+  private async inSnapshot<T>(schema: TableSchema, body: (conn: mysql.PoolConnection, at: { position: Position; exact: boolean }) => Promise<T>): Promise<T> {
     const conn = await this.pool.getConnection();
     try {
-      const position = await this.beginSnapshot(conn);
+      const at = await this.beginSnapshot(conn);
       try {
-        const pk = pkColumns(schema);
-        const cols = schema.columns.filter((c) => c.generated === null);
-        const tuple = `CONCAT('(', CONCAT_WS(',', ${cols.map(literalExpression).join(', ')}), ')')`;
-        const order = pk.length ? ` ORDER BY ${pk.map((c) => quoteIdent(c.name)).join(', ')}` : '';
-        const [rows] = await conn.query<RowDataPacket[]>({
-          sql: `SELECT ${tuple} AS t FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
-          rowsAsArray: true,
-        });
-        const tuples: string[] = new Array(rows.length);
-        for (let i = 0; i < rows.length; i++) {
-          const t = (rows[i] as unknown as [string | null])[0];
-          if (t === null) return null; // over max_allowed_packet: CONCAT gave NULL
-          tuples[i] = t;
-        }
-        return { columns: cols.map((c) => c.name), tuples, position: position.position, exact: position.exact };
+        return await body(conn, at);
       } finally {
         await conn.query('COMMIT').catch(() => undefined);
       }
@@ -153,48 +160,23 @@ export class SnapshotReader {
 
   /** Read the rows of one range in a consistent snapshot, with the binlog position of that snapshot. */
   async readChunk(schema: TableSchema, range: KeyRange): Promise<ChunkRead> {
-    const conn = await this.pool.getConnection();
-    try {
-      let exact = false;
-      let position: Position | null = null;
-      if (this.flavor === 'mysql') position = await masterPosition(conn);
-      await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-      try {
-        if (this.flavor === 'mariadb') {
-          const [st] = await conn.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
-          const m = new Map(st.map((r) => [String(r.Variable_name), String(r.Value)]));
-          const file = m.get('Binlog_snapshot_file');
-          const pos = Number(m.get('Binlog_snapshot_position'));
-          if (file && Number.isFinite(pos)) {
-            position = { file, pos };
-            exact = true;
-          } else {
-            position = await masterPosition(conn);
-          }
-        }
-        const pk = pkColumns(schema);
-        const select = schema.columns.map(selectExpression).join(', ');
-        const order = pk.length ? ` ORDER BY ${pk.map((c) => quoteIdent(c.name)).join(', ')}` : '';
-        const [rows] = await conn.query<RowDataPacket[]>({
-          sql: `SELECT ${select} FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
-          typeCast: rawTypeCast(schema.columns),
-        });
-        const out: Row[] = new Array(rows.length);
-        for (let i = 0; i < rows.length; i++) {
-          const raw = rows[i]!;
-          const row: Row = {};
-          for (const c of schema.columns) row[c.name] = toCell(c, raw[c.name], this.flavor);
-          out[i] = row;
-        }
-        return { rows: out, position: position!, exact };
-      } finally {
-        await conn.query('COMMIT').catch(() => undefined);
+    return this.inSnapshot(schema, async (conn, { position, exact }) => {
+      const pk = pkColumns(schema);
+      const select = schema.columns.map(selectExpression).join(', ');
+      const order = pk.length ? ` ORDER BY ${pk.map((c) => quoteIdent(c.name)).join(', ')}` : '';
+      const [rows] = await conn.query<RowDataPacket[]>({
+        sql: `SELECT ${select} FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
+        typeCast: rawTypeCast(schema.columns),
+      });
+      const out: Row[] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const raw = rows[i]!;
+        const row: Row = {};
+        for (const c of schema.columns) row[c.name] = toCell(c, raw[c.name], this.flavor);
+        out[i] = row;
       }
-    } catch (err) {
-      throw wrap(err, `${schema.database}.${schema.table}`);
-    } finally {
-      conn.release();
-    }
+      return { rows: out, position, exact };
+    });
   }
 
   async close(): Promise<void> {

@@ -277,24 +277,9 @@ export class MysqlSink implements Sink {
         size += t.length + 1;
       }
       if (cur.length > 0) statements.push(head + cur.join(','));
-      statements.push(format(`INSERT INTO ${this.chunkTable} (pipeline, db, tbl, idx, file, pos, rows_copied) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [this.pipeline, database, table, chunk.index, chunk.position.file, chunk.position.pos, tuples.length]));
-      const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${format(`SELECT epoch FROM ${this.checkpoints.name} WHERE pipeline = ? LOCK IN SHARE MODE`, [this.pipeline])}`);
-      const epoch = Number(lockRes[1]?.[0]?.epoch ?? 0);
-      if (epoch > this.epoch) throw fencedError(this.pipeline, epoch, this.epoch);
-      for (let i = 0; i < statements.length; i++) await conn.query(i === statements.length - 1 ? `${statements[i]};\nCOMMIT` : statements[i]!);
+      await this.commitSnapshotChunk(conn, statements, database, table, tuples.length, chunk);
     } catch (err) {
-      if (isConnectionError(err)) {
-        this.dropConnection();
-        throw connectionLost('a snapshot chunk', err);
-      }
-      await this.rollbackQuietly();
-      if (isSluiceError(err)) throw err;
-      if (isLockConflict(err)) {
-        throw new SluiceError('TRANSACTION_ABORTED', `the target aborted a snapshot chunk (${serverMessage(err)})`,
-          'nothing to do: the chunk is copied again', { errno: errnoOf(err) }, { cause: err });
-      }
-      throw targetWriteFailed(`a snapshot chunk of ${database}.${table} (${tuples.length} rows)`, err);
+      throw await this.snapshotFailure(err, `${database}.${table}`, tuples.length);
     }
   }
 
@@ -309,26 +294,36 @@ export class MysqlSink implements Sink {
         ? { database, table, deletes: [], patches: [], upserts: rows, ordered: [] }
         : { database, table, deletes: [], patches: [], upserts: [], ordered: rows.map((row) => ({ kind: 'insert' as const, row })) };
       const statements = this.buildStatements([[ops]], new Map([[`${database}\0${table}`, route]]));
-      statements.push(format(`INSERT INTO ${this.chunkTable} (pipeline, db, tbl, idx, file, pos, rows_copied) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [this.pipeline, database, table, chunk.index, chunk.position.file, chunk.position.pos, rows.length]));
-      const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${format(`SELECT epoch FROM ${this.checkpoints.name} WHERE pipeline = ? LOCK IN SHARE MODE`, [this.pipeline])}`);
-      const epoch = Number(lockRes[1]?.[0]?.epoch ?? 0);
-      if (epoch > this.epoch) throw fencedError(this.pipeline, epoch, this.epoch);
-      const packs = this.pack(statements);
-      for (let i = 0; i < packs.length; i++) await conn.query(i === packs.length - 1 ? `${packs[i]};\nCOMMIT` : packs[i]!);
+      await this.commitSnapshotChunk(conn, statements, database, table, rows.length, chunk);
     } catch (err) {
-      if (isConnectionError(err)) {
-        this.dropConnection();
-        throw connectionLost('a snapshot chunk', err);
-      }
-      await this.rollbackQuietly();
-      if (isSluiceError(err)) throw err;
-      if (isLockConflict(err)) {
-        throw new SluiceError('TRANSACTION_ABORTED', `the target aborted a snapshot chunk (${serverMessage(err)})`,
-          'nothing to do: the chunk is copied again', { errno: errnoOf(err) }, { cause: err });
-      }
-      throw targetWriteFailed(`a snapshot chunk of ${database}.${table} (${rows.length} rows)`, err);
+      throw await this.snapshotFailure(err, `${database}.${table}`, rows.length);
     }
+  }
+
+  /** The chunk's statements and its progress row in one transaction, fenced by a shared lock on the checkpoint row. */
+  private async commitSnapshotChunk(conn: Connection, statements: string[], database: string, table: string, count: number,
+    chunk: { index: number; position: Position }): Promise<void> {
+    statements.push(format(`INSERT INTO ${this.chunkTable} (pipeline, db, tbl, idx, file, pos, rows_copied) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [this.pipeline, database, table, chunk.index, chunk.position.file, chunk.position.pos, count]));
+    const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${format(`SELECT epoch FROM ${this.checkpoints.name} WHERE pipeline = ? LOCK IN SHARE MODE`, [this.pipeline])}`);
+    const epoch = Number(lockRes[1]?.[0]?.epoch ?? 0);
+    if (epoch > this.epoch) throw fencedError(this.pipeline, epoch, this.epoch);
+    for (let i = 0; i < statements.length; i++) await conn.query(i === statements.length - 1 ? `${statements[i]};\nCOMMIT` : statements[i]!);
+  }
+
+  /** A failed chunk: connection loss and lock conflicts are retryable (the chunk is copied again). */
+  private async snapshotFailure(err: unknown, table: string, count: number): Promise<unknown> {
+    if (isConnectionError(err)) {
+      this.dropConnection();
+      return connectionLost('a snapshot chunk', err);
+    }
+    await this.rollbackQuietly();
+    if (isSluiceError(err)) return err;
+    if (isLockConflict(err)) {
+      return new SluiceError('TRANSACTION_ABORTED', `the target aborted a snapshot chunk (${serverMessage(err)})`,
+        'nothing to do: the chunk is copied again', { errno: errnoOf(err) }, { cause: err });
+    }
+    return targetWriteFailed(`a snapshot chunk of ${table} (${count} rows)`, err);
   }
 
   async abort(): Promise<void> {
