@@ -11,6 +11,7 @@ import { PipelineManager } from '../control/pipeline-manager.js';
 import { PipelineMetrics } from '../control/metrics.js';
 import { Store, hashPassword, importConfig } from '../store/index.js';
 import { createControlServer, type ControlServer } from '../server/server.js';
+import { AlertService, alertSettingsFromEnv, type AlertFlags, type AlertServiceOptions } from '../alerts/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -30,6 +31,8 @@ export interface ServeOptions {
   retry?: { baseDelayMs?: number; maxDelayMs?: number };
   /** Where the setup link goes (default stderr). */
   print?: (line: string) => void;
+  /** Alert flags of the command line (environment variables are read from `env` too), and engine timings for tests. */
+  alerts?: { flags?: AlertFlags } & Pick<AlertServiceOptions, 'intervalMs' | 'purgeCheckIntervalMs' | 'retry' | 'binlogFiles'>;
 }
 
 export interface RunningServe {
@@ -38,6 +41,7 @@ export interface RunningServe {
   store: Store;
   manager: PipelineManager;
   server: ControlServer;
+  alerts: AlertService;
   /** The one-time setup token (null when an admin existed or SLUICE_ADMIN_PASSWORD created one). */
   setupToken: string | null;
   close(): Promise<void>;
@@ -64,8 +68,10 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     }
     const manager = new PipelineManager({ store, logger: log, ...(o.sampleIntervalMs ? { sampleIntervalMs: o.sampleIntervalMs } : {}), ...(o.retry ? { retry: o.retry } : {}) });
     const metrics = new PipelineMetrics(manager);
+    const { flags: alertFlags, ...alertTimings } = o.alerts ?? {};
+    const alerts = new AlertService({ store, manager, logger: log, env, fromEnvironment: alertSettingsFromEnv(env, alertFlags), ...alertTimings });
     const server = await createControlServer({
-      store, manager, metrics, logger: log, version: VERSION, setupToken,
+      store, manager, metrics, logger: log, version: VERSION, setupToken, extraRoutes: alerts.routes(),
       ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}),
       ...(o.trustProxy !== undefined ? { trustProxy: o.trustProxy } : {}),
       ...(o.metricsAuth !== undefined ? { metricsAuth: o.metricsAuth } : {}),
@@ -76,17 +82,19 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     const port = typeof addr === 'object' && addr ? addr.port : o.port;
     const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
     manager.startAll();
+    alerts.start();
     server.readiness.ready = true;
     if (setupToken) print(`sluice: no admin yet — create one at ${url}/setup?token=${setupToken} (one-time link, valid until the first admin exists)`);
     log.info({ address: url, dataDir: o.dataDir, pipelines: manager.names() }, 'sluice serve started');
     let closed = false;
     return {
-      url, port, store, manager, server, setupToken,
+      url, port, store, manager, server, alerts, setupToken,
       close: async () => {
         if (closed) return;
         closed = true;
         server.readiness.ready = false;
         await server.app.close();
+        await alerts.close();
         await manager.close();
         store.close();
       },
@@ -109,6 +117,13 @@ export async function serveCommand(args: string[]): Promise<number> {
       'metrics-auth': { type: 'boolean' },
       'secure-cookies': { type: 'boolean' },
       'trust-proxy': { type: 'boolean' },
+      'alert-webhook': { type: 'string' },
+      'alert-smtp': { type: 'string' },
+      'alert-email-to': { type: 'string', multiple: true },
+      'alert-email-from': { type: 'string' },
+      'alert-lag-seconds': { type: 'string' },
+      'alert-lag-for': { type: 'string' },
+      'alert-purge-files': { type: 'string' },
     },
   });
   const port = Number(values.port ?? process.env['SLUICE_PORT'] ?? 8080);
@@ -120,6 +135,15 @@ export async function serveCommand(args: string[]): Promise<number> {
     metricsAuth: values['metrics-auth'] ?? false,
     secureCookies: values['secure-cookies'] ? true : 'auto',
     trustProxy: values['trust-proxy'] ?? false,
+    alerts: { flags: {
+      ...(values['alert-webhook'] ? { webhook: values['alert-webhook'] } : {}),
+      ...(values['alert-smtp'] ? { smtpUrl: values['alert-smtp'] } : {}),
+      ...(values['alert-email-to'] ? { emailTo: values['alert-email-to'] } : {}),
+      ...(values['alert-email-from'] ? { emailFrom: values['alert-email-from'] } : {}),
+      ...(values['alert-lag-seconds'] ? { lagSeconds: values['alert-lag-seconds'] } : {}),
+      ...(values['alert-lag-for'] ? { lagForSeconds: values['alert-lag-for'] } : {}),
+      ...(values['alert-purge-files'] ? { purgeWarnFiles: values['alert-purge-files'] } : {}),
+    } },
   });
   process.stderr.write(`sluice serve: listening on ${running.url}\n`);
   await new Promise<void>((resolve) => {

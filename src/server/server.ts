@@ -42,6 +42,8 @@ export interface ControlServerOptions {
   uiDir?: string | null;
   /** Login failures allowed per minute per IP + user (default 5). */
   loginFailuresPerMinute?: number;
+  /** More API routes (e.g. the alerts'), registered and documented like the built-in ones. */
+  extraRoutes?: readonly RouteDef[];
 }
 
 export interface ControlServer {
@@ -100,7 +102,7 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
 
   const routes: RouteDef[] = [
     ...authRoutes(deps), ...endpointRoutes(deps, 'source'), ...endpointRoutes(deps, 'target'), connectionTestRoute(),
-    ...pipelineRoutes(deps), ...adminRoutes(deps),
+    ...pipelineRoutes(deps), ...adminRoutes(deps), ...(opts.extraRoutes ?? []),
   ];
   const extraPaths: ExtraPath[] = [...EXTRA_PATHS, { method: 'GET', path: '/metrics', summary: 'Prometheus metrics', tag: 'health', anonymous: !opts.metricsAuth }];
 

@@ -1,0 +1,292 @@
+/**
+ * The alert engine of `sluice serve`: every few seconds it reads each pipeline's status from the
+ * PipelineManager and evaluates three rules —
+ *
+ *  - `failed`: the pipeline stopped with a permanent error;
+ *  - `lag`:    lag above `lagSeconds` for at least `lagForSeconds` (while streaming);
+ *  - `purge`:  the binlog file the pipeline needs is the oldest on the source, or within `purgeWarnFiles`
+ *              files of it (the active file is never at risk), or already gone;
+ *
+ * An incident opens when a rule starts to hold for a pipeline and ends when it stops holding: one message
+ * when it opens and one "recovered" notice when it ends — never more while it lasts (deduplicated by rule +
+ * pipeline). Messages go to every configured channel, in order, with retries; secrets (database and SMTP
+ * passwords, URL credentials, the webhook URL) are scrubbed from every text that leaves the process.
+ */
+import type { Logger } from '../log.js';
+import type { PipelineManager } from '../control/pipeline-manager.js';
+import type { PipelineStatus } from '../control/pipeline-status.js';
+import { ReplicationSession } from '../mysql/protocol/replication-session.js';
+import { toSourceConfig, type Store } from '../store/store.js';
+import { EmailChannel, WebhookChannel, type AlertChannel, type AlertMessage, type DeliveryResult, type RetryOptions } from './channels.js';
+import { secretsOf, type AlertSettings } from './settings.js';
+
+export type AlertRule = 'failed' | 'lag' | 'purge';
+
+export interface Incident {
+  rule: AlertRule;
+  pipeline: string;
+  openedAt: string;
+  /** What the firing message said (first line). */
+  summary: string;
+}
+
+export interface Notification {
+  time: string;
+  kind: 'firing' | 'recovered' | 'test';
+  rule: AlertRule | null;
+  pipeline: string | null;
+  title: string;
+  deliveries: DeliveryResult[];
+}
+
+/** The binlog files of a source: the active one and all kept, oldest first. */
+export interface BinlogFiles { file: string; files: Array<{ name: string }> }
+
+export interface AlertEngineOptions {
+  manager: PipelineManager;
+  store: Store;
+  logger: Logger;
+  /** The settings in force (read at every evaluation, so changes apply at the next one). */
+  settings: () => AlertSettings;
+  /** Evaluation period (default 5000 ms). */
+  intervalMs?: number;
+  /** How often each source's binlog list is read for the purge rule (default 30000 ms). */
+  purgeCheckIntervalMs?: number;
+  /** Delivery retries (tests use short delays). */
+  retry?: RetryOptions;
+  /** Reads a source's binlog list (default: SHOW BINARY LOGS through ReplicationSession.serverStatus). */
+  binlogFiles?: (sourceUrl: string) => Promise<BinlogFiles>;
+}
+
+interface Open extends Incident { opened: number }
+
+const RULE_TEXT: Record<AlertRule, string> = {
+  failed: 'failed', lag: 'lag above the threshold', purge: 'binlog about to be purged',
+};
+const HISTORY = 50;
+
+export class AlertEngine {
+  private readonly log: Logger;
+  private readonly open = new Map<string, Open>();
+  private readonly lagSince = new Map<string, number>();
+  private readonly purgeState = new Map<string, { checked: number; risk: { file: string; oldest: string; count: number; gone: boolean } | null; source: string }>();
+  private readonly sent: Notification[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private evaluating: Promise<void> | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private channels: AlertChannel[] = [];
+  private channelKey = '';
+  private closed = false;
+
+  constructor(private readonly o: AlertEngineOptions) {
+    this.log = o.logger.child({ component: 'alerts' });
+  }
+
+  start(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setInterval(() => { void this.evaluate(); }, this.o.intervalMs ?? 5000);
+    this.timer.unref();
+  }
+
+  /** Open incidents. */
+  incidents(): Incident[] {
+    return [...this.open.values()].map(({ rule, pipeline, openedAt, summary }) => ({ rule, pipeline, openedAt, summary }));
+  }
+
+  /** The latest notifications, newest first. */
+  history(): Notification[] {
+    return [...this.sent];
+  }
+
+  /** Names of the channels the settings configure. */
+  channelNames(): string[] {
+    this.refreshChannels();
+    return this.channels.map((c) => c.name);
+  }
+
+  /** One evaluation of every rule (the timer calls this; tests may too). Overlapping calls share one run. */
+  evaluate(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.evaluating ??= this.evaluateOnce().catch((err: unknown) => {
+      this.log.warn({ err: this.scrub(String(err)) }, 'alert evaluation failed');
+    }).finally(() => { this.evaluating = null; });
+    return this.evaluating;
+  }
+
+  /** Send a test message to every channel now; resolves with the delivery results. */
+  async test(by: string): Promise<DeliveryResult[]> {
+    this.refreshChannels();
+    const msg: AlertMessage = { title: '[Sluice] Test alert', body: `A test message requested by ${by}. Alerts reach this channel.` };
+    return this.deliver(msg, 'test', null, null);
+  }
+
+  /** Wait until every queued message was delivered (or given up). */
+  async flush(): Promise<void> {
+    await this.evaluating;
+    await this.queue;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+    for (const c of this.channels) if (c instanceof EmailChannel) c.close();
+  }
+
+  // ── rules ────────────────────────────────────────────────────────────────────────────────────
+
+  private async evaluateOnce(): Promise<void> {
+    const s = this.o.settings();
+    this.refreshChannels(s);
+    const names = new Set(this.o.manager.names());
+    for (const [key, inc] of [...this.open]) {
+      if (!names.has(inc.pipeline)) this.open.delete(key); // deleted pipelines end silently
+    }
+    for (const name of names) {
+      const st = this.o.manager.status(name);
+      this.ruleFailed(st);
+      this.ruleLag(st, s);
+      await this.rulePurge(st, s);
+    }
+  }
+
+  private ruleFailed(st: PipelineStatus): void {
+    if (st.state === 'failed') {
+      const e = st.recentErrors[0];
+      this.fire('failed', st.name, `[Sluice] FAILED: pipeline ${st.name}${e ? ` — ${e.code}` : ''}`,
+        [e ? `${e.code}: ${e.message}` : 'The pipeline stopped with an error.', e?.fix ? `Fix: ${e.fix}` : '',
+          'Retry it from the pipeline page (or POST /api/pipelines/{name}/retry) once the cause is fixed.'].filter(Boolean).join('\n'));
+    } else {
+      this.recover('failed', st.name, `state now ${st.state}`);
+    }
+  }
+
+  private ruleLag(st: PipelineStatus, s: AlertSettings): void {
+    if (st.state === 'failed' || st.state === 'retrying' || st.state === 'starting') return; // lag unknown: the incident holds
+    const now = Date.now();
+    const lag = st.lagSeconds;
+    if (st.state === 'streaming' && lag !== null && lag > s.lagSeconds) {
+      const since = this.lagSince.get(st.name) ?? now;
+      this.lagSince.set(st.name, since);
+      if (now - since >= s.lagForSeconds * 1000) {
+        this.fire('lag', st.name, `[Sluice] LAG: pipeline ${st.name} is ${lag.toFixed(1)} s behind the source`,
+          `Lag has been above ${s.lagSeconds} s for ${Math.round((now - since) / 1000)} s (alert after ${s.lagForSeconds} s).\n`
+          + 'Fix: check the target (slow or locked tables, disk), the pipeline\'s errors and its rows/s; raise tuning.batchSize for bulk loads.');
+      }
+    } else {
+      this.lagSince.delete(st.name);
+      this.recover('lag', st.name, st.state === 'streaming' ? `lag now ${lag === null ? 'unknown' : `${lag.toFixed(1)} s`}` : `pipeline is ${st.state}`);
+    }
+  }
+
+  private async rulePurge(st: PipelineStatus, s: AlertSettings): Promise<void> {
+    const rec = this.o.store.getPipeline(st.name);
+    if (!rec) return;
+    if (!st.position) return; // no checkpoint known in this process: the incident (if any) holds
+    const now = Date.now();
+    let ps = this.purgeState.get(st.name);
+    const due = !ps || ps.source !== rec.config.source || now - ps.checked >= (this.o.purgeCheckIntervalMs ?? 30_000);
+    if (due) {
+      const ep = this.o.store.getEndpoint('source', rec.config.source);
+      if (!ep) return;
+      let files: BinlogFiles;
+      try {
+        files = await (this.o.binlogFiles ?? defaultBinlogFiles)(toSourceConfig(ep).url);
+      } catch (err) {
+        this.log.debug({ pipeline: st.name, err: this.scrub(String(err)) }, 'cannot read the source binlog list for the purge rule');
+        return; // source unreachable: other alerts cover it; the incident (if any) holds
+      }
+      ps = { checked: now, source: rec.config.source, risk: purgeRisk(st.position.file, files, s.purgeWarnFiles) };
+      this.purgeState.set(st.name, ps);
+    }
+    const risk = ps!.risk;
+    if (risk) {
+      this.fire('purge', st.name, risk.gone
+        ? `[Sluice] BINLOG PURGED: pipeline ${st.name} needs ${risk.file}, no longer on source ${rec.config.source}`
+        : `[Sluice] BINLOG PURGE RISK: pipeline ${st.name} needs ${risk.file}, ${risk.count === 0 ? 'the oldest binlog' : `${risk.count} file(s) from the oldest binlog`} on source ${rec.config.source}`,
+      risk.gone
+        ? `The pipeline's position is in ${risk.file}; the oldest binlog on the source is ${risk.oldest}. It cannot resume from there: re-create it with a new snapshot.`
+        : `The pipeline's position is in ${risk.file}; the oldest binlog kept by the source is ${risk.oldest}. When the source purges it, the pipeline cannot resume and needs a new snapshot.\n`
+          + 'Fix: resume or repair the pipeline so it catches up, or keep binlogs longer on the source (binlog_expire_logs_seconds / expire_logs_days), and do not PURGE BINARY LOGS past it.');
+    } else {
+      this.recover('purge', st.name, `position now in ${st.position.file}`);
+    }
+  }
+
+  // ── incidents ────────────────────────────────────────────────────────────────────────────────
+
+  private fire(rule: AlertRule, pipeline: string, title: string, body: string): void {
+    const key = `${rule}\u0000${pipeline}`;
+    if (this.open.has(key)) return;
+    const t = Date.now();
+    const inc: Open = { rule, pipeline, openedAt: new Date(t).toISOString(), opened: t, summary: this.scrub(title) };
+    this.open.set(key, inc);
+    this.log.warn({ rule, pipeline }, `alert: ${inc.summary}`);
+    void this.deliver({ title, body }, 'firing', rule, pipeline);
+  }
+
+  private recover(rule: AlertRule, pipeline: string, why: string): void {
+    const key = `${rule}\u0000${pipeline}`;
+    const inc = this.open.get(key);
+    if (!inc) return;
+    this.open.delete(key);
+    const secs = Math.round((Date.now() - inc.opened) / 1000);
+    const title = `[Sluice] RECOVERED: pipeline ${pipeline} — ${RULE_TEXT[rule]} (${why})`;
+    this.log.info({ rule, pipeline, seconds: secs }, `alert recovered: ${this.scrub(title)}`);
+    void this.deliver({ title, body: `The incident opened at ${inc.openedAt} ("${inc.summary}") ended after ${secs} s.` }, 'recovered', rule, pipeline);
+  }
+
+  /** Queue one message to every channel (messages leave in order); the result lands in the history. */
+  private deliver(msg: AlertMessage, kind: Notification['kind'], rule: AlertRule | null, pipeline: string | null): Promise<DeliveryResult[]> {
+    const clean: AlertMessage = { title: this.scrub(msg.title), body: this.scrub(msg.body) };
+    const channels = [...this.channels];
+    const run = this.queue.then(async () => {
+      const deliveries = await Promise.all(channels.map((c) => c.send(clean)));
+      for (const d of deliveries) {
+        if (!d.ok) this.log.error({ channel: d.channel, attempts: d.attempts, err: this.scrub(d.error ?? '') }, 'alert not delivered');
+      }
+      this.sent.unshift({ time: new Date().toISOString(), kind, rule, pipeline, title: clean.title, deliveries });
+      if (this.sent.length > HISTORY) this.sent.length = HISTORY;
+      return deliveries;
+    });
+    this.queue = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  private refreshChannels(s: AlertSettings = this.o.settings()): void {
+    const key = JSON.stringify([s.webhookUrl, s.smtp]);
+    if (key === this.channelKey) return;
+    this.channelKey = key;
+    for (const c of this.channels) if (c instanceof EmailChannel) c.close();
+    this.channels = [];
+    if (s.webhookUrl) this.channels.push(new WebhookChannel(s.webhookUrl, this.o.retry));
+    if (s.smtp) this.channels.push(new EmailChannel(s.smtp, this.o.retry));
+  }
+
+  /** Remove secrets from a text: URL credentials, stored database passwords, the alert settings' secrets. */
+  private scrub(text: string): string {
+    let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^@\s/]*@/gi, '$1:***@');
+    const secrets = [...secretsOf(this.o.settings())];
+    try {
+      for (const kind of ['source', 'target'] as const) for (const e of this.o.store.listEndpoints(kind)) if (e.password) secrets.push(e.password, encodeURIComponent(e.password));
+    } catch { /* store closed */ }
+    for (const sec of secrets.filter((x) => x.length >= 3).sort((a, b) => b.length - a.length)) out = out.split(sec).join('***');
+    return out;
+  }
+}
+
+/** Whether a pipeline at `file` risks losing its binlog: null when safe. */
+export function purgeRisk(file: string, b: BinlogFiles, warnFiles: number): { file: string; oldest: string; count: number; gone: boolean } | null {
+  if (b.files.length === 0 || !file) return null;
+  const oldest = b.files[0]!.name;
+  const idx = b.files.findIndex((f) => f.name === file);
+  if (idx < 0) return file < oldest ? { file, oldest, count: -1, gone: true } : null;
+  if (file === b.file) return null; // the active file cannot be purged
+  return idx <= warnFiles ? { file, oldest, count: idx, gone: false } : null;
+}
+
+async function defaultBinlogFiles(url: string): Promise<BinlogFiles> {
+  const st = await ReplicationSession.serverStatus(url);
+  return { file: st.file, files: st.files };
+}

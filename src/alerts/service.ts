@@ -1,0 +1,149 @@
+/**
+ * Alerts in `sluice serve`: the settings layers (defaults, store, environment/flags), the engine, and the
+ * admin API (`GET/PUT /api/alerts`, `POST /api/alerts/test`, `GET /api/alerts/incidents`).
+ */
+import type { Logger } from '../log.js';
+import type { PipelineManager } from '../control/pipeline-manager.js';
+import type { Store } from '../store/store.js';
+import { badRequest } from '../server/http-error.js';
+import type { RouteDef } from '../server/route-table.js';
+import type { RetryOptions } from './channels.js';
+import { AlertEngine, type BinlogFiles } from './engine.js';
+import { AlertSettingsStore } from './settings-store.js';
+import {
+  checkWebhookUrl, fieldsOf, mergeAlertSettings, publicAlertSettings, splitList, type AlertSettings, type AlertSettingsInput, type SmtpSettings,
+} from './settings.js';
+
+export interface AlertServiceOptions {
+  store: Store;
+  manager: PipelineManager;
+  logger: Logger;
+  /** Settings from the environment and the command line (win over the stored ones). */
+  fromEnvironment?: AlertSettingsInput;
+  env?: NodeJS.ProcessEnv;
+  intervalMs?: number;
+  purgeCheckIntervalMs?: number;
+  retry?: RetryOptions;
+  binlogFiles?: (sourceUrl: string) => Promise<BinlogFiles>;
+}
+
+export class AlertService {
+  readonly engine: AlertEngine;
+  private readonly saved: AlertSettingsStore;
+  private readonly envLayer: AlertSettingsInput;
+
+  constructor(o: AlertServiceOptions) {
+    this.saved = new AlertSettingsStore(o.store, o.env);
+    this.envLayer = o.fromEnvironment ?? {};
+    this.engine = new AlertEngine({
+      manager: o.manager, store: o.store, logger: o.logger, settings: () => this.settings(),
+      ...(o.intervalMs !== undefined ? { intervalMs: o.intervalMs } : {}),
+      ...(o.purgeCheckIntervalMs !== undefined ? { purgeCheckIntervalMs: o.purgeCheckIntervalMs } : {}),
+      ...(o.retry ? { retry: o.retry } : {}),
+      ...(o.binlogFiles ? { binlogFiles: o.binlogFiles } : {}),
+    });
+  }
+
+  /** The settings in force. */
+  settings(): AlertSettings {
+    return mergeAlertSettings(this.saved.get(), this.envLayer);
+  }
+
+  start(): void {
+    this.engine.start();
+  }
+
+  close(): Promise<void> {
+    return this.engine.close();
+  }
+
+  private view(): Record<string, unknown> {
+    return {
+      alerts: publicAlertSettings(this.settings()),
+      channels: this.engine.channelNames(),
+      setByEnvironment: fieldsOf(this.envLayer),
+    };
+  }
+
+  routes(): RouteDef[] {
+    return [
+      { method: 'GET', path: '/api/alerts', access: 'admin', tag: 'alerts', summary: 'Alert settings (secrets redacted) and the channels in use',
+        handler: () => this.view() },
+      { method: 'PUT', path: '/api/alerts', access: 'admin', tag: 'alerts', summary: 'Change the alert settings (null clears a field; *** keeps a secret)',
+        handler: ({ body, audit }) => {
+          const next = applyChange(this.saved.get(), body);
+          this.saved.put(next);
+          audit('alerts.update', null, { fields: fieldsOf(body as AlertSettingsInput).filter((f) => f !== 'smtp.password') });
+          return this.view();
+        } },
+      { method: 'POST', path: '/api/alerts/test', access: 'admin', tag: 'alerts', summary: 'Send a test message to every alert channel',
+        handler: async ({ principal, audit }) => {
+          const deliveries = await this.engine.test(principal!.username);
+          audit('alerts.test', null, { channels: deliveries.map((d) => d.channel) });
+          return { ok: deliveries.length > 0 && deliveries.every((d) => d.ok), deliveries };
+        } },
+      { method: 'GET', path: '/api/alerts/incidents', access: 'viewer', tag: 'alerts', summary: 'Open alert incidents and the latest notifications',
+        handler: () => ({ incidents: this.engine.incidents(), notifications: this.engine.history() }) },
+    ];
+  }
+}
+
+const KEYS = new Set(['webhookUrl', 'smtp', 'lagSeconds', 'lagForSeconds', 'purgeWarnFiles']);
+const SMTP_KEYS = new Set(['host', 'port', 'secure', 'user', 'password', 'from', 'to']);
+
+function nonNegative(body: Record<string, unknown>, key: string): number | undefined {
+  const v = body[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw badRequest(`'${key}' must be a number ≥ 0`);
+  return v;
+}
+
+/** A PUT body applied to the stored settings: given fields replace, null clears, '***' keeps a secret. */
+export function applyChange(stored: AlertSettingsInput, body: Record<string, unknown>): AlertSettingsInput {
+  for (const k of Object.keys(body)) if (!KEYS.has(k)) throw badRequest(`unknown alert setting '${k}'`, `use ${[...KEYS].join(', ')}`);
+  const next: AlertSettingsInput = { ...stored, ...(stored.smtp ? { smtp: { ...stored.smtp } } : {}) };
+  const w = body['webhookUrl'];
+  if (w === null || w === '') delete next.webhookUrl;
+  else if (typeof w === 'string') {
+    if (!w.includes('…')) {
+      try { next.webhookUrl = checkWebhookUrl(w); } catch (err) { throw badRequest((err as Error).message, 'use the https:// URL of a Slack-compatible incoming webhook'); }
+    }
+  } else if (w !== undefined) throw badRequest("'webhookUrl' must be a string or null");
+  for (const k of ['lagSeconds', 'lagForSeconds', 'purgeWarnFiles'] as const) {
+    const n = nonNegative(body, k);
+    if (n !== undefined) next[k] = k === 'purgeWarnFiles' ? Math.floor(n) : n;
+  }
+  const sm = body['smtp'];
+  if (sm === null) delete next.smtp;
+  else if (sm !== undefined) {
+    if (typeof sm !== 'object' || Array.isArray(sm)) throw badRequest("'smtp' must be an object or null");
+    const s = sm as Record<string, unknown>;
+    for (const k of Object.keys(s)) if (!SMTP_KEYS.has(k)) throw badRequest(`unknown smtp setting '${k}'`, `use ${[...SMTP_KEYS].join(', ')}`);
+    const out: Partial<SmtpSettings> = { ...(next.smtp ?? {}) };
+    for (const k of ['host', 'user', 'from'] as const) {
+      const v = s[k];
+      if (v === null) delete out[k];
+      else if (typeof v === 'string') out[k] = v;
+      else if (v !== undefined) throw badRequest(`'smtp.${k}' must be a string`);
+    }
+    if (s['password'] === null || s['password'] === '') delete out.password;
+    else if (typeof s['password'] === 'string') { if (s['password'] !== '***') out.password = s['password']; }
+    else if (s['password'] !== undefined) throw badRequest("'smtp.password' must be a string");
+    if (s['port'] !== undefined) {
+      const p = s['port'];
+      if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) throw badRequest("'smtp.port' must be an integer from 1 to 65535");
+      out.port = p;
+    }
+    if (s['secure'] !== undefined) {
+      if (typeof s['secure'] !== 'boolean') throw badRequest("'smtp.secure' must be true or false");
+      out.secure = s['secure'];
+    }
+    const to = s['to'];
+    if (typeof to === 'string') out.to = splitList(to);
+    else if (Array.isArray(to) && to.every((x) => typeof x === 'string')) out.to = to.flatMap((x) => splitList(x as string));
+    else if (to !== undefined) throw badRequest("'smtp.to' must be a list of e-mail addresses");
+    for (const a of out.to ?? []) if (!/^[^@\s]+@[^@\s]+$/.test(a)) throw badRequest(`'${a}' is not an e-mail address`);
+    next.smtp = out;
+  }
+  return next;
+}
