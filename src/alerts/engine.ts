@@ -154,7 +154,7 @@ export class AlertEngine {
   private ruleFailed(st: PipelineStatus): void {
     if (st.state === 'failed') {
       const e = st.recentErrors[0];
-      this.fire('failed', st.name, `[Sluice] FAILED: pipeline ${st.name}${e ? ` — ${e.code}` : ''}`,
+      this.fire('failed', st.name, `[Sluice] FAILED: pipeline ${st.name}${e ? ` - ${e.code}` : ''}`,
         [e ? `${e.code}: ${e.message}` : 'The pipeline stopped with an error.', e?.fix ? `Fix: ${e.fix}` : '',
           'Retry it from the pipeline page (or POST /api/pipelines/{name}/retry) once the cause is fixed.'].filter(Boolean).join('\n'));
     } else {
@@ -232,7 +232,7 @@ export class AlertEngine {
     if (!inc) return;
     this.open.delete(key);
     const secs = Math.round((Date.now() - inc.opened) / 1000);
-    const title = `[Sluice] RECOVERED: pipeline ${pipeline} — ${RULE_TEXT[rule]} (${why})`;
+    const title = `[Sluice] RECOVERED: pipeline ${pipeline} - ${RULE_TEXT[rule]} (${why})`;
     this.log.info({ rule, pipeline, seconds: secs }, `alert recovered: ${this.scrub(title)}`);
     void this.deliver({ title, body: `The incident opened at ${inc.openedAt} ("${inc.summary}") ended after ${secs} s.` }, 'recovered', rule, pipeline);
   }
