@@ -62,6 +62,7 @@ async function main(): Promise<number> {
     '              product-to-purchase  product_service → purchase_service',
     `  Writer:     ~${rate} changes per second on the product tables`,
     `  Look:       mariadb -h 127.0.0.1 -P ${demo.target.port} -u root order_service   (root has no password on these throwaway servers)`,
+    `  Data dir:   ${demo.dataDir}`,
     ui,
     'Press Ctrl-C to stop: the servers, their data and the temp files are removed.',
     '',
