@@ -15,6 +15,9 @@ Commands:
                      Validate the config and run the preflight checks on every source and target.
   serve [--config FILE] [--data-dir DIR] [--port 8080] [--host 127.0.0.1] [--metrics-auth] [--secure-cookies] [--trust-proxy]
                      Run the pipelines with the web UI, REST API and /metrics (control plane).
+        [--alert-webhook URL] [--alert-smtp smtp://user:pass@host:port] [--alert-email-to ADDR …] [--alert-email-from ADDR]
+        [--alert-lag-seconds N] [--alert-lag-for N] [--alert-purge-files N]
+                     Alerts (also SLUICE_ALERT_WEBHOOK, SLUICE_SMTP_URL, SLUICE_ALERT_EMAIL_TO, …; see README).
   help               This text.
   version            Print the version.
 `;
