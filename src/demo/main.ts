@@ -47,6 +47,11 @@ async function main(): Promise<number> {
     return 1;
   }
   demo = first.d;
+  // The testkit kills its servers with SIGKILL on a signal (a safety net for tests); the demo stops them
+  // cleanly instead (pipelines first, then the servers). Its exit hook still kills any server left over.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    for (const l of process.listeners(sig)) if (l !== onSignal) process.removeListener(sig, l);
+  }
   const ui = defaultUiDir() ? '' : '\n  (the web UI is not built: run `npm run build:ui`; the API works without it)\n';
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   process.stdout.write([
