@@ -31,8 +31,10 @@ export class AlertService {
   readonly engine: AlertEngine;
   private readonly saved: AlertSettingsStore;
   private readonly envLayer: AlertSettingsInput;
+  private readonly log: Logger;
 
   constructor(o: AlertServiceOptions) {
+    this.log = o.logger.child({ component: 'alerts' });
     this.saved = new AlertSettingsStore(o.store, o.env);
     this.envLayer = o.fromEnvironment ?? {};
     this.engine = new AlertEngine({
@@ -50,6 +52,10 @@ export class AlertService {
   }
 
   start(): void {
+    const p = publicAlertSettings(this.settings());
+    const channels = this.engine.channelNames();
+    this.log.info({ channels, webhook: p.webhookUrl, emailTo: p.smtp?.to.length ?? 0, lagSeconds: p.lagSeconds, lagForSeconds: p.lagForSeconds,
+      purgeWarnFiles: p.purgeWarnFiles }, channels.length ? 'alerts on' : 'alerts: no channel configured (set --alert-webhook or SLUICE_SMTP_URL + --alert-email-to, or PUT /api/alerts)');
     this.engine.start();
   }
 
