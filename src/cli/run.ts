@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { SluiceError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { loadConfig, type SluiceConfig } from '../config/index.js';
-import { Pipeline } from '../pipeline/pipeline.js';
+import { Pipeline, defaultServerId } from '../pipeline/pipeline.js';
 import { SourceHub } from '../pipeline/source-hub.js';
 import { preflight, resnapshotFix } from './check.js';
 
@@ -108,9 +108,3 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** A replica server id derived from the source name (stable across restarts, unlikely to collide). */
-export function defaultServerId(name: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619) >>> 0;
-  return 1_000_000 + (h % 3_000_000_000);
-}

@@ -81,7 +81,7 @@ export class Pipeline {
     this.name = opts.config.name;
     this.log = opts.logger.child({ pipeline: this.name });
     this.filter = compileTableFilter(this.cfg.tables, this.cfg.exclude);
-    this.serverId = opts.source.serverId ?? 1_000_000 + (hash(this.name) % 3_000_000_000);
+    this.serverId = opts.source.serverId ?? defaultServerId(this.name);
   }
 
   /** Runs until `signal` aborts (clean stop) or a permanent error (thrown). */
@@ -585,12 +585,6 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function hash(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
-  return h;
-}
-
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(done, ms);
@@ -625,4 +619,11 @@ function unresolvedColumns(database: string, table: string, position: Position):
     `cannot tell the columns of ${database}.${table} at ${position.file}:${position.pos}: the binlog carries no column names and the table's current definition does not match the event (several DDL statements happened while the pipeline was behind)`,
     'set binlog_row_metadata=FULL on the source (names then travel in the binlog), then re-snapshot: delete this pipeline\'s row from the target\'s _sluice.checkpoints and truncate its target tables',
     { database, table, position });
+}
+
+/** A replica server id derived from a name (stable across restarts, unlikely to collide). */
+export function defaultServerId(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619) >>> 0;
+  return 1_000_000 + (h % 3_000_000_000);
 }

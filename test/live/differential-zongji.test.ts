@@ -21,6 +21,7 @@ import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-serv
 import { BinlogSource } from '../../src/source/binlog-source.js';
 import { TimestampValue, type Cell, type Row } from '../../src/mysql/values/cell.js';
 import { collectChanges } from './collect.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 interface ZongJiEvent { getEventName(): string; rows?: unknown[]; tableMap?: unknown; tableId?: number }
 interface ZongJiInstance {
@@ -36,16 +37,6 @@ const ZongJi = (require('@vlasky/zongji') as { default: ZongJiCtor }).default;
 type Kind = 'int' | 'decimal' | 'float' | 'text' | 'binary' | 'temporal' | 'timestamp' | 'year' | 'enum' | 'set' | 'bit';
 interface Col { name: string; ddl: string; kind: Kind; gen: (r: () => number) => unknown }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const intIn = (r: () => number, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 /** A random integer in [lo, hi] (as decimal text), edges more likely. */
@@ -188,7 +179,7 @@ function variant(metadata: 'MINIMAL' | 'FULL'): void {
       const UPDATES = 150;
       const DELETES = 60;
       const [status] = await server.query<Array<{ File: string; Position: number }>>('SHOW MASTER STATUS');
-      const r = rng(7);
+      const r = seededRandom(7);
       for (let id = 1; id <= INSERTS; id++) {
         await server.query(`INSERT INTO diff.t VALUES (?, ${placeholders()})`, [id, ...params(rowValues(r, id % 10 === 0 ? 1 : 0.05))]);
       }

@@ -9,6 +9,7 @@ import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-serv
 import { BinlogSource } from '../../src/source/binlog-source.js';
 import type { Cell, Row } from '../../src/mysql/values/cell.js';
 import type { SourceMessage, TransactionMessage } from '../../src/source/types.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -73,17 +74,6 @@ async function pump(source: BinlogSource, onMessage: (m: SourceMessage) => void 
 
 interface Entry { seq: number; id: number; counter: number; op: string }
 
-/** A deterministic pseudo-random generator (mulberry32), so that a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OP_LETTER = { insert: 'i', update: 'u', delete: 'd' } as const;
 
@@ -140,7 +130,7 @@ describe('reconnect: kills and restarts mid-stream', () => {
     reader.catch((err: unknown) => { readerError = err; });
 
     // The writer.
-    const random = rng(20240611);
+    const random = seededRandom(20240611);
     let conn = await connectRetry(server);
     const live: number[] = [];
     let nextId = 1;

@@ -9,17 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { PRODUCT_TABLES, createSupplyChain, eventually, startWriter, tableRows } from './sync-helpers.js';
 
 const BIN = join(process.cwd(), 'bin', 'sluice.js');
-
-function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 2246822507) + 0x9e3779b9) >>> 0;
-    return s / 0x100000000;
-  };
-}
 
 describe('sync survives kill -9 at random moments', () => {
   let source: MariaDbServer;

@@ -7,18 +7,8 @@ import { EventType } from '../../src/mysql/binlog/event-types.js';
 import { SluiceError } from '../../src/errors.js';
 import { FIXTURES, SKIP } from '../fixtures/fixture-files.js';
 import { startMariaDb } from '../../src/testkit/mariadb-server.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Sample { name: string; file: Buffer; fde: [number, number]; events: Array<[number, number]> }
 
@@ -40,7 +30,7 @@ export interface FuzzStats { decodes: number; ok: number; typed: Record<string, 
 
 /** Mutate each sample's events `rounds` times and decode; only SluiceErrors may escape. */
 export function fuzz(samples: Sample[], rounds: number, seed: number): FuzzStats {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const int = (n: number): number => Math.floor(rnd() * n);
   const stats: FuzzStats = { decodes: 0, ok: 0, typed: {}, internal: 0, maxMs: 0 };
   const internalMsgs = new Set<string>();
