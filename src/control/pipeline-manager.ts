@@ -9,7 +9,8 @@
  */
 import { isSluiceError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { Pipeline, type PipelineStats } from '../pipeline/pipeline.js';
+import { SluiceError } from '../errors.js';
+import { Pipeline, type PipelineStats, type SkipTarget, type SkippedEvent, type TableCounts } from '../pipeline/pipeline.js';
 import { toSourceConfig, toTargetConfig, type DesiredState, type MetricSample, type Store } from '../store/store.js';
 import type { PipelineError, PipelineState, PipelineStatus } from './pipeline-status.js';
 
@@ -25,7 +26,24 @@ export interface PipelineManagerOptions {
 }
 
 /** Counters that survive restarts of a pipeline's run (Prometheus counters must not go down). */
-export interface PipelineTotals { rowsApplied: number; transactionsApplied: number; errors: number; restarts: number }
+export interface PipelineTotals {
+  rowsApplied: number;
+  transactionsApplied: number;
+  errors: number;
+  restarts: number;
+  bytesRead: number;
+  sourceReconnects: number;
+  /** Streamed row changes per source table (`db.table`) and operation. */
+  tables: Map<string, TableCounts>;
+  /** Errors by code. */
+  errorsByCode: Map<string, number>;
+}
+
+interface Seen { rowsApplied: number; transactionsApplied: number; errors: number; restarts: number; lastError: string | null; bytesRead: number; sourceReconnects: number;
+  tables: Map<string, TableCounts>; skipped: number }
+
+const newSeen = (): Seen => ({ rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, lastError: null, bytesRead: 0, sourceReconnects: 0, tables: new Map(), skipped: 0 });
+const newTotals = (): PipelineTotals => ({ rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, bytesRead: 0, sourceReconnects: 0, tables: new Map(), errorsByCode: new Map() });
 
 interface Entry {
   name: string;
@@ -37,8 +55,11 @@ interface Entry {
   startedAt: string | null;
   since: string | null;
   lastState: PipelineState;
-  seen: { rowsApplied: number; transactionsApplied: number; errors: number; restarts: number; lastError: string | null };
+  seen: Seen;
   totals: PipelineTotals;
+  /** Skip requested by the operator, passed to each run until the stream passes it. */
+  skipAt: SkipTarget | null;
+  skipped: SkippedEvent[];
   rate: { time: number; rows: number; snapshotRows: number; rowsPerSecond: number; snapshotRowsPerSecond: number };
 }
 
@@ -119,7 +140,34 @@ export class PipelineManager {
   totals(name: string): PipelineTotals {
     const e = this.entries.get(name);
     if (e) this.observe(e);
-    return e ? { ...e.totals } : { rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0 };
+    return e ? { ...e.totals, tables: new Map(e.totals.tables), errorsByCode: new Map(e.totals.errorsByCode) } : newTotals();
+  }
+
+  /**
+   * Pass over one source transaction or DDL statement that the target refuses (default: the one named
+   * by the latest error), and restart the pipeline. Its changes never reach the target.
+   */
+  async skip(name: string, target?: SkipTarget): Promise<PipelineStatus> {
+    const e = this.entry(name);
+    const at = target ?? e.errors.find((x) => x.skip)?.skip;
+    if (!at) {
+      throw new SluiceError('BAD_ARGUMENT', `pipeline ${name} has no error that names a source transaction to skip`,
+        'skip applies to a failed transaction or DDL statement (its error carries a position); give file, pos and kind to name one');
+    }
+    e.skipAt = { file: at.file, pos: at.pos, kind: at.kind };
+    this.log.warn({ pipeline: name, skip: e.skipAt }, 'skip requested');
+    await this.halt(name);
+    return this.start(name);
+  }
+
+  /** Copy one table of a streaming pipeline again (see Pipeline.requestResnapshot). */
+  resnapshot(name: string, database: string, table: string): PipelineStatus {
+    const e = this.entries.get(name);
+    if (!e?.pipeline || !this.isRunning(name)) {
+      throw new SluiceError('BAD_ARGUMENT', `pipeline ${name} is not running: a table can be re-copied only while it streams`, 'start the pipeline first');
+    }
+    e.pipeline.requestResnapshot(database, table);
+    return this.status(name);
   }
 
   status(name: string): PipelineStatus {
@@ -145,6 +193,8 @@ export class PipelineManager {
       },
       position: pos ? { file: pos.file, pos: pos.pos, ...(pos.gtidSet ? { gtidSet: pos.gtidSet } : {}) } : null,
       errorCount: e?.totals.errors ?? 0, restarts: e?.totals.restarts ?? 0, recentErrors: [...(e?.errors ?? [])],
+      pendingSkip: e?.skipAt ?? null, skipped: [...(e?.skipped ?? [])], resnapshotQueue: [...(s?.resnapshotQueue ?? [])],
+      bytesRead: e?.totals.bytesRead ?? 0, sourceReconnects: e?.totals.sourceReconnects ?? 0, queuedChanges: s?.queuedChanges ?? 0,
     };
   }
 
@@ -162,8 +212,7 @@ export class PipelineManager {
     if (!e) {
       e = {
         name, pipeline: null, controller: null, done: null, failed: false, errors: [], startedAt: null, since: null, lastState: 'stopped',
-        seen: { rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, lastError: null },
-        totals: { rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0 },
+        seen: newSeen(), totals: newTotals(), skipAt: null, skipped: [],
         rate: { time: Date.now(), rows: 0, snapshotRows: 0, rowsPerSecond: 0, snapshotRowsPerSecond: 0 },
       };
       this.entries.set(name, e);
@@ -185,11 +234,12 @@ export class PipelineManager {
     const pipeline = new Pipeline({
       config: rec.config, source: toSourceConfig(source), target: toTargetConfig(target), logger: this.opts.logger,
       ...(this.opts.retry ? { retry: this.opts.retry } : {}),
+      ...(e.skipAt ? { skip: e.skipAt } : {}),
     });
     const controller = new AbortController();
     e.pipeline = pipeline;
     e.controller = controller;
-    e.seen = { rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, lastError: null };
+    e.seen = newSeen();
     e.rate = { time: Date.now(), rows: 0, snapshotRows: 0, rowsPerSecond: 0, snapshotRowsPerSecond: 0 };
     e.startedAt = new Date().toISOString();
     this.log.info({ pipeline: name }, 'pipeline started');
@@ -198,16 +248,19 @@ export class PipelineManager {
     }, (err: unknown) => {
       if (this.observe(e)) e.errors.shift(); // the failure is recorded below with its code and fix
       const code = isSluiceError(err) ? err.code : 'INTERNAL';
-      this.fail(e, code, err instanceof Error ? err.message : String(err), isSluiceError(err) ? err.fix : null, false);
+      this.fail(e, code, err instanceof Error ? err.message : String(err), isSluiceError(err) ? err.fix : null, false, isSluiceError(err) ? skipOf(err.details) : undefined);
     }).finally(() => {
       if (e.controller === controller) e.controller = null;
     });
   }
 
-  private fail(e: Entry, code: string, message: string, fix: string | null, count = true): void {
+  private fail(e: Entry, code: string, message: string, fix: string | null, count = true, skip?: SkipTarget): void {
     e.failed = true;
-    if (count) e.totals.errors++;
-    this.pushError(e, { time: new Date().toISOString(), code, message, fix });
+    if (count) {
+      e.totals.errors++;
+      e.totals.errorsByCode.set(code, (e.totals.errorsByCode.get(code) ?? 0) + 1);
+    }
+    this.pushError(e, { time: new Date().toISOString(), code, message, fix, ...(skip ? { skip } : {}) });
     this.log.error({ pipeline: e.name, code }, `pipeline failed: ${message}`);
   }
 
@@ -246,15 +299,36 @@ export class PipelineManager {
     e.totals.rowsApplied += Math.max(0, s.rowsApplied - e.seen.rowsApplied);
     e.totals.transactionsApplied += Math.max(0, s.transactionsApplied - e.seen.transactionsApplied);
     e.totals.restarts += Math.max(0, s.restarts - e.seen.restarts);
+    e.totals.bytesRead += Math.max(0, s.bytesRead - e.seen.bytesRead);
+    e.totals.sourceReconnects += Math.max(0, s.sourceReconnects - e.seen.sourceReconnects);
+    const seenTables = new Map<string, TableCounts>();
+    for (const [key, c] of s.changesByTable) {
+      const before = e.seen.tables.get(key);
+      let t = e.totals.tables.get(key);
+      if (!t) e.totals.tables.set(key, t = { inserts: 0, updates: 0, deletes: 0 });
+      t.inserts += c.inserts - (before?.inserts ?? 0);
+      t.updates += c.updates - (before?.updates ?? 0);
+      t.deletes += c.deletes - (before?.deletes ?? 0);
+      seenTables.set(key, { ...c });
+    }
     if (s.errors > e.seen.errors) {
       e.totals.errors += s.errors - e.seen.errors;
+      const m = s.lastError ? /^([A-Z_]+): (.*?)(?: — fix: (.*))?$/s.exec(s.lastError) : null;
+      const code = m?.[1] ?? 'ERROR';
+      e.totals.errorsByCode.set(code, (e.totals.errorsByCode.get(code) ?? 0) + (s.errors - e.seen.errors));
       if (s.lastError && s.lastError !== e.seen.lastError) {
-        const m = /^([A-Z_]+): (.*?)(?: — fix: (.*))?$/s.exec(s.lastError);
-        this.pushError(e, { time: new Date().toISOString(), code: m?.[1] ?? 'ERROR', message: m?.[2] ?? s.lastError, fix: m?.[3] ?? null });
+        const skip = s.lastErrorDetails ? skipOf(s.lastErrorDetails) : undefined;
+        this.pushError(e, { time: new Date().toISOString(), code, message: m?.[2] ?? s.lastError, fix: m?.[3] ?? null, ...(skip ? { skip } : {}) });
         pushed = true;
       }
     }
-    e.seen = { rowsApplied: s.rowsApplied, transactionsApplied: s.transactionsApplied, errors: s.errors, restarts: s.restarts, lastError: s.lastError };
+    for (const sk of s.skipped.slice(e.seen.skipped)) {
+      e.skipped.unshift(sk);
+      if (e.skipAt && e.skipAt.file === sk.position.file && e.skipAt.pos === sk.position.pos && e.skipAt.kind === sk.position.kind) e.skipAt = null;
+    }
+    if (e.skipped.length > MAX_ERRORS) e.skipped.length = MAX_ERRORS;
+    e.seen = { rowsApplied: s.rowsApplied, transactionsApplied: s.transactionsApplied, errors: s.errors, restarts: s.restarts, lastError: s.lastError,
+      bytesRead: s.bytesRead, sourceReconnects: s.sourceReconnects, tables: seenTables, skipped: s.skipped.length };
     return pushed;
   }
 
@@ -285,4 +359,10 @@ export class PipelineManager {
       this.log.warn({ err: String(err) }, 'cannot write metric samples');
     }
   }
+}
+
+function skipOf(details: Readonly<Record<string, unknown>>): SkipTarget | undefined {
+  const v = details['skip'] as Partial<SkipTarget> | undefined;
+  if (!v || typeof v.file !== 'string' || typeof v.pos !== 'number' || (v.kind !== 'transaction' && v.kind !== 'ddl')) return undefined;
+  return { file: v.file, pos: v.pos, kind: v.kind };
 }

@@ -19,13 +19,27 @@ export interface SnapshotTablePlan {
   rowsEstimated: number;
 }
 
+/** A table copy into a shadow table that is complete and waits to be swapped in (done again after a crash). */
+export interface PendingSwap {
+  /** Target database and table, and the shadow table (same database) holding the fresh copy. */
+  database: string;
+  table: string;
+  shadow: string;
+}
+
 /**
  * `schemas` is the schema history of the pipeline's tables (versions by position), so that events read
  * after a restart — also from before an ALTER TABLE — decode with the columns in force then.
  */
 export type PipelineCheckpointState =
   | { phase: 'snapshot'; tables: SnapshotTablePlan[]; schemas?: SchemaHistoryJSON }
-  | { phase: 'stream'; coverage: TableCoverage[]; schemas?: SchemaHistoryJSON };
+  | {
+    phase: 'stream'; coverage: TableCoverage[]; schemas?: SchemaHistoryJSON;
+    /** Source tables asked to be copied again (re-snapshot) and not yet done: a restart does them. */
+    resnapshot?: Array<{ database: string; table: string }>;
+    /** Fresh copies to swap in (see PendingSwap). */
+    swaps?: PendingSwap[];
+  };
 
 export function isPipelineState(v: unknown): v is PipelineCheckpointState {
   if (typeof v !== 'object' || v === null) return false;

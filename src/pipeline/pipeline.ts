@@ -13,8 +13,8 @@ import mysql from 'mysql2/promise';
 import { SluiceError, isSluiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types.js';
-import { MysqlSink } from '../sinks/mysql/mysql-sink.js';
-import type { Checkpoint } from '../sinks/sink.js';
+import { MysqlSink, shadowTableName } from '../sinks/mysql/mysql-sink.js';
+import { routeToDatabase, type Checkpoint, type TableRouter } from '../sinks/sink.js';
 import { ReplicationSession } from '../mysql/protocol/replication-session.js';
 import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
 import { SchemaHistory, comparePositions } from '../mysql/schema/schema-history.js';
@@ -25,11 +25,26 @@ import { compileTableFilter, type TableFilter } from '../source/table-filter.js'
 import type { DdlMessage, Flavor, Position, RowChange, SourceMessage } from '../source/types.js';
 import { ChunkFilter, type TableCoverage } from '../snapshot/chunk-filter.js';
 import { SnapshotReader, pkColumns } from '../snapshot/snapshot-reader.js';
-import { isPipelineState, type PipelineCheckpointState, type SnapshotTablePlan } from './pipeline-state.js';
+import { isPipelineState, type PendingSwap, type PipelineCheckpointState, type SnapshotTablePlan } from './pipeline-state.js';
 import { listSourceTables, type TableName } from './source-tables.js';
 import type { SourceHub } from './source-hub.js';
 
 export type PipelineStatus = 'starting' | 'snapshotting' | 'streaming' | 'retrying' | 'stopped' | 'failed';
+
+/** Row changes applied to one table by streaming, by operation. */
+export interface TableCounts { inserts: number; updates: number; deletes: number }
+
+/**
+ * A source transaction (by the position of its first event) or DDL statement (by the position after it)
+ * to pass over.
+ */
+export interface SkipTarget { file: string; pos: number; kind: 'transaction' | 'ddl' }
+
+/** A source transaction or DDL statement passed over on purpose (`skip`), with what it held. */
+export interface SkippedEvent { position: SkipTarget; changes: number; time: string }
+
+/** Error codes of a single transaction or DDL statement that an operator may choose to skip. */
+const SKIPPABLE = new Set(['TARGET_WRITE_FAILED', 'DDL_FAILED', 'SCHEMA_MISMATCH']);
 
 export interface PipelineStats {
   status: PipelineStatus;
@@ -44,7 +59,21 @@ export interface PipelineStats {
   position: Position | null;
   errors: number;
   lastError: string | null;
+  /** Structured context of the last error (e.g. `skip`: the position of the transaction that failed). */
+  lastErrorDetails: Readonly<Record<string, unknown>> | null;
   restarts: number;
+  /** Streamed row changes applied, per source table (`db.table`) and operation. */
+  changesByTable: Map<string, TableCounts>;
+  /** Binlog bytes received from the source (shared reader: the whole source's). */
+  bytesRead: number;
+  /** Reconnects of the binlog connection. */
+  sourceReconnects: number;
+  /** Row changes read but not yet committed on the target (the batch being built and the one in flight). */
+  queuedChanges: number;
+  /** Transactions / DDL skipped on request. */
+  skipped: SkippedEvent[];
+  /** Tables waiting to be re-copied, and the one being copied now. */
+  resnapshotQueue: string[];
 }
 
 export interface PipelineOptions {
@@ -58,6 +87,12 @@ export interface PipelineOptions {
   hub?: SourceHub;
   /** Backoff between restarts after transient failures. */
   retry?: { baseDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Skip the source transaction that starts at this position (or the DDL statement that ends there):
+   * the operator's way past a change the target cannot take. Its changes are not applied; the
+   * checkpoint moves past it.
+   */
+  skip?: SkipTarget;
 }
 
 const TIMEOUT = Symbol('timeout');
@@ -66,7 +101,8 @@ export class Pipeline {
   readonly name: string;
   readonly stats: PipelineStats = {
     status: 'starting', rowsApplied: 0, transactionsApplied: 0, snapshotRowsCopied: 0, snapshotRowsEstimated: 0, snapshotTables: [],
-    lagSeconds: null, position: null, errors: 0, lastError: null, restarts: 0,
+    lagSeconds: null, position: null, errors: 0, lastError: null, lastErrorDetails: null, restarts: 0,
+    changesByTable: new Map(), bytesRead: 0, sourceReconnects: 0, queuedChanges: 0, skipped: [], resnapshotQueue: [],
   };
   private readonly cfg: PipelineConfig;
   private readonly log: Logger;
@@ -75,6 +111,10 @@ export class Pipeline {
   private flavor: Flavor = 'mysql';
   /** With `ddl: ignore`, tables that came into scope by DDL the target never saw: their changes are skipped. */
   private readonly skipTables = new Set<string>();
+  /** Position of the transaction / DDL to skip (cleared once passed). */
+  private skipAt: SkipTarget | null;
+  /** Source tables to copy again while streaming (`db.table`), in request order. */
+  private readonly resnapshots: TableName[] = [];
 
   constructor(private readonly opts: PipelineOptions) {
     this.cfg = opts.config;
@@ -82,6 +122,26 @@ export class Pipeline {
     this.log = opts.logger.child({ pipeline: this.name });
     this.filter = compileTableFilter(this.cfg.tables, this.cfg.exclude);
     this.serverId = opts.source.serverId ?? defaultServerId(this.name);
+    this.skipAt = opts.skip ?? null;
+  }
+
+  /**
+   * Copy one source table again while streaming: a fresh copy is built in a shadow table on the target
+   * (chunked and lock-free like the initial snapshot) and swapped in atomically; the stream resumes
+   * with the copy's chunk positions, so no change is lost or applied twice. The stream waits meanwhile.
+   * The request is kept in the checkpoint, so a restart finishes it.
+   */
+  requestResnapshot(database: string, table: string): void {
+    if (this.stats.status !== 'streaming') {
+      throw new SluiceError('BAD_ARGUMENT', `pipeline ${this.name} is ${this.stats.status}: a table can be re-copied only while streaming`,
+        this.stats.status === 'snapshotting' ? 'wait for the snapshot to finish' : 'start the pipeline first');
+    }
+    if (!this.filter(database, table)) {
+      throw new SluiceError('UNKNOWN_TABLE', `${database}.${table} is not one of pipeline ${this.name}'s tables`, 'pick a table the pipeline syncs (its tables patterns)');
+    }
+    if (this.resnapshots.some((t) => t.database === database && t.table === table)) return;
+    this.resnapshots.push({ database, table });
+    this.stats.resnapshotQueue = this.resnapshots.map((t) => `${t.database}.${t.table}`);
   }
 
   /** Runs until `signal` aborts (clean stop) or a permanent error (thrown). */
@@ -100,6 +160,7 @@ export class Pipeline {
         }
         this.stats.errors++;
         this.stats.lastError = describe(err);
+        this.stats.lastErrorDetails = isSluiceError(err) ? err.details : null;
         if (!isTransient(err)) {
           this.stats.status = 'failed';
           this.log.error({ err: describe(err) }, 'pipeline failed');
@@ -120,13 +181,13 @@ export class Pipeline {
     this.stats.status = 'stopped';
   }
 
-  private newSink(): MysqlSink {
+  private newSink(route?: TableRouter): MysqlSink {
     return new MysqlSink({
       pipeline: this.name,
       connection: this.opts.target.url,
       epoch: this.opts.epoch ?? 0,
       checkpointDatabase: this.opts.target.checkpointDatabase,
-      targetDatabase: this.cfg.targetDatabase,
+      ...(route ? { route } : { targetDatabase: this.cfg.targetDatabase }),
       maxStatementBytes: this.cfg.tuning.maxStatementBytes,
       logger: this.log,
     });
@@ -173,7 +234,7 @@ export class Pipeline {
    * position = the earliest chunk position, state = the chunk positions the stream must respect.
    */
   private async snapshot(sink: MysqlSink, history: SchemaHistory, tables: TableName[], prior: SnapshotTablePlan[], cp: Checkpoint | null, signal: AbortSignal,
-    streamState?: { position: Position; coverage: TableCoverage[] }): Promise<Checkpoint> {
+    streamState?: { position: Position; coverage: TableCoverage[] }, route?: TableRouter): Promise<Checkpoint> {
     this.stats.status = 'snapshotting';
     const tuning = this.cfg.tuning;
     const reader = new SnapshotReader(this.opts.source.url, this.flavor, tuning.snapshotParallelism, this.log);
@@ -228,7 +289,7 @@ export class Pipeline {
       // Each worker reads a chunk from the source and writes it through its own target connection.
       const workerSinks: MysqlSink[] = [];
       const worker = async (): Promise<void> => {
-        const ws = this.newSink();
+        const ws = this.newSink(route);
         workerSinks.push(ws);
         for (;;) {
           if (signal.aborted) return;
@@ -307,8 +368,20 @@ export class Pipeline {
         await loader.close();
       }
     }
+    // Re-snapshots requested before a restart, and finished copies that were not yet swapped in.
+    for (const t of state.resnapshot ?? []) {
+      if (!this.resnapshots.some((x) => x.database === t.database && x.table === t.table)) this.resnapshots.push({ database: t.database, table: t.table });
+    }
+    this.stats.resnapshotQueue = this.resnapshots.map((t) => `${t.database}.${t.table}`);
+    if (state.swaps && state.swaps.length > 0) {
+      for (const w of state.swaps) {
+        const swapped = await sink.swapTable(w.database, w.table, w.shadow);
+        this.log.info({ table: `${w.database}.${w.table}`, swapped }, 're-snapshot: the copy made before the restart is in place');
+      }
+      await sink.apply({ changes: [], checkpoint: { pipeline: this.name, position: cp.position, epoch: this.opts.epoch ?? 0, state: this.streamState(chunkFilter, ownHistory) } });
+    }
     const tuning = this.cfg.tuning;
-    let source: { next(): Promise<SourceMessage | null>; close(): Promise<void> };
+    let source: { next(): Promise<SourceMessage | null>; close(): Promise<void>; bytesRead: number; reconnects: number };
     let history = ownHistory;
     if (this.opts.hub) {
       const sub = await this.opts.hub.subscribe({ name: this.name, start: cp.position, filter: this.filter, history: ownHistory });
@@ -328,7 +401,14 @@ export class Pipeline {
     }
     if (this.cfg.ddl === 'ignore') await this.findTablesMissingOnTarget(src);
     this.log.info({ position: cp.position, filteredTables: chunkFilter.size }, 'streaming');
+    const bytesBase = this.stats.bytesRead - source.bytesRead;
+    const reconnectsBase = this.stats.sourceReconnects - source.reconnects;
     let batch: RowChange[] = [];
+    /** Where each source transaction of `batch` starts and ends, and how many of its changes it holds. */
+    let batchBounds: TxnBounds[] = [];
+    let inflightChanges = 0;
+    /** Changes of the transaction being skipped (all its parts). */
+    let skippedChanges = 0;
     let txn: RowChange[] = [];
     let batchPos: Position | null = null;
     let batchTxns = 0;
@@ -344,7 +424,7 @@ export class Pipeline {
     let writtenState = '';
     const checkpointAt = (position: Position): Checkpoint => {
       chunkFilter.prune(position);
-      const state: PipelineCheckpointState = { phase: 'stream', coverage: chunkFilter.remaining(), schemas: history.toJSON() };
+      const state = this.streamState(chunkFilter, history);
       const text = JSON.stringify(state);
       if (text === writtenState) return { pipeline: this.name, position, epoch };
       writtenState = text;
@@ -358,17 +438,48 @@ export class Pipeline {
       inflight = null;
       if (p) await p;
     };
+    /**
+     * Apply a batch. When the target refuses it for a reason a retry cannot cure, apply its transactions
+     * one at a time (each with its checkpoint) to find the one that fails: the error then names its
+     * position, so the operator can fix the target or skip exactly that transaction.
+     */
+    const applyBatch = async (changes: RowChange[], bounds: TxnBounds[], checkpoint: Checkpoint): Promise<void> => {
+      try {
+        await sink.apply({ changes, checkpoint });
+      } catch (err) {
+        if (!isSluiceError(err) || !SKIPPABLE.has(err.code) || bounds.length === 0) throw err;
+        if (bounds.length === 1) throw this.skippable(err, bounds[0]!.start);
+        this.log.warn({ transactions: bounds.length, err: describe(err) }, 'the target refused a batch: applying its transactions one by one to find the one that fails');
+        let offset = 0;
+        for (const b of bounds) {
+          const part = changes.slice(offset, offset + b.count);
+          offset += b.count;
+          try {
+            await sink.apply({ changes: part, checkpoint: { pipeline: this.name, position: b.end, epoch } });
+          } catch (e) {
+            throw this.skippable(e, b.start);
+          }
+        }
+        await sink.apply({ changes: [], checkpoint });
+      }
+    };
     const flush = async (): Promise<void> => {
       if (batchPos === null) return;
       await drain();
-      const changes = batch, position = batchPos, txns = batchTxns, commitTime = batchCommitTime;
+      const changes = batch, position = batchPos, txns = batchTxns, commitTime = batchCommitTime, bounds = batchBounds;
       const checkpoint = checkpointAt(position);
       batch = [];
+      batchBounds = [];
       batchPos = null;
       batchTxns = 0;
       lastPos = position;
       lastWrite = Date.now();
-      inflight = sink.apply({ changes, checkpoint }).then(() => {
+      inflightChanges = changes.length;
+      this.stats.queuedChanges = inflightChanges;
+      inflight = applyBatch(changes, bounds, checkpoint).then(() => {
+        this.countApplied(changes);
+        inflightChanges = 0;
+        this.stats.queuedChanges = batch.length + txn.length;
         this.stats.rowsApplied += changes.length;
         this.stats.transactionsApplied += txns;
         this.stats.position = position;
@@ -381,6 +492,17 @@ export class Pipeline {
     try {
       while (!signal.aborted) {
         if (applyError !== null) throw applyError;
+        if (this.resnapshots.length > 0 && txn.length === 0 && !inLargeTxn) {
+          // Between transactions: everything read so far is applied first, then the table is copied.
+          await flush();
+          await drain();
+          await this.copyTableAgain(sink, src, history, chunkFilter, lastPos, signal);
+          writtenState = '';
+          lastWrite = Date.now();
+          continue;
+        }
+        this.stats.bytesRead = bytesBase + source.bytesRead;
+        this.stats.sourceReconnects = reconnectsBase + source.reconnects;
         pending ??= source.next();
         const wait: number = batchPos !== null ? Math.max(0, tuning.maxBatchDelayMs - (Date.now() - batchStarted)) : 1000;
         const m: SourceMessage | null | typeof TIMEOUT = await raceTimeout(pending, wait, signal);
@@ -397,7 +519,14 @@ export class Pipeline {
             inLargeTxn = false;
             continue;
           }
-          for (const ch of m.changes) {
+          if (this.skipAt?.kind === 'transaction' && samePosition(m.startPosition, this.skipAt)) {
+            // The operator chose to pass over this transaction: none of its changes are applied.
+            skippedChanges += m.changes.length;
+            if (m.last) {
+              this.passSkip(skippedChanges);
+              skippedChanges = 0;
+            }
+          } else for (const ch of m.changes) {
             const img = ch.after ?? ch.before;
             if (img !== null && '@1' in img) throw unresolvedColumns(ch.database, ch.table, m.startPosition);
             if (this.skipTables.size > 0 && this.skipTables.has(`${ch.database}.${ch.table}`)) continue;
@@ -411,7 +540,12 @@ export class Pipeline {
                 await flush();
                 await drain();
               }
-              await sink.apply({ changes: txn, checkpoint: { pipeline: this.name, position: m.startPosition, epoch }, partial: true });
+              try {
+                await sink.apply({ changes: txn, checkpoint: { pipeline: this.name, position: m.startPosition, epoch }, partial: true });
+              } catch (err) {
+                throw this.skippable(err, m.startPosition);
+              }
+              this.countApplied(txn);
               this.stats.rowsApplied += txn.length;
               inLargeTxn = true;
               txn = [];
@@ -419,8 +553,14 @@ export class Pipeline {
             continue;
           }
           if (inLargeTxn) {
-            await sink.apply({ changes: txn, checkpoint: checkpointAt(m.position) });
+            try {
+              await sink.apply({ changes: txn, checkpoint: checkpointAt(m.position) });
+            } catch (err) {
+              writtenState = '';
+              throw this.skippable(err, m.startPosition);
+            }
             inLargeTxn = false;
+            this.countApplied(txn);
             this.stats.rowsApplied += txn.length;
             this.stats.transactionsApplied++;
             this.stats.position = m.position;
@@ -431,8 +571,10 @@ export class Pipeline {
             continue;
           }
           if (batchPos === null) batchStarted = Date.now();
+          batchBounds.push({ start: m.startPosition, end: m.position, count: txn.length });
           for (const ch of txn) batch.push(ch);
           txn = [];
+          this.stats.queuedChanges = batch.length + inflightChanges;
           batchPos = m.position;
           batchTxns++;
           batchCommitTime = m.commitTime;
@@ -440,7 +582,16 @@ export class Pipeline {
         } else if (m.kind === 'ddl') {
           await flush();
           await drain();
-          await this.onDdl(sink, src, history, m, chunkFilter, signal);
+          if (this.skipAt?.kind === 'ddl' && samePosition(m.position, this.skipAt)) {
+            await sink.apply({ changes: [], checkpoint: checkpointAt(m.position) });
+            this.passSkip(0);
+          } else {
+            try {
+              await this.onDdl(sink, src, history, m, chunkFilter, signal);
+            } catch (err) {
+              throw this.skippable(err, m.position, 'ddl');
+            }
+          }
           lastPos = m.position;
           lastWrite = Date.now();
         } else {
@@ -460,6 +611,113 @@ export class Pipeline {
     } finally {
       await (inflight as Promise<void> | null)?.catch(() => undefined);
       await source.close();
+    }
+  }
+
+  /** The checkpoint state while streaming: chunk coverage, schema history, pending re-snapshots. */
+  private streamState(chunkFilter: ChunkFilter, history: SchemaHistory, swaps?: PendingSwap[]): PipelineCheckpointState {
+    return {
+      phase: 'stream', coverage: chunkFilter.remaining(), schemas: history.toJSON(),
+      ...(this.resnapshots.length > 0 ? { resnapshot: this.resnapshots.map((t) => ({ database: t.database, table: t.table })) } : {}),
+      ...(swaps && swaps.length > 0 ? { swaps } : {}),
+    };
+  }
+
+  private countApplied(changes: readonly RowChange[]): void {
+    const byTable = this.stats.changesByTable;
+    let db = '', table = '';
+    let counts: TableCounts | undefined;
+    for (const c of changes) {
+      if (counts === undefined || c.table !== table || c.database !== db) {
+        db = c.database;
+        table = c.table;
+        const key = `${db}.${table}`;
+        counts = byTable.get(key);
+        if (counts === undefined) byTable.set(key, counts = { inserts: 0, updates: 0, deletes: 0 });
+      }
+      if (c.op === 'insert') counts.inserts++;
+      else if (c.op === 'update') counts.updates++;
+      else counts.deletes++;
+    }
+  }
+
+  /** An error the target raised for one source transaction (or DDL): name it, and say it can be skipped. */
+  private skippable(err: unknown, position: Position, kind: 'transaction' | 'ddl' = 'transaction'): unknown {
+    if (!isSluiceError(err) || !SKIPPABLE.has(err.code) || err.details['skip'] !== undefined) return err;
+    const what = kind === 'ddl' ? 'DDL statement' : 'transaction';
+    return new SluiceError(err.code, `${err.message} (source ${what} at ${position.file}:${position.pos})`,
+      `${err.fix}; or, to pass over this one source ${what}, skip it: POST /api/pipelines/${this.name}/skip (Skip on the pipeline page)`,
+      { ...err.details, skip: { file: position.file, pos: position.pos, kind } satisfies SkipTarget }, { cause: err });
+  }
+
+  private passSkip(changes: number): void {
+    const position = this.skipAt!;
+    this.skipAt = null;
+    this.stats.skipped.push({ position, changes, time: new Date().toISOString() });
+    this.log.warn({ position, changes }, `skipped a source ${position.kind} on request: its changes are not on the target`);
+  }
+
+  /**
+   * Copy the first table of the re-snapshot queue again (see requestResnapshot). `position` is where the
+   * stream stands: everything before it is applied. A copy that fails for a reason other than a lost
+   * connection leaves the table as it was; the error is reported and the stream goes on.
+   */
+  private async copyTableAgain(sink: MysqlSink, src: mysql.Connection, history: SchemaHistory, chunkFilter: ChunkFilter, position: Position, signal: AbortSignal): Promise<void> {
+    const t = this.resnapshots[0]!;
+    const key = `${t.database}.${t.table}`;
+    const epoch = this.opts.epoch ?? 0;
+    const base = routeToDatabase(this.cfg.targetDatabase);
+    const target = base(t.database, t.table);
+    const shadow = shadowTableName(target.table, 'new');
+    const route: TableRouter = (db, table) => (db === t.database && table === t.table ? { database: target.database, table: shadow } : base(db, table));
+    const checkpoint = (swaps?: PendingSwap[]): Checkpoint => ({ pipeline: this.name, position, epoch, state: this.streamState(chunkFilter, history, swaps) });
+    const done = (): void => {
+      const i = this.resnapshots.indexOf(t);
+      if (i >= 0) this.resnapshots.splice(i, 1);
+      this.stats.resnapshotQueue = this.resnapshots.map((x) => `${x.database}.${x.table}`);
+    };
+    // The request is in the checkpoint before any work: a restart finishes it.
+    await sink.apply({ changes: [], checkpoint: checkpoint() });
+    this.log.info({ table: key, shadow: `${target.database}.${shadow}`, position }, 're-snapshot: copying the table into a shadow table');
+    try {
+      if ((await listSourceTables(src, (db, table) => db === t.database && table === t.table)).length === 0) {
+        throw new SluiceError('UNKNOWN_TABLE', `cannot re-snapshot ${key}: the table is not on the source`, 'check the table name');
+      }
+      await sink.dropTableIfExists(target.database, shadow);
+      const shadowSink = this.newSink(route);
+      try {
+        await shadowSink.createTableLike(src, t.database, t.table);
+      } finally {
+        await shadowSink.close();
+      }
+      const next = await this.snapshot(sink, history, [t], [], null, signal, { position, coverage: [] }, route);
+      const cov = isPipelineState(next.state) && next.state.phase === 'stream' ? next.state.coverage.find((c) => c.database === t.database && c.table === t.table) : undefined;
+      const loader = new InformationSchemaLoader(this.opts.source.url);
+      try {
+        const schema = (await loadSchemas(loader, [t])).get(key)!;
+        if (cov) chunkFilter.add(cov, pkColumns(schema));
+      } finally {
+        await loader.close();
+      }
+      done();
+      // Swap in the copy: first say so in the checkpoint (a crash in between completes the swap on restart).
+      const swap: PendingSwap = { database: target.database, table: target.table, shadow };
+      await sink.apply({ changes: [], checkpoint: checkpoint([swap]) });
+      await sink.swapTable(swap.database, swap.table, swap.shadow);
+      this.skipTables.delete(key);
+      await sink.apply({ changes: [], checkpoint: checkpoint() });
+      this.log.info({ table: key, rowsCopied: this.stats.snapshotRowsCopied }, 're-snapshot done: the new copy is in place');
+    } catch (err) {
+      if (signal.aborted || isTransient(err)) throw err;
+      done();
+      this.stats.errors++;
+      this.stats.lastError = describe(err);
+      this.stats.lastErrorDetails = isSluiceError(err) ? err.details : null;
+      this.log.error({ table: key, err: describe(err) }, 're-snapshot failed; the table keeps its previous copy and streaming goes on');
+      await sink.dropTableIfExists(target.database, shadow).catch(() => undefined);
+      await sink.apply({ changes: [], checkpoint: checkpoint() });
+    } finally {
+      this.stats.status = 'streaming';
     }
   }
 
@@ -574,6 +832,12 @@ async function loadSchemas(loader: InformationSchemaLoader, tables: readonly Tab
   return out;
 }
 
+interface TxnBounds { start: Position; end: Position; count: number }
+
+function samePosition(a: Position, b: Position): boolean {
+  return a.pos === b.pos && a.file === b.file;
+}
+
 function isTransient(err: unknown): boolean {
   if (isSluiceError(err)) return err.code === 'CONNECTION_LOST' || err.code === 'CONNECTION_FAILED' || err.code === 'TRANSACTION_ABORTED';
   const code = (err as { code?: string } | null)?.code;
@@ -617,8 +881,8 @@ function raceTimeout<T>(p: Promise<T>, ms: number, signal: AbortSignal): Promise
 function unresolvedColumns(database: string, table: string, position: Position): SluiceError {
   return new SluiceError('SCHEMA_MISMATCH',
     `cannot tell the columns of ${database}.${table} at ${position.file}:${position.pos}: the binlog carries no column names and the table's current definition does not match the event (several DDL statements happened while the pipeline was behind)`,
-    'set binlog_row_metadata=FULL on the source (names then travel in the binlog), then re-snapshot: delete this pipeline\'s row from the target\'s _sluice.checkpoints and truncate its target tables',
-    { database, table, position });
+    'set binlog_row_metadata=FULL on the source (names then travel in the binlog), then re-snapshot: delete this pipeline\'s row from the target\'s _sluice.checkpoints and truncate its target tables; or skip this one transaction (POST /api/pipelines/<name>/skip) and re-snapshot the table afterwards',
+    { database, table, position, skip: { file: position.file, pos: position.pos, kind: 'transaction' } satisfies SkipTarget });
 }
 
 /** A replica server id derived from a name (stable across restarts, unlikely to collide). */

@@ -39,6 +39,16 @@ export class Subscription {
     return this.hub.history;
   }
 
+  /** Bytes the hub's reader received (shared by every subscriber of the source). */
+  get bytesRead(): number {
+    return this.hub.bytesRead;
+  }
+
+  /** Reconnects of the hub's reader. */
+  get reconnects(): number {
+    return this.hub.reconnects;
+  }
+
   next(): Promise<SourceMessage | null> {
     const m = this.queue.shift();
     if (m !== undefined) {
@@ -129,9 +139,21 @@ export class SourceHub {
   private lastPos: Position | null = null;
   private generation = 0;
   private space: (() => void) | null = null;
+  /** Bytes and reconnects of readers already stopped. */
+  private pastBytes = 0;
+  private pastReconnects = 0;
 
   constructor(private readonly url: string, private readonly serverId: number, private readonly log: Logger) {
     this.history = new SchemaHistory({ url });
+  }
+
+  /** Binlog bytes received by this hub's readers. */
+  get bytesRead(): number {
+    return this.pastBytes + (this.source?.bytesRead ?? 0);
+  }
+
+  get reconnects(): number {
+    return this.pastReconnects + (this.source?.reconnects ?? 0);
   }
 
   /** Subscribe from `start`; the reader is (re)started as needed. */
@@ -174,7 +196,11 @@ export class SourceHub {
     const s = this.space;
     this.space = null;
     s?.();
-    if (src) await src.close();
+    if (src) {
+      this.pastBytes += src.bytesRead;
+      this.pastReconnects += src.reconnects;
+      await src.close();
+    }
     if (this.loop) await this.loop.catch(() => undefined);
     this.loop = null;
   }
@@ -221,6 +247,8 @@ export class SourceHub {
       this.generation++;
       this.source = null;
       this.readerStart = null;
+      this.pastBytes += source.bytesRead;
+      this.pastReconnects += source.reconnects;
       await source.close().catch(() => undefined);
     }
   }

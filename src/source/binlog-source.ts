@@ -77,6 +77,8 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
   private flavorValue: Flavor | null = null;
   /** Number of reconnects so far. */
   reconnects = 0;
+  /** Bytes of binlog events received so far (all sessions). */
+  bytesRead = 0;
   /** Warnings from the preflight (e.g. binlog_row_image not FULL). */
   warnings: string[] = [];
 
@@ -127,6 +129,7 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
           throw new SluiceError('CONNECTION_LOST', 'the source ended the binlog stream', 'retrying automatically');
         }
         attempt = 0;
+        this.bytesRead += raw.length;
         await this.handle(raw);
       } catch (err) {
         if (this.closed) return null;

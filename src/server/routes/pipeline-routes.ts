@@ -3,7 +3,7 @@ import { parseConfig, type PipelineConfig } from '../../config/index.js';
 import { isSluiceError } from '../../errors.js';
 import type { PipelineRecord } from '../../store/store.js';
 import type { PipelineStatus } from '../../control/pipeline-status.js';
-import { str } from '../body.js';
+import { optInt, optStr, str } from '../body.js';
 import type { ServerDeps } from '../deps.js';
 import { HttpError, badRequest, managedByConfig, notFound } from '../http-error.js';
 import type { RouteDef } from '../route-table.js';
@@ -96,12 +96,41 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
     }),
     action('stop', 'Stop (not restarted when the server starts)', (n) => manager.stop(n)),
     action('retry', 'Restart a failed or retrying pipeline now', (n) => manager.retry(n)),
-    { method: 'POST', path: '/api/pipelines/:name/tables/:table/resnapshot', access: 'operator', tag: 'pipelines', summary: 'Re-snapshot one table (not implemented yet)',
+    { method: 'POST', path: '/api/pipelines/:name/skip', access: 'operator', tag: 'pipelines',
+      summary: 'Skip the source transaction (or DDL) that failed and restart; body {file, pos, kind} names another one',
+      handler: async ({ params, body, audit }) => {
+        const p = get(params['name']!);
+        const file = optStr(body, 'file');
+        const pos = optInt(body, 'pos', 4, Number.MAX_SAFE_INTEGER);
+        const kind = optStr(body, 'kind') ?? 'transaction';
+        if ((file === undefined) !== (pos === undefined)) throw badRequest("give both 'file' and 'pos', or neither (to skip what the latest error names)");
+        if (kind !== 'transaction' && kind !== 'ddl') throw badRequest("'kind' must be 'transaction' or 'ddl'");
+        let status: PipelineStatus;
+        try {
+          status = await manager.skip(p.config.name, file !== undefined && pos !== undefined ? { file, pos, kind } : undefined);
+        } catch (err) {
+          if (isSluiceError(err)) throw invalid(err.message, err.fix);
+          throw err;
+        }
+        audit('pipeline.skip', p.config.name, { skip: status.pendingSkip });
+        return { status };
+      } },
+    { method: 'POST', path: '/api/pipelines/:name/tables/:table/resnapshot', access: 'operator', tag: 'pipelines',
+      summary: 'Copy one table (`db.table`) again while streaming: built in a shadow table, swapped in atomically',
       handler: ({ params, audit }) => {
         const p = get(params['name']!);
-        audit('pipeline.resnapshot', p.config.name, { table: params['table'], result: 'not implemented' });
-        throw new HttpError(501, 'NOT_IMPLEMENTED', 're-snapshotting a single table is not implemented yet',
-          'stop the pipeline, TRUNCATE the table on the target, and re-snapshot the whole pipeline: delete its row from the checkpoints table on the target and start it again');
+        const key = params['table'] ?? '';
+        const dot = key.indexOf('.');
+        if (dot <= 0 || dot === key.length - 1) throw badRequest(`'${key}' is not a table name: use database.table`);
+        let status: PipelineStatus;
+        try {
+          status = manager.resnapshot(p.config.name, key.slice(0, dot), key.slice(dot + 1));
+        } catch (err) {
+          if (isSluiceError(err)) throw invalid(err.message, err.fix);
+          throw err;
+        }
+        audit('pipeline.resnapshot', p.config.name, { table: key });
+        return { status };
       } },
     { method: 'GET', path: '/api/metrics/history', access: 'viewer', tag: 'pipelines', summary: 'Metric samples (5 s) for charts',
       handler: ({ query }) => {

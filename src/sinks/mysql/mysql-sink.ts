@@ -458,6 +458,46 @@ export class MysqlSink implements Sink {
     }
   }
 
+  /** Drop a target table if it exists (a leftover shadow copy). */
+  async dropTableIfExists(database: string, table: string): Promise<void> {
+    const conn = await this.connect('dropping a table');
+    try {
+      await conn.query(`DROP TABLE IF EXISTS ${quoteId(database)}.${quoteId(table)}`);
+      this.shapes.invalidate(database, table);
+    } catch (err) {
+      throw await this.failure(`dropping ${database}.${table}`, err);
+    }
+  }
+
+  /**
+   * Put the fresh copy `shadow` in the place of `table` (same database) in one atomic RENAME, then drop
+   * the old table. Idempotent: nothing happens when the shadow is gone (swapped before a crash).
+   * Readers of the target see the old table or the new one, never a missing or half-filled one.
+   */
+  async swapTable(database: string, table: string, shadow: string): Promise<boolean> {
+    const conn = await this.connect('swapping in a re-copied table');
+    const old = shadowTableName(table, 'old');
+    const id = (t: string): string => `${quoteId(database)}.${quoteId(t)}`;
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(format('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?)', [database, table, shadow]));
+      const present = new Set(rows.map((r) => String(r.t)));
+      if (!present.has(shadow)) return false;
+      await conn.query(`DROP TABLE IF EXISTS ${id(old)}`);
+      if (present.has(table)) {
+        await conn.query(`RENAME TABLE ${id(table)} TO ${id(old)}, ${id(shadow)} TO ${id(table)}`);
+        await conn.query(`DROP TABLE ${id(old)}`);
+      } else {
+        await conn.query(`RENAME TABLE ${id(shadow)} TO ${id(table)}`);
+      }
+      return true;
+    } catch (err) {
+      throw await this.failure(`swapping in the new copy of ${database}.${table}`, err);
+    } finally {
+      this.shapes.invalidate(database, table);
+      this.shapes.invalidate(database, shadow);
+    }
+  }
+
   async close(): Promise<void> {
     const c = this.conn;
     this.conn = null;
@@ -587,4 +627,14 @@ export class MysqlSink implements Sink {
     await this.rollbackQuietly();
     return targetWriteFailed(what, err);
   }
+}
+
+/**
+ * Name of the shadow table that holds a re-copy of `table` ('new') or the table being replaced ('old'):
+ * within MySQL's 64-character limit, distinct per table name.
+ */
+export function shadowTableName(table: string, kind: 'new' | 'old'): string {
+  let h = 2166136261;
+  for (let i = 0; i < table.length; i++) h = Math.imul(h ^ table.charCodeAt(i), 16777619) >>> 0;
+  return `${table.slice(0, 40)}__sluice_${kind}_${h.toString(16).padStart(8, '0')}`;
 }
