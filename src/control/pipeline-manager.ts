@@ -37,13 +37,15 @@ export interface PipelineTotals {
   tables: Map<string, TableCounts>;
   /** Errors by code. */
   errorsByCode: Map<string, number>;
+  /** Source transactions / DDL statements skipped on request. */
+  skipped: number;
 }
 
 interface Seen { rowsApplied: number; transactionsApplied: number; errors: number; restarts: number; lastError: string | null; bytesRead: number; sourceReconnects: number;
   tables: Map<string, TableCounts>; skipped: number }
 
 const newSeen = (): Seen => ({ rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, lastError: null, bytesRead: 0, sourceReconnects: 0, tables: new Map(), skipped: 0 });
-const newTotals = (): PipelineTotals => ({ rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, bytesRead: 0, sourceReconnects: 0, tables: new Map(), errorsByCode: new Map() });
+const newTotals = (): PipelineTotals => ({ rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, bytesRead: 0, sourceReconnects: 0, tables: new Map(), errorsByCode: new Map(), skipped: 0 });
 
 interface Entry {
   name: string;
@@ -161,12 +163,12 @@ export class PipelineManager {
   }
 
   /** Copy one table of a streaming pipeline again (see Pipeline.requestResnapshot). */
-  resnapshot(name: string, database: string, table: string): PipelineStatus {
+  async resnapshot(name: string, database: string, table: string): Promise<PipelineStatus> {
     const e = this.entries.get(name);
     if (!e?.pipeline || !this.isRunning(name)) {
       throw new SluiceError('BAD_ARGUMENT', `pipeline ${name} is not running: a table can be re-copied only while it streams`, 'start the pipeline first');
     }
-    e.pipeline.requestResnapshot(database, table);
+    await e.pipeline.requestResnapshot(database, table);
     return this.status(name);
   }
 
@@ -323,6 +325,7 @@ export class PipelineManager {
       }
     }
     for (const sk of s.skipped.slice(e.seen.skipped)) {
+      e.totals.skipped++;
       e.skipped.unshift(sk);
       if (e.skipAt && e.skipAt.file === sk.position.file && e.skipAt.pos === sk.position.pos && e.skipAt.kind === sk.position.kind) e.skipAt = null;
     }

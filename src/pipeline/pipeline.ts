@@ -131,13 +131,22 @@ export class Pipeline {
    * with the copy's chunk positions, so no change is lost or applied twice. The stream waits meanwhile.
    * The request is kept in the checkpoint, so a restart finishes it.
    */
-  requestResnapshot(database: string, table: string): void {
+  async requestResnapshot(database: string, table: string): Promise<void> {
     if (this.stats.status !== 'streaming') {
       throw new SluiceError('BAD_ARGUMENT', `pipeline ${this.name} is ${this.stats.status}: a table can be re-copied only while streaming`,
         this.stats.status === 'snapshotting' ? 'wait for the snapshot to finish' : 'start the pipeline first');
     }
     if (!this.filter(database, table)) {
       throw new SluiceError('UNKNOWN_TABLE', `${database}.${table} is not one of pipeline ${this.name}'s tables`, 'pick a table the pipeline syncs (its tables patterns)');
+    }
+    if (this.resnapshots.some((t) => t.database === database && t.table === table)) return;
+    const src = await connectSource(this.opts.source.url);
+    try {
+      if ((await listSourceTables(src, (db, t) => db === database && t === table)).length === 0) {
+        throw new SluiceError('UNKNOWN_TABLE', `table ${database}.${table} is not on the source`, 'check the database and table name');
+      }
+    } finally {
+      await src.end().catch(() => undefined);
     }
     if (this.resnapshots.some((t) => t.database === database && t.table === table)) return;
     this.resnapshots.push({ database, table });

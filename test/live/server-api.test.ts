@@ -191,7 +191,9 @@ describe('sluice serve API', () => {
     const metrics = await fetch(`${serve.url}/metrics`).then((r) => r.text());
     assert.match(metrics, /sluice_pipeline_lag_seconds\{pipeline="p1"\}/);
     assert.match(metrics, /sluice_pipeline_state\{pipeline="p1",state="streaming"\} 1/);
-    assert.match(metrics, /sluice_rows_applied_total\{pipeline="p1",op="all"\} [1-9]/);
+    assert.match(metrics, /sluice_rows_applied_total\{pipeline="p1",table="shop.product",op="insert"\} 1\n/);
+    assert.doesNotMatch(metrics, /op="all"/);
+    assert.match(metrics, /sluice_snapshot_rows_copied\{pipeline="p1",table="shop.product"\} 500\n/);
     await eventually('history samples', async () => {
       const h = await admin.call('GET', '/api/metrics/history?pipeline=p1&minutes=5');
       return ((h.body['series'] as Record<string, unknown[]>)['p1'] ?? []).length > 0;
@@ -208,7 +210,22 @@ describe('sluice serve API', () => {
     assert.equal(resumed.status, 200, resumed.text);
     await eventually('row after resume', async () => (await target.query<unknown[]>('SELECT 1 FROM order_service.product WHERE id = 1002')).length === 1);
     assert.equal((await admin.call('POST', '/api/pipelines/p1/resume')).status, 409);
-    assert.equal((await admin.call('POST', '/api/pipelines/p1/tables/shop.product/resnapshot')).status, 501);
+    // Re-snapshot one table: drift on the target is repaired by the new copy; the pipeline streams again.
+    await target.query("UPDATE order_service.product SET name = 'drift' WHERE id <= 10");
+    const rs = await admin.call('POST', '/api/pipelines/p1/tables/shop.product/resnapshot');
+    assert.equal(rs.status, 200, rs.text);
+    await eventually('re-snapshot done', async () => {
+      const s = (await admin.call('GET', '/api/pipelines/p1/status')).body['status'] as { state: string; resnapshotQueue: string[] };
+      return s.state === 'streaming' && s.resnapshotQueue.length === 0
+        && (await target.query<unknown[]>("SELECT 1 FROM order_service.product WHERE name = 'drift'")).length === 0;
+    });
+    assert.equal((await admin.call('POST', '/api/pipelines/p1/tables/shop.nope/resnapshot')).status, 409);
+    assert.equal((await admin.call('POST', '/api/pipelines/p1/tables/product/resnapshot')).status, 400);
+    // Nothing failed, so there is nothing to skip.
+    const skip = await admin.call('POST', '/api/pipelines/p1/skip');
+    assert.equal(skip.status, 409, skip.text);
+    assert.match(skip.text, /skip/);
+    assert.ok((await admin.call('GET', '/api/audit')).text.includes('pipeline.resnapshot'));
     assert.equal((await admin.call('DELETE', '/api/sources/products')).status, 409);
   });
 

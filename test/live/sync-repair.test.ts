@@ -94,7 +94,7 @@ describe('repair: re-snapshot a table, skip a transaction', () => {
         }
       })();
       const w = writer(100_000);
-      p.requestResnapshot('app', 'items');
+      await p.requestResnapshot('app', 'items');
       assert.deepEqual(p.stats.resnapshotQueue, ['app.items']);
       await eventually(async () => p.stats.status === 'snapshotting', 10_000, 're-snapshot to start');
       await eventually(async () => p.stats.status === 'streaming' && p.stats.resnapshotQueue.length === 0, 60_000, 're-snapshot to finish');
@@ -110,7 +110,8 @@ describe('repair: re-snapshot a table, skip a transaction', () => {
       assert.deepEqual(await leftovers('copy_a'), []);
       assert.equal(p.stats.snapshotTables.length, 1);
       assert.equal(p.stats.snapshotTables[0]!.done, true);
-      assert.throws(() => p.requestResnapshot('app', 'orders'), (e: unknown) => isSluiceError(e) && e.code === 'UNKNOWN_TABLE');
+      await assert.rejects(p.requestResnapshot('app', 'orders'), (e: unknown) => isSluiceError(e) && e.code === 'UNKNOWN_TABLE');
+      await assert.rejects(p.requestResnapshot('app', 'nope'), (e: unknown) => isSluiceError(e) && e.code === 'UNKNOWN_TABLE');
     } finally {
       ctl.abort();
       await run;
@@ -123,7 +124,7 @@ describe('repair: re-snapshot a table, skip a transaction', () => {
     let run = p.run(ctl.signal);
     await eventually(async () => p.stats.status === 'streaming' && await same('app', 'items', 'copy_b'), 60_000, 'initial copy');
     await target.query("UPDATE copy_b.items SET name = 'drift' WHERE id % 5 = 0");
-    p.requestResnapshot('app', 'items');
+    await p.requestResnapshot('app', 'items');
     await eventually(async () => p.stats.status === 'snapshotting' && p.stats.snapshotRowsCopied > 0, 30_000, 'the copy to be under way');
     ctl.abort(); // the process dies mid-copy
     await run;

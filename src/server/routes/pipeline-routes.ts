@@ -117,14 +117,14 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
       } },
     { method: 'POST', path: '/api/pipelines/:name/tables/:table/resnapshot', access: 'operator', tag: 'pipelines',
       summary: 'Copy one table (`db.table`) again while streaming: built in a shadow table, swapped in atomically',
-      handler: ({ params, audit }) => {
+      handler: async ({ params, audit }) => {
         const p = get(params['name']!);
         const key = params['table'] ?? '';
         const dot = key.indexOf('.');
         if (dot <= 0 || dot === key.length - 1) throw badRequest(`'${key}' is not a table name: use database.table`);
         let status: PipelineStatus;
         try {
-          status = manager.resnapshot(p.config.name, key.slice(0, dot), key.slice(dot + 1));
+          status = await manager.resnapshot(p.config.name, key.slice(0, dot), key.slice(dot + 1));
         } catch (err) {
           if (isSluiceError(err)) throw invalid(err.message, err.fix);
           throw err;
