@@ -11,6 +11,13 @@
  * when it opens and one "recovered" notice when it ends — never more while it lasts (deduplicated by rule +
  * pipeline). Messages go to every configured channel, in order, with retries; secrets (database and SMTP
  * passwords, URL credentials, the webhook URL) are scrubbed from every text that leaves the process.
+ *
+ * Open incidents and the latest notifications are kept in the store (state-store.ts), so a restart of
+ * `sluice serve` neither repeats the firing message of an incident that still holds nor forgets the
+ * "recovered" notice of one that ended. After a restart the engine does not yet know how a pipeline is
+ * doing (it is starting again, its checkpoint and lag are unknown): a restored incident holds until its
+ * rule has stopped holding for `restoredSettleMs`, so a pipeline that is relaunched and fails again at
+ * once (e.g. on the same DDL) does not send "recovered" and then "failed" again.
  */
 import type { Logger } from '../log.js';
 import type { PipelineManager } from '../control/pipeline-manager.js';
@@ -19,6 +26,7 @@ import { ReplicationSession } from '../mysql/protocol/replication-session.js';
 import { toSourceConfig, type Store } from '../store/store.js';
 import { EmailChannel, WebhookChannel, type AlertChannel, type AlertMessage, type DeliveryResult, type RetryOptions } from './channels.js';
 import { secretsOf, type AlertSettings } from './settings.js';
+import { AlertStateStore } from './state-store.js';
 
 export type AlertRule = 'failed' | 'lag' | 'purge';
 
@@ -56,21 +64,36 @@ export interface AlertEngineOptions {
   retry?: RetryOptions;
   /** Reads a source's binlog list (default: SHOW BINARY LOGS through ReplicationSession.serverStatus). */
   binlogFiles?: (sourceUrl: string) => Promise<BinlogFiles>;
+  /**
+   * An incident restored from the store (open before a restart) ends only after its rule has not held for
+   * this long (default 30000 ms): the pipelines are just being relaunched and may fail again at once.
+   */
+  restoredSettleMs?: number;
 }
 
-interface Open extends Incident { opened: number }
+interface Open extends Incident {
+  opened: number;
+  /** Loaded from the store at start (open before this process). */
+  restored: boolean;
+  /** The firing message was handed to the channels (by this process or, per the store, an earlier one). */
+  notified: boolean;
+  /** Restored incidents: since when the rule has not held (null: it holds, or not evaluated yet). */
+  clearSince: number | null;
+}
 
 const RULE_TEXT: Record<AlertRule, string> = {
   failed: 'failed', lag: 'lag above the threshold', purge: 'binlog about to be purged',
 };
-const HISTORY = 50;
+/** Notifications kept (in the store) and shown by GET /api/alerts/incidents. */
+export const ALERT_HISTORY = 200;
 
 export class AlertEngine {
   private readonly log: Logger;
   private readonly open = new Map<string, Open>();
   private readonly lagSince = new Map<string, number>();
   private readonly purgeState = new Map<string, { checked: number; risk: { file: string; oldest: string; count: number; gone: boolean } | null; source: string }>();
-  private readonly sent: Notification[] = [];
+  private readonly sent: Notification[];
+  private readonly state: AlertStateStore;
   private timer: NodeJS.Timeout | null = null;
   private evaluating: Promise<void> | null = null;
   private queue: Promise<void> = Promise.resolve();
@@ -80,6 +103,15 @@ export class AlertEngine {
 
   constructor(private readonly o: AlertEngineOptions) {
     this.log = o.logger.child({ component: 'alerts' });
+    this.state = new AlertStateStore(o.store);
+    for (const i of this.state.incidents()) {
+      this.open.set(keyOf(i.rule, i.pipeline), {
+        rule: i.rule, pipeline: i.pipeline, opened: i.opened, openedAt: new Date(i.opened).toISOString(), summary: i.summary,
+        restored: true, notified: i.notified, clearSince: null,
+      });
+    }
+    this.sent = this.state.notifications(ALERT_HISTORY);
+    if (this.open.size > 0) this.log.info({ incidents: this.incidents().map((i) => `${i.rule}:${i.pipeline}`) }, 'alert incidents open before the restart restored');
   }
 
   start(): void {
@@ -141,7 +173,10 @@ export class AlertEngine {
     this.refreshChannels(s);
     const names = new Set(this.o.manager.names());
     for (const [key, inc] of [...this.open]) {
-      if (!names.has(inc.pipeline)) this.open.delete(key); // deleted pipelines end silently
+      if (!names.has(inc.pipeline)) { // deleted pipelines end silently
+        this.open.delete(key);
+        this.persist(() => this.state.close(inc.rule, inc.pipeline));
+      }
     }
     for (const name of names) {
       const st = this.o.manager.status(name);
@@ -157,7 +192,7 @@ export class AlertEngine {
       this.fire('failed', st.name, `[Sluice] FAILED: pipeline ${st.name}${e ? ` - ${e.code}` : ''}`,
         [e ? `${e.code}: ${e.message}` : 'The pipeline stopped with an error.', e?.fix ? `Fix: ${e.fix}` : '',
           'Retry it from the pipeline page (or POST /api/pipelines/{name}/retry) once the cause is fixed.'].filter(Boolean).join('\n'));
-    } else {
+    } else if (st.state !== 'starting' && st.state !== 'retrying') { // starting, retrying: not known yet, the incident holds
       this.recover('failed', st.name, `state now ${st.state}`);
     }
   }
@@ -169,6 +204,8 @@ export class AlertEngine {
     if (st.state === 'streaming' && lag !== null && lag > s.lagSeconds) {
       const since = this.lagSince.get(st.name) ?? now;
       this.lagSince.set(st.name, since);
+      const open = this.open.get(keyOf('lag', st.name));
+      if (open) open.clearSince = null; // the lag is back above the threshold: a restored incident goes on
       if (now - since >= s.lagForSeconds * 1000) {
         this.fire('lag', st.name, `[Sluice] LAG: pipeline ${st.name} is ${lag.toFixed(1)} s behind the source`,
           `Lag has been above ${s.lagSeconds} s for ${Math.round((now - since) / 1000)} s (alert after ${s.lagForSeconds} s).\n`
@@ -217,41 +254,79 @@ export class AlertEngine {
   // ── incidents ────────────────────────────────────────────────────────────────────────────────
 
   private fire(rule: AlertRule, pipeline: string, title: string, body: string): void {
-    const key = `${rule}\u0000${pipeline}`;
-    if (this.open.has(key)) return;
+    const key = keyOf(rule, pipeline);
+    const existing = this.open.get(key);
+    if (existing) {
+      existing.clearSince = null; // (restored) the rule holds again: the incident goes on
+      // Restored, but the earlier process ended before handing its firing message to the channels: send it now.
+      if (!existing.notified) this.announce(existing, title, body);
+      return;
+    }
     const t = Date.now();
-    const inc: Open = { rule, pipeline, openedAt: new Date(t).toISOString(), opened: t, summary: this.scrub(title) };
+    const inc: Open = { rule, pipeline, openedAt: new Date(t).toISOString(), opened: t, summary: this.scrub(title), restored: false, notified: false, clearSince: null };
     this.open.set(key, inc);
+    this.persist(() => this.state.open({ rule, pipeline, opened: t, summary: inc.summary, notified: false }));
     this.log.warn({ rule, pipeline }, `alert: ${inc.summary}`);
-    void this.deliver({ title, body }, 'firing', rule, pipeline);
+    this.announce(inc, title, body);
+  }
+
+  private announce(inc: Open, title: string, body: string): void {
+    inc.notified = true;
+    void this.deliver({ title, body }, 'firing', inc.rule, inc.pipeline, () => this.state.notified(inc.rule, inc.pipeline, inc.opened));
   }
 
   private recover(rule: AlertRule, pipeline: string, why: string): void {
-    const key = `${rule}\u0000${pipeline}`;
+    const key = keyOf(rule, pipeline);
     const inc = this.open.get(key);
     if (!inc) return;
+    if (inc.restored) {
+      const t = Date.now();
+      inc.clearSince ??= t;
+      if (t - inc.clearSince < (this.o.restoredSettleMs ?? 30_000)) return;
+    }
     this.open.delete(key);
+    this.persist(() => this.state.close(rule, pipeline));
+    if (!inc.notified) {
+      this.log.info({ rule, pipeline }, 'alert incident ended before its message was sent: no notice');
+      return;
+    }
     const secs = Math.round((Date.now() - inc.opened) / 1000);
     const title = `[Sluice] RECOVERED: pipeline ${pipeline} - ${RULE_TEXT[rule]} (${why})`;
     this.log.info({ rule, pipeline, seconds: secs }, `alert recovered: ${this.scrub(title)}`);
     void this.deliver({ title, body: `The incident opened at ${inc.openedAt} ("${inc.summary}") ended after ${secs} s.` }, 'recovered', rule, pipeline);
   }
 
-  /** Queue one message to every channel (messages leave in order); the result lands in the history. */
-  private deliver(msg: AlertMessage, kind: Notification['kind'], rule: AlertRule | null, pipeline: string | null): Promise<DeliveryResult[]> {
+  /**
+   * Queue one message to every channel (messages leave in order); the result lands in the history (and the
+   * store), then `done` runs.
+   */
+  private deliver(msg: AlertMessage, kind: Notification['kind'], rule: AlertRule | null, pipeline: string | null, done?: () => void): Promise<DeliveryResult[]> {
     const clean: AlertMessage = { title: this.scrub(msg.title), body: this.scrub(msg.body) };
     const channels = [...this.channels];
     const run = this.queue.then(async () => {
-      const deliveries = await Promise.all(channels.map((c) => c.send(clean)));
+      const deliveries = (await Promise.all(channels.map((c) => c.send(clean))))
+        .map((d) => (d.error !== undefined ? { ...d, error: this.scrub(d.error) } : d));
       for (const d of deliveries) {
-        if (!d.ok) this.log.error({ channel: d.channel, attempts: d.attempts, err: this.scrub(d.error ?? '') }, 'alert not delivered');
+        if (!d.ok) this.log.error({ channel: d.channel, attempts: d.attempts, err: d.error ?? '' }, 'alert not delivered');
       }
-      this.sent.unshift({ time: new Date().toISOString(), kind, rule, pipeline, title: clean.title, deliveries });
-      if (this.sent.length > HISTORY) this.sent.length = HISTORY;
+      const n: Notification = { time: new Date().toISOString(), kind, rule, pipeline, title: clean.title, deliveries };
+      this.sent.unshift(n);
+      if (this.sent.length > ALERT_HISTORY) this.sent.length = ALERT_HISTORY;
+      this.persist(() => this.state.addNotification(n, ALERT_HISTORY));
+      if (done) this.persist(done);
       return deliveries;
     });
     this.queue = run.then(() => undefined, () => undefined);
     return run;
+  }
+
+  /** A write to the store; a failure (e.g. the store closed under a late delivery) is logged, not thrown. */
+  private persist(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      this.log.warn({ err: this.scrub(String(err)) }, 'cannot save the alert state in the store');
+    }
   }
 
   private refreshChannels(s: AlertSettings = this.o.settings()): void {
@@ -274,6 +349,10 @@ export class AlertEngine {
     for (const sec of secrets.filter((x) => x.length >= 3).sort((a, b) => b.length - a.length)) out = out.split(sec).join('***');
     return out;
   }
+}
+
+function keyOf(rule: AlertRule, pipeline: string): string {
+  return `${rule}\u0000${pipeline}`;
 }
 
 /** Whether a pipeline at `file` risks losing its binlog: null when safe. */

@@ -3,4 +3,5 @@ export * from './settings.js';
 export * from './channels.js';
 export * from './engine.js';
 export { AlertSettingsStore } from './settings-store.js';
-export { AlertService, applyChange, type AlertServiceOptions } from './service.js';
+export { AlertStateStore, type StoredIncident } from './state-store.js';
+export { AlertService, applyChange, withoutLocked, type AlertServiceOptions } from './service.js';

@@ -1,41 +1,49 @@
 /**
- * Alerts in `sluice serve`: the settings layers (defaults, store, environment/flags), the engine, and the
- * admin API (`GET/PUT /api/alerts`, `POST /api/alerts/test`, `GET /api/alerts/incidents`).
+ * Alerts in `sluice serve`: the settings layers (defaults, store, the --config file's `alerts:`,
+ * environment/flags), the engine, and the admin API (`GET/PUT /api/alerts`, `POST /api/alerts/test`,
+ * `GET /api/alerts/incidents`). Fields set by the config file or the command line are read-only in the API.
  */
 import type { Logger } from '../log.js';
 import type { PipelineManager } from '../control/pipeline-manager.js';
 import type { Store } from '../store/store.js';
-import { badRequest } from '../server/http-error.js';
+import { HttpError, badRequest, managedByConfig } from '../server/http-error.js';
+import { alertsSection, type ExportedAlerts } from '../store/config-sync.js';
 import type { RouteDef } from '../server/route-table.js';
 import type { RetryOptions } from './channels.js';
 import { AlertEngine, type BinlogFiles } from './engine.js';
 import { AlertSettingsStore } from './settings-store.js';
 import {
-  checkWebhookUrl, fieldsOf, mergeAlertSettings, publicAlertSettings, splitList, type AlertSettings, type AlertSettingsInput, type SmtpSettings,
+  checkWebhookUrl, fieldsOf, isEmailAddress, mergeAlertSettings, publicAlertSettings, splitList, type AlertSettings, type AlertSettingsInput,
+  type SmtpSettings,
 } from './settings.js';
 
 export interface AlertServiceOptions {
   store: Store;
   manager: PipelineManager;
   logger: Logger;
-  /** Settings from the environment and the command line (win over the stored ones). */
+  /** The `alerts:` section of the --config file (wins over the stored settings; read-only in the API). */
+  fromConfig?: AlertSettingsInput;
+  /** Settings from the environment and the command line (win over the config file; read-only in the API). */
   fromEnvironment?: AlertSettingsInput;
   env?: NodeJS.ProcessEnv;
   intervalMs?: number;
   purgeCheckIntervalMs?: number;
   retry?: RetryOptions;
   binlogFiles?: (sourceUrl: string) => Promise<BinlogFiles>;
+  restoredSettleMs?: number;
 }
 
 export class AlertService {
   readonly engine: AlertEngine;
   private readonly saved: AlertSettingsStore;
+  private readonly configLayer: AlertSettingsInput;
   private readonly envLayer: AlertSettingsInput;
   private readonly log: Logger;
 
   constructor(o: AlertServiceOptions) {
     this.log = o.logger.child({ component: 'alerts' });
     this.saved = new AlertSettingsStore(o.store, o.env);
+    this.configLayer = o.fromConfig ?? {};
     this.envLayer = o.fromEnvironment ?? {};
     this.engine = new AlertEngine({
       manager: o.manager, store: o.store, logger: o.logger, settings: () => this.settings(),
@@ -43,19 +51,29 @@ export class AlertService {
       ...(o.purgeCheckIntervalMs !== undefined ? { purgeCheckIntervalMs: o.purgeCheckIntervalMs } : {}),
       ...(o.retry ? { retry: o.retry } : {}),
       ...(o.binlogFiles ? { binlogFiles: o.binlogFiles } : {}),
+      ...(o.restoredSettleMs !== undefined ? { restoredSettleMs: o.restoredSettleMs } : {}),
     });
   }
 
   /** The settings in force. */
   settings(): AlertSettings {
-    return mergeAlertSettings(this.saved.get(), this.envLayer);
+    return mergeAlertSettings(this.saved.get(), this.configLayer, this.envLayer);
+  }
+
+  /**
+   * The settings in force as the `alerts:` section of an exported config file (only the fields some layer
+   * sets; secrets as `${ENV}` references), or undefined when nothing is set.
+   */
+  exportSection(): ExportedAlerts | undefined {
+    return alertsSection(this.settings(), [...fieldsOf(this.saved.get()), ...fieldsOf(this.configLayer), ...fieldsOf(this.envLayer)]);
   }
 
   start(): void {
     const p = publicAlertSettings(this.settings());
     const channels = this.engine.channelNames();
     this.log.info({ channels, webhook: p.webhookUrl, emailTo: p.smtp?.to.length ?? 0, lagSeconds: p.lagSeconds, lagForSeconds: p.lagForSeconds,
-      purgeWarnFiles: p.purgeWarnFiles }, channels.length ? 'alerts on' : 'alerts: no channel configured (set --alert-webhook or SLUICE_SMTP_URL + --alert-email-to, or PUT /api/alerts)');
+      purgeWarnFiles: p.purgeWarnFiles, setByConfig: fieldsOf(this.configLayer) },
+    channels.length ? 'alerts on' : 'alerts: no channel configured (set alerts: in the --config file, --alert-webhook or SLUICE_SMTP_URL + --alert-email-to, or PUT /api/alerts)');
     this.engine.start();
   }
 
@@ -67,6 +85,7 @@ export class AlertService {
     return {
       alerts: publicAlertSettings(this.settings()),
       channels: this.engine.channelNames(),
+      setByConfig: fieldsOf(this.configLayer),
       setByEnvironment: fieldsOf(this.envLayer),
     };
   }
@@ -77,9 +96,11 @@ export class AlertService {
         handler: () => this.view() },
       { method: 'PUT', path: '/api/alerts', access: 'admin', tag: 'alerts', summary: 'Change the alert settings (null clears a field; *** keeps a secret)',
         handler: ({ body, audit }) => {
-          const next = applyChange(this.saved.get(), body);
-          this.saved.put(next);
-          audit('alerts.update', null, { fields: fieldsOf(body as AlertSettingsInput).filter((f) => f !== 'smtp.password') });
+          const stored = this.saved.get();
+          applyChange(stored, body); // 400 for a malformed body before any 409
+          const change = withoutLocked(body, this.configLayer, this.envLayer);
+          this.saved.put(applyChange(stored, change));
+          audit('alerts.update', null, { fields: fieldsOf(change as AlertSettingsInput).filter((f) => f !== 'smtp.password') });
           return this.view();
         } },
       { method: 'POST', path: '/api/alerts/test', access: 'admin', tag: 'alerts', summary: 'Send a test message to every alert channel',
@@ -148,8 +169,70 @@ export function applyChange(stored: AlertSettingsInput, body: Record<string, unk
     if (typeof to === 'string') out.to = splitList(to);
     else if (Array.isArray(to) && to.every((x) => typeof x === 'string')) out.to = to.flatMap((x) => splitList(x as string));
     else if (to !== undefined) throw badRequest("'smtp.to' must be a list of e-mail addresses");
-    for (const a of out.to ?? []) if (!/^[^@\s]+@[^@\s]+$/.test(a)) throw badRequest(`'${a}' is not an e-mail address`);
+    for (const a of out.to ?? []) if (!isEmailAddress(a)) throw badRequest(`'${a}' is not an e-mail address`);
     next.smtp = out;
   }
   return next;
+}
+
+/** The value a settings layer gives a field (`webhookUrl`, `smtp.host`, …), or undefined. */
+function layerValue(layer: AlertSettingsInput, field: string): unknown {
+  if (field.startsWith('smtp.')) return (layer.smtp as Record<string, unknown> | null | undefined)?.[field.slice(5)];
+  return (layer as Record<string, unknown>)[field];
+}
+
+const sameList = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** Whether a PUT value leaves a field as it is (the value in force, or the redacted form the GET shows). */
+function unchanged(field: string, value: unknown, inForce: unknown): boolean {
+  if (field === 'webhookUrl' && typeof value === 'string' && value.includes('…')) return true;
+  if (field === 'smtp.password' && value === '***') return true;
+  if (field === 'smtp.to') {
+    const list = typeof value === 'string' ? splitList(value) : Array.isArray(value) ? value.flatMap((x) => (typeof x === 'string' ? splitList(x) : [x])) : value;
+    return sameList(list, inForce);
+  }
+  if (field === 'purgeWarnFiles' && typeof value === 'number') return Math.floor(value) === inForce;
+  return value === inForce;
+}
+
+/**
+ * A PUT body without the fields that the config file or the command line set and that the body leaves as
+ * they are (so a client may send back what GET showed); a change to such a field is refused with 409
+ * MANAGED_BY_CONFIG, like a change to a source or pipeline declared in the config file.
+ */
+export function withoutLocked(body: Record<string, unknown>, config: AlertSettingsInput, env: AlertSettingsInput): Record<string, unknown> {
+  const byConfig = new Set(fieldsOf(config));
+  const byEnv = new Set(fieldsOf(env));
+  const inForce = (f: string): unknown => (byEnv.has(f) ? layerValue(env, f) : layerValue(config, f));
+  const locked = (f: string): boolean => byConfig.has(f) || byEnv.has(f);
+  const refused: string[] = [];
+  const out: Record<string, unknown> = { ...body };
+  for (const k of ['webhookUrl', 'lagSeconds', 'lagForSeconds', 'purgeWarnFiles']) {
+    if (body[k] === undefined || !locked(k)) continue;
+    if (unchanged(k, body[k], inForce(k))) delete out[k];
+    else refused.push(k);
+  }
+  const sm = body['smtp'];
+  if (sm === null) {
+    refused.push(...[...byConfig, ...byEnv].filter((f) => f.startsWith('smtp.')));
+  } else if (sm !== undefined && typeof sm === 'object' && !Array.isArray(sm)) {
+    const copy: Record<string, unknown> = { ...(sm as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(sm as Record<string, unknown>)) {
+      const f = `smtp.${k}`;
+      if (v === undefined || !locked(f)) continue;
+      if (unchanged(f, v, inForce(f))) delete copy[k];
+      else refused.push(f);
+    }
+    if (Object.keys(copy).length === 0) delete out['smtp'];
+    else out['smtp'] = copy;
+  }
+  const fields = [...new Set(refused)];
+  if (fields.length === 0) return out;
+  const fromEnv = fields.filter((f) => byEnv.has(f));
+  if (fromEnv.length === 0) throw managedByConfig(`alert setting${fields.length > 1 ? 's' : ''} ${fields.join(', ')} (alerts: section)`);
+  const fromFile = fields.filter((f) => !byEnv.has(f));
+  throw new HttpError(409, 'MANAGED_BY_CONFIG',
+    `alert setting${fields.length > 1 ? 's' : ''} ${fromEnv.join(', ')}${fromFile.length ? ` (and ${fromFile.join(', ')} from the --config file)` : ''} `
+    + 'set by sluice serve flags or environment variables, read-only here',
+    'change the flag or environment variable (or the config file) and restart sluice serve, or leave these fields out of the request (GET /api/alerts lists them in setByEnvironment and setByConfig)');
 }

@@ -1,8 +1,9 @@
 /**
  * Alert settings: where alerts go (a Slack-compatible webhook, e-mail over SMTP) and the thresholds of the
- * rules. They come from three layers, later ones winning field by field: defaults, the store (`PUT
- * /api/alerts`), and the environment / `sluice serve` flags (like a --config file, what the operator set on
- * the command line stays the source of truth).
+ * rules. They come from four layers, later ones winning field by field: defaults, the store (`PUT
+ * /api/alerts`), the `alerts:` section of the --config file, and the environment / `sluice serve` flags.
+ * What the config file or the command line sets stays the source of truth: PUT /api/alerts refuses to
+ * change those fields (409 MANAGED_BY_CONFIG).
  *
  * Secrets (the SMTP password; webhook URLs, which are bearer secrets for Slack and most chat tools) are never
  * returned by the API or written to logs: `publicAlertSettings` redacts them.
@@ -106,6 +107,11 @@ export function parseSmtpUrl(text: string): Partial<SmtpSettings> {
   const to = u.searchParams.get('to');
   if (to) out.to = splitList(to);
   return out;
+}
+
+/** `a@b` without spaces (what the API and the config file accept as a recipient). */
+export function isEmailAddress(text: string): boolean {
+  return /^[^@\s]+@[^@\s]+$/.test(text);
 }
 
 export function splitList(text: string): string[] {

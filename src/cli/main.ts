@@ -17,7 +17,7 @@ Commands:
                      Run the pipelines with the web UI, REST API and /metrics (control plane).
         [--alert-webhook URL] [--alert-smtp smtp://user:pass@host:port] [--alert-email-to ADDR …] [--alert-email-from ADDR]
         [--alert-lag-seconds N] [--alert-lag-for N] [--alert-purge-files N]
-                     Alerts (also SLUICE_ALERT_WEBHOOK, SLUICE_SMTP_URL, SLUICE_ALERT_EMAIL_TO, …; see README).
+                     Alerts (also alerts: in the config file, SLUICE_ALERT_WEBHOOK, SLUICE_SMTP_URL, SLUICE_ALERT_EMAIL_TO, …; see README).
   help               This text.
   version            Print the version.
 `;

@@ -1,6 +1,8 @@
 /**
  * `sluice serve [--config FILE] [--data-dir DIR] [--port 8080] [--host 127.0.0.1]`: the control plane —
- * runs the store's pipelines and serves the web UI, the REST API, /metrics, /healthz and /readyz.
+ * runs the store's pipelines and serves the web UI, the REST API, /metrics, /healthz and /readyz. The config
+ * file's sources, targets and pipelines are imported into the store; its `alerts:` is a settings layer of
+ * the AlertService (above PUT /api/alerts, below flags and environment variables).
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -32,7 +34,7 @@ export interface ServeOptions {
   /** Where the setup link goes (default stderr). */
   print?: (line: string) => void;
   /** Alert flags of the command line (environment variables are read from `env` too), and engine timings for tests. */
-  alerts?: { flags?: AlertFlags } & Pick<AlertServiceOptions, 'intervalMs' | 'purgeCheckIntervalMs' | 'retry' | 'binlogFiles'>;
+  alerts?: { flags?: AlertFlags } & Pick<AlertServiceOptions, 'intervalMs' | 'purgeCheckIntervalMs' | 'retry' | 'binlogFiles' | 'restoredSettleMs'>;
 }
 
 export interface RunningServe {
@@ -69,9 +71,12 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     const manager = new PipelineManager({ store, logger: log, ...(o.sampleIntervalMs ? { sampleIntervalMs: o.sampleIntervalMs } : {}), ...(o.retry ? { retry: o.retry } : {}) });
     const metrics = new PipelineMetrics(manager);
     const { flags: alertFlags, ...alertTimings } = o.alerts ?? {};
-    const alerts = new AlertService({ store, manager, logger: log, env, fromEnvironment: alertSettingsFromEnv(env, alertFlags), ...alertTimings });
+    // Layers: defaults < store (PUT /api/alerts) < the config file's alerts: < environment/flags.
+    const alerts = new AlertService({
+      store, manager, logger: log, env, ...(cfg?.alerts ? { fromConfig: cfg.alerts } : {}), fromEnvironment: alertSettingsFromEnv(env, alertFlags), ...alertTimings,
+    });
     const server = await createControlServer({
-      store, manager, metrics, logger: log, version: VERSION, setupToken, extraRoutes: alerts.routes(),
+      store, manager, metrics, logger: log, version: VERSION, setupToken, extraRoutes: alerts.routes(), exportAlerts: () => alerts.exportSection(),
       ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}),
       ...(o.trustProxy !== undefined ? { trustProxy: o.trustProxy } : {}),
       ...(o.metricsAuth !== undefined ? { metricsAuth: o.metricsAuth } : {}),

@@ -9,8 +9,12 @@ import type { ConfigPath } from './config-path.js';
 const PLACEHOLDER = /\$(\$?)\{([^}]*)\}/g;
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Keys whose values are URLs: substituted parts (other than a whole-value `${X}`) are percent-encoded. */
-const URL_KEYS = new Set(['url']);
+/**
+ * Keys whose values are URLs with credentials: substituted parts (other than a whole-value `${X}`) are
+ * percent-encoded (`url` of sources/targets, `smtp` of alerts.email). `alerts.webhook` is not: a substituted
+ * part there is usually a path (a Slack token `T0/B0/xyz`), whose slashes must stay.
+ */
+const URL_KEYS = new Set(['url', 'smtp']);
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -8,6 +8,7 @@ import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SluiceError } from '../errors.js';
+import { checkWebhookUrl, isEmailAddress, parseSmtpUrl, splitList, type AlertSettingsInput, type SmtpSettings } from '../alerts/settings.js';
 import { splitTablePattern } from '../source/table-filter.js';
 import { ConfigProblem, configError } from './config-problem.js';
 import type { ConfigPath } from './config-path.js';
@@ -110,6 +111,7 @@ function kindOf(v: unknown): string {
 function objectKind(path: ReadonlyArray<PropertyKey>): keyof typeof KNOWN_KEYS {
   if (path.length === 0) return 'top';
   if (path[path.length - 1] === 'tuning') return 'tuning';
+  if (path[0] === 'alerts') return path.length === 1 ? 'alerts' : 'alertEmail';
   if (path[0] === 'sources') return 'source';
   if (path[0] === 'targets') return 'target';
   return 'pipeline';
@@ -245,7 +247,63 @@ function normalize(raw: RawConfig, problems: ConfigProblem[]): SluiceConfig {
     };
   });
   const cfg: SluiceConfig = { sources, targets, pipelines };
+  if (raw.alerts) cfg.alerts = normalizeAlerts(raw.alerts, problems);
   return attachRedaction(cfg);
+}
+
+/**
+ * `alerts:` → the settings layer it declares, checked with the rules of the API and the flags
+ * (checkWebhookUrl, parseSmtpUrl, e-mail addresses). Only the fields written in the file are set.
+ */
+function normalizeAlerts(a: NonNullable<RawConfig['alerts']>, problems: ConfigProblem[]): AlertSettingsInput {
+  const out: AlertSettingsInput = {};
+  const check = <T>(path: ConfigPath, fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof SluiceError)) throw err;
+      problems.push(new ConfigProblem(path, err.message, err.fix));
+      return undefined;
+    }
+  };
+  if (a.webhook !== undefined) {
+    const url = check(['alerts', 'webhook'], () => checkWebhookUrl(a.webhook!));
+    if (url !== undefined) out.webhookUrl = url;
+  }
+  if (a.email) {
+    const e = a.email;
+    const smtp: Partial<SmtpSettings> = {};
+    if (e.smtp === undefined && e.to === undefined && e.from === undefined) {
+      problems.push(new ConfigProblem(['alerts', 'email'], 'the email section is empty',
+        'write smtp: (smtp://user:password@host:587 or smtps://…:465) and to: (the recipients), or remove email:'));
+    }
+    if (e.smtp !== undefined) {
+      const parsed = check(['alerts', 'email', 'smtp'], () => parseSmtpUrl(e.smtp!));
+      if (parsed && !parsed.host) {
+        problems.push(new ConfigProblem(['alerts', 'email', 'smtp'], 'the SMTP URL has no host', 'use smtp://user:password@host:587 or smtps://user:password@host:465'));
+      } else if (parsed) Object.assign(smtp, parsed);
+    }
+    if (e.to !== undefined) {
+      const list = typeof e.to === 'string' ? splitList(e.to) : e.to.flatMap(splitList);
+      if (list.length === 0) problems.push(new ConfigProblem(['alerts', 'email', 'to'], 'no recipient', 'list at least one e-mail address'));
+      list.forEach((addr, i) => {
+        if (!isEmailAddress(addr)) {
+          problems.push(new ConfigProblem(typeof e.to === 'string' ? ['alerts', 'email', 'to'] : ['alerts', 'email', 'to', i],
+            `recipient ${i + 1} is not an e-mail address`, 'write addresses like ops@example.com, as a list or separated by commas'));
+        }
+      });
+      smtp.to = list;
+    }
+    if (e.from !== undefined) {
+      if (!/@/.test(e.from)) problems.push(new ConfigProblem(['alerts', 'email', 'from'], 'the sender is not an e-mail address', 'write e.g. sluice@example.com or "Sluice <sluice@example.com>"'));
+      else smtp.from = e.from;
+    }
+    if (Object.keys(smtp).length > 0) out.smtp = smtp;
+  }
+  if (a.lagSeconds !== undefined) out.lagSeconds = a.lagSeconds;
+  if (a.lagForSeconds !== undefined) out.lagForSeconds = a.lagForSeconds;
+  if (a.purgeWarnFiles !== undefined) out.purgeWarnFiles = a.purgeWarnFiles;
+  return out;
 }
 
 function checkPatterns(patterns: readonly string[], path: ConfigPath, problems: ConfigProblem[]): void {

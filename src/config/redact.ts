@@ -4,6 +4,7 @@
  * util.inspect (console.log), so a config logged by mistake still shows no password.
  */
 import { redactUrl } from '../log.js';
+import { redactWebhookUrl, type AlertSettingsInput } from '../alerts/settings.js';
 import type { SluiceConfig, SourceConfig, TargetConfig } from './types.js';
 
 export const REDACTED = '***';
@@ -18,6 +19,14 @@ function redactEndpoint<T extends Endpoint>(e: T): T {
   };
 }
 
+function redactAlerts(a: AlertSettingsInput): AlertSettingsInput {
+  return {
+    ...a,
+    ...(a.webhookUrl ? { webhookUrl: redactWebhookUrl(a.webhookUrl) } : {}),
+    ...(a.smtp ? { smtp: { ...a.smtp, ...(a.smtp.to ? { to: [...a.smtp.to] } : {}), ...(a.smtp.password ? { password: REDACTED } : {}) } } : {}),
+  };
+}
+
 /** A plain deep copy of the config with every secret masked. */
 export function redactConfig(cfg: SluiceConfig): SluiceConfig {
   const sources: Record<string, SourceConfig> = {};
@@ -28,6 +37,7 @@ export function redactConfig(cfg: SluiceConfig): SluiceConfig {
     sources,
     targets,
     pipelines: cfg.pipelines.map((p) => ({ ...p, tables: [...p.tables], exclude: [...p.exclude], tuning: { ...p.tuning } })),
+    ...(cfg.alerts ? { alerts: redactAlerts(cfg.alerts) } : {}),
   };
 }
 

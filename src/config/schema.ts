@@ -37,12 +37,30 @@ export const pipelineSchema = z.strictObject({
   tuning: tuningSchema.optional(),
 });
 
+/** `alerts.email`: the SMTP URL, the recipients (a list or "a,b"), the sender. */
+export const alertEmailSchema = z.strictObject({
+  smtp: nonEmpty.optional(),
+  to: z.union([z.array(nonEmpty).min(1), nonEmpty], { error: 'expected a list of e-mail addresses or a comma-separated string' }).optional(),
+  from: nonEmpty.optional(),
+});
+
+/** `alerts:` of `sluice serve` (ignored by `sluice run`): the same fields as PUT /api/alerts. */
+export const alertsSchema = z.strictObject({
+  webhook: nonEmpty.optional(),
+  email: alertEmailSchema.optional(),
+  lagSeconds: z.number().min(0).optional(),
+  lagForSeconds: z.number().min(0).optional(),
+  purgeWarnFiles: z.number().int().min(0).optional(),
+});
+
 export const configSchema = z.strictObject({
   sources: z.record(z.string(), sourceSchema),
   targets: z.record(z.string(), targetSchema),
   pipelines: z.array(pipelineSchema).min(1),
   /** Defaults for every pipeline's tuning. */
   tuning: tuningSchema.optional(),
+  /** Alert channels and thresholds of `sluice serve`. */
+  alerts: alertsSchema.optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -54,4 +72,6 @@ export const KNOWN_KEYS = {
   target: Object.keys(targetSchema.shape),
   pipeline: Object.keys(pipelineSchema.shape),
   tuning: Object.keys(tuningSchema.shape),
+  alerts: Object.keys(alertsSchema.shape),
+  alertEmail: Object.keys(alertEmailSchema.shape),
 } as const;

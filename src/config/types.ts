@@ -1,4 +1,5 @@
 /** The validated, normalized configuration (defaults filled in, URLs parsed). */
+import type { AlertSettingsInput } from '../alerts/settings.js';
 import type { MysqlConnectionOptions } from './mysql-url.js';
 
 export type { MysqlConnectionOptions };
@@ -7,6 +8,11 @@ export interface SluiceConfig {
   sources: Record<string, SourceConfig>;
   targets: Record<string, TargetConfig>;
   pipelines: PipelineConfig[];
+  /**
+   * `alerts:` as a settings layer of `sluice serve` (only the fields the file sets; it wins over PUT
+   * /api/alerts, loses to flags and environment variables). Holds secrets (webhook URL, SMTP password).
+   */
+  alerts?: AlertSettingsInput;
 }
 
 export interface SourceConfig {

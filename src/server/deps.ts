@@ -1,5 +1,6 @@
 /** What the routes work with. */
 import type { PipelineManager } from '../control/pipeline-manager.js';
+import type { ExportedAlerts } from '../store/config-sync.js';
 import type { Store } from '../store/store.js';
 import type { LoginLimiter } from './login-limiter.js';
 
@@ -11,6 +12,8 @@ export interface ServerDeps {
   setup: { token: string | null };
   /** Mark the session cookie Secure: always, never, or when the request came over https. */
   secureCookies: boolean | 'auto';
+  /** The `alerts:` section of the config export (the alert settings in force, secrets as ${ENV}). */
+  exportAlerts?: () => ExportedAlerts | undefined;
 }
 
 export const SESSION_COOKIE = 'sluice_session';

@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import type { PipelineManager } from '../control/pipeline-manager.js';
 import type { PipelineMetrics } from '../control/metrics.js';
 import type { Store } from '../store/store.js';
+import type { ExportedAlerts } from '../store/config-sync.js';
 import { SESSION_COOKIE, type ServerDeps } from './deps.js';
 import { HttpError } from './http-error.js';
 import { LoginLimiter } from './login-limiter.js';
@@ -44,6 +45,8 @@ export interface ControlServerOptions {
   loginFailuresPerMinute?: number;
   /** More API routes (e.g. the alerts'), registered and documented like the built-in ones. */
   extraRoutes?: readonly RouteDef[];
+  /** The `alerts:` section of GET /api/config/export (AlertService.exportSection). */
+  exportAlerts?: () => ExportedAlerts | undefined;
 }
 
 export interface ControlServer {
@@ -82,6 +85,7 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
   const deps: ServerDeps = {
     store, manager: opts.manager, limiter: new LoginLimiter(opts.loginFailuresPerMinute ?? 5, 60_000),
     setup: { token: opts.setupToken }, secureCookies: opts.secureCookies ?? 'auto',
+    ...(opts.exportAlerts ? { exportAlerts: opts.exportAlerts } : {}),
   };
   const readiness = { ready: false, reason: 'starting' };
   const app = Fastify({ logger: false, trustProxy: opts.trustProxy ?? false, bodyLimit: 1024 * 1024 });

@@ -2,4 +2,7 @@
 export * from './store.js';
 export { SecretBox } from './secret-box.js';
 export { hashPassword, verifyPassword, DUMMY_HASH } from './passwords.js';
-export { importConfig, exportConfig, exportConfigText, passwordEnvName } from './config-sync.js';
+export {
+  importConfig, exportConfig, exportConfigText, passwordEnvName, alertsSection, ALERT_WEBHOOK_ENV, SMTP_PASSWORD_ENV,
+  type ExportedAlerts, type ExportedConfig, type ExportOptions,
+} from './config-sync.js';

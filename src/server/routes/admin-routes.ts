@@ -82,13 +82,13 @@ export function adminRoutes(deps: ServerDeps): RouteDef[] {
         const entries = store.listAudit(limit, before !== undefined && Number.isFinite(before) ? before : undefined);
         return { entries, nextBefore: entries.length === limit ? entries[entries.length - 1]!.id : null };
       } },
-    { method: 'GET', path: '/api/config/export', access: 'admin', tag: 'config', summary: 'Export sources, targets and pipelines as a config file (no passwords)',
+    { method: 'GET', path: '/api/config/export', access: 'admin', tag: 'config', summary: 'Export sources, targets, pipelines and alert settings as a config file (no secrets)',
       handler: ({ query, reply, audit }) => {
         const format = query['format'] === 'json' ? 'json' : 'yaml';
         audit('config.export', null, { format });
         reply.header('content-type', format === 'json' ? 'application/json; charset=utf-8' : 'text/yaml; charset=utf-8')
           .header('content-disposition', `attachment; filename="sluice.${format === 'json' ? 'json' : 'yaml'}"`);
-        return reply.send(exportConfigText(store, format));
+        return reply.send(exportConfigText(store, format, { alerts: deps.exportAlerts?.() }));
       } },
   ];
 }
