@@ -1,7 +1,8 @@
 // The web UI end to end in headless Chromium against a real `sluice serve` and two throwaway MariaDB servers:
 // first-admin setup, sign in, add a source and a target (test connection ok), create a pipeline with the wizard,
 // watch the snapshot reach 100 % and the streamed row count grow, pause and resume, see an error appear while
-// the target is down and clear when it is back. Screenshots of every page go to artifacts/screenshots/.
+// the target is down and clear when it is back, re-snapshot a table whose target copy drifted, skip a source
+// transaction the target refuses. Screenshots of every page go to artifacts/screenshots/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -150,11 +151,8 @@ describe('web UI in Chromium', { skip, timeout: 600_000 }, () => {
     const tableRow = page.getByTestId('table-progress-shop.product');
     if (await tableRow.count()) {
       assert.equal(await tableRow.locator('[role=progressbar]').getAttribute('aria-valuenow'), '100');
-      // Re-snapshot is disabled exactly when the API's OpenAPI document says the route is not implemented.
-      const doc = await (await fetch(`${serve.url}/api/openapi.json`)).json() as { paths: Record<string, Record<string, { summary?: string }>> };
-      const path = Object.keys(doc.paths).find((p) => p.endsWith('/resnapshot'));
-      const unsupported = !path || /not implemented/i.test(doc.paths[path]?.['post']?.summary ?? '');
-      assert.equal(await tableRow.getByRole('button', { name: 'Re-snapshot' }).isDisabled(), unsupported);
+      // Re-snapshot is offered while the pipeline streams.
+      assert.equal(await tableRow.getByRole('button', { name: 'Re-snapshot' }).isDisabled(), false);
     }
     await b.screenshot('08-pipeline-snapshot-done');
     const before = parseCompact(await text(page, '[data-testid=rows-applied]'));
@@ -208,6 +206,78 @@ describe('web UI in Chromium', { skip, timeout: 600_000 }, () => {
       return r.length === 1;
     }, 60_000, 'the row written while the target was down to arrive');
     await b.screenshot('12-pipeline-recovered');
+  });
+
+  /** Row count and an order-independent checksum of every column of the product table. */
+  async function fingerprint(server: MariaDbServer, table: string): Promise<string> {
+    const r = await server.query<Array<{ n: number; c: string | null }>>(
+      `SELECT COUNT(*) AS n, SUM(CRC32(CONCAT_WS('|', id, sku, name, price))) AS c FROM ${table}`);
+    return `${Number(r[0]?.n)} rows, checksum ${String(r[0]?.c)}`;
+  }
+
+  it('re-snapshots a table whose target copy drifted, while the pipeline streams', async () => {
+    // Damage the copy behind Sluice's back: only a fresh copy of the whole table repairs this.
+    await target.query('DELETE FROM order_service.product WHERE id % 7 = 0');
+    await target.query("UPDATE order_service.product SET name = 'drifted' WHERE id % 11 = 0");
+    assert.notEqual(await fingerprint(target, 'order_service.product'), await fingerprint(source, 'shop.product'));
+    const button = page.getByTestId('table-progress-shop.product').getByRole('button', { name: 'Re-snapshot' });
+    await eventually(async () => button.isEnabled(), 20_000, 'the Re-snapshot button enabled while streaming');
+    await button.click();
+    const dialog = page.getByRole('dialog', { name: 'Re-snapshot shop.product?' });
+    await dialog.waitFor();
+    assert.match((await dialog.textContent()) ?? '', /whole table/);
+    await b.screenshot('12a-resnapshot-confirm');
+    await dialog.getByRole('button', { name: 'Start re-snapshot' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    // The source keeps writing while the table is copied.
+    await source.query("INSERT INTO shop.product (sku, name, price) VALUES ('DURING-RESNAPSHOT', 'r', 4)");
+    await eventually(async () => /Re-snapshot of shop\.product done/.test(await text(page, '[data-testid=notice]')), 30_000,
+      'the page to report the re-snapshot done').catch(async (e: unknown) => {
+      throw new Error(`${String(e)}; status: ${await apiStatus()}`);
+    });
+    await eventually(async () => (await text(page, '[data-testid=pipeline-state]')) === 'streaming', 30_000, 'streaming after the re-snapshot');
+    assert.equal(await page.getByTestId('resnapshot-queue').count(), 0, 'the queue is empty');
+    const expected = await fingerprint(source, 'shop.product');
+    await eventually(async () => (await fingerprint(target, 'order_service.product')) === expected, 30_000,
+      `the target copy to equal the source (${expected})`).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}; target: ${await fingerprint(target, 'order_service.product')}`);
+    });
+    await b.screenshot('12b-pipeline-resnapshot-done');
+  });
+
+  it('skips a source transaction the target refuses', async () => {
+    // The target refuses what the source accepts: one source transaction cannot be applied.
+    await target.query('ALTER TABLE order_service.product ADD CONSTRAINT price_cap CHECK (price < 1000)');
+    await source.query("INSERT INTO shop.product (sku, name, price) VALUES ('TOO-EXPENSIVE', 'refused', 5000)");
+    await source.query("INSERT INTO shop.product (sku, name, price) VALUES ('AFTER-SKIP', 'ok', 5)");
+    const skipButton = page.getByTestId('recent-errors').getByRole('button', { name: 'Skip this transaction' }).first();
+    await eventually(async () => skipButton.isEnabled({ timeout: 1000 }), 30_000, 'an enabled Skip button on the refused transaction')
+      .catch(async (e: unknown) => {
+        throw new Error(`${String(e)}; status: ${await apiStatus()}`);
+      });
+    assert.equal(await text(page, '[data-testid=pipeline-state]'), 'failed');
+    assert.match(await text(page, '[data-testid=current-error]'), /TARGET_WRITE_FAILED/);
+    await b.screenshot('12c-pipeline-refused-transaction');
+    await skipButton.click();
+    const dialog = page.getByRole('dialog', { name: 'Skip this transaction?' });
+    await dialog.waitFor();
+    assert.match((await dialog.textContent()) ?? '', /will not reach the target/);
+    await b.screenshot('12d-skip-confirm');
+    await dialog.getByRole('button', { name: 'Skip this transaction' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await eventually(async () => (await text(page, '[data-testid=pipeline-state]')) === 'streaming', 30_000, 'streaming after the skip');
+    await page.getByTestId('skipped').waitFor({ timeout: 10_000 });
+    const skippedRow = (await page.getByTestId('skipped').locator('tbody tr').first().textContent()) ?? '';
+    assert.match(skippedRow, /transaction/);
+    assert.match(skippedRow, /:\d+/, 'the source position is shown');
+    assert.equal(await page.getByTestId('pending-skip').count(), 0, 'no skip pending once it was passed');
+    await source.query("INSERT INTO shop.product (sku, name, price) VALUES ('LATER', 'ok', 6)");
+    await eventually(async () => {
+      const r = await target.query<Array<{ sku: string }>>("SELECT sku FROM order_service.product WHERE sku IN ('AFTER-SKIP', 'LATER', 'TOO-EXPENSIVE')");
+      return r.length === 2 ? r.map((x) => x.sku).sort() : null;
+    }, 30_000, 'the rows after the skipped transaction to arrive').then((skus) => assert.deepEqual(skus, ['AFTER-SKIP', 'LATER']));
+    await b.screenshot('12e-pipeline-skipped');
+    await target.query('ALTER TABLE order_service.product DROP CONSTRAINT price_cap');
   });
 
   it('shows the dashboard with the pipeline at laptop and desktop widths', async () => {

@@ -88,7 +88,19 @@ export interface PipelineInput {
   start?: boolean;
 }
 
-export interface PipelineError { time: string; code: string; message: string; fix: string | null }
+/** One source transaction or DDL statement, by the binlog position where it starts. */
+export interface SkipTarget { file: string; pos: number; kind: 'transaction' | 'ddl' }
+/** A source transaction / DDL passed over on request: its changes are not on the target. */
+export interface SkippedEvent { position: SkipTarget; changes: number; time: string }
+
+export interface PipelineError {
+  time: string;
+  code: string;
+  message: string;
+  fix: string | null;
+  /** Set when the error concerns one source transaction / DDL statement that can be skipped. */
+  skip?: SkipTarget;
+}
 export interface TableProgress { database: string; table: string; rowsCopied: number; rowsEstimated: number; done: boolean }
 
 export interface PipelineStatus {
@@ -113,6 +125,17 @@ export interface PipelineStatus {
   errorCount: number;
   restarts: number;
   recentErrors: PipelineError[];
+  /** A skip requested and not yet reached by the stream. */
+  pendingSkip: SkipTarget | null;
+  /** Source transactions / DDL skipped on request (newest first). */
+  skipped: SkippedEvent[];
+  /** Tables waiting to be copied again (`db.table`; the first is being copied while the state is snapshotting). */
+  resnapshotQueue: string[];
+  /** Binlog bytes received and reconnects of the binlog connection since the server started the pipeline. */
+  bytesRead: number;
+  sourceReconnects: number;
+  /** Changes read from the source and not yet committed on the target. */
+  queuedChanges: number;
 }
 
 export type PipelineWithStatus = Pipeline & { status: PipelineStatus };
@@ -183,8 +206,12 @@ export const api = {
   deletePipeline: (name: string) => request<{ ok: true }>('DELETE', `/api/pipelines/${enc(name)}`),
   pipelineAction: async (name: string, action: 'start' | 'pause' | 'resume' | 'stop' | 'retry'): Promise<PipelineStatus> =>
     (await request<{ status: PipelineStatus }>('POST', `/api/pipelines/${enc(name)}/${action}`)).status,
-  resnapshot: (name: string, table: string) =>
-    request<unknown>('POST', `/api/pipelines/${enc(name)}/tables/${enc(table)}/resnapshot`),
+  /** Copy one table (`db.table`) again while the pipeline streams (409 INVALID_STATE unless streaming). */
+  resnapshot: async (name: string, table: string): Promise<PipelineStatus> =>
+    (await request<{ status: PipelineStatus }>('POST', `/api/pipelines/${enc(name)}/tables/${enc(table)}/resnapshot`)).status,
+  /** Skip one source transaction / DDL (default: the one the latest error names) and restart the pipeline. */
+  skip: async (name: string, target?: SkipTarget): Promise<PipelineStatus> =>
+    (await request<{ status: PipelineStatus }>('POST', `/api/pipelines/${enc(name)}/skip`, target ? { file: target.file, pos: target.pos, kind: target.kind } : {})).status,
 
   history: (pipeline: string | null, minutes: number, signal?: AbortSignal) =>
     request<MetricsHistory>('GET', `/api/metrics/history?minutes=${minutes}${pipeline ? `&pipeline=${enc(pipeline)}` : ''}`, undefined, { signal }),
@@ -201,14 +228,3 @@ export const api = {
 
   openapi: () => request<OpenApiDoc>('GET', '/api/openapi.json', undefined, { quiet401: true }),
 };
-
-/** Whether the OpenAPI document marks a route as not implemented (501) — the UI disables such actions. */
-export function routeUnsupported(doc: OpenApiDoc | null, path: string, method: string): boolean {
-  const op = doc?.paths?.[path]?.[method.toLowerCase()];
-  if (!doc) return false;
-  if (!op) return true;
-  if (op.deprecated || op['x-not-implemented']) return true;
-  if (/not implemented/i.test(`${op.summary ?? ''} ${op.description ?? ''}`)) return true;
-  const responses = op.responses ?? {};
-  return '501' in responses && !('200' in responses) && !('201' in responses);
-}

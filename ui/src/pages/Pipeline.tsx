@@ -1,11 +1,11 @@
-// One pipeline: state and actions, per-table snapshot progress, position, charts, recent errors.
-import { useEffect, useRef, useState, type ReactElement } from 'react';
-import { api, routeUnsupported, type OpenApiDoc, type PipelineState, type PipelineStatus, type TableProgress } from '../api';
+// One pipeline: state and actions, per-table snapshot progress and re-snapshot, position, charts, recent errors
+// (with skip of a failing source transaction), skipped transactions.
+import { useEffect, useRef, useState, type FormEvent, type ReactElement } from 'react';
+import { api, type PipelineError, type PipelineState, type PipelineStatus, type SkipTarget, type TableProgress } from '../api';
 import { can, useAuth } from '../auth';
 import { Chart } from '../components/Chart';
-import { Badge, ErrorBanner, Progress, duration, num, usePolling, when } from '../components/common';
+import { Badge, ErrorBanner, Modal, Progress, duration, num, usePolling, when } from '../components/common';
 import { toSeries } from '../components/history';
-import { ApiError } from '../http';
 import { navigate } from '../router';
 
 type Action = 'start' | 'pause' | 'resume' | 'stop' | 'retry';
@@ -21,6 +21,29 @@ function allowed(state: PipelineState, action: Action): boolean {
     case 'retry': return state === 'failed' || state === 'retrying';
   }
 }
+
+/** A confirmation the operator has to give before an action that cannot be undone. */
+type Confirm = { kind: 'resnapshot'; table: string; rows: number | null } | { kind: 'skip'; target: SkipTarget; error: PipelineError };
+
+const samePos = (a: SkipTarget | null | undefined, b: SkipTarget | null | undefined): boolean =>
+  !!a && !!b && a.file === b.file && a.pos === b.pos && a.kind === b.kind;
+const posText = (t: SkipTarget): string => `${t.file}:${t.pos}`;
+const skipLabel = (t: SkipTarget): string => (t.kind === 'ddl' ? 'Skip this DDL' : 'Skip this transaction');
+
+function bytes(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let x = v;
+  let i = 0;
+  while (x >= 1024 && i < units.length - 1) {
+    x /= 1024;
+    i++;
+  }
+  return `${i === 0 ? x : x.toFixed(x >= 100 ? 0 : 1)} ${units[i]}`;
+}
+
+/** A definition entry that names one table (`db.table`, no wildcard or quoting). */
+const exactTable = (pattern: string): boolean => /^[^.*?`\s]+\.[^.*?`\s]+$/.test(pattern);
 
 interface RateSample { t: number; copied: number; rate: number | null }
 
@@ -50,26 +73,48 @@ function useTableRates(tables: TableProgress[] | undefined): Map<string, number 
   return rates;
 }
 
+
+/**
+ * Tell the operator when a requested re-snapshot has left the queue, and how it ended. A table counts as done
+ * once it was seen in the queue and is gone, or is absent from two fresh statuses (a small table is copied
+ * between two polls).
+ */
+function useResnapshotOutcome(s: PipelineStatus | null, onDone: (msg: string) => void): (table: string) => void {
+  const watched = useRef(new Map<string, { errorsBefore: number; seen: boolean; misses: number }>());
+  const cb = useRef(onDone);
+  cb.current = onDone;
+  useEffect(() => {
+    if (!s || watched.current.size === 0) return;
+    for (const [table, w] of [...watched.current]) {
+      if (s.resnapshotQueue.includes(table) || s.state === 'snapshotting') {
+        w.seen ||= s.resnapshotQueue.includes(table);
+        continue;
+      }
+      if (!w.seen && ++w.misses < 2) continue;
+      watched.current.delete(table);
+      cb.current(s.errorCount > w.errorsBefore
+        ? `Re-snapshot of ${table} ended with an error (see Recent errors); the table keeps its previous copy.`
+        : `Re-snapshot of ${table} done: the new copy is in place.`);
+    }
+  }, [s]);
+  return (table: string) => { watched.current.set(table, { errorsBefore: s?.errorCount ?? 0, seen: false, misses: 0 }); };
+}
+
 export function PipelinePage({ name }: { name: string }): ReactElement {
   const { user } = useAuth();
   const def = usePolling((signal) => api.pipeline(name, signal), 15_000, [name]);
   const status = usePolling((signal) => api.pipelineStatus(name, signal), 2000, [name]);
   const history = usePolling((signal) => api.history(name, 30, signal), 5000, [name]);
-  const [openapi, setOpenapi] = useState<OpenApiDoc | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [confirm, setConfirm] = useState<Confirm | null>(null);
+  const [otherTable, setOtherTable] = useState('');
   const s: PipelineStatus | null = status.data;
   const rates = useTableRates(s?.snapshot.tables);
   const operator = can(user, 'operator');
-
-  useEffect(() => {
-    api.openapi().then(setOpenapi).catch(() => setOpenapi(null));
-  }, []);
-  const resnapshotPath = openapi?.paths ? Object.keys(openapi.paths).find((p) => p.startsWith('/api/pipelines/') && p.endsWith('/resnapshot')) ?? null : null;
-  const [resnapshot501, setResnapshot501] = useState(false);
-  const resnapshotUnsupported = resnapshot501 || (openapi ? (resnapshotPath === null || routeUnsupported(openapi, resnapshotPath, 'post')) : false);
+  const watchResnapshot = useResnapshotOutcome(s, setNotice);
 
   const act = async (action: Action): Promise<void> => {
     setBusy(action);
@@ -85,15 +130,36 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
     }
   };
   const resnapshot = async (table: string): Promise<void> => {
+    setConfirm(null);
+    setBusy('resnapshot');
     setActionError(null);
     setNotice(null);
     try {
-      await api.resnapshot(name, table);
-      setNotice(`Re-snapshot of ${table} requested.`);
+      const st = await api.resnapshot(name, table);
+      watchResnapshot(table);
+      const ahead = st.resnapshotQueue.indexOf(table);
+      setNotice(ahead > 0 ? `Re-snapshot of ${table} queued (${ahead} table${ahead === 1 ? '' : 's'} ahead).`
+        : `Re-snapshot of ${table} started: the table is copied into a shadow table and swapped in when complete.`);
       status.reload();
     } catch (e) {
-      if (e instanceof ApiError && e.status === 501) setResnapshot501(true);
       setActionError(e);
+    } finally {
+      setBusy(null);
+    }
+  };
+  const skip = async (target: SkipTarget): Promise<void> => {
+    setConfirm(null);
+    setBusy('skip');
+    setActionError(null);
+    setNotice(null);
+    try {
+      await api.skip(name, target);
+      setNotice(`Skip requested: the pipeline restarts and passes over the source ${target.kind === 'ddl' ? 'DDL statement' : 'transaction'} at ${posText(target)}.`);
+      status.reload();
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setBusy(null);
     }
   };
   const remove = async (): Promise<void> => {
@@ -110,6 +176,47 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
   const snap = s?.snapshot;
   // A run resumed from a checkpoint copies nothing: its snapshot totals stay at 0 / 0.
   const noSnapshotThisRun = !!snap && snap.rowsEstimated === 0 && snap.rowsCopied === 0 && state !== 'snapshotting' && state !== 'starting';
+  const queue = s?.resnapshotQueue ?? [];
+  const skipped = s?.skipped ?? [];
+  const pendingSkip = s?.pendingSkip ?? null;
+
+  // Every table the page knows of: copied in this run, queued for a re-copy, or named exactly in the definition.
+  const progress = new Map<string, TableProgress>();
+  for (const t of snap && !noSnapshotThisRun ? snap.tables : []) progress.set(`${t.database}.${t.table}`, t);
+  const tableKeys = [...new Set([...progress.keys(), ...queue, ...(def.data?.tables ?? []).filter(exactTable)])]
+    .filter((k) => !(def.data?.exclude ?? []).includes(k));
+  const hasPatterns = (def.data?.tables ?? []).some((t) => !exactTable(t));
+
+  const canResnapshot = (table: string): { ok: boolean; why: string } => {
+    if (queue.includes(table)) return { ok: false, why: queue[0] === table && state === 'snapshotting' ? 'Being copied now' : 'Already queued' };
+    if (busy !== null) return { ok: false, why: 'Busy' };
+    if (state === 'snapshotting') return { ok: false, why: queue.length > 0 ? `Wait until ${queue[0]} is copied` : 'Wait for the initial snapshot to finish' };
+    if (state !== 'streaming') return { ok: false, why: `A table can be copied again only while the pipeline streams (it is ${state})` };
+    return { ok: true, why: `Copy ${table} again from the source (shadow table, swapped in atomically)` };
+  };
+  const askResnapshot = (table: string): void => {
+    const t = progress.get(table);
+    setConfirm({ kind: 'resnapshot', table, rows: t ? Math.max(t.rowsEstimated, t.rowsCopied) : null });
+  };
+  /** Only the error the pipeline is stopped at can be skipped; an older one lies behind the stream. */
+  const canSkip = (e: PipelineError, i: number): { ok: boolean; why: string } => {
+    if (!e.skip) return { ok: false, why: '' };
+    if (skipped.some((k) => samePos(k.position, e.skip))) return { ok: false, why: 'Already skipped' };
+    if (samePos(pendingSkip, e.skip)) return { ok: false, why: 'Skip requested; waiting for the stream to reach it' };
+    if (busy !== null) return { ok: false, why: 'Busy' };
+    if (i !== 0 || !['failed', 'retrying', 'paused', 'stopped'].includes(state)) {
+      return { ok: false, why: 'Only the error the pipeline is stopped at can be skipped' };
+    }
+    return { ok: true, why: `Pass over the source ${e.skip.kind === 'ddl' ? 'DDL statement' : 'transaction'} at ${posText(e.skip)} and restart` };
+  };
+  const onOtherTable = (ev: FormEvent): void => {
+    ev.preventDefault();
+    const t = otherTable.trim();
+    if (exactTable(t)) askResnapshot(t);
+    else setActionError(new Error(`'${t}' is not a table name: use database.table`));
+  };
+  const resnapshotDisabled = state !== 'streaming';
+  const currentSkip = current ? canSkip(current, 0) : null;
 
   return (
     <div data-testid="pipeline-page">
@@ -139,15 +246,27 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
       </div>
       <ErrorBanner error={status.error ?? def.error} />
       <ErrorBanner error={actionError} />
-      {notice && <div className="alert info">{notice}</div>}
+      {notice && <div className="alert info" data-testid="notice">{notice}</div>}
       {current && (
         <div className="alert error" role="alert" data-testid="current-error">
           <strong>{s?.state === 'failed' ? 'Failed' : 'Retrying'}: </strong>
           <span className="mono">[{current.code}]</span> {current.message}
           {current.fix && <div>Fix: {current.fix}</div>}
-          {operator && allowed(state, 'retry') && (
-            <div style={{ marginTop: 8 }}><button className="small" onClick={() => void act('retry')}>Retry now</button></div>
+          {operator && (allowed(state, 'retry') || (current.skip && currentSkip?.ok)) && (
+            <div className="actions" style={{ marginTop: 8 }}>
+              {allowed(state, 'retry') && <button className="small" disabled={busy !== null} onClick={() => void act('retry')}>Retry now</button>}
+              {current.skip && currentSkip?.ok && (
+                <button className="small danger" title={currentSkip.why}
+                  onClick={() => setConfirm({ kind: 'skip', target: current.skip!, error: current })}>{skipLabel(current.skip)}</button>
+              )}
+            </div>
           )}
+        </div>
+      )}
+      {pendingSkip && (
+        <div className="alert info" data-testid="pending-skip">
+          Skip requested: the source {pendingSkip.kind === 'ddl' ? 'DDL statement' : 'transaction'} at{' '}
+          <span className="mono">{posText(pendingSkip)}</span> will be passed over when the stream reaches it.
         </div>
       )}
 
@@ -156,6 +275,9 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
         <div className="card"><div className="label">Rows / s</div><div className="value">{num(s?.rowsPerSecond)}</div></div>
         <div className="card"><div className="label">Rows applied (stream)</div><div className="value" data-testid="rows-applied">{num(s?.rowsApplied)}</div></div>
         <div className="card"><div className="label">Transactions</div><div className="value">{num(s?.transactionsApplied)}</div></div>
+        <div className="card"><div className="label">Queued changes</div><div className="value" data-testid="queued-changes" title="Read from the source, not yet committed on the target">{num(s?.queuedChanges)}</div></div>
+        <div className="card"><div className="label">Binlog read</div><div className="value" data-testid="bytes-read">{bytes(s?.bytesRead)}</div></div>
+        <div className="card"><div className="label">Source reconnects</div><div className="value" data-testid="source-reconnects">{num(s?.sourceReconnects)}</div></div>
         <div className="card"><div className="label">Errors / restarts</div><div className="value">{s ? `${s.errorCount} / ${s.restarts}` : '–'}</div></div>
       </div>
 
@@ -192,40 +314,62 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
             </span>
           )}
         </div>
-        {snap && noSnapshotThisRun && <div className="muted" data-testid="snapshot-none">No snapshot in this run: it continues from the checkpoint on the target.</div>}
+        {def.data?.snapshot === 'none' && <div className="muted">This pipeline streams changes only (no initial snapshot); a table can still be copied with Re-snapshot.</div>}
+        {snap && noSnapshotThisRun && def.data?.snapshot !== 'none' && <div className="muted" data-testid="snapshot-none">No snapshot in this run: it continues from the checkpoint on the target.</div>}
         {snap && !noSnapshotThisRun && <div style={{ marginBottom: 12 }}><Progress done={snap.rowsCopied} total={snap.rowsEstimated} percent={snap.percent} testId="snapshot-progress" /></div>}
-        {def.data?.snapshot === 'none' ? <div className="muted">This pipeline streams changes only (no initial snapshot).</div> :
-          !snap || noSnapshotThisRun ? null : snap.tables.length === 0 ? <div className="empty">The server reports snapshot totals only (no per-table progress yet).</div> : (
-            <div className="scroll">
-              <table className="data" data-testid="tables-progress">
-                <thead><tr><th>Table</th><th style={{ width: '30%' }}>Progress</th><th className="num">Rows copied</th><th className="num">Estimated</th><th className="num">Rate</th><th className="num">Time left</th>{operator && <th />}</tr></thead>
-                <tbody>
-                  {snap.tables.map((t) => {
-                    const key = `${t.database}.${t.table}`;
-                    const rate = rates.get(key) ?? null;
-                    const left = t.done ? 0 : rate && rate > 0 ? Math.max(0, t.rowsEstimated - t.rowsCopied) / rate : null;
-                    return (
-                      <tr key={key} data-testid={`table-progress-${key}`}>
-                        <td className="mono">{key}</td>
-                        <td><Progress done={t.rowsCopied} total={t.rowsEstimated} percent={t.done ? 100 : null} /></td>
-                        <td className="num">{num(t.rowsCopied)}</td>
-                        <td className="num">{num(t.rowsEstimated)}</td>
-                        <td className="num">{t.done ? 'done' : rate === null ? '–' : `${num(rate)}/s`}</td>
-                        <td className="num">{t.done ? '–' : duration(left)}</td>
-                        {operator && (
-                          <td>
-                            <button className="small" disabled={resnapshotUnsupported}
-                              title={resnapshotUnsupported ? 'Not supported by this server yet' : `Copy ${key} again`}
-                              onClick={() => void resnapshot(key)}>Re-snapshot</button>
-                          </td>
-                        )}
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          )}
+        {queue.length > 0 && (
+          <div className="alert info" data-testid="resnapshot-queue">
+            <strong>Re-snapshot queue: </strong>
+            {queue.map((t, i) => (
+              <span key={t}>{i > 0 ? ', ' : ''}<span className="mono">{t}</span> ({i === 0 && state === 'snapshotting' ? 'copying' : 'waiting'})</span>
+            ))}
+            <div className="hint">Streaming waits while a table is copied; changes made meanwhile are applied after the swap.</div>
+          </div>
+        )}
+        {snap && tableKeys.length > 0 && (
+          <div className="scroll">
+            <table className="data" data-testid="tables-progress">
+              <thead><tr><th>Table</th><th style={{ width: '30%' }}>Progress</th><th className="num">Rows copied</th><th className="num">Estimated</th><th className="num">Rate</th><th className="num">Time left</th>{operator && <th />}</tr></thead>
+              <tbody>
+                {tableKeys.map((key) => {
+                  const t = progress.get(key);
+                  const rate = rates.get(key) ?? null;
+                  const left = !t || t.done ? 0 : rate && rate > 0 ? Math.max(0, t.rowsEstimated - t.rowsCopied) / rate : null;
+                  const rs = canResnapshot(key);
+                  return (
+                    <tr key={key} data-testid={`table-progress-${key}`}>
+                      <td className="mono">{key}</td>
+                      {t ? (
+                        <>
+                          <td><Progress done={t.rowsCopied} total={t.rowsEstimated} percent={t.done ? 100 : null} /></td>
+                          <td className="num">{num(t.rowsCopied)}</td>
+                          <td className="num">{num(t.rowsEstimated)}</td>
+                          <td className="num">{t.done ? 'done' : rate === null ? '–' : `${num(rate)}/s`}</td>
+                          <td className="num">{t.done ? '–' : duration(left)}</td>
+                        </>
+                      ) : (
+                        <td colSpan={5} className="muted">{queue.includes(key) ? 'queued for re-snapshot' : 'not copied in this run'}</td>
+                      )}
+                      {operator && (
+                        <td>
+                          <button className="small" disabled={!rs.ok} title={rs.why} onClick={() => askResnapshot(key)}>Re-snapshot</button>
+                        </td>
+                      )}
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {operator && hasPatterns && (
+          <form className="actions" style={{ marginTop: 8 }} onSubmit={onOtherTable} aria-label="Re-snapshot a table">
+            <input name="resnapshot-table" placeholder="database.table" value={otherTable} onChange={(e) => setOtherTable(e.target.value)} style={{ width: 260 }} />
+            <button type="submit" className="small" disabled={resnapshotDisabled || busy !== null || otherTable.trim() === ''}
+              title={resnapshotDisabled ? `A table can be copied again only while the pipeline streams (it is ${state})` : 'Copy another table of this pipeline again'}>Re-snapshot</button>
+            <span className="hint">any table the pipeline's patterns cover</span>
+          </form>
+        )}
       </div>
 
       <div className="grid2">
@@ -237,26 +381,90 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
         <h2>Recent errors</h2>
         {!s || s.recentErrors.length === 0 ? <div className="empty" data-testid="no-errors">No errors.</div> : (
           <table className="data" data-testid="recent-errors">
-            <thead><tr><th>Time</th><th>Code</th><th>Message and fix</th></tr></thead>
+            <thead><tr><th>Time</th><th>Code</th><th>Message and fix</th>{operator && <th />}</tr></thead>
             <tbody>
-              {s.recentErrors.map((e, i) => (
-                <tr key={`${e.time}-${i}`}>
-                  <td className="muted" style={{ whiteSpace: 'nowrap' }}>{when(e.time)}</td>
-                  <td className="mono">{e.code}</td>
-                  <td>{e.message}{e.fix && <div className="hint">Fix: {e.fix}</div>}</td>
-                </tr>
-              ))}
+              {s.recentErrors.map((e, i) => {
+                const sk = canSkip(e, i);
+                return (
+                  <tr key={`${e.time}-${i}`}>
+                    <td className="muted" style={{ whiteSpace: 'nowrap' }}>{when(e.time)}</td>
+                    <td className="mono">{e.code}</td>
+                    <td>{e.message}{e.fix && <div className="hint">Fix: {e.fix}</div>}</td>
+                    {operator && (
+                      <td className="nowrap">
+                        {e.skip && (
+                          <button className="small danger" disabled={!sk.ok} title={sk.why}
+                            onClick={() => setConfirm({ kind: 'skip', target: e.skip!, error: e })}>{skipLabel(e.skip)}</button>
+                        )}
+                      </td>
+                    )}
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         )}
         {operator && s && s.recentErrors.length > 0 && (
           <div className="actions" style={{ marginTop: 8 }}>
-            <button className="small" disabled={!allowed(state, 'retry')} onClick={() => void act('retry')}
+            <button className="small" disabled={!allowed(state, 'retry') || busy !== null} onClick={() => void act('retry')}
               title={allowed(state, 'retry') ? 'Restart the pipeline now' : 'Only a failed or retrying pipeline can be retried'}>Retry</button>
-            <span className="hint">Skipping a failed change is not offered by this server's API.</span>
+            {s.recentErrors.some((e) => e.skip) && (
+              <span className="hint">Skip passes over one source transaction the target refuses; its changes never reach the target.</span>
+            )}
           </div>
         )}
       </div>
+
+      {(skipped.length > 0 || pendingSkip) && (
+        <div className="panel">
+          <h2>Skipped source transactions</h2>
+          {skipped.length === 0 ? <div className="empty">None yet: the requested skip has not been reached.</div> : (
+            <table className="data" data-testid="skipped">
+              <thead><tr><th>Time</th><th>Kind</th><th>Source position</th><th className="num">Changes not applied</th></tr></thead>
+              <tbody>
+                {skipped.map((k, i) => (
+                  <tr key={`${posText(k.position)}-${i}`}>
+                    <td className="muted" style={{ whiteSpace: 'nowrap' }}>{when(k.time)}</td>
+                    <td>{k.position.kind === 'ddl' ? 'DDL' : 'transaction'}</td>
+                    <td className="mono">{posText(k.position)}</td>
+                    <td className="num">{num(k.changes)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <div className="hint" style={{ marginTop: 8 }}>These changes are not on the target: the rows they touched may differ from the source until they change again or the table is re-snapshot.</div>
+        </div>
+      )}
+
+      {confirm?.kind === 'resnapshot' && (
+        <Modal title={`Re-snapshot ${confirm.table}?`} onClose={() => setConfirm(null)}>
+          <p>
+            The whole table <span className="mono">{confirm.table}</span>{confirm.rows !== null ? ` (about ${num(confirm.rows)} rows)` : ''} is
+            read from the source again and written into a shadow table on the target, which then replaces the current copy in one atomic swap.
+          </p>
+          <p className="muted">The current copy stays readable meanwhile. Streaming of this pipeline waits until the copy is done, so lag grows for a large table.</p>
+          <div className="actions">
+            <button className="primary" onClick={() => void resnapshot(confirm.table)}>Start re-snapshot</button>
+            <button onClick={() => setConfirm(null)}>Cancel</button>
+          </div>
+        </Modal>
+      )}
+      {confirm?.kind === 'skip' && (
+        <Modal title={`${skipLabel(confirm.target)}?`} onClose={() => setConfirm(null)}>
+          <p>
+            <strong>The changes of this source {confirm.target.kind === 'ddl' ? 'DDL statement' : 'transaction'} will not reach the target.</strong>{' '}
+            The pipeline restarts and passes over the {confirm.target.kind === 'ddl' ? 'statement' : 'transaction'} at{' '}
+            <span className="mono">{posText(confirm.target)}</span>; the rows it changed may differ from the source until they change again or
+            the table is re-snapshot.
+          </p>
+          <p className="muted"><span className="mono">[{confirm.error.code}]</span> {confirm.error.message}</p>
+          <div className="actions">
+            <button className="danger" onClick={() => void skip(confirm.target)}>{skipLabel(confirm.target)}</button>
+            <button onClick={() => setConfirm(null)}>Cancel</button>
+          </div>
+        </Modal>
+      )}
     </div>
   );
 }
