@@ -211,7 +211,8 @@ async function checkCheckpointFile(tgt: mysql.Connection, p: PipelineConfig, che
 export function resnapshotFix(p: Pick<PipelineConfig, 'name' | 'snapshot'>, checkpointDatabase: string): string {
   return `re-snapshot the pipeline: stop sluice; on the target run DELETE FROM ${quoteId(checkpointDatabase)}.\`checkpoints\` WHERE pipeline = '${p.name.replace(/'/g, "''")}'` +
     ' and TRUNCATE (or DROP) its target tables; ' + (p.snapshot === 'none' ? 'set snapshot: initial for the pipeline; ' : '') +
-    'start sluice again: it copies the tables afresh and streams from there (keep binlogs longer, e.g. binlog_expire_logs_seconds, to avoid this)';
+    'start sluice again: it copies the tables afresh and streams from there (keep binlogs longer, e.g. binlog_expire_logs_seconds, to avoid this). ' +
+    'Under sluice serve, Resync on the pipeline page (POST /api/pipelines/<name>/resync) does this without emptying the target tables';
 }
 
 const NEEDED = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE'] as const;

@@ -62,6 +62,8 @@ interface Entry {
   /** Skip requested by the operator, passed to each run until the stream passes it. */
   skipAt: SkipTarget | null;
   skipped: SkippedEvent[];
+  /** The next launch starts with a resync. */
+  resync: boolean;
   rate: { time: number; rows: number; snapshotRows: number; rowsPerSecond: number; snapshotRowsPerSecond: number };
 }
 
@@ -151,14 +153,26 @@ export class PipelineManager {
    */
   async skip(name: string, target?: SkipTarget): Promise<PipelineStatus> {
     const e = this.entry(name);
-    const at = target ?? e.errors.find((x) => x.skip)?.skip;
+    const at = target ?? e.errors[0]?.skip;
     if (!at) {
-      throw new SluiceError('BAD_ARGUMENT', `pipeline ${name} has no error that names a source transaction to skip`,
+      throw new SluiceError('BAD_ARGUMENT', `the latest error of pipeline ${name} names no source transaction to skip`,
         'skip applies to a failed transaction or DDL statement (its error carries a position); give file, pos and kind to name one');
     }
+    await this.halt(name);
     e.skipAt = { file: at.file, pos: at.pos, kind: at.kind };
     this.log.warn({ pipeline: name, skip: e.skipAt }, 'skip requested');
+    return this.start(name);
+  }
+
+  /**
+   * Stream from the source's current position and copy every table again (shadow tables swapped in):
+   * the repair when the checkpoint's binlog was purged or the target drifted. Restarts the pipeline.
+   */
+  async resync(name: string): Promise<PipelineStatus> {
+    const e = this.entry(name);
     await this.halt(name);
+    e.resync = true;
+    this.log.warn({ pipeline: name }, 'resync requested');
     return this.start(name);
   }
 
@@ -214,7 +228,7 @@ export class PipelineManager {
     if (!e) {
       e = {
         name, pipeline: null, controller: null, done: null, failed: false, errors: [], startedAt: null, since: null, lastState: 'stopped',
-        seen: newSeen(), totals: newTotals(), skipAt: null, skipped: [],
+        seen: newSeen(), totals: newTotals(), skipAt: null, skipped: [], resync: false,
         rate: { time: Date.now(), rows: 0, snapshotRows: 0, rowsPerSecond: 0, snapshotRowsPerSecond: 0 },
       };
       this.entries.set(name, e);
@@ -237,7 +251,9 @@ export class PipelineManager {
       config: rec.config, source: toSourceConfig(source), target: toTargetConfig(target), logger: this.opts.logger,
       ...(this.opts.retry ? { retry: this.opts.retry } : {}),
       ...(e.skipAt ? { skip: e.skipAt } : {}),
+      ...(e.resync ? { resync: true } : {}),
     });
+    e.resync = false;
     const controller = new AbortController();
     e.pipeline = pipeline;
     e.controller = controller;
@@ -324,6 +340,8 @@ export class PipelineManager {
         pushed = true;
       }
     }
+    // The run passed the skip position without meeting it: nothing to wait for any more.
+    if (e.skipAt && s.pendingSkip === null) e.skipAt = null;
     for (const sk of s.skipped.slice(e.seen.skipped)) {
       e.totals.skipped++;
       e.skipped.unshift(sk);

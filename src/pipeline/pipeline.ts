@@ -72,6 +72,8 @@ export interface PipelineStats {
   queuedChanges: number;
   /** Transactions / DDL skipped on request. */
   skipped: SkippedEvent[];
+  /** The skip this pipeline still waits for (null once passed, or missed because the stream went past it). */
+  pendingSkip: SkipTarget | null;
   /** Tables waiting to be re-copied, and the one being copied now. */
   resnapshotQueue: string[];
 }
@@ -93,6 +95,12 @@ export interface PipelineOptions {
    * checkpoint moves past it.
    */
   skip?: SkipTarget;
+  /**
+   * Start over without losing the target's tables: stream from the source's current position and copy
+   * every table again into shadow tables swapped in atomically (the cure when the binlog the checkpoint
+   * needs was purged, or the target drifted). Readers keep the old rows until the new copies are in place.
+   */
+  resync?: boolean;
 }
 
 const TIMEOUT = Symbol('timeout');
@@ -102,7 +110,7 @@ export class Pipeline {
   readonly stats: PipelineStats = {
     status: 'starting', rowsApplied: 0, transactionsApplied: 0, snapshotRowsCopied: 0, snapshotRowsEstimated: 0, snapshotTables: [],
     lagSeconds: null, position: null, errors: 0, lastError: null, lastErrorDetails: null, restarts: 0,
-    changesByTable: new Map(), bytesRead: 0, sourceReconnects: 0, queuedChanges: 0, skipped: [], resnapshotQueue: [],
+    changesByTable: new Map(), bytesRead: 0, sourceReconnects: 0, queuedChanges: 0, skipped: [], pendingSkip: null, resnapshotQueue: [],
   };
   private readonly cfg: PipelineConfig;
   private readonly log: Logger;
@@ -113,6 +121,8 @@ export class Pipeline {
   private readonly skipTables = new Set<string>();
   /** Position of the transaction / DDL to skip (cleared once passed). */
   private skipAt: SkipTarget | null;
+  /** A resync was asked for and not yet written to the checkpoint. */
+  private resyncPending: boolean;
   /** Source tables to copy again while streaming (`db.table`), in request order. */
   private readonly resnapshots: TableName[] = [];
 
@@ -123,6 +133,8 @@ export class Pipeline {
     this.filter = compileTableFilter(this.cfg.tables, this.cfg.exclude);
     this.serverId = opts.source.serverId ?? defaultServerId(this.name);
     this.skipAt = opts.skip ?? null;
+    this.stats.pendingSkip = this.skipAt;
+    this.resyncPending = opts.resync ?? false;
   }
 
   /**
@@ -162,11 +174,12 @@ export class Pipeline {
         await this.runOnce(signal);
         this.stats.status = 'stopped';
         return;
-      } catch (err) {
+      } catch (caught) {
         if (signal.aborted) {
           this.stats.status = 'stopped';
           return;
         }
+        const err = this.withRepairHint(caught);
         this.stats.errors++;
         this.stats.lastError = describe(err);
         this.stats.lastErrorDetails = isSluiceError(err) ? err.details : null;
@@ -211,6 +224,21 @@ export class Pipeline {
       let cp = await sink.open();
       src = await connectSource(this.opts.source.url);
       this.flavor = /mariadb/i.test(String(((await src.query('SELECT VERSION() AS v')) as unknown as [Array<{ v: string }>])[0][0]?.v)) ? 'mariadb' : 'mysql';
+      if (this.resyncPending) {
+        const tables = await listSourceTables(src, this.filter);
+        const position = await currentPosition(this.opts.source.url);
+        const fresh = new SchemaHistory({ url: this.opts.source.url });
+        try {
+          for (const t of tables) await fresh.ensureLoaded(t.database, t.table, position);
+          cp = { pipeline: this.name, position, epoch: this.opts.epoch ?? 0,
+            state: { phase: 'stream', coverage: [], schemas: fresh.toJSON(), resnapshot: tables.map((t) => ({ database: t.database, table: t.table })) } };
+        } finally {
+          await fresh.close().catch(() => undefined);
+        }
+        await sink.apply({ changes: [], checkpoint: cp });
+        this.resyncPending = false;
+        this.log.warn({ position, tables: tables.length }, 'resync: streaming from the current source position; every table is copied again and swapped in');
+      }
       const state = cp && isPipelineState(cp.state) ? cp.state : null;
       history = state?.schemas ? SchemaHistory.fromJSON(state.schemas, { url: this.opts.source.url }) : new SchemaHistory({ url: this.opts.source.url });
       if (cp === null || state?.phase === 'snapshot') {
@@ -383,10 +411,8 @@ export class Pipeline {
     }
     this.stats.resnapshotQueue = this.resnapshots.map((t) => `${t.database}.${t.table}`);
     if (state.swaps && state.swaps.length > 0) {
-      for (const w of state.swaps) {
-        const swapped = await sink.swapTable(w.database, w.table, w.shadow);
-        this.log.info({ table: `${w.database}.${w.table}`, swapped }, 're-snapshot: the copy made before the restart is in place');
-      }
+      const swapped = await sink.swapTables(state.swaps);
+      this.log.info({ tables: state.swaps.map((w) => `${w.database}.${w.table}`), swapped }, 're-snapshot: the copies made before the restart are in place');
       await sink.apply({ changes: [], checkpoint: { pipeline: this.name, position: cp.position, epoch: this.opts.epoch ?? 0, state: this.streamState(chunkFilter, ownHistory) } });
     }
     const tuning = this.cfg.tuning;
@@ -505,7 +531,7 @@ export class Pipeline {
           // Between transactions: everything read so far is applied first, then the table is copied.
           await flush();
           await drain();
-          await this.copyTableAgain(sink, src, history, chunkFilter, lastPos, signal);
+          await this.copyTablesAgain(sink, src, history, chunkFilter, lastPos, signal);
           writtenState = '';
           lastWrite = Date.now();
           continue;
@@ -528,6 +554,7 @@ export class Pipeline {
             inLargeTxn = false;
             continue;
           }
+          if (this.skipAt !== null && comparePositions(m.startPosition, this.skipAt) > 0) this.missSkip(m.startPosition);
           if (this.skipAt?.kind === 'transaction' && samePosition(m.startPosition, this.skipAt)) {
             // The operator chose to pass over this transaction: none of its changes are applied.
             skippedChanges += m.changes.length;
@@ -591,6 +618,7 @@ export class Pipeline {
         } else if (m.kind === 'ddl') {
           await flush();
           await drain();
+          if (this.skipAt !== null && comparePositions(m.position, this.skipAt) > 0) this.missSkip(m.position);
           if (this.skipAt?.kind === 'ddl' && samePosition(m.position, this.skipAt)) {
             await sink.apply({ changes: [], checkpoint: checkpointAt(m.position) });
             this.passSkip(0);
@@ -621,6 +649,15 @@ export class Pipeline {
       await (inflight as Promise<void> | null)?.catch(() => undefined);
       await source.close();
     }
+  }
+
+  /** A purged binlog position: say how to repair this pipeline (resync) rather than only what happened. */
+  private withRepairHint(err: unknown): unknown {
+    if (!isSluiceError(err) || (err.code !== 'POSITION_PURGED' && err.code !== 'GTID_PURGED')) return err;
+    return new SluiceError(err.code, `pipeline ${this.name} cannot resume: ${err.message}`,
+      `resync the pipeline: Resync on its page in sluice serve (POST /api/pipelines/${this.name}/resync) streams from the current position and copies every table again, ` +
+      'swapping each copy in atomically (the target keeps its rows meanwhile); keep binlogs longer (binlog_expire_logs_seconds) so that a stopped pipeline can catch up',
+      err.details, { cause: err });
   }
 
   /** The checkpoint state while streaming: chunk coverage, schema history, pending re-snapshots. */
@@ -659,71 +696,90 @@ export class Pipeline {
       { ...err.details, skip: { file: position.file, pos: position.pos, kind } satisfies SkipTarget }, { cause: err });
   }
 
+  /** The stream went past the position to skip without meeting it there: forget it (nothing was skipped). */
+  private missSkip(at: Position): void {
+    this.log.warn({ skip: this.skipAt, streamAt: at }, 'the transaction to skip was not met (the stream is past its position): nothing skipped');
+    this.skipAt = null;
+    this.stats.pendingSkip = null;
+  }
+
   private passSkip(changes: number): void {
     const position = this.skipAt!;
     this.skipAt = null;
+    this.stats.pendingSkip = null;
     this.stats.skipped.push({ position, changes, time: new Date().toISOString() });
     this.log.warn({ position, changes }, `skipped a source ${position.kind} on request: its changes are not on the target`);
   }
 
   /**
-   * Copy the first table of the re-snapshot queue again (see requestResnapshot). `position` is where the
-   * stream stands: everything before it is applied. A copy that fails for a reason other than a lost
-   * connection leaves the table as it was; the error is reported and the stream goes on.
+   * Copy the tables of the re-snapshot queue again (see requestResnapshot), all in one snapshot into
+   * shadow tables, swapped in by one atomic RENAME. `position` is where the stream stands: everything
+   * before it is applied. A copy that fails for a reason other than a lost connection leaves the tables
+   * as they were; the error is reported and the stream goes on.
    */
-  private async copyTableAgain(sink: MysqlSink, src: mysql.Connection, history: SchemaHistory, chunkFilter: ChunkFilter, position: Position, signal: AbortSignal): Promise<void> {
-    const t = this.resnapshots[0]!;
-    const key = `${t.database}.${t.table}`;
+  private async copyTablesAgain(sink: MysqlSink, src: mysql.Connection, history: SchemaHistory, chunkFilter: ChunkFilter, position: Position, signal: AbortSignal): Promise<void> {
+    const tables = [...this.resnapshots];
+    const keys = tables.map((t) => `${t.database}.${t.table}`);
     const epoch = this.opts.epoch ?? 0;
     const base = routeToDatabase(this.cfg.targetDatabase);
-    const target = base(t.database, t.table);
-    const shadow = shadowTableName(target.table, 'new');
-    const route: TableRouter = (db, table) => (db === t.database && table === t.table ? { database: target.database, table: shadow } : base(db, table));
-    const checkpoint = (swaps?: PendingSwap[]): Checkpoint => ({ pipeline: this.name, position, epoch, state: this.streamState(chunkFilter, history, swaps) });
+    const shadows = new Map(tables.map((t) => {
+      const target = base(t.database, t.table);
+      return [`${t.database}\0${t.table}`, { database: target.database, table: target.table, shadow: shadowTableName(target.table, 'new') }] as const;
+    }));
+    const swaps: PendingSwap[] = [...shadows.values()];
+    const route: TableRouter = (db, table) => {
+      const w = shadows.get(`${db}\0${table}`);
+      return w ? { database: w.database, table: w.shadow } : base(db, table);
+    };
+    const checkpoint = (pending?: PendingSwap[]): Checkpoint => ({ pipeline: this.name, position, epoch, state: this.streamState(chunkFilter, history, pending) });
     const done = (): void => {
-      const i = this.resnapshots.indexOf(t);
-      if (i >= 0) this.resnapshots.splice(i, 1);
+      for (const t of tables) {
+        const i = this.resnapshots.indexOf(t);
+        if (i >= 0) this.resnapshots.splice(i, 1);
+      }
       this.stats.resnapshotQueue = this.resnapshots.map((x) => `${x.database}.${x.table}`);
     };
     // The request is in the checkpoint before any work: a restart finishes it.
     await sink.apply({ changes: [], checkpoint: checkpoint() });
-    this.log.info({ table: key, shadow: `${target.database}.${shadow}`, position }, 're-snapshot: copying the table into a shadow table');
+    this.log.info({ tables: keys, position }, 're-snapshot: copying tables into shadow tables');
     try {
-      if ((await listSourceTables(src, (db, table) => db === t.database && table === t.table)).length === 0) {
-        throw new SluiceError('UNKNOWN_TABLE', `cannot re-snapshot ${key}: the table is not on the source`, 'check the table name');
-      }
-      await sink.dropTableIfExists(target.database, shadow);
+      const present = await listSourceTables(src, (db, table) => shadows.has(`${db}\0${table}`));
+      const missing = keys.filter((k) => !present.some((t) => `${t.database}.${t.table}` === k));
+      if (missing.length > 0) throw new SluiceError('UNKNOWN_TABLE', `cannot re-snapshot ${missing.join(', ')}: not on the source`, 'check the table names');
       const shadowSink = this.newSink(route);
       try {
-        await shadowSink.createTableLike(src, t.database, t.table);
+        for (const w of swaps) await sink.dropTableIfExists(w.database, w.shadow);
+        for (const t of tables) await shadowSink.createTableLike(src, t.database, t.table);
       } finally {
         await shadowSink.close();
       }
-      const next = await this.snapshot(sink, history, [t], [], null, signal, { position, coverage: [] }, route);
-      const cov = isPipelineState(next.state) && next.state.phase === 'stream' ? next.state.coverage.find((c) => c.database === t.database && c.table === t.table) : undefined;
+      const next = await this.snapshot(sink, history, tables, [], null, signal, { position, coverage: [] }, route);
+      const coverage = isPipelineState(next.state) && next.state.phase === 'stream' ? next.state.coverage : [];
       const loader = new InformationSchemaLoader(this.opts.source.url);
       try {
-        const schema = (await loadSchemas(loader, [t])).get(key)!;
-        if (cov) chunkFilter.add(cov, pkColumns(schema));
+        const schemas = await loadSchemas(loader, tables);
+        for (const cov of coverage) {
+          const schema = schemas.get(`${cov.database}.${cov.table}`);
+          if (schema) chunkFilter.add(cov, pkColumns(schema));
+        }
       } finally {
         await loader.close();
       }
       done();
-      // Swap in the copy: first say so in the checkpoint (a crash in between completes the swap on restart).
-      const swap: PendingSwap = { database: target.database, table: target.table, shadow };
-      await sink.apply({ changes: [], checkpoint: checkpoint([swap]) });
-      await sink.swapTable(swap.database, swap.table, swap.shadow);
-      this.skipTables.delete(key);
+      // Swap the copies in: first say so in the checkpoint (a crash in between completes the swap on restart).
+      await sink.apply({ changes: [], checkpoint: checkpoint(swaps) });
+      await sink.swapTables(swaps);
+      for (const k of keys) this.skipTables.delete(k);
       await sink.apply({ changes: [], checkpoint: checkpoint() });
-      this.log.info({ table: key, rowsCopied: this.stats.snapshotRowsCopied }, 're-snapshot done: the new copy is in place');
+      this.log.info({ tables: keys, rowsCopied: this.stats.snapshotRowsCopied }, 're-snapshot done: the new copies are in place');
     } catch (err) {
       if (signal.aborted || isTransient(err)) throw err;
       done();
       this.stats.errors++;
       this.stats.lastError = describe(err);
       this.stats.lastErrorDetails = isSluiceError(err) ? err.details : null;
-      this.log.error({ table: key, err: describe(err) }, 're-snapshot failed; the table keeps its previous copy and streaming goes on');
-      await sink.dropTableIfExists(target.database, shadow).catch(() => undefined);
+      this.log.error({ tables: keys, err: describe(err) }, 're-snapshot failed; the tables keep their previous copy and streaming goes on');
+      for (const w of swaps) await sink.dropTableIfExists(w.database, w.shadow).catch(() => undefined);
       await sink.apply({ changes: [], checkpoint: checkpoint() });
     } finally {
       this.stats.status = 'streaming';

@@ -28,14 +28,14 @@ describe('repair: re-snapshot a table, skip a transaction', () => {
     await Promise.all([source?.stop(), target?.stop()]);
   });
 
-  function pipeline(name: string, tables: string[], targetDatabase: string, skip?: SkipTarget): Pipeline {
+  function pipeline(name: string, tables: string[], targetDatabase: string, skip?: SkipTarget, resync = false): Pipeline {
     const cfg = parseConfig(JSON.stringify({
       sources: { s: { type: 'mysql', url: source.url } },
       targets: { t: { type: 'mysql', url: target.url } },
       tuning: { snapshotChunkSize: 1000, snapshotParallelism: 2, batchSize: 500, maxBatchDelayMs: 200 },
       pipelines: [{ name, source: 's', target: 't', tables, targetDatabase }],
     }), { format: 'json' });
-    return new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources.s!, target: cfg.targets.t!, logger: log, retry: { baseDelayMs: 100, maxDelayMs: 500 }, ...(skip ? { skip } : {}) });
+    return new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources.s!, target: cfg.targets.t!, logger: log, retry: { baseDelayMs: 100, maxDelayMs: 500 }, ...(skip ? { skip } : {}), resync });
   }
 
   async function same(db: string, table: string, targetDb: string): Promise<boolean> {
@@ -190,6 +190,43 @@ describe('repair: re-snapshot a table, skip a transaction', () => {
       assert.equal(p.stats.status, 'streaming');
       const counts = p.stats.changesByTable.get('app.orders');
       assert.ok(counts && counts.inserts >= 7, `per-table counts: ${JSON.stringify(counts)}`);
+    } finally {
+      ctl.abort();
+      await run;
+    }
+  });
+
+  it('resync: when the binlog the checkpoint needs is purged, streams from now and copies every table again', async () => {
+    let ctl = new AbortController();
+    let p = pipeline('resync', ['app.items', 'app.tags'], 'copy_d');
+    let run = p.run(ctl.signal);
+    await eventually(async () => p.stats.status === 'streaming' && await same('app', 'items', 'copy_d') && await same('app', 'tags', 'copy_d'), 60_000, 'initial copy');
+    ctl.abort();
+    await run;
+    // While the pipeline is down: changes, then the binlog that holds them is purged.
+    await source.query("UPDATE app.tags SET tag = 'while down' WHERE id <= 50; DELETE FROM app.items WHERE id BETWEEN 500 AND 599; FLUSH BINARY LOGS");
+    // The server keeps a file a replica connection still reads: purge until the old files are really gone.
+    await eventually(async () => {
+      const logs = await source.query<Array<{ Log_name: string }>>('SHOW BINARY LOGS');
+      await source.query(`PURGE BINARY LOGS TO '${logs[logs.length - 1]!.Log_name}'`);
+      return (await source.query<unknown[]>('SHOW BINARY LOGS')).length === 1;
+    }, 20_000, 'the purge');
+
+    let failure: unknown = null;
+    await pipeline('resync', ['app.items', 'app.tags'], 'copy_d').run(AbortSignal.timeout(20_000)).catch((err: unknown) => { failure = err; });
+    assert.ok(isSluiceError(failure) && failure.code === 'POSITION_PURGED', `fails without a resync: ${String(failure)}`);
+    assert.equal(await same('app', 'tags', 'copy_d'), false);
+
+    ctl = new AbortController();
+    p = pipeline('resync', ['app.items', 'app.tags'], 'copy_d', undefined, true);
+    run = p.run(ctl.signal);
+    try {
+      await eventually(async () => p.stats.status === 'streaming' && p.stats.resnapshotQueue.length === 0
+        && await same('app', 'items', 'copy_d') && await same('app', 'tags', 'copy_d'), 60_000, 'the resync');
+      assert.equal(p.stats.snapshotTables.length, 2, 'both tables were copied in one snapshot');
+      assert.deepEqual(await leftovers('copy_d'), []);
+      await source.query("INSERT INTO app.tags VALUES (9001, 'after resync')");
+      await eventually(async () => (await target.query<unknown[]>('SELECT 1 FROM copy_d.tags WHERE id = 9001')).length === 1, 20_000, 'streaming after the resync');
     } finally {
       ctl.abort();
       await run;

@@ -115,6 +115,14 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
         audit('pipeline.skip', p.config.name, { skip: status.pendingSkip });
         return { status };
       } },
+    { method: 'POST', path: '/api/pipelines/:name/resync', access: 'operator', tag: 'pipelines',
+      summary: 'Start over without downtime: stream from the source\'s current position and copy every table again (swapped in atomically)',
+      handler: async ({ params, audit }) => {
+        const p = get(params['name']!);
+        const status = await manager.resync(p.config.name);
+        audit('pipeline.resync', p.config.name);
+        return { status };
+      } },
     { method: 'POST', path: '/api/pipelines/:name/tables/:table/resnapshot', access: 'operator', tag: 'pipelines',
       summary: 'Copy one table (`db.table`) again while streaming: built in a shadow table, swapped in atomically',
       handler: async ({ params, audit }) => {

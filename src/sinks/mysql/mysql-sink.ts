@@ -470,31 +470,44 @@ export class MysqlSink implements Sink {
   }
 
   /**
-   * Put the fresh copy `shadow` in the place of `table` (same database) in one atomic RENAME, then drop
-   * the old table. Idempotent: nothing happens when the shadow is gone (swapped before a crash).
-   * Readers of the target see the old table or the new one, never a missing or half-filled one.
+   * Put each fresh copy `shadow` in the place of its `table` (same database) in one atomic RENAME of all
+   * of them, then drop the old tables. Idempotent: a pair whose shadow is gone (swapped before a crash) is
+   * left alone. Readers of the target see the old tables or the new ones, never a missing or half-filled one.
+   * Returns how many tables were swapped.
    */
-  async swapTable(database: string, table: string, shadow: string): Promise<boolean> {
-    const conn = await this.connect('swapping in a re-copied table');
-    const old = shadowTableName(table, 'old');
-    const id = (t: string): string => `${quoteId(database)}.${quoteId(t)}`;
+  async swapTables(swaps: ReadonlyArray<{ database: string; table: string; shadow: string }>): Promise<number> {
+    if (swaps.length === 0) return 0;
+    const conn = await this.connect('swapping in re-copied tables');
+    const id = (db: string, t: string): string => `${quoteId(db)}.${quoteId(t)}`;
     try {
-      const [rows] = await conn.query<RowDataPacket[]>(format('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?)', [database, table, shadow]));
-      const present = new Set(rows.map((r) => String(r.t)));
-      if (!present.has(shadow)) return false;
-      await conn.query(`DROP TABLE IF EXISTS ${id(old)}`);
-      if (present.has(table)) {
-        await conn.query(`RENAME TABLE ${id(table)} TO ${id(old)}, ${id(shadow)} TO ${id(table)}`);
-        await conn.query(`DROP TABLE ${id(old)}`);
-      } else {
-        await conn.query(`RENAME TABLE ${id(shadow)} TO ${id(table)}`);
+      const present = new Set<string>();
+      for (const w of swaps) {
+        const [rows] = await conn.query<RowDataPacket[]>(format('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?)', [w.database, w.table, w.shadow]));
+        for (const r of rows) present.add(`${w.database}\0${String(r.t)}`);
       }
-      return true;
+      const todo = swaps.filter((w) => present.has(`${w.database}\0${w.shadow}`));
+      if (todo.length === 0) return 0;
+      const renames: string[] = [];
+      const drops: string[] = [];
+      for (const w of todo) {
+        const old = shadowTableName(w.table, 'old');
+        await conn.query(`DROP TABLE IF EXISTS ${id(w.database, old)}`);
+        if (present.has(`${w.database}\0${w.table}`)) {
+          renames.push(`${id(w.database, w.table)} TO ${id(w.database, old)}`);
+          drops.push(id(w.database, old));
+        }
+        renames.push(`${id(w.database, w.shadow)} TO ${id(w.database, w.table)}`);
+      }
+      await conn.query(`RENAME TABLE ${renames.join(', ')}`);
+      if (drops.length > 0) await conn.query(`DROP TABLE ${drops.join(', ')}`);
+      return todo.length;
     } catch (err) {
-      throw await this.failure(`swapping in the new copy of ${database}.${table}`, err);
+      throw await this.failure(`swapping in the new copies of ${swaps.map((w) => `${w.database}.${w.table}`).join(', ')}`, err);
     } finally {
-      this.shapes.invalidate(database, table);
-      this.shapes.invalidate(database, shadow);
+      for (const w of swaps) {
+        this.shapes.invalidate(w.database, w.table);
+        this.shapes.invalidate(w.database, w.shadow);
+      }
     }
   }
 
