@@ -159,9 +159,13 @@ export async function checkPipeline(p: PipelineConfig, source: SourceConfig, tar
       : { ok: true, warn: true, what: 'no source table matches tables/exclude yet', fix: 'check the patterns under tables: (tables created later are picked up)' });
     const targetDbs = new Set<string>();
     let compatible = 0;
+    // A pipeline that has a checkpoint may resume before a DDL it has still to apply: its target tables can
+    // legitimately differ from the source's current definitions, so only a first run compares them.
+    const resuming = await hasCheckpoint(tgt, p, target.checkpointDatabase);
     for (const t of tables) {
       const db = p.targetDatabase ?? t.database;
       targetDbs.add(db);
+      if (resuming) continue;
       const [exists] = await tgt.query<mysql.RowDataPacket[]>(
         'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, t.table]);
       if (exists.length === 0) continue;
@@ -184,6 +188,17 @@ export async function checkPipeline(p: PipelineConfig, source: SourceConfig, tar
     await tgt?.end().catch(() => undefined);
   }
   return out;
+}
+
+async function hasCheckpoint(tgt: mysql.Connection, p: PipelineConfig, checkpointDatabase: string): Promise<boolean> {
+  try {
+    const [rows] = await tgt.query<mysql.RowDataPacket[]>(`SELECT 1 FROM ${quoteId(checkpointDatabase)}.\`checkpoints\` WHERE pipeline = ?`, [p.name]);
+    return rows.length > 0;
+  } catch (err) {
+    const errno = (err as { errno?: number }).errno;
+    if (errno === 1146 || errno === 1049) return false; // no checkpoint table yet: a first run
+    throw err;
+  }
 }
 
 /** The binlog file of the pipeline's saved checkpoint, if it was purged from the source: a POSITION_PURGED failure. */

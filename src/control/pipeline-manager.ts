@@ -8,6 +8,8 @@
  * was running.
  */
 import { isSluiceError } from '../errors.js';
+import { checkPipeline, checkSource, checkTarget, type CheckResult } from '../cli/check.js';
+import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { SluiceError } from '../errors.js';
 import { Pipeline, type PipelineStats, type SkipTarget, type SkippedEvent, type TableCounts } from '../pipeline/pipeline.js';
@@ -21,6 +23,8 @@ export interface PipelineManagerOptions {
   sampleIntervalMs?: number;
   /** How long samples are kept (default 24 h). */
   retentionMs?: number;
+  /** Run the preflight checks before each start (default true). */
+  preflight?: boolean;
   /** Pipeline retry backoff (tests use short delays). */
   retry?: { baseDelayMs?: number; maxDelayMs?: number };
 }
@@ -261,15 +265,42 @@ export class PipelineManager {
     e.rate = { time: Date.now(), rows: 0, snapshotRows: 0, rowsPerSecond: 0, snapshotRowsPerSecond: 0 };
     e.startedAt = new Date().toISOString();
     this.log.info({ pipeline: name }, 'pipeline started');
-    e.done = pipeline.run(controller.signal).then(() => {
-      this.observe(e);
-    }, (err: unknown) => {
-      if (this.observe(e)) e.errors.shift(); // the failure is recorded below with its code and fix
-      const code = isSluiceError(err) ? err.code : 'INTERNAL';
-      this.fail(e, code, err instanceof Error ? err.message : String(err), isSluiceError(err) ? err.fix : null, false, isSluiceError(err) ? skipOf(err.details) : undefined);
+    const sourceConfig = toSourceConfig(source);
+    const targetConfig = toTargetConfig(target);
+    e.done = (this.opts.preflight === false ? Promise.resolve(null) : this.preflight(rec.config, sourceConfig, targetConfig)).then((problem) => {
+      if (problem) {
+        this.fail(e, problem.code ?? 'PREFLIGHT_FAILED', problem.what, problem.fix ?? null);
+        return;
+      }
+      if (controller.signal.aborted) return;
+      return pipeline.run(controller.signal).then(() => {
+        this.observe(e);
+      }, (err: unknown) => {
+        if (this.observe(e)) e.errors.shift(); // the failure is recorded below with its code and fix
+        const code = isSluiceError(err) ? err.code : 'INTERNAL';
+        this.fail(e, code, err instanceof Error ? err.message : String(err), isSluiceError(err) ? err.fix : null, false, isSluiceError(err) ? skipOf(err.details) : undefined);
+      });
     }).finally(() => {
       if (e.controller === controller) e.controller = null;
     });
+  }
+
+  /**
+   * The checks of `sluice check` before a pipeline touches anything: binlog on and ROW, grants, target
+   * privileges, compatible existing tables, checkpoint still in the binlog. The first permanent problem is
+   * returned (the pipeline fails with its code and fix); unreachable servers are left to the pipeline's own
+   * retries, and warnings are logged.
+   */
+  private async preflight(p: PipelineConfig, source: SourceConfig, target: TargetConfig): Promise<CheckResult | null> {
+    try {
+      const results = [...await checkSource(source.url), ...await checkTarget(target.url, target.checkpointDatabase)];
+      if (results.every((r) => r.ok)) results.push(...await checkPipeline(p, source, target));
+      for (const r of results) if (r.ok && r.warn) this.log.warn({ pipeline: p.name, code: r.code, fix: r.fix }, `preflight warning: ${r.what}`);
+      return results.find((r) => !r.ok && !r.transient) ?? null;
+    } catch (err) {
+      this.log.warn({ pipeline: p.name, err: String(err) }, 'preflight could not run; starting the pipeline anyway');
+      return null;
+    }
   }
 
   private fail(e: Entry, code: string, message: string, fix: string | null, count = true, skip?: SkipTarget): void {

@@ -54,8 +54,16 @@ export interface PipelineStats {
   snapshotRowsEstimated: number;
   /** Per-table progress of the current (or last) snapshot. */
   snapshotTables: Array<{ database: string; table: string; rowsCopied: number; rowsEstimated: number; chunksDone: number; chunksTotal: number; done: boolean }>;
-  /** Seconds the target is behind the source (commit time of the last applied transaction), null before any. */
-  lagSeconds: number | null;
+  /**
+   * Seconds the target is behind the source, null before anything was applied: now minus the source time
+   * of the newest point the target is known to have — the commit time of the last applied transaction,
+   * or the time of the last binlog heartbeat taken while caught up (the source sends one every second
+   * when idle). So lag stays near zero on an idle source and grows while the target falls behind, the
+   * stream stalls, or the pipeline is down — it never freezes at its last value.
+   */
+  readonly lagSeconds: number | null;
+  /** Source time (epoch ms) up to which the target is complete. */
+  appliedSourceTime: number | null;
   position: Position | null;
   errors: number;
   lastError: string | null;
@@ -109,7 +117,11 @@ export class Pipeline {
   readonly name: string;
   readonly stats: PipelineStats = {
     status: 'starting', rowsApplied: 0, transactionsApplied: 0, snapshotRowsCopied: 0, snapshotRowsEstimated: 0, snapshotTables: [],
-    lagSeconds: null, position: null, errors: 0, lastError: null, lastErrorDetails: null, restarts: 0,
+    appliedSourceTime: null,
+    get lagSeconds(): number | null {
+      return this.appliedSourceTime === null ? null : Math.max(0, (Date.now() - this.appliedSourceTime) / 1000);
+    },
+    position: null, errors: 0, lastError: null, lastErrorDetails: null, restarts: 0,
     changesByTable: new Map(), bytesRead: 0, sourceReconnects: 0, queuedChanges: 0, skipped: [], pendingSkip: null, resnapshotQueue: [],
   };
   private readonly cfg: PipelineConfig;
@@ -518,7 +530,7 @@ export class Pipeline {
         this.stats.rowsApplied += changes.length;
         this.stats.transactionsApplied += txns;
         this.stats.position = position;
-        this.stats.lagSeconds = Math.max(0, (Date.now() - commitTime) / 1000);
+        this.stats.appliedSourceTime = Math.max(this.stats.appliedSourceTime ?? 0, commitTime);
       });
       inflight.catch((err: unknown) => { applyError = err; }); // also observed by the next drain()
     };
@@ -600,7 +612,7 @@ export class Pipeline {
             this.stats.rowsApplied += txn.length;
             this.stats.transactionsApplied++;
             this.stats.position = m.position;
-            this.stats.lagSeconds = Math.max(0, (Date.now() - m.commitTime) / 1000);
+            this.stats.appliedSourceTime = Math.max(this.stats.appliedSourceTime ?? 0, m.commitTime);
             lastPos = m.position;
             lastWrite = Date.now();
             txn = [];
@@ -633,8 +645,8 @@ export class Pipeline {
           lastWrite = Date.now();
         } else {
           // Heartbeat: the source is idle (or everything was filtered): move the checkpoint now and then.
-          if (batchPos === null && txn.length === 0 && !inLargeTxn) {
-            this.stats.lagSeconds = Math.max(0, (Date.now() - m.time) / 1000);
+          if (batchPos === null && txn.length === 0 && !inLargeTxn && inflightChanges === 0) {
+            this.stats.appliedSourceTime = Math.max(this.stats.appliedSourceTime ?? 0, m.time);
             if (Date.now() - lastWrite > 1000 && comparePositions(m.position, lastPos) > 0) {
               batchPos = m.position;
               batchCommitTime = m.time;

@@ -90,9 +90,16 @@ export async function tableRows(server: MariaDbServer, db: string, table: string
 /** Waits until `check` passes (returns true) or the deadline. */
 export async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
   for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    try {
+      if (await check()) return;
+      lastError = null;
+    } catch (err) {
+      // Not there yet (e.g. a target table the pipeline has not created): try again until the deadline.
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

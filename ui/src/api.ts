@@ -209,6 +209,9 @@ export const api = {
   /** Copy one table (`db.table`) again while the pipeline streams (409 INVALID_STATE unless streaming). */
   resnapshot: async (name: string, table: string): Promise<PipelineStatus> =>
     (await request<{ status: PipelineStatus }>('POST', `/api/pipelines/${enc(name)}/tables/${enc(table)}/resnapshot`)).status,
+  /** Stream from the source's current position and copy every table again (swapped in atomically); restarts the pipeline. */
+  resync: async (name: string): Promise<PipelineStatus> =>
+    (await request<{ status: PipelineStatus }>('POST', `/api/pipelines/${enc(name)}/resync`)).status,
   /** Skip one source transaction / DDL (default: the one the latest error names) and restart the pipeline. */
   skip: async (name: string, target?: SkipTarget): Promise<PipelineStatus> =>
     (await request<{ status: PipelineStatus }>('POST', `/api/pipelines/${enc(name)}/skip`, target ? { file: target.file, pos: target.pos, kind: target.kind } : {})).status,

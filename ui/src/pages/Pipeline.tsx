@@ -23,7 +23,10 @@ function allowed(state: PipelineState, action: Action): boolean {
 }
 
 /** A confirmation the operator has to give before an action that cannot be undone. */
-type Confirm = { kind: 'resnapshot'; table: string; rows: number | null } | { kind: 'skip'; target: SkipTarget; error: PipelineError };
+type Confirm = { kind: 'resnapshot'; table: string; rows: number | null } | { kind: 'skip'; target: SkipTarget; error: PipelineError } | { kind: 'resync' };
+
+/** Errors that only a resync cures (the checkpoint's binlog is gone). */
+const NEEDS_RESYNC = new Set(['POSITION_PURGED', 'GTID_PURGED']);
 
 const samePos = (a: SkipTarget | null | undefined, b: SkipTarget | null | undefined): boolean =>
   !!a && !!b && a.file === b.file && a.pos === b.pos && a.kind === b.kind;
@@ -162,6 +165,21 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
       setBusy(null);
     }
   };
+  const resync = async (): Promise<void> => {
+    setConfirm(null);
+    setBusy('resync');
+    setActionError(null);
+    setNotice(null);
+    try {
+      await api.resync(name);
+      setNotice('Resync started: streaming restarts from the source\'s current position and every table is copied again, then swapped in.');
+      status.reload();
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setBusy(null);
+    }
+  };
   const remove = async (): Promise<void> => {
     try {
       await api.deletePipeline(name);
@@ -233,6 +251,8 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
                 {busy === a ? '…' : a[0]?.toUpperCase() + a.slice(1)}
               </button>
             ))}
+            <button disabled={busy !== null} title="Stream from the source's current position and copy every table again (swapped in atomically)"
+              onClick={() => setConfirm({ kind: 'resync' })}>{busy === 'resync' ? '…' : 'Resync'}</button>
             {confirmDelete ? (
               <>
                 <button className="danger" onClick={() => void remove()}>Really delete</button>
@@ -255,6 +275,9 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
           {operator && (allowed(state, 'retry') || (current.skip && currentSkip?.ok)) && (
             <div className="actions" style={{ marginTop: 8 }}>
               {allowed(state, 'retry') && <button className="small" disabled={busy !== null} onClick={() => void act('retry')}>Retry now</button>}
+              {NEEDS_RESYNC.has(current.code) && (
+                <button className="small primary" disabled={busy !== null} onClick={() => setConfirm({ kind: 'resync' })}>Resync</button>
+              )}
               {current.skip && currentSkip?.ok && (
                 <button className="small danger" title={currentSkip.why}
                   onClick={() => setConfirm({ kind: 'skip', target: current.skip!, error: current })}>{skipLabel(current.skip)}</button>
@@ -446,6 +469,22 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
           <p className="muted">The current copy stays readable meanwhile. Streaming of this pipeline waits until the copy is done, so lag grows for a large table.</p>
           <div className="actions">
             <button className="primary" onClick={() => void resnapshot(confirm.table)}>Start re-snapshot</button>
+            <button onClick={() => setConfirm(null)}>Cancel</button>
+          </div>
+        </Modal>
+      )}
+      {confirm?.kind === 'resync' && (
+        <Modal title={`Resync ${name}?`} onClose={() => setConfirm(null)}>
+          <p>
+            The pipeline restarts from the source&apos;s <strong>current</strong> binlog position and copies every one of its tables again
+            into shadow tables on the target, which replace the current copies in one atomic swap when all are complete.
+          </p>
+          <p className="muted">
+            Use it when the binlog the pipeline needs was purged, or the target drifted. The current copies stay readable meanwhile;
+            streaming waits until the copy is done.
+          </p>
+          <div className="actions">
+            <button className="primary" onClick={() => void resync()}>Start resync</button>
             <button onClick={() => setConfirm(null)}>Cancel</button>
           </div>
         </Modal>
