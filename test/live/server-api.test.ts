@@ -248,7 +248,8 @@ describe('sluice serve API', () => {
     assert.equal((await viewer.call('GET', '/api/pipelines')).status, 200);
     assert.equal((await viewer.call('GET', '/api/pipelines/p1/status')).status, 200);
     for (const [m, p] of [['POST', '/api/pipelines/p1/stop'], ['POST', '/api/pipelines/p1/pause'], ['DELETE', '/api/pipelines/p1'],
-      ['POST', '/api/sources/products/test'], ['PUT', '/api/targets/orders'], ['GET', '/api/audit'], ['GET', '/api/users']] as const) {
+      ['POST', '/api/sources/products/test'], ['PUT', '/api/targets/orders'], ['GET', '/api/audit'], ['GET', '/api/users'],
+      ['POST', '/api/pipelines/p1/skip'], ['POST', '/api/pipelines/p1/resync'], ['POST', '/api/pipelines/p1/tables/shop.product/resnapshot']] as const) {
       const r = await viewer.call(m, p, m === 'GET' ? undefined : {});
       assert.equal(r.status, 403, `${m} ${p}: ${r.text}`);
     }
