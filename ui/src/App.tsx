@@ -123,7 +123,13 @@ export function App(): ReactElement {
       page = <EndpointsPage kind="target" />;
       break;
     case 'new-pipeline':
-      page = <WizardPage />;
+      // The server refuses pipeline creation below operator: no wizard whose last step would fail.
+      page = can(user, 'operator') ? <WizardPage /> : (
+        <div className="panel" data-testid="forbidden">
+          <h1>Not available</h1>
+          <p className="muted">Creating pipelines needs the operator or admin role; you are signed in as {user.role}.</p>
+        </div>
+      );
       break;
     case 'pipelines':
       page = arg ? <PipelinePage name={arg} /> : <DashboardPage />;
