@@ -28,6 +28,7 @@ import { SnapshotReader, pkColumns } from '../snapshot/snapshot-reader.js';
 import { isPipelineState, type PendingSwap, type PipelineCheckpointState, type SnapshotTablePlan } from './pipeline-state.js';
 import { listSourceTables, type TableName } from './source-tables.js';
 import type { SourceHub } from './source-hub.js';
+import { WakeTimer } from './wake-timer.js';
 
 export type PipelineStatus = 'starting' | 'snapshotting' | 'streaming' | 'retrying' | 'stopped' | 'failed';
 
@@ -536,6 +537,7 @@ export class Pipeline {
     };
 
     let pending: Promise<SourceMessage | null> | null = null;
+    const wake = new WakeTimer<typeof TIMEOUT>(TIMEOUT, signal);
     try {
       while (!signal.aborted) {
         if (applyError !== null) throw applyError;
@@ -551,10 +553,11 @@ export class Pipeline {
         this.stats.bytesRead = bytesBase + source.bytesRead;
         this.stats.sourceReconnects = reconnectsBase + source.reconnects;
         pending ??= source.next();
-        const wait: number = batchPos !== null ? Math.max(0, tuning.maxBatchDelayMs - (Date.now() - batchStarted)) : 1000;
-        const m: SourceMessage | null | typeof TIMEOUT = await raceTimeout(pending, wait, signal);
+        // Wait for the next message until the batch is due (or a second when there is no batch).
+        const due: number = batchPos !== null ? batchStarted + tuning.maxBatchDelayMs : Date.now() + 1000;
+        const m: SourceMessage | null | typeof TIMEOUT = await wake.race(pending, due);
         if (m === TIMEOUT) {
-          await flush();
+          if (batchPos !== null && Date.now() >= batchStarted + tuning.maxBatchDelayMs) await flush();
           continue;
         }
         pending = null;
@@ -658,6 +661,7 @@ export class Pipeline {
       await flush();
       await drain();
     } finally {
+      wake.close();
       await (inflight as Promise<void> | null)?.catch(() => undefined);
       await source.close();
     }
@@ -938,21 +942,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function raceTimeout<T>(p: Promise<T>, ms: number, signal: AbortSignal): Promise<T | typeof TIMEOUT> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(finish, ms);
-    function finish(): void {
-      cleanup();
-      resolve(TIMEOUT);
-    }
-    function cleanup(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', finish);
-    }
-    signal.addEventListener('abort', finish, { once: true });
-    p.then((v) => { cleanup(); resolve(v); }, (e: unknown) => { cleanup(); reject(e); });
-  });
-}
 
 /** A row whose columns could not be named: never write it under guessed names. */
 function unresolvedColumns(database: string, table: string, position: Position): SluiceError {

@@ -54,11 +54,19 @@ interface OpenTransaction {
   commitMicros: bigint | undefined;
 }
 
-/** Executed GTIDs of either flavor, with a cached text form. */
+/**
+ * Executed GTIDs of either flavor, with a cached text form. MariaDB with a single replication domain (the
+ * usual case) takes a fast path: the position is just the newest GTID, so nothing is parsed or formatted
+ * per transaction.
+ */
 class ExecutedGtids {
   private mysql: MysqlGtidSet | null = null;
   private mariadb: MariadbGtidList | null = null;
   private text: string | undefined;
+  /** MariaDB: the only domain of the list (as text), while there is just one. */
+  private soleDomain: string | null = null;
+  /** MariaDB: the newest GTID of `soleDomain`, not yet folded into `mariadb`. */
+  private unfolded: string | null = null;
 
   constructor(private readonly flavor: Flavor, initial: string | undefined) {
     if (initial !== undefined) this.reset(initial);
@@ -69,9 +77,15 @@ class ExecutedGtids {
   }
 
   reset(text: string): void {
-    if (this.flavor === 'mysql') this.mysql = MysqlGtidSet.parse(text);
-    else this.mariadb = MariadbGtidList.parse(text);
-    this.text = this.flavor === 'mysql' ? this.mysql!.toString() : this.mariadb!.toString();
+    if (this.flavor === 'mysql') {
+      this.mysql = MysqlGtidSet.parse(text);
+      this.text = this.mysql.toString();
+    } else {
+      this.mariadb = MariadbGtidList.parse(text);
+      this.unfolded = null;
+      this.noteDomains();
+      this.text = this.mariadb.toString();
+    }
   }
 
   add(gtid: string): void {
@@ -79,11 +93,24 @@ class ExecutedGtids {
       this.mysql ??= new MysqlGtidSet();
       this.mysql.add(gtid);
       this.text = this.mysql.toString();
-    } else {
-      this.mariadb ??= new MariadbGtidList();
-      this.mariadb.update(gtid);
-      this.text = this.mariadb.toString();
+      return;
     }
+    if (this.soleDomain !== null && gtid.startsWith(this.soleDomain) && gtid.charCodeAt(this.soleDomain.length) === 45 /* - */) {
+      this.unfolded = gtid;
+      this.text = gtid;
+      return;
+    }
+    this.mariadb ??= new MariadbGtidList();
+    if (this.unfolded !== null) this.mariadb.update(this.unfolded);
+    this.unfolded = null;
+    this.mariadb.update(gtid);
+    this.noteDomains();
+    this.text = this.mariadb.toString();
+  }
+
+  private noteDomains(): void {
+    const gtids = this.mariadb!.gtids;
+    this.soleDomain = gtids.length === 1 ? String(gtids[0]!.domain) : null;
   }
 
   toString(): string | undefined {
