@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { createLogger } from '../../src/log.js';
 import { startServe, type RunningServe } from '../../src/cli/serve.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const ADMIN_PW = 'Admin-Pa55word-long';
 const HOOK_PATH = '/services/T000/B000/config-hook-secret';
@@ -20,18 +21,7 @@ const SETTLE_MS = 2000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function eventually<T>(what: string, fn: () => Promise<T | null | false | undefined> | T | null | false | undefined, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) { last = err; }
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+const eventually = waitFor;
 
 describe('alerts from the config file, across restarts', () => {
   let db: MariaDbServer;

@@ -14,6 +14,7 @@ import { SMTPServer } from 'smtp-server';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { createLogger } from '../../src/log.js';
 import { startServe, type RunningServe } from '../../src/cli/serve.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const SOURCE_PW = 'Src-Alert-Pa55-q8v!';
 const SMTP_USER = 'alerter';
@@ -32,18 +33,7 @@ function subjectOf(raw: string): string {
     : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8')).trim();
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T | null | false | undefined> | T | null | false | undefined, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) { last = err; }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+const eventually = waitFor;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

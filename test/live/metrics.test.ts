@@ -16,19 +16,9 @@ import { Store } from '../../src/store/store.js';
 import { PipelineManager } from '../../src/control/pipeline-manager.js';
 import { PipelineMetrics } from '../../src/control/metrics.js';
 import { DEFAULT_TUNING } from '../../src/config/types.js';
+import { waitFor } from '../helpers/wait-for.js';
 
-async function eventually<T>(what: string, fn: () => Promise<T | null | false | undefined> | T | null | false | undefined, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) { last = err; }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+const eventually = waitFor;
 
 /** The samples of one metric in Prometheus text format: `labels` (as written) → value. */
 function samples(text: string, name: string): Map<string, number> {

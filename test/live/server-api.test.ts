@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { createLogger } from '../../src/log.js';
 import { startServe, type RunningServe } from '../../src/cli/serve.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const SOURCE_PW = 'Src-Pa55word-9f3k!x';
 const TARGET_PW = 'Tgt-Pa55word-7q2m#z';
@@ -48,18 +49,7 @@ class Client {
   }
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T | null | false | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) { last = err; }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+const eventually = waitFor;
 
 describe('sluice serve API', () => {
   let source: MariaDbServer;
