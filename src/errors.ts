@@ -19,6 +19,7 @@ export type SluiceErrorCode =
   | 'NOT_A_BINLOG_FILE'
   | 'CONNECTION_FAILED'
   | 'CONNECTION_LOST'
+  | 'TLS_FAILED'
   | 'ACCESS_DENIED'
   | 'SERVER_ERROR'
   | 'BAD_ARGUMENT'

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { SluiceError, isSluiceError } from '../errors.js';
 import { loadConfig, type PipelineConfig, type SluiceConfig, type SourceConfig, type TargetConfig } from '../config/index.js';
+import { connectMysql, tlsStatus } from '../mysql/connection.js';
 import { ReplicationSession } from '../mysql/protocol/replication-session.js';
 import { missingGrants } from '../mysql/protocol/replication-errors.js';
 import { createTableLike } from '../sinks/mysql/create-table-like.js';
@@ -72,6 +73,7 @@ export async function checkSource(url: string): Promise<CheckResult[]> {
     return [failure('reachable', err)];
   }
   out.push({ ok: true, what: `reachable: ${st.flavor} ${st.serverVersion}` });
+  out.push({ ok: true, what: st.tls.text });
   out.push(st.logBin ? { ok: true, what: 'binary log enabled' } : {
     ok: false, code: 'BINLOG_DISABLED', what: 'binary log is OFF (log_bin=OFF): there is no change stream to read',
     fix: 'start the source server with log_bin=ON (e.g. --log-bin) and binlog_format=ROW, then restart it',
@@ -100,7 +102,7 @@ export async function checkSource(url: string): Promise<CheckResult[]> {
 async function withGrantStatement(url: string, err: SluiceError): Promise<SluiceError> {
   let conn: mysql.Connection | null = null;
   try {
-    conn = await mysql.createConnection({ uri: url });
+    conn = await connectMysql(url);
     const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v, @@version_comment AS c, CURRENT_USER() AS u');
     const r = rows[0] ?? {};
     const flavor = /mariadb/i.test(`${String(r['v'])} ${String(r['c'])}`) ? 'mariadb' : 'mysql';
@@ -123,11 +125,11 @@ async function withGrantStatement(url: string, err: SluiceError): Promise<Sluice
 export async function checkTarget(url: string, checkpointDatabase: string): Promise<CheckResult[]> {
   let conn: mysql.Connection;
   try {
-    conn = await mysql.createConnection({ uri: url });
+    conn = await connectMysql(url);
   } catch (err) {
     return [failure('reachable', err, 'target')];
   }
-  const out: CheckResult[] = [{ ok: true, what: 'reachable' }];
+  const out: CheckResult[] = [{ ok: true, what: 'reachable' }, { ok: true, what: tlsStatus(conn).text }];
   try {
     out.push(await checkWritePrivileges(conn, [checkpointDatabase], `checkpoint database ${checkpointDatabase}`));
   } catch (err) {
@@ -149,8 +151,8 @@ export async function checkPipeline(p: PipelineConfig, source: SourceConfig, tar
   let tgt: mysql.Connection | null = null;
   try {
     try {
-      src = await mysql.createConnection({ uri: source.url, supportBigNumbers: true, bigNumberStrings: true, charset: 'utf8mb4' });
-      tgt = await mysql.createConnection({ uri: target.url, supportBigNumbers: true, bigNumberStrings: true, charset: 'utf8mb4' });
+      src = await connectMysql(source.url, { supportBigNumbers: true, bigNumberStrings: true, charset: 'utf8mb4' });
+      tgt = await connectMysql(target.url, { supportBigNumbers: true, bigNumberStrings: true, charset: 'utf8mb4' });
     } catch (err) {
       return [failure('reachable', err, src ? 'target' : 'source')];
     }

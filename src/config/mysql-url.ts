@@ -9,7 +9,7 @@ export interface MysqlConnectionOptions {
   password: string;
   /** Default database from the URL path, if any. */
   database?: string;
-  /** Query-string options, e.g. `ssl=true`, `connectTimeout=5000` (kept as text). */
+  /** Query-string parameters as text: only the TLS ones (`ssl-mode`, `ssl-ca`, `ssl-cert`, `ssl-key`) are accepted. */
   options: Record<string, string>;
 }
 
@@ -43,7 +43,80 @@ export function parseMysqlUrl(url: string): UrlParseResult {
   const path = decodeURIComponent(u.pathname.replace(/^\//, ''));
   if (path.includes('/')) return { ok: false, message: 'the URL path must be empty or a single database name', fix: FORMAT_HINT };
   const options: Record<string, string> = {};
-  for (const [k, v] of u.searchParams) options[k] = v;
+  for (const [k, v] of u.searchParams) {
+    if (k in options) return { ok: false, message: `the URL parameter '${k}' is given twice`, fix: 'give each parameter once' };
+    options[k] = v;
+  }
+  const tls = parseTlsOptions(options);
+  if (!tls.ok) return tls;
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
   return { ok: true, value: { host, port, user, password, ...(path ? { database: path } : {}), options } };
+}
+
+/** The MySQL client's `--ssl-mode` values. */
+export const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const;
+export type SslMode = typeof SSL_MODES[number];
+
+/** The URL query parameters Sluice accepts (all about TLS; names as in the MySQL client). */
+export const URL_PARAMETERS = ['ssl-mode', 'ssl-ca', 'ssl-cert', 'ssl-key'] as const;
+
+/** TLS settings of a connection, from its URL parameters (file paths; the files are read at connect time). */
+export interface TlsSettings {
+  mode: SslMode;
+  /** PEM file of the CA certificate(s) that signed the server certificate (VERIFY_CA, VERIFY_IDENTITY). */
+  ca?: string;
+  /** PEM files of a client certificate and its key (for accounts created `REQUIRE X509`). */
+  cert?: string;
+  key?: string;
+}
+
+export type TlsParseResult = { ok: true; value: TlsSettings } | { ok: false; message: string; fix: string };
+
+const TLS_FIX = `use ssl-mode=${SSL_MODES.join('|')}, and ssl-ca=/path/ca.pem, ssl-cert=/path/client-cert.pem, ssl-key=/path/client-key.pem as needed`;
+
+/**
+ * The TLS settings of a URL's query parameters (or an endpoint's `options` map), validated.
+ * Default: no TLS (DISABLED), as before; `ssl-ca` without `ssl-mode` means VERIFY_CA and `ssl-cert`/`ssl-key`
+ * alone mean REQUIRED, as with the MySQL client.
+ */
+export function parseTlsOptions(options: Readonly<Record<string, string>>): TlsParseResult {
+  for (const k of Object.keys(options)) {
+    if (!(URL_PARAMETERS as readonly string[]).includes(k)) {
+      const hint = k === 'ssl' || k.startsWith('ssl') || k.startsWith('tls') ? ` (TLS is set with ${URL_PARAMETERS.join(', ')})` : '';
+      return { ok: false, message: `unknown URL parameter '${k}'${hint}`,
+        fix: `remove it; the URL accepts only ${URL_PARAMETERS.join(', ')} (${TLS_FIX})` };
+    }
+  }
+  for (const k of ['ssl-ca', 'ssl-cert', 'ssl-key'] as const) {
+    if (options[k] !== undefined && options[k].trim() === '') {
+      return { ok: false, message: `the URL parameter ${k} is empty`, fix: `set ${k} to the path of a PEM file, or remove it` };
+    }
+  }
+  const ca = options['ssl-ca'];
+  const cert = options['ssl-cert'];
+  const key = options['ssl-key'];
+  const modeText = options['ssl-mode'];
+  let mode: SslMode;
+  if (modeText === undefined) {
+    mode = ca !== undefined ? 'VERIFY_CA' : cert !== undefined || key !== undefined ? 'REQUIRED' : 'DISABLED';
+  } else {
+    const m = modeText.trim().toUpperCase().replace(/-/g, '_');
+    if (!(SSL_MODES as readonly string[]).includes(m)) {
+      return { ok: false, message: `ssl-mode '${modeText.slice(0, 40)}' is not a TLS mode`, fix: `use ssl-mode=${SSL_MODES.join('|')}` };
+    }
+    mode = m as SslMode;
+  }
+  if ((cert === undefined) !== (key === undefined)) {
+    return { ok: false, message: `ssl-${cert === undefined ? 'key' : 'cert'} is set without ssl-${cert === undefined ? 'cert' : 'key'}`,
+      fix: 'a client certificate needs both: ssl-cert=/path/client-cert.pem and ssl-key=/path/client-key.pem' };
+  }
+  if (mode === 'DISABLED' && (ca !== undefined || cert !== undefined)) {
+    return { ok: false, message: `ssl-mode=DISABLED with ${ca !== undefined ? 'ssl-ca' : 'ssl-cert/ssl-key'}: the connection would not be encrypted`,
+      fix: 'use ssl-mode=VERIFY_CA or VERIFY_IDENTITY (or REQUIRED) to encrypt, or remove the ssl-* files' };
+  }
+  if ((mode === 'REQUIRED' || mode === 'PREFERRED') && ca !== undefined) {
+    return { ok: false, message: `ssl-ca has no effect with ssl-mode=${mode}: the server certificate is not verified in that mode`,
+      fix: 'use ssl-mode=VERIFY_CA (or VERIFY_IDENTITY) to verify the server against ssl-ca, or remove ssl-ca' };
+  }
+  return { ok: true, value: { mode, ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) } };
 }

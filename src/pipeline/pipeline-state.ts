@@ -17,7 +17,12 @@ export interface SnapshotTablePlan {
   /** Rows copied so far and the estimate when planned (for progress). */
   rowsCopied: number;
   rowsEstimated: number;
+  /** The columns the table had when planned (`name type, …`): a resumed snapshot notices a DDL in between. */
+  columns?: string;
 }
+
+/** A table to copy again while streaming; with `after`, only once the stream has passed that position. */
+export interface ResnapshotRequest { database: string; table: string; after?: Position }
 
 /** A table copy into a shadow table that is complete and waits to be swapped in (done again after a crash). */
 export interface PendingSwap {
@@ -36,7 +41,7 @@ export type PipelineCheckpointState =
   | {
     phase: 'stream'; coverage: TableCoverage[]; schemas?: SchemaHistoryJSON;
     /** Source tables asked to be copied again (re-snapshot) and not yet done: a restart does them. */
-    resnapshot?: Array<{ database: string; table: string }>;
+    resnapshot?: ResnapshotRequest[];
     /** Fresh copies to swap in (see PendingSwap). */
     swaps?: PendingSwap[];
   };

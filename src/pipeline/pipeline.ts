@@ -16,6 +16,7 @@ import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types
 import { MysqlSink, shadowTableName } from '../sinks/mysql/mysql-sink.js';
 import { routeToDatabase, type Checkpoint, type TableRouter } from '../sinks/sink.js';
 import { ReplicationSession } from '../mysql/protocol/replication-session.js';
+import { connectMysql } from '../mysql/connection.js';
 import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
 import { SchemaHistory, comparePositions } from '../mysql/schema/schema-history.js';
 import { classifyStatement } from '../mysql/schema/ddl.js';
@@ -24,8 +25,8 @@ import { BinlogSource } from '../source/binlog-source.js';
 import { compileTableFilter, type TableFilter } from '../source/table-filter.js';
 import type { DdlMessage, Flavor, Position, RowChange, SourceMessage } from '../source/types.js';
 import { ChunkFilter, type TableCoverage } from '../snapshot/chunk-filter.js';
-import { SnapshotReader, pkColumns } from '../snapshot/snapshot-reader.js';
-import { isPipelineState, type PendingSwap, type PipelineCheckpointState, type SnapshotTablePlan } from './pipeline-state.js';
+import { SnapshotReader, columnSignature, isDefinitionChanged, pkColumns } from '../snapshot/snapshot-reader.js';
+import { isPipelineState, type PendingSwap, type PipelineCheckpointState, type ResnapshotRequest, type SnapshotTablePlan } from './pipeline-state.js';
 import { listSourceTables, type TableName } from './source-tables.js';
 import type { SourceHub } from './source-hub.js';
 import { WakeTimer } from './wake-timer.js';
@@ -137,7 +138,7 @@ export class Pipeline {
   /** A resync was asked for and not yet written to the checkpoint. */
   private resyncPending: boolean;
   /** Source tables to copy again while streaming (`db.table`), in request order. */
-  private readonly resnapshots: TableName[] = [];
+  private readonly resnapshots: ResnapshotRequest[] = [];
 
   constructor(private readonly opts: PipelineOptions) {
     this.cfg = opts.config;
@@ -292,12 +293,19 @@ export class Pipeline {
     try {
       const schemas = await loadSchemas(loader, tables);
       const plans: SnapshotTablePlan[] = [];
+      /** Tables whose definition changed while they were copied, and a source position after the change. */
+      const changed = new Map<string, { plan: SnapshotTablePlan; after: Position }>();
       for (const t of tables) {
-        const old = prior.find((p) => p.database === t.database && p.table === t.table);
-        if (old) { plans.push(old); continue; }
         const schema = schemas.get(`${t.database}.${t.table}`)!;
+        const old = prior.find((p) => p.database === t.database && p.table === t.table);
+        if (old) {
+          plans.push(old);
+          // A resumed snapshot: a DDL since it was planned makes the rest of the table a new copy's job.
+          if (old.columns !== undefined && old.columns !== columnSignature(schema)) changed.set(`${t.database}.${t.table}`, { plan: old, after: await currentPosition(this.opts.source.url) });
+          continue;
+        }
         const ranges = await reader.planChunks(schema, tuning.snapshotChunkSize);
-        plans.push({ database: t.database, table: t.table, ranges, done: {}, rowsCopied: 0, rowsEstimated: await reader.estimateRows(t.database, t.table) });
+        plans.push({ database: t.database, table: t.table, ranges, done: {}, rowsCopied: 0, rowsEstimated: await reader.estimateRows(t.database, t.table), columns: columnSignature(schema) });
       }
       const epoch = this.opts.epoch ?? 0;
       const planPosition = cp?.position ?? streamState?.position ?? (await currentPosition(this.opts.source.url));
@@ -322,7 +330,10 @@ export class Pipeline {
       if (!streamState) await sink.apply({ changes: [], checkpoint: checkpointOf() });
 
       const queue: Array<{ plan: SnapshotTablePlan; index: number }> = [];
-      for (const plan of plans) plan.ranges.forEach((_, index) => { if (!(index in plan.done)) queue.push({ plan, index }); });
+      for (const plan of plans) {
+        if (changed.has(`${plan.database}.${plan.table}`)) continue;
+        plan.ranges.forEach((_, index) => { if (!(index in plan.done)) queue.push({ plan, index }); });
+      }
       const progress = (): void => {
         this.stats.snapshotTables = plans.map((p) => {
           const chunksDone = Object.keys(p.done).length;
@@ -348,18 +359,31 @@ export class Pipeline {
           const schema = schemas.get(`${job.plan.database}.${job.plan.table}`)!;
           const range = job.plan.ranges[job.index]!;
           // Fast path: the source formats rows as SQL tuples; rows too large for that go through values.
-          const lit = await reader.readChunkLiterals(schema, range);
           let position: Position;
           let count: number;
-          if (lit) {
-            await ws.applySnapshotTuples(schema.database, schema.table, lit.columns, lit.tuples, { index: job.index, position: lit.position });
-            position = lit.position;
-            count = lit.tuples.length;
-          } else {
-            const read = await reader.readChunk(schema, range);
-            await ws.applySnapshotChunk(schema.database, schema.table, read.rows, { index: job.index, position: read.position });
-            position = read.position;
-            count = read.rows.length;
+          try {
+            const lit = await reader.readChunkLiterals(schema, range);
+            if (lit) {
+              await ws.applySnapshotTuples(schema.database, schema.table, lit.columns, lit.tuples, { index: job.index, position: lit.position });
+              position = lit.position;
+              count = lit.tuples.length;
+            } else {
+              const read = await reader.readChunk(schema, range);
+              await ws.applySnapshotChunk(schema.database, schema.table, read.rows, { index: job.index, position: read.position });
+              position = read.position;
+              count = read.rows.length;
+            }
+          } catch (err) {
+            if (!isDefinitionChanged(err)) throw err;
+            // A DDL on this table since it was planned: stop copying it; it is copied again after the stream applied the DDL.
+            const key = `${job.plan.database}.${job.plan.table}`;
+            // The DDL is committed (the check saw it), so the source's current end is past it.
+            const at = await currentPosition(this.opts.source.url);
+            const prev = changed.get(key);
+            if (!prev || comparePositions(at, prev.after) > 0) changed.set(key, { plan: job.plan, after: at });
+            for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.plan === job.plan) queue.splice(i, 1);
+            this.log.warn({ table: key, after: at }, 'table definition changed during the snapshot: the table is copied again once streaming has applied the change');
+            continue;
           }
           job.plan.done[job.index] = position;
           job.plan.rowsCopied += count;
@@ -380,16 +404,22 @@ export class Pipeline {
       }
       if (signal.aborted) throw new SluiceError('SNAPSHOT_FAILED', 'snapshot interrupted', 'it resumes at the next chunk on restart');
 
-      const coverage: TableCoverage[] = plans.map((p) => ({
+      // Changed tables get no coverage: the stream applies all their changes (they are copied again later).
+      const coverage: TableCoverage[] = plans.filter((p) => !changed.has(`${p.database}.${p.table}`)).map((p) => ({
         database: p.database, table: p.table,
         chunks: p.ranges.map((range, i) => ({ range, position: p.done[i]! })),
       }));
+      const again: ResnapshotRequest[] = [...changed.values()].map((c) => ({ database: c.plan.database, table: c.plan.table, after: c.after }));
       const seconds = (Date.now() - started) / 1000;
       this.log.info({ rowsCopied: this.stats.snapshotRowsCopied, seconds, rowsPerSecond: Math.round(this.stats.snapshotRowsCopied / Math.max(seconds, 0.001)) }, 'snapshot done');
-      if (streamState) return { pipeline: this.name, position: streamState.position, epoch, state: { phase: 'stream', coverage: [...streamState.coverage, ...coverage], schemas: schemasJson } };
+      if (streamState) {
+        return { pipeline: this.name, position: streamState.position, epoch,
+          state: { phase: 'stream', coverage: [...streamState.coverage, ...coverage], schemas: schemasJson, ...(again.length > 0 ? { resnapshot: again } : {}) } };
+      }
       const positions = coverage.flatMap((c) => c.chunks.map((x) => x.position)).sort(comparePositions);
       const start = positions[0] ?? planPosition;
-      const next: Checkpoint = { pipeline: this.name, position: start, epoch, state: { phase: 'stream', coverage, schemas: schemasJson } };
+      const next: Checkpoint = { pipeline: this.name, position: start, epoch,
+        state: { phase: 'stream', coverage, schemas: schemasJson, ...(again.length > 0 ? { resnapshot: again } : {}) } };
       await sink.apply({ changes: [], checkpoint: next });
       await sink.clearSnapshotChunks();
       return next;
@@ -420,7 +450,7 @@ export class Pipeline {
     }
     // Re-snapshots requested before a restart, and finished copies that were not yet swapped in.
     for (const t of state.resnapshot ?? []) {
-      if (!this.resnapshots.some((x) => x.database === t.database && x.table === t.table)) this.resnapshots.push({ database: t.database, table: t.table });
+      if (!this.resnapshots.some((x) => x.database === t.database && x.table === t.table)) this.resnapshots.push({ ...t });
     }
     this.stats.resnapshotQueue = this.resnapshots.map((t) => `${t.database}.${t.table}`);
     if (state.swaps && state.swaps.length > 0) {
@@ -541,8 +571,8 @@ export class Pipeline {
     try {
       while (!signal.aborted) {
         if (applyError !== null) throw applyError;
-        if (this.resnapshots.length > 0 && txn.length === 0 && !inLargeTxn) {
-          // Between transactions: everything read so far is applied first, then the table is copied.
+        if (this.resnapshots.length > 0 && txn.length === 0 && !inLargeTxn && this.resnapshots.some((t) => !t.after || comparePositions(lastPos, t.after) >= 0)) {
+          // Between transactions: everything read so far is applied first, then the tables are copied.
           await flush();
           await drain();
           await this.copyTablesAgain(sink, src, history, chunkFilter, lastPos, signal);
@@ -680,7 +710,7 @@ export class Pipeline {
   private streamState(chunkFilter: ChunkFilter, history: SchemaHistory, swaps?: PendingSwap[]): PipelineCheckpointState {
     return {
       phase: 'stream', coverage: chunkFilter.remaining(), schemas: history.toJSON(),
-      ...(this.resnapshots.length > 0 ? { resnapshot: this.resnapshots.map((t) => ({ database: t.database, table: t.table })) } : {}),
+      ...(this.resnapshots.length > 0 ? { resnapshot: this.resnapshots.map((t) => ({ ...t })) } : {}),
       ...(swaps && swaps.length > 0 ? { swaps } : {}),
     };
   }
@@ -734,7 +764,7 @@ export class Pipeline {
    * as they were; the error is reported and the stream goes on.
    */
   private async copyTablesAgain(sink: MysqlSink, src: mysql.Connection, history: SchemaHistory, chunkFilter: ChunkFilter, position: Position, signal: AbortSignal): Promise<void> {
-    const tables = [...this.resnapshots];
+    const tables = this.resnapshots.filter((t) => !t.after || comparePositions(position, t.after) >= 0);
     const keys = tables.map((t) => `${t.database}.${t.table}`);
     const epoch = this.opts.epoch ?? 0;
     const base = routeToDatabase(this.cfg.targetDatabase);
@@ -771,6 +801,9 @@ export class Pipeline {
       }
       const next = await this.snapshot(sink, history, tables, [], null, signal, { position, coverage: [] }, route);
       const coverage = isPipelineState(next.state) && next.state.phase === 'stream' ? next.state.coverage : [];
+      // Tables whose definition changed during the copy: copied again once the stream has applied the DDL.
+      const changed = isPipelineState(next.state) && next.state.phase === 'stream' ? next.state.resnapshot ?? [] : [];
+      const isChanged = (db: string, table: string): boolean => changed.some((c) => c.database === db && c.table === table);
       const loader = new InformationSchemaLoader(this.opts.source.url);
       try {
         const schemas = await loadSchemas(loader, tables);
@@ -782,10 +815,18 @@ export class Pipeline {
         await loader.close();
       }
       done();
+      const ready = tables.filter((t) => !isChanged(t.database, t.table));
+      const readySwaps = ready.map((t) => shadows.get(`${t.database}\0${t.table}`)!);
+      for (const c of changed) {
+        await sink.dropTableIfExists(shadows.get(`${c.database}\0${c.table}`)!.database, shadows.get(`${c.database}\0${c.table}`)!.shadow);
+        this.resnapshots.push({ ...c });
+        this.log.warn({ table: `${c.database}.${c.table}`, after: c.after }, 're-snapshot: the table definition changed during the copy; copying it again once the stream has passed the change');
+      }
+      this.stats.resnapshotQueue = this.resnapshots.map((x) => `${x.database}.${x.table}`);
       // Swap the copies in: first say so in the checkpoint (a crash in between completes the swap on restart).
-      await sink.apply({ changes: [], checkpoint: checkpoint(swaps) });
-      await sink.swapTables(swaps);
-      for (const k of keys) this.skipTables.delete(k);
+      await sink.apply({ changes: [], checkpoint: checkpoint(readySwaps) });
+      await sink.swapTables(readySwaps);
+      for (const t of ready) this.skipTables.delete(`${t.database}.${t.table}`);
       await sink.apply({ changes: [], checkpoint: checkpoint() });
       this.log.info({ tables: keys, rowsCopied: this.stats.snapshotRowsCopied }, 're-snapshot done: the new copies are in place');
     } catch (err) {
@@ -865,7 +906,7 @@ export class Pipeline {
 
 /** Target tables that must exist for `ddl: ignore` pipelines: in-scope source tables without one are skipped. */
 export async function missingOnTarget(targetUrl: string, tables: readonly TableName[], route: (t: TableName) => TableName): Promise<TableName[]> {
-  const conn = await mysql.createConnection({ uri: targetUrl });
+  const conn = await connectMysql(targetUrl);
   try {
     const missing: TableName[] = [];
     for (const t of tables) {
@@ -881,8 +922,9 @@ export async function missingOnTarget(targetUrl: string, tables: readonly TableN
 
 async function connectSource(url: string): Promise<mysql.Connection> {
   try {
-    return await mysql.createConnection({ uri: url, supportBigNumbers: true, bigNumberStrings: true, charset: 'utf8mb4' });
+    return await connectMysql(url, { supportBigNumbers: true, bigNumberStrings: true, charset: 'utf8mb4' });
   } catch (err) {
+    if (isSluiceError(err)) throw err;
     if ((err as { errno?: number }).errno === 1045) {
       throw new SluiceError('ACCESS_DENIED', `the source refused the login: ${(err as Error).message}`,
         'check the user and password in the source URL', {}, { cause: err });

@@ -1,6 +1,7 @@
 /** Browse a server's databases and tables (with row counts) for the pipeline wizard. */
 import mysql from 'mysql2/promise';
-import { SluiceError } from '../errors.js';
+import { SluiceError, isSluiceError } from '../errors.js';
+import { connectMysql } from '../mysql/connection.js';
 
 const SYSTEM = new Set(['mysql', 'information_schema', 'performance_schema', 'sys']);
 /** Below this estimate, tables are counted exactly (cheap enough). */
@@ -12,8 +13,9 @@ export interface TableInfo { name: string; rows: number; rowsExact: boolean; eng
 async function withConnection<T>(url: string, fn: (c: mysql.Connection) => Promise<T>): Promise<T> {
   let conn: mysql.Connection;
   try {
-    conn = await mysql.createConnection({ uri: url, connectTimeout: 10_000 });
+    conn = await connectMysql(url, { connectTimeout: 10_000 });
   } catch (err) {
+    if (isSluiceError(err)) throw err;
     const e = err as { code?: string; message?: string };
     throw new SluiceError('CONNECTION_FAILED', `cannot connect: ${e.code ?? e.message ?? String(err)}`, 'run "test connection" and fix what it reports');
   }

@@ -18,6 +18,7 @@ function toApi(r: CheckResult): ApiCheckResult {
 
 function checkName(what: string): string {
   if (/^reachable/.test(what)) return 'reachable';
+  if (/^TLS:/.test(what)) return 'tls';
   if (/^binary log/.test(what)) return 'binlog';
   if (/binlog_format/.test(what)) return 'binlog_format';
   if (/binlog_row_image/.test(what)) return 'row_image';

@@ -9,8 +9,9 @@
  * upserts the target still converges to the source.
  */
 import mysql, { type RowDataPacket } from 'mysql2/promise';
-import { SluiceError } from '../errors.js';
+import { SluiceError, isSluiceError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { mysqlConnectionOptions } from '../mysql/connection.js';
 import type { TableSchema, SchemaColumn } from '../mysql/schema/table-schema.js';
 import type { Row } from '../mysql/values/cell.js';
 import type { Flavor, Position } from '../source/types.js';
@@ -52,15 +53,14 @@ export class SnapshotReader {
   private readonly pool: mysql.Pool;
 
   constructor(url: string, private readonly flavor: Flavor, parallelism: number, private readonly log?: Logger) {
-    this.pool = mysql.createPool({
-      uri: url,
+    this.pool = mysql.createPool(mysqlConnectionOptions(url, {
       connectionLimit: Math.max(1, parallelism),
       timezone: 'Z',
       charset: 'utf8mb4',
       supportBigNumbers: true,
       bigNumberStrings: true,
       dateStrings: true,
-    });
+    }));
     this.pool.on('connection', (c) => {
       c.query("SET SESSION time_zone = '+00:00', SESSION sql_mode = REPLACE(@@sql_mode, 'ANSI_QUOTES', '')");
     });
@@ -125,13 +125,33 @@ export class SnapshotReader {
     });
   }
 
-  /** Run `body` inside one consistent-snapshot transaction on a pooled connection. */
+  /**
+   * Run `body` inside one consistent-snapshot transaction on a pooled connection, then check that the
+   * table still has the definition the chunk was read with: the open transaction holds the table's
+   * metadata lock, so a DDL either happened before the read (seen here: TABLE_DEFINITION_CHANGED) or
+   * waits until after it (the chunk is consistent with `schema`).
+   */
   private async inSnapshot<T>(schema: TableSchema, body: (conn: mysql.PoolConnection, at: { position: Position; exact: boolean }) => Promise<T>): Promise<T> {
     const conn = await this.pool.getConnection();
     try {
       const at = await this.beginSnapshot(conn);
       try {
-        return await body(conn, at);
+        let out: T;
+        try {
+          out = await body(conn, at);
+        } catch (err) {
+          const errno = (err as { errno?: number }).errno;
+          // Unknown column / table, or "table definition has changed": a DDL since the table was planned.
+          if (errno === 1054 || errno === 1146 || errno === 1412) throw definitionChanged(schema, String((err as Error).message), at.position);
+          throw err;
+        }
+        const [cols] = await conn.query<RowDataPacket[]>(
+          'SELECT COLUMN_NAME AS n, COLUMN_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+          [schema.database, schema.table]);
+        const now = cols.map((c) => `${String(c.n)} ${String(c.t)}`).join(', ');
+        const planned = columnSignature(schema);
+        if (now !== planned) throw definitionChanged(schema, `columns now: ${now || '(table gone)'}`, at.position);
+        return out;
       } finally {
         await conn.query('COMMIT').catch(() => undefined);
       }
@@ -215,4 +235,19 @@ function wrap(err: unknown, table: string): unknown {
     return new SluiceError('CONNECTION_LOST', `lost the source connection while copying ${table}: ${(err as Error).message}`, 'retrying automatically', {}, { cause: err });
   }
   return err;
+}
+
+/** The table's definition changed while it was being copied (see inSnapshot). */
+export function definitionChanged(schema: TableSchema, what: string, position: Position): SluiceError {
+  return new SluiceError('SCHEMA_MISMATCH', `the definition of ${schema.database}.${schema.table} changed during its snapshot (${what.slice(0, 300)})`,
+    'nothing to do: the table is copied again once streaming has applied the change', { database: schema.database, table: schema.table, definitionChanged: true, position });
+}
+
+/** A table's columns as compared by the snapshot (`name type, …` in ordinal order). */
+export function columnSignature(schema: TableSchema): string {
+  return schema.columns.map((c) => `${c.name} ${c.sqlType}`).join(', ');
+}
+
+export function isDefinitionChanged(err: unknown): boolean {
+  return isSluiceError(err) && err.details['definitionChanged'] === true;
 }

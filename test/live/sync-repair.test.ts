@@ -232,4 +232,34 @@ describe('repair: re-snapshot a table, skip a transaction', () => {
       await run;
     }
   });
+
+  it('columns added and renamed during the initial snapshot: the table is copied again once the stream has applied the ALTERs', async () => {
+    await source.query(`CREATE TABLE app.wide (id INT PRIMARY KEY, v VARCHAR(30) NOT NULL);
+      INSERT INTO app.wide SELECT seq, CONCAT('w', seq) FROM app.seq_1_to_60000;`);
+    const cfg = parseConfig(JSON.stringify({
+      sources: { s: { type: 'mysql', url: source.url } },
+      targets: { t: { type: 'mysql', url: target.url } },
+      tuning: { snapshotChunkSize: 300, snapshotParallelism: 1, maxBatchDelayMs: 100 },
+      pipelines: [{ name: 'ddl-mid-snapshot', source: 's', target: 't', tables: ['app.wide'], targetDatabase: 'copy_e' }],
+    }), { format: 'json' });
+    const p = new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources.s!, target: cfg.targets.t!, logger: log, retry: { baseDelayMs: 100, maxDelayMs: 500 } });
+    const ctl = new AbortController();
+    const run = p.run(ctl.signal);
+    try {
+      await eventually(async () => p.stats.status === 'snapshotting' && p.stats.snapshotRowsCopied >= 1500, 30_000, 'the snapshot under way');
+      assert.ok(p.stats.snapshotRowsCopied < 30_000, `the ALTER lands mid-snapshot (${p.stats.snapshotRowsCopied} rows copied)`);
+      // Two DDLs, the second of which cannot be applied twice: the new copy must come after both are streamed.
+      await source.query(`ALTER TABLE app.wide ADD COLUMN extra INT NOT NULL DEFAULT 7; ALTER TABLE app.wide RENAME COLUMN v TO label;
+        UPDATE app.wide SET extra = id WHERE id % 997 = 0; INSERT INTO app.wide VALUES (70000, 'late', 70000); DELETE FROM app.wide WHERE id = 5`);
+      await eventually(async () => p.stats.status === 'streaming' && p.stats.resnapshotQueue.length === 0 && await same('app', 'wide', 'copy_e'), 60_000, 'the table equal, with the new column');
+      const cols = await target.query<Array<{ c: string }>>("SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'copy_e' AND TABLE_NAME = 'wide' ORDER BY ORDINAL_POSITION");
+      assert.deepEqual(cols.map((c) => c.c), ['id', 'label', 'extra']);
+      assert.deepEqual(await leftovers('copy_e'), []);
+      await source.query("UPDATE app.wide SET extra = -1 WHERE id = 1");
+      await eventually(async () => (await target.query<Array<{ extra: number }>>('SELECT extra FROM copy_e.wide WHERE id = 1'))[0]?.extra === -1, 20_000, 'streaming after the re-copy');
+    } finally {
+      ctl.abort();
+      await run;
+    }
+  });
 });

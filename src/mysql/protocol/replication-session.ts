@@ -6,8 +6,9 @@
  */
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { createConnection, type Connection, type SslOptions } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
+import { connectMysql, resolveTarget, tlsStatus, type TlsStatus } from '../connection.js';
 import type { Flavor, Position } from '../../source/types.js';
 import { MariadbGtidList } from '../gtid/mariadb-gtid-list.js';
 import { MysqlGtidSet } from '../gtid/mysql-gtid-set.js';
@@ -28,7 +29,7 @@ export type StartAt =
   | { kind: 'gtid'; gtidSet: string };
 
 export interface ReplicationSessionOptions {
-  /** mysql://user:password@host:port */
+  /** mysql://user:password@host:port[?ssl-mode=…] (TLS from the URL's ssl-* parameters) */
   url: string;
   /** Our replica server id: unique among all replicas of the source. */
   serverId: number;
@@ -37,8 +38,6 @@ export interface ReplicationSessionOptions {
   heartbeatSeconds?: number;
   /** Pause the socket when this many event bytes wait for the consumer (default 16 MiB). */
   maxBufferedBytes?: number;
-  /** TLS: mysql2's `ssl` option (a profile name or SslOptions). */
-  tls?: string | SslOptions;
   /** Connect timeout in ms (default 10000). */
   connectTimeoutMs?: number;
   /** Fail with CONNECTION_LOST when nothing arrives for this long while not paused (default 2 × heartbeat + 10 s). */
@@ -46,7 +45,10 @@ export interface ReplicationSessionOptions {
 }
 
 /** What `ReplicationSession.serverStatus` reports. */
-export interface ServerStatus extends ServerInfo, BinlogStatus {}
+export interface ServerStatus extends ServerInfo, BinlogStatus {
+  /** Whether the connection was encrypted (TLS from the URL's ssl-* parameters). */
+  tls: TlsStatus;
+}
 
 /** mysql2's internal (callback) connection: only the parts we touch. */
 interface Mysql2BaseConnection {
@@ -63,20 +65,9 @@ const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
 
 type Phase = 'register' | 'dump' | 'streaming' | 'done';
 
-function parseUrlUser(url: string): { user: string; password: string } {
+async function connect(opts: { url: string; connectTimeoutMs?: number }): Promise<Connection> {
   try {
-    const u = new URL(url);
-    return { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
-  } catch {
-    return { user: '', password: '' };
-  }
-}
-
-async function connect(opts: { url: string; tls?: string | SslOptions; connectTimeoutMs?: number }): Promise<Connection> {
-  try {
-    return await createConnection({
-      uri: opts.url,
-      ...(opts.tls !== undefined ? { ssl: opts.tls } : {}),
+    return await connectMysql(opts.url, {
       connectTimeout: opts.connectTimeoutMs ?? 10_000,
       supportBigNumbers: true,
       bigNumberStrings: true,
@@ -167,7 +158,7 @@ export class ReplicationSession {
       await setupSession(conn, info, opts);
 
       const gtidStart = opts.start.kind === 'gtid';
-      const { user: urlUser } = parseUrlUser(opts.url);
+      const urlUser = resolveTarget(opts.url).user;
       const dump = gtidStart && info.flavor === 'mysql'
         ? binlogDumpGtidPayload({ serverId: opts.serverId, file: '', pos: 4, flags: 0, gtidData: MysqlGtidSet.parse(start.gtidSet ?? '').encode() })
         : binlogDumpPayload({
@@ -193,12 +184,13 @@ export class ReplicationSession {
   }
 
   /** Current binlog status and settings of a server (one short connection). */
-  static async serverStatus(url: string, tls?: string | SslOptions): Promise<ServerStatus> {
-    const conn = await connect({ url, tls });
+  static async serverStatus(url: string): Promise<ServerStatus> {
+    const conn = await connect({ url });
     try {
       const info = await readServerInfo(conn);
-      if (!info.logBin) return { ...info, file: '', pos: 0, oldestFile: '', files: [] };
-      return { ...info, ...(await readBinlogStatus(conn, info)) };
+      const tls = tlsStatus(conn);
+      if (!info.logBin) return { ...info, tls, file: '', pos: 0, oldestFile: '', files: [] };
+      return { ...info, tls, ...(await readBinlogStatus(conn, info)) };
     } finally {
       conn.destroy();
     }

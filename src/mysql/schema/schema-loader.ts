@@ -2,7 +2,8 @@
  * Loads table schemas from information_schema: one query for the columns and one for the primary
  * keys per database (optionally narrowed to some tables), plus the collation ids once.
  */
-import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { connectMysql } from '../connection.js';
 import { SluiceError } from '../../errors.js';
 import { parseEnumMembers, type SchemaColumn, type TableSchema } from './table-schema.js';
 
@@ -42,8 +43,9 @@ export class InformationSchemaLoader implements SchemaSource {
 
   private connection(): Promise<Connection> {
     if (this.conn === null) {
-      const p = createConnection({ uri: this.url, supportBigNumbers: true, bigNumberStrings: true }).catch((err: unknown) => {
+      const p = connectMysql(this.url, { supportBigNumbers: true, bigNumberStrings: true }).catch((err: unknown) => {
         this.conn = null;
+        if (err instanceof SluiceError) throw err;
         throw new SluiceError('CONNECTION_FAILED', `cannot connect to the source to read information_schema: ${errMessage(err)}`,
           'check that the source server is reachable and the URL, user and password are right', {}, { cause: err });
       });

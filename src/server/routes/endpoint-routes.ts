@@ -1,5 +1,5 @@
 /** Sources and targets: CRUD, test connection, browse databases and tables. */
-import { parseMysqlUrl } from '../../config/index.js';
+import { parseMysqlUrl, parseTlsOptions } from '../../config/index.js';
 import { REDACTED } from '../../config/redact.js';
 import { isSluiceError } from '../../errors.js';
 import { endpointUrl, type EndpointInput, type EndpointKind, type EndpointRecord } from '../../store/store.js';
@@ -47,6 +47,8 @@ export function endpointInput(kind: EndpointKind, name: string, body: Record<str
     password = optStr(body, 'password');
     database = optStr(body, 'database') || undefined;
     options = optStringMap(body, 'options') ?? {};
+    const tls = parseTlsOptions(options);
+    if (!tls.ok) throw new HttpError(400, 'BAD_CONFIG', `'options': ${tls.message}`, tls.fix);
   }
   if (password === undefined || password === REDACTED) password = existing?.password ?? '';
   const serverId = kind === 'source' ? optInt(body, 'serverId', 1, 4294967295) : undefined;
@@ -61,7 +63,10 @@ export function endpointInput(kind: EndpointKind, name: string, body: Record<str
 }
 
 function fromSluiceError(err: unknown): never {
-  if (isSluiceError(err)) throw new HttpError(502, 'CONNECTION_FAILED', err.message, err.fix);
+  if (isSluiceError(err)) {
+    // A stored endpoint whose ssl-* files cannot be read is a configuration problem, not an unreachable server.
+    throw err.code === 'BAD_CONFIG' ? new HttpError(400, 'BAD_CONFIG', err.message, err.fix) : new HttpError(502, 'CONNECTION_FAILED', err.message, err.fix);
+  }
   throw err;
 }
 

@@ -12,7 +12,7 @@
  * connection raises CONNECTION_LOST: call `apply` again with the same batch — the sink reconnects
  * and, if the lost COMMIT did land, recognises its checkpoint and does not apply the batch twice.
  */
-import { createConnection, type Connection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
+import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { format } from 'mysql2';
 import { SluiceError, isSluiceError } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
@@ -21,6 +21,7 @@ import type { Position, RowChange } from '../../source/types.js';
 import type { Row } from '../../mysql/values/cell.js';
 import type { MysqlConnectionOptions } from '../../config/mysql-url.js';
 import { parseMysqlUrl } from '../../config/mysql-url.js';
+import { connectMysql } from '../../mysql/connection.js';
 import { mergeChanges, type Segment, type TableOps } from '../merge-changes.js';
 import { routeToDatabase, type Checkpoint, type DdlChange, type Sink, type SinkBatch, type TableRouter } from '../sink.js';
 import { CheckpointTable, fencedError, type StoredCheckpointRow } from './checkpoint-table.js';
@@ -581,14 +582,15 @@ export class MysqlSink implements Sink {
     const o = this.connOpts;
     let conn: Connection;
     try {
-      conn = await createConnection({
-        host: o.host, port: o.port, user: o.user, password: o.password,
+      // No default database: the sink names every table, and the URL's database may not exist yet.
+      conn = await connectMysql({ host: o.host, port: o.port, user: o.user, password: o.password, options: o.options }, {
         multipleStatements: true, charset: 'UTF8MB4_GENERAL_CI', connectTimeout: 10_000,
         supportBigNumbers: true, dateStrings: true,
         // mysql2 would scan every (multi-megabyte) statement for placeholders even without values.
         queryFormat: (sql: string, values?: unknown) => (values === undefined || (Array.isArray(values) && values.length === 0) ? sql : format(sql, values as Parameters<typeof format>[1])),
       });
     } catch (err) {
+      if (err instanceof SluiceError) throw err;
       const n = errnoOf(err);
       if (n === 1045) {
         throw new SluiceError('ACCESS_DENIED', `target ${o.host}:${o.port} refused user '${o.user}': ${serverMessage(err)}`,

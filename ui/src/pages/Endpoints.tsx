@@ -7,6 +7,24 @@ import { ErrorBanner, Modal, usePolling, when } from '../components/common';
 
 const title = (kind: EndpointKind): string => (kind === 'source' ? 'Sources' : 'Targets');
 
+// TLS modes: the URL's ssl-mode values (docs: README, "TLS").
+const TLS_MODES = [
+  { value: 'DISABLED', label: 'Off (not encrypted)' },
+  { value: 'PREFERRED', label: 'Preferred (encrypt if the server offers TLS, no verification)' },
+  { value: 'REQUIRED', label: 'Required (encrypt, server certificate not verified)' },
+  { value: 'VERIFY_CA', label: 'Verify CA (encrypt, certificate signed by the CA)' },
+  { value: 'VERIFY_IDENTITY', label: 'Verify identity (CA and host name)' },
+] as const;
+type TlsMode = typeof TLS_MODES[number]['value'];
+
+/** The effective ssl-mode of an endpoint's options (ssl-ca alone means VERIFY_CA, a client certificate alone REQUIRED). */
+function tlsModeOf(options: Record<string, string>): TlsMode {
+  const m = (options['ssl-mode'] ?? '').trim().toUpperCase().replace(/-/g, '_');
+  const known = TLS_MODES.find((t) => t.value === m);
+  if (known) return known.value;
+  return options['ssl-ca'] ? 'VERIFY_CA' : options['ssl-cert'] ? 'REQUIRED' : 'DISABLED';
+}
+
 export function EndpointsPage({ kind }: { kind: EndpointKind }): ReactElement {
   const { user } = useAuth();
   const list = usePolling((signal) => api.listEndpoints(kind, signal), 10_000, [kind]);
@@ -58,7 +76,7 @@ export function EndpointsPage({ kind }: { kind: EndpointKind }): ReactElement {
                 {rows.map((e) => (
                   <tr key={e.name} data-testid={`${kind}-row-${e.name}`}>
                     <td><strong>{e.name}</strong>{e.managedByConfig && <span className="badge" title="Declared in the --config file">config</span>}</td>
-                    <td className="mono">{e.type}://{e.host}:{e.port}</td>
+                    <td className="mono">{e.type}://{e.host}:{e.port}{tlsModeOf(e.options) !== 'DISABLED' && <span className="badge" title={`ssl-mode=${tlsModeOf(e.options)}`}>TLS</span>}</td>
                     <td>{e.user}{e.hasPassword ? '' : <span className="muted"> (no password)</span>}</td>
                     <td>{kind === 'source' ? (e.serverId ?? <span className="muted">auto</span>) : (e.checkpointDatabase ?? '_sluice')}</td>
                     <td>{e.usedBy.length ? e.usedBy.join(', ') : <span className="muted">–</span>}</td>
@@ -108,12 +126,25 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
   const [password, setPassword] = useState(existing?.hasPassword ? '***' : '');
   const [serverId, setServerId] = useState(existing?.serverId !== undefined ? String(existing.serverId) : '');
   const [checkpointDatabase, setCheckpointDatabase] = useState(existing?.checkpointDatabase ?? '');
+  const [tlsMode, setTlsMode] = useState<TlsMode>(tlsModeOf(existing?.options ?? {}));
+  const [sslCa, setSslCa] = useState(existing?.options['ssl-ca'] ?? '');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<TestResult | null>(null);
 
   const input = (): EndpointInput => {
-    const i: EndpointInput = { type, host: host.trim(), port: Number(port), user: user.trim(), password };
+    // Other options (a client certificate: ssl-cert, ssl-key) are kept; the form sets ssl-mode and ssl-ca.
+    const options: Record<string, string> = { ...(existing?.options ?? {}) };
+    delete options['ssl-mode'];
+    delete options['ssl-ca'];
+    if (tlsMode === 'DISABLED') {
+      delete options['ssl-cert'];
+      delete options['ssl-key'];
+    } else {
+      options['ssl-mode'] = tlsMode;
+      if ((tlsMode === 'VERIFY_CA' || tlsMode === 'VERIFY_IDENTITY') && sslCa.trim()) options['ssl-ca'] = sslCa.trim();
+    }
+    const i: EndpointInput = { type, host: host.trim(), port: Number(port), user: user.trim(), password, options };
     if (!existing) i.name = name.trim();
     if (kind === 'source' && serverId.trim()) i.serverId = Number(serverId);
     if (kind === 'target' && checkpointDatabase.trim()) i.checkpointDatabase = checkpointDatabase.trim();
@@ -173,6 +204,17 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
           <input name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" />
           {existing?.hasPassword && <span className="hint">Leave “***” to keep the stored password; empty clears it. Stored encrypted, never shown.</span>}
         </label>
+        <label className="field">TLS
+          <select name="tls" value={tlsMode} onChange={(e) => setTlsMode(TLS_MODES.find((t) => t.value === e.target.value)?.value ?? 'DISABLED')}>
+            {TLS_MODES.map((t) => <option key={t.value} value={t.value}>{t.label}</option>)}
+          </select>
+        </label>
+        {(tlsMode === 'VERIFY_CA' || tlsMode === 'VERIFY_IDENTITY') && (
+          <label className="field">CA certificate file (optional)
+            <input name="sslCa" value={sslCa} onChange={(e) => setSslCa(e.target.value)} placeholder="/etc/ssl/mysql/ca.pem" autoComplete="off" />
+            <span className="hint">A PEM file on the Sluice host, e.g. your cloud provider&apos;s CA bundle. Empty: the CAs Node.js trusts.</span>
+          </label>
+        )}
         {kind === 'source' ? (
           <label className="field">Replication server id (optional)
             <input name="serverId" type="number" min={1} value={serverId} onChange={(e) => setServerId(e.target.value)} placeholder="auto" />
