@@ -40,7 +40,7 @@ export async function checkCommand(args: string[]): Promise<number> {
  * in scope, their compatibility with existing target tables, the target privileges and the saved
  * checkpoint's binlog file. Used by `sluice check` and, before touching any data, by `sluice run`.
  */
-export async function preflight(cfg: SluiceConfig): Promise<PreflightFinding[]> {
+export async function preflight(cfg: SluiceConfig, opts: { resync?: ReadonlySet<string> } = {}): Promise<PreflightFinding[]> {
   const out: PreflightFinding[] = [];
   const failed = new Set<string>();
   for (const s of Object.values(cfg.sources)) {
@@ -55,7 +55,7 @@ export async function preflight(cfg: SluiceConfig): Promise<PreflightFinding[]> 
   }
   for (const p of cfg.pipelines) {
     if (failed.has(`source:${p.source}`) || failed.has(`target:${p.target}`)) continue;
-    const results = await checkPipeline(p, cfg.sources[p.source]!, cfg.targets[p.target]!);
+    const results = await checkPipeline(p, cfg.sources[p.source]!, cfg.targets[p.target]!, { resync: opts.resync?.has(p.name) ?? false });
     for (const r of results) out.push({ name: `pipeline ${p.name}`, result: r });
   }
   return out;
@@ -145,7 +145,8 @@ export async function checkTarget(url: string, checkpointDatabase: string): Prom
  * compatible with the source's, privileges on the target databases, and the saved checkpoint's binlog file
  * still on the source. Read-only.
  */
-export async function checkPipeline(p: PipelineConfig, source: SourceConfig, target: TargetConfig): Promise<CheckResult[]> {
+/** `resync`: the pipeline starts over from the current position, so its old checkpoint and table definitions do not matter. */
+export async function checkPipeline(p: PipelineConfig, source: SourceConfig, target: TargetConfig, opts: { resync?: boolean } = {}): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   let src: mysql.Connection | null = null;
   let tgt: mysql.Connection | null = null;
@@ -163,7 +164,7 @@ export async function checkPipeline(p: PipelineConfig, source: SourceConfig, tar
     let compatible = 0;
     // A pipeline that has a checkpoint may resume before a DDL it has still to apply: its target tables can
     // legitimately differ from the source's current definitions, so only a first run compares them.
-    const resuming = await hasCheckpoint(tgt, p, target.checkpointDatabase);
+    const resuming = opts.resync === true || await hasCheckpoint(tgt, p, target.checkpointDatabase);
     for (const t of tables) {
       const db = p.targetDatabase ?? t.database;
       targetDbs.add(db);
@@ -181,7 +182,7 @@ export async function checkPipeline(p: PipelineConfig, source: SourceConfig, tar
     }
     if (compatible > 0) out.push({ ok: true, what: `${compatible} existing target tables match the source definitions` });
     if (targetDbs.size > 0) out.push(await checkWritePrivileges(tgt, [...targetDbs], `target databases ${[...targetDbs].join(', ')}`));
-    const purged = await checkCheckpointFile(tgt, p, target.checkpointDatabase, source.url);
+    const purged = opts.resync === true ? null : await checkCheckpointFile(tgt, p, target.checkpointDatabase, source.url);
     if (purged) out.push(purged);
   } catch (err) {
     out.push(failure('checks', err));
@@ -229,7 +230,7 @@ export function resnapshotFix(p: Pick<PipelineConfig, 'name' | 'snapshot'>, chec
   return `re-snapshot the pipeline: stop sluice; on the target run DELETE FROM ${quoteId(checkpointDatabase)}.\`checkpoints\` WHERE pipeline = '${p.name.replace(/'/g, "''")}'` +
     ' and TRUNCATE (or DROP) its target tables; ' + (p.snapshot === 'none' ? 'set snapshot: initial for the pipeline; ' : '') +
     'start sluice again: it copies the tables afresh and streams from there (keep binlogs longer, e.g. binlog_expire_logs_seconds, to avoid this). ' +
-    'Under sluice serve, Resync on the pipeline page (POST /api/pipelines/<name>/resync) does this without emptying the target tables';
+    `Or, without emptying the target tables: sluice run --config FILE --resync ${p.name} (under sluice serve: Resync on the pipeline page, POST /api/pipelines/<name>/resync)`;
 }
 
 const NEEDED = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE'] as const;

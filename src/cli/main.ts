@@ -11,6 +11,9 @@ Commands:
   tail --file <binlog file> [--count N] [--tables …]
                      Print row changes as JSON lines on stdout.
   run --config FILE  Run every pipeline of the config in the foreground (stops cleanly on SIGINT/SIGTERM).
+        [--resync PIPELINE]          stream from the source's current position and copy every table again (swapped in)
+        [--skip PIPELINE=FILE:POS[:ddl]]  pass over the one source transaction (or DDL) an error named
+        [--resnapshot PIPELINE=DB.TABLE]  copy one table again once the pipeline streams
   check --config FILE
                      Validate the config and run the preflight checks on every source and target.
   serve [--config FILE] [--data-dir DIR] [--port 8080] [--host 127.0.0.1] [--metrics-auth] [--secure-cookies] [--trust-proxy]

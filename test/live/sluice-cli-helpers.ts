@@ -34,8 +34,8 @@ export interface RunningSluice {
   exited: Promise<number | string | null>;
 }
 
-export function startSluice(configPath: string, env: Record<string, string | undefined> = {}): RunningSluice {
-  const child = spawn(process.execPath, [BIN, 'run', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+export function startSluice(configPath: string, env: Record<string, string | undefined> = {}, extraArgs: string[] = []): RunningSluice {
+  const child = spawn(process.execPath, [BIN, 'run', '--config', configPath, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   let out = '';
   child.stderr!.on('data', (d: Buffer) => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { eventually, tableRows } from './sync-helpers.js';
-import { logLines, plainLines, startSluice, type RunningSluice } from './sluice-cli-helpers.js';
+import { logLines, plainLines, runCli, startSluice, type RunningSluice } from './sluice-cli-helpers.js';
 
 const TABLES = ['item', 'note'];
 
@@ -113,7 +113,7 @@ pipelines:
     sluice = null;
   });
 
-  it('binlog purged past the checkpoint: one POSITION_PURGED line with the re-snapshot steps, exit 2; the steps work', async () => {
+  it('binlog purged past the checkpoint: one POSITION_PURGED line with the repair steps, exit 2; --resync repairs it', async () => {
     await write(10);
     const [{ file: before }] = await target.query<Array<{ file: string }>>("SELECT file FROM _sluice.checkpoints WHERE pipeline = 'shop-copy'");
     await source.query('FLUSH BINARY LOGS');
@@ -137,12 +137,17 @@ pipelines:
     assert.equal(lines.length, 1, sluice.stderr());
     assert.match(lines[0]!, new RegExp(`^sluice: error POSITION_PURGED: pipeline shop-copy: the checkpoint ${before.replace('.', '\\.')}:\\d+ is in a binlog file the source no longer has \\(oldest: ${newest.replace('.', '\\.')}\\)`));
     assert.match(lines[0]!, / — fix: re-snapshot the pipeline: stop sluice; on the target run DELETE FROM `_sluice`\.`checkpoints` WHERE pipeline = 'shop-copy' and TRUNCATE \(or DROP\) its target tables; start sluice again/);
+    assert.match(lines[0]!, /sluice run --config FILE --resync shop-copy/);
     assert.ok(!(await identical()), 'the rows written after the purge did not arrive');
 
-    // Follow the advice: the copy is rebuilt.
-    await target.query("DELETE FROM _sluice.checkpoints WHERE pipeline = 'shop-copy'; TRUNCATE shop.item; TRUNCATE shop.note");
-    sluice = startSluice(configPath);
-    await eventually(identical, 30_000, 'the re-snapshot');
+    // Follow the advice: --resync copies every table again (swapped in), and streaming goes on from now.
+    assert.equal((await runCli(['run', '--config', configPath, '--resync', 'nope'])).code, 2, 'an unknown pipeline name is refused');
+    sluice = startSluice(configPath, {}, ['--resync', 'shop-copy']);
+    await eventually(identical, 30_000, 'the resync');
+    await write(3);
+    await eventually(identical, 30_000, 'streaming after the resync');
+    const left = await target.query<unknown[]>("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME LIKE '%\\_\\_sluice\\_%'");
+    assert.equal(left.length, 0, 'no shadow table left');
     sluice.child.kill('SIGTERM');
     assert.equal(await sluice.exited, 0);
     sluice = null;
