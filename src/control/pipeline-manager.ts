@@ -164,6 +164,7 @@ export class PipelineManager {
     }
     await this.halt(name);
     e.skipAt = { file: at.file, pos: at.pos, kind: at.kind };
+    this.store.setPendingSkip(name, e.skipAt);
     this.log.warn({ pipeline: name, skip: e.skipAt }, 'skip requested');
     return this.start(name);
   }
@@ -232,7 +233,7 @@ export class PipelineManager {
     if (!e) {
       e = {
         name, pipeline: null, controller: null, done: null, failed: false, errors: [], startedAt: null, since: null, lastState: 'stopped',
-        seen: newSeen(), totals: newTotals(), skipAt: null, skipped: [], resync: false,
+        seen: newSeen(), totals: newTotals(), skipAt: this.store.pendingSkip(name), skipped: [], resync: false,
         rate: { time: Date.now(), rows: 0, snapshotRows: 0, rowsPerSecond: 0, snapshotRowsPerSecond: 0 },
       };
       this.entries.set(name, e);
@@ -372,11 +373,17 @@ export class PipelineManager {
       }
     }
     // The run passed the skip position without meeting it: nothing to wait for any more.
-    if (e.skipAt && s.pendingSkip === null) e.skipAt = null;
+    if (e.skipAt && s.pendingSkip === null) {
+      e.skipAt = null;
+      this.store.setPendingSkip(e.name, null);
+    }
     for (const sk of s.skipped.slice(e.seen.skipped)) {
       e.totals.skipped++;
       e.skipped.unshift(sk);
-      if (e.skipAt && e.skipAt.file === sk.position.file && e.skipAt.pos === sk.position.pos && e.skipAt.kind === sk.position.kind) e.skipAt = null;
+      if (e.skipAt && e.skipAt.file === sk.position.file && e.skipAt.pos === sk.position.pos && e.skipAt.kind === sk.position.kind) {
+        e.skipAt = null;
+        this.store.setPendingSkip(e.name, null);
+      }
     }
     if (e.skipped.length > MAX_ERRORS) e.skipped.length = MAX_ERRORS;
     e.seen = { rowsApplied: s.rowsApplied, transactionsApplied: s.transactionsApplied, errors: s.errors, restarts: s.restarts, lastError: s.lastError,

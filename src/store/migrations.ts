@@ -72,6 +72,16 @@ const MIGRATIONS: string[] = [
   CREATE INDEX metric_samples_by_pipeline_time ON metric_samples (pipeline, time);
   CREATE INDEX metric_samples_by_time ON metric_samples (time);
   `,
+  // 2: a skip requested by an operator and not yet reached by the stream survives a restart.
+  `
+  CREATE TABLE pipeline_skips (
+    pipeline TEXT PRIMARY KEY,
+    file TEXT NOT NULL,
+    pos INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    requested_at TEXT NOT NULL
+  );
+  `,
 ];
 
 export function migrate(db: Database): void {

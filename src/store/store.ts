@@ -153,7 +153,23 @@ export class Store {
   }
 
   deletePipeline(name: string): boolean {
+    this.db.prepare('DELETE FROM pipeline_skips WHERE pipeline = ?').run(name);
     return this.db.prepare('DELETE FROM pipelines WHERE name = ?').run(name).changes > 0;
+  }
+
+  /** The skip an operator asked for and the stream has not reached yet (kept across restarts). */
+  pendingSkip(name: string): { file: string; pos: number; kind: 'transaction' | 'ddl' } | null {
+    const r = this.db.prepare('SELECT file, pos, kind FROM pipeline_skips WHERE pipeline = ?').get(name) as { file: string; pos: number; kind: string } | undefined;
+    if (!r) return null;
+    return { file: r.file, pos: Number(r.pos), kind: r.kind === 'ddl' ? 'ddl' : 'transaction' };
+  }
+
+  setPendingSkip(name: string, skip: { file: string; pos: number; kind: 'transaction' | 'ddl' } | null): void {
+    if (skip === null) this.db.prepare('DELETE FROM pipeline_skips WHERE pipeline = ?').run(name);
+    else {
+      this.db.prepare('INSERT OR REPLACE INTO pipeline_skips (pipeline, file, pos, kind, requested_at) VALUES (?, ?, ?, ?, ?)')
+        .run(name, skip.file, skip.pos, skip.kind, new Date().toISOString());
+    }
   }
 
   /** Pipelines that use a source or target. */
