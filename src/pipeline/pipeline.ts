@@ -137,6 +137,8 @@ export class Pipeline {
   private skipAt: SkipTarget | null;
   /** A resync was asked for and not yet written to the checkpoint. */
   private resyncPending: boolean;
+  /** The stream loop runs (a snapshot now is a re-snapshot inside it, not the initial one). */
+  private inStream = false;
   /** Source tables to copy again while streaming (`db.table`), in request order. */
   private readonly resnapshots: ResnapshotRequest[] = [];
 
@@ -158,7 +160,8 @@ export class Pipeline {
    * The request is kept in the checkpoint, so a restart finishes it.
    */
   async requestResnapshot(database: string, table: string): Promise<void> {
-    if (this.stats.status !== 'streaming') {
+    // While streaming, or while the stream copies other tables (the request queues behind them).
+    if (this.stats.status !== 'streaming' && !(this.stats.status === 'snapshotting' && this.inStream)) {
       throw new SluiceError('BAD_ARGUMENT', `pipeline ${this.name} is ${this.stats.status}: a table can be re-copied only while streaming`,
         this.stats.status === 'snapshotting' ? 'wait for the snapshot to finish' : 'start the pipeline first');
     }
@@ -568,6 +571,7 @@ export class Pipeline {
 
     let pending: Promise<SourceMessage | null> | null = null;
     const wake = new WakeTimer<typeof TIMEOUT>(TIMEOUT, signal);
+    this.inStream = true;
     try {
       while (!signal.aborted) {
         if (applyError !== null) throw applyError;
@@ -692,6 +696,7 @@ export class Pipeline {
       await drain();
     } finally {
       wake.close();
+      this.inStream = false;
       await (inflight as Promise<void> | null)?.catch(() => undefined);
       await source.close();
     }
@@ -792,6 +797,8 @@ export class Pipeline {
       const present = await listSourceTables(src, (db, table) => shadows.has(`${db}\0${table}`));
       const missing = keys.filter((k) => !present.some((t) => `${t.database}.${t.table}` === k));
       if (missing.length > 0) throw new SluiceError('UNKNOWN_TABLE', `cannot re-snapshot ${missing.join(', ')}: not on the source`, 'check the table names');
+      // Read before the shadow tables take the source's definitions: every DDL that ended by here is in them.
+      const definedAt = await currentPosition(this.opts.source.url);
       const shadowSink = this.newSink(route);
       try {
         for (const w of swaps) await sink.dropTableIfExists(w.database, w.shadow);
@@ -809,7 +816,7 @@ export class Pipeline {
         const schemas = await loadSchemas(loader, tables);
         for (const cov of coverage) {
           const schema = schemas.get(`${cov.database}.${cov.table}`);
-          if (schema) chunkFilter.add(cov, pkColumns(schema));
+          if (schema && !isChanged(cov.database, cov.table)) chunkFilter.add({ ...cov, definedAt }, pkColumns(schema));
         }
       } finally {
         await loader.close();
@@ -870,6 +877,15 @@ export class Pipeline {
         `apply the change to the target yourself, then set ddl: ignore for one restart, or set ddl: apply to let Sluice run DDL`, { position: m.position });
     }
     const cls = classifyStatement(m.sql, m.database);
+    if (cls.kind === 'ddl') {
+      // Tables copied again while streaming already have the DDL that happened before their copy was defined.
+      const touched = [...cls.ddl.tables, ...cls.ddl.renames.flatMap((r) => [r.from, r.to])].filter((t) => this.filter(t.database, t.table));
+      if (touched.length > 0 && touched.every((t) => chunkFilter.definitionHas(t.database, t.table, m.position))) {
+        this.log.info({ sql: m.sql.slice(0, 200), position: m.position }, 'DDL already in the re-copied table definition; not applied again');
+        await sink.apply({ changes: [], checkpoint: checkpoint() });
+        return;
+      }
+    }
     // Tables renamed from outside the pipeline's scope into it: create and copy them now.
     const incoming: TableName[] = [];
     if (cls.kind === 'ddl') {

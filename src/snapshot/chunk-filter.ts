@@ -24,6 +24,11 @@ export interface TableCoverage {
   database: string;
   table: string;
   chunks: ChunkMark[];
+  /**
+   * Set for a table copied again while streaming (re-snapshot): the copy's table definition already has
+   * every DDL that ended at or before this position, so the stream must not apply those again.
+   */
+  definedAt?: Position;
 }
 
 interface Prepared {
@@ -32,6 +37,7 @@ interface Prepared {
   chunks: Array<ChunkMark & { hiKey: bigint[] | null }>;
   minPos: Position;
   maxPos: Position;
+  definedAt: Position | null;
 }
 
 export class ChunkFilter {
@@ -47,7 +53,7 @@ export class ChunkFilter {
       .sort((a, b) => (a.hiKey === null ? 1 : b.hiKey === null ? -1 : compareKeys(a.hiKey, b.hiKey)));
     const positions = cov.chunks.map((c) => c.position).sort(comparePositions);
     const key = `${cov.database}.${cov.table}`;
-    this.tables.set(key, { pk, comparable, chunks, minPos: positions[0]!, maxPos: positions[positions.length - 1]! });
+    this.tables.set(key, { pk, comparable, chunks, minPos: positions[0]!, maxPos: positions[positions.length - 1]!, definedAt: cov.definedAt ?? null });
     this.coverage.set(key, cov);
   }
 
@@ -58,6 +64,12 @@ export class ChunkFilter {
 
   get size(): number {
     return this.tables.size;
+  }
+
+  /** True when a DDL on the table ending at `position` is already in the definition of its re-made copy. */
+  definitionHas(database: string, table: string, position: Position): boolean {
+    const t = this.tables.get(`${database}.${table}`);
+    return !!t?.definedAt && comparePositions(position, t.definedAt) <= 0;
   }
 
   /** Forget tables whose every chunk position lies before `pos` (nothing left to filter). */
