@@ -208,7 +208,8 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
   const canResnapshot = (table: string): { ok: boolean; why: string } => {
     if (queue.includes(table)) return { ok: false, why: queue[0] === table && state === 'snapshotting' ? 'Being copied now' : 'Already queued' };
     if (busy !== null) return { ok: false, why: 'Busy' };
-    if (state === 'snapshotting') return { ok: false, why: queue.length > 0 ? `Wait until ${queue[0]} is copied` : 'Wait for the initial snapshot to finish' };
+    if (state === 'snapshotting' && queue.length === 0) return { ok: false, why: 'Wait for the initial snapshot to finish' };
+    if (state === 'snapshotting') return { ok: true, why: `Queue ${table} behind ${queue[0]} (copied next, shadow table, swapped in atomically)` };
     if (state !== 'streaming') return { ok: false, why: `A table can be copied again only while the pipeline streams (it is ${state})` };
     return { ok: true, why: `Copy ${table} again from the source (shadow table, swapped in atomically)` };
   };
