@@ -264,19 +264,22 @@ describe('repair: re-snapshot a table, skip a transaction', () => {
   });
 
   it('a table queued while another is copied gets a copy that already has a DDL the stream has not applied yet: the DDL is not applied twice', async () => {
+    // app.bulk takes seconds to copy: the window in which the stream waits.
     await source.query(`CREATE TABLE app.small (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL);
-      INSERT INTO app.small SELECT seq, CONCAT('s', seq) FROM app.seq_1_to_500;`);
+      INSERT INTO app.small SELECT seq, CONCAT('s', seq) FROM app.seq_1_to_500;
+      CREATE TABLE app.bulk (id INT PRIMARY KEY, a VARCHAR(60) NOT NULL, b BIGINT NOT NULL);
+      INSERT INTO app.bulk SELECT seq, REPEAT('x', 50), seq * 3 FROM app.seq_1_to_200000;`);
     const ctl = new AbortController();
-    const p = pipeline('ddl-behind', ['app.items', 'app.small'], 'copy_f');
+    const p = pipeline('ddl-behind', ['app.bulk', 'app.small'], 'copy_f');
     const run = p.run(ctl.signal);
     try {
       await eventually(async () => p.stats.status === 'streaming' && await same('app', 'small', 'copy_f'), 60_000, 'initial copy');
-      await p.requestResnapshot('app', 'items');
+      await p.requestResnapshot('app', 'bulk');
       await eventually(async () => p.stats.status === 'snapshotting', 10_000, 'the first copy under way');
       // While the stream waits for the first copy: a DDL it has not read yet, then a copy of that table.
       await source.query("ALTER TABLE app.small RENAME COLUMN v TO label; UPDATE app.small SET label = 'renamed' WHERE id <= 3");
       await p.requestResnapshot('app', 'small');
-      assert.deepEqual(p.stats.resnapshotQueue, ['app.items', 'app.small']);
+      assert.deepEqual(p.stats.resnapshotQueue, ['app.bulk', 'app.small'], 'queued behind the copy in progress');
       await eventually(async () => p.stats.status === 'streaming' && p.stats.resnapshotQueue.length === 0 && await same('app', 'small', 'copy_f'), 60_000, 'both copies');
       const cols = await target.query<Array<{ c: string }>>("SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'copy_f' AND TABLE_NAME = 'small' ORDER BY ORDINAL_POSITION");
       assert.deepEqual(cols.map((c) => c.c), ['id', 'label']);
