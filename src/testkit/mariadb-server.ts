@@ -4,7 +4,7 @@
  * or signals, so a failing test leaves no server behind.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, cpSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, cpSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +95,53 @@ function templateDatadir(): string {
   return datadir;
 }
 
+/**
+ * Ports held by throwaway servers of every test process on this machine, including servers that were
+ * killed and will be restarted on the same port: one file per port naming the owning process. freePort()
+ * skips them, so a concurrent test never starts its server on the port of one that is down for a restart.
+ */
+const PORT_DIR = join(tmpdir(), 'sluice-test-ports');
+
+function reservePort(port: number): boolean {
+  mkdirSync(PORT_DIR, { recursive: true });
+  const file = join(PORT_DIR, String(port));
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    // Taken — unless its process is gone (a crashed test run): then take it over.
+    let owner = 0;
+    try { owner = Number(readFileSync(file, 'utf8')); } catch { return false; }
+    if (owner > 0 && owner !== process.pid && isAlive(owner)) return false;
+    writeFileSync(file, String(process.pid));
+    return true;
+  }
+}
+
+function releasePort(port: number): void {
+  try {
+    if (Number(readFileSync(join(PORT_DIR, String(port)), 'utf8')) === process.pid) rmSync(join(PORT_DIR, String(port)), { force: true });
+  } catch { /* not reserved */ }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** A free port no other test server holds, reserved for the caller until releasePort(). */
+async function reserveFreePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = await freePort();
+    if (reservePort(port)) return port;
+  }
+  throw new Error('no free port could be reserved for a test server');
+}
+
 /** A TCP port that is free right now (bind port 0 and read it back). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -149,7 +196,7 @@ export async function startMariaDb(opts: MariaDbServerOptions = {}): Promise<Mar
   mkdirSync(join(dir, 'tmp'));
   const serverId = opts.serverId ?? 1000 + nextServerId++;
   const host = '127.0.0.1';
-  let port = await freePort();
+  let port = await reserveFreePort();
   const timeoutMs = opts.startTimeoutMs ?? 30_000;
 
   let child: ChildProcess | null = null;
@@ -170,10 +217,22 @@ export async function startMariaDb(opts: MariaDbServerOptions = {}): Promise<Mar
     for (;;) {
       if (exited) throw new Error(`mariadbd exited during startup (${exited}); error log tail:\n${errorLogTail(dir)}`);
       try {
-        conn = await createConnection({ host, port, user: 'root', multipleStatements: true, connectTimeout: 2000 });
+        const c = await createConnection({ host, port, user: 'root', multipleStatements: true, connectTimeout: 2000 });
+        // Make sure the server that answers is this one (not another test's on a reused port).
+        const [rows] = await c.query('SELECT @@datadir AS d');
+        const d = String((rows as Array<{ d: string }>)[0]?.d ?? '').replace(/\/+$/, '');
+        if (d !== datadir.replace(/\/+$/, '')) {
+          c.destroy();
+          throw new Error(`another server (datadir ${d}) answers on port ${port}`);
+        }
+        conn = c;
         return;
       } catch (err) {
         lastErr = err;
+        if (/another server/.test(String(err))) {
+          proc.kill('SIGKILL');
+          throw new Error(`Address already in use: ${String(err)}`);
+        }
       }
       if (Date.now() > deadline) {
         proc.kill('SIGKILL');
@@ -202,9 +261,11 @@ export async function startMariaDb(opts: MariaDbServerOptions = {}): Promise<Mar
   } catch (err) {
     // Port races are possible between freePort() and bind: try once more on another port.
     if (/Address already in use|Can't start server: Bind/i.test(String(err))) {
-      port = await freePort();
+      releasePort(port);
+      port = await reserveFreePort();
       await launch();
     } else {
+      releasePort(port);
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }
@@ -239,6 +300,7 @@ export async function startMariaDb(opts: MariaDbServerOptions = {}): Promise<Mar
           await waitExit(proc, 5000);
         }
       }
+      releasePort(port);
       rmSync(dir, { recursive: true, force: true });
     },
     async kill(): Promise<void> {
