@@ -858,8 +858,7 @@ export class Pipeline {
   }
 
   private async onDdl(sink: MysqlSink, src: mysql.Connection, history: SchemaHistory, m: DdlMessage, chunkFilter: ChunkFilter, signal: AbortSignal): Promise<void> {
-    const checkpoint = (): Checkpoint => ({ pipeline: this.name, position: m.position, epoch: this.opts.epoch ?? 0,
-      state: { phase: 'stream', coverage: chunkFilter.remaining(), schemas: history.toJSON() } });
+    const checkpoint = (): Checkpoint => ({ pipeline: this.name, position: m.position, epoch: this.opts.epoch ?? 0, state: this.streamState(chunkFilter, history) });
     if (this.cfg.ddl === 'ignore') {
       const c = classifyStatement(m.sql, m.database);
       if (c.kind === 'ddl') {
