@@ -164,7 +164,8 @@ export async function checkPipeline(p: PipelineConfig, source: SourceConfig, tar
     let compatible = 0;
     // A pipeline that has a checkpoint may resume before a DDL it has still to apply: its target tables can
     // legitimately differ from the source's current definitions, so only a first run compares them.
-    const resuming = opts.resync === true || await hasCheckpoint(tgt, p, target.checkpointDatabase);
+    const saved = opts.resync === true ? null : await savedCheckpoint(tgt, p, target.checkpointDatabase);
+    const resuming = opts.resync === true || saved !== null;
     for (const t of tables) {
       const db = p.targetDatabase ?? t.database;
       targetDbs.add(db);
@@ -182,7 +183,7 @@ export async function checkPipeline(p: PipelineConfig, source: SourceConfig, tar
     }
     if (compatible > 0) out.push({ ok: true, what: `${compatible} existing target tables match the source definitions` });
     if (targetDbs.size > 0) out.push(await checkWritePrivileges(tgt, [...targetDbs], `target databases ${[...targetDbs].join(', ')}`));
-    const purged = opts.resync === true ? null : await checkCheckpointFile(tgt, p, target.checkpointDatabase, source.url);
+    const purged = saved ? await checkCheckpointFile(saved, p, target.checkpointDatabase, source.url) : null;
     if (purged) out.push(purged);
   } catch (err) {
     out.push(failure('checks', err));
@@ -193,34 +194,28 @@ export async function checkPipeline(p: PipelineConfig, source: SourceConfig, tar
   return out;
 }
 
-async function hasCheckpoint(tgt: mysql.Connection, p: PipelineConfig, checkpointDatabase: string): Promise<boolean> {
+/** The pipeline's saved checkpoint position on the target (null on a first run: no row, or no checkpoint table yet). */
+async function savedCheckpoint(tgt: mysql.Connection, p: PipelineConfig, checkpointDatabase: string): Promise<{ file: string; pos: string } | null> {
   try {
-    const [rows] = await tgt.query<mysql.RowDataPacket[]>(`SELECT 1 FROM ${quoteId(checkpointDatabase)}.\`checkpoints\` WHERE pipeline = ?`, [p.name]);
-    return rows.length > 0;
-  } catch (err) {
-    const errno = (err as { errno?: number }).errno;
-    if (errno === 1146 || errno === 1049) return false; // no checkpoint table yet: a first run
-    throw err;
-  }
-}
-
-/** The binlog file of the pipeline's saved checkpoint, if it was purged from the source: a POSITION_PURGED failure. */
-async function checkCheckpointFile(tgt: mysql.Connection, p: PipelineConfig, checkpointDatabase: string, sourceUrl: string): Promise<CheckResult | null> {
-  let rows: mysql.RowDataPacket[];
-  try {
-    [rows] = await tgt.query<mysql.RowDataPacket[]>(`SELECT file, pos FROM ${quoteId(checkpointDatabase)}.\`checkpoints\` WHERE pipeline = ?`, [p.name]);
+    const [rows] = await tgt.query<mysql.RowDataPacket[]>(`SELECT file, pos FROM ${quoteId(checkpointDatabase)}.\`checkpoints\` WHERE pipeline = ?`, [p.name]);
+    const r = rows[0];
+    return r ? { file: String(r['file'] ?? ''), pos: String(r['pos']) } : null;
   } catch (err) {
     const errno = (err as { errno?: number }).errno;
     if (errno === 1146 || errno === 1049) return null; // no checkpoint table yet: a first run
     throw err;
   }
-  const file = String(rows[0]?.['file'] ?? '');
+}
+
+/** The binlog file of the pipeline's saved checkpoint, if it was purged from the source: a POSITION_PURGED failure. */
+async function checkCheckpointFile(saved: { file: string; pos: string }, p: PipelineConfig, checkpointDatabase: string, sourceUrl: string): Promise<CheckResult | null> {
+  const { file, pos } = saved;
   if (!file) return null;
   const st = await ReplicationSession.serverStatus(sourceUrl);
-  if (st.files.some((f) => f.name === file)) return { ok: true, what: `checkpoint ${file}:${String(rows[0]?.['pos'])} is still in the source binlog` };
+  if (st.files.some((f) => f.name === file)) return { ok: true, what: `checkpoint ${file}:${pos} is still in the source binlog` };
   return {
     ok: false, code: 'POSITION_PURGED',
-    what: `the checkpoint ${file}:${String(rows[0]?.['pos'])} is in a binlog file the source no longer has (oldest: ${st.oldestFile}): changes since then are lost for this pipeline`,
+    what: `the checkpoint ${file}:${pos} is in a binlog file the source no longer has (oldest: ${st.oldestFile}): changes since then are lost for this pipeline`,
     fix: resnapshotFix(p, checkpointDatabase),
   };
 }

@@ -30,6 +30,7 @@ import { isPipelineState, type PendingSwap, type PipelineCheckpointState, type R
 import { listSourceTables, type TableName } from './source-tables.js';
 import type { SourceHub } from './source-hub.js';
 import { WakeTimer } from './wake-timer.js';
+import { fnv1a32 } from '../fnv-hash.js';
 
 export type PipelineStatus = 'starting' | 'snapshotting' | 'streaming' | 'retrying' | 'stopped' | 'failed';
 
@@ -179,7 +180,7 @@ export class Pipeline {
     }
     if (this.resnapshots.some((t) => t.database === database && t.table === table)) return;
     this.resnapshots.push({ database, table });
-    this.stats.resnapshotQueue = this.resnapshots.map((t) => `${t.database}.${t.table}`);
+    this.noteQueue();
   }
 
   /** Runs until `signal` aborts (clean stop) or a permanent error (thrown). */
@@ -197,9 +198,7 @@ export class Pipeline {
           return;
         }
         const err = this.withRepairHint(caught);
-        this.stats.errors++;
-        this.stats.lastError = describe(err);
-        this.stats.lastErrorDetails = isSluiceError(err) ? err.details : null;
+        this.recordError(err);
         if (!isTransient(err)) {
           this.stats.status = 'failed';
           this.log.error({ err: describe(err) }, 'pipeline failed');
@@ -455,7 +454,7 @@ export class Pipeline {
     for (const t of state.resnapshot ?? []) {
       if (!this.resnapshots.some((x) => x.database === t.database && x.table === t.table)) this.resnapshots.push({ ...t });
     }
-    this.stats.resnapshotQueue = this.resnapshots.map((t) => `${t.database}.${t.table}`);
+    this.noteQueue();
     if (state.swaps && state.swaps.length > 0) {
       const swapped = await sink.swapTables(state.swaps);
       this.log.info({ tables: state.swaps.map((w) => `${w.database}.${w.table}`), swapped }, 're-snapshot: the copies made before the restart are in place');
@@ -702,6 +701,17 @@ export class Pipeline {
     }
   }
 
+  private noteQueue(): void {
+    this.stats.resnapshotQueue = this.resnapshots.map((t) => `${t.database}.${t.table}`);
+  }
+
+  /** Count an error and keep it (with its details) for the status. */
+  private recordError(err: unknown): void {
+    this.stats.errors++;
+    this.stats.lastError = describe(err);
+    this.stats.lastErrorDetails = isSluiceError(err) ? err.details : null;
+  }
+
   /** A purged binlog position: say how to repair this pipeline (resync) rather than only what happened. */
   private withRepairHint(err: unknown): unknown {
     if (!isSluiceError(err) || (err.code !== 'POSITION_PURGED' && err.code !== 'GTID_PURGED')) return err;
@@ -788,7 +798,7 @@ export class Pipeline {
         const i = this.resnapshots.indexOf(t);
         if (i >= 0) this.resnapshots.splice(i, 1);
       }
-      this.stats.resnapshotQueue = this.resnapshots.map((x) => `${x.database}.${x.table}`);
+      this.noteQueue();
     };
     // The request is in the checkpoint before any work: a restart finishes it.
     await sink.apply({ changes: [], checkpoint: checkpoint() });
@@ -825,11 +835,12 @@ export class Pipeline {
       const ready = tables.filter((t) => !isChanged(t.database, t.table));
       const readySwaps = ready.map((t) => shadows.get(`${t.database}\0${t.table}`)!);
       for (const c of changed) {
-        await sink.dropTableIfExists(shadows.get(`${c.database}\0${c.table}`)!.database, shadows.get(`${c.database}\0${c.table}`)!.shadow);
+        const w = shadows.get(`${c.database}\0${c.table}`)!;
+        await sink.dropTableIfExists(w.database, w.shadow);
         this.resnapshots.push({ ...c });
         this.log.warn({ table: `${c.database}.${c.table}`, after: c.after }, 're-snapshot: the table definition changed during the copy; copying it again once the stream has passed the change');
       }
-      this.stats.resnapshotQueue = this.resnapshots.map((x) => `${x.database}.${x.table}`);
+      this.noteQueue();
       // Swap the copies in: first say so in the checkpoint (a crash in between completes the swap on restart).
       await sink.apply({ changes: [], checkpoint: checkpoint(readySwaps) });
       await sink.swapTables(readySwaps);
@@ -839,9 +850,7 @@ export class Pipeline {
     } catch (err) {
       if (signal.aborted || isTransient(err)) throw err;
       done();
-      this.stats.errors++;
-      this.stats.lastError = describe(err);
-      this.stats.lastErrorDetails = isSluiceError(err) ? err.details : null;
+      this.recordError(err);
       this.log.error({ tables: keys, err: describe(err) }, 're-snapshot failed; the tables keep their previous copy and streaming goes on');
       for (const w of swaps) await sink.dropTableIfExists(w.database, w.shadow).catch(() => undefined);
       await sink.apply({ changes: [], checkpoint: checkpoint() });
@@ -1010,7 +1019,5 @@ function unresolvedColumns(database: string, table: string, position: Position):
 
 /** A replica server id derived from a name (stable across restarts, unlikely to collide). */
 export function defaultServerId(name: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619) >>> 0;
-  return 1_000_000 + (h % 3_000_000_000);
+  return 1_000_000 + (fnv1a32(name) % 3_000_000_000);
 }

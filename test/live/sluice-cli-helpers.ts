@@ -47,6 +47,13 @@ export function startSluice(configPath: string, env: Record<string, string | und
   return { child, stderr: () => err, stdout: () => out, exited };
 }
 
+/** SIGKILL a running `sluice run` (as a crash would) and wait until it is gone. */
+export async function killHard(s: RunningSluice): Promise<void> {
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
+  s.child.kill('SIGKILL');
+  await s.exited;
+}
+
 /** Structured JSON log lines of a stderr text (other lines are skipped). */
 export function logLines(stderr: string): Array<Record<string, unknown>> {
   const out: Array<Record<string, unknown>> = [];

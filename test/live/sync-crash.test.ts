@@ -4,21 +4,20 @@
 // records every row written into it, so a replayed change would leave a duplicate in the audit table.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { seededRandom } from '../helpers/seeded-random.js';
+import { killHard, startSluice, type RunningSluice } from './sluice-cli-helpers.js';
 import { PRODUCT_TABLES, createSupplyChain, eventually, startWriter, tableRows } from './sync-helpers.js';
 
-const BIN = join(process.cwd(), 'bin', 'sluice.js');
 
 describe('sync survives kill -9 at random moments', () => {
   let source: MariaDbServer;
   let target: MariaDbServer;
   let dir: string;
-  let child: ChildProcess | null = null;
+  let child: RunningSluice | null = null;
 
   before(async () => {
     [source, target] = await Promise.all([startMariaDb({ serverId: 11 }), startMariaDb({ serverId: 12 })]);
@@ -53,25 +52,12 @@ pipelines:
 `);
   });
   after(async () => {
-    child?.kill('SIGKILL');
+    if (child) await killHard(child);
     await Promise.all([source?.stop(), target?.stop()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  function startSluice(): ChildProcess {
-    const c = spawn(process.execPath, [BIN, 'run', '--config', join(dir, 'sluice.yaml')], {
-      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' },
-    });
-    c.stderr!.on('data', (d: Buffer) => { if (process.env.SLUICE_TEST_VERBOSE) process.stderr.write(d); });
-    return c;
-  }
-
-  async function kill(c: ChildProcess): Promise<void> {
-    if (c.exitCode !== null) return;
-    const exited = new Promise((r) => c.once('exit', r));
-    c.kill('SIGKILL');
-    await exited;
-  }
+  const sluice = (extra: string[]): RunningSluice => startSluice(join(dir, 'sluice.yaml'), { SLUICE_LOG_LEVEL: 'warn' }, extra);
 
   it('leaves the target identical to the source, with no change applied twice', async () => {
     const random = seededRandom(Number(process.env.SLUICE_CRASH_SEED ?? 20261127));
@@ -88,19 +74,19 @@ pipelines:
 
     const kills = 8;
     for (let k = 0; k < kills; k++) {
-      child = startSluice();
+      child = sluice([]);
       // The first kills land early (inside the snapshot), later ones while streaming.
       const wait = k < 3 ? 150 + random() * 700 : 300 + random() * 1500;
       await new Promise((r) => setTimeout(r, wait));
-      assert.equal(child.exitCode, null, `sluice exited on its own (code ${child.exitCode})`);
-      await kill(child);
+      assert.equal(child.child.exitCode, null, `sluice exited on its own (code ${child.child.exitCode})`);
+      await killHard(child);
     }
     const committed = await writer.stop();
     ledgerRunning = false;
     await ledger;
     assert.ok(committed > 200, `writer committed ${committed} transactions`);
 
-    child = startSluice();
+    child = sluice([]);
     const tables = [...PRODUCT_TABLES, 'ledger'];
     await eventually(async () => {
       for (const t of tables) {
@@ -117,9 +103,8 @@ pipelines:
     const [{ n: rows }] = await source.query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM product_service.ledger');
     assert.equal(Number(audited), Number(rows));
 
-    const stopped = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
-    child.kill('SIGTERM');
-    assert.equal(await stopped, 0, 'a clean stop exits with 0');
+    child.child.kill('SIGTERM');
+    assert.equal(await child.exited, 0, 'a clean stop exits with 0');
     child = null;
   });
 });

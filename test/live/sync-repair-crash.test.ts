@@ -3,22 +3,21 @@
 // restarted each time. At the end every table matches the source row for row and no shadow table is left.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { seededRandom } from '../helpers/seeded-random.js';
+import { killHard, startSluice, type RunningSluice } from './sluice-cli-helpers.js';
 import { eventually, tableRows } from './sync-helpers.js';
 
-const BIN = join(process.cwd(), 'bin', 'sluice.js');
 const TABLES = ['items', 'tags'];
 
 describe('repairs survive kill -9', () => {
   let source: MariaDbServer;
   let target: MariaDbServer;
   let dir: string;
-  let child: ChildProcess | null = null;
+  let child: RunningSluice | null = null;
 
   before(async () => {
     [source, target] = await Promise.all([startMariaDb({ serverId: 81 }), startMariaDb({ serverId: 82 })]);
@@ -50,25 +49,10 @@ pipelines:
 `);
   });
   after(async () => {
-    child?.kill('SIGKILL');
+    if (child) await killHard(child);
     await Promise.all([source?.stop(), target?.stop()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
-
-  function startSluice(extra: string[]): ChildProcess {
-    const c = spawn(process.execPath, [BIN, 'run', '--config', join(dir, 'sluice.yaml'), ...extra], {
-      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' },
-    });
-    c.stderr!.on('data', (d: Buffer) => { if (process.env.SLUICE_TEST_VERBOSE) process.stderr.write(d); });
-    return c;
-  }
-
-  async function kill(c: ChildProcess): Promise<void> {
-    if (c.exitCode !== null) return;
-    const exited = new Promise((r) => c.once('exit', r));
-    c.kill('SIGKILL');
-    await exited;
-  }
 
   async function identical(): Promise<boolean> {
     for (const t of TABLES) {
@@ -78,11 +62,13 @@ pipelines:
     return true;
   }
 
+  const sluice = (extra: string[]): RunningSluice => startSluice(join(dir, 'sluice.yaml'), { SLUICE_LOG_LEVEL: 'warn' }, extra);
+
   it('leaves the target identical to the source with no shadow table left', async () => {
     const random = seededRandom(Number(process.env.SLUICE_CRASH_SEED ?? 20261128));
-    child = startSluice([]);
+    child = sluice([]);
     await eventually(identical, 60_000, 'the initial copy');
-    await kill(child);
+    await killHard(child);
 
     let writing = true;
     let n = 0;
@@ -100,17 +86,17 @@ pipelines:
     for (let k = 0; k < 6; k++) {
       // Drift that only a new copy repairs.
       await target.query(`UPDATE copy.items SET name = 'drift' WHERE id % 50 = ${k}; UPDATE copy.tags SET tag = 'drift' WHERE id % 40 = ${k}`);
-      child = startSluice(k % 2 === 0 ? ['--resync', 'repair'] : ['--resnapshot', 'repair=app.items', '--resnapshot', 'repair=app.tags']);
+      child = sluice(k % 2 === 0 ? ['--resync', 'repair'] : ['--resnapshot', 'repair=app.items', '--resnapshot', 'repair=app.tags']);
       await new Promise((r) => setTimeout(r, 400 + random() * 1800));
-      assert.equal(child.exitCode, null, `sluice exited on its own (code ${child.exitCode})`);
-      await kill(child);
+      assert.equal(child.child.exitCode, null, `sluice exited on its own (code ${child.child.exitCode})`);
+      await killHard(child);
     }
     writing = false;
     await writer;
     assert.ok(n > 100, `writer made ${n} changes`);
 
     // A last repair that is allowed to finish.
-    child = startSluice(['--resnapshot', 'repair=app.items', '--resnapshot', 'repair=app.tags']);
+    child = sluice(['--resnapshot', 'repair=app.items', '--resnapshot', 'repair=app.tags']);
     // Shadow tables exist while a copy is under way (also one resumed from a killed run): once the last
     // repair is done, none may be left — a leaked one would keep this waiting until it fails.
     const shadows = async (): Promise<number> => (await target.query<unknown[]>(

@@ -31,6 +31,7 @@ import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConfl
 import { buildTableStatements, type StatementLimits } from './statements.js';
 import { TableShapeCache } from './table-shapes.js';
 import { quoteId } from './sql-literal.js';
+import { fnv1a32 } from '../../fnv-hash.js';
 
 export interface MysqlSinkOptions {
   /** Pipeline name: the checkpoint row's key. */
@@ -649,7 +650,5 @@ export class MysqlSink implements Sink {
  * within MySQL's 64-character limit, distinct per table name.
  */
 export function shadowTableName(table: string, kind: 'new' | 'old'): string {
-  let h = 2166136261;
-  for (let i = 0; i < table.length; i++) h = Math.imul(h ^ table.charCodeAt(i), 16777619) >>> 0;
-  return `${table.slice(0, 40)}__sluice_${kind}_${h.toString(16).padStart(8, '0')}`;
+  return `${table.slice(0, 40)}__sluice_${kind}_${fnv1a32(table).toString(16).padStart(8, '0')}`;
 }
