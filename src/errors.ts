@@ -25,6 +25,8 @@ export type SluiceErrorCode =
   | 'BAD_ARGUMENT'
   | 'BAD_CONFIG'
   | 'FENCED'
+  | 'PIPELINE_OWNED'
+  | 'STREAM_STALLED'
   | 'TARGET_TABLE_INCOMPATIBLE'
   | 'TARGET_WRITE_FAILED'
   | 'DDL_FAILED'

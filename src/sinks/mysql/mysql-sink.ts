@@ -24,7 +24,8 @@ import { parseMysqlUrl } from '../../config/mysql-url.js';
 import { connectMysql } from '../../mysql/connection.js';
 import { mergeChanges, type Segment, type TableOps } from '../merge-changes.js';
 import { routeToDatabase, type Checkpoint, type DdlChange, type Sink, type SinkBatch, type TableRouter } from '../sink.js';
-import { CheckpointTable, fencedError, type StoredCheckpointRow } from './checkpoint-table.js';
+import { CheckpointTable, checkpointMovedError, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
+import { INSTANCE, isKnownDead, type InstanceInfo } from '../../instance.js';
 import { createTableLike as createLike, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
 import { rewriteDdl } from './ddl-rewrite.js';
 import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConflict, serverMessage, targetWriteFailed } from './mysql-errors.js';
@@ -38,8 +39,17 @@ export interface MysqlSinkOptions {
   pipeline: string;
   /** Target connection: options or a `mysql://user:pass@host:port` URL. */
   connection: MysqlConnectionOptions | string;
-  /** This writer's ownership epoch (default 0). A sink with a lower epoch than the stored one is FENCED. */
+  /**
+   * Fencing epoch. Without it, `open()` claims the pipeline with the next epoch (stored + 1) for this
+   * instance, refusing (PIPELINE_OWNED) while another live instance holds the lease. With it (a token
+   * handed out by a coordinator), `open()` claims exactly this epoch and is FENCED when the stored one
+   * is newer. A sink that is not opened (a snapshot worker) writes with this epoch.
+   */
   epoch?: number;
+  /** Seconds of ownership each write or renewal grants (default 15). */
+  leaseSeconds?: number;
+  /** The owning instance recorded with the claim (default: this process). */
+  owner?: InstanceInfo;
   /** Database of the checkpoint table (default `_sluice`). */
   checkpointDatabase?: string;
   /** Source table → target table; default: `targetDatabase ?? db`.`table`. */
@@ -52,6 +62,8 @@ export interface MysqlSinkOptions {
   maxRowsPerStatement?: number;
   /** Retries of a transaction after a deadlock or lock wait timeout (default 5). */
   lockRetries?: number;
+  /** `innodb_lock_wait_timeout` of this sink's session, in seconds (default: the server's). */
+  lockWaitSeconds?: number;
   logger?: Logger;
 }
 
@@ -82,8 +94,17 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export class MysqlSink implements Sink {
   readonly pipeline: string;
-  readonly epoch: number;
+  /** The epoch this sink writes with (set by `open()`'s claim). */
+  epoch: number;
   readonly checkpoints: CheckpointTable;
+  /** The instance that owned the pipeline before this sink's claim, when it was another one. */
+  previousOwner: { owner: InstanceInfo | null; epoch: number; leaseLeft: number } | null = null;
+  private readonly explicitEpoch: boolean;
+  private readonly lockWaitSeconds: number | undefined;
+  private readonly leaseSeconds: number;
+  private readonly owner: InstanceInfo;
+  /** The checkpoint position this sink last saw committed (compare-and-set of every write); undefined before open. */
+  private committed: Checkpoint['position'] | null | undefined = undefined;
   private readonly route: TableRouter;
   private readonly connOpts: MysqlConnectionOptions;
   private readonly limits: StatementLimits;
@@ -101,6 +122,10 @@ export class MysqlSink implements Sink {
   constructor(opts: MysqlSinkOptions) {
     this.pipeline = opts.pipeline;
     this.epoch = opts.epoch ?? 0;
+    this.explicitEpoch = opts.epoch !== undefined;
+    this.lockWaitSeconds = opts.lockWaitSeconds;
+    this.leaseSeconds = opts.leaseSeconds ?? 15;
+    this.owner = opts.owner ?? INSTANCE;
     this.checkpoints = new CheckpointTable(opts.checkpointDatabase ?? '_sluice');
     this.route = opts.route ?? routeToDatabase(opts.targetDatabase);
     if (typeof opts.connection === 'string') {
@@ -115,7 +140,10 @@ export class MysqlSink implements Sink {
     this.log = opts.logger ?? createLogger('sluice.sink.mysql');
   }
 
-  /** Create the checkpoint table if needed, claim the pipeline for this epoch, return the saved checkpoint. */
+  /**
+   * Create the checkpoint table if needed, claim the pipeline (a new epoch, this instance as owner, a
+   * lease), return the saved checkpoint. PIPELINE_OWNED while another live instance holds the lease.
+   */
   async open(): Promise<Checkpoint | null> {
     // Pipelines sharing a target open at the same time: their claims can deadlock on the new table.
     for (let attempt = 0; ; attempt++) {
@@ -133,19 +161,32 @@ export class MysqlSink implements Sink {
     const conn = await this.connect('open');
     try {
       for (const sql of this.checkpoints.createSql()) await conn.query(sql);
+      const [cols] = await conn.query<RowDataPacket[]>(this.checkpoints.columnsSql());
+      const upgrade = this.checkpoints.upgradeSql(new Set(cols.map((r) => String(r.c))));
+      if (upgrade) await conn.query(upgrade);
       await conn.query('START TRANSACTION');
       const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.lockSql(this.pipeline));
       const stored = CheckpointTable.parseRow(rows[0]);
-      if (!stored) {
-        await conn.query(this.checkpoints.insertClaimSql(this.pipeline, this.epoch));
-      } else if (stored.epoch > this.epoch) {
-        await conn.query('ROLLBACK');
-        throw fencedError(this.pipeline, stored.epoch, this.epoch);
-      } else if (stored.epoch < this.epoch) {
-        await conn.query(this.checkpoints.setEpochSql(this.pipeline, this.epoch));
+      let epoch = this.epoch;
+      if (this.explicitEpoch) {
+        if (stored && stored.epoch > epoch) {
+          await conn.query('ROLLBACK');
+          throw fencedError(this.pipeline, stored, epoch);
+        }
+      } else {
+        if (stored && stored.leaseLeft > 0 && stored.owner && stored.owner.id !== this.owner.id && !isKnownDead(stored.owner)) {
+          await conn.query('ROLLBACK');
+          throw ownedError(this.pipeline, stored);
+        }
+        epoch = stored ? stored.epoch + 1 : Math.max(epoch, 1);
       }
+      if (!stored) await conn.query(this.checkpoints.insertClaimSql(this.pipeline, epoch, this.owner, this.leaseSeconds));
+      else await conn.query(this.checkpoints.claimSql(this.pipeline, epoch, this.owner, this.leaseSeconds));
       await conn.query('COMMIT');
-      return CheckpointTable.toCheckpoint(this.pipeline, stored ? { ...stored, epoch: Math.max(stored.epoch, this.epoch) } : null);
+      this.epoch = epoch;
+      this.previousOwner = stored && stored.owner?.id !== this.owner.id ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft } : null;
+      this.committed = stored && stored.file !== '' ? { file: stored.file, pos: stored.pos, ...(stored.gtidSet !== null ? { gtidSet: stored.gtidSet } : {}) } : null;
+      return CheckpointTable.toCheckpoint(this.pipeline, stored ? { ...stored, epoch } : null);
     } catch (err) {
       throw await this.failure('open', err);
     }
@@ -160,6 +201,47 @@ export class MysqlSink implements Sink {
     } catch (err) {
       if (errnoOf(err) === 1146 || errnoOf(err) === 1049) return null;
       throw await this.failure('reading the checkpoint', err);
+    }
+  }
+
+  /**
+   * Extend this sink's lease. FENCED once another instance has claimed the pipeline. A lock wait (this
+   * pipeline's own open transaction holds the row; its commit renews) is not an error: returns false.
+   */
+  async renewLease(): Promise<boolean> {
+    const conn = await this.connect('renewing the lease');
+    try {
+      const [res] = await conn.query<ResultSetHeader>(this.checkpoints.renewSql(this.pipeline, this.epoch, this.leaseSeconds));
+      if (res.affectedRows > 0) return true;
+      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline));
+      const stored = CheckpointTable.parseRow(rows[0]);
+      if (stored && stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored, this.epoch);
+      return false;
+    } catch (err) {
+      if (isLockConflict(err)) return false;
+      throw await this.failure('renewing the lease', err);
+    }
+  }
+
+  /** End this sink's lease now (a clean stop), so that another instance need not wait for it. */
+  async releaseLease(): Promise<void> {
+    const conn = await this.connect('releasing the lease');
+    try {
+      await conn.query(this.checkpoints.releaseSql(this.pipeline, this.epoch));
+    } catch (err) {
+      throw await this.failure('releasing the lease', err);
+    }
+  }
+
+  /** Who owns the pipeline on the target now (null when no instance recorded itself). */
+  async currentOwner(): Promise<{ owner: InstanceInfo | null; epoch: number; leaseLeft: number; self: boolean } | null> {
+    const conn = await this.connect('reading the owner');
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline));
+      const stored = CheckpointTable.parseRow(rows[0]);
+      return stored ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft, self: stored.epoch === this.epoch && stored.owner?.id === this.owner.id } : null;
+    } catch (err) {
+      throw await this.failure('reading the owner', err);
     }
   }
 
@@ -307,9 +389,9 @@ export class MysqlSink implements Sink {
     chunk: { index: number; position: Position }): Promise<void> {
     statements.push(format(`INSERT INTO ${this.chunkTable} (pipeline, db, tbl, idx, file, pos, rows_copied) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       [this.pipeline, database, table, chunk.index, chunk.position.file, chunk.position.pos, count]));
-    const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${format(`SELECT epoch FROM ${this.checkpoints.name} WHERE pipeline = ? LOCK IN SHARE MODE`, [this.pipeline])}`);
-    const epoch = Number(lockRes[1]?.[0]?.epoch ?? 0);
-    if (epoch > this.epoch) throw fencedError(this.pipeline, epoch, this.epoch);
+    const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.readSql(this.pipeline)} LOCK IN SHARE MODE`);
+    const stored = CheckpointTable.parseRow(lockRes[1]?.[0]);
+    if (!stored || stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored ?? { epoch: 0, file: '', pos: 0, gtidSet: null, state: null, updatedAt: null, owner: null, ownerSince: null, leaseLeft: 0 }, this.epoch);
     for (let i = 0; i < statements.length; i++) await conn.query(i === statements.length - 1 ? `${statements[i]};\nCOMMIT` : statements[i]!);
   }
 
@@ -340,20 +422,23 @@ export class MysqlSink implements Sink {
       if (!this.openTransaction) {
         const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
         this.openTransaction = true;
-        this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]));
+        this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]), true);
       }
       const routes = this.routesOf(batch.changes);
       await this.shapes.load(conn, [...routes.values()]);
       const segments = mergeChanges(batch.changes, (db, t) => this.shapes.get(routes.get(`${db}\0${t}`)!.database, routes.get(`${db}\0${t}`)!.table)!, { strict: false });
       const statements = this.buildStatements(segments, routes);
-      if (!batch.partial) statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch));
+      if (!batch.partial) statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
       const packs = this.pack(statements);
       for (let i = 0; i < packs.length; i++) {
         const commit = !batch.partial && i === packs.length - 1;
         await conn.query(commit ? `${packs[i]};\nCOMMIT` : packs[i]!);
       }
       if (packs.length === 0 && !batch.partial) await conn.query('COMMIT');
-      if (!batch.partial) this.openTransaction = false;
+      if (!batch.partial) {
+        this.openTransaction = false;
+        this.committed = batch.checkpoint.position;
+      }
     } catch (err) {
       this.openTransaction = false;
       if (isConnectionError(err)) {
@@ -378,13 +463,14 @@ export class MysqlSink implements Sink {
 
     const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
     const stored = CheckpointTable.parseRow(lockRes[1]?.[0]);
-    this.checkOwnership(stored);
-    if (this.uncertain && stored && CheckpointTable.holds(stored, batch.checkpoint)) {
+    if (this.uncertain && stored && stored.epoch === this.epoch && CheckpointTable.holds(stored, batch.checkpoint)) {
       this.log.info({ pipeline: this.pipeline, position: batch.checkpoint.position }, 'batch was committed before the connection was lost; not applying it again');
       await conn.query('ROLLBACK');
+      this.committed = batch.checkpoint.position;
       return;
     }
-    statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch));
+    this.checkOwnership(stored, true);
+    statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
     const packs = this.pack(statements);
     for (let i = 0; i < packs.length; i++) {
       const last = i === packs.length - 1;
@@ -397,6 +483,7 @@ export class MysqlSink implements Sink {
           // Unreachable while we hold the row lock; kept as a guard. The COMMIT has run: report loudly.
           throw new SluiceError('INTERNAL', `checkpoint row for '${this.pipeline}' was not updated`, 'report this as a bug');
         }
+        this.committed = batch.checkpoint.position;
       }
     }
   }
@@ -425,8 +512,9 @@ export class MysqlSink implements Sink {
         this.shapes.invalidate();
       }
       const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
-      this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]));
-      await conn.query(`${this.checkpoints.writeSql(this.pipeline, checkpoint, this.epoch)}; COMMIT`);
+      this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]), true);
+      await conn.query(`${this.checkpoints.writeSql(this.pipeline, checkpoint, this.epoch, this.leaseSeconds)}; COMMIT`);
+      this.committed = checkpoint.position;
     } catch (err) {
       if (isSluiceError(err)) {
         await this.rollbackQuietly();
@@ -513,6 +601,14 @@ export class MysqlSink implements Sink {
     }
   }
 
+  /** Cut this sink's connection now (a hung write fails at once with CONNECTION_LOST); the next call reconnects. */
+  interrupt(): void {
+    const c = this.conn;
+    this.conn = null;
+    this.openTransaction = false;
+    c?.destroy();
+  }
+
   async close(): Promise<void> {
     const c = this.conn;
     this.conn = null;
@@ -521,12 +617,17 @@ export class MysqlSink implements Sink {
     }
   }
 
-  private checkOwnership(stored: StoredCheckpointRow | null): void {
+  /**
+   * The row must be this writer's: its epoch (a newer claim fences this writer) and, when `cas`, the
+   * position this writer last committed (compare-and-set: no other writer moved it).
+   */
+  private checkOwnership(stored: StoredCheckpointRow | null, cas = false): void {
     if (!stored) {
       throw new SluiceError('INTERNAL', `no checkpoint row for pipeline '${this.pipeline}' on the target`,
         'call open() before apply(); if the row was deleted by hand, restart the pipeline');
     }
-    if (stored.epoch > this.epoch) throw fencedError(this.pipeline, stored.epoch, this.epoch);
+    if (stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored, this.epoch);
+    if (cas && this.committed !== undefined && !CheckpointTable.at(stored, this.committed)) throw checkpointMovedError(this.pipeline, stored, this.committed);
   }
 
   private routesOf(changes: readonly RowChange[]): Map<string, { database: string; table: string }> {
@@ -605,7 +706,7 @@ export class MysqlSink implements Sink {
     conn.on('error', forget);
     conn.on('end', forget);
     try {
-      await conn.query(SESSION_SETUP);
+      await conn.query(this.lockWaitSeconds === undefined ? SESSION_SETUP : `${SESSION_SETUP}, innodb_lock_wait_timeout = ${Math.max(1, Math.round(this.lockWaitSeconds))}`);
       const [rows] = await conn.query<RowDataPacket[]>('SELECT @@max_allowed_packet AS p');
       this.maxPacket = Number(rows[0]?.['p'] ?? this.maxPacket);
     } catch (err) {
