@@ -26,6 +26,7 @@ export type SluiceErrorCode =
   | 'BAD_CONFIG'
   | 'FENCED'
   | 'PIPELINE_OWNED'
+  | 'TARGET_READ_ONLY'
   | 'STREAM_STALLED'
   | 'TARGET_TABLE_INCOMPATIBLE'
   | 'TARGET_WRITE_FAILED'

@@ -35,6 +35,8 @@ export interface PipelineTotals {
   transactionsApplied: number;
   errors: number;
   restarts: number;
+  /** Stream restarts by the watchdog (no progress, no heartbeat). */
+  stalls: number;
   bytesRead: number;
   sourceReconnects: number;
   /** Streamed row changes per source table (`db.table`) and operation. */
@@ -45,11 +47,11 @@ export interface PipelineTotals {
   skipped: number;
 }
 
-interface Seen { rowsApplied: number; transactionsApplied: number; errors: number; restarts: number; lastError: string | null; bytesRead: number; sourceReconnects: number;
+interface Seen { rowsApplied: number; transactionsApplied: number; errors: number; restarts: number; stalls: number; lastError: string | null; bytesRead: number; sourceReconnects: number;
   tables: Map<string, TableCounts>; skipped: number }
 
-const newSeen = (): Seen => ({ rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, lastError: null, bytesRead: 0, sourceReconnects: 0, tables: new Map(), skipped: 0 });
-const newTotals = (): PipelineTotals => ({ rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, bytesRead: 0, sourceReconnects: 0, tables: new Map(), errorsByCode: new Map(), skipped: 0 });
+const newSeen = (): Seen => ({ rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, stalls: 0, lastError: null, bytesRead: 0, sourceReconnects: 0, tables: new Map(), skipped: 0 });
+const newTotals = (): PipelineTotals => ({ rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, stalls: 0, bytesRead: 0, sourceReconnects: 0, tables: new Map(), errorsByCode: new Map(), skipped: 0 });
 
 interface Entry {
   name: string;
@@ -349,6 +351,7 @@ export class PipelineManager {
     e.totals.rowsApplied += Math.max(0, s.rowsApplied - e.seen.rowsApplied);
     e.totals.transactionsApplied += Math.max(0, s.transactionsApplied - e.seen.transactionsApplied);
     e.totals.restarts += Math.max(0, s.restarts - e.seen.restarts);
+    e.totals.stalls += Math.max(0, s.stalls - e.seen.stalls);
     e.totals.bytesRead += Math.max(0, s.bytesRead - e.seen.bytesRead);
     e.totals.sourceReconnects += Math.max(0, s.sourceReconnects - e.seen.sourceReconnects);
     const seenTables = new Map<string, TableCounts>();
@@ -386,7 +389,7 @@ export class PipelineManager {
       }
     }
     if (e.skipped.length > MAX_ERRORS) e.skipped.length = MAX_ERRORS;
-    e.seen = { rowsApplied: s.rowsApplied, transactionsApplied: s.transactionsApplied, errors: s.errors, restarts: s.restarts, lastError: s.lastError,
+    e.seen = { rowsApplied: s.rowsApplied, transactionsApplied: s.transactionsApplied, errors: s.errors, restarts: s.restarts, stalls: s.stalls, lastError: s.lastError,
       bytesRead: s.bytesRead, sourceReconnects: s.sourceReconnects, tables: seenTables, skipped: s.skipped.length };
     return pushed;
   }

@@ -1124,7 +1124,7 @@ function samePosition(a: Position, b: Position): boolean {
 }
 
 function isTransient(err: unknown): boolean {
-  if (isSluiceError(err)) return err.code === 'CONNECTION_LOST' || err.code === 'CONNECTION_FAILED' || err.code === 'TRANSACTION_ABORTED' || err.code === 'STREAM_STALLED';
+  if (isSluiceError(err)) return err.code === 'CONNECTION_LOST' || err.code === 'CONNECTION_FAILED' || err.code === 'TRANSACTION_ABORTED' || err.code === 'STREAM_STALLED' || err.code === 'TARGET_READ_ONLY';
   const code = (err as { code?: string } | null)?.code;
   return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'PROTOCOL_CONNECTION_LOST' || code === 'ETIMEDOUT' || code === 'EPIPE';
 }

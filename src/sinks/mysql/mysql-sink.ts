@@ -525,6 +525,8 @@ export class MysqlSink implements Sink {
         throw connectionLost('DDL', err);
       }
       await this.rollbackQuietly();
+      const n = errnoOf(err);
+      if (n === 1290 || n === 1836) throw targetWriteFailed('DDL', err);
       throw new SluiceError('DDL_FAILED', `target rejected DDL \`${ddl.sql.slice(0, 200)}\`: ${serverMessage(err)}`,
         'fix the target so the statement can run (or run an equivalent by hand), then restart; or set ddl: ignore for this pipeline',
         { errno: errnoOf(err), database: ddl.database }, { cause: err });
