@@ -13,6 +13,7 @@ const { values } = parseArgs({ options: {
   seed: { type: 'string' },
   kinds: { type: 'string' },
   products: { type: 'string' },
+  'keep-logs': { type: 'string' },
 } });
 const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
 const kinds = values.kinds ? values.kinds.split(',').map((k) => k.trim()) : [...FAULT_KINDS];
@@ -28,10 +29,11 @@ const result = await runChaos({
   sluiceBin: join(process.cwd(), 'bin', 'sluice.js'),
   faults, seed, kinds: kinds as FaultKind[],
   ...(values.products ? { products: Number(values.products) } : {}),
+  ...(values['keep-logs'] ? { keepLogsIn: values['keep-logs'] } : {}),
   log: (line) => console.log(line),
 });
 for (const t of result.tables) {
-  if (t.extra !== 0 || t.missing !== 0) console.log(`DIFFERS ${t.copy}.${t.table}: source ${t.sourceRows} rows, copy ${t.targetRows}, ${t.extra} extra, ${t.missing} missing`);
+  if (t.extra !== 0 || t.missing !== 0) console.log(`DIFFERS ${t.copy}.${t.table}: source ${t.sourceRows} rows, copy ${t.targetRows}, ${t.extra} extra, ${t.missing} missing; e.g. ${t.samples.join(' ; ')}`);
 }
 console.log(`tables compared: ${result.tables.length}, identical: ${result.tablesIdentical}; problems: ${result.problems.length ? result.problems.join(' | ') : 'none'}; ${result.seconds.toFixed(0)} s`);
 const recoveries = result.faults.map((f) => f.recoverySeconds).filter((r): r is number => r !== null).sort((a, b) => a - b);

@@ -10,12 +10,23 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 
 type Mode = { kind: 'pass' } | { kind: 'blackhole' } | { kind: 'slow'; ms: number } | { kind: 'refuse' };
 
+/** One direction of a connection: chunks wait in order until their time (Infinity: held by a black hole). */
+interface Lane {
+  from: Socket;
+  to: Socket;
+  queue: Array<{ chunk: Buffer; at: number }>;
+  bytes: number;
+  timer: NodeJS.Timeout | null;
+}
+
 interface Pipe {
   client: Socket;
   server: Socket;
-  /** Chunks held while black-holed, per direction, in order. */
-  held: Array<{ to: Socket; chunk: Buffer }>;
+  lanes: Lane[];
 }
+
+/** Bytes queued in one direction before the sending side is paused. */
+const MAX_QUEUED = 1 << 20;
 
 export class TcpProxy {
   private server: Server | null = null;
@@ -59,14 +70,14 @@ export class TcpProxy {
     this.mode = { kind: 'refuse' };
   }
 
-  /** Back to normal; what a black hole held is delivered. */
+  /** Back to normal; what a black hole held or a slow link delayed is delivered now, in order. */
   heal(): void {
     this.mode = { kind: 'pass' };
     for (const p of this.pipes) {
-      const held = p.held.splice(0);
-      for (const h of held) if (!h.to.destroyed) h.to.write(h.chunk);
-      if (!p.server.connecting && p.server.isPaused()) p.server.resume();
-      if (p.client.isPaused()) p.client.resume();
+      for (const lane of p.lanes) {
+        for (const q of lane.queue) q.at = 0;
+        this.pump(lane);
+      }
     }
   }
 
@@ -86,29 +97,20 @@ export class TcpProxy {
     client.setNoDelay(true);
     const server = connect({ host: this.targetHost, port: this.targetPort });
     server.setNoDelay(true);
-    const pipe: Pipe = { client, server, held: [] };
+    const pipe: Pipe = { client, server, lanes: [] };
     this.pipes.add(pipe);
-    const forward = (from: Socket, to: Socket): void => {
+    for (const [from, to] of [[client, server], [server, client]] as const) {
+      const lane: Lane = { from, to, queue: [], bytes: 0, timer: null };
+      pipe.lanes.push(lane);
       from.on('data', (chunk: Buffer) => {
         const m = this.mode;
-        if (m.kind === 'blackhole' || pipe.held.length > 0) {
-          // Keep order: once anything is held, everything after it waits too.
-          pipe.held.push({ to, chunk });
-          if (m.kind !== 'blackhole') this.flushLater(pipe);
-        } else if (m.kind === 'slow') {
-          from.pause();
-          setTimeout(() => {
-            if (!to.destroyed) to.write(chunk);
-            if (!from.destroyed && this.mode.kind !== 'blackhole') from.resume();
-          }, m.ms);
-        } else if (!to.write(chunk)) {
-          from.pause();
-          to.once('drain', () => { if (this.mode.kind !== 'blackhole') from.resume(); });
-        }
+        const at = m.kind === 'blackhole' ? Infinity : m.kind === 'slow' ? Date.now() + m.ms : 0;
+        lane.queue.push({ chunk, at });
+        lane.bytes += chunk.length;
+        if (lane.bytes > MAX_QUEUED) from.pause();
+        this.pump(lane);
       });
-    };
-    forward(client, server);
-    forward(server, client);
+    }
     const end = (): void => this.drop(pipe);
     for (const s of [client, server]) {
       s.on('error', end);
@@ -116,16 +118,29 @@ export class TcpProxy {
     }
   }
 
-  private flushLater(pipe: Pipe): void {
-    setImmediate(() => {
-      if (this.mode.kind === 'blackhole') return;
-      for (const h of pipe.held.splice(0)) if (!h.to.destroyed) h.to.write(h.chunk);
-    });
+  /** Deliver the chunks whose time has come, in order; wait for the next one. */
+  private pump(lane: Lane): void {
+    if (lane.timer) {
+      clearTimeout(lane.timer);
+      lane.timer = null;
+    }
+    const now = Date.now();
+    while (lane.queue.length > 0 && lane.queue[0]!.at <= now) {
+      const { chunk } = lane.queue.shift()!;
+      lane.bytes -= chunk.length;
+      if (!lane.to.destroyed) lane.to.write(chunk);
+    }
+    if (lane.bytes <= MAX_QUEUED && lane.from.isPaused() && !lane.from.destroyed) lane.from.resume();
+    const next = lane.queue[0];
+    if (next && next.at !== Infinity) lane.timer = setTimeout(() => this.pump(lane), Math.max(1, next.at - now));
   }
 
   private drop(p: Pipe): void {
     if (!this.pipes.delete(p)) return;
-    p.held = [];
+    for (const lane of p.lanes) {
+      if (lane.timer) clearTimeout(lane.timer);
+      lane.queue = [];
+    }
     if (!p.client.destroyed) p.client.resetAndDestroy();
     if (!p.server.destroyed) p.server.resetAndDestroy();
   }

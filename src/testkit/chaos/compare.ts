@@ -32,6 +32,8 @@ export interface TableDiff {
   extra: number;
   /** Rows the source has more often than the target. */
   missing: number;
+  /** A few of the differing rows, `+` extra on the target, `-` missing there (columns hex-encoded, as compared). */
+  samples: string[];
 }
 
 /** Compare `db.table` on the source with `targetDb.table` on the target, column by column (the source's columns). */
@@ -45,9 +47,12 @@ export async function diffTable(source: Connection, target: Connection, db: stri
   for (const r of b) counts.set(r, (counts.get(r) ?? 0) - 1);
   let extra = 0;
   let missing = 0;
-  for (const n of counts.values()) {
+  const samples: string[] = [];
+  for (const [row, n] of counts) {
+    if (n === 0) continue;
     if (n > 0) missing += n;
     else extra -= n;
+    if (samples.length < 5) samples.push(`${n > 0 ? '-' : '+'}${Math.abs(n)} ${row.split('|').map((h) => h === 'NULL' ? h : Buffer.from(h, 'hex').toString('utf8')).join('|')}`);
   }
-  return { table, sourceRows: a.length, targetRows: b.length, extra, missing };
+  return { table, sourceRows: a.length, targetRows: b.length, extra, missing, samples };
 }

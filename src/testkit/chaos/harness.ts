@@ -32,6 +32,8 @@ export interface ChaosOptions {
   recoveryTimeoutMs?: number;
   /** Progress lines. */
   log?: (line: string) => void;
+  /** Keep each instance's log in this directory (`instance-N.log`). */
+  keepLogsIn?: string;
 }
 
 export interface FaultOutcome {
@@ -342,6 +344,7 @@ pipelines:
         inst.child.kill('SIGKILL');
         await inst.exited;
       }
+      if (opts.keepLogsIn) writeFileSync(join(opts.keepLogsIn, `instance-${inst.n}.log`), inst.stderr());
     }
     direct.source?.destroy();
     direct.target?.destroy();
@@ -363,7 +366,7 @@ async function compareAll(source: Connection, target: Connection): Promise<Array
       } catch (err) {
         // A table the copy does not have (yet): every source row is missing.
         const [n] = await source.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${SUPPLY_DB}\`.\`${t}\``);
-        out.push({ table: t, copy: copy.db, sourceRows: Number(n[0]?.n ?? 0), targetRows: 0, extra: 0, missing: Math.max(1, Number(n[0]?.n ?? 0)), error: String(err) } as TableDiff & { copy: string });
+        out.push({ table: t, copy: copy.db, sourceRows: Number(n[0]?.n ?? 0), targetRows: 0, extra: 0, missing: Math.max(1, Number(n[0]?.n ?? 0)), samples: [String(err)] });
       }
     }
   }
