@@ -213,7 +213,9 @@ export class Pipeline {
     let attempt = 0;
     let started = Date.now();
     let lastOwnedLog = 0;
+    const work = (): number => this.stats.transactionsApplied + this.stats.rowsApplied + this.stats.snapshotRowsCopied;
     while (!signal.aborted) {
+      const workBefore = work();
       try {
         await this.runOnce(signal);
         this.stats.status = 'stopped';
@@ -241,13 +243,14 @@ export class Pipeline {
           this.log.error({ err: describe(err) }, 'pipeline failed');
           throw err;
         }
-        // A run that stayed healthy for a minute starts the backoff over.
-        if (Date.now() - started > 60_000) attempt = 0;
+        // A run that got work done, or stayed up for a minute, starts the backoff over: one fault is retried
+        // at once, only a fault that persists backs off.
+        if (Date.now() - started > 60_000 || work() !== workBefore) attempt = 0;
         attempt++;
         this.stats.status = 'retrying';
         this.stats.restarts++;
         const base = this.opts.retry?.baseDelayMs ?? 500;
-        const delay = Math.min(this.opts.retry?.maxDelayMs ?? 30_000, base * 2 ** Math.min(attempt - 1, 8));
+        const delay = Math.min(this.opts.retry?.maxDelayMs ?? 10_000, base * 2 ** Math.min(attempt - 1, 8));
         this.log.warn({ err: describe(err), attempt, delayMs: delay }, 'pipeline interrupted; restarting from the checkpoint');
         await sleep(delay, signal);
         started = Date.now();

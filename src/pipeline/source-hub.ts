@@ -207,8 +207,10 @@ export class SourceHub {
       this.pastReconnects += src.reconnects;
       await src.close();
     }
-    if (this.loop) await this.loop.catch(() => undefined);
+    // The old pump ignores whatever it still gets (generation changed); do not hang on a read that hangs.
+    const loop = this.loop;
     this.loop = null;
+    if (loop) await Promise.race([loop.catch(() => undefined), new Promise<void>((r) => setTimeout(r, 2000).unref())]);
   }
 
   private async restart(from: Position): Promise<void> {

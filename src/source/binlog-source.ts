@@ -82,7 +82,12 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
   /** Warnings from the preflight (e.g. binlog_row_image not FULL). */
   warnings: string[] = [];
 
+  /** Resolves when close() is called. */
+  private readonly closedSignal: Promise<void>;
+  private markClosed: () => void = () => undefined;
+
   constructor(private readonly opts: BinlogSourceOptions) {
+    this.closedSignal = new Promise<void>((resolve) => { this.markClosed = resolve; });
     this.resume = opts.start;
     this.serverId = opts.serverId ?? 1_000_000 + Math.floor(Math.random() * 3_000_000_000);
     this.schema = opts.schemaHistory ?? new SchemaHistory({ url: opts.url });
@@ -121,7 +126,8 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
         return m;
       }
       try {
-        if (this.session === null) await this.connect();
+        // close() ends a connect that hangs (the connect itself finishes or fails in the background).
+        if (this.session === null) await Promise.race([this.connect(), this.closedSignal]);
         if (this.session === null) return null; // closed while connecting
         const raw = await this.session.next();
         if (raw === null) {
@@ -151,6 +157,7 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.markClosed();
     await this.dropSession();
     if (this.opts.closeSchemaHistory ?? true) await this.schema.close();
   }

@@ -40,6 +40,8 @@ export interface ReplicationSessionOptions {
   maxBufferedBytes?: number;
   /** Connect timeout in ms (default 10000). */
   connectTimeoutMs?: number;
+  /** Most ms from connecting until the first event (default 20000); then the connection is cut (CONNECTION_LOST). */
+  openTimeoutMs?: number;
   /** Fail with CONNECTION_LOST when nothing arrives for this long while not paused (default 2 × heartbeat + 10 s). */
   idleTimeoutMs?: number;
 }
@@ -141,6 +143,12 @@ export class ReplicationSession {
     }
     const conn = await connect(opts);
     let handedOver = false;
+    // A connection that hangs after the handshake (no reset: a partition, a stuck proxy) is cut, so that
+    // opening fails with CONNECTION_LOST instead of waiting forever.
+    const openTimeoutMs = opts.openTimeoutMs ?? 20_000;
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; conn.destroy(); }, openTimeoutMs);
+    timer.unref();
     try {
       const info = await readServerInfo(conn);
       const warnings = checkBinlogSettings(info);
@@ -178,7 +186,11 @@ export class ReplicationSession {
         serverId: opts.serverId, hostname: hostname().slice(0, 60), user: urlUser, password: '', port: 0,
       }));
       return session;
+    } catch (err) {
+      if (timedOut) throw connectionLost(`opening the binlog stream took longer than ${Math.round(openTimeoutMs / 1000)} s`, err);
+      throw err;
     } finally {
+      clearTimeout(timer);
       if (!handedOver) conn.destroy();
     }
   }
