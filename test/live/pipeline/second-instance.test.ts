@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../../src/testkit/mariadb-server.js';
 import { killHard, logLines, startSluice, type RunningSluice } from '../sluice-cli-helpers.js';
-import { PRODUCT_TABLES, createSupplyChain, eventually, startWriter, tableRows } from '../sync-helpers.js';
+import { PRODUCT_TABLES, createSupplyChain, eventually, tableRows } from '../sync-helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
