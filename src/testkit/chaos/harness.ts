@@ -234,6 +234,28 @@ pipelines:
           detail = `second instance beside the first for ${(1 + f.seconds * 0.2).toFixed(1)} s, then ${f.stop} to the first`;
           break;
         }
+        case 'pile-up': {
+          // The scenario that duplicated rows before: new instances started one after the other while the
+          // previous ones keep running, DDL meanwhile; then all are stopped and one clean instance converges.
+          const pile = [primary];
+          for (let k = 0; k < 5; k++) {
+            await sleep(1000 + random() * 2500);
+            pile.push(startInstance());
+            if (k === 1) await writer.ddl();
+            if (k === 3) await writer.ddl();
+          }
+          await sleep(2000);
+          for (const inst of pile.slice(1)) {
+            if (!alive(inst)) faultProblems.push(`instance ${inst.n} exited while another owned the pipelines: ${inst.stderr().slice(-400)}`);
+            else if (!/owned by a live instance/.test(inst.stderr())) faultProblems.push(`instance ${inst.n} did not report the live owner`);
+          }
+          for (const inst of pile) inst.child.kill(random() < 0.5 ? 'SIGKILL' : 'SIGTERM');
+          await Promise.all(pile.map((inst) => inst.exited));
+          primary = startInstance();
+          back = Date.now();
+          detail = `${pile.length} instances at once (5 started beside the owner, 2 DDL meanwhile), all stopped, one clean instance started`;
+          break;
+        }
         case 'pause-takeover': {
           const old = primary;
           old.child.kill('SIGSTOP');

@@ -2,7 +2,7 @@
 export const FAULT_KINDS = [
   'kill', 'kill-large-txn', 'kill-ddl', 'pause', 'second-instance', 'pause-takeover',
   'source-restart', 'target-restart', 'cut-source', 'cut-target', 'blackhole-source', 'blackhole-target',
-  'slow-source', 'slow-target', 'target-read-only', 'ddl',
+  'slow-source', 'slow-target', 'target-read-only', 'ddl', 'pile-up',
 ] as const;
 
 export type FaultKind = typeof FAULT_KINDS[number];
