@@ -21,7 +21,7 @@ import type { Position, RowChange } from '../../source/types.js';
 import type { Row } from '../../mysql/values/cell.js';
 import type { MysqlConnectionOptions } from '../../config/mysql-url.js';
 import { parseMysqlUrl } from '../../config/mysql-url.js';
-import { connectMysql } from '../../mysql/connection.js';
+import { abortConnection, connectMysql, endWithin } from '../../mysql/connection.js';
 import { mergeChanges, type Segment, type TableOps } from '../merge-changes.js';
 import { routeToDatabase, type Checkpoint, type DdlChange, type Sink, type SinkBatch, type TableRouter } from '../sink.js';
 import { CheckpointTable, checkpointMovedError, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
@@ -101,6 +101,8 @@ export class MysqlSink implements Sink {
   previousOwner: { owner: InstanceInfo | null; epoch: number; leaseLeft: number } | null = null;
   private readonly explicitEpoch: boolean;
   private readonly lockWaitSeconds: number | undefined;
+  /** interrupt() was called: no new connection. */
+  private interrupted = false;
   private readonly leaseSeconds: number;
   private readonly owner: InstanceInfo;
   /** The checkpoint position this sink last saw committed (compare-and-set of every write); undefined before open. */
@@ -603,20 +605,23 @@ export class MysqlSink implements Sink {
     }
   }
 
-  /** Cut this sink's connection now (a hung write fails at once with CONNECTION_LOST); the next call reconnects. */
+  /**
+   * Cut this sink's connection now: a hung write fails at once with CONNECTION_LOST, and the sink does
+   * not connect again (its owner starts over with a new sink).
+   */
   interrupt(): void {
+    this.interrupted = true;
     const c = this.conn;
     this.conn = null;
     this.openTransaction = false;
-    c?.destroy();
+    if (c) abortConnection(c);
   }
 
   async close(): Promise<void> {
     const c = this.conn;
     this.conn = null;
-    if (c) {
-      try { await c.end(); } catch { c.destroy(); }
-    }
+    // A polite COM_QUIT, but never wait long for it: the connection may hang (no reset from the network).
+    if (c) await endWithin(c, 1000);
   }
 
   /**
@@ -683,6 +688,9 @@ export class MysqlSink implements Sink {
 
   private async connect(what: string): Promise<Connection> {
     if (this.conn) return this.conn;
+    if (this.interrupted) {
+      throw new SluiceError('CONNECTION_LOST', `the target connection was cut because it stopped answering (${what})`, 'the pipeline restarts from its checkpoint automatically');
+    }
     const o = this.connOpts;
     let conn: Connection;
     try {
@@ -702,6 +710,10 @@ export class MysqlSink implements Sink {
       }
       throw new SluiceError('CONNECTION_LOST', `cannot connect to target ${o.host}:${o.port} (${what}): ${serverMessage(err)}`,
         'this is retried automatically; check that the target server is up and reachable', { host: o.host, port: o.port }, { cause: err });
+    }
+    if (this.interrupted) {
+      abortConnection(conn);
+      throw new SluiceError('CONNECTION_LOST', `the target connection was cut because it stopped answering (${what})`, 'the pipeline restarts from its checkpoint automatically');
     }
     // A connection that dies while idle (target restarted) is forgotten, so the next call reconnects.
     const forget = (): void => { if (this.conn === conn) this.conn = null; };
