@@ -250,7 +250,7 @@ export class Pipeline {
         this.stats.status = 'retrying';
         this.stats.restarts++;
         const base = this.opts.retry?.baseDelayMs ?? 500;
-        const delay = Math.min(this.opts.retry?.maxDelayMs ?? 10_000, base * 2 ** Math.min(attempt - 1, 8));
+        const delay = Math.min(this.opts.retry?.maxDelayMs ?? 5_000, base * 2 ** Math.min(attempt - 1, 8));
         this.log.warn({ err: describe(err), attempt, delayMs: delay }, 'pipeline interrupted; restarting from the checkpoint');
         await sleep(delay, signal);
         started = Date.now();
