@@ -239,7 +239,7 @@ describe('web UI per role in Chromium', { skip, timeout: 120_000 }, () => {
       await b.screenshot('roles-07-operator-dashboard');
     });
 
-    it('has every pipeline action; pause and resume work', async () => {
+    it('has the actions of the pipeline\'s state; pause and resume work', async () => {
       await openPipeline(page);
       const actions = page.getByTestId('pipeline-actions');
       // Only the actions that apply to the state are offered.

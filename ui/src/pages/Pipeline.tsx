@@ -82,6 +82,14 @@ function bytes(v: number | null | undefined): string {
   return `${i === 0 ? x : x.toFixed(x >= 100 ? 0 : 1)} ${units[i]}`;
 }
 
+/** A time of today as its clock time, an older one with its date. */
+function whenShort(ts: string): string {
+  const d = new Date(ts);
+  if (Number.isNaN(d.getTime())) return ts;
+  const today = new Date().toDateString() === d.toDateString();
+  return today ? d.toLocaleTimeString() : `${d.toLocaleDateString()} ${d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`;
+}
+
 /** A definition entry that names one table (`db.table`, no wildcard or quoting). */
 const exactTable = (pattern: string): boolean => /^[^.*?`\s]+\.[^.*?`\s]+$/.test(pattern);
 
@@ -405,7 +413,7 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
         {snap && tableKeys.length > 0 && (
           <div className="scroll">
             <table className="data" data-testid="tables-progress">
-              <thead><tr><th>Table</th><th style={{ width: '26%' }}>Progress</th><th className="num">Rows copied</th><th className="num">Estimated</th><th className="num">Rate</th><th className="num">Time left</th><th>Last copy</th>{operator && <th />}</tr></thead>
+              <thead><tr><th>Table</th><th style={{ width: '20%' }}>Progress</th><th className="num">Rows copied</th><th className="num">Estimated</th><th className="num">Rate</th><th className="num">Time left</th><th>Last copy</th>{operator && <th />}</tr></thead>
               <tbody>
                 {tableKeys.map((key) => {
                   const t = progress.get(key);
@@ -415,7 +423,7 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
                   const lc = lastCopies.get(key);
                   const lastCell = (
                     <td className="nowrap" data-testid="last-copy">
-                      {lc ? <span title={`The last complete copy: ${num(lc.rowsCopied)} rows, finished ${when(lc.finishedAt)}`}>{when(lc.finishedAt)} · {num(lc.rowsCopied)} rows</span> : <span className="muted">–</span>}
+                      {lc ? <span title={`The last complete copy: ${num(lc.rowsCopied)} rows, finished ${when(lc.finishedAt)}`}>{whenShort(lc.finishedAt)} · {num(lc.rowsCopied)} rows</span> : <span className="muted">–</span>}
                     </td>
                   );
                   return (
@@ -491,7 +499,7 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
                     <td>{forThisPage(e.message)}<Subjects e={e} />{e.fix && <div className="hint">Fix: {forThisPage(e.fix)}</div>}</td>
                     {operator && (
                       <td className="nowrap">
-                        {e.skip && (
+                        {e.skip && !e.resolvedAt && (
                           <button className="small danger" disabled={!sk.ok} title={sk.why}
                             onClick={() => setConfirm({ kind: 'skip', target: e.skip!, error: e })}>{skipLabel(e.skip)}</button>
                         )}
