@@ -81,7 +81,6 @@ export function authRoutes(deps: ServerDeps): RouteDef[] {
         const password = str(body, 'password');
         const wait = deps.limiter.retryAfter(req.ip, username);
         if (wait > 0) {
-          store.audit({ actor: null, action: 'login.failed', target: username, details: { rateLimited: true }, ip: req.ip });
           throw rateLimited(wait, 'logins');
         }
         const user = store.getUser(username);
@@ -123,12 +122,10 @@ export function authRoutes(deps: ServerDeps): RouteDef[] {
         const user = store.getUser(principal!.username)!;
         const current = str(body, 'currentPassword');
         const next = str(body, 'newPassword');
-        // Guessing the current password here is limited exactly like logins (same counters).
+        // Guessing the current password here is limited and audited exactly like logins (same counters; refused
+        // attempts are not audited, so that a flood cannot fill the audit log).
         const wait = deps.limiter.retryAfter(req.ip, user.username);
-        if (wait > 0) {
-          audit('password.change.failed', user.username, { rateLimited: true });
-          throw rateLimited(wait, 'password checks');
-        }
+        if (wait > 0) throw rateLimited(wait, 'password checks');
         if (!(await verifyPassword(current, user.passwordHash))) {
           deps.limiter.fail(req.ip, user.username);
           audit('password.change.failed', user.username, { reason: 'wrong current password' });

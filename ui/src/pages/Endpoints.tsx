@@ -215,7 +215,7 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
         <label className="field">Password
           <input name="password" type="password" value={password} onChange={(e) => { setPassword(e.target.value); if (e.target.value) setClearPassword(false); }}
             autoComplete="new-password" disabled={clearPassword}
-            placeholder={existing?.hasPassword ? (clearPassword ? 'no password' : 'stored – leave empty to keep it') : 'none'} />
+            placeholder={existing?.hasPassword ? (clearPassword ? 'no password' : 'stored – leave empty to keep it') : 'optional'} />
           <span className="hint">{existing?.hasPassword
             ? 'A password is stored (encrypted, never shown). Leave the field empty to keep it, or type a new one.'
             : 'Stored encrypted; never shown again.'}</span>
