@@ -14,8 +14,8 @@ export function colorFor(i: number): string {
 export interface LivePoint { time: number; value: number | null }
 
 /**
- * Chart series from the metrics history, optionally restricted to one pipeline, followed by the live values read
- * since the last sample (`live` by pipeline name): the chart's newest point is the figure the cards show.
+ * Chart series from the metrics history, optionally restricted to one pipeline, merged with the live values the
+ * page read while open (`live` by pipeline name): the chart's newest point is the figure the cards show.
  */
 export function toSeries(h: MetricsHistory | null, pick: (s: MetricSample) => number | null, only?: string, live?: ReadonlyMap<string, readonly LivePoint[]>): Series[] {
   if (!h) return [];
@@ -27,8 +27,10 @@ export function toSeries(h: MetricsHistory | null, pick: (s: MetricSample) => nu
       const t = Date.parse(s.time);
       if (v !== null && Number.isFinite(v) && Number.isFinite(t)) points.push([t, v]);
     }
-    const lastT = points[points.length - 1]?.[0] ?? -Infinity;
-    for (const p of live?.get(name) ?? []) if (p.time > lastT && p.value !== null && Number.isFinite(p.value)) points.push([p.time, p.value]);
+    // Live readings between and after the samples: the same figure, read more often while the page is open.
+    const firstT = points[0]?.[0] ?? -Infinity;
+    for (const p of live?.get(name) ?? []) if (p.time > firstT && p.value !== null && Number.isFinite(p.value)) points.push([p.time, p.value]);
+    points.sort((a, b) => a[0] - b[0]);
     return { name, color: colorFor(i), points, ...(DASHES[i % DASHES.length] ? { dash: DASHES[i % DASHES.length]! } : {}) };
   });
 }
