@@ -335,7 +335,7 @@ export class Pipeline {
       this.log.warn({ from: describeInstance(prev.owner), previousEpoch: prev.epoch, epoch: this.epoch, leaseLeftSeconds: Math.max(0, prev.leaseLeft) },
         `took over pipeline ${this.name} from ${describeInstance(prev.owner)}`);
     } else {
-      this.log.info({ epoch: this.epoch }, `took over pipeline ${this.name}`);
+      this.log.info({ epoch: this.epoch }, `claimed pipeline ${this.name}`);
     }
     const inner = new AbortController();
     const onAbort = (): void => inner.abort();
