@@ -121,7 +121,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await createSupplyChainSchema(await conn('source'), opts.products ?? 20_000);
     // Sluice writes to the target as a user without the right to write while the server is read-only.
     await (await conn('target')).query(`CREATE USER sluice@'%';
-      GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE TEMPORARY TABLES, LOCK TABLES, TRIGGER, CREATE VIEW, SHOW VIEW ON *.* TO sluice@'%'`);
+      GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE TEMPORARY TABLES, LOCK TABLES, TRIGGER, CREATE VIEW, SHOW VIEW, PROCESS ON *.* TO sluice@'%'`);
     const config = join(dir, 'sluice.yaml');
     writeFileSync(config, `
 sources:
