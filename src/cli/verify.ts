@@ -57,7 +57,7 @@ export async function verifyCommand(args: string[]): Promise<number> {
     return 2;
   }
   const line = { tables: summary.tables, rows_checked: summary.rows_checked, mismatched_rows: summary.mismatched_rows, repaired_rows: summary.repaired_rows,
-    unsettled_rows: summary.unsettled_rows, seconds: summary.seconds };
+    seconds: summary.seconds, unsettled_rows: summary.unsettled_rows };
   if (json) out(JSON.stringify(line));
   else out(`verified ${summary.tables} table(s), ${summary.rows_checked} rows: ${summary.mismatched_rows} differing row(s)${values.repair ? `, ${summary.repaired_rows} repaired` : ''} in ${summary.seconds} s`);
   const problems = summary.results.some((r) => r.problem !== undefined || (r.recheckMismatchedRows ?? 0) > 0);
