@@ -135,7 +135,15 @@ async function verifyTable(p: PipelineConfig, t: TableName, ctx: Ctx, opts: Veri
   };
   const verifier = new TableVerifier(ctx.source, ctx.target, schema, key, sql, ctx.tuning,
     (pr) => opts.onProgress?.({ ...pr, pipeline: p.name, table: name }), opts.signal);
-  const check = await verifier.check(ctx.planner);
+  let check: Awaited<ReturnType<TableVerifier['check']>>;
+  try {
+    check = await verifier.check(ctx.planner);
+  } catch (err) {
+    // A DDL on the table while it was compared (the target may not have applied it yet): say so, go on with the others.
+    const errno = (err as { errno?: number }).errno;
+    if (errno === 1054 || errno === 1146 || errno === 1412) return { ...base, problem: `the table's definition changed during verify (${(err as Error).message}); verify it again` };
+    throw err;
+  }
   const result: TableResult = { ...base, rowsChecked: check.rowsChecked, chunks: check.chunks, differingChunks: check.differingChunks,
     mismatchedRows: check.mismatchedRows, unsettledRows: check.unsettledRows, differences: check.differences };
   if (opts.repair && check.confirmed.size > 0) {

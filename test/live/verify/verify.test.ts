@@ -3,7 +3,7 @@
 // table equal; the CLI's exit codes and --json last line.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../../src/testkit/mariadb-server.js';
@@ -139,5 +139,11 @@ describe('sluice verify', () => {
     assert.match(ok.stderr, /verify product-to-order product_service\.product: chunk \d+\/\d+/);
     const bad = await runCli(['verify', '--config', file, '--pipeline', 'nope'], {}, 30_000);
     assert.equal(bad.code, 2);
+    // A pipeline that never ran (no checkpoint on the target): exit 2 with the fix.
+    const ghost = join(dir, 'ghost.yaml');
+    await writeFile(ghost, (await readFile(file, 'utf8')).replace('name: product-to-order', 'name: ghost'));
+    const never = await runCli(['verify', '--config', ghost, '--wait-seconds', '2'], {}, 30_000);
+    assert.equal(never.code, 2, never.stdout + never.stderr);
+    assert.match(never.stderr, /VERIFY_NOT_READY: pipeline 'ghost' has no checkpoint on the target yet — fix: start the pipeline/);
   });
 });
