@@ -129,7 +129,16 @@ export async function checkTarget(url: string, checkpointDatabase: string): Prom
   } catch (err) {
     return [failure('reachable', err, 'target')];
   }
-  const out: CheckResult[] = [{ ok: true, what: 'reachable' }, { ok: true, what: tlsStatus(conn).text }];
+  // Name the server as the source check does ("reachable: mariadb 11.4.2-MariaDB").
+  let server = '';
+  try {
+    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v, @@version_comment AS c');
+    const v = String(rows[0]?.['v'] ?? '');
+    server = `${/mariadb/i.test(`${v} ${String(rows[0]?.['c'] ?? '')}`) ? 'mariadb' : 'mysql'} ${v}`;
+  } catch {
+    /* the privileges check below reports what this user cannot do */
+  }
+  const out: CheckResult[] = [{ ok: true, what: server ? `reachable: ${server}` : 'reachable' }, { ok: true, what: tlsStatus(conn).text }];
   try {
     out.push(await checkWritePrivileges(conn, [checkpointDatabase], `checkpoint database ${checkpointDatabase}`));
   } catch (err) {

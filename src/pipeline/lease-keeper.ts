@@ -42,7 +42,9 @@ export class LeaseKeeper {
 
   async stop(): Promise<void> {
     this.stopTimer();
-    await this.running;
+    // A renewal in flight may hang on a dead connection (or a connect that takes its time): cut it, and
+    // do not wait for it — its outcome no longer matters.
+    this.sink.interrupt();
     await this.sink.close().catch(() => undefined);
   }
 }

@@ -16,7 +16,7 @@ import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types
 import { MysqlSink, shadowTableName, type MysqlSinkOptions } from '../sinks/mysql/mysql-sink.js';
 import { routeToDatabase, type Checkpoint, type TableRouter } from '../sinks/sink.js';
 import { ReplicationSession } from '../mysql/protocol/replication-session.js';
-import { connectMysql } from '../mysql/connection.js';
+import { connectMysql, endWithin } from '../mysql/connection.js';
 import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
 import { SchemaHistory, comparePositions } from '../mysql/schema/schema-history.js';
 import { classifyStatement } from '../mysql/schema/ddl.js';
@@ -250,7 +250,7 @@ export class Pipeline {
         this.stats.status = 'retrying';
         this.stats.restarts++;
         const base = this.opts.retry?.baseDelayMs ?? 500;
-        const delay = Math.min(this.opts.retry?.maxDelayMs ?? 10_000, base * 2 ** Math.min(attempt - 1, 8));
+        const delay = Math.min(this.opts.retry?.maxDelayMs ?? 5_000, base * 2 ** Math.min(attempt - 1, 8));
         this.log.warn({ err: describe(err), attempt, delayMs: delay }, 'pipeline interrupted; restarting from the checkpoint');
         await sleep(delay, signal);
         started = Date.now();
@@ -291,11 +291,13 @@ export class Pipeline {
   private async releaseLease(): Promise<void> {
     const sink = this.newSink();
     try {
-      await sink.releaseLease();
+      // Bounded: a target that does not answer must not hold up the stop (the lease then runs out by itself).
+      await Promise.race([sink.releaseLease(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 3 s')), 3000).unref())]);
       this.log.info({ epoch: this.epoch }, 'pipeline released: another instance may take it over at once');
     } catch (err) {
       this.log.warn({ err: describe(err) }, 'could not release the pipeline on the target; another instance takes it over when the lease runs out');
     } finally {
+      sink.interrupt();
       await sink.close().catch(() => undefined);
     }
   }
@@ -333,7 +335,7 @@ export class Pipeline {
       this.log.warn({ from: describeInstance(prev.owner), previousEpoch: prev.epoch, epoch: this.epoch, leaseLeftSeconds: Math.max(0, prev.leaseLeft) },
         `took over pipeline ${this.name} from ${describeInstance(prev.owner)}`);
     } else {
-      this.log.info({ epoch: this.epoch }, `took over pipeline ${this.name}`);
+      this.log.info({ epoch: this.epoch }, `claimed pipeline ${this.name}`);
     }
     const inner = new AbortController();
     const onAbort = (): void => inner.abort();
@@ -397,7 +399,7 @@ export class Pipeline {
       await this.stream(sink, src, history, cp, signal);
     } finally {
       await history?.close().catch(() => undefined);
-      await src?.end().catch(() => undefined);
+      if (src) await endWithin(src, 1000);
       await sink.close().catch(() => undefined);
     }
   }
@@ -678,8 +680,7 @@ export class Pipeline {
       lastWrite = Date.now();
       inflightChanges = changes.length;
       this.stats.queuedChanges = inflightChanges;
-      inflight = applyBatch(changes, bounds, checkpoint).then(() => {
-        watchdog.progress();
+      inflight = watchdog.track(applyBatch(changes, bounds, checkpoint)).then(() => {
         this.countApplied(changes);
         inflightChanges = 0;
         this.stats.queuedChanges = batch.length + txn.length;
@@ -762,13 +763,12 @@ export class Pipeline {
                 await drain();
               }
               try {
-                await sink.apply({ changes: txn, checkpoint: { pipeline: this.name, position: m.startPosition, epoch }, partial: true });
+                await watchdog.track(sink.apply({ changes: txn, checkpoint: { pipeline: this.name, position: m.startPosition, epoch }, partial: true }));
               } catch (err) {
                 throw this.skippable(err, m.startPosition);
               }
               this.countApplied(txn);
               this.stats.rowsApplied += txn.length;
-              watchdog.progress();
               inLargeTxn = true;
               txn = [];
             }
@@ -776,7 +776,7 @@ export class Pipeline {
           }
           if (inLargeTxn) {
             try {
-              await sink.apply({ changes: txn, checkpoint: checkpointAt(m.position) });
+              await watchdog.track(sink.apply({ changes: txn, checkpoint: checkpointAt(m.position) }));
             } catch (err) {
               writtenState = '';
               throw this.skippable(err, m.startPosition);

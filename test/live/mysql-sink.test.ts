@@ -256,6 +256,24 @@ describe('MySQL sink', () => {
     assert.equal(fourth.epoch, third.epoch + 1);
   });
 
+  it('a stale owner whose lease ran out while its transaction holds the row is ended, and the claim goes through', async () => {
+    await target.query('CREATE TABLE dst.stale (id INT PRIMARY KEY)');
+    const other = { id: 'paused:77:aaaa', host: 'paused-host', pid: 77, started: '2026-01-01T00:00:00.000Z' };
+    const old = sink('p-stale', { owner: other, leaseSeconds: 1 });
+    await old.open();
+    // A large transaction in parts: the row stays locked while the instance is "paused".
+    await old.apply({ changes: [ins('stale', { id: 1 })], checkpoint: cp('p-stale'), partial: true });
+    await new Promise((r) => setTimeout(r, 1200));
+    const neu = sink('p-stale', { leaseSeconds: 3 });
+    const t0 = Date.now();
+    await neu.open();
+    assert.ok(Date.now() - t0 < 10_000, `claim took ${Date.now() - t0} ms`);
+    assert.equal(neu.epoch, old.epoch + 1);
+    await assert.rejects(old.apply({ changes: [ins('stale', { id: 2 })], checkpoint: cp('p-stale') }));
+    await assert.rejects(old.apply({ changes: [ins('stale', { id: 3 })], checkpoint: cp('p-stale') }), (err: unknown) => (err as SluiceError).code === 'FENCED');
+    assert.deepEqual(await rows(conn, 'SELECT id FROM dst.stale'), [], 'the stale transaction was rolled back, nothing else written');
+  });
+
   it('compare-and-set: a write is refused when the checkpoint moved under the same epoch (nothing written)', async () => {
     await target.query('CREATE TABLE dst.cas (id INT PRIMARY KEY)');
     const s = sink('p-cas');

@@ -21,11 +21,12 @@ import type { Position, RowChange } from '../../source/types.js';
 import type { Row } from '../../mysql/values/cell.js';
 import type { MysqlConnectionOptions } from '../../config/mysql-url.js';
 import { parseMysqlUrl } from '../../config/mysql-url.js';
-import { connectMysql } from '../../mysql/connection.js';
+import { abortConnection, connectMysql, endWithin } from '../../mysql/connection.js';
 import { mergeChanges, type Segment, type TableOps } from '../merge-changes.js';
 import { routeToDatabase, type Checkpoint, type DdlChange, type Sink, type SinkBatch, type TableRouter } from '../sink.js';
 import { CheckpointTable, checkpointMovedError, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
-import { INSTANCE, isKnownDead, type InstanceInfo } from '../../instance.js';
+import { INSTANCE, describeInstance, isKnownDead, type InstanceInfo } from '../../instance.js';
+import { endBlockingTransactions } from './stale-owner.js';
 import { createTableLike as createLike, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
 import { rewriteDdl } from './ddl-rewrite.js';
 import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConflict, serverMessage, targetWriteFailed } from './mysql-errors.js';
@@ -101,6 +102,8 @@ export class MysqlSink implements Sink {
   previousOwner: { owner: InstanceInfo | null; epoch: number; leaseLeft: number } | null = null;
   private readonly explicitEpoch: boolean;
   private readonly lockWaitSeconds: number | undefined;
+  /** interrupt() was called: no new connection. */
+  private interrupted = false;
   private readonly leaseSeconds: number;
   private readonly owner: InstanceInfo;
   /** The checkpoint position this sink last saw committed (compare-and-set of every write); undefined before open. */
@@ -114,6 +117,8 @@ export class MysqlSink implements Sink {
   private conn: Connection | null = null;
   /** A large source transaction is being applied in parts (target transaction open). */
   private openTransaction = false;
+  /** The connection the open transaction began on. */
+  private txnConn: Connection | null = null;
   private maxPacket = 16 * 1024 * 1024;
   /** A COMMIT's outcome is unknown (connection lost): the next apply checks the stored checkpoint first. */
   private uncertain = false;
@@ -145,26 +150,74 @@ export class MysqlSink implements Sink {
    * lease), return the saved checkpoint. PIPELINE_OWNED while another live instance holds the lease.
    */
   async open(): Promise<Checkpoint | null> {
-    // Pipelines sharing a target open at the same time: their claims can deadlock on the new table.
+    let brokeStaleLock = false;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.openOnce();
       } catch (err) {
         const cause = (err as { cause?: unknown }).cause ?? err;
         if (attempt >= this.lockRetries || !isLockConflict(cause)) throw err;
+        // The row is locked by a transaction. A live owner's: wait for it (PIPELINE_OWNED). One whose
+        // lease ran out (a paused or cut-off instance that holds its lock): end it once, then claim.
+        if (errnoOf(cause) === 1205 && !this.explicitEpoch) {
+          const stored = await this.readStoredRow();
+          if (stored && stored.leaseLeft > 0 && stored.owner && stored.owner.id !== this.owner.id && !isKnownDead(stored.owner)) throw ownedError(this.pipeline, stored);
+          if (stored && !brokeStaleLock) {
+            brokeStaleLock = true;
+            await this.endStaleOwner(stored);
+            continue;
+          }
+        }
+        // Pipelines sharing a target open at the same time: their claims can deadlock on the new table.
         await sleep(50 * 2 ** attempt + Math.random() * 50);
       }
     }
   }
 
+  private async readStoredRow(): Promise<StoredCheckpointRow | null> {
+    const conn = await this.connect('reading the checkpoint');
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline));
+      return CheckpointTable.parseRow(rows[0]);
+    } catch (err) {
+      throw await this.failure('reading the checkpoint', err);
+    }
+  }
+
+  /** The lease of `stored`'s owner ran out but its transaction still holds the row: end that transaction. */
+  private async endStaleOwner(stored: StoredCheckpointRow): Promise<void> {
+    const who = stored.owner ? describeInstance(stored.owner) : 'an unknown instance';
+    const waiter = await this.openConnection('ending a stale owner\'s transaction');
+    const probe = await this.openConnection('ending a stale owner\'s transaction').catch(async (err: unknown) => {
+      abortConnection(waiter);
+      throw err;
+    });
+    try {
+      const outcome = await endBlockingTransactions(waiter, probe, this.checkpoints.lockSql(this.pipeline));
+      if (outcome.killed.length > 0) {
+        this.log.warn({ pipeline: this.pipeline, previousOwner: who, connections: outcome.killed },
+          `the previous owner's lease ran out while its transaction still held the checkpoint row (a paused or cut-off instance?): ended its connection(s) ${outcome.killed.join(', ')}`);
+      } else {
+        this.log.warn({ pipeline: this.pipeline, previousOwner: who, problem: outcome.problem },
+          `the previous owner's lease ran out but its transaction still holds the checkpoint row, and Sluice could not end it (${outcome.problem}): grant PROCESS to the target user, or end that instance or its connection by hand`);
+      }
+    } finally {
+      await endWithin(waiter, 500);
+      await endWithin(probe, 500);
+    }
+  }
+
   private async openOnce(): Promise<Checkpoint | null> {
-    const conn = await this.connect('open');
+    // A connection of its own: the claim runs with a short lock wait that the writes must not inherit.
+    const conn = await this.openConnection('open');
     try {
       for (const sql of this.checkpoints.createSql()) await conn.query(sql);
       const [cols] = await conn.query<RowDataPacket[]>(this.checkpoints.columnsSql());
       const upgrade = this.checkpoints.upgradeSql(new Set(cols.map((r) => String(r.c))));
       if (upgrade) await conn.query(upgrade);
-      await conn.query('START TRANSACTION');
+      // A short lock wait: a transaction holding the row is an owner at work (then PIPELINE_OWNED), or a
+      // stale owner's whose lease ran out (then it is ended, see open()).
+      await conn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.min(5, Math.round(this.leaseSeconds / 3)))}; START TRANSACTION`);
       const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.lockSql(this.pipeline));
       const stored = CheckpointTable.parseRow(rows[0]);
       let epoch = this.epoch;
@@ -188,7 +241,11 @@ export class MysqlSink implements Sink {
       this.committed = stored && stored.file !== '' ? { file: stored.file, pos: stored.pos, ...(stored.gtidSet !== null ? { gtidSet: stored.gtidSet } : {}) } : null;
       return CheckpointTable.toCheckpoint(this.pipeline, stored ? { ...stored, epoch } : null);
     } catch (err) {
-      throw await this.failure('open', err);
+      if (isSluiceError(err)) throw err;
+      if (isConnectionError(err)) throw connectionLost('open', err);
+      throw targetWriteFailed('open', err);
+    } finally {
+      await endWithin(conn, 1000);
     }
   }
 
@@ -418,8 +475,16 @@ export class MysqlSink implements Sink {
 
   private async applyInParts(batch: SinkBatch): Promise<void> {
     const conn = await this.connect('apply');
+    // The open transaction lives on the connection it began on: if that one is gone, so is the transaction
+    // (the parts already sent were rolled back by the server), and nothing may go on elsewhere.
+    if (this.openTransaction && this.txnConn !== conn) {
+      this.openTransaction = false;
+      throw new SluiceError('CONNECTION_LOST', 'the target connection of a large transaction was lost between its parts; the server rolled them back',
+        'nothing to do: the transaction is applied again from the checkpoint');
+    }
     try {
       if (!this.openTransaction) {
+        this.txnConn = conn;
         const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
         this.openTransaction = true;
         this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]), true);
@@ -603,20 +668,23 @@ export class MysqlSink implements Sink {
     }
   }
 
-  /** Cut this sink's connection now (a hung write fails at once with CONNECTION_LOST); the next call reconnects. */
+  /**
+   * Cut this sink's connection now: a hung write fails at once with CONNECTION_LOST, and the sink does
+   * not connect again (its owner starts over with a new sink).
+   */
   interrupt(): void {
+    this.interrupted = true;
     const c = this.conn;
     this.conn = null;
     this.openTransaction = false;
-    c?.destroy();
+    if (c) abortConnection(c);
   }
 
   async close(): Promise<void> {
     const c = this.conn;
     this.conn = null;
-    if (c) {
-      try { await c.end(); } catch { c.destroy(); }
-    }
+    // A polite COM_QUIT, but never wait long for it: the connection may hang (no reset from the network).
+    if (c) await endWithin(c, 1000);
   }
 
   /**
@@ -683,6 +751,20 @@ export class MysqlSink implements Sink {
 
   private async connect(what: string): Promise<Connection> {
     if (this.conn) return this.conn;
+    const conn = await this.openConnection(what);
+    // A connection that dies while idle (target restarted) is forgotten, so the next call reconnects.
+    const forget = (): void => { if (this.conn === conn) this.conn = null; };
+    conn.on('error', forget);
+    conn.on('end', forget);
+    this.conn = conn;
+    return conn;
+  }
+
+  /** A new connection to the target with this sink's session settings (not cached). */
+  private async openConnection(what: string): Promise<Connection> {
+    if (this.interrupted) {
+      throw new SluiceError('CONNECTION_LOST', `the target connection was cut because it stopped answering (${what})`, 'the pipeline restarts from its checkpoint automatically');
+    }
     const o = this.connOpts;
     let conn: Connection;
     try {
@@ -703,19 +785,18 @@ export class MysqlSink implements Sink {
       throw new SluiceError('CONNECTION_LOST', `cannot connect to target ${o.host}:${o.port} (${what}): ${serverMessage(err)}`,
         'this is retried automatically; check that the target server is up and reachable', { host: o.host, port: o.port }, { cause: err });
     }
-    // A connection that dies while idle (target restarted) is forgotten, so the next call reconnects.
-    const forget = (): void => { if (this.conn === conn) this.conn = null; };
-    conn.on('error', forget);
-    conn.on('end', forget);
+    if (this.interrupted) {
+      abortConnection(conn);
+      throw new SluiceError('CONNECTION_LOST', `the target connection was cut because it stopped answering (${what})`, 'the pipeline restarts from its checkpoint automatically');
+    }
     try {
       await conn.query(this.lockWaitSeconds === undefined ? SESSION_SETUP : `${SESSION_SETUP}, innodb_lock_wait_timeout = ${Math.max(1, Math.round(this.lockWaitSeconds))}`);
       const [rows] = await conn.query<RowDataPacket[]>('SELECT @@max_allowed_packet AS p');
       this.maxPacket = Number(rows[0]?.['p'] ?? this.maxPacket);
     } catch (err) {
-      conn.destroy();
+      abortConnection(conn);
       throw connectionLost('session setup', err);
     }
-    this.conn = conn;
     return conn;
   }
 

@@ -66,6 +66,16 @@ interface Instance {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `check` until it holds (true) or `ms` passed (false). */
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await sleep(100);
+  }
+  return true;
+}
+
 /** Copies of the source: target database → the source tables it holds (null: every table of the database). */
 const COPIES: ReadonlyArray<{ db: string; tables: readonly string[] | null }> = [
   { db: 'order_service', tables: null },
@@ -111,7 +121,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await createSupplyChainSchema(await conn('source'), opts.products ?? 20_000);
     // Sluice writes to the target as a user without the right to write while the server is read-only.
     await (await conn('target')).query(`CREATE USER sluice@'%';
-      GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE TEMPORARY TABLES, LOCK TABLES, TRIGGER, CREATE VIEW, SHOW VIEW ON *.* TO sluice@'%'`);
+      GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE TEMPORARY TABLES, LOCK TABLES, TRIGGER, CREATE VIEW, SHOW VIEW, PROCESS ON *.* TO sluice@'%'`);
     const config = join(dir, 'sluice.yaml');
     writeFileSync(config, `
 sources:
@@ -224,9 +234,10 @@ pipelines:
         case 'second-instance': {
           const old = primary;
           const second = startInstance();
+          // It starts (a loaded machine may take seconds), finds the live owner and waits, saying so.
+          if (!await until(() => /owned by a live instance/.test(second.stderr()) || !alive(second), 30_000)) faultProblems.push('the second instance did not report the live owner');
           await sleep(1000 + f.seconds * 200);
           if (!alive(second)) faultProblems.push(`the second instance exited while the first was alive: ${second.stderr().slice(-500)}`);
-          else if (!/owned by a live instance/.test(second.stderr())) faultProblems.push('the second instance did not report the live owner');
           old.child.kill(f.stop);
           await old.exited;
           primary = second;
@@ -246,8 +257,8 @@ pipelines:
           }
           await sleep(2000);
           for (const inst of pile.slice(1)) {
+            if (!await until(() => /owned by a live instance/.test(inst.stderr()) || !alive(inst), 30_000)) faultProblems.push(`instance ${inst.n} did not report the live owner`);
             if (!alive(inst)) faultProblems.push(`instance ${inst.n} exited while another owned the pipelines: ${inst.stderr().slice(-400)}`);
-            else if (!/owned by a live instance/.test(inst.stderr())) faultProblems.push(`instance ${inst.n} did not report the live owner`);
           }
           for (const inst of pile) inst.child.kill(random() < 0.5 ? 'SIGKILL' : 'SIGTERM');
           await Promise.all(pile.map((inst) => inst.exited));

@@ -29,6 +29,9 @@ export function faultSchedule(count: number, random: () => number, kinds: readon
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
+  // The first fault is a kill, early, inside the initial copy.
+  const kill = order.indexOf('kill');
+  if (kill > 0) [order[0], order[kill]] = [order[kill]!, order[0]!];
   const out: Fault[] = [];
   for (let i = 0; i < count; i++) {
     const kind = i < order.length ? order[i]! : kinds[Math.floor(random() * kinds.length)]!;

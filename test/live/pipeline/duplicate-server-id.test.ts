@@ -33,12 +33,13 @@ describe('a replica with the pipeline\'s server id', () => {
     const pipeline = new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources['products']!, target: cfg.targets['orders']!, logger: log, hub, retry: { baseDelayMs: 50, maxDelayMs: 100 } });
     const controller = new AbortController();
     const run = pipeline.run(controller.signal);
+    const outcome = run.then(() => null, (e: unknown) => e); // observed at once: the failure may come early
     try {
       await eventually(async () => pipeline.stats.status === 'streaming', 30_000, 'the pipeline to stream');
       await new Promise((r) => setTimeout(r, 500));
       // Another replica (not Sluice's pipeline) connects with the same server id.
       other = await ReplicationSession.open({ url: source.url, serverId: 4242, start: { kind: 'now' }, heartbeatSeconds: 1 });
-      const err = await Promise.race([run.then(() => null, (e: unknown) => e), new Promise((r) => setTimeout(() => r('still running'), 20_000))]);
+      const err = await Promise.race([outcome, new Promise((r) => setTimeout(() => r('still running'), 20_000))]);
       assert.ok(err instanceof SluiceError, `the pipeline ended with ${String(err)}`);
       assert.equal(err.code, 'DUPLICATE_SERVER_ID');
       assert.match(err.message, /server id 4242/);
@@ -51,7 +52,7 @@ describe('a replica with the pipeline\'s server id', () => {
       assert.equal(Number(dumps[0]!.n), 1, 'one binlog dump: the other replica');
     } finally {
       controller.abort();
-      await run.catch(() => undefined);
+      await outcome;
       await hub.close();
     }
   });
