@@ -4,6 +4,7 @@ import { runCommand } from './run.js';
 import { checkCommand } from './check.js';
 import { serveCommand } from './serve.js';
 import { verifyCommand } from './verify.js';
+import { guardCommand } from './guard.js';
 
 const USAGE = `Usage: sluice <command> [options]
 
@@ -25,6 +26,8 @@ Commands:
   verify --config FILE [--pipeline P] [--tables DB.T,…] [--repair] [--json] [--chunk-size N] [--wait-seconds N]
                      Compare source and target tables of running pipelines (exit 0 equal, 1 differences, 2 error);
                      --repair rewrites the differing rows on the target.
+  guard --config FILE [--pipeline P] [--off]
+                     Triggers on the copied tables that refuse writes by anyone but Sluice (--off removes them).
   help               This text.
   version            Print the version.
 `;
@@ -44,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serveCommand(rest);
       case 'verify':
         return await verifyCommand(rest);
+      case 'guard':
+        return await guardCommand(rest);
       case 'version':
       case '--version':
         process.stdout.write('sluice 0.1.0\n');

@@ -20,7 +20,7 @@ export interface At<T> {
 
 export type Conn = mysql.PoolConnection;
 
-const SESSION = "SET SESSION time_zone = '+00:00', sql_mode = REPLACE(REPLACE(@@sql_mode, 'ANSI_QUOTES', ''), 'NO_BACKSLASH_ESCAPES', ''), foreign_key_checks = 0";
+const SESSION = "SET SESSION time_zone = '+00:00', sql_mode = REPLACE(REPLACE(@@sql_mode, 'ANSI_QUOTES', ''), 'NO_BACKSLASH_ESCAPES', ''), foreign_key_checks = 0, @sluice_writer = 1";
 
 function createPool(url: string, size: number): mysql.Pool {
   const pool = mysql.createPool(mysqlConnectionOptions(url, {
