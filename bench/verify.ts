@@ -3,6 +3,8 @@
 //  1. Sluice copies the table (its initial snapshot, in a child process: bench/sync-sluice.ts) — rows/s;
 //  2. the pipeline then streams (the same child, resumed) and verify compares source and target — rows/s.
 // For each phase, the extra load on the source: its mariadbd CPU seconds and handler row reads (Handler_read_*).
+//  3. (BENCH_GUARD_TXNS > 0) the cost of the read-only guard (`sluice guard`) on apply throughput: the same
+//     single-row update transactions applied by the pipeline without and with the guard's triggers.
 // Figures go to stderr; the last stdout line is JSON {"verify_rows_s":…,"snapshot_rows_s":…,"ratio":…, …}.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,12 +15,15 @@ import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../src/config/index.js';
 import { startMariaDb, type MariaDbServer } from '../src/testkit/mariadb-server.js';
 import { verify } from '../src/verify/verify.js';
+import { applyGuard } from '../src/verify/guard.js';
 import type { SluiceChildResult } from './sync-sluice.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const ROWS = Number(process.env.BENCH_VERIFY_ROWS ?? 1_000_000);
 const CHUNK = Number(process.env.BENCH_VERIFY_CHUNK ?? 10_000);
 const PARALLELISM = Number(process.env.BENCH_VERIFY_PARALLELISM ?? 2);
+/** Single-row update transactions applied with and without the read-only guard (0: skip that phase). */
+const GUARD_TXNS = Number(process.env.BENCH_GUARD_TXNS ?? 50_000);
 const SERVER_ARGS = [`--innodb-buffer-pool-size=${process.env.BENCH_BUFFER_POOL ?? '256M'}`, '--innodb-log-file-size=256M'];
 const say = (text: string): void => { process.stderr.write(`bench: ${text}\n`); };
 const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
@@ -41,7 +46,7 @@ async function sourceLoad(server: MariaDbServer): Promise<{ cpu: number; rowsRea
   return { cpu, rowsRead: Number(st!.n) };
 }
 
-function sluiceChild(config: string, mode: 'snapshot' | 'until'): { streaming: Promise<void>; stop: () => Promise<void>; result: Promise<SluiceChildResult> } {
+function sluiceChild(config: string, mode: 'prime' | 'snapshot' | 'until'): { streaming: Promise<void>; stop: () => Promise<void>; result: Promise<SluiceChildResult> } {
   const child = spawn(process.execPath, [join(here, 'sync-sluice.js'), config, mode, ...(mode === 'until' ? ['-'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
   let onStreaming: () => void = () => undefined;
   const streaming = new Promise<void>((resolve) => { onStreaming = resolve; });
@@ -59,6 +64,37 @@ function sluiceChild(config: string, mode: 'snapshot' | 'until'): { streaming: P
     await result.catch(() => undefined);
   };
   return { streaming, stop, result };
+}
+
+/** Apply `n` single-row update transactions (written while the pipeline is stopped) and return rows/s. */
+async function applyRate(config: string, n: number): Promise<number> {
+  await source.query(`CALL bench.upd(${n})`);
+  const [pos] = await source.query<Array<{ File: string; Position: number }>>('SHOW MASTER STATUS');
+  const child = spawn(process.execPath, [join(here, 'sync-sluice.js'), config, 'until', `${pos!.File}:${pos!.Position}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let last = '';
+  createInterface({ input: child.stdout }).on('line', (line) => { if (line !== 'streaming') last = line; });
+  const code = await new Promise<number | null>((r) => child.once('close', r));
+  if (code !== 0) throw new Error(`sluice child exited with ${code}`);
+  const r = JSON.parse(last) as SluiceChildResult;
+  return r.rows_applied / (r.seconds - (r.streaming_after_s ?? 0));
+}
+
+async function guardPhase(): Promise<{ plain: number; guarded: number }> {
+  await source.query(`CREATE TABLE bench.g (id INT PRIMARY KEY, a BIGINT NOT NULL, b VARCHAR(64));
+    INSERT INTO bench.g SELECT seq, seq, MD5(seq) FROM bench.seq_1_to_10000;
+    CREATE PROCEDURE bench.upd(n INT) BEGIN DECLARE i INT DEFAULT 0; WHILE i < n DO UPDATE bench.g SET a = a + 1, b = MD5(i) WHERE id = 1 + (i * 7919) % 10000; SET i = i + 1; END WHILE; END`);
+  const text = JSON.stringify({
+    sources: { src: { type: 'mysql', url: source.url } }, targets: { dst: { type: 'mysql', url: target.url } },
+    pipelines: [{ name: 'bench-guard', source: 'src', target: 'dst', tables: ['bench.g'] }],
+  });
+  const config = join(dir, 'bench-guard.json');
+  writeFileSync(config, text);
+  await sluiceChild(config, 'prime').result;
+  const plain = await applyRate(config, GUARD_TXNS);
+  await applyGuard(parseConfig(text, { format: 'json' }), { on: true });
+  const guarded = await applyRate(config, GUARD_TXNS);
+  say(`guard: ${GUARD_TXNS} single-row transactions applied at ${Math.round(plain)} rows/s without the guard, ${Math.round(guarded)} rows/s with it (${((guarded / plain - 1) * 100).toFixed(1)} %)`);
+  return { plain, guarded };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-verify-'));
@@ -102,12 +138,14 @@ try {
   say(`verify: ${summary.rows_checked} rows in ${seconds.toFixed(2)} s = ${Math.round(verifyRate)} rows/s, ${summary.mismatched_rows} differing; `
     + `source CPU ${(l3.cpu - l2.cpu).toFixed(1)} s, ${l3.rowsRead - l2.rowsRead} row reads`);
   if (summary.rows_checked !== ROWS || summary.mismatched_rows !== 0) throw new Error(`verify checked ${summary.rows_checked} rows, ${summary.mismatched_rows} differing (want ${ROWS}, 0)`);
+  const guard = GUARD_TXNS > 0 ? await guardPhase() : null;
   const ratio = verifyRate / snapshotRate;
   say(`goal: verify at least as fast as the snapshot (ratio ≥ 1): ${round(ratio)} ${ratio >= 1 ? 'met' : 'MISSED'}`);
   process.stdout.write(JSON.stringify({
     verify_rows_s: Math.round(verifyRate), snapshot_rows_s: Math.round(snapshotRate), ratio: round(ratio),
     verify_source_cpu_s: round(l3.cpu - l2.cpu, 1), snapshot_source_cpu_s: round(l1.cpu - l0.cpu, 1),
     verify_source_rows_read: l3.rowsRead - l2.rowsRead, snapshot_source_rows_read: l1.rowsRead - l0.rowsRead, rows: ROWS,
+    guard_apply_rows_s: guard && Math.round(guard.guarded), plain_apply_rows_s: guard && Math.round(guard.plain),
   }) + '\n');
 } finally {
   await source.stop();
