@@ -11,7 +11,7 @@ import { SnapshotReader } from '../snapshot/snapshot-reader.js';
 import { compileTableFilter } from '../source/table-filter.js';
 import { SourceSide, TargetSide } from './sides.js';
 import { TableSql } from './table-sql.js';
-import { DEFAULT_VERIFY_TUNING, TableVerifier, type ReportedDifference, type TableProgress, type VerifyTuning } from './table-verifier.js';
+import { DEFAULT_VERIFY_TUNING, TableVerifier, type ReportedDifference, type TableCheck, type TableProgress, type VerifyTuning } from './table-verifier.js';
 import { chooseKey, uniqueIndexesSql, type KeyKind, type UniqueIndexRow } from './verify-key.js';
 
 export interface VerifyOptions {
@@ -135,7 +135,7 @@ async function verifyTable(p: PipelineConfig, t: TableName, ctx: Ctx, opts: Veri
   };
   const verifier = new TableVerifier(ctx.source, ctx.target, schema, key, sql, ctx.tuning,
     (pr) => opts.onProgress?.({ ...pr, pipeline: p.name, table: name }), opts.signal);
-  let check: Awaited<ReturnType<TableVerifier['check']>>;
+  let check: TableCheck;
   try {
     check = await verifier.check(ctx.planner);
   } catch (err) {
