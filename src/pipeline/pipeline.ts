@@ -304,15 +304,16 @@ export class Pipeline {
 
   private newSink(route?: TableRouter, extra: Partial<MysqlSinkOptions> = {}): MysqlSink {
     return new MysqlSink({
-      ...extra,
       pipeline: this.name,
       connection: this.opts.target.url,
+      // Sinks that are not opened write with this instance's claim.
       epoch: this.claimed ? this.epoch : this.opts.epoch,
       leaseSeconds: this.cfg.tuning.leaseSeconds,
       checkpointDatabase: this.opts.target.checkpointDatabase,
       ...(route ? { route } : { targetDatabase: this.cfg.targetDatabase }),
       maxStatementBytes: this.cfg.tuning.maxStatementBytes,
       logger: this.log,
+      ...extra,
     });
   }
 
@@ -322,10 +323,16 @@ export class Pipeline {
    */
   private async runOnce(outer: AbortSignal): Promise<void> {
     this.stats.status = 'starting';
-    this.claimed = false;
-    const sink = this.newSink();
+    // The sink that claims: a new epoch (or the coordinator's), never this instance's previous one.
+    const sink = this.newSink(undefined, { epoch: this.opts.epoch });
     const stored = await sink.open().catch(async (err: unknown) => {
       await sink.close().catch(() => undefined);
+      // Owned by another instance that claimed after this one: this instance was taken over, not merely early.
+      if (this.claimed && isSluiceError(err) && err.code === 'PIPELINE_OWNED' && Number(err.details['epoch']) > this.epoch) {
+        throw new SluiceError('FENCED', `pipeline '${this.name}' was taken over while this instance was restarting it: ${err.message}`,
+          'nothing to repair: the other instance goes on from the target\'s checkpoint. Run each pipeline in one instance only',
+          { ...err.details, ownEpoch: this.epoch }, { cause: err });
+      }
       throw err;
     });
     this.epoch = sink.epoch;

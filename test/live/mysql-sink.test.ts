@@ -366,6 +366,7 @@ describe('MySQL sink', () => {
       const changes = Array.from({ length: N }, (_, i) => ins('crash', { id: base + i, pad: `row ${base + i} ${'x'.repeat(40)}` }));
       const next = cp('p-crash');
       const applying = s.apply({ changes, checkpoint: next });
+      const settled = applying.then(() => 'ok', (err: unknown) => (err as SluiceError).code); // observed at once: the kill may fail it any time
       // wait until the open transaction has written `threshold` rows (dirty read), or the batch finished; then kill -9
       const threshold = [1, 20_000, 55_000, Infinity][round]!;
       const watcher = await connect(target);
@@ -375,12 +376,12 @@ describe('MySQL sink', () => {
         const t = await rows(watcher, `SELECT COUNT(*) n FROM dst.crash WHERE id >= ${base}`);
         seen = Number(t[0]!['n']);
         if (seen >= threshold) break;
-        const done = await Promise.race([applying.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1))]);
+        const done = await Promise.race([settled.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1))]);
         if (done) break;
       }
       watcher.destroy();
       await target.kill();
-      const outcome = await applying.then(() => 'ok', (err: unknown) => (err as SluiceError).code);
+      const outcome = await settled;
       conn.destroy();
       await target.restart();
       conn = await connect(target);

@@ -189,5 +189,5 @@ export function ownedError(pipeline: string, stored: StoredCheckpointRow): Sluic
     `pipeline '${pipeline}' is owned by a live instance: ${ownerText(stored)}, lease ${stored.leaseLeft.toFixed(1)} s left`,
     'stop that instance (a clean stop hands the pipeline over at once) — this instance waits and takes over when it stops or its lease runs out; '
       + 'if it is gone for good, its lease ends by itself (tuning.leaseSeconds)',
-    { pipeline, owner: stored.owner, ownerSince: stored.ownerSince, leaseLeftSeconds: Math.max(0, stored.leaseLeft) });
+    { pipeline, owner: stored.owner, ownerSince: stored.ownerSince, epoch: stored.epoch, leaseLeftSeconds: Math.max(0, stored.leaseLeft) });
 }

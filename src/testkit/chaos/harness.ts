@@ -269,7 +269,12 @@ pipelines:
         }
         case 'pause-takeover': {
           const old = primary;
+          // Half the time inside a large transaction: the paused owner then holds the checkpoint row's lock.
+          const inBig = f.stop === 'SIGKILL';
+          const big = inBig ? writer.largeTransaction(20_000) : null;
+          if (big) await sleep(300 + f.delayMs);
           old.child.kill('SIGSTOP');
+          await big;
           await sleep(300);
           primary = startInstance();
           back = Date.now();
@@ -282,7 +287,7 @@ pipelines:
           } else if (!/FENCED/.test(old.stderr())) {
             faultProblems.push(`the paused old instance exited (${String(code)}) without saying it was fenced`);
           }
-          detail = `SIGSTOP the owner, a new instance takes over after the lease, SIGCONT the old one (exit ${String(code)})`;
+          detail = `SIGSTOP the owner${inBig ? ' inside a large transaction' : ''}, a new instance takes over after the lease, SIGCONT the old one (exit ${String(code)})`;
           outcomes.push({ kind: f.kind, detail, recoverySeconds: r, problems: faultProblems });
           log(`fault ${i + 1}/${schedule.length} ${f.kind}: ${detail}; recovered in ${r === null ? 'NOT RECOVERED' : `${r.toFixed(1)} s`}${faultProblems.length ? `; problems: ${faultProblems.join('; ')}` : ''}`);
           problems.push(...faultProblems);
