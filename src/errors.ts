@@ -35,6 +35,7 @@ export type SluiceErrorCode =
   | 'SNAPSHOT_FAILED'
   | 'TRANSACTION_ABORTED'
   | 'SCHEMA_MISMATCH'
+  | 'VERIFY_NOT_READY'
   | 'INTERNAL';
 
 export class SluiceError extends Error {

@@ -3,6 +3,8 @@ import { tailCommand } from './tail.js';
 import { runCommand } from './run.js';
 import { checkCommand } from './check.js';
 import { serveCommand } from './serve.js';
+import { verifyCommand } from './verify.js';
+import { guardCommand } from './guard.js';
 
 const USAGE = `Usage: sluice <command> [options]
 
@@ -21,6 +23,11 @@ Commands:
         [--alert-webhook URL] [--alert-smtp smtp://user:pass@host:port] [--alert-email-to ADDR …] [--alert-email-from ADDR]
         [--alert-lag-seconds N] [--alert-lag-for N] [--alert-purge-files N]
                      Alerts (also alerts: in the config file, SLUICE_ALERT_WEBHOOK, SLUICE_SMTP_URL, SLUICE_ALERT_EMAIL_TO, …; see README).
+  verify --config FILE [--pipeline P] [--tables DB.T,…] [--repair] [--json] [--chunk-size N] [--wait-seconds N]
+                     Compare source and target tables of running pipelines (exit 0 equal, 1 differences, 2 error);
+                     --repair rewrites the differing rows on the target.
+  guard --config FILE [--pipeline P] [--off]
+                     Triggers on the copied tables that refuse writes by anyone but Sluice (--off removes them).
   help               This text.
   version            Print the version.
 `;
@@ -38,6 +45,10 @@ export async function main(argv: string[]): Promise<number> {
         return await checkCommand(rest);
       case 'serve':
         return await serveCommand(rest);
+      case 'verify':
+        return await verifyCommand(rest);
+      case 'guard':
+        return await guardCommand(rest);
       case 'version':
       case '--version':
         process.stdout.write('sluice 0.1.0\n');

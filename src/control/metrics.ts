@@ -93,6 +93,8 @@ export class PipelineMetrics {
   private readonly snapCopied: PipelineGauge<'pipeline' | 'table'>;
   private readonly snapEstimated: PipelineGauge<'pipeline' | 'table'>;
   private readonly state: PipelineGauge<'pipeline' | 'state'>;
+  private readonly verifyRows: TotalCounter<'pipeline' | 'table'>;
+  private readonly verifyMismatched: PipelineGauge<'pipeline' | 'table'>;
   /** Pipelines with series in the registry. */
   private readonly known = new Set<string>();
 
@@ -125,6 +127,10 @@ export class PipelineMetrics {
       'Rows the current (or last) snapshot or re-snapshot is estimated to copy, per source table (db.table): table statistics, at least the rows copied',
       ['pipeline', 'table'], r);
     this.state = new PipelineGauge('sluice_pipeline_state', 'Pipeline state: 1 for the current state, 0 for the others', ['pipeline', 'state'], r);
+    this.verifyRows = new TotalCounter('sluice_verify_rows_checked_total', 'Source rows compared with the target by verify runs, per source table (db.table)', ['pipeline', 'table'], r);
+    this.verifyMismatched = new PipelineGauge('sluice_verify_mismatched_rows',
+      'Rows that differ between source and target as found by the latest verify of the table (after a repair: by its re-check); absent until verified',
+      ['pipeline', 'table'], r);
   }
 
   /** Refresh every metric from the manager; a deleted pipeline loses all its series. */
@@ -133,7 +139,7 @@ export class PipelineMetrics {
     for (const old of this.known) {
       if (names.has(old)) continue;
       for (const m of [this.lag, this.rows, this.txns, this.bytesRead, this.reconnects, this.queueDepth, this.errors, this.restarts, this.stalls, this.skipped,
-        this.snapCopied, this.snapEstimated, this.state]) m.drop(old);
+        this.snapCopied, this.snapEstimated, this.state, this.verifyRows, this.verifyMismatched]) m.drop(old);
       this.known.delete(old);
     }
     for (const pipeline of names) {
@@ -156,6 +162,9 @@ export class PipelineMetrics {
       this.snapCopied.replace(pipeline, st.snapshot.tables.map((t) => [{ pipeline, table: `${t.database}.${t.table}` }, t.rowsCopied] as const));
       this.snapEstimated.replace(pipeline, st.snapshot.tables.map((t) => [{ pipeline, table: `${t.database}.${t.table}` }, t.rowsEstimated] as const));
       this.state.replace(pipeline, PIPELINE_STATES.map((state) => [{ pipeline, state }, state === st.state ? 1 : 0] as const));
+      const verified = this.manager.verifyRuns.tableFigures(pipeline);
+      for (const f of verified) this.verifyRows.report({ pipeline, table: f.table }, f.rowsCheckedTotal);
+      this.verifyMismatched.replace(pipeline, verified.map((f) => [{ pipeline, table: f.table }, f.mismatchedRows] as const));
     }
   }
 

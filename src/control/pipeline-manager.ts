@@ -15,6 +15,7 @@ import { SluiceError } from '../errors.js';
 import { Pipeline, type PipelineStats, type SkipTarget, type SkippedEvent, type TableCounts } from '../pipeline/pipeline.js';
 import { toSourceConfig, toTargetConfig, type DesiredState, type MetricSample, type Store } from '../store/store.js';
 import type { PipelineError, PipelineState, PipelineStatus } from './pipeline-status.js';
+import { VerifyRuns, type VerifyRequest, type VerifyRun } from '../verify/verify-runs.js';
 
 export interface PipelineManagerOptions {
   store: Store;
@@ -103,6 +104,23 @@ export class PipelineManager {
     return this.store.listPipelines().map((p) => p.config.name);
   }
 
+  /** Verify runs (`sluice verify` in the background) and their per-table figures for the metrics. */
+  readonly verifyRuns = new VerifyRuns();
+
+  /** Start verifying a pipeline's tables against the source (and repairing, if asked); see verify/. */
+  verify(name: string, req: VerifyRequest): VerifyRun {
+    const rec = this.store.getPipeline(name);
+    if (!rec) throw new SluiceError('BAD_ARGUMENT', `no pipeline named ${name}`, 'create it first');
+    const source = this.store.getEndpoint('source', rec.config.source);
+    const target = this.store.getEndpoint('target', rec.config.target);
+    if (!source || !target) throw new SluiceError('BAD_CONFIG', `pipeline ${name} refers to a missing ${source ? 'target' : 'source'}`, 'create it, or edit the pipeline');
+    return this.verifyRuns.start(rec.config, toSourceConfig(source), toTargetConfig(target), req);
+  }
+
+  latestVerify(name: string): VerifyRun | null {
+    return this.verifyRuns.latest(name);
+  }
+
   start(name: string): PipelineStatus {
     this.store.setDesiredState(name, 'running');
     if (!this.isRunning(name)) this.launch(name);
@@ -142,6 +160,7 @@ export class PipelineManager {
   async remove(name: string): Promise<void> {
     await this.halt(name);
     this.entries.delete(name);
+    this.verifyRuns.drop(name);
   }
 
   isRunning(name: string): boolean {
@@ -234,6 +253,7 @@ export class PipelineManager {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await Promise.all([...this.entries.keys()].map((n) => this.halt(n)));
+    await this.verifyRuns.close();
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────

@@ -26,6 +26,7 @@ import { roleAtLeast, type Principal, type RouteContext, type RouteDef } from '.
 import { authRoutes } from './routes/auth-routes.js';
 import { connectionTestRoute, endpointRoutes } from './routes/endpoint-routes.js';
 import { pipelineRoutes } from './routes/pipeline-routes.js';
+import { verifyRoutes } from './routes/verify-routes.js';
 import { adminRoutes } from './routes/admin-routes.js';
 
 export interface ControlServerOptions {
@@ -155,7 +156,7 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
 
   const routes: RouteDef[] = [
     ...authRoutes(deps), ...endpointRoutes(deps, 'source'), ...endpointRoutes(deps, 'target'), connectionTestRoute(deps),
-    ...pipelineRoutes(deps), ...adminRoutes(deps), ...(opts.extraRoutes ?? []),
+    ...pipelineRoutes(deps), ...verifyRoutes(deps), ...adminRoutes(deps), ...(opts.extraRoutes ?? []),
   ];
   const extraPaths: ExtraPath[] = [...EXTRA_PATHS, { method: 'GET', path: '/metrics', summary: 'Prometheus metrics', tag: 'health', anonymous: !opts.metricsAuth }];
 

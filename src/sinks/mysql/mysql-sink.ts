@@ -72,10 +72,11 @@ export interface MysqlSinkOptions {
  * Session settings for applying: UTC for TIMESTAMP text; strict (a value the target cannot hold is an
  * error, never a silent truncation) but accepting zero and invalid dates as the source stored them;
  * an explicit 0 in an AUTO_INCREMENT column stays 0; no foreign-key checks (rows arrive in source
- * order, whole transactions at a time).
+ * order, whole transactions at a time); `@sluice_writer` marks the session as Sluice's for the read-only guard
+ * (verify/guard.ts).
  */
 const SESSION_SETUP =
-  "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION', foreign_key_checks = 0, autocommit = 1";
+  "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION', foreign_key_checks = 0, autocommit = 1, @sluice_writer = 1";
 
 /** Errors that mean a DDL statement was already applied (a re-run after a crash), per action. */
 const ALREADY_APPLIED: Partial<Record<DdlAction, readonly number[]>> = {
