@@ -32,6 +32,7 @@ export type SluiceErrorCode =
   | 'SNAPSHOT_FAILED'
   | 'TRANSACTION_ABORTED'
   | 'SCHEMA_MISMATCH'
+  | 'DDL_UNSUPPORTED'
   | 'INTERNAL';
 
 export class SluiceError extends Error {

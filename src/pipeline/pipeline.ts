@@ -225,7 +225,8 @@ export class Pipeline {
       connection: this.opts.target.url,
       epoch: this.opts.epoch ?? 0,
       checkpointDatabase: this.opts.target.checkpointDatabase,
-      ...(route ? { route } : { targetDatabase: this.cfg.targetDatabase }),
+      // Shadow copies (re-snapshot) are created without foreign keys: constraint names are unique per database.
+      ...(route ? { route } : { targetDatabase: this.cfg.targetDatabase, foreignKeyScope: this.filter }),
       maxStatementBytes: this.cfg.tuning.maxStatementBytes,
       logger: this.log,
     });
@@ -548,6 +549,8 @@ export class Pipeline {
       await drain();
       const changes = batch, position = batchPos, txns = batchTxns, commitTime = batchCommitTime, bounds = batchBounds;
       const checkpoint = checkpointAt(position);
+      // Past the snapshot's chunks the target checks foreign keys and so repeats the source's cascades.
+      if (bounds.length > 0) sink.enforceForeignKeys(chunkFilter.passedBy(bounds[0]!.start));
       batch = [];
       batchBounds = [];
       batchPos = null;
@@ -623,6 +626,7 @@ export class Pipeline {
               if (!inLargeTxn) {
                 await flush();
                 await drain();
+                sink.enforceForeignKeys(chunkFilter.passedBy(m.startPosition));
               }
               try {
                 await sink.apply({ changes: txn, checkpoint: { pipeline: this.name, position: m.startPosition, epoch }, partial: true });

@@ -72,6 +72,12 @@ export class ChunkFilter {
     return !!t?.definedAt && comparePositions(position, t.definedAt) <= 0;
   }
 
+  /** True when a transaction starting at `txnStart` lies after every chunk of every table (nothing of it is filtered). */
+  passedBy(txnStart: Position): boolean {
+    for (const t of this.tables.values()) if (comparePositions(txnStart, t.maxPos) < 0) return false;
+    return true;
+  }
+
   /** Forget tables whose every chunk position lies before `pos` (nothing left to filter). */
   prune(pos: Position): void {
     for (const [k, t] of this.tables) {

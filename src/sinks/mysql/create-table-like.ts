@@ -2,24 +2,43 @@
  * "Schema unchanged": create a target table from the source's `SHOW CREATE TABLE`, or check that an
  * existing one is compatible (same columns, in order, with the same types).
  *
- * On creation: AUTO_INCREMENT=N is dropped; FOREIGN KEY constraints are dropped (the copy is
- * read-only, rows arrive in source-commit order and referenced tables may live elsewhere; the source
- * enforces them); a non-transactional engine (MyISAM, Aria, MEMORY…) becomes InnoDB so rows commit
- * atomically with the checkpoint. Charset, collation, keys, defaults and comments are kept.
+ * The source's definition is parsed into the DDL AST (`mysql/schema/ddl-parser.ts`) and the target's is
+ * rendered from it, never edited as text. On creation:
+ *   - AUTO_INCREMENT=N, TABLESPACE and DATA/INDEX DIRECTORY are dropped (they belong to the source host);
+ *   - a non-transactional engine (MyISAM, Aria, MEMORY…) becomes InnoDB so rows commit atomically with the
+ *     checkpoint (Aria's PAGE_CHECKSUM/TRANSACTIONAL options go with it);
+ *   - FOREIGN KEY constraints are kept when the referenced table is copied by the same pipeline
+ *     (`foreignKeyTarget` names its target table), so the target's engine repeats ON DELETE/UPDATE CASCADE
+ *     and SET NULL — those row changes are not in the binlog. Foreign keys to tables outside the scope are
+ *     dropped (the target has no such parent); see docs/architecture.md "Foreign keys";
+ *   - charset, collation, columns, keys (FULLTEXT, SPATIAL…), defaults, generated columns, CHECKs, comments
+ *     and partitioning are kept. Triggers are never copied (SHOW CREATE TABLE does not include them; the rows
+ *     they write on the source are in the binlog).
  */
 import type { Connection, Pool, RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
+import { parseDdl } from '../../mysql/schema/ddl-parser.js';
+import type { CreateTableAst, ForeignKeyAst } from '../../mysql/schema/ddl-ast.js';
+import { renderCreateTable } from '../../mysql/schema/create-table-render.js';
 import { qualifiedName, quoteId } from './sql-literal.js';
 
 export type QueryConnection = Pick<Connection, 'query'> | Pick<Pool, 'query'>;
 
 export type CreateTableOutcome = 'created' | 'compatible';
 
+/** Where a source table referenced by a foreign key lives on the target, or null when it is not copied there. */
+export type ForeignKeyTarget = (database: string, table: string) => { database: string; table: string } | null;
+
+export interface CreateTableLikeOptions {
+  /** Keep foreign keys whose referenced table this returns a target for; others are dropped. Default: drop all. */
+  foreignKeyTarget?: ForeignKeyTarget;
+}
+
 interface ColumnDef { name: string; type: string; nullable: boolean }
 
 /** Create `targetDb`.`targetTable` like the source's `db`.`table` if absent, else check compatibility. */
 export async function createTableLike(source: QueryConnection, target: QueryConnection, db: string, table: string,
-  targetDb: string, targetTable: string = table): Promise<CreateTableOutcome> {
+  targetDb: string, targetTable: string = table, opts: CreateTableLikeOptions = {}): Promise<CreateTableOutcome> {
   const [exists] = await target.query<RowDataPacket[]>(
     'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [targetDb, targetTable]);
   if (exists.length > 0) {
@@ -42,20 +61,42 @@ export async function createTableLike(source: QueryConnection, target: QueryConn
   const s = schemata[0];
   const dbOptions = s ? ` CHARACTER SET ${String(s['cs'])} COLLATE ${String(s['co'])}` : '';
   await target.query(`CREATE DATABASE IF NOT EXISTS ${quoteId(targetDb)}${dbOptions}`);
-  await target.query(targetCreateSql(createSql, targetDb, targetTable));
+  await target.query(targetCreateSql(createSql, targetDb, targetTable, db, opts.foreignKeyTarget));
   return 'created';
 }
 
-/** The source's CREATE TABLE adapted for the target (see the module comment). */
-export function targetCreateSql(createSql: string, targetDb: string, targetTable: string): string {
-  let sql = createSql.replace(/^CREATE\s+TABLE\s+(`(?:[^`]|``)+`|\S+)/i, `CREATE TABLE IF NOT EXISTS ${qualifiedName(targetDb, targetTable)}`);
-  sql = sql.replace(/\s+AUTO_INCREMENT=\d+/i, '');
-  // FOREIGN KEY lines: `  CONSTRAINT `fk` FOREIGN KEY (…) REFERENCES … [ON …],` or the last line before ")".
-  sql = sql.replace(/,\n\s*(CONSTRAINT\s+`(?:[^`]|``)+`\s+)?FOREIGN KEY [^\n]*(?=\n)/g, '');
-  sql = sql.replace(/ENGINE=(MyISAM|Aria|MEMORY|HEAP|CSV|ARCHIVE|MRG_MyISAM|BLACKHOLE)\b/i, 'ENGINE=InnoDB');
-  // Aria's PAGE_CHECKSUM/TRANSACTIONAL options are invalid for InnoDB.
-  sql = sql.replace(/\s+(PAGE_CHECKSUM|TRANSACTIONAL)=\d+/gi, '');
-  return sql;
+const NON_TRANSACTIONAL = new Set(['MYISAM', 'ARIA', 'MEMORY', 'HEAP', 'CSV', 'ARCHIVE', 'MRG_MYISAM', 'BLACKHOLE']);
+/** Table options that describe the source host or the source engine, not the table. */
+const DROPPED_OPTIONS = new Set(['AUTO_INCREMENT', 'TABLESPACE', 'DATA DIRECTORY', 'INDEX DIRECTORY', 'PAGE_CHECKSUM', 'TRANSACTIONAL']);
+
+/**
+ * The source's CREATE TABLE (as SHOW CREATE TABLE prints it) adapted for the target (see the module
+ * comment). `sourceDb` resolves unqualified foreign-key references; without `foreignKeyTarget` every
+ * foreign key is dropped.
+ */
+export function targetCreateSql(createSql: string, targetDb: string, targetTable: string, sourceDb = '', foreignKeyTarget?: ForeignKeyTarget): string {
+  const ast = parseCreateTable(createSql, sourceDb);
+  const sourceEngine = ast.options.find((o) => o.name === 'ENGINE')?.value.toUpperCase();
+  ast.options = ast.options
+    .filter((o) => !DROPPED_OPTIONS.has(o.name))
+    .map((o) => (o.name === 'ENGINE' && sourceEngine !== undefined && NON_TRANSACTIONAL.has(sourceEngine) ? { name: 'ENGINE', value: 'InnoDB' } : o));
+  const kept: ForeignKeyAst[] = [];
+  for (const fk of ast.foreignKeys) {
+    const to = foreignKeyTarget?.(fk.refDatabase ?? sourceDb, fk.refTable) ?? null;
+    if (to !== null) kept.push({ ...fk, refDatabase: to.database, refTable: to.table });
+  }
+  ast.foreignKeys = kept;
+  return renderCreateTable(ast, { database: targetDb, table: targetTable, ifNotExists: true });
+}
+
+/** Parse a CREATE TABLE statement; anything else (or an unreadable one) is a typed error. */
+export function parseCreateTable(createSql: string, database: string): CreateTableAst {
+  const ast = parseDdl(createSql, { defaultDatabase: database });
+  if (ast === null || ast.kind !== 'create_table' || ast.like !== null || ast.asSelect) {
+    throw new SluiceError('DDL_UNSUPPORTED', `expected a CREATE TABLE statement with a column list: ${createSql.slice(0, 200)}`,
+      'report this to the Sluice developers with the output of SHOW CREATE TABLE', { statement: createSql.slice(0, 2000) });
+  }
+  return ast;
 }
 
 async function readColumns(conn: QueryConnection, db: string, table: string): Promise<ColumnDef[]> {

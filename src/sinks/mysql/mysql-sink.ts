@@ -22,7 +22,7 @@ import type { Row } from '../../mysql/values/cell.js';
 import type { MysqlConnectionOptions } from '../../config/mysql-url.js';
 import { parseMysqlUrl } from '../../config/mysql-url.js';
 import { connectMysql } from '../../mysql/connection.js';
-import { mergeChanges, type Segment, type TableOps } from '../merge-changes.js';
+import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
 import { routeToDatabase, type Checkpoint, type DdlChange, type Sink, type SinkBatch, type TableRouter } from '../sink.js';
 import { CheckpointTable, fencedError, type StoredCheckpointRow } from './checkpoint-table.js';
 import { createTableLike as createLike, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
@@ -46,6 +46,11 @@ export interface MysqlSinkOptions {
   route?: TableRouter;
   /** Shorthand for `route: routeToDatabase(targetDatabase)`. */
   targetDatabase?: string;
+  /**
+   * The source tables the pipeline copies: a created target table keeps its foreign keys to these (routed),
+   * and drops the others. Without it, target tables are created without foreign keys.
+   */
+  foreignKeyScope?: (database: string, table: string) => boolean;
   /** Most bytes of SQL per statement / round trip (default 4 MiB; capped below max_allowed_packet). */
   maxStatementBytes?: number;
   /** Most rows per multi-row statement (default 5000). */
@@ -58,8 +63,8 @@ export interface MysqlSinkOptions {
 /**
  * Session settings for applying: UTC for TIMESTAMP text; strict (a value the target cannot hold is an
  * error, never a silent truncation) but accepting zero and invalid dates as the source stored them;
- * an explicit 0 in an AUTO_INCREMENT column stays 0; no foreign-key checks (rows arrive in source
- * order, whole transactions at a time).
+ * an explicit 0 in an AUTO_INCREMENT column stays 0; no foreign-key checks (snapshot chunks arrive in any
+ * order; the stream turns them on once it has passed the snapshot, see enforceForeignKeys).
  */
 const SESSION_SETUP =
   "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION', foreign_key_checks = 0, autocommit = 1";
@@ -97,12 +102,18 @@ export class MysqlSink implements Sink {
   /** A COMMIT's outcome is unknown (connection lost): the next apply checks the stored checkpoint first. */
   private uncertain = false;
   private readonly warnedColumns = new Set<string>();
+  private readonly foreignKeyScope: ((database: string, table: string) => boolean) | undefined;
+  /** Apply with foreign_key_checks=1 (the target's engine repeats cascades); see enforceForeignKeys. */
+  private enforceFks = false;
+  /** foreign_key_checks of the current connection's session. */
+  private sessionFks = false;
 
   constructor(opts: MysqlSinkOptions) {
     this.pipeline = opts.pipeline;
     this.epoch = opts.epoch ?? 0;
     this.checkpoints = new CheckpointTable(opts.checkpointDatabase ?? '_sluice');
     this.route = opts.route ?? routeToDatabase(opts.targetDatabase);
+    this.foreignKeyScope = opts.foreignKeyScope;
     if (typeof opts.connection === 'string') {
       const parsed = parseMysqlUrl(opts.connection);
       if (!parsed.ok) throw new SluiceError('BAD_ARGUMENT', `target URL: ${parsed.message}`, parsed.fix);
@@ -344,7 +355,7 @@ export class MysqlSink implements Sink {
       }
       const routes = this.routesOf(batch.changes);
       await this.shapes.load(conn, [...routes.values()]);
-      const segments = mergeChanges(batch.changes, (db, t) => this.shapes.get(routes.get(`${db}\0${t}`)!.database, routes.get(`${db}\0${t}`)!.table)!, { strict: false });
+      const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict: false });
       const statements = this.buildStatements(segments, routes);
       if (!batch.partial) statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch));
       const packs = this.pack(statements);
@@ -373,7 +384,7 @@ export class MysqlSink implements Sink {
   private async applyOnce(conn: Connection, batch: SinkBatch, strict: boolean, progress: { commitSent: boolean }): Promise<void> {
     const routes = this.routesOf(batch.changes);
     await this.shapes.load(conn, [...routes.values()]);
-    const segments = mergeChanges(batch.changes, (db, t) => this.shapes.get(routes.get(`${db}\0${t}`)!.database, routes.get(`${db}\0${t}`)!.table)!, { strict });
+    const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict });
     const statements = this.buildStatements(segments, routes);
 
     const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
@@ -451,7 +462,9 @@ export class MysqlSink implements Sink {
     const conn = await this.connect('createTableLike');
     const r = this.route(db, table);
     try {
-      const outcome = await createLike(source, conn, db, table, targetDb ?? r.database, r.table);
+      const scope = this.foreignKeyScope;
+      const outcome = await createLike(source, conn, db, table, targetDb ?? r.database, r.table,
+        scope ? { foreignKeyTarget: (d, t) => (scope(d, t) ? this.route(d, t) : null) } : {});
       this.shapes.invalidate(targetDb ?? r.database, r.table);
       return outcome;
     } catch (err) {
@@ -578,7 +591,40 @@ export class MysqlSink implements Sink {
       'source column does not exist on the target table; its values are not written (apply the DDL, or ALTER the target)');
   }
 
+  /**
+   * Stream apply with foreign_key_checks=1, so that the target's engine performs the ON DELETE/UPDATE
+   * CASCADE and SET NULL the source's engine did (those row changes are not in the binlog). Off (the
+   * default) while the stream still overlaps the snapshot's chunks: rows may then arrive before their
+   * parents. Snapshot chunks, DDL and table swaps always run with the checks off.
+   */
+  enforceForeignKeys(on: boolean): void {
+    this.enforceFks = on;
+  }
+
+  /** The shape mergeChanges works with: source order and in-place updates where the target checks foreign keys. */
+  private mergeShape(routes: Map<string, { database: string; table: string }>, db: string, table: string): TableShape {
+    const r = routes.get(`${db}\0${table}`)!;
+    const shape = this.shapes.get(r.database, r.table)!;
+    if (!this.enforceFks || (!shape.hasForeignKeys && !shape.referenced)) return shape;
+    return { ...shape, inOrder: true, updateInPlace: shape.referenced };
+  }
+
   private async connect(what: string): Promise<Connection> {
+    const conn = await this.connectOnce(what);
+    const fks = what === 'apply' && this.enforceFks;
+    if (fks !== this.sessionFks) {
+      try {
+        await conn.query(`SET SESSION foreign_key_checks = ${fks ? 1 : 0}`);
+      } catch (err) {
+        this.dropConnection();
+        throw connectionLost('session setup', err);
+      }
+      this.sessionFks = fks;
+    }
+    return conn;
+  }
+
+  private async connectOnce(what: string): Promise<Connection> {
     if (this.conn) return this.conn;
     const o = this.connOpts;
     let conn: Connection;
@@ -606,6 +652,7 @@ export class MysqlSink implements Sink {
     conn.on('end', forget);
     try {
       await conn.query(SESSION_SETUP);
+      this.sessionFks = false;
       const [rows] = await conn.query<RowDataPacket[]>('SELECT @@max_allowed_packet AS p');
       this.maxPacket = Number(rows[0]?.['p'] ?? this.maxPacket);
     } catch (err) {

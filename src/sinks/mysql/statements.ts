@@ -22,6 +22,11 @@ export interface TargetTable extends TableShape {
   types: ReadonlyMap<string, string>;
   /** Generated columns: computed by the target, never written. */
   generated?: ReadonlySet<string>;
+  /**
+   * Other tables' foreign keys reference this one: full rows are written with INSERT … ON DUPLICATE KEY
+   * UPDATE, because REPLACE deletes a present row first and the target's engine would cascade that delete.
+   */
+  referenced?: boolean;
 }
 
 export interface StatementLimits {
@@ -52,7 +57,7 @@ export function buildTableStatements(t: TargetTable, ops: TableOps, limits: Stat
     if (cols.length === 0) continue;
     out.push(`UPDATE ${name} SET ${assignments(t, p.set, cols)} WHERE ${keyMatch(t, p.key)}`);
   }
-  if (ops.upserts.length > 0) buildInserts('REPLACE', t, name, ops.upserts, known, limits, out);
+  if (ops.upserts.length > 0) buildInserts(t.referenced ? 'UPSERT' : 'REPLACE', t, name, ops.upserts, known, limits, out);
   let run: Row[] = [];
   const flushRun = (): void => {
     if (run.length > 0) buildInserts('INSERT', t, name, run, known, limits, out);
@@ -89,16 +94,20 @@ function fullRowMatch(t: TargetTable, row: Row, cols: readonly string[]): string
   return cols.map((c) => matchTerm(c, row[c] ?? null, t.types.get(c))).join(' AND ');
 }
 
-/** Multi-row INSERT/REPLACE; rows with different column sets go to different statements. */
-function buildInserts(verb: 'INSERT' | 'REPLACE', t: TargetTable, name: string, rows: readonly Row[],
+/**
+ * Multi-row INSERT/REPLACE (UPSERT: INSERT … ON DUPLICATE KEY UPDATE every written column); rows with
+ * different column sets go to different statements.
+ */
+function buildInserts(verb: 'INSERT' | 'REPLACE' | 'UPSERT', t: TargetTable, name: string, rows: readonly Row[],
   known: (row: Row) => string[], limits: StatementLimits, out: string[]): void {
   let cols: string[] | null = null;
   let sig = '';
   let head = '';
+  let tail = '';
   let tuples: string[] = [];
   let bytes = 0;
   const flush = (): void => {
-    if (tuples.length > 0) out.push(head + tuples.join(','));
+    if (tuples.length > 0) out.push(head + tuples.join(',') + tail);
     tuples = [];
     bytes = 0;
   };
@@ -109,11 +118,12 @@ function buildInserts(verb: 'INSERT' | 'REPLACE', t: TargetTable, name: string, 
       flush();
       cols = rc;
       sig = rsig;
-      head = `${verb} INTO ${name} (${cols.map(quoteId).join(',')}) VALUES `;
+      head = `${verb === 'UPSERT' ? 'INSERT' : verb} INTO ${name} (${cols.map(quoteId).join(',')}) VALUES `;
+      tail = verb === 'UPSERT' && cols.length > 0 ? ` ON DUPLICATE KEY UPDATE ${cols.map((col) => `${quoteId(col)}=VALUES(${quoteId(col)})`).join(',')}` : '';
     }
     const c = cols;
     const tuple = '(' + c.map((col) => literal(t, col, row[col])).join(',') + ')';
-    if (tuples.length > 0 && (tuples.length >= limits.maxRows || head.length + bytes + tuple.length + 1 > limits.maxBytes)) flush();
+    if (tuples.length > 0 && (tuples.length >= limits.maxRows || head.length + tail.length + bytes + tuple.length + 1 > limits.maxBytes)) flush();
     tuples.push(tuple);
     bytes += tuple.length + 1;
   }

@@ -7,6 +7,10 @@ import type { TargetTable } from './statements.js';
 export interface TargetTableInfo extends TargetTable {
   engine: string;
   generated: ReadonlySet<string>;
+  /** The table has FOREIGN KEY constraints (it is a child). */
+  hasForeignKeys: boolean;
+  /** Other tables' FOREIGN KEY constraints reference it (it is a parent). */
+  referenced: boolean;
 }
 
 /** Engines whose writes commit atomically with the checkpoint. */
@@ -60,6 +64,10 @@ export async function readTableInfo(conn: Pick<Connection, 'query'>, database: s
   const [pk] = await conn.query<RowDataPacket[]>(
     "SELECT COLUMN_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX",
     [database, table]);
+  const [child] = await conn.query<RowDataPacket[]>(
+    'SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ? LIMIT 1', [database, table]);
+  const [parent] = await conn.query<RowDataPacket[]>(
+    'SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE UNIQUE_CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME = ? LIMIT 1', [database, table]);
   const types = new Map<string, string>();
   for (const c of cols) types.set(String(c['name']), String(c['type']));
   // Generated columns are computed by the target itself: never written.
@@ -71,5 +79,7 @@ export async function readTableInfo(conn: Pick<Connection, 'query'>, database: s
     primaryKey: pk.map((c) => String(c['name'])),
     types,
     engine: String(tables[0]!['engine'] ?? ''),
+    hasForeignKeys: child.length > 0,
+    referenced: parent.length > 0,
   };
 }

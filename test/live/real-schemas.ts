@@ -1,0 +1,189 @@
+// Realistic schemas for the live tests: a rental shop modelled on the well-known public sample schemas
+// (several foreign keys per table with ON UPDATE CASCADE / ON DELETE SET NULL / CASCADE, two-level cascade
+// chains, triggers, FULLTEXT, BLOB, ENUM/SET, YEAR, composite and string keys, a key-less table).
+import type { MariaDbServer } from '../../src/testkit/mariadb-server.js';
+
+export const SHOP_TABLES = ['country', 'city', 'address', 'store', 'staff', 'customer', 'language', 'film', 'film_text',
+  'film_category', 'category', 'inventory', 'rental', 'payment', 'audit_log', 'film_note'];
+
+/** Create database `db` with the shop schema and some rows on `server`. */
+export async function createShopSchema(server: MariaDbServer, db = 'shop'): Promise<void> {
+  await server.query(`CREATE DATABASE ${db} DEFAULT CHARSET utf8mb4;
+USE ${db};
+CREATE TABLE country (
+  country_id SMALLINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  country VARCHAR(50) NOT NULL,
+  last_update TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+  PRIMARY KEY (country_id)
+) ENGINE=InnoDB;
+CREATE TABLE city (
+  city_id SMALLINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  city VARCHAR(50) NOT NULL,
+  country_id SMALLINT UNSIGNED NOT NULL,
+  PRIMARY KEY (city_id),
+  KEY idx_fk_country_id (country_id),
+  CONSTRAINT \`fk_city_country\` FOREIGN KEY (country_id) REFERENCES country (country_id) ON DELETE CASCADE ON UPDATE CASCADE
+) ENGINE=InnoDB;
+CREATE TABLE address (
+  address_id SMALLINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  address VARCHAR(50) NOT NULL,
+  district VARCHAR(20) NOT NULL,
+  city_id SMALLINT UNSIGNED NULL,
+  postal_code VARCHAR(10) DEFAULT NULL,
+  phone VARCHAR(20) NOT NULL,
+  PRIMARY KEY (address_id),
+  KEY idx_fk_city_id (city_id),
+  CONSTRAINT \`fk_address_city\` FOREIGN KEY (city_id) REFERENCES city (city_id) ON DELETE SET NULL ON UPDATE CASCADE
+) ENGINE=InnoDB;
+CREATE TABLE store (
+  store_id TINYINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  manager_name VARCHAR(45) NOT NULL,
+  address_id SMALLINT UNSIGNED NULL,
+  PRIMARY KEY (store_id),
+  CONSTRAINT fk_store_address FOREIGN KEY (address_id) REFERENCES address (address_id) ON DELETE SET NULL ON UPDATE CASCADE
+) ENGINE=InnoDB;
+CREATE TABLE staff (
+  staff_id TINYINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  first_name VARCHAR(45) NOT NULL,
+  last_name VARCHAR(45) NOT NULL,
+  address_id SMALLINT UNSIGNED NULL,
+  picture BLOB DEFAULT NULL,
+  email VARCHAR(50) DEFAULT NULL,
+  store_id TINYINT UNSIGNED NULL,
+  active BOOLEAN NOT NULL DEFAULT TRUE,
+  username VARCHAR(16) NOT NULL,
+  PRIMARY KEY (staff_id),
+  KEY idx_fk_store_id (store_id),
+  KEY idx_fk_address_id (address_id),
+  CONSTRAINT fk_staff_store FOREIGN KEY (store_id) REFERENCES store (store_id) ON DELETE SET NULL ON UPDATE CASCADE,
+  CONSTRAINT fk_staff_address FOREIGN KEY (address_id) REFERENCES address (address_id) ON DELETE SET NULL ON UPDATE CASCADE
+) ENGINE=InnoDB;
+CREATE TABLE customer (
+  customer_id SMALLINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  store_id TINYINT UNSIGNED NULL,
+  first_name VARCHAR(45) NOT NULL,
+  last_name VARCHAR(45) NOT NULL,
+  email VARCHAR(50) DEFAULT NULL,
+  address_id SMALLINT UNSIGNED NULL,
+  active BOOLEAN NOT NULL DEFAULT TRUE,
+  create_date DATETIME NOT NULL,
+  PRIMARY KEY (customer_id),
+  KEY idx_fk_store_id (store_id),
+  KEY idx_fk_address_id (address_id),
+  KEY idx_last_name (last_name),
+  CONSTRAINT fk_customer_address FOREIGN KEY (address_id) REFERENCES address (address_id) ON DELETE SET NULL ON UPDATE CASCADE,
+  CONSTRAINT fk_customer_store FOREIGN KEY (store_id) REFERENCES store (store_id) ON DELETE SET NULL ON UPDATE CASCADE
+) ENGINE=InnoDB;
+CREATE TABLE language (
+  language_code CHAR(5) NOT NULL,
+  name CHAR(20) NOT NULL,
+  PRIMARY KEY (language_code)
+) ENGINE=InnoDB;
+CREATE TABLE film (
+  film_id SMALLINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  title VARCHAR(128) NOT NULL,
+  description TEXT DEFAULT NULL,
+  release_year YEAR DEFAULT NULL,
+  language_code CHAR(5) NOT NULL,
+  original_language_code CHAR(5) DEFAULT NULL,
+  rental_rate DECIMAL(4,2) NOT NULL DEFAULT 4.99,
+  rating ENUM('G','PG','PG-13','R','NC-17') DEFAULT 'G',
+  special_features SET('Trailers','Commentaries','Deleted Scenes','Behind the Scenes') DEFAULT NULL,
+  PRIMARY KEY (film_id),
+  KEY idx_title (title),
+  CONSTRAINT fk_film_language FOREIGN KEY (language_code) REFERENCES language (language_code) ON UPDATE CASCADE,
+  CONSTRAINT fk_film_language_original FOREIGN KEY (original_language_code) REFERENCES language (language_code) ON DELETE SET NULL ON UPDATE CASCADE
+) ENGINE=InnoDB;
+CREATE TABLE film_text (
+  film_id SMALLINT UNSIGNED NOT NULL,
+  title VARCHAR(255) NOT NULL,
+  description TEXT,
+  PRIMARY KEY (film_id),
+  FULLTEXT KEY idx_title_description (title, description)
+) ENGINE=InnoDB;
+CREATE TABLE category (
+  name VARCHAR(25) NOT NULL,
+  PRIMARY KEY (name)
+) ENGINE=InnoDB;
+CREATE TABLE film_category (
+  film_id SMALLINT UNSIGNED NOT NULL,
+  category_name VARCHAR(25) NOT NULL,
+  PRIMARY KEY (film_id, category_name),
+  CONSTRAINT fk_film_category_film FOREIGN KEY (film_id) REFERENCES film (film_id) ON DELETE CASCADE ON UPDATE CASCADE,
+  CONSTRAINT fk_film_category_category FOREIGN KEY (category_name) REFERENCES category (name) ON DELETE CASCADE ON UPDATE CASCADE
+) ENGINE=InnoDB;
+CREATE TABLE inventory (
+  inventory_id MEDIUMINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  film_id SMALLINT UNSIGNED NOT NULL,
+  store_id TINYINT UNSIGNED NULL,
+  PRIMARY KEY (inventory_id),
+  KEY idx_store_id_film_id (store_id, film_id),
+  CONSTRAINT fk_inventory_store FOREIGN KEY (store_id) REFERENCES store (store_id) ON DELETE SET NULL ON UPDATE CASCADE,
+  CONSTRAINT fk_inventory_film FOREIGN KEY (film_id) REFERENCES film (film_id) ON DELETE CASCADE ON UPDATE CASCADE
+) ENGINE=InnoDB;
+CREATE TABLE rental (
+  rental_id INT NOT NULL AUTO_INCREMENT,
+  rental_date DATETIME NOT NULL,
+  inventory_id MEDIUMINT UNSIGNED NOT NULL,
+  customer_id SMALLINT UNSIGNED NULL,
+  return_date DATETIME DEFAULT NULL,
+  staff_id TINYINT UNSIGNED NULL,
+  PRIMARY KEY (rental_id),
+  UNIQUE KEY (rental_date, inventory_id, customer_id),
+  KEY idx_fk_inventory_id (inventory_id),
+  CONSTRAINT fk_rental_staff FOREIGN KEY (staff_id) REFERENCES staff (staff_id) ON DELETE SET NULL ON UPDATE CASCADE,
+  CONSTRAINT fk_rental_inventory FOREIGN KEY (inventory_id) REFERENCES inventory (inventory_id) ON DELETE CASCADE ON UPDATE CASCADE,
+  CONSTRAINT fk_rental_customer FOREIGN KEY (customer_id) REFERENCES customer (customer_id) ON DELETE SET NULL ON UPDATE CASCADE
+) ENGINE=InnoDB;
+CREATE TABLE payment (
+  payment_id SMALLINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  customer_id SMALLINT UNSIGNED NULL,
+  staff_id TINYINT UNSIGNED NULL,
+  rental_id INT DEFAULT NULL,
+  amount DECIMAL(5,2) NOT NULL,
+  payment_date DATETIME NOT NULL,
+  PRIMARY KEY (payment_id),
+  CONSTRAINT fk_payment_rental FOREIGN KEY (rental_id) REFERENCES rental (rental_id) ON DELETE SET NULL ON UPDATE CASCADE,
+  CONSTRAINT fk_payment_customer FOREIGN KEY (customer_id) REFERENCES customer (customer_id) ON DELETE SET NULL ON UPDATE CASCADE,
+  CONSTRAINT fk_payment_staff FOREIGN KEY (staff_id) REFERENCES staff (staff_id) ON DELETE SET NULL ON UPDATE CASCADE
+) ENGINE=InnoDB;
+CREATE TABLE audit_log (
+  at DATETIME(6) NOT NULL,
+  what VARCHAR(100) NOT NULL,
+  ref_id INT
+) ENGINE=InnoDB;
+CREATE TABLE film_note (
+  film_id SMALLINT UNSIGNED NOT NULL,
+  note VARCHAR(200) NOT NULL
+) ENGINE=Aria;
+CREATE TRIGGER film_ai AFTER INSERT ON film FOR EACH ROW
+  INSERT INTO film_text (film_id, title, description) VALUES (NEW.film_id, NEW.title, NEW.description);
+CREATE TRIGGER film_au AFTER UPDATE ON film FOR EACH ROW
+  UPDATE film_text SET title = NEW.title, description = NEW.description WHERE film_id = NEW.film_id;
+CREATE TRIGGER payment_ai AFTER INSERT ON payment FOR EACH ROW
+  INSERT INTO audit_log VALUES (NOW(6), CONCAT('payment ', NEW.payment_id), NEW.payment_id);
+INSERT INTO country (country_id, country) VALUES (1, 'Åland'), (2, 'Brazil'), (3, 'Chad');
+INSERT INTO city (city_id, city, country_id) VALUES (1, 'Mariehamn', 1), (2, 'Recife', 2), (3, 'Natal', 2), (4, 'Abéché', 3);
+INSERT INTO address (address_id, address, district, city_id, postal_code, phone)
+  SELECT seq, CONCAT(seq, ' Main St'), 'D', 1 + seq % 4, LPAD(seq, 5, '0'), CONCAT('555-', seq) FROM seq_1_to_40;
+INSERT INTO store VALUES (1, 'Mike', 1), (2, 'Jon', 2), (3, 'Ana', 5);
+INSERT INTO staff (staff_id, first_name, last_name, address_id, picture, email, store_id, username)
+  VALUES (1, 'Mike', 'Hillyer', 3, UNHEX('89504E470D0A1A0A00'), 'mike@x', 1, 'mike'), (2, 'Jon', 'Stephens', 4, NULL, NULL, 2, 'jon'),
+         (3, 'Ana', 'Lima', 6, NULL, 'ana@x', 3, 'ana');
+INSERT INTO customer (customer_id, store_id, first_name, last_name, email, address_id, create_date)
+  SELECT seq, 1 + seq % 3, CONCAT('F', seq), CONCAT('L', seq), CONCAT('c', seq, '@x'), 7 + seq % 30, '2020-01-01' + INTERVAL seq DAY FROM seq_1_to_60;
+INSERT INTO language VALUES ('en', 'English'), ('pt-BR', 'Português'), ('fr', 'Français');
+INSERT INTO category VALUES ('Action'), ('Comedy'), ('Drama'), ('Sci-Fi');
+INSERT INTO film (film_id, title, description, release_year, language_code, original_language_code, rental_rate, rating, special_features)
+  SELECT seq, CONCAT('FILM ', seq), CONCAT('A story number ', seq), 1990 + seq % 30, ELT(1 + seq % 3, 'en', 'pt-BR', 'fr'),
+    IF(seq % 4 = 0, 'fr', NULL), 0.99 + seq % 4, ELT(1 + seq % 5, 'G','PG','PG-13','R','NC-17'), IF(seq % 2 = 0, 'Trailers,Deleted Scenes', NULL)
+  FROM seq_1_to_30;
+INSERT INTO film_category SELECT seq, ELT(1 + seq % 4, 'Action', 'Comedy', 'Drama', 'Sci-Fi') FROM seq_1_to_30;
+INSERT INTO film_category SELECT seq, 'Drama' FROM seq_1_to_30 WHERE seq % 4 <> 2;
+INSERT INTO inventory (inventory_id, film_id, store_id) SELECT seq, 1 + seq % 30, 1 + seq % 3 FROM seq_1_to_90;
+INSERT INTO rental (rental_id, rental_date, inventory_id, customer_id, return_date, staff_id)
+  SELECT seq, '2021-01-01' + INTERVAL seq HOUR, 1 + seq % 90, 1 + seq % 60, IF(seq % 3 = 0, NULL, '2021-02-01'), 1 + seq % 3 FROM seq_1_to_200;
+INSERT INTO payment (payment_id, customer_id, staff_id, rental_id, amount, payment_date)
+  SELECT seq, 1 + seq % 60, 1 + seq % 3, IF(seq % 5 = 0, NULL, seq), 0.99 + seq % 7, '2021-03-01' + INTERVAL seq MINUTE FROM seq_1_to_150;
+INSERT INTO film_note VALUES (1, 'dup'), (1, 'dup'), (2, 'only');`);
+}
