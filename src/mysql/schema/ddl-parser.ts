@@ -59,6 +59,15 @@ const COLUMN_ATTRIBUTE_WORDS = new Set([
   'COMPRESSED', 'REF_SYSTEM_ID',
 ]);
 
+/** Table options of CREATE/ALTER TABLE (MySQL 8 and MariaDB 11), besides CHARACTER SET and WITH SYSTEM VERSIONING. */
+const TABLE_OPTIONS = new Set([
+  'ENGINE', 'TYPE', 'AUTO_INCREMENT', 'AVG_ROW_LENGTH', 'CHARSET', 'CHECKSUM', 'TABLE_CHECKSUM', 'COLLATE', 'COMMENT', 'COMPRESSION',
+  'CONNECTION', 'DATA', 'INDEX', 'DELAY_KEY_WRITE', 'ENCRYPTION', 'ENCRYPTED', 'ENCRYPTION_KEY_ID', 'INSERT_METHOD', 'KEY_BLOCK_SIZE',
+  'MAX_ROWS', 'MIN_ROWS', 'PACK_KEYS', 'PASSWORD', 'ROW_FORMAT', 'STATS_AUTO_RECALC', 'STATS_PERSISTENT', 'STATS_SAMPLE_PAGES',
+  'TABLESPACE', 'UNION', 'PAGE_CHECKSUM', 'TRANSACTIONAL', 'PAGE_COMPRESSED', 'PAGE_COMPRESSION_LEVEL', 'IETF_QUOTES', 'SEQUENCE',
+  'ENGINE_ATTRIBUTE', 'SECONDARY_ENGINE', 'SECONDARY_ENGINE_ATTRIBUTE', 'AUTOEXTEND_SIZE', 'READ', 'UPGRADE',
+]);
+
 class Parser {
   private i = 0;
   constructor(private readonly sql: string, private readonly tokens: Token[], private readonly defaultDb: string) {}
@@ -584,8 +593,9 @@ class Parser {
     else {
       const t = this.peek();
       if (t === undefined || t.t !== 'word') { this.i = save; return null; }
+      if (!TABLE_OPTIONS.has(t.u) || (t.u === 'DATA' || t.u === 'INDEX') && this.word(1) !== 'DIRECTORY') { this.i = save; return null; }
       this.i++;
-      name = t.u;
+      name = t.u === 'TYPE' ? 'ENGINE' : t.u;
       if (name === 'TABLESPACE') {
         this.acceptPunct('=');
         const s = this.i;
@@ -630,7 +640,8 @@ class Parser {
     if (!this.accept('TABLE')) return null;
     const ifExists = this.ifExists();
     const table = this.tableName();
-    this.skipLockOptions();
+    if (this.accept('WAIT')) this.i++;
+    else this.accept('NOWAIT');
     const ast: AlterTableAst = { kind: 'alter_table', table, ifExists, clauses: [] };
     while (!this.atEnd()) {
       if (this.word() === 'PARTITION' || this.word() === 'REMOVE') {
