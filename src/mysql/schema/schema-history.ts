@@ -129,6 +129,7 @@ export class SchemaHistory implements ColumnResolver {
 
   /** Add the versions of another history (e.g. a pipeline's, seeded at its snapshot) that this one lacks. */
   merge(json: SchemaHistoryJSON): void {
+    for (const d of json.databases ?? []) if (!this.dbDefaults.has(d.database)) this.dbDefaults.set(d.database, { charset: d.charset, collation: d.collation });
     for (const t of json.tables) {
       const k = key(t.database, t.table);
       const mine = this.tables.get(k) ?? [];
