@@ -27,6 +27,7 @@ import { routeToDatabase, type Checkpoint, type DdlChange, type Sink, type SinkB
 import { CheckpointTable, fencedError, type StoredCheckpointRow } from './checkpoint-table.js';
 import { createTableLike as createLike, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
 import { rewriteDdl } from './ddl-rewrite.js';
+import { repointForeignKeys } from './foreign-key-repoint.js';
 import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConflict, serverMessage, targetWriteFailed } from './mysql-errors.js';
 import { buildTableStatements, type StatementLimits } from './statements.js';
 import { TableShapeCache } from './table-shapes.js';
@@ -514,6 +515,10 @@ export class MysqlSink implements Sink {
         renames.push(`${id(w.database, w.shadow)} TO ${id(w.database, w.table)}`);
       }
       await conn.query(`RENAME TABLE ${renames.join(', ')}`);
+      // Foreign keys of other tables followed the old tables in the RENAME: point them at the new copies.
+      for (const w of todo) {
+        if (present.has(`${w.database}\0${w.table}`)) await repointForeignKeys(conn, w.database, shadowTableName(w.table, 'old'), w.table);
+      }
       if (drops.length > 0) await conn.query(`DROP TABLE ${drops.join(', ')}`);
       return todo.length;
     } catch (err) {

@@ -104,6 +104,23 @@ describe('foreign keys and triggers on a realistic schema', () => {
       await eventually(async () => (last = await differences()).length === 0, 30_000, 'every table equal after cascades')
         .catch((err: unknown) => { throw new Error(`${String(err)}: ${last.join('; ')}; pipeline ${p.stats.status} ${String(p.stats.lastError ?? '')}`); });
       assert.equal(p.stats.status, 'streaming');
+
+      // Re-snapshot a parent table: the children's foreign keys must point at the new copy afterwards (InnoDB
+      // moves them to the renamed old table in the swap), so inserts into children still work and cascades
+      // from the re-copied parent are still repeated.
+      await p.requestResnapshot('shop', 'film');
+      await eventually(async () => p.stats.status === 'streaming' && p.stats.resnapshotQueue.length === 0, 60_000, 're-snapshot of shop.film');
+      const refs = await target.query<Array<{ t: string; rt: string }>>(
+        "SELECT TABLE_NAME AS t, REFERENCED_TABLE_NAME AS rt FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = 'copy' AND TABLE_NAME IN ('inventory', 'film_category') ORDER BY 1, 2");
+      assert.deepEqual(refs.map((r) => `${r.t}→${r.rt}`), ['film_category→category', 'film_category→film', 'inventory→film', 'inventory→store']);
+      await source.query(`USE shop;
+        INSERT INTO inventory (inventory_id, film_id, store_id) VALUES (2000, 500, 3);
+        INSERT INTO rental (rental_id, rental_date, inventory_id, customer_id, staff_id) VALUES (3000, '2024-06-01', 2000, 2, 2);
+        DELETE FROM film WHERE film_id = 4;`);
+      last = [];
+      await eventually(async () => (last = await differences()).length === 0, 30_000, 'every table equal after the re-snapshot and more cascades')
+        .catch((err: unknown) => { throw new Error(`${String(err)}: ${last.join('; ')}; pipeline ${p.stats.status} ${String(p.stats.lastError ?? '')}`); });
+      assert.equal(p.stats.status, 'streaming');
     } finally {
       ctl.abort();
       const err = await run;
