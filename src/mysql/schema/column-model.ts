@@ -45,7 +45,7 @@ export function columnCharset(ast: Pick<ColumnAst, 'charset' | 'collation'>, tab
 export function columnFromAst(ast: ColumnAst, table: TableDefaults, catalog: CharsetCatalog, inPrimaryKey: boolean): SchemaColumn {
   const t = ast.type;
   let dataType = SYNONYMS[t.name] ?? t.name;
-  const nums = (t.args ?? '').split(',').map((x) => Number(x.trim())).filter((x) => Number.isFinite(x) && t.members === undefined);
+  const nums = t.args === null || t.members !== undefined ? [] : t.args.split(',').map((x) => Number(x.trim())).filter((x) => Number.isFinite(x));
   let json = false;
   let cc: TableDefaults | null = null;
   if (dataType === 'json' && catalog.jsonAsText) {
@@ -54,7 +54,9 @@ export function columnFromAst(ast: ColumnAst, table: TableDefaults, catalog: Cha
     cc = { charset: 'utf8mb4', collation: 'utf8mb4_bin' };
   }
   if (dataType === 'float' && nums.length === 1 && nums[0]! > 24) dataType = 'double';
-  if (STRING_TYPES.has(dataType)) cc ??= columnCharset(ast, table, catalog);
+  // NATIONAL CHAR/VARCHAR, NCHAR, NVARCHAR: the server's national character set, utf8mb3.
+  const national = t.name.startsWith('national') || t.name.startsWith('nchar') || t.name === 'nvarchar';
+  if (STRING_TYPES.has(dataType)) cc ??= columnCharset(national && ast.charset === null ? { ...ast, charset: 'utf8mb3' } : ast, table, catalog);
   const maxLen = cc ? catalog.maxLen(cc.charset) ?? 4 : 1;
   // TEXT(n) / BLOB(n): the smallest type that holds n characters (bytes).
   if ((dataType === 'text' || dataType === 'blob') && nums.length === 1) {

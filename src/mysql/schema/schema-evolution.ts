@@ -217,7 +217,7 @@ function alterOne(s: TableSchema, c: AlterClause, ctx: EvolutionContext): TableS
       const to = tableDefaults(cs, c.collation, defaults, ctx.catalog);
       const toMax = ctx.catalog.maxLen(to.charset) ?? 4;
       s.columns = s.columns.map((col) => {
-        if (!STRING_TYPES.has(col.dataType) || col.json || col.charset === null || col.charset === 'binary') return col;
+        if (!STRING_TYPES.has(col.dataType) || col.charset === null || col.charset === 'binary') return col;
         const fromMax = ctx.catalog.maxLen(col.charset) ?? 4;
         const dataType = widerTextType(col.dataType, fromMax, toMax);
         const octetLength = col.octetLength === null ? null
