@@ -102,6 +102,11 @@ class Parser {
     if (w === null) this.fail(`expected ${words.join(' or ')}`);
     return w;
   }
+  /** Skip one value token (a number, string or name); there must be one. */
+  private skipValue(): void {
+    if (this.atEnd()) this.fail('expected a value');
+    this.i++;
+  }
   private fail(what: string): never {
     const t = this.peek();
     throw new ParseFailure(t === undefined ? `${what} at the end` : `${what} at "${this.sql.slice(t.s, Math.min(t.e + 20, this.sql.length))}"`);
@@ -132,7 +137,7 @@ class Parser {
   /** Tokens [from, to) as text: raw token text, one space where the source had a gap. */
   private text(from: number, to: number): SqlText {
     let out = '';
-    for (let k = from; k < to; k++) {
+    for (let k = from; k < Math.min(to, this.tokens.length); k++) {
       const t = this.tokens[k]!;
       if (k > from && t.s > this.tokens[k - 1]!.e) out += ' ';
       out += this.sql.slice(t.s, t.e);
@@ -409,13 +414,13 @@ class Parser {
 
   private skipIndexOptions(): void {
     for (;;) {
-      if (this.acceptSeq('KEY_BLOCK_SIZE')) { this.acceptPunct('='); this.i++; continue; }
+      if (this.acceptSeq('KEY_BLOCK_SIZE')) { this.acceptPunct('='); this.skipValue(); continue; }
       if (this.accept('USING', 'TYPE')) { this.ident(); continue; }
       if (this.acceptSeq('WITH', 'PARSER')) { this.ident(); continue; }
-      if (this.accept('COMMENT')) { this.i++; continue; }
+      if (this.accept('COMMENT')) { this.skipValue(); continue; }
       if (this.accept('VISIBLE', 'INVISIBLE', 'IGNORED', 'CLUSTERING')) { this.acceptPunct('='); this.accept('YES', 'NO'); continue; }
       if (this.acceptSeq('NOT', 'IGNORED')) continue;
-      if (this.accept('ENGINE_ATTRIBUTE', 'SECONDARY_ENGINE_ATTRIBUTE')) { this.acceptPunct('='); this.i++; continue; }
+      if (this.accept('ENGINE_ATTRIBUTE', 'SECONDARY_ENGINE_ATTRIBUTE')) { this.acceptPunct('='); this.skipValue(); continue; }
       return;
     }
   }
@@ -423,7 +428,7 @@ class Parser {
   private skipLockOptions(): void {
     for (;;) {
       if (this.accept('ALGORITHM', 'LOCK')) { this.acceptPunct('='); this.ident(); continue; }
-      if (this.accept('WAIT')) { this.i++; continue; }
+      if (this.accept('WAIT')) { this.skipValue(); continue; }
       if (this.accept('NOWAIT')) continue;
       return;
     }
@@ -473,7 +478,7 @@ class Parser {
         continue;
       }
       if (this.accept('UNIQUE')) { this.accept('KEY'); col.inlineUnique = true; continue; }
-      if (this.accept('COMMENT')) { const t = this.peek(); col.comment = t?.t === 'str' ? t.v : null; this.i++; continue; }
+      if (this.accept('COMMENT')) { const t = this.peek(); col.comment = t?.t === 'str' ? t.v : null; this.skipValue(); continue; }
       if (this.accept('COLLATE')) { col.collation = this.nameOrString(); continue; }
       if (this.word() === 'CHARACTER' && this.word(1) === 'SET') { this.i += 2; col.charset = this.nameOrString(); continue; }
       if (this.accept('CHARSET')) { col.charset = this.nameOrString(); continue; }
@@ -501,9 +506,9 @@ class Parser {
         continue;
       }
       if (this.word() === 'REFERENCES') { col.inlineReference = this.references(null, [name]); continue; }
-      if (this.accept('COLUMN_FORMAT', 'STORAGE')) { this.i++; continue; }
-      if (this.accept('SRID', 'REF_SYSTEM_ID')) { this.acceptPunct('='); this.i++; continue; }
-      if (this.accept('ENGINE_ATTRIBUTE', 'SECONDARY_ENGINE_ATTRIBUTE')) { this.acceptPunct('='); this.i++; continue; }
+      if (this.accept('COLUMN_FORMAT', 'STORAGE')) { this.skipValue(); continue; }
+      if (this.accept('SRID', 'REF_SYSTEM_ID')) { this.acceptPunct('='); this.skipValue(); continue; }
+      if (this.accept('ENGINE_ATTRIBUTE', 'SECONDARY_ENGINE_ATTRIBUTE')) { this.acceptPunct('='); this.skipValue(); continue; }
       if (this.acceptSeq('WITH', 'SYSTEM', 'VERSIONING') || this.acceptSeq('WITHOUT', 'SYSTEM', 'VERSIONING')) continue;
       if (this.accept('COMPRESSED')) { if (this.acceptPunct('=')) this.ident(); continue; }
       this.fail(`unknown attribute of column ${name}`);
@@ -640,7 +645,7 @@ class Parser {
     if (!this.accept('TABLE')) return null;
     const ifExists = this.ifExists();
     const table = this.tableName();
-    if (this.accept('WAIT')) this.i++;
+    if (this.accept('WAIT')) this.skipValue();
     else this.accept('NOWAIT');
     const ast: AlterTableAst = { kind: 'alter_table', table, ifExists, clauses: [] };
     while (!this.atEnd()) {
