@@ -51,14 +51,6 @@ function isPunct(t: Token | undefined, v: string): boolean {
 
 const ACTIONS: Record<string, ReferentialAction> = { RESTRICT: 'RESTRICT', CASCADE: 'CASCADE', 'SET NULL': 'SET NULL', 'NO ACTION': 'NO ACTION', 'SET DEFAULT': 'SET DEFAULT' };
 
-/** Words that end a DEFAULT / ON UPDATE value inside a column definition. */
-const COLUMN_ATTRIBUTE_WORDS = new Set([
-  'NOT', 'NULL', 'DEFAULT', 'AUTO_INCREMENT', 'PRIMARY', 'KEY', 'UNIQUE', 'COMMENT', 'COLLATE', 'CHARACTER', 'CHARSET',
-  'GENERATED', 'AS', 'VIRTUAL', 'STORED', 'PERSISTENT', 'INVISIBLE', 'VISIBLE', 'ON', 'CHECK', 'REFERENCES', 'COLUMN_FORMAT',
-  'STORAGE', 'SRID', 'CONSTRAINT', 'FIRST', 'AFTER', 'SERIAL', 'ENGINE_ATTRIBUTE', 'SECONDARY_ENGINE_ATTRIBUTE', 'WITH', 'WITHOUT',
-  'COMPRESSED', 'REF_SYSTEM_ID',
-]);
-
 /** Table options of CREATE/ALTER TABLE (MySQL 8 and MariaDB 11), besides CHARACTER SET and WITH SYSTEM VERSIONING. */
 const TABLE_OPTIONS = new Set([
   'ENGINE', 'TYPE', 'AUTO_INCREMENT', 'AVG_ROW_LENGTH', 'CHARSET', 'CHECKSUM', 'TABLE_CHECKSUM', 'COLLATE', 'COMMENT', 'COMPRESSION',
@@ -320,7 +312,7 @@ class Parser {
       const exprStart = this.i + 1;
       this.group();
       const expression = this.text(exprStart, this.i - 1);
-      this.acceptSeq('NOT', 'ENFORCED') || this.accept('ENFORCED');
+      if (!this.acceptSeq('NOT', 'ENFORCED')) this.accept('ENFORCED');
       return { kind: 'check', check: { name: constraintName, expression, definition: this.text(start, this.i) } };
     }
     let kind: IndexKind;
@@ -502,7 +494,7 @@ class Parser {
         if (this.accept('CONSTRAINT') && this.word() !== 'CHECK') this.ident();
         this.expectWord('CHECK');
         this.group();
-        this.acceptSeq('NOT', 'ENFORCED') || this.accept('ENFORCED');
+        if (!this.acceptSeq('NOT', 'ENFORCED')) this.accept('ENFORCED');
         continue;
       }
       if (this.word() === 'REFERENCES') { col.inlineReference = this.references(null, [name]); continue; }

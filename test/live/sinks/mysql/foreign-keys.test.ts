@@ -123,9 +123,9 @@ describe('foreign keys and triggers on a realistic schema', () => {
       assert.equal(p.stats.status, 'streaming');
     } finally {
       ctl.abort();
-      const err = await run;
-      if (err) throw err;
     }
+    const err = await run;
+    if (err) throw err as Error;
     assert.deepEqual(await differences(), []);
   });
 });
