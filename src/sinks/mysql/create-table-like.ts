@@ -76,6 +76,12 @@ const DROPPED_OPTIONS = new Set(['AUTO_INCREMENT', 'TABLESPACE', 'DATA DIRECTORY
  */
 export function targetCreateSql(createSql: string, targetDb: string, targetTable: string, sourceDb = '', foreignKeyTarget?: ForeignKeyTarget): string {
   const ast = parseCreateTable(createSql, sourceDb);
+  adaptForTarget(ast, sourceDb, foreignKeyTarget);
+  return renderCreateTable(ast, { database: targetDb, table: targetTable, ifNotExists: true });
+}
+
+/** Engine and host options for the target; foreign keys routed, or dropped when their table is not copied. */
+function adaptForTarget(ast: CreateTableAst, sourceDb: string, foreignKeyTarget: ForeignKeyTarget | undefined): void {
   const sourceEngine = ast.options.find((o) => o.name === 'ENGINE')?.value.toUpperCase();
   ast.options = ast.options
     .filter((o) => !DROPPED_OPTIONS.has(o.name))
@@ -86,7 +92,33 @@ export function targetCreateSql(createSql: string, targetDb: string, targetTable
     if (to !== null) kept.push({ ...fk, refDatabase: to.database, refTable: to.table });
   }
   ast.foreignKeys = kept;
-  return renderCreateTable(ast, { database: targetDb, table: targetTable, ifNotExists: true });
+  // Inline `REFERENCES` on a column: rendered from the column's text, so only a copied parent keeps it.
+  for (const c of ast.columns) {
+    if (c.inlineReference !== null && (foreignKeyTarget?.(c.inlineReference.refDatabase ?? sourceDb, c.inlineReference.refTable) ?? null) === null) {
+      throw new SluiceError('DDL_UNSUPPORTED', `column \`${c.name}\` has an inline REFERENCES to a table outside the pipeline`,
+        'declare the foreign key as a table constraint (FOREIGN KEY … REFERENCES), or include the referenced table in the pipeline', { column: c.name });
+    }
+  }
+}
+
+/**
+ * A CREATE TABLE met in the stream, generated for the target from its parsed form (as `targetCreateSql`):
+ * the routed name, foreign keys kept only to tables `foreignKeyTarget` places on the target, engine and
+ * host options adapted. Null when the statement is not a plain CREATE TABLE with a column list (LIKE,
+ * … SELECT, OR REPLACE, TEMPORARY, unparseable): the caller forwards its text instead.
+ */
+export function forwardedCreateSql(sql: string, defaultDatabase: string, route: (db: string, table: string) => { database: string; table: string },
+  foreignKeyTarget: ForeignKeyTarget): string | null {
+  let ast;
+  try {
+    ast = parseDdl(sql, { defaultDatabase });
+  } catch {
+    return null;
+  }
+  if (ast === null || ast.kind !== 'create_table' || ast.like !== null || ast.asSelect || ast.orReplace || ast.temporary || ast.columns.length === 0) return null;
+  const to = route(ast.table.database, ast.table.table);
+  adaptForTarget(ast, ast.table.database, foreignKeyTarget);
+  return renderCreateTable(ast, { database: to.database, table: to.table, ifNotExists: ast.ifNotExists });
 }
 
 /** Parse a CREATE TABLE statement; anything else (or an unreadable one) is a typed error. */

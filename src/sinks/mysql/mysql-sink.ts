@@ -25,7 +25,7 @@ import { connectMysql } from '../../mysql/connection.js';
 import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
 import { routeToDatabase, type Checkpoint, type DdlChange, type Sink, type SinkBatch, type TableRouter } from '../sink.js';
 import { CheckpointTable, fencedError, type StoredCheckpointRow } from './checkpoint-table.js';
-import { createTableLike as createLike, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
+import { createTableLike as createLike, forwardedCreateSql, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
 import { rewriteDdl } from './ddl-rewrite.js';
 import { repointForeignKeys } from './foreign-key-repoint.js';
 import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConflict, serverMessage, targetWriteFailed } from './mysql-errors.js';
@@ -421,7 +421,10 @@ export class MysqlSink implements Sink {
       this.checkOwnership(CheckpointTable.parseRow(rows[0]));
       const cls = classifyStatement(ddl.sql, ddl.database);
       const parsed = cls.kind === 'ddl' ? cls.ddl : null;
-      const rewritten = rewriteDdl(ddl.sql, ddl.database, parsed, this.route);
+      // A plain CREATE TABLE is generated from its parsed form (foreign keys to copied tables only), other DDL rewritten.
+      const scope = this.foreignKeyScope;
+      const created = scope ? forwardedCreateSql(ddl.sql, ddl.database, this.route, (d, t) => (scope(d, t) ? this.route(d, t) : null)) : null;
+      const rewritten = created !== null ? { sql: created, useDatabase: ddl.database ? this.route(ddl.database, '').database : null } : rewriteDdl(ddl.sql, ddl.database, parsed, this.route);
       if (rewritten.useDatabase) {
         await conn.query(`CREATE DATABASE IF NOT EXISTS ${quoteId(rewritten.useDatabase)}`);
         await conn.query(`USE ${quoteId(rewritten.useDatabase)}`);

@@ -121,6 +121,20 @@ describe('foreign keys and triggers on a realistic schema', () => {
       await eventually(async () => (last = await differences()).length === 0, 30_000, 'every table equal after the re-snapshot and more cascades')
         .catch((err: unknown) => { throw new Error(`${String(err)}: ${last.join('; ')}; pipeline ${p.stats.status} ${String(p.stats.lastError ?? '')}`); });
       assert.equal(p.stats.status, 'streaming');
+
+      // A table created while streaming: generated from its parsed definition, its foreign key to a copied
+      // table kept (qualified reference routed to the target database), the one to `language` dropped.
+      await source.query(`CREATE TABLE shop.review (id INT PRIMARY KEY, film_id SMALLINT UNSIGNED, lang CHAR(5),
+          CONSTRAINT fk_review_film FOREIGN KEY (film_id) REFERENCES shop.film (film_id) ON DELETE CASCADE,
+          CONSTRAINT fk_review_lang FOREIGN KEY (lang) REFERENCES language (language_code)) ENGINE=InnoDB AUTO_INCREMENT=5;
+        INSERT INTO shop.review VALUES (1, 500, 'en'), (2, 6, 'fr'), (3, 6, NULL), (4, 7, 'en');
+        DELETE FROM shop.film WHERE film_id = 6;`);
+      synced.push('review');
+      await eventually(async () => (last = await differences()).length === 0, 30_000, 'the new table equal after a cascade')
+        .catch((err: unknown) => { throw new Error(`${String(err)}: ${last.join('; ')}; pipeline ${p.stats.status} ${String(p.stats.lastError ?? '')}`); });
+      const reviewFks = await target.query<Array<{ n: string; rdb: string; rt: string }>>(
+        "SELECT CONSTRAINT_NAME AS n, UNIQUE_CONSTRAINT_SCHEMA AS rdb, REFERENCED_TABLE_NAME AS rt FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = 'copy' AND TABLE_NAME = 'review'");
+      assert.deepEqual(reviewFks.map((f) => `${f.n}→${f.rdb}.${f.rt}`), ['fk_review_film→copy.film']);
     } finally {
       ctl.abort();
     }
