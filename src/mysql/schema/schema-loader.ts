@@ -6,6 +6,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { connectMysql } from '../connection.js';
 import { SluiceError } from '../../errors.js';
 import { parseEnumMembers, type SchemaColumn, type TableSchema } from './table-schema.js';
+import { tokenize } from './sql-tokenizer.js';
 import { TableCharsetCatalog, type CharsetCatalog, type CharsetRow, type CollationRow } from './charset-catalog.js';
 import type { TableDefaults } from './column-model.js';
 
@@ -164,9 +165,8 @@ export class InformationSchemaLoader implements SchemaSource {
       return; // servers without CHECK_CONSTRAINTS have no such columns
     }
     for (const r of checks) {
-      const m = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(String(r['CHECK_CLAUSE']).trim());
-      if (!m) continue;
-      const name = m[1]!.replace(/``/g, '`');
+      const name = jsonValidColumn(String(r['CHECK_CLAUSE']));
+      if (name === null) continue;
       const col = tables.get(String(r['TABLE_NAME']))?.columns.find((c) => c.name === name);
       if (col && /text$/.test(col.dataType)) col.json = true;
     }
@@ -201,6 +201,14 @@ function toColumn(r: ColumnRow, collations: Map<string, number>): SchemaColumn {
   };
   if (dataType === 'enum' || dataType === 'set') col.enumValues = parseEnumMembers(r.COLUMN_TYPE);
   return col;
+}
+
+/** The column of a `json_valid(\`col\`)` CHECK clause, or null for any other clause. */
+export function jsonValidColumn(clause: string): string | null {
+  const t = tokenize(clause, { maxTokens: 5 });
+  if (t.length !== 4 || t[0]!.t !== 'word' || t[0]!.u !== 'JSON_VALID' || t[1]!.t !== 'punct' || t[1]!.v !== '(' || t[2]!.t !== 'qid'
+    || t[3]!.t !== 'punct' || t[3]!.v !== ')') return null;
+  return t[2]!.v;
 }
 
 function errMessage(err: unknown): string {
