@@ -210,6 +210,29 @@ export class SchemaHistory implements ColumnResolver {
     }
   }
 
+  /**
+   * Read every database (tables `filter` accepts) from information_schema as the schema at `position` — the
+   * position the stream starts from, which must be the server's current one (a reader started at "now").
+   * Later DDL then evolves this model; a table first met later would otherwise be read after that DDL.
+   */
+  async seed(position: HistoryPosition, filter?: (database: string, table: string) => boolean): Promise<void> {
+    this.setPosition(position);
+    if (this.loader?.databases === undefined) return;
+    for (const db of await this.loader.databases()) {
+      if (this.loadedDbs.has(db)) continue;
+      const loaded = await this.loader.loadDatabase(db);
+      this.loadedDbs.add(db);
+      for (const [name, schema] of loaded) {
+        if ((filter === undefined || filter(db, name)) && !this.tables.has(key(db, name))) this.record(db, name, position, schema);
+      }
+      if (!this.dbDefaults.has(db) && this.loader.databaseDefaults) {
+        const d = await this.loader.databaseDefaults(db);
+        if (d) this.dbDefaults.set(db, d);
+      }
+    }
+    this.save();
+  }
+
   /** Apply a DDL to the model at its position (parsed and evolved; see the class comment). */
   async applyDdl(ddl: DdlInput): Promise<void> {
     this.setPosition(ddl.position);

@@ -18,6 +18,8 @@ export interface SchemaSource {
   catalog?(): Promise<CharsetCatalog>;
   /** A database's default character set and collation, or null when it does not exist. */
   databaseDefaults?(database: string): Promise<TableDefaults | null>;
+  /** The user databases (system schemas excluded). */
+  databases?(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -146,6 +148,12 @@ export class InformationSchemaLoader implements SchemaSource {
     })();
     this.charsetCatalog.catch(() => { this.charsetCatalog = null; });
     return this.charsetCatalog;
+  }
+
+  async databases(): Promise<string[]> {
+    const rows = await this.query<RowDataPacket>(
+      "SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN ('information_schema', 'mysql', 'performance_schema', 'sys')", []);
+    return rows.map((r) => String(r['s']));
   }
 
   async databaseDefaults(database: string): Promise<TableDefaults | null> {

@@ -8,13 +8,12 @@ import { startMariaDb, type MariaDbServer } from '../../../../src/testkit/mariad
 import { BinlogSource } from '../../../../src/source/binlog-source.js';
 import { SchemaHistory } from '../../../../src/mysql/schema/schema-history.js';
 import { collectChanges } from '../../collect.js';
+import type { RowChange, SourceMessage } from '../../../../src/source/types.js';
 
 let server: MariaDbServer;
 
 before(async () => {
   server = await startMariaDb({}); // MariaDB's default binlog_row_metadata: NO_LOG (no names in the binlog)
-  await server.query(`CREATE DATABASE evo; CREATE TABLE evo.t (id INT PRIMARY KEY, a VARCHAR(10) CHARACTER SET utf8mb4, b INT);
-    CREATE TABLE evo.keep (k INT PRIMARY KEY, v VARCHAR(10))`);
 });
 after(async () => { await server?.stop(); });
 
@@ -25,7 +24,8 @@ async function columnsOf(db: string, table: string): Promise<string[]> {
 }
 
 /** The 20 DDL forms; after each, a row is inserted into the table named second (`db.table`). */
-const BURST: Array<[string, string]> = [
+function burst(db: string): Array<[string, string]> {
+  return ([
   ['ALTER TABLE evo.t ADD COLUMN c INT FIRST', 'evo.t'],
   ['ALTER TABLE evo.t ADD COLUMN d VARCHAR(5) AFTER id', 'evo.t'],
   ['ALTER TABLE evo.t DROP COLUMN b', 'evo.t'],
@@ -46,35 +46,39 @@ const BURST: Array<[string, string]> = [
   ['ALTER TABLE evo.t DROP COLUMN IF EXISTS e, MODIFY COLUMN g SMALLINT FIRST', 'evo.t'],
   ['ALTER TABLE evo.t ADD COLUMN h INT AFTER id, ALGORITHM=INPLACE, LOCK=NONE', 'evo.t'],
   ['RENAME TABLE evo.t TO evo.tmp, evo.t2 TO evo.t, evo.tmp TO evo.t2', 'evo.t'],
-];
+] as Array<[string, string]>).map(([sql, target]) => [sql.split('evo.').join(`${db}.`).split('`evo`').join(`\`${db}\``), target.split('evo.').join(`${db}.`)]);
+}
 
-test('a reader that lags behind 20 DDL statements names every row with the columns of its time (no FULL metadata)', async (t) => {
-  const [status] = await server.query<Array<{ File: string; Position: number }>>('SHOW MASTER STATUS');
-  const start = { file: status!.File, pos: Number(status!.Position) };
-  // The one information_schema read, at a known position (what a pipeline's snapshot or a fresh reader does).
-  const history = new SchemaHistory({ url: server.url });
-  await history.ensureLoaded('evo', 't', start);
-
-  const expected: Array<{ table: string; columns: string[] }> = [];
-  let id = 1;
-  const insert = async (target: string): Promise<void> => {
-    const [db, table] = target.split('.') as [string, string];
-    const key = table === 't2' && expected.length > 15 ? 'x' : 'id';
-    const cols = await columnsOf(db, table);
-    const k = cols.includes('x') ? 'x' : key;
-    await server.query(`INSERT INTO \`${db}\`.\`${table}\` SET \`${k}\` = ${id++}`);
-    expected.push({ table: target, columns: cols });
-  };
-  await insert('evo.t');
-  for (const [ddl, target] of BURST) {
-    await server.query(ddl.startsWith('ALTER TABLE t2') ? `USE evo; ${ddl}` : ddl);
-    await insert(target);
-  }
-  assert.equal(expected.length, 21);
-
-  const reader = new BinlogSource({ url: server.url, start: { kind: 'file', ...start }, filter: (db) => db === 'evo', schemaHistory: history });
+/** Run the burst on `db` (after `prepare`), then read it with `reader` and check every row's names. */
+async function burstAndRead(t: { diagnostic(msg: string): void }, db: string, openReader: () => BinlogSource,
+  beforeBurst: (reader: BinlogSource) => Promise<{ first: Promise<SourceMessage | null> } | null>): Promise<void> {
+  await server.query(`CREATE DATABASE ${db}; CREATE TABLE ${db}.t (id INT PRIMARY KEY, a VARCHAR(10) CHARACTER SET utf8mb4, b INT);
+    CREATE TABLE ${db}.keep (k INT PRIMARY KEY, v VARCHAR(10))`);
+  const reader = openReader();
   try {
-    const got = await collectChanges(reader, 21, 30_000);
+    const pending = await beforeBurst(reader);
+    const expected: Array<{ table: string; columns: string[] }> = [];
+    let id = 1;
+    const insert = async (target: string): Promise<void> => {
+      const [d, table] = target.split('.') as [string, string];
+      const cols = await columnsOf(d, table);
+      const k = cols.includes('x') ? 'x' : 'id';
+      await server.query(`INSERT INTO \`${d}\`.\`${table}\` SET \`${k}\` = ${id++}`);
+      expected.push({ table: target, columns: cols });
+    };
+    await insert(`${db}.t`);
+    for (const [ddl, target] of burst(db)) {
+      await server.query(ddl.startsWith('ALTER TABLE t2') ? `USE ${db}; ${ddl}` : ddl);
+      await insert(target);
+    }
+    assert.equal(expected.length, 21);
+    const early: RowChange[] = [];
+    if (pending) {
+      const m = await pending.first;
+      if (m?.kind === 'transaction') early.push(...m.changes);
+    }
+    const got = await collectChanges(reader, 21 - early.length, 30_000);
+    got.changes.unshift(...early);
     const wrong: string[] = [];
     got.changes.forEach((c, i) => {
       const names = Object.keys(c.after ?? {});
@@ -90,4 +94,24 @@ test('a reader that lags behind 20 DDL statements names every row with the colum
   } finally {
     await reader.close();
   }
+}
+
+test('a reader that lags behind 20 DDL statements names every row with the columns of its time (no FULL metadata)', async (t) => {
+  const [status] = await server.query<Array<{ File: string; Position: number }>>('SHOW MASTER STATUS');
+  const start = { file: status!.File, pos: Number(status!.Position) };
+  // The one information_schema read, at a known position (what a pipeline's snapshot does).
+  const history = new SchemaHistory({ url: server.url });
+  await burstAndRead(t, 'evo', () => new BinlogSource({ url: server.url, start: { kind: 'file', ...start }, filter: (db) => db === 'evo', schemaHistory: history }),
+    async () => { await history.ensureLoaded('evo', 't', start); return null; });
+});
+
+test('a reader started at "now" reads the schema at its start, then follows 20 DDL statements it lags behind', async (t) => {
+  await burstAndRead(t, 'evonow', () => new BinlogSource({ url: server.url, start: { kind: 'now' }, filter: (db) => db === 'evonow' }), async (reader) => {
+    // Connect (the first next() opens the stream) and wait until it is open; the message itself is read later.
+    const first = reader.next();
+    const deadline = Date.now() + 10_000;
+    while (reader.position === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(reader.position !== null, 'the reader is streaming');
+    return { first };
+  });
 });
