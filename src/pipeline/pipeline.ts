@@ -511,6 +511,18 @@ export class Pipeline {
       writtenState = text;
       return { pipeline: this.name, position, epoch, state };
     };
+    // Past the snapshot's chunks the target checks foreign keys and so repeats the source's cascades; at that
+    // moment, child rows left by cascades during the copy are removed (see MysqlSink.removeForeignKeyOrphans).
+    const copiedTables = new Map<string, TableName>();
+    const foreignKeysFrom = async (txnStart: Position): Promise<void> => {
+      for (const c of chunkFilter.remaining()) copiedTables.set(`${c.database}.${c.table}`, { database: c.database, table: c.table });
+      const passed = chunkFilter.passedBy(txnStart);
+      if (passed && copiedTables.size > 0) {
+        await sink.removeForeignKeyOrphans([...copiedTables.values()]);
+        copiedTables.clear();
+      }
+      sink.enforceForeignKeys(passed);
+    };
     // One batch may be in flight while the next one is read and decoded (source and target work overlap).
     let inflight: Promise<void> | null = null;
     let applyError: unknown = null;
@@ -548,9 +560,8 @@ export class Pipeline {
       if (batchPos === null) return;
       await drain();
       const changes = batch, position = batchPos, txns = batchTxns, commitTime = batchCommitTime, bounds = batchBounds;
+      if (bounds.length > 0) await foreignKeysFrom(bounds[0]!.start);
       const checkpoint = checkpointAt(position);
-      // Past the snapshot's chunks the target checks foreign keys and so repeats the source's cascades.
-      if (bounds.length > 0) sink.enforceForeignKeys(chunkFilter.passedBy(bounds[0]!.start));
       batch = [];
       batchBounds = [];
       batchPos = null;
@@ -626,7 +637,7 @@ export class Pipeline {
               if (!inLargeTxn) {
                 await flush();
                 await drain();
-                sink.enforceForeignKeys(chunkFilter.passedBy(m.startPosition));
+                await foreignKeysFrom(m.startPosition);
               }
               try {
                 await sink.apply({ changes: txn, checkpoint: { pipeline: this.name, position: m.startPosition, epoch }, partial: true });

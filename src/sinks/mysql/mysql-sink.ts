@@ -18,7 +18,7 @@ import { SluiceError, isSluiceError } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
 import { classifyStatement, type DdlAction } from '../../mysql/schema/ddl.js';
 import type { Position, RowChange } from '../../source/types.js';
-import type { Row } from '../../mysql/values/cell.js';
+import type { Cell, Row } from '../../mysql/values/cell.js';
 import type { MysqlConnectionOptions } from '../../config/mysql-url.js';
 import { parseMysqlUrl } from '../../config/mysql-url.js';
 import { connectMysql } from '../../mysql/connection.js';
@@ -28,6 +28,7 @@ import { CheckpointTable, fencedError, type StoredCheckpointRow } from './checkp
 import { createTableLike as createLike, forwardedCreateSql, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
 import { rewriteDdl } from './ddl-rewrite.js';
 import { repointForeignKeys } from './foreign-key-repoint.js';
+import { removeForeignKeyOrphans, type OrphanSweep } from './foreign-key-orphans.js';
 import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConflict, serverMessage, targetWriteFailed } from './mysql-errors.js';
 import { buildTableStatements, type StatementLimits } from './statements.js';
 import { TableShapeCache } from './table-shapes.js';
@@ -106,8 +107,8 @@ export class MysqlSink implements Sink {
   private readonly foreignKeyScope: ((database: string, table: string) => boolean) | undefined;
   /** Apply with foreign_key_checks=1 (the target's engine repeats cascades); see enforceForeignKeys. */
   private enforceFks = false;
-  /** foreign_key_checks of the current connection's session. */
-  private sessionFks = false;
+  /** foreign_key_checks of the current connection's session (null: unknown, set it before the next use). */
+  private sessionFks: boolean | null = false;
 
   constructor(opts: MysqlSinkOptions) {
     this.pipeline = opts.pipeline;
@@ -566,7 +567,16 @@ export class MysqlSink implements Sink {
       for (const ops of seg) {
         const r = routes.get(`${ops.database}\0${ops.table}`)!;
         const t = this.shapes.get(r.database, r.table)!;
-        out.push(...buildTableStatements(t, ops, limits, (col) => this.warnUnknownColumn(r.database, r.table, col)));
+        const statements = buildTableStatements(t, ops, limits, (col) => this.warnUnknownColumn(r.database, r.table, col));
+        const keyChanged = ops.patches.some((p) => t.primaryKey.some((c) => c in p.set && !sameCell(p.set[c]!, p.key[c]!)));
+        if (!this.enforceFks && t.referenced && (ops.deletes.length > 0 || keyChanged) && statements.length > 0) {
+          // While the stream still overlaps the snapshot (checks off), a parent's delete or key update still
+          // cascades: its children on the target are the ones the source cascaded to (see docs "Foreign keys").
+          out.push('SET SESSION foreign_key_checks = 1', ...statements, 'SET SESSION foreign_key_checks = 0');
+          this.sessionFks = null;
+        } else {
+          out.push(...statements);
+        }
       }
     }
     return out;
@@ -609,11 +619,27 @@ export class MysqlSink implements Sink {
     this.enforceFks = on;
   }
 
+  /**
+   * After the stream has caught up with a snapshot of `tables` (source names): remove the child rows whose
+   * parent is gone (a cascade done by the source while the copy was made; see foreign-key-orphans.ts).
+   */
+  async removeForeignKeyOrphans(tables: ReadonlyArray<{ database: string; table: string }>): Promise<OrphanSweep> {
+    const conn = await this.connect('removing foreign-key orphans');
+    this.sessionFks = null;
+    try {
+      const sweep = await removeForeignKeyOrphans(conn, tables.map((t) => this.route(t.database, t.table)));
+      if (sweep.deleted + sweep.nulled > 0) this.log.info({ pipeline: this.pipeline, ...sweep }, 'removed child rows whose parent the source deleted during the snapshot');
+      return sweep;
+    } catch (err) {
+      throw await this.failure('removing foreign-key orphans', err);
+    }
+  }
+
   /** The shape mergeChanges works with: source order and in-place updates where the target checks foreign keys. */
   private mergeShape(routes: Map<string, { database: string; table: string }>, db: string, table: string): TableShape {
     const r = routes.get(`${db}\0${table}`)!;
     const shape = this.shapes.get(r.database, r.table)!;
-    if (!this.enforceFks || (!shape.hasForeignKeys && !shape.referenced)) return shape;
+    if (!shape.hasForeignKeys && !shape.referenced) return shape;
     return { ...shape, inOrder: true, updateInPlace: shape.referenced };
   }
 
@@ -698,6 +724,12 @@ export class MysqlSink implements Sink {
     await this.rollbackQuietly();
     return targetWriteFailed(what, err);
   }
+}
+
+/** Two cells hold the same value (key comparison for primary-key changes). */
+function sameCell(a: Cell, b: Cell): boolean {
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  return typeof a === typeof b && String(a) === String(b);
 }
 
 /**
