@@ -4,7 +4,8 @@
 import type { MariaDbServer } from '../../src/testkit/mariadb-server.js';
 
 export const SHOP_TABLES = ['country', 'city', 'address', 'store', 'staff', 'customer', 'language', 'film', 'film_text',
-  'film_category', 'category', 'inventory', 'rental', 'payment', 'audit_log', 'film_note'];
+  'film_category', 'category', 'inventory', 'rental', 'payment', 'audit_log', 'film_note', 'store_geo', 'sales_by_month', 'sku',
+  'order', 'wide'];
 
 /** Create database `db` with the shop schema and some rows on `server`. */
 export async function createShopSchema(server: MariaDbServer, db = 'shop'): Promise<void> {
@@ -162,6 +163,34 @@ CREATE TRIGGER film_au AFTER UPDATE ON film FOR EACH ROW
   UPDATE film_text SET title = NEW.title, description = NEW.description WHERE film_id = NEW.film_id;
 CREATE TRIGGER payment_ai AFTER INSERT ON payment FOR EACH ROW
   INSERT INTO audit_log VALUES (NOW(6), CONCAT('payment ', NEW.payment_id), NEW.payment_id);
+CREATE TABLE store_geo (
+  store_id TINYINT UNSIGNED NOT NULL PRIMARY KEY,
+  location POINT NOT NULL,
+  area POLYGON NULL,
+  label VARCHAR(30) INVISIBLE DEFAULT 'hidden',
+  SPATIAL INDEX sp_location (location),
+  CONSTRAINT fk_geo_store FOREIGN KEY (store_id) REFERENCES store (store_id) ON DELETE CASCADE ON UPDATE CASCADE
+) ENGINE=InnoDB;
+CREATE TABLE sales_by_month (
+  month DATE NOT NULL,
+  store_id TINYINT UNSIGNED NOT NULL,
+  total DECIMAL(10,2) NOT NULL,
+  doubled DECIMAL(11,2) AS (total * 2) VIRTUAL,
+  label VARCHAR(40) AS (CONCAT(store_id, '@', month)) PERSISTENT,
+  PRIMARY KEY (month, store_id)
+) ENGINE=InnoDB PARTITION BY RANGE (YEAR(month)) (PARTITION p2020 VALUES LESS THAN (2021), PARTITION pmax VALUES LESS THAN MAXVALUE);
+CREATE TABLE sku (
+  code VARCHAR(20) CHARACTER SET ascii NOT NULL,
+  name VARCHAR(40) NOT NULL,
+  UNIQUE KEY uk_code (code)
+) ENGINE=InnoDB;
+CREATE TABLE \`order\` (
+  \`select\` INT NOT NULL PRIMARY KEY,
+  \`from\` VARCHAR(10),
+  \`ñandú\` VARCHAR(10) COMMENT 'ü',
+  \`we\`\`ird\` INT
+) ENGINE=InnoDB;
+CREATE TABLE wide (id INT PRIMARY KEY, ${Array.from({ length: 250 }, (_, i) => `c${i} VARCHAR(8) CHARACTER SET latin1`).join(', ')}) ENGINE=InnoDB;
 INSERT INTO country (country_id, country) VALUES (1, 'Åland'), (2, 'Brazil'), (3, 'Chad');
 INSERT INTO city (city_id, city, country_id) VALUES (1, 'Mariehamn', 1), (2, 'Recife', 2), (3, 'Natal', 2), (4, 'Abéché', 3);
 INSERT INTO address (address_id, address, district, city_id, postal_code, phone)
@@ -185,5 +214,11 @@ INSERT INTO rental (rental_id, rental_date, inventory_id, customer_id, return_da
   SELECT seq, '2021-01-01' + INTERVAL seq HOUR, 1 + seq % 90, 1 + seq % 60, IF(seq % 3 = 0, NULL, '2021-02-01'), 1 + seq % 3 FROM seq_1_to_200;
 INSERT INTO payment (payment_id, customer_id, staff_id, rental_id, amount, payment_date)
   SELECT seq, 1 + seq % 60, 1 + seq % 3, IF(seq % 5 = 0, NULL, seq), 0.99 + seq % 7, '2021-03-01' + INTERVAL seq MINUTE FROM seq_1_to_150;
-INSERT INTO film_note VALUES (1, 'dup'), (1, 'dup'), (2, 'only');`);
+INSERT INTO film_note VALUES (1, 'dup'), (1, 'dup'), (2, 'only');
+INSERT INTO store_geo (store_id, location, area, label) VALUES (1, ST_GeomFromText('POINT(1 2)'), ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))'), 'one'),
+  (2, ST_GeomFromText('POINT(3 4)'), NULL, 'two'), (3, ST_GeomFromText('POINT(-1.5 7.25)'), NULL, DEFAULT);
+INSERT INTO sales_by_month (month, store_id, total) SELECT '2020-01-01' + INTERVAL seq MONTH, 1 + seq % 3, seq * 10.5 FROM seq_1_to_30;
+INSERT INTO sku VALUES ('A-1', 'first'), ('B-2', 'second'), ('c-3', 'third');
+INSERT INTO \`order\` VALUES (1, 'x', 'ñ', 1), (2, NULL, 'ü', NULL);
+INSERT INTO wide (id, c0, c100, c249) SELECT seq, CONCAT('a', seq), CONCAT('b', seq), CONCAT('z', seq) FROM seq_1_to_20;`);
 }

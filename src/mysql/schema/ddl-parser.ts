@@ -240,7 +240,12 @@ class Parser {
     this.tableOptions(ast.options);
     if (this.word() === 'PARTITION') {
       const start = this.i;
-      while (!this.atEnd() && !this.isQueryStart()) this.i++;
+      let depth = 0;
+      while (!this.atEnd() && !(depth === 0 && this.isQueryStart())) {
+        if (this.punct('(')) depth++;
+        else if (this.punct(')')) depth--;
+        this.i++;
+      }
       ast.partition = this.text(start, this.i);
     }
     if (!this.atEnd()) {
