@@ -140,7 +140,8 @@ function tableDefaults(cs: string | null, co: string | null, fallback: TableDefa
 }
 
 function alterOne(s: TableSchema, c: AlterClause, ctx: EvolutionContext): TableSchema {
-  const defaults: TableDefaults = { charset: s.charset ?? FALLBACK.charset, collation: s.collation ?? FALLBACK.collation };
+  const db = ctx.databaseDefaults(s.database) ?? FALLBACK;
+  const defaults: TableDefaults = s.charset ? { charset: s.charset, collation: s.collation ?? ctx.catalog.defaultCollation(s.charset) ?? db.collation } : db;
   const idx = (name: string): number => s.columns.findIndex((col) => col.name.toLowerCase() === name.toLowerCase());
   const inPk = (name: string): boolean => s.primaryKey.some((p) => p.toLowerCase() === name.toLowerCase());
   const place = (col: SchemaColumn, position: ColumnPosition, at: number): void => {

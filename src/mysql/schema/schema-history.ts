@@ -249,6 +249,7 @@ export class SchemaHistory implements ColumnResolver {
     }
     if (ast === null) return;
     const catalog = await this.catalog();
+    if (ast.kind === 'alter_table') await this.fillTableDefaults(ast.table, ddl.position);
     let evo: Evolution;
     try {
       evo = evolve(ast, {
@@ -309,6 +310,21 @@ export class SchemaHistory implements ColumnResolver {
     if (found === undefined) return undefined;
     if (found.unknown !== undefined) return undefined;
     return found.schema;
+  }
+
+  /**
+   * A model read by an older version has no table charset: take it from the server (columns added later
+   * without their own charset need it). The charset is rarely changed, so the current one is used.
+   */
+  private async fillTableDefaults(t: TableName, position: HistoryPosition): Promise<void> {
+    const schema = this.modelBefore(t.database, t.table, position);
+    if (!schema || schema.charset !== undefined || this.loader === null) return;
+    try {
+      const now = (await this.loader.loadDatabase(t.database, [t.table])).get(t.table);
+      if (now?.charset !== undefined) { schema.charset = now.charset; schema.collation = now.collation ?? null; }
+    } catch {
+      // Without it the database's (or the built-in) defaults are used; a wrong guess gives @N names, not wrong ones.
+    }
   }
 
   private markUnknown(t: TableName, position: HistoryPosition, reason: string): void {
