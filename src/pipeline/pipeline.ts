@@ -628,7 +628,9 @@ export class Pipeline {
             const img = ch.after ?? ch.before;
             if (img !== null && '@1' in img) throw unresolvedColumns(ch.database, ch.table, m.startPosition);
             if (this.skipTables.size > 0 && this.skipTables.has(`${ch.database}.${ch.table}`)) continue;
-            const f = chunkFilter.size > 0 ? chunkFilter.filter(ch, m.startPosition) : ch;
+            // A primary-key change is passed whole while the stream overlaps the snapshot: the sink applies it
+            // as a move, so that the children of a referenced row follow its key (ON UPDATE CASCADE).
+            const f = chunkFilter.size > 0 && !chunkFilter.movesKey(ch) ? chunkFilter.filter(ch, m.startPosition) : ch;
             if (f) txn.push(f);
           }
           if (!m.last) {

@@ -58,6 +58,11 @@ export interface TableOps {
   upserts: Row[];
   /** Full-row-match operations, in order (tables without a primary key). */
   ordered: OrderedOp[];
+  /**
+   * Primary-key changes while the stream overlaps the snapshot (`keyMoves`): insert the new row unless the
+   * copy already has it, point the children's foreign keys from the old key to the new one, delete the old row.
+   */
+  moves?: Array<{ from: Row; before: Row; row: Row }>;
 }
 
 /** Independent per-table operations; segments must be applied in order. */
@@ -66,6 +71,11 @@ export type Segment = TableOps[];
 export interface MergeOptions {
   /** One segment per change: no merging and no reordering (fallback after a unique-key conflict). */
   strict?: boolean;
+  /**
+   * The stream still overlaps the snapshot: an update that changes the primary key with full images becomes a
+   * `move`, alone in its segment (correct whatever the copy holds of the old and the new key).
+   */
+  keyMoves?: boolean;
 }
 
 type EntryState =
@@ -109,9 +119,11 @@ export function mergeChanges(changes: readonly RowChange[], shapeOf: ShapeLookup
     return t;
   };
   /** A segment holding one operation on its own. */
-  const alone = (c: RowChange, ops: Partial<Pick<TableOps, 'patches' | 'ordered'>>): void => {
+  const alone = (c: RowChange, ops: Partial<Pick<TableOps, 'patches' | 'ordered' | 'moves'>>): void => {
     flush();
-    segments.push([{ database: c.database, table: c.table, deletes: [], patches: ops.patches ?? [], upserts: [], ordered: ops.ordered ?? [] }]);
+    const seg: TableOps = { database: c.database, table: c.table, deletes: [], patches: ops.patches ?? [], upserts: [], ordered: ops.ordered ?? [] };
+    if (ops.moves) seg.moves = ops.moves;
+    segments.push([seg]);
   };
 
   for (const c of changes) {
@@ -128,6 +140,10 @@ export function mergeChanges(changes: readonly RowChange[], shapeOf: ShapeLookup
     const ka = after ? pickKey(after, pk, before ?? undefined) : null;
     if ((c.op !== 'insert' && !kb) || (c.op !== 'delete' && !ka)) {
       alone(c, { ordered: [orderedOp(c)] });
+      continue;
+    }
+    if (opts.keyMoves && c.op === 'update' && keyString(kb!, pk) !== keyString(ka!, pk) && shape.columns.every((col) => col in after!)) {
+      alone(c, { moves: [{ from: kb!, before: { ...before! }, row: { ...after! } }] });
       continue;
     }
     if (shape.updateInPlace && c.op === 'update') {

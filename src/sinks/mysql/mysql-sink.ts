@@ -107,6 +107,8 @@ export class MysqlSink implements Sink {
   private readonly foreignKeyScope: ((database: string, table: string) => boolean) | undefined;
   /** Apply with foreign_key_checks=1 (the target's engine repeats cascades); see enforceForeignKeys. */
   private enforceFks = false;
+  /** The pipeline said the stream still overlaps the snapshot: primary-key changes are applied as moves. */
+  private overlapsSnapshot = false;
   /** foreign_key_checks of the current connection's session (null: unknown, set it before the next use). */
   private sessionFks: boolean | null = false;
 
@@ -357,7 +359,7 @@ export class MysqlSink implements Sink {
       }
       const routes = this.routesOf(batch.changes);
       await this.shapes.load(conn, [...routes.values()]);
-      const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict: false });
+      const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict: false, keyMoves: this.overlapsSnapshot });
       const statements = this.buildStatements(segments, routes);
       if (!batch.partial) statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch));
       const packs = this.pack(statements);
@@ -386,7 +388,7 @@ export class MysqlSink implements Sink {
   private async applyOnce(conn: Connection, batch: SinkBatch, strict: boolean, progress: { commitSent: boolean }): Promise<void> {
     const routes = this.routesOf(batch.changes);
     await this.shapes.load(conn, [...routes.values()]);
-    const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict });
+    const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict, keyMoves: this.overlapsSnapshot });
     const statements = this.buildStatements(segments, routes);
 
     const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
@@ -617,6 +619,7 @@ export class MysqlSink implements Sink {
    */
   enforceForeignKeys(on: boolean): void {
     this.enforceFks = on;
+    this.overlapsSnapshot = !on;
   }
 
   /**

@@ -27,6 +27,18 @@ export interface TargetTable extends TableShape {
    * UPDATE, because REPLACE deletes a present row first and the target's engine would cascade that delete.
    */
   referenced?: boolean;
+  /** The foreign keys that reference this table (for `moves`: children follow a changed key). */
+  referencedBy?: ReadonlyArray<ReferencingKey>;
+}
+
+/** A foreign key of `database`.`table` (`columns`) referencing another table's `refColumns`. */
+export interface ReferencingKey {
+  database: string;
+  table: string;
+  columns: readonly string[];
+  refColumns: readonly string[];
+  /** UPDATE_RULE: CASCADE, SET NULL, RESTRICT, NO ACTION, SET DEFAULT. */
+  onUpdate: string;
 }
 
 export interface StatementLimits {
@@ -51,6 +63,7 @@ export function buildTableStatements(t: TargetTable, ops: TableOps, limits: Stat
     }
     return cols;
   };
+  for (const m of ops.moves ?? []) buildMove(t, name, m, known, out);
   if (ops.deletes.length > 0) buildDeletes(t, name, ops.deletes, limits, out);
   for (const p of ops.patches) {
     const cols = known(p.set);
@@ -75,6 +88,24 @@ export function buildTableStatements(t: TargetTable, ops: TableOps, limits: Stat
   }
   flushRun();
   return out;
+}
+
+/**
+ * A primary-key change while the stream overlaps the snapshot (see TableOps.moves), run with foreign-key checks
+ * off: the new row unless present (the copy may hold it, newer), the children's references moved from the old
+ * key to the new one as the source's ON UPDATE rule did, then the old row (no child refers to it any more).
+ */
+function buildMove(t: TargetTable, name: string, m: { from: Row; before: Row; row: Row }, known: (row: Row) => string[], out: string[]): void {
+  const cols = known(m.row);
+  out.push(`INSERT IGNORE INTO ${name} (${cols.map(quoteId).join(',')}) VALUES (${cols.map((c) => literal(t, c, m.row[c])).join(',')})`);
+  for (const fk of t.referencedBy ?? []) {
+    if (fk.onUpdate !== 'CASCADE' && fk.onUpdate !== 'SET NULL') continue;
+    const child = qualifiedName(fk.database, fk.table);
+    const set = fk.columns.map((c, i) => `${quoteId(c)}=${fk.onUpdate === 'SET NULL' ? 'NULL' : literal(t, fk.refColumns[i]!, m.row[fk.refColumns[i]!])}`);
+    const where = fk.columns.map((c, i) => `${quoteId(c)}=${literal(t, fk.refColumns[i]!, m.before[fk.refColumns[i]!])}`);
+    if (fk.refColumns.every((rc) => rc in m.before && rc in m.row)) out.push(`UPDATE ${child} SET ${set.join(',')} WHERE ${where.join(' AND ')}`);
+  }
+  out.push(`DELETE FROM ${name} WHERE ${keyMatch(t, m.from)}`);
 }
 
 function literal(t: TargetTable, col: string, v: Cell | undefined): string {

@@ -1,7 +1,7 @@
 // A ledger schema (customer → account → entry → entry_tag, ON DELETE CASCADE three levels deep, ON UPDATE
 // CASCADE, ON DELETE SET NULL, a trigger-written audit table without a key) synced while a writer keeps cascading
-// on the source — deletes during the initial copy and while the stream catches up with it (the orphan sweep),
-// key updates once streaming, across a DDL and a pipeline restart. At the end every table must be identical.
+// on the source — deletes and key updates during the initial copy and while the stream catches up with it (key
+// moves, the orphan sweep), across a DDL and a pipeline restart. At the end every table must be identical.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMariaDb, type MariaDbServer } from '../../../../src/testkit/mariadb-server.js';
@@ -102,17 +102,16 @@ describe('foreign-key cascades under a concurrent writer', () => {
     }), { format: 'json' });
     const make = (): Pipeline => new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources.s!, target: cfg.targets.t!, logger: log });
     const writer = startWriter();
+    // Parent key updates (ON UPDATE CASCADE) from the start: during the copy too (SLUICE_FK_KEY_UPDATES=late: only once streaming).
+    if (process.env.SLUICE_FK_KEY_UPDATES !== 'late') writer.allowKeyUpdates();
     let p = make();
     let ctl = new AbortController();
     let run = p.run(ctl.signal).then(() => null, (e: unknown) => e);
     let writes = 0;
     try {
       await eventually(async () => p.stats.status === 'streaming', 60_000, 'streaming');
-      // Parent key updates (ON UPDATE CASCADE) only once the stream has caught up with the copy: see the known
-      // limit in docs/architecture.md "Foreign keys". Deletes cascade throughout.
-      await new Promise((res) => setTimeout(res, 500));
       writer.allowKeyUpdates();
-      await new Promise((res) => setTimeout(res, 1000));
+      await new Promise((res) => setTimeout(res, 1500));
       // A DDL mid-stream, then a restart of the pipeline (from its checkpoint) while the writer goes on.
       await source.query("ALTER TABLE ledger.entry ADD COLUMN memo VARCHAR(20) NULL DEFAULT 'm' AFTER amount");
       await new Promise((res) => setTimeout(res, 700));
