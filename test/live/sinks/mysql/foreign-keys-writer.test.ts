@@ -9,9 +9,9 @@ import { Pipeline } from '../../../../src/pipeline/pipeline.js';
 import { parseConfig } from '../../../../src/config/index.js';
 import { createLogger } from '../../../../src/log.js';
 import { eventually, tableRows } from '../../sync-helpers.js';
-import { seededRandom } from '../../../helpers/seeded-random.js';
+import { LEDGER_TABLES, createLedgerSchema, startLedgerWriter } from '../../real-schemas.js';
 
-const TABLES = ['account_type', 'customer', 'account', 'entry', 'entry_tag', 'account_note', 'audit'];
+const TABLES = LEDGER_TABLES;
 
 describe('foreign-key cascades under a concurrent writer', () => {
   let source: MariaDbServer;
@@ -20,25 +20,7 @@ describe('foreign-key cascades under a concurrent writer', () => {
 
   before(async () => {
     [source, target] = await Promise.all([startMariaDb({}), startMariaDb({})]);
-    await source.query(`CREATE DATABASE ledger; USE ledger;
-      CREATE TABLE account_type (code VARCHAR(12) PRIMARY KEY, label VARCHAR(40) NOT NULL);
-      CREATE TABLE customer (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, since YEAR);
-      CREATE TABLE account (id INT PRIMARY KEY, customer_id INT NOT NULL, type_code VARCHAR(12), status ENUM('open','frozen','closed') NOT NULL DEFAULT 'open',
-        FOREIGN KEY (customer_id) REFERENCES customer (id) ON DELETE CASCADE ON UPDATE CASCADE,
-        FOREIGN KEY (type_code) REFERENCES account_type (code) ON DELETE SET NULL ON UPDATE CASCADE);
-      CREATE TABLE entry (id BIGINT PRIMARY KEY, account_id INT NOT NULL, amount DECIMAL(12,2) NOT NULL, booked DATETIME(3) NOT NULL,
-        FOREIGN KEY (account_id) REFERENCES account (id) ON DELETE CASCADE ON UPDATE CASCADE);
-      CREATE TABLE entry_tag (entry_id BIGINT NOT NULL, tag VARCHAR(10) NOT NULL, PRIMARY KEY (entry_id, tag),
-        FOREIGN KEY (entry_id) REFERENCES entry (id) ON DELETE CASCADE);
-      CREATE TABLE account_note (id INT PRIMARY KEY, account_id INT, note TEXT, FOREIGN KEY (account_id) REFERENCES account (id) ON DELETE SET NULL ON UPDATE CASCADE);
-      CREATE TABLE audit (what VARCHAR(60) NOT NULL, ref BIGINT);
-      CREATE TRIGGER entry_ai AFTER INSERT ON entry FOR EACH ROW INSERT INTO audit VALUES (CONCAT('entry ', NEW.id), NEW.id);
-      INSERT INTO account_type VALUES ('CHK', 'checking'), ('SAV', 'savings'), ('LOAN', 'loan');
-      INSERT INTO customer SELECT seq, CONCAT('c', seq), 1990 + seq % 30 FROM seq_1_to_300;
-      INSERT INTO account SELECT seq, 1 + seq % 300, ELT(1 + seq % 3, 'CHK', 'SAV', 'LOAN'), 'open' FROM seq_1_to_900;
-      INSERT INTO entry SELECT seq, 1 + seq % 900, seq / 7, '2024-01-01' + INTERVAL seq MINUTE FROM seq_1_to_6000;
-      INSERT INTO entry_tag SELECT seq, ELT(1 + seq % 2, 'a', 'b') FROM seq_1_to_6000;
-      INSERT INTO account_note SELECT seq, 1 + seq * 7 % 900, CONCAT('note ', seq) FROM seq_1_to_400;`);
+    await createLedgerSchema(source);
   });
   after(async () => { await Promise.all([source?.stop(), target?.stop()]); });
 
@@ -58,41 +40,6 @@ describe('foreign-key cascades under a concurrent writer', () => {
     return out;
   }
 
-  /** Cascading writes until stopped: deletes of customers/accounts/entries, key updates, inserts of whole trees. */
-  function startWriter(): { stop: () => Promise<number>; allowKeyUpdates: () => void } {
-    const r = seededRandom(4242);
-    let running = true;
-    let keyUpdates = false;
-    let n = 0;
-    let next = 10_000;
-    const loop = (async () => {
-      while (running) {
-        const k = Math.floor(r() * 8);
-        const c = 1 + Math.floor(r() * 300);
-        const a = 1 + Math.floor(r() * 900);
-        try {
-          if (k === 0) await source.query(`DELETE FROM ledger.customer WHERE id = ${c}`);
-          else if (k === 1) await source.query(`DELETE FROM ledger.account WHERE id = ${a}`);
-          else if (k === 2 && keyUpdates) await source.query(`UPDATE ledger.customer SET id = ${next++} WHERE id = ${c}`);
-          else if (k === 3 && keyUpdates) await source.query(`UPDATE ledger.account SET id = ${next++} WHERE id = ${a}`);
-          else if (k === 2 || k === 3) await source.query(`UPDATE ledger.customer SET name = CONCAT(name, '+') WHERE id = ${c}`);
-          else if (k === 4) {
-            const cid = next++, aid = next++, eid = next++;
-            await source.query(`BEGIN; INSERT INTO ledger.customer VALUES (${cid}, 'new', 2020); INSERT INTO ledger.account VALUES (${aid}, ${cid}, 'SAV', 'open');
-              INSERT INTO ledger.entry (id, account_id, amount, booked) VALUES (${eid}, ${aid}, 1.50, NOW(3)); INSERT INTO ledger.entry_tag VALUES (${eid}, 'new'); COMMIT`);
-          } else if (k === 5) await source.query(`DELETE FROM ledger.entry WHERE account_id = ${a} LIMIT 3`);
-          else if (k === 6) await source.query(`UPDATE ledger.account SET status = 'frozen' WHERE id = ${a}`);
-          else await source.query(`INSERT INTO ledger.entry (id, account_id, amount, booked) VALUES (${next++}, (SELECT MIN(id) FROM ledger.account), 9.99, NOW(3))`);
-          n++;
-        } catch (err) {
-          if (running) throw err;
-        }
-        await new Promise((res) => setTimeout(res, 3));
-      }
-    })();
-    return { stop: async () => { running = false; await loop; return n; }, allowKeyUpdates: () => { keyUpdates = true; } };
-  }
-
   it('ends with every table identical', async () => {
     const cfg = parseConfig(JSON.stringify({
       sources: { s: { type: 'mysql', url: source.url } },
@@ -101,7 +48,7 @@ describe('foreign-key cascades under a concurrent writer', () => {
       pipelines: [{ name: 'ledger', source: 's', target: 't', tables: ['ledger.*'], targetDatabase: 'ledger_copy' }],
     }), { format: 'json' });
     const make = (): Pipeline => new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources.s!, target: cfg.targets.t!, logger: log });
-    const writer = startWriter();
+    const writer = startLedgerWriter(source);
     // Parent key updates (ON UPDATE CASCADE) from the start: during the copy too (SLUICE_FK_KEY_UPDATES=late: only once streaming).
     if (process.env.SLUICE_FK_KEY_UPDATES !== 'late') writer.allowKeyUpdates();
     let p = make();
