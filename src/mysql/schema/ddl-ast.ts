@@ -136,7 +136,14 @@ export interface AlterTableAst {
   kind: 'alter_table';
   table: TableName;
   ifExists: boolean;
+  /** ALTER IGNORE TABLE (MariaDB). */
+  ignore: boolean;
   clauses: AlterClause[];
+  /**
+   * Each clause as written (same order as `clauses`); '' for a clause written together with the one before it
+   * (`ADD COLUMN (a INT, b INT)`, `CHARACTER SET x COLLATE y`). Used to forward the statement clause by clause.
+   */
+  clauseTexts: SqlText[];
 }
 
 export interface DropTableAst { kind: 'drop_table'; tables: TableName[]; temporary: boolean; ifExists: boolean }

@@ -45,6 +45,10 @@ export function parseDdl(sql: string, opts: ParseOptions = {}): DdlAst | null {
   }
 }
 
+function kw(t: Token | undefined): string {
+  return t !== undefined && t.t === 'word' ? t.u : '';
+}
+
 function isPunct(t: Token | undefined, v: string): boolean {
   return t !== undefined && t.t === 'punct' && t.v === v;
 }
@@ -150,11 +154,16 @@ class Parser {
     }
     this.fail('unbalanced parentheses');
   }
-  /** Index of the end of the current list item: the next "," or ")" at depth 0 (or the end). */
+  /**
+   * Index of the end of the current list item: the next "," or ")" at depth 0 (or the end). In ALTER TABLE
+   * (`stopAtParen` false) partition options end an item too: they follow the last clause without a comma.
+   */
   private itemEnd(stopAtParen = true): number {
     let depth = 0;
     for (let k = this.i; k < this.tokens.length; k++) {
       const t = this.tokens[k]!;
+      if (!stopAtParen && depth === 0 && k > this.i && t.t === 'word'
+        && (t.u === 'PARTITION' || (t.u === 'REMOVE' && kw(this.tokens[k + 1]) === 'PARTITIONING'))) return k;
       if (t.t !== 'punct') continue;
       if (t.v === '(') depth++;
       else if (t.v === ')') {
@@ -637,27 +646,34 @@ class Parser {
 
   private alter(): DdlAst | null {
     this.accept('ONLINE', 'OFFLINE');
-    this.accept('IGNORE');
+    const ignore = this.accept('IGNORE') !== null;
     if (this.accept('DATABASE', 'SCHEMA')) return this.database('alter_database');
     if (!this.accept('TABLE')) return null;
     const ifExists = this.ifExists();
     const table = this.tableName();
     if (this.accept('WAIT')) this.skipValue();
     else this.accept('NOWAIT');
-    const ast: AlterTableAst = { kind: 'alter_table', table, ifExists, clauses: [] };
+    const ast: AlterTableAst = { kind: 'alter_table', table, ifExists, ignore, clauses: [], clauseTexts: [] };
+    const clause = (): void => {
+      const n = ast.clauses.length;
+      const from = this.i;
+      this.alterClause(ast.clauses);
+      for (let k = n; k < ast.clauses.length; k++) ast.clauseTexts.push(k === n ? this.text(from, this.i) : '');
+    };
     while (!this.atEnd()) {
       if (this.word() === 'PARTITION' || this.word() === 'REMOVE') {
         const s = this.i;
         this.i = this.tokens.length;
         ast.clauses.push({ kind: 'partition', text: this.text(s, this.i) });
+        ast.clauseTexts.push(this.text(s, this.i));
         break;
       }
-      this.alterClause(ast.clauses);
+      clause();
       if (this.acceptPunct(',')) continue;
       if (this.atEnd() || this.word() === 'PARTITION' || this.word() === 'REMOVE') continue;
       // Table options may follow each other without commas.
       const before = this.i;
-      this.alterClause(ast.clauses);
+      clause();
       if (this.i === before) this.fail('unexpected text in ALTER TABLE');
       this.acceptPunct(',');
     }

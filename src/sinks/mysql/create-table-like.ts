@@ -19,7 +19,7 @@ import type { Connection, Pool, RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
 import { parseDdl } from '../../mysql/schema/ddl-parser.js';
 import type { CreateTableAst, ForeignKeyAst } from '../../mysql/schema/ddl-ast.js';
-import { renderCreateTable } from '../../mysql/schema/create-table-render.js';
+import { renderCreateTable, renderForeignKey } from '../../mysql/schema/create-table-render.js';
 import { qualifiedName, quoteId } from './sql-literal.js';
 
 export type QueryConnection = Pick<Connection, 'query'> | Pick<Pool, 'query'>;
@@ -119,6 +119,45 @@ export function forwardedCreateSql(sql: string, defaultDatabase: string, route: 
   const to = route(ast.table.database, ast.table.table);
   adaptForTarget(ast, ast.table.database, foreignKeyTarget);
   return renderCreateTable(ast, { database: to.database, table: to.table, ifNotExists: ast.ifNotExists });
+}
+
+/**
+ * An ALTER TABLE met in the stream, forwarded clause by clause from its parsed form: the routed table name,
+ * `RENAME TO` routed, `ADD FOREIGN KEY` kept (routed) only when the referenced table is copied, every other clause
+ * as written. Null when it is not an ALTER TABLE this can render (unparseable, ALTER IGNORE): the caller forwards
+ * its text. `''` when nothing is left to run (e.g. only a foreign key to a table outside the pipeline).
+ */
+export function forwardedAlterSql(sql: string, defaultDatabase: string, route: (db: string, table: string) => { database: string; table: string },
+  foreignKeyTarget: ForeignKeyTarget): string | null {
+  let ast;
+  try {
+    ast = parseDdl(sql, { defaultDatabase });
+  } catch {
+    return null;
+  }
+  if (ast === null || ast.kind !== 'alter_table' || ast.ignore || ast.clauseTexts.length !== ast.clauses.length) return null;
+  const parts: string[] = [];
+  const partitioning: string[] = [];
+  for (let i = 0; i < ast.clauses.length; i++) {
+    const c = ast.clauses[i]!;
+    const text = ast.clauseTexts[i]!;
+    if (c.kind === 'add_foreign_key') {
+      const to = foreignKeyTarget(c.foreignKey.refDatabase ?? ast.table.database, c.foreignKey.refTable);
+      if (to !== null) parts.push(`ADD ${renderForeignKey({ ...c.foreignKey, refDatabase: to.database, refTable: to.table })}`);
+    } else if (c.kind === 'rename_table') {
+      const to = route(c.to.database, c.to.table);
+      parts.push(`RENAME TO ${qualifiedName(to.database, to.table)}`);
+    } else if (c.kind === 'partition') {
+      partitioning.push(text);
+    } else if (c.kind === 'add_column' && c.column.inlineReference !== null) {
+      return null;
+    } else if (text !== '') {
+      parts.push(text);
+    }
+  }
+  if (parts.length === 0 && partitioning.length === 0) return '';
+  const t = route(ast.table.database, ast.table.table);
+  return `ALTER TABLE ${ast.ifExists ? 'IF EXISTS ' : ''}${qualifiedName(t.database, t.table)} ${[parts.join(', '), ...partitioning].filter((x) => x !== '').join(' ')}`;
 }
 
 /** Parse a CREATE TABLE statement; anything else (or an unreadable one) is a typed error. */

@@ -25,7 +25,7 @@ import { connectMysql } from '../../mysql/connection.js';
 import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
 import { routeToDatabase, type Checkpoint, type DdlChange, type Sink, type SinkBatch, type TableRouter } from '../sink.js';
 import { CheckpointTable, fencedError, type StoredCheckpointRow } from './checkpoint-table.js';
-import { createTableLike as createLike, forwardedCreateSql, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
+import { createTableLike as createLike, forwardedAlterSql, forwardedCreateSql, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
 import { rewriteDdl } from './ddl-rewrite.js';
 import { repointForeignKeys } from './foreign-key-repoint.js';
 import { removeForeignKeyOrphans, type OrphanSweep } from './foreign-key-orphans.js';
@@ -426,14 +426,16 @@ export class MysqlSink implements Sink {
       const parsed = cls.kind === 'ddl' ? cls.ddl : null;
       // A plain CREATE TABLE is generated from its parsed form (foreign keys to copied tables only), other DDL rewritten.
       const scope = this.foreignKeyScope;
-      const created = scope ? forwardedCreateSql(ddl.sql, ddl.database, this.route, (d, t) => (scope(d, t) ? this.route(d, t) : null)) : null;
-      const rewritten = created !== null ? { sql: created, useDatabase: ddl.database ? this.route(ddl.database, '').database : null } : rewriteDdl(ddl.sql, ddl.database, parsed, this.route);
+      // ALTER TABLE is forwarded clause by clause (foreign keys to tables outside the pipeline left out).
+      const fkTarget = (d: string, t: string): { database: string; table: string } | null => (scope?.(d, t) ? this.route(d, t) : null);
+      const generated = scope ? forwardedCreateSql(ddl.sql, ddl.database, this.route, fkTarget) ?? forwardedAlterSql(ddl.sql, ddl.database, this.route, fkTarget) : null;
+      const rewritten = generated !== null ? { sql: generated, useDatabase: ddl.database ? this.route(ddl.database, '').database : null } : rewriteDdl(ddl.sql, ddl.database, parsed, this.route);
       if (rewritten.useDatabase) {
         await conn.query(`CREATE DATABASE IF NOT EXISTS ${quoteId(rewritten.useDatabase)}`);
         await conn.query(`USE ${quoteId(rewritten.useDatabase)}`);
       }
       try {
-        await conn.query(rewritten.sql);
+        if (rewritten.sql !== '') await conn.query(rewritten.sql);
       } catch (err) {
         const tolerated = parsed ? ALREADY_APPLIED[parsed.action] ?? [] : [];
         const n = errnoOf(err);

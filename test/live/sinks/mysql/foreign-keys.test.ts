@@ -143,6 +143,20 @@ describe('foreign keys and triggers on a realistic schema', () => {
       const reviewFks = await target.query<Array<{ n: string; rdb: string; rt: string }>>(
         "SELECT CONSTRAINT_NAME AS n, UNIQUE_CONSTRAINT_SCHEMA AS rdb, REFERENCED_TABLE_NAME AS rt FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = 'copy' AND TABLE_NAME = 'review'");
       assert.deepEqual(reviewFks.map((f) => `${f.n}→${f.rdb}.${f.rt}`), ['fk_review_film→copy.film']);
+
+      // ALTER TABLE forwarded clause by clause: the foreign key to `language` (outside) is left out, the one to a
+      // copied table (qualified with the source database) is routed, the other clauses run as written.
+      await source.query(`ALTER TABLE shop.review ADD CONSTRAINT fk_review_lang2 FOREIGN KEY (lang) REFERENCES language (language_code),
+          ADD COLUMN stars TINYINT NOT NULL DEFAULT 3 AFTER id, ADD COLUMN cust SMALLINT UNSIGNED NULL,
+          ADD CONSTRAINT fk_review_customer FOREIGN KEY (cust) REFERENCES shop.customer (customer_id) ON DELETE CASCADE;
+        ALTER TABLE shop.review ADD CONSTRAINT fk_only_outside FOREIGN KEY (lang) REFERENCES language (language_code);
+        INSERT INTO shop.review (id, stars, film_id, lang, cust) VALUES (5, 5, 500, 'pt-BR', 4), (6, 1, 500, 'en', 5);
+        DELETE FROM shop.customer WHERE customer_id = 4;`);
+      await eventually(async () => (last = await differences()).length === 0, 30_000, 'the ALTERed table equal')
+        .catch((err: unknown) => { throw new Error(`${String(err)}: ${last.join('; ')}; pipeline ${p.stats.status} ${String(p.stats.lastError ?? '')}`); });
+      const altered = await target.query<Array<{ n: string; rdb: string; rt: string }>>(
+        "SELECT CONSTRAINT_NAME AS n, UNIQUE_CONSTRAINT_SCHEMA AS rdb, REFERENCED_TABLE_NAME AS rt FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = 'copy' AND TABLE_NAME = 'review' ORDER BY 1");
+      assert.deepEqual(altered.map((f) => `${f.n}→${f.rdb}.${f.rt}`), ['fk_review_customer→copy.customer', 'fk_review_film→copy.film']);
     } finally {
       ctl.abort();
     }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { targetCreateSql } from '../../../../src/sinks/mysql/create-table-like.js';
+import { forwardedAlterSql, targetCreateSql } from '../../../../src/sinks/mysql/create-table-like.js';
 import { parseDdl } from '../../../../src/mysql/schema/ddl-parser.js';
 import type { CreateTableAst } from '../../../../src/mysql/schema/ddl-ast.js';
 
@@ -41,4 +41,17 @@ test('non-transactional engines become InnoDB; host-specific options go; partiti
   assert.match(sql, /`h` int INVISIBLE,/);
   assert.match(sql, /\nPARTITION BY HASH \(`id`\) PARTITIONS 4$/);
   assert.doesNotMatch(sql, /DIRECTORY/);
+});
+
+test('ALTER TABLE is forwarded clause by clause: routed names, foreign keys only to copied tables', () => {
+  const route = (db: string, t: string): { database: string; table: string } => ({ database: db === 'shop' ? 'copy' : db, table: t });
+  const inScope = (db: string, t: string): { database: string; table: string } | null => (db === 'shop' && t !== 'language' ? route(db, t) : null);
+  assert.equal(forwardedAlterSql("ALTER TABLE review /* c */ ADD COLUMN stars TINYINT DEFAULT '3' AFTER id, ADD CONSTRAINT f1 FOREIGN KEY (lang) REFERENCES language (code), " +
+    'ADD CONSTRAINT f2 FOREIGN KEY (cust) REFERENCES shop.customer (id) ON DELETE CASCADE, ALGORITHM=INPLACE', 'shop', route, inScope),
+  "ALTER TABLE `copy`.`review` ADD COLUMN stars TINYINT DEFAULT '3' AFTER id, ADD CONSTRAINT `f2` FOREIGN KEY (`cust`) REFERENCES `copy`.`customer` (`id`) ON DELETE CASCADE, ALGORITHM=INPLACE");
+  assert.equal(forwardedAlterSql('ALTER TABLE review ADD FOREIGN KEY (lang) REFERENCES language (code)', 'shop', route, inScope), '');
+  assert.equal(forwardedAlterSql('ALTER TABLE shop.a RENAME TO shop.b, ADD COLUMN (x INT, y INT)', 'd', route, inScope), 'ALTER TABLE `copy`.`a` RENAME TO `copy`.`b`, ADD COLUMN (x INT, y INT)');
+  assert.equal(forwardedAlterSql('ALTER TABLE p ADD x INT PARTITION BY HASH (id) PARTITIONS 2', 'shop', route, inScope), 'ALTER TABLE `copy`.`p` ADD x INT PARTITION BY HASH (id) PARTITIONS 2');
+  assert.equal(forwardedAlterSql('ALTER IGNORE TABLE p ADD UNIQUE (x)', 'shop', route, inScope), null);
+  assert.equal(forwardedAlterSql('CREATE TABLE p (x INT)', 'shop', route, inScope), null);
 });
