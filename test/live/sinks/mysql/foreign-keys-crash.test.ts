@@ -74,7 +74,10 @@ pipelines:
       // A DDL while Sluice runs. (A DDL while it is down *during its initial copy* makes the restart refuse the
       // table as incompatible — a limit of the snapshot restart, not of foreign keys.)
       child = sluice();
-      await new Promise((res) => setTimeout(res, 800));
+      await eventually(async () => {
+        const rows = await target.query<Array<{ state: string | null }>>("SELECT state FROM _sluice.checkpoints WHERE pipeline = 'ledger-crash'");
+        return rows[0]?.state ? (JSON.parse(rows[0].state) as { phase?: string }).phase === 'stream' : false;
+      }, 60_000, 'the copy to be done');
       await source.query("ALTER TABLE ledger.entry ADD COLUMN memo VARCHAR(20) NULL DEFAULT 'm' AFTER amount");
       await new Promise((res) => setTimeout(res, 1500));
       writes = await writer.stop();
