@@ -129,15 +129,36 @@ export async function checkTarget(url: string, checkpointDatabase: string): Prom
   } catch (err) {
     return [failure('reachable', err, 'target')];
   }
-  const out: CheckResult[] = [{ ok: true, what: 'reachable' }, { ok: true, what: tlsStatus(conn).text }];
+  // Name the server as the source check does ("reachable: mariadb 11.4.2-MariaDB").
+  let server = '';
+  try {
+    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v, @@version_comment AS c');
+    const v = String(rows[0]?.['v'] ?? '');
+    server = `${/mariadb/i.test(`${v} ${String(rows[0]?.['c'] ?? '')}`) ? 'mariadb' : 'mysql'} ${v}`;
+  } catch {
+    /* the privileges check below reports what this user cannot do */
+  }
+  const out: CheckResult[] = [{ ok: true, what: server ? `reachable: ${server}` : 'reachable' }, { ok: true, what: tlsStatus(conn).text }];
   try {
     out.push(await checkWritePrivileges(conn, [checkpointDatabase], `checkpoint database ${checkpointDatabase}`));
+    out.push(await checkProcessPrivilege(conn));
   } catch (err) {
     out.push(failure('privileges', err, 'target'));
   } finally {
     await conn.end().catch(() => undefined);
   }
   return out;
+}
+
+/** PROCESS lets a new instance end the transaction of an old one paused in the middle of it (a warning when missing). */
+async function checkProcessPrivilege(conn: mysql.Connection): Promise<CheckResult> {
+  try {
+    await conn.query('SELECT COUNT(*) FROM information_schema.INNODB_TRX');
+    return { ok: true, what: 'may end a paused instance\'s transaction (PROCESS)' };
+  } catch {
+    return { ok: true, warn: true, what: 'the target user lacks PROCESS: a new instance cannot end the transaction of an old one paused in the middle of it, and waits until that one wakes up',
+      fix: 'GRANT PROCESS ON *.* TO the target user' };
+  }
 }
 
 /**

@@ -16,7 +16,7 @@ Commands:
         [--resnapshot PIPELINE=DB.TABLE]  copy one table again once the pipeline streams
   check --config FILE
                      Validate the config and run the preflight checks on every source and target.
-  serve [--config FILE] [--data-dir DIR] [--port 8080] [--host 127.0.0.1] [--metrics-auth] [--secure-cookies] [--trust-proxy]
+  serve [--config FILE] [--data-dir DIR] [--port 8080] [--host 127.0.0.1] [--metrics-auth] [--secure-cookies] [--trust-proxy ADDR,…] [--tls-dir DIR] [--secret-key-file FILE]
                      Run the pipelines with the web UI, REST API and /metrics (control plane).
         [--alert-webhook URL] [--alert-smtp smtp://user:pass@host:port] [--alert-email-to ADDR …] [--alert-email-from ADDR]
         [--alert-lag-seconds N] [--alert-lag-for N] [--alert-purge-files N]

@@ -1,10 +1,12 @@
 /**
- * `sluice serve [--config FILE] [--data-dir DIR] [--port 8080] [--host 127.0.0.1]`: the control plane —
+ * `sluice serve [--config FILE] [--data-dir DIR] [--port 8080] [--host 127.0.0.1] [--trust-proxy ADDRS] [--secure-cookies]
+ * [--metrics-auth] [--tls-dir DIR] [--secret-key-file FILE]`: the control plane —
  * runs the store's pipelines and serves the web UI, the REST API, /metrics, /healthz and /readyz. The config
  * file's sources, targets and pipelines are imported into the store; its `alerts:` is a settings layer of
  * the AlertService (above PUT /api/alerts, below flags and environment variables).
  */
 import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SluiceError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
@@ -24,7 +26,10 @@ export interface ServeOptions {
   host: string;
   metricsAuth?: boolean;
   secureCookies?: boolean | 'auto';
-  trustProxy?: boolean;
+  /** Proxy addresses / CIDR ranges whose X-Forwarded-For is trusted (see ControlServerOptions.trustProxy). */
+  trustProxy?: boolean | string | readonly string[];
+  /** Where ssl-* files of API-created endpoints live (default <data-dir>/tls). */
+  tlsDir?: string;
   uiDir?: string | null;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
@@ -54,7 +59,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
   const log = o.logger ?? createLogger('sluice');
   const print = o.print ?? ((line: string) => process.stderr.write(line + '\n'));
   const cfg = o.configFile ? await loadConfig(o.configFile, { env }) : null;
-  const store = new Store(o.dataDir);
+  const store = new Store(o.dataDir, { env });
   try {
     if (cfg) importConfig(store, cfg);
     let setupToken: string | null = null;
@@ -81,6 +86,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
       ...(o.trustProxy !== undefined ? { trustProxy: o.trustProxy } : {}),
       ...(o.metricsAuth !== undefined ? { metricsAuth: o.metricsAuth } : {}),
       ...(o.uiDir !== undefined ? { uiDir: o.uiDir } : {}),
+      tlsDir: resolve(o.tlsDir ?? env['SLUICE_TLS_DIR'] ?? join(o.dataDir, 'tls')),
     });
     await server.app.listen({ port: o.port, host: o.host });
     const addr = server.app.server.address();
@@ -121,7 +127,9 @@ export async function serveCommand(args: string[]): Promise<number> {
       host: { type: 'string' },
       'metrics-auth': { type: 'boolean' },
       'secure-cookies': { type: 'boolean' },
-      'trust-proxy': { type: 'boolean' },
+      'trust-proxy': { type: 'string' },
+      'tls-dir': { type: 'string' },
+      'secret-key-file': { type: 'string' },
       'alert-webhook': { type: 'string' },
       'alert-smtp': { type: 'string' },
       'alert-email-to': { type: 'string', multiple: true },
@@ -139,7 +147,9 @@ export async function serveCommand(args: string[]): Promise<number> {
     port, host: values.host ?? '127.0.0.1',
     metricsAuth: values['metrics-auth'] ?? false,
     secureCookies: values['secure-cookies'] ? true : 'auto',
-    trustProxy: values['trust-proxy'] ?? false,
+    trustProxy: values['trust-proxy'] ?? process.env['SLUICE_TRUST_PROXY'] ?? false,
+    ...(values['tls-dir'] ? { tlsDir: values['tls-dir'] } : {}),
+    ...(values['secret-key-file'] ? { env: { ...process.env, SLUICE_SECRET_KEY_FILE: values['secret-key-file'] } } : {}),
     alerts: { flags: {
       ...(values['alert-webhook'] ? { webhook: values['alert-webhook'] } : {}),
       ...(values['alert-smtp'] ? { smtpUrl: values['alert-smtp'] } : {}),

@@ -9,6 +9,8 @@ export const tuningSchema = z.strictObject({
   maxBatchDelayMs: z.number().int().min(0).max(600_000).optional(),
   snapshotChunkSize: positiveInt(10_000_000).optional(),
   snapshotParallelism: positiveInt(256).optional(),
+  leaseSeconds: z.number().min(1).max(3600).optional(),
+  stallTimeoutSeconds: z.number().min(2).max(86_400).optional(),
 });
 
 const nonEmpty = z.string().min(1);

@@ -47,6 +47,13 @@ export interface TuningConfig {
   snapshotChunkSize: number;
   /** Snapshot chunks copied in parallel. */
   snapshotParallelism: number;
+  /**
+   * Seconds an instance owns a pipeline without renewing (renewed every third of it, and by every write).
+   * A second instance waits while the owner's lease runs; a clean stop releases it at once.
+   */
+  leaseSeconds: number;
+  /** Seconds without any message from the source (heartbeats included) or finished write before the stream is restarted. */
+  stallTimeoutSeconds: number;
 }
 
 export type SnapshotMode = 'initial' | 'none';
@@ -72,6 +79,8 @@ export const DEFAULT_TUNING: Readonly<TuningConfig> = Object.freeze({
   batchSize: 5000,
   maxStatementBytes: 4 * 1024 * 1024,
   maxBatchDelayMs: 50,
+  leaseSeconds: 15,
+  stallTimeoutSeconds: 60,
   snapshotChunkSize: 10_000,
   snapshotParallelism: 4,
 });

@@ -88,6 +88,7 @@ export class PipelineMetrics {
   private readonly queueDepth: PipelineGauge<'pipeline'>;
   private readonly errors: TotalCounter<'pipeline' | 'kind'>;
   private readonly restarts: TotalCounter<'pipeline'>;
+  private readonly stalls: TotalCounter<'pipeline'>;
   private readonly skipped: TotalCounter<'pipeline'>;
   private readonly snapCopied: PipelineGauge<'pipeline' | 'table'>;
   private readonly snapEstimated: PipelineGauge<'pipeline' | 'table'>;
@@ -114,6 +115,7 @@ export class PipelineMetrics {
       'Pipeline errors by kind (the error code, e.g. TARGET_WRITE_FAILED, CONNECTION_LOST): failures, and transient errors the pipeline restarted after',
       ['pipeline', 'kind'], r);
     this.restarts = new TotalCounter('sluice_restarts_total', 'Automatic restarts of the pipeline run after transient failures (e.g. a lost connection)', ['pipeline'], r);
+    this.stalls = new TotalCounter('sluice_stream_stalls_total', 'Stream restarts by the watchdog: no message from the source (not even a heartbeat) and no write finished for stallTimeoutSeconds', ['pipeline'], r);
     this.skipped = new TotalCounter('sluice_skipped_events_total',
       'Source transactions and DDL statements skipped on request (POST /api/pipelines/NAME/skip): their changes are not on the target', ['pipeline'], r);
     this.snapCopied = new PipelineGauge('sluice_snapshot_rows_copied',
@@ -130,7 +132,7 @@ export class PipelineMetrics {
     const names = new Set(this.manager.names());
     for (const old of this.known) {
       if (names.has(old)) continue;
-      for (const m of [this.lag, this.rows, this.txns, this.bytesRead, this.reconnects, this.queueDepth, this.errors, this.restarts, this.skipped,
+      for (const m of [this.lag, this.rows, this.txns, this.bytesRead, this.reconnects, this.queueDepth, this.errors, this.restarts, this.stalls, this.skipped,
         this.snapCopied, this.snapEstimated, this.state]) m.drop(old);
       this.known.delete(old);
     }
@@ -146,6 +148,7 @@ export class PipelineMetrics {
       this.reconnects.report({ pipeline }, totals.sourceReconnects);
       for (const [kind, count] of totals.errorsByCode) this.errors.report({ pipeline, kind }, count);
       this.restarts.report({ pipeline }, totals.restarts);
+      this.stalls.report({ pipeline }, totals.stalls);
       this.skipped.report({ pipeline }, totals.skipped);
       this.lag.replace(pipeline, st.lagSeconds !== null ? [[{ pipeline }, st.lagSeconds]] : []);
       const running = st.state !== 'stopped' && st.state !== 'paused' && st.state !== 'failed';

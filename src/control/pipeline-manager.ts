@@ -35,6 +35,8 @@ export interface PipelineTotals {
   transactionsApplied: number;
   errors: number;
   restarts: number;
+  /** Stream restarts by the watchdog (no progress, no heartbeat). */
+  stalls: number;
   bytesRead: number;
   sourceReconnects: number;
   /** Streamed row changes per source table (`db.table`) and operation. */
@@ -45,11 +47,11 @@ export interface PipelineTotals {
   skipped: number;
 }
 
-interface Seen { rowsApplied: number; transactionsApplied: number; errors: number; restarts: number; lastError: string | null; bytesRead: number; sourceReconnects: number;
+interface Seen { rowsApplied: number; transactionsApplied: number; errors: number; restarts: number; stalls: number; lastError: string | null; bytesRead: number; sourceReconnects: number;
   tables: Map<string, TableCounts>; skipped: number }
 
-const newSeen = (): Seen => ({ rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, lastError: null, bytesRead: 0, sourceReconnects: 0, tables: new Map(), skipped: 0 });
-const newTotals = (): PipelineTotals => ({ rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, bytesRead: 0, sourceReconnects: 0, tables: new Map(), errorsByCode: new Map(), skipped: 0 });
+const newSeen = (): Seen => ({ rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, stalls: 0, lastError: null, bytesRead: 0, sourceReconnects: 0, tables: new Map(), skipped: 0 });
+const newTotals = (): PipelineTotals => ({ rowsApplied: 0, transactionsApplied: 0, errors: 0, restarts: 0, stalls: 0, bytesRead: 0, sourceReconnects: 0, tables: new Map(), errorsByCode: new Map(), skipped: 0 });
 
 interface Entry {
   name: string;
@@ -69,6 +71,8 @@ interface Entry {
   /** The next launch starts with a resync. */
   resync: boolean;
   rate: { time: number; rows: number; snapshotRows: number; rowsPerSecond: number; snapshotRowsPerSecond: number };
+  /** Per table of the current run: last seen done flag and rows copied, and the re-snapshot queue (to notice finished copies). */
+  copies: { tables: Map<string, { done: boolean; rows: number }>; queue: string[] };
 }
 
 const MAX_ERRORS = 20;
@@ -198,6 +202,11 @@ export class PipelineManager {
     if (e) this.observe(e);
     const s: PipelineStats | null = e?.pipeline?.stats ?? null;
     const state = e ? this.stateOf(e, desired) : desired === 'paused' ? 'paused' : 'stopped';
+    // Streaming again: every error so far is resolved (it stays listed, marked).
+    if (e && state === 'streaming') {
+      const t = new Date().toISOString();
+      for (const err of e.errors) err.resolvedAt ??= t;
+    }
     const copied = s?.snapshotRowsCopied ?? 0;
     const estimated = s?.snapshotRowsEstimated ?? 0;
     const snapRate = e?.rate.snapshotRowsPerSecond ?? 0;
@@ -211,9 +220,10 @@ export class PipelineManager {
         rowsCopied: copied, rowsEstimated: estimated, percent, rowsPerSecond: snapRate,
         etaSeconds: state === 'snapshotting' && snapRate > 0 ? Math.max(0, Math.round((estimated - copied) / snapRate)) : null,
         tables: (s?.snapshotTables ?? []).map((t) => ({ database: t.database, table: t.table, rowsCopied: t.rowsCopied, rowsEstimated: t.rowsEstimated, done: t.done })),
+        lastCopies: this.store.tableCopies(name),
       },
       position: pos ? { file: pos.file, pos: pos.pos, ...(pos.gtidSet ? { gtidSet: pos.gtidSet } : {}) } : null,
-      errorCount: e?.totals.errors ?? 0, restarts: e?.totals.restarts ?? 0, recentErrors: [...(e?.errors ?? [])],
+      errorCount: e?.totals.errors ?? 0, restarts: e?.totals.restarts ?? 0, recentErrors: (e?.errors ?? []).map((x) => ({ ...x })),
       pendingSkip: e?.skipAt ?? null, skipped: [...(e?.skipped ?? [])], resnapshotQueue: [...(s?.resnapshotQueue ?? [])],
       bytesRead: e?.totals.bytesRead ?? 0, sourceReconnects: e?.totals.sourceReconnects ?? 0, queuedChanges: s?.queuedChanges ?? 0,
     };
@@ -235,6 +245,7 @@ export class PipelineManager {
         name, pipeline: null, controller: null, done: null, failed: false, errors: [], startedAt: null, since: null, lastState: 'stopped',
         seen: newSeen(), totals: newTotals(), skipAt: this.store.pendingSkip(name), skipped: [], resync: false,
         rate: { time: Date.now(), rows: 0, snapshotRows: 0, rowsPerSecond: 0, snapshotRowsPerSecond: 0 },
+        copies: { tables: new Map(), queue: [] },
       };
       this.entries.set(name, e);
     }
@@ -263,6 +274,7 @@ export class PipelineManager {
     e.pipeline = pipeline;
     e.controller = controller;
     e.seen = newSeen();
+    e.copies = { tables: new Map(), queue: [] };
     e.rate = { time: Date.now(), rows: 0, snapshotRows: 0, rowsPerSecond: 0, snapshotRowsPerSecond: 0 };
     e.startedAt = new Date().toISOString();
     this.log.info({ pipeline: name }, 'pipeline started');
@@ -349,6 +361,7 @@ export class PipelineManager {
     e.totals.rowsApplied += Math.max(0, s.rowsApplied - e.seen.rowsApplied);
     e.totals.transactionsApplied += Math.max(0, s.transactionsApplied - e.seen.transactionsApplied);
     e.totals.restarts += Math.max(0, s.restarts - e.seen.restarts);
+    e.totals.stalls += Math.max(0, s.stalls - e.seen.stalls);
     e.totals.bytesRead += Math.max(0, s.bytesRead - e.seen.bytesRead);
     e.totals.sourceReconnects += Math.max(0, s.sourceReconnects - e.seen.sourceReconnects);
     const seenTables = new Map<string, TableCounts>();
@@ -386,9 +399,32 @@ export class PipelineManager {
       }
     }
     if (e.skipped.length > MAX_ERRORS) e.skipped.length = MAX_ERRORS;
-    e.seen = { rowsApplied: s.rowsApplied, transactionsApplied: s.transactionsApplied, errors: s.errors, restarts: s.restarts, lastError: s.lastError,
+    this.noteCopies(e, s);
+    e.seen = { rowsApplied: s.rowsApplied, transactionsApplied: s.transactionsApplied, errors: s.errors, restarts: s.restarts, stalls: s.stalls, lastError: s.lastError,
       bytesRead: s.bytesRead, sourceReconnects: s.sourceReconnects, tables: seenTables, skipped: s.skipped.length };
     return pushed;
+  }
+
+  /**
+   * Remember each table's last complete copy (kept in the store, so that it outlives the run, a retry, a restart):
+   * a table that turned done, finished with another row count, or left the re-snapshot queue done.
+   */
+  private noteCopies(e: Entry, s: PipelineStats): void {
+    const finishedAt = new Date().toISOString();
+    for (const t of s.snapshotTables) {
+      const key = `${t.database}.${t.table}`;
+      const before = e.copies.tables.get(key);
+      const requeued = e.copies.queue.includes(key) && !s.resnapshotQueue.includes(key);
+      if (t.done && (!before || !before.done || before.rows !== t.rowsCopied || requeued)) {
+        try {
+          this.store.recordTableCopy(e.name, { table: key, rowsCopied: t.rowsCopied, finishedAt });
+        } catch (err) {
+          this.log.warn({ pipeline: e.name, err: String(err) }, 'cannot record a table copy');
+        }
+      }
+      e.copies.tables.set(key, { done: t.done, rows: t.rowsCopied });
+    }
+    e.copies.queue = [...s.resnapshotQueue];
   }
 
   /** One metric sample per known pipeline, rates since the previous sample; prune old samples. */

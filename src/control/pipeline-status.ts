@@ -12,6 +12,8 @@ export interface PipelineError {
   fix: string | null;
   /** Set when the error concerns one source transaction / DDL statement that can be skipped (POST …/skip). */
   skip?: SkipTarget;
+  /** When the pipeline was streaming again after this error (absent while it is unresolved). */
+  resolvedAt?: string;
 }
 
 export interface TableProgress { database: string; table: string; rowsCopied: number; rowsEstimated: number; done: boolean }
@@ -33,6 +35,8 @@ export interface PipelineStatus {
     rowsPerSecond: number;
     etaSeconds: number | null;
     tables: TableProgress[];
+    /** The last complete copy of every table (initial snapshot, re-snapshot or resync, any run), kept in the store. */
+    lastCopies: Array<{ table: string; rowsCopied: number; finishedAt: string }>;
   };
   position: { file: string; pos: number; gtidSet?: string } | null;
   errorCount: number;

@@ -192,3 +192,23 @@ export function tlsStatus(conn: Connection): TlsStatus {
       : 'server certificate not verified';
   return { encrypted: true, protocol, ...(cipher ? { cipher } : {}), verified, text: `TLS: ${protocol}${cipher ? ` (${cipher})` : ''}, ${how}` };
 }
+
+/**
+ * Cut a connection at once: its socket is destroyed with an error, so every query waiting on it fails
+ * (mysql2's own `destroy()` only half-closes the socket politely, and a query in flight on a connection
+ * that hangs would never settle).
+ */
+export function abortConnection(conn: Connection): void {
+  const stream = (conn as unknown as { connection?: { stream?: { destroy(err?: Error): void; destroyed?: boolean } } }).connection?.stream;
+  if (stream && !stream.destroyed) {
+    stream.destroy(Object.assign(new Error('connection cut by Sluice: it did not answer in time'), { code: 'ECONNRESET' }));
+  } else {
+    conn.destroy();
+  }
+}
+
+/** End a connection politely, or cut it when that takes longer than `ms` (a connection that hangs). */
+export async function endWithin(conn: Connection, ms: number): Promise<void> {
+  const ended = await Promise.race([conn.end().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+  if (!ended) abortConnection(conn);
+}

@@ -13,10 +13,10 @@ import mysql from 'mysql2/promise';
 import { SluiceError, isSluiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types.js';
-import { MysqlSink, shadowTableName } from '../sinks/mysql/mysql-sink.js';
+import { MysqlSink, shadowTableName, type MysqlSinkOptions } from '../sinks/mysql/mysql-sink.js';
 import { routeToDatabase, type Checkpoint, type TableRouter } from '../sinks/sink.js';
 import { ReplicationSession } from '../mysql/protocol/replication-session.js';
-import { connectMysql } from '../mysql/connection.js';
+import { connectMysql, endWithin } from '../mysql/connection.js';
 import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
 import { SchemaHistory, comparePositions } from '../mysql/schema/schema-history.js';
 import { classifyStatement } from '../mysql/schema/ddl.js';
@@ -31,6 +31,9 @@ import { listSourceTables, type TableName } from './source-tables.js';
 import type { SourceHub } from './source-hub.js';
 import { WakeTimer } from './wake-timer.js';
 import { fnv1a32 } from '../fnv-hash.js';
+import { INSTANCE, describeInstance } from '../instance.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { StreamWatchdog } from './stream-watchdog.js';
 
 export type PipelineStatus = 'starting' | 'snapshotting' | 'streaming' | 'retrying' | 'stopped' | 'failed';
 
@@ -73,6 +76,8 @@ export interface PipelineStats {
   /** Structured context of the last error (e.g. `skip`: the position of the transaction that failed). */
   lastErrorDetails: Readonly<Record<string, unknown>> | null;
   restarts: number;
+  /** Times the watchdog restarted a stream that made no progress and got no heartbeat for `stallTimeoutSeconds`. */
+  stalls: number;
   /** Streamed row changes applied, per source table (`db.table`) and operation. */
   changesByTable: Map<string, TableCounts>;
   /** Binlog bytes received from the source (shared reader: the whole source's). */
@@ -94,7 +99,10 @@ export interface PipelineOptions {
   source: SourceConfig;
   target: TargetConfig;
   logger: Logger;
-  /** Ownership epoch written with every checkpoint (fencing); default 0. */
+  /**
+   * Fencing token from a coordinator: the sink claims exactly this epoch. Without it, each start claims
+   * the next epoch on the target for this instance (waiting while another live instance owns it).
+   */
   epoch?: number;
   /** Shared binlog reader of the source (one per source for all its pipelines); a private reader otherwise. */
   hub?: SourceHub;
@@ -124,7 +132,7 @@ export class Pipeline {
     get lagSeconds(): number | null {
       return this.appliedSourceTime === null ? null : Math.max(0, (Date.now() - this.appliedSourceTime) / 1000);
     },
-    position: null, errors: 0, lastError: null, lastErrorDetails: null, restarts: 0,
+    position: null, errors: 0, lastError: null, lastErrorDetails: null, restarts: 0, stalls: 0,
     changesByTable: new Map(), bytesRead: 0, sourceReconnects: 0, queuedChanges: 0, skipped: [], pendingSkip: null, resnapshotQueue: [],
   };
   private readonly cfg: PipelineConfig;
@@ -142,6 +150,10 @@ export class Pipeline {
   private inStream = false;
   /** Source tables to copy again while streaming (`db.table`), in request order. */
   private readonly resnapshots: ResnapshotRequest[] = [];
+  /** The epoch of this instance's current claim on the target (every checkpoint is written with it). */
+  private epoch = 0;
+  /** A claim was made (its lease is released when the pipeline stops). */
+  private claimed = false;
 
   constructor(private readonly opts: PipelineOptions) {
     this.cfg = opts.config;
@@ -185,9 +197,25 @@ export class Pipeline {
 
   /** Runs until `signal` aborts (clean stop) or a permanent error (thrown). */
   async run(signal: AbortSignal): Promise<void> {
+    let fenced = false;
+    try {
+      await this.runWithRestarts(signal);
+    } catch (err) {
+      fenced = isSluiceError(err) && err.code === 'FENCED';
+      throw err;
+    } finally {
+      // Hand the pipeline over at once (another instance need not wait for the lease to run out).
+      if (this.claimed && !fenced) await this.releaseLease();
+    }
+  }
+
+  private async runWithRestarts(signal: AbortSignal): Promise<void> {
     let attempt = 0;
     let started = Date.now();
+    let lastOwnedLog = 0;
+    const work = (): number => this.stats.transactionsApplied + this.stats.rowsApplied + this.stats.snapshotRowsCopied;
     while (!signal.aborted) {
+      const workBefore = work();
       try {
         await this.runOnce(signal);
         this.stats.status = 'stopped';
@@ -197,20 +225,32 @@ export class Pipeline {
           this.stats.status = 'stopped';
           return;
         }
-        const err = this.withRepairHint(caught);
+        const err = await this.explain(this.withRepairHint(caught));
         this.recordError(err);
+        if (isSluiceError(err) && err.code === 'PIPELINE_OWNED') {
+          // Another live instance owns the pipeline: wait for it to stop (or for its lease to run out).
+          this.stats.status = 'retrying';
+          const left = Number(err.details['leaseLeftSeconds'] ?? 1);
+          if (Date.now() - lastOwnedLog > 30_000) {
+            lastOwnedLog = Date.now();
+            this.log.warn({ err: describe(err), owner: err.details['owner'] }, 'pipeline is owned by a live instance; waiting for it to stop or for its lease to run out');
+          }
+          await sleep(Math.min(2000, Math.max(200, left * 1000 + 100)), signal);
+          continue;
+        }
         if (!isTransient(err)) {
           this.stats.status = 'failed';
           this.log.error({ err: describe(err) }, 'pipeline failed');
           throw err;
         }
-        // A run that stayed healthy for a minute starts the backoff over.
-        if (Date.now() - started > 60_000) attempt = 0;
+        // A run that got work done, or stayed up for a minute, starts the backoff over: one fault is retried
+        // at once, only a fault that persists backs off.
+        if (Date.now() - started > 60_000 || work() !== workBefore) attempt = 0;
         attempt++;
         this.stats.status = 'retrying';
         this.stats.restarts++;
         const base = this.opts.retry?.baseDelayMs ?? 500;
-        const delay = Math.min(this.opts.retry?.maxDelayMs ?? 30_000, base * 2 ** Math.min(attempt - 1, 8));
+        const delay = Math.min(this.opts.retry?.maxDelayMs ?? 5_000, base * 2 ** Math.min(attempt - 1, 8));
         this.log.warn({ err: describe(err), attempt, delayMs: delay }, 'pipeline interrupted; restarting from the checkpoint');
         await sleep(delay, signal);
         started = Date.now();
@@ -219,26 +259,117 @@ export class Pipeline {
     this.stats.status = 'stopped';
   }
 
-  private newSink(route?: TableRouter): MysqlSink {
+  /**
+   * A DUPLICATE_SERVER_ID from the source: say whether another instance took this pipeline over (then it
+   * is FENCED, not a configuration problem) or another replica of the source uses the same server id.
+   */
+  private async explain(err: unknown): Promise<unknown> {
+    if (!isSluiceError(err) || err.code !== 'DUPLICATE_SERVER_ID') return err;
+    const sink = this.newSink();
+    try {
+      const now = await sink.currentOwner();
+      if (now && !now.self && now.epoch !== this.epoch) {
+        return new SluiceError('FENCED', `pipeline '${this.name}' was taken over by ${now.owner ? describeInstance(now.owner) : 'another instance'} (epoch ${now.epoch}); the source dropped this instance's binlog connection for it`,
+          'nothing to repair: the other instance goes on from the target\'s checkpoint. Run each pipeline in one instance only', { ...err.details, owner: now.owner }, { cause: err });
+      }
+    } catch { /* the target cannot tell: keep the source's error */ } finally {
+      await sink.close().catch(() => undefined);
+    }
+    return new SluiceError('DUPLICATE_SERVER_ID',
+      `${err.message} — this pipeline is still owned by this instance, so the other connection is not a Sluice instance of pipeline '${this.name}': `
+        + 'it is another replica of the source (a MySQL/MariaDB replica, another Sluice process reading this source, or another CDC tool) registered with server id '
+        + `${this.serverIdInUse()}`,
+      'find it on the source with SHOW SLAVE HOSTS (SHOW REPLICAS) and SELECT HOST FROM information_schema.PROCESSLIST WHERE COMMAND LIKE \'Binlog Dump%\'; '
+        + 'then give this source a serverId that no other replica uses (or leave serverId unset: Sluice picks one per process)',
+      { ...err.details, serverId: this.serverIdInUse() }, { cause: err });
+  }
+
+  private serverIdInUse(): number {
+    return this.opts.hub?.serverId ?? this.serverId;
+  }
+
+  private async releaseLease(): Promise<void> {
+    const sink = this.newSink();
+    try {
+      // Bounded: a target that does not answer must not hold up the stop (the lease then runs out by itself).
+      await Promise.race([sink.releaseLease(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 3 s')), 3000).unref())]);
+      this.log.info({ epoch: this.epoch }, 'pipeline released: another instance may take it over at once');
+    } catch (err) {
+      this.log.warn({ err: describe(err) }, 'could not release the pipeline on the target; another instance takes it over when the lease runs out');
+    } finally {
+      sink.interrupt();
+      await sink.close().catch(() => undefined);
+    }
+  }
+
+  private newSink(route?: TableRouter, extra: Partial<MysqlSinkOptions> = {}): MysqlSink {
     return new MysqlSink({
       pipeline: this.name,
       connection: this.opts.target.url,
-      epoch: this.opts.epoch ?? 0,
+      // Sinks that are not opened write with this instance's claim.
+      epoch: this.claimed ? this.epoch : this.opts.epoch,
+      leaseSeconds: this.cfg.tuning.leaseSeconds,
       checkpointDatabase: this.opts.target.checkpointDatabase,
       // Shadow copies (re-snapshot) are created without foreign keys: constraint names are unique per database.
       ...(route ? { route } : { targetDatabase: this.cfg.targetDatabase, foreignKeyScope: this.filter }),
       maxStatementBytes: this.cfg.tuning.maxStatementBytes,
       logger: this.log,
+      ...extra,
     });
   }
 
-  private async runOnce(signal: AbortSignal): Promise<void> {
+  /**
+   * One start: claim the pipeline on the target, then snapshot and stream. A lease keeper renews the
+   * claim meanwhile; once another instance has taken the pipeline over, everything stops (FENCED).
+   */
+  private async runOnce(outer: AbortSignal): Promise<void> {
     this.stats.status = 'starting';
-    const sink = this.newSink();
+    // The sink that claims: a new epoch (or the coordinator's), never this instance's previous one.
+    const sink = this.newSink(undefined, { epoch: this.opts.epoch });
+    const stored = await sink.open().catch(async (err: unknown) => {
+      await sink.close().catch(() => undefined);
+      // Owned by another instance that claimed after this one: this instance was taken over, not merely early.
+      if (this.claimed && isSluiceError(err) && err.code === 'PIPELINE_OWNED' && Number(err.details['epoch']) > this.epoch) {
+        throw new SluiceError('FENCED', `pipeline '${this.name}' was taken over while this instance was restarting it: ${err.message}`,
+          'nothing to repair: the other instance goes on from the target\'s checkpoint. Run each pipeline in one instance only',
+          { ...err.details, ownEpoch: this.epoch }, { cause: err });
+      }
+      throw err;
+    });
+    this.epoch = sink.epoch;
+    this.claimed = true;
+    const prev = sink.previousOwner;
+    if (prev?.owner) {
+      this.log.warn({ from: describeInstance(prev.owner), previousEpoch: prev.epoch, epoch: this.epoch, leaseLeftSeconds: Math.max(0, prev.leaseLeft) },
+        `took over pipeline ${this.name} from ${describeInstance(prev.owner)}`);
+    } else {
+      this.log.info({ epoch: this.epoch }, `claimed pipeline ${this.name}`);
+    }
+    const inner = new AbortController();
+    const onAbort = (): void => inner.abort();
+    outer.addEventListener('abort', onAbort, { once: true });
+    // Its own connection, with short lock waits: while this pipeline's transaction holds the row, its commit renews.
+    const keeper = new LeaseKeeper(this.newSink(undefined, { lockWaitSeconds: 2 }), this.cfg.tuning.leaseSeconds, this.log, (err) => {
+      this.log.error({ err: describe(err) }, 'this instance lost the pipeline to another one: stopping it');
+      inner.abort();
+    });
+    try {
+      await this.runClaimed(sink, stored, inner.signal);
+    } catch (err) {
+      if (keeper.lost && !outer.aborted) throw keeper.lost;
+      throw err;
+    } finally {
+      outer.removeEventListener('abort', onAbort);
+      await keeper.stop();
+    }
+    if (keeper.lost && !outer.aborted) throw keeper.lost;
+  }
+
+  private async runClaimed(sink: MysqlSink, stored: Checkpoint | null, signal: AbortSignal): Promise<void> {
     let src: mysql.Connection | null = null;
     let history: SchemaHistory | null = null;
+    let cp = stored;
     try {
-      let cp = await sink.open();
       src = await connectSource(this.opts.source.url);
       this.flavor = /mariadb/i.test(String(((await src.query('SELECT VERSION() AS v')) as unknown as [Array<{ v: string }>])[0][0]?.v)) ? 'mariadb' : 'mysql';
       if (this.resyncPending) {
@@ -247,7 +378,7 @@ export class Pipeline {
         const fresh = new SchemaHistory({ url: this.opts.source.url });
         try {
           for (const t of tables) await fresh.ensureLoaded(t.database, t.table, position);
-          cp = { pipeline: this.name, position, epoch: this.opts.epoch ?? 0,
+          cp = { pipeline: this.name, position, epoch: this.epoch,
             state: { phase: 'stream', coverage: [], schemas: fresh.toJSON(), resnapshot: tables.map((t) => ({ database: t.database, table: t.table })) } };
         } finally {
           await fresh.close().catch(() => undefined);
@@ -267,7 +398,7 @@ export class Pipeline {
           const st = await ReplicationSession.serverStatus(this.opts.source.url);
           const position = { file: st.file, pos: st.pos };
           for (const t of tables) await history.ensureLoaded(t.database, t.table, position);
-          cp = { pipeline: this.name, position, epoch: this.opts.epoch ?? 0, state: { phase: 'stream', coverage: [], schemas: history.toJSON() } };
+          cp = { pipeline: this.name, position, epoch: this.epoch, state: { phase: 'stream', coverage: [], schemas: history.toJSON() } };
           await sink.apply({ changes: [], checkpoint: cp });
           this.log.info({ position: cp.position }, 'no snapshot requested; streaming from the current end of the binlog');
         }
@@ -276,7 +407,7 @@ export class Pipeline {
       await this.stream(sink, src, history, cp, signal);
     } finally {
       await history?.close().catch(() => undefined);
-      await src?.end().catch(() => undefined);
+      if (src) await endWithin(src, 1000);
       await sink.close().catch(() => undefined);
     }
   }
@@ -310,7 +441,7 @@ export class Pipeline {
         const ranges = await reader.planChunks(schema, tuning.snapshotChunkSize);
         plans.push({ database: t.database, table: t.table, ranges, done: {}, rowsCopied: 0, rowsEstimated: await reader.estimateRows(t.database, t.table), columns: columnSignature(schema) });
       }
-      const epoch = this.opts.epoch ?? 0;
+      const epoch = this.epoch;
       const planPosition = cp?.position ?? streamState?.position ?? (await currentPosition(this.opts.source.url));
       // The schema in force where the stream will start (the snapshot's earliest chunk comes after it).
       for (const t of tables) await history.ensureLoaded(t.database, t.table, planPosition);
@@ -459,7 +590,7 @@ export class Pipeline {
     if (state.swaps && state.swaps.length > 0) {
       const swapped = await sink.swapTables(state.swaps);
       this.log.info({ tables: state.swaps.map((w) => `${w.database}.${w.table}`), swapped }, 're-snapshot: the copies made before the restart are in place');
-      await sink.apply({ changes: [], checkpoint: { pipeline: this.name, position: cp.position, epoch: this.opts.epoch ?? 0, state: this.streamState(chunkFilter, ownHistory) } });
+      await sink.apply({ changes: [], checkpoint: { pipeline: this.name, position: cp.position, epoch: this.epoch, state: this.streamState(chunkFilter, ownHistory) } });
     }
     const tuning = this.cfg.tuning;
     let source: { next(): Promise<SourceMessage | null>; close(): Promise<void>; bytesRead: number; reconnects: number };
@@ -499,7 +630,7 @@ export class Pipeline {
     let inLargeTxn = false;
     let lastWrite = Date.now();
     let lastPos = cp.position;
-    const epoch = this.opts.epoch ?? 0;
+    const epoch = this.epoch;
 
     // The state is rewritten only when it changed (chunk coverage pruned, schema versions added).
     let writtenState = '';
@@ -570,7 +701,7 @@ export class Pipeline {
       lastWrite = Date.now();
       inflightChanges = changes.length;
       this.stats.queuedChanges = inflightChanges;
-      inflight = applyBatch(changes, bounds, checkpoint).then(() => {
+      inflight = watchdog.track(applyBatch(changes, bounds, checkpoint)).then(() => {
         this.countApplied(changes);
         inflightChanges = 0;
         this.stats.queuedChanges = batch.length + txn.length;
@@ -584,15 +715,25 @@ export class Pipeline {
 
     let pending: Promise<SourceMessage | null> | null = null;
     const wake = new WakeTimer<typeof TIMEOUT>(TIMEOUT, signal);
+    let sourceClosed: Promise<void> | null = null;
+    const closeSource = (): Promise<void> => (sourceClosed ??= source.close());
+    const watchdog = new StreamWatchdog(tuning.stallTimeoutSeconds * 1000, (idleMs) => {
+      this.stats.stalls++;
+      this.log.warn({ idleSeconds: Math.round(idleMs / 1000), position: lastPos }, 'stream stalled (no message from the source, not even a heartbeat, and no write finished): restarting it from the checkpoint');
+      // Whatever hangs (a half-open connection to either server) is cut; the loop then ends with STREAM_STALLED.
+      sink.interrupt();
+      void closeSource();
+    });
     this.inStream = true;
     try {
       while (!signal.aborted) {
+        watchdog.check();
         if (applyError !== null) throw applyError;
         if (this.resnapshots.length > 0 && txn.length === 0 && !inLargeTxn && this.resnapshots.some((t) => !t.after || comparePositions(lastPos, t.after) >= 0)) {
           // Between transactions: everything read so far is applied first, then the tables are copied.
           await flush();
           await drain();
-          await this.copyTablesAgain(sink, src, history, chunkFilter, lastPos, signal);
+          await watchdog.suspended(() => this.copyTablesAgain(sink, src, history, chunkFilter, lastPos, signal));
           writtenState = '';
           lastWrite = Date.now();
           continue;
@@ -608,7 +749,11 @@ export class Pipeline {
           continue;
         }
         pending = null;
-        if (m === null) break;
+        watchdog.progress();
+        if (m === null) {
+          watchdog.check();
+          break;
+        }
         if (m.kind === 'transaction') {
           if (m.rolledBack) {
             txn = [];
@@ -642,7 +787,7 @@ export class Pipeline {
                 await foreignKeysFrom(m.startPosition);
               }
               try {
-                await sink.apply({ changes: txn, checkpoint: { pipeline: this.name, position: m.startPosition, epoch }, partial: true });
+                await watchdog.track(sink.apply({ changes: txn, checkpoint: { pipeline: this.name, position: m.startPosition, epoch }, partial: true }));
               } catch (err) {
                 throw this.skippable(err, m.startPosition);
               }
@@ -655,7 +800,7 @@ export class Pipeline {
           }
           if (inLargeTxn) {
             try {
-              await sink.apply({ changes: txn, checkpoint: checkpointAt(m.position) });
+              await watchdog.track(sink.apply({ changes: txn, checkpoint: checkpointAt(m.position) }));
             } catch (err) {
               writtenState = '';
               throw this.skippable(err, m.startPosition);
@@ -689,7 +834,7 @@ export class Pipeline {
             this.passSkip(0);
           } else {
             try {
-              await this.onDdl(sink, src, history, m, chunkFilter, signal);
+              await watchdog.suspended(() => this.onDdl(sink, src, history, m, chunkFilter, signal));
             } catch (err) {
               throw this.skippable(err, m.position, 'ddl');
             }
@@ -710,11 +855,14 @@ export class Pipeline {
       }
       await flush();
       await drain();
+    } catch (err) {
+      throw watchdog.stalled ?? err;
     } finally {
+      watchdog.close();
       wake.close();
       this.inStream = false;
       await (inflight as Promise<void> | null)?.catch(() => undefined);
-      await source.close();
+      await closeSource();
     }
   }
 
@@ -798,7 +946,7 @@ export class Pipeline {
   private async copyTablesAgain(sink: MysqlSink, src: mysql.Connection, history: SchemaHistory, chunkFilter: ChunkFilter, position: Position, signal: AbortSignal): Promise<void> {
     const tables = this.resnapshots.filter((t) => !t.after || comparePositions(position, t.after) >= 0);
     const keys = tables.map((t) => `${t.database}.${t.table}`);
-    const epoch = this.opts.epoch ?? 0;
+    const epoch = this.epoch;
     const base = routeToDatabase(this.cfg.targetDatabase);
     const shadows = new Map(tables.map((t) => {
       const target = base(t.database, t.table);
@@ -884,7 +1032,7 @@ export class Pipeline {
   }
 
   private async onDdl(sink: MysqlSink, src: mysql.Connection, history: SchemaHistory, m: DdlMessage, chunkFilter: ChunkFilter, signal: AbortSignal): Promise<void> {
-    const checkpoint = (): Checkpoint => ({ pipeline: this.name, position: m.position, epoch: this.opts.epoch ?? 0, state: this.streamState(chunkFilter, history) });
+    const checkpoint = (): Checkpoint => ({ pipeline: this.name, position: m.position, epoch: this.epoch, state: this.streamState(chunkFilter, history) });
     if (this.cfg.ddl === 'ignore') {
       const c = classifyStatement(m.sql, m.database);
       if (c.kind === 'ddl') {
@@ -1003,7 +1151,7 @@ function samePosition(a: Position, b: Position): boolean {
 }
 
 function isTransient(err: unknown): boolean {
-  if (isSluiceError(err)) return err.code === 'CONNECTION_LOST' || err.code === 'CONNECTION_FAILED' || err.code === 'TRANSACTION_ABORTED';
+  if (isSluiceError(err)) return err.code === 'CONNECTION_LOST' || err.code === 'CONNECTION_FAILED' || err.code === 'TRANSACTION_ABORTED' || err.code === 'STREAM_STALLED' || err.code === 'TARGET_READ_ONLY';
   const code = (err as { code?: string } | null)?.code;
   return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'PROTOCOL_CONNECTION_LOST' || code === 'ETIMEDOUT' || code === 'EPIPE';
 }
@@ -1035,6 +1183,11 @@ function unresolvedColumns(database: string, table: string, position: Position):
 }
 
 /** A replica server id derived from a name (stable across restarts, unlikely to collide). */
+/**
+ * The replica server id for reading source `name` when none is configured: distinct per process, so
+ * that two Sluice processes never drop each other's binlog connection (one pipeline is still written by
+ * one instance only: the target's lease and epoch see to that).
+ */
 export function defaultServerId(name: string): number {
-  return 1_000_000 + (fnv1a32(name) % 3_000_000_000);
+  return 1_000_000 + (fnv1a32(`${name}\0${INSTANCE.id}`) % 3_000_000_000);
 }

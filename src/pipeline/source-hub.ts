@@ -15,6 +15,8 @@ import type { TableFilter } from '../source/table-filter.js';
 import type { Position, SourceMessage } from '../source/types.js';
 
 const QUEUE_LIMIT = 64;
+/** A reader that handed out nothing for this long (the source sends a heartbeat every second) is restarted by the next subscriber. */
+const SILENT_READER_MS = 5000;
 
 export interface SubscribeOptions {
   name: string;
@@ -142,8 +144,10 @@ export class SourceHub {
   /** Bytes and reconnects of readers already stopped. */
   private pastBytes = 0;
   private pastReconnects = 0;
+  /** When the reader last handed out a message. */
+  private lastMessageAt = 0;
 
-  constructor(private readonly url: string, private readonly serverId: number, private readonly log: Logger) {
+  constructor(private readonly url: string, readonly serverId: number, private readonly log: Logger) {
     this.history = new SchemaHistory({ url });
   }
 
@@ -162,7 +166,9 @@ export class SourceHub {
     const sub = new Subscription(this, opts.name, opts.start, opts.filter);
     this.subs.add(sub);
     const at = this.lastPos ?? this.readerStart;
-    if (this.source === null || at === null || comparePositions(opts.start, at) < 0) {
+    // A subscriber restarting after a stall finds the reader silent: restart it too (its connection may hang).
+    if (this.source === null || at === null || comparePositions(opts.start, at) < 0 || Date.now() - this.lastMessageAt > SILENT_READER_MS) {
+      if (this.source !== null && at !== null && comparePositions(opts.start, at) >= 0) this.log.warn({ silentMs: Date.now() - this.lastMessageAt }, 'shared binlog reader silent: restarting it');
       await this.restart(this.earliest());
     }
     return sub;
@@ -201,8 +207,10 @@ export class SourceHub {
       this.pastReconnects += src.reconnects;
       await src.close();
     }
-    if (this.loop) await this.loop.catch(() => undefined);
+    // The old pump ignores whatever it still gets (generation changed); do not hang on a read that hangs.
+    const loop = this.loop;
     this.loop = null;
+    if (loop) await Promise.race([loop.catch(() => undefined), new Promise<void>((r) => setTimeout(r, 2000).unref())]);
   }
 
   private async restart(from: Position): Promise<void> {
@@ -224,6 +232,7 @@ export class SourceHub {
     });
     this.source = source;
     this.readerStart = from;
+    this.lastMessageAt = Date.now();
     this.log.info({ position: from, subscribers: [...this.subs].map((s) => s.name) }, 'shared binlog reader started');
     this.loop = this.pump(source, gen);
   }
@@ -233,6 +242,7 @@ export class SourceHub {
       while (gen === this.generation) {
         const m = await source.next();
         if (m === null || gen !== this.generation) return;
+        this.lastMessageAt = Date.now();
         for (const s of this.subs) s.offer(m);
         if (m.kind !== 'transaction' || m.last) this.lastPos = m.position;
         if ([...this.subs].some((s) => s.queue.length >= QUEUE_LIMIT)) {

@@ -12,6 +12,8 @@ export interface ServerDeps {
   setup: { token: string | null };
   /** Mark the session cookie Secure: always, never, or when the request came over https. */
   secureCookies: boolean | 'auto';
+  /** Directory that ssl-ca / ssl-cert / ssl-key files of API-created endpoints must be in (null: uploaded PEM only). */
+  tlsDir: string | null;
   /** The `alerts:` section of the config export (the alert settings in force, secrets as ${ENV}). */
   exportAlerts?: () => ExportedAlerts | undefined;
 }

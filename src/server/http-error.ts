@@ -1,7 +1,8 @@
 /** API errors: `{ error: { code, message, fix } }` with an HTTP status. */
 export type ApiErrorCode =
   | 'BAD_REQUEST' | 'BAD_CONFIG' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'CSRF_FAILED' | 'NOT_FOUND' | 'CONFLICT'
-  | 'MANAGED_BY_CONFIG' | 'INVALID_STATE' | 'RATE_LIMITED' | 'NOT_IMPLEMENTED' | 'CONNECTION_FAILED' | 'INTERNAL';
+  | 'MANAGED_BY_CONFIG' | 'INVALID_STATE' | 'RATE_LIMITED' | 'NOT_IMPLEMENTED' | 'CONNECTION_FAILED' | 'INTERNAL'
+  | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE';
 
 export class HttpError extends Error {
   constructor(readonly status: number, readonly code: ApiErrorCode, message: string, readonly fix: string | null = null,

@@ -8,7 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from '../log.js';
 import type { PipelineManager } from '../control/pipeline-manager.js';
@@ -35,14 +38,22 @@ export interface ControlServerOptions {
   setupToken: string | null;
   /** Session cookie `Secure`: true, false, or 'auto' (when the request came over https; default). */
   secureCookies?: boolean | 'auto';
-  /** Trust X-Forwarded-* headers (behind a reverse proxy). */
-  trustProxy?: boolean;
+  /**
+   * Reverse proxies whose X-Forwarded-For / -Proto are trusted: addresses or CIDR ranges (or `loopback`,
+   * `linklocal`, `uniquelocal`). The client address is the right-most hop that is not one of them. `true` means
+   * `loopback` (a proxy on the same host); trusting every sender is not offered (anyone could fake the address).
+   */
+  trustProxy?: boolean | string | readonly string[];
+  /** Directory API-created endpoints may name ssl-ca / ssl-cert / ssl-key files in (default: none allowed). */
+  tlsDir?: string | null;
   /** Require a login (any role) for /metrics. */
   metricsAuth?: boolean;
   /** The built UI (default: ui/dist of the package, when present). */
   uiDir?: string | null;
   /** Login failures allowed per minute per IP + user (default 5). */
   loginFailuresPerMinute?: number;
+  /** Login failures allowed per user account from any address in 15 min (default 20). */
+  loginFailuresPerAccount?: number;
   /** More API routes (e.g. the alerts'), registered and documented like the built-in ones. */
   extraRoutes?: readonly RouteDef[];
   /** The `alerts:` section of GET /api/config/export (AlertService.exportSection). */
@@ -83,13 +94,50 @@ function sameText(a: string, b: string): boolean {
 export async function createControlServer(opts: ControlServerOptions): Promise<ControlServer> {
   const { store, logger } = opts;
   const deps: ServerDeps = {
-    store, manager: opts.manager, limiter: new LoginLimiter(opts.loginFailuresPerMinute ?? 5, 60_000),
+    store, manager: opts.manager,
+    limiter: new LoginLimiter({ max: opts.loginFailuresPerMinute ?? 5, windowMs: 60_000, accountMax: opts.loginFailuresPerAccount ?? 20, accountWindowMs: 15 * 60_000 }),
+    tlsDir: opts.tlsDir ?? null,
     setup: { token: opts.setupToken }, secureCookies: opts.secureCookies ?? 'auto',
     ...(opts.exportAlerts ? { exportAlerts: opts.exportAlerts } : {}),
   };
   const readiness = { ready: false, reason: 'starting' };
-  const app = Fastify({ logger: false, trustProxy: opts.trustProxy ?? false, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    logger: false, trustProxy: trustedProxies(opts.trustProxy), bodyLimit: 1024 * 1024,
+    // Errors raised before routing (a malformed URL, a too-long parameter) get the same body as every other error.
+    frameworkErrors: (err, _req, reply) => {
+      const e = clientError(err as { statusCode?: number; code?: string; message?: string });
+      void (reply as unknown as FastifyReply).code(e.status).send(e.body());
+    },
+    // … and so do the ones Node.js answers itself (headers too large, a malformed request, a timeout).
+    clientErrorHandler: (err: Error & { code?: string }, socket: Socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const e = clientError({ statusCode: status, code: err.code ?? '', message: status === 431 ? 'the request headers are too large' : status === 408 ? 'the request took too long' : 'malformed HTTP request' });
+      const body = JSON.stringify(e.body());
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+      }
+      socket.destroy(err);
+    },
+  });
+  // The API takes JSON only: other bodies are 415 UNSUPPORTED_MEDIA_TYPE.
+  app.removeContentTypeParser('text/plain');
   await app.register(cookie);
+  await app.register(helmet, {
+    // The UI is one same-origin bundle: no inline scripts or styles, no third-party origins, never framed.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], fontSrc: ["'self'"],
+        connectSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"], frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    // HSTS belongs to the TLS-terminating proxy (sluice serve itself speaks plain HTTP).
+    strictTransportSecurity: false,
+    crossOriginEmbedderPolicy: false,
+  });
   app.setErrorHandler(async (err: unknown, req, reply) => {
     if (err instanceof HttpError) {
       for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
@@ -97,7 +145,8 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
     }
     const e = err as { statusCode?: number; message?: string; code?: string };
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-      return reply.code(e.statusCode).send({ error: { code: 'BAD_REQUEST', message: e.message ?? 'bad request', fix: 'send a JSON object body' } });
+      const ce = clientError(e);
+      return reply.code(ce.status).send(ce.body());
     }
     logger.error({ route: `${req.method} ${req.routeOptions.url ?? req.url}`, err: e.message ?? String(err) }, 'API request failed');
     return reply.code(500).send({ error: { code: 'INTERNAL', message: e.message ?? 'internal error', fix: 'see the server log; this is a bug worth reporting' } });
@@ -105,7 +154,7 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
 
 
   const routes: RouteDef[] = [
-    ...authRoutes(deps), ...endpointRoutes(deps, 'source'), ...endpointRoutes(deps, 'target'), connectionTestRoute(),
+    ...authRoutes(deps), ...endpointRoutes(deps, 'source'), ...endpointRoutes(deps, 'target'), connectionTestRoute(deps),
     ...pipelineRoutes(deps), ...adminRoutes(deps), ...(opts.extraRoutes ?? []),
   ];
   const extraPaths: ExtraPath[] = [...EXTRA_PATHS, { method: 'GET', path: '/metrics', summary: 'Prometheus metrics', tag: 'health', anonymous: !opts.metricsAuth }];
@@ -188,6 +237,33 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
   });
 
   return { app, routes, readiness, setup: deps.setup };
+}
+
+/** The proxy addresses fastify trusts (proxy-addr: the client is the right-most untrusted hop). */
+export function trustedProxies(v: ControlServerOptions['trustProxy']): false | string[] {
+  if (v === undefined || v === false) return false;
+  if (v === true) return ['loopback'];
+  const list = (typeof v === 'string' ? v.split(',') : [...v]).map((x) => x.trim()).filter((x) => x.length > 0);
+  return list.length > 0 ? list : false;
+}
+
+/** A 4xx raised by fastify or Node.js (body limits, content types, bad URLs, …) as an API error. */
+function clientError(e: { statusCode?: number; code?: string; message?: string }): HttpError {
+  const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 400;
+  switch (status) {
+    case 413: return new HttpError(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large', 'send at most 1 MiB');
+    case 415: return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the request body must be JSON', 'send content-type: application/json with a JSON object');
+    case 431: return new HttpError(431, 'HEADERS_TOO_LARGE', e.message ?? 'the request headers are too large', 'send fewer or shorter headers (cookies)');
+    case 408: return new HttpError(408, 'BAD_REQUEST', e.message ?? 'the request took too long', 'send the whole request at once');
+    case 404: return new HttpError(404, 'NOT_FOUND', e.message ?? 'not found', 'see /api/openapi.json for the routes');
+    default: {
+      const msg = e.code === 'FST_ERR_BAD_URL' ? 'the URL is malformed (bad percent-encoding)'
+        : e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/.test(e.message ?? '') ? 'the request body is not valid JSON'
+          : e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'the request body is empty but content-type says JSON'
+            : e.message ?? 'bad request';
+      return new HttpError(status, 'BAD_REQUEST', msg, 'send a valid URL and, where a body is expected, a JSON object');
+    }
+  }
 }
 
 const PLACEHOLDER = `<!doctype html><html><head><meta charset="utf-8"><title>Sluice</title></head>

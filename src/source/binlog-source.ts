@@ -83,6 +83,10 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
   /** Warnings from the preflight (e.g. binlog_row_image not FULL). */
   warnings: string[] = [];
 
+  /** Aborted by close(): cuts a connect in progress. */
+  private readonly connectAbort = new AbortController();
+  private connecting: Promise<void> | null = null;
+
   constructor(private readonly opts: BinlogSourceOptions) {
     this.resume = opts.start;
     this.serverId = opts.serverId ?? 1_000_000 + Math.floor(Math.random() * 3_000_000_000);
@@ -122,7 +126,16 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
         return m;
       }
       try {
-        if (this.session === null) await this.connect();
+        if (this.session === null) {
+          // close() aborts a connect in progress (and waits for it to end: a connect that registered as a
+          // replica late would drop the next reader that uses the same server id).
+          this.connecting = this.connect();
+          try {
+            await this.connecting;
+          } finally {
+            this.connecting = null;
+          }
+        }
         if (this.session === null) return null; // closed while connecting
         const raw = await this.session.next();
         if (raw === null) {
@@ -152,6 +165,8 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.connectAbort.abort();
+    await this.connecting?.catch(() => undefined);
     await this.dropSession();
     if (this.opts.closeSchemaHistory ?? true) await this.schema.close();
   }
@@ -191,6 +206,7 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
       start: sessionStart,
       heartbeatSeconds: this.opts.heartbeatSeconds ?? 5,
       maxBufferedBytes: this.opts.maxBufferedBytes,
+      signal: this.connectAbort.signal,
     });
     if (this.closed) {
       // close() ran while we were connecting: do not leave this socket open.

@@ -82,6 +82,17 @@ const MIGRATIONS: string[] = [
     requested_at TEXT NOT NULL
   );
   `,
+  // 3: API tokens may expire; the last copy of every table (initial snapshot, re-snapshot, resync) is remembered.
+  `
+  ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+  CREATE TABLE table_copies (
+    pipeline TEXT NOT NULL,
+    source_table TEXT NOT NULL,
+    rows_copied INTEGER NOT NULL,
+    finished_at TEXT NOT NULL,
+    PRIMARY KEY (pipeline, source_table)
+  );
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -1,11 +1,13 @@
 /**
  * Database passwords at rest: AES-256-GCM with a 32-byte key from `SLUICE_SECRET_KEY` (64 hex digits or
- * base64 of 32 bytes; any other text is hashed to a key) or from `<data-dir>/secret.key`, generated with
- * mode 0600 on first use. Sealed values look like `v1:<iv>:<tag>:<ciphertext>` (base64).
+ * base64 of 32 bytes; any other text is hashed to a key), from the file `SLUICE_SECRET_KEY_FILE` names (e.g. a
+ * mounted secret, kept apart from the data directory and its backups; created with mode 0600 when missing), or
+ * from `<data-dir>/secret.key`, generated with mode 0600 on first use. Sealed values look like
+ * `v1:<iv>:<tag>:<ciphertext>` (base64).
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { SluiceError } from '../errors.js';
 
 export class SecretBox {
@@ -15,12 +17,19 @@ export class SecretBox {
   static open(dataDir: string, env: NodeJS.ProcessEnv = process.env): SecretBox {
     const fromEnv = env['SLUICE_SECRET_KEY'];
     if (fromEnv) return new SecretBox(keyFromText(fromEnv));
-    const file = join(dataDir, 'secret.key');
+    const file = env['SLUICE_SECRET_KEY_FILE'] || join(dataDir, 'secret.key');
     if (!existsSync(file)) {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
     }
-    chmodSync(file, 0o600);
-    return new SecretBox(keyFromText(readFileSync(file, 'utf8').trim()));
+    try {
+      chmodSync(file, 0o600);
+    } catch {
+      /* a read-only mounted secret: its mode is the mount's business */
+    }
+    const text = readFileSync(file, 'utf8').trim();
+    if (!text) throw new SluiceError('BAD_CONFIG', `the secret key file ${file} is empty`, 'put the key (base64 of 32 random bytes) in it, or remove it to have one generated');
+    return new SecretBox(keyFromText(text));
   }
 
   static fromKey(key: Buffer): SecretBox {

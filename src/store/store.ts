@@ -48,7 +48,9 @@ export interface PipelineRecord {
 
 export interface UserRecord { username: string; role: Role; passwordHash: string; createdAt: string }
 export interface SessionRecord { username: string; role: Role; csrfToken: string }
-export interface TokenRecord { id: string; name: string; username: string; role: Role; createdAt: string; lastUsedAt: string | null }
+export interface TokenRecord { id: string; name: string; username: string; role: Role; createdAt: string; lastUsedAt: string | null; expiresAt: string | null }
+/** The last complete copy of one source table by a pipeline (initial snapshot, re-snapshot or resync). */
+export interface TableCopy { table: string; rowsCopied: number; finishedAt: string }
 export interface AuditEntry { id: number; time: string; actor: string | null; action: string; target: string | null; details: Record<string, unknown>; ip: string | null }
 export interface AuditInput { actor: string | null; action: string; target?: string | null; details?: Record<string, unknown>; ip?: string | null }
 export interface MetricSample {
@@ -56,8 +58,10 @@ export interface MetricSample {
   rowsApplied: number; snapshotRowsCopied: number; errorCount: number;
 }
 
-/** Sessions end after this long without a request. */
+/** Sessions end after this long without a request … */
 export const SESSION_IDLE_MS = 12 * 3600 * 1000;
+/** … and this long after the sign-in, however active (the user signs in again). */
+export const SESSION_MAX_MS = 24 * 3600 * 1000;
 
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 const now = (): string => new Date().toISOString();
@@ -74,7 +78,7 @@ export class Store {
   readonly path: string;
   private readonly box: SecretBox;
 
-  constructor(dataDir: string, opts: { box?: SecretBox } = {}) {
+  constructor(dataDir: string, opts: { box?: SecretBox; env?: NodeJS.ProcessEnv } = {}) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     this.path = join(dataDir, 'sluice.db');
     this.db = new Database(this.path);
@@ -82,7 +86,7 @@ export class Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
-    this.box = opts.box ?? SecretBox.open(dataDir);
+    this.box = opts.box ?? SecretBox.open(dataDir, opts.env);
   }
 
   close(): void {
@@ -154,6 +158,7 @@ export class Store {
 
   deletePipeline(name: string): boolean {
     this.db.prepare('DELETE FROM pipeline_skips WHERE pipeline = ?').run(name);
+    this.db.prepare('DELETE FROM table_copies WHERE pipeline = ?').run(name);
     return this.db.prepare('DELETE FROM pipelines WHERE name = ?').run(name).changes > 0;
   }
 
@@ -218,10 +223,10 @@ export class Store {
   /** The live session with this id (its idle timer restarted), or null. */
   getSession(id: string): SessionRecord | null {
     const t = Date.now();
-    const r = this.db.prepare(`SELECT s.username, u.role, s.csrf_token AS csrfToken, s.last_seen AS lastSeen FROM sessions s
-      JOIN users u ON u.username = s.username WHERE s.id_hash = ?`).get(sha256(id)) as (SessionRecord & { lastSeen: number }) | undefined;
+    const r = this.db.prepare(`SELECT s.username, u.role, s.csrf_token AS csrfToken, s.last_seen AS lastSeen, s.created_at AS createdAt FROM sessions s
+      JOIN users u ON u.username = s.username WHERE s.id_hash = ?`).get(sha256(id)) as (SessionRecord & { lastSeen: number; createdAt: number }) | undefined;
     if (!r) return null;
-    if (t - r.lastSeen > SESSION_IDLE_MS) {
+    if (t - r.lastSeen > SESSION_IDLE_MS || t - r.createdAt > SESSION_MAX_MS) {
       this.deleteSession(id);
       return null;
     }
@@ -239,31 +244,46 @@ export class Store {
 
   // ── API tokens ─────────────────────────────────────────────────────────────────────────────
 
-  createToken(username: string, name: string, role: Role): { token: TokenRecord; secret: string } {
+  /** A new API token; `expiresAt` (ISO time) null for a token that does not expire. */
+  createToken(username: string, name: string, role: Role, expiresAt: string | null = null): { token: TokenRecord; secret: string } {
     const id = randomUUID();
     const secret = `sluice_${randomBytes(32).toString('base64url')}`;
-    this.db.prepare('INSERT INTO api_tokens (id, name, username, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, name, username, role, sha256(secret), now());
+    this.db.prepare('INSERT INTO api_tokens (id, name, username, role, secret_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(id, name, username, role, sha256(secret), now(), expiresAt);
     return { token: this.listTokens().find((t) => t.id === id)!, secret };
   }
 
   listTokens(username?: string): TokenRecord[] {
-    const sql = `SELECT id, name, username, role, created_at AS createdAt, last_used_at AS lastUsedAt FROM api_tokens
+    const sql = `SELECT id, name, username, role, created_at AS createdAt, last_used_at AS lastUsedAt, expires_at AS expiresAt FROM api_tokens
       ${username !== undefined ? 'WHERE username = ?' : ''} ORDER BY created_at`;
     return (username !== undefined ? this.db.prepare(sql).all(username) : this.db.prepare(sql).all()) as TokenRecord[];
   }
 
-  /** The token with this secret (role capped by its owner's current role), or null. */
+  /** The unexpired token with this secret (role capped by its owner's current role), or null. */
   findToken(secret: string): TokenRecord | null {
-    const r = this.db.prepare(`SELECT t.id, t.name, t.username, t.role, u.role AS ownerRole, t.created_at AS createdAt, t.last_used_at AS lastUsedAt
-      FROM api_tokens t JOIN users u ON u.username = t.username WHERE t.secret_hash = ?`).get(sha256(secret)) as (TokenRecord & { ownerRole: Role }) | undefined;
+    const r = this.db.prepare(`SELECT t.id, t.name, t.username, t.role, u.role AS ownerRole, t.created_at AS createdAt, t.last_used_at AS lastUsedAt,
+      t.expires_at AS expiresAt FROM api_tokens t JOIN users u ON u.username = t.username WHERE t.secret_hash = ?`).get(sha256(secret)) as (TokenRecord & { ownerRole: Role }) | undefined;
     if (!r) return null;
+    if (r.expiresAt !== null && Date.parse(r.expiresAt) <= Date.now()) return null;
     this.db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(now(), r.id);
     const role = ROLES.indexOf(r.ownerRole) < ROLES.indexOf(r.role) ? r.ownerRole : r.role;
-    return { id: r.id, name: r.name, username: r.username, role, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt };
+    return { id: r.id, name: r.name, username: r.username, role, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt, expiresAt: r.expiresAt };
   }
 
   deleteToken(id: string): boolean {
     return this.db.prepare('DELETE FROM api_tokens WHERE id = ?').run(id).changes > 0;
+  }
+
+  // ── last copy of each table ────────────────────────────────────────────────────────────────
+
+  recordTableCopy(pipeline: string, copy: TableCopy): void {
+    this.db.prepare('INSERT OR REPLACE INTO table_copies (pipeline, source_table, rows_copied, finished_at) VALUES (?, ?, ?, ?)')
+      .run(pipeline, copy.table, copy.rowsCopied, copy.finishedAt);
+  }
+
+  tableCopies(pipeline: string): TableCopy[] {
+    return this.db.prepare('SELECT source_table AS "table", rows_copied AS rowsCopied, finished_at AS finishedAt FROM table_copies WHERE pipeline = ? ORDER BY source_table')
+      .all(pipeline) as TableCopy[];
   }
 
   // ── audit log ──────────────────────────────────────────────────────────────────────────────

@@ -102,6 +102,9 @@ describe('web UI in Chromium', { skip, timeout: 600_000 }, () => {
     const checks = await form.getByTestId('check-results').textContent();
     assert.match((await summary.getAttribute('class')) ?? '', /\bok\b/, `test connection of the ${kind} is ok: ${checks}`);
     assert.ok((await form.locator('.checks li').count()) >= 1, 'each preflight check is listed');
+    // Sources and targets both name the server and its version, once.
+    const reachable = (await form.getByTestId('check-reachable').locator('div').first().textContent()) ?? '';
+    assert.match(reachable, /^reachable: (mariadb|mysql) \d+\.\d+/, `the ${kind}'s reachable line names the server: ${reachable}`);
     await b.screenshot(`04-${kind}-test-connection`);
     await form.getByRole('button', { name: `Add ${kind}` }).click();
     await page.getByTestId(`${kind}-row-${name}`).waitFor();
@@ -201,6 +204,8 @@ describe('web UI in Chromium', { skip, timeout: 600_000 }, () => {
       throw new Error(`the error did not clear after the target came back (${String(e)}); status: ${await apiStatus()}`);
     });
     await eventually(async () => (await text(page, '[data-testid=pipeline-state]')) === 'streaming', 60_000, 'streaming again');
+    // The errors stay listed, marked resolved.
+    await eventually(async () => (await page.getByTestId('recent-errors').getByTestId('error-resolved').count()) >= 1, 10_000, 'the error marked resolved');
     await eventually(async () => {
       const r = await target.query<unknown[]>("SELECT 1 FROM order_service.product WHERE sku = 'TARGET-DOWN'");
       return r.length === 1;
@@ -276,6 +281,10 @@ describe('web UI in Chromium', { skip, timeout: 600_000 }, () => {
       const r = await target.query<Array<{ sku: string }>>("SELECT sku FROM order_service.product WHERE sku IN ('AFTER-SKIP', 'LATER', 'TOO-EXPENSIVE')");
       return r.length === 2 ? r.map((x) => x.sku).sort() : null;
     }, 30_000, 'the rows after the skipped transaction to arrive').then((skus) => assert.deepEqual(skus, ['AFTER-SKIP', 'LATER']));
+    // The skip restarted the pipeline from its checkpoint: the table still shows its last copy (the re-snapshot).
+    const lastCopy = (await page.getByTestId('table-progress-shop.product').getByTestId('last-copy').textContent()) ?? '';
+    assert.match(lastCopy, /\d+ rows/, `last copy kept after the restart: ${lastCopy}`);
+    assert.doesNotMatch((await page.getByTestId('tables-progress').textContent()) ?? '', /not copied/);
     await b.screenshot('12e-pipeline-skipped');
     await target.query('ALTER TABLE order_service.product DROP CONSTRAINT price_cap');
   });

@@ -105,6 +105,7 @@ describe('Prometheus metrics of managed pipelines', () => {
     assert.equal(samples(text, 'sluice_queue_depth').get('{pipeline="m1"}'), 0, 'everything read is committed');
     assert.equal(typeof samples(text, 'sluice_pipeline_lag_seconds').get('{pipeline="m1"}'), 'number');
     assert.equal(samples(text, 'sluice_restarts_total').get('{pipeline="m1"}'), 0);
+    assert.equal(samples(text, 'sluice_stream_stalls_total').get('{pipeline="m1"}'), 0);
     assert.equal(samples(text, 'sluice_skipped_events_total').get('{pipeline="m1"}'), 0);
     assert.equal(samples(text, 'sluice_errors_total').size, 0);
     assert.match(text, /# HELP sluice_rows_applied_total Row changes read from the binlog and committed on the target, by source table/);

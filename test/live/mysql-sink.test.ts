@@ -67,7 +67,7 @@ describe('MySQL sink', () => {
     assert.ok(back);
     assert.deepEqual(back.position, c.position);
     assert.deepEqual(back.state, c.state);
-    assert.equal(back.epoch, 0);
+    assert.equal(back.epoch, 2, 'every open claims the next epoch');
     assert.ok(back.updatedAt instanceof Date && Math.abs(back.updatedAt.getTime() - Date.now()) < 60_000);
     // state undefined keeps the stored state
     await s2.apply({ changes: [], checkpoint: { ...cp('p-open'), state: undefined } });
@@ -226,6 +226,78 @@ describe('MySQL sink', () => {
     assert.equal((await rows(conn, 'SELECT COUNT(*) n FROM dst.fence WHERE id = 5'))[0]!['n'], '0');
   });
 
+  it('ownership: a live owner on another host makes open wait (PIPELINE_OWNED, naming it); a released or expired lease is taken over', async () => {
+    await target.query('CREATE TABLE dst.own (id INT PRIMARY KEY)');
+    const other = { id: 'elsewhere:4242:abcd', host: 'elsewhere', pid: 4242, started: '2026-01-01T00:00:00.000Z' };
+    const first = sink('p-own', { owner: other, leaseSeconds: 2 });
+    await first.open();
+    await first.apply({ changes: [ins('own', { id: 1 })], checkpoint: cp('p-own') });
+    const second = sink('p-own');
+    await assert.rejects(second.open(), (err: unknown) => err instanceof SluiceError && err.code === 'PIPELINE_OWNED'
+      && /host elsewhere pid 4242/.test(err.message) && Number(err.details['leaseLeftSeconds']) > 0);
+    // The owner renews: still owned. Then it stops cleanly (release): taken over at once.
+    assert.equal(await first.renewLease(), true);
+    await assert.rejects(second.open(), (err: unknown) => (err as SluiceError).code === 'PIPELINE_OWNED');
+    await first.releaseLease();
+    const resumed = await second.open();
+    assert.equal(resumed?.epoch, first.epoch + 1);
+    assert.deepEqual(second.previousOwner?.owner?.host, 'elsewhere');
+    // The old owner is fenced from now on: renewals, writes and DDL are refused, naming the new owner's pid.
+    await assert.rejects(first.renewLease(), (err: unknown) => (err as SluiceError).code === 'FENCED' && new RegExp(`pid ${process.pid}`).test((err as SluiceError).message));
+    await assert.rejects(first.apply({ changes: [ins('own', { id: 2 })], checkpoint: cp('p-own') }), (err: unknown) => (err as SluiceError).code === 'FENCED');
+    assert.deepEqual(await rows(conn, 'SELECT id FROM dst.own'), [{ id: 1 }]);
+    // A lease that ran out (the owner died elsewhere) is taken over without a release.
+    const third = sink('p-own', { owner: { ...other, id: 'elsewhere:4243:beef', pid: 4243 }, leaseSeconds: 1 });
+    await second.releaseLease();
+    await third.open();
+    await new Promise((r) => setTimeout(r, 1200));
+    const fourth = sink('p-own');
+    await fourth.open();
+    assert.equal(fourth.epoch, third.epoch + 1);
+  });
+
+  it('a stale owner whose lease ran out while its transaction holds the row is ended, and the claim goes through', async () => {
+    await target.query('CREATE TABLE dst.stale (id INT PRIMARY KEY)');
+    const other = { id: 'paused:77:aaaa', host: 'paused-host', pid: 77, started: '2026-01-01T00:00:00.000Z' };
+    const old = sink('p-stale', { owner: other, leaseSeconds: 1 });
+    await old.open();
+    // A large transaction in parts: the row stays locked while the instance is "paused".
+    await old.apply({ changes: [ins('stale', { id: 1 })], checkpoint: cp('p-stale'), partial: true });
+    await new Promise((r) => setTimeout(r, 1200));
+    const neu = sink('p-stale', { leaseSeconds: 3 });
+    const t0 = Date.now();
+    await neu.open();
+    assert.ok(Date.now() - t0 < 10_000, `claim took ${Date.now() - t0} ms`);
+    assert.equal(neu.epoch, old.epoch + 1);
+    await assert.rejects(old.apply({ changes: [ins('stale', { id: 2 })], checkpoint: cp('p-stale') }));
+    await assert.rejects(old.apply({ changes: [ins('stale', { id: 3 })], checkpoint: cp('p-stale') }), (err: unknown) => (err as SluiceError).code === 'FENCED');
+    assert.deepEqual(await rows(conn, 'SELECT id FROM dst.stale'), [], 'the stale transaction was rolled back, nothing else written');
+  });
+
+  it('compare-and-set: a write is refused when the checkpoint moved under the same epoch (nothing written)', async () => {
+    await target.query('CREATE TABLE dst.cas (id INT PRIMARY KEY)');
+    const s = sink('p-cas');
+    await s.open();
+    await s.apply({ changes: [ins('cas', { id: 1 })], checkpoint: cp('p-cas') });
+    await target.query("UPDATE _sluice.checkpoints SET pos = pos + 1 WHERE pipeline = 'p-cas'");
+    await assert.rejects(s.apply({ changes: [ins('cas', { id: 2 })], checkpoint: cp('p-cas') }),
+      (err: unknown) => err instanceof SluiceError && err.code === 'FENCED' && /not where this instance last committed/.test(err.message));
+    assert.deepEqual(await rows(conn, 'SELECT id FROM dst.cas'), [{ id: 1 }]);
+  });
+
+  it('an existing checkpoint table without the owner columns is upgraded on open', async () => {
+    await target.query(`CREATE DATABASE old_cp; CREATE TABLE old_cp.checkpoints (pipeline VARCHAR(64) NOT NULL PRIMARY KEY, file VARCHAR(512) NOT NULL,
+      pos BIGINT UNSIGNED NOT NULL, gtid_set LONGTEXT NULL, epoch BIGINT UNSIGNED NOT NULL, state LONGTEXT NULL,
+      updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6));
+      INSERT INTO old_cp.checkpoints (pipeline, file, pos, epoch) VALUES ('p-up', 'bin.000003', 77, 0)`);
+    const s = sink('p-up', { checkpointDatabase: 'old_cp' });
+    const back = await s.open();
+    assert.deepEqual(back?.position, { file: 'bin.000003', pos: 77 });
+    assert.equal(back?.epoch, 1);
+    const [owner] = await rows(conn, "SELECT owner IS NOT NULL AS o, lease_until > NOW(6) AS l FROM old_cp.checkpoints WHERE pipeline = 'p-up'");
+    assert.deepEqual(owner, { o: 1, l: 1 });
+  });
+
   it('lock wait timeouts are retried inside apply', async () => {
     await target.query('CREATE TABLE dst.locked (id INT PRIMARY KEY, v INT)');
     await target.query('INSERT INTO dst.locked VALUES (1, 1)');
@@ -294,6 +366,7 @@ describe('MySQL sink', () => {
       const changes = Array.from({ length: N }, (_, i) => ins('crash', { id: base + i, pad: `row ${base + i} ${'x'.repeat(40)}` }));
       const next = cp('p-crash');
       const applying = s.apply({ changes, checkpoint: next });
+      const settled = applying.then(() => 'ok', (err: unknown) => (err as SluiceError).code); // observed at once: the kill may fail it any time
       // wait until the open transaction has written `threshold` rows (dirty read), or the batch finished; then kill -9
       const threshold = [1, 20_000, 55_000, Infinity][round]!;
       const watcher = await connect(target);
@@ -303,12 +376,12 @@ describe('MySQL sink', () => {
         const t = await rows(watcher, `SELECT COUNT(*) n FROM dst.crash WHERE id >= ${base}`);
         seen = Number(t[0]!['n']);
         if (seen >= threshold) break;
-        const done = await Promise.race([applying.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1))]);
+        const done = await Promise.race([settled.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1))]);
         if (done) break;
       }
       watcher.destroy();
       await target.kill();
-      const outcome = await applying.then(() => 'ok', (err: unknown) => (err as SluiceError).code);
+      const outcome = await settled;
       conn.destroy();
       await target.restart();
       conn = await connect(target);

@@ -117,10 +117,11 @@ export function App(): ReactElement {
   let page: ReactElement;
   switch (section) {
     case 'sources':
-      page = <EndpointsPage kind="source" />;
+      // A key per kind: nothing (an open dialog, a test result) carries over between Sources and Targets.
+      page = <EndpointsPage key="sources" kind="source" />;
       break;
     case 'targets':
-      page = <EndpointsPage kind="target" />;
+      page = <EndpointsPage key="targets" kind="target" />;
       break;
     case 'new-pipeline':
       // The server refuses pipeline creation below operator: no wizard whose last step would fail.

@@ -30,7 +30,11 @@ export interface EndpointInput {
   port?: number;
   user?: string;
   password?: string;
+  /** Remove the stored password (an empty password keeps it). */
+  clearPassword?: boolean;
   options?: Record<string, string>;
+  /** PEM texts to keep on the server as ssl-ca / ssl-cert / ssl-key files. */
+  tlsFiles?: Partial<Record<'ssl-ca' | 'ssl-cert' | 'ssl-key', string>>;
   serverId?: number;
   checkpointDatabase?: string;
 }
@@ -100,6 +104,8 @@ export interface PipelineError {
   fix: string | null;
   /** Set when the error concerns one source transaction / DDL statement that can be skipped. */
   skip?: SkipTarget;
+  /** When the pipeline streamed again after this error. */
+  resolvedAt?: string;
 }
 export interface TableProgress { database: string; table: string; rowsCopied: number; rowsEstimated: number; done: boolean }
 
@@ -120,6 +126,8 @@ export interface PipelineStatus {
     rowsPerSecond: number;
     etaSeconds: number | null;
     tables: TableProgress[];
+    /** The last complete copy of every table (any run). */
+    lastCopies?: Array<{ table: string; rowsCopied: number; finishedAt: string }>;
   };
   position: { file: string; pos: number; gtidSet?: string; gtid?: string } | null;
   errorCount: number;
@@ -154,7 +162,7 @@ export interface MetricsHistory { resolutionSeconds: number; series: Record<stri
 export interface DatabaseInfo { name: string; tables: number }
 export interface TableInfo { name: string; rows: number; rowsExact: boolean; engine: string | null; hasPrimaryKey: boolean; dataBytes: number }
 
-export interface ApiToken { id: string | number; name: string; username: string; role: Role; createdAt: string; lastUsedAt: string | null }
+export interface ApiToken { id: string | number; name: string; username: string; role: Role; createdAt: string; lastUsedAt: string | null; expiresAt?: string | null }
 
 export interface Session { user: User; csrfToken: string | null; auth?: 'session' | 'token' }
 
@@ -226,7 +234,8 @@ export const api = {
   deleteUser: (username: string) => request<{ ok: true }>('DELETE', `/api/users/${enc(username)}`),
 
   tokens: async (): Promise<ApiToken[]> => (await request<{ tokens: ApiToken[] }>('GET', '/api/tokens')).tokens,
-  createToken: (name: string, role?: Role) => request<{ token: ApiToken; secret: string }>('POST', '/api/tokens', { name, role }),
+  createToken: (name: string, role?: Role, expiresInDays?: number) =>
+    request<{ token: ApiToken; secret: string }>('POST', '/api/tokens', { name, role, ...(expiresInDays ? { expiresInDays } : {}) }),
   deleteToken: (id: string | number) => request<{ ok: true }>('DELETE', `/api/tokens/${enc(String(id))}`),
 
   openapi: () => request<OpenApiDoc>('GET', '/api/openapi.json', undefined, { quiet401: true }),

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { Connection } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
-import { connectMysql, resolveTarget, tlsStatus, type TlsStatus } from '../connection.js';
+import { abortConnection, connectMysql, resolveTarget, tlsStatus, type TlsStatus } from '../connection.js';
 import type { Flavor, Position } from '../../source/types.js';
 import { MariadbGtidList } from '../gtid/mariadb-gtid-list.js';
 import { MysqlGtidSet } from '../gtid/mysql-gtid-set.js';
@@ -40,6 +40,10 @@ export interface ReplicationSessionOptions {
   maxBufferedBytes?: number;
   /** Connect timeout in ms (default 10000). */
   connectTimeoutMs?: number;
+  /** Most ms from connecting until the first event (default 20000); then the connection is cut (CONNECTION_LOST). */
+  openTimeoutMs?: number;
+  /** Aborting cuts the connection being opened (open() then rejects with CONNECTION_LOST, nothing stays registered). */
+  signal?: AbortSignal;
   /** Fail with CONNECTION_LOST when nothing arrives for this long while not paused (default 2 × heartbeat + 10 s). */
   idleTimeoutMs?: number;
 }
@@ -139,8 +143,24 @@ export class ReplicationSession {
     if (!Number.isInteger(opts.serverId) || opts.serverId < 1 || opts.serverId > 0xffffffff) {
       throw new SluiceError('BAD_ARGUMENT', `serverId ${opts.serverId} is not a valid server id`, 'use an integer between 1 and 4294967295, unique among the replicas of the source');
     }
+    if (opts.signal?.aborted) throw connectionLost('closed before it was opened');
     const conn = await connect(opts);
     let handedOver = false;
+    let session: ReplicationSession | null = null;
+    // A connection that hangs after the handshake (no reset: a partition, a stuck proxy) is cut, so that
+    // opening fails with CONNECTION_LOST instead of waiting forever; so is one whose opener gave up (signal).
+    const openTimeoutMs = opts.openTimeoutMs ?? 20_000;
+    let cutBy: string | null = null;
+    const cut = (why: string): void => {
+      cutBy ??= why;
+      if (session) session.close();
+      else abortConnection(conn);
+    };
+    const timer = setTimeout(() => cut(`opening the binlog stream took longer than ${Math.round(openTimeoutMs / 1000)} s`), openTimeoutMs);
+    timer.unref();
+    const onAbort = (): void => cut('closed while opening');
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) cut('closed while opening');
     try {
       const info = await readServerInfo(conn);
       const warnings = checkBinlogSettings(info);
@@ -173,12 +193,17 @@ export class ReplicationSession {
       base.on('error', () => { /* mysql2 no longer reads this socket */ });
       handedOver = true;
 
-      const session = new ReplicationSession(socket, info, start, warnings, opts, dump, ctx);
+      session = new ReplicationSession(socket, info, start, warnings, opts, dump, ctx);
       await session.begin(registerSlavePayload({
         serverId: opts.serverId, hostname: hostname().slice(0, 60), user: urlUser, password: '', port: 0,
       }));
       return session;
+    } catch (err) {
+      if (cutBy !== null) throw connectionLost(cutBy, err);
+      throw err;
     } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       if (!handedOver) conn.destroy();
     }
   }

@@ -2,7 +2,7 @@
 import { hashPassword } from '../../store/passwords.js';
 import { exportConfigText } from '../../store/config-sync.js';
 import { ROLES, type Role } from '../../store/store.js';
-import { optStr, str } from '../body.js';
+import { optInt, optStr, str } from '../body.js';
 import type { ServerDeps } from '../deps.js';
 import { HttpError, badRequest, notFound } from '../http-error.js';
 import { roleAtLeast, type RouteDef } from '../route-table.js';
@@ -60,10 +60,13 @@ export function adminRoutes(deps: ServerDeps): RouteDef[] {
     { method: 'POST', path: '/api/tokens', access: 'viewer', tag: 'tokens', summary: 'Create an API token (the secret is shown once)',
       handler: ({ principal, body, reply, audit }) => {
         const name = str(body, 'name');
-        const r = body['role'] === undefined ? principal!.role : role(body['role']);
+        // Least privilege: a token is a viewer unless a higher role is asked for.
+        const r = body['role'] === undefined || body['role'] === null ? 'viewer' : role(body['role']);
         if (!roleAtLeast(principal!.role, r)) throw new HttpError(403, 'FORBIDDEN', `a ${principal!.role} cannot create a ${r} token`, `use role ${principal!.role} or lower`);
-        const { token, secret } = store.createToken(principal!.username, name.slice(0, 100), r);
-        audit('token.create', token.id, { name: token.name, role: r });
+        const days = optInt(body, 'expiresInDays', 1, 3650);
+        const expiresAt = days === undefined ? null : new Date(Date.now() + days * 86_400_000).toISOString();
+        const { token, secret } = store.createToken(principal!.username, name.slice(0, 100), r, expiresAt);
+        audit('token.create', token.id, { name: token.name, role: r, expiresAt });
         reply.code(201);
         return { token, secret };
       } },

@@ -7,13 +7,21 @@ import type { UserRecord } from '../../store/store.js';
 import { str } from '../body.js';
 import { MIN_PASSWORD, SESSION_COOKIE, USERNAME_PATTERN, type ServerDeps } from '../deps.js';
 import { HttpError, badRequest } from '../http-error.js';
+import { passwordProblem } from '../password-policy.js';
 import type { RouteDef } from '../route-table.js';
 
 export const publicUser = (u: Pick<UserRecord, 'username' | 'role' | 'createdAt'>): { username: string; role: string; createdAt: string } =>
   ({ username: u.username, role: u.role, createdAt: u.createdAt });
 
 export function checkNewPassword(password: string): void {
-  if (password.length < MIN_PASSWORD) throw badRequest(`the password must have at least ${MIN_PASSWORD} characters`, 'choose a longer password');
+  const problem = passwordProblem(password);
+  if (problem) {
+    throw badRequest(problem, `choose a longer pass phrase that is not a common password, e.g. a few unrelated words (at least ${MIN_PASSWORD} characters)`);
+  }
+}
+
+function rateLimited(wait: number, what: string): HttpError {
+  return new HttpError(429, 'RATE_LIMITED', `too many failed ${what}`, `wait ${wait} s and try again`, { 'retry-after': String(wait) });
 }
 
 export function checkUsername(username: string): void {
@@ -73,7 +81,7 @@ export function authRoutes(deps: ServerDeps): RouteDef[] {
         const password = str(body, 'password');
         const wait = deps.limiter.retryAfter(req.ip, username);
         if (wait > 0) {
-          throw new HttpError(429, 'RATE_LIMITED', 'too many failed logins', `wait ${wait} s and try again`, { 'retry-after': String(wait) });
+          throw rateLimited(wait, 'logins');
         }
         const user = store.getUser(username);
         const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
@@ -106,12 +114,24 @@ export function authRoutes(deps: ServerDeps): RouteDef[] {
     },
     {
       method: 'PUT', path: '/api/me/password', access: 'viewer', tag: 'session', summary: 'Change the own password',
-      handler: async ({ principal, body, audit }) => {
-        const user = store.getUser(principal!.username)!;
-        if (!(await verifyPassword(str(body, 'currentPassword'), user.passwordHash))) {
-          throw new HttpError(403, 'FORBIDDEN', 'the current password is wrong', 'enter your current password');
+      handler: async ({ req, principal, body, audit }) => {
+        // A token (of any scope) must not turn into its owner's password: only a signed-in user changes it.
+        if (principal!.via !== 'session') {
+          throw new HttpError(403, 'FORBIDDEN', 'an API token cannot change its owner\'s password', 'sign in with the user name and password, then change it');
         }
+        const user = store.getUser(principal!.username)!;
+        const current = str(body, 'currentPassword');
         const next = str(body, 'newPassword');
+        // Guessing the current password here is limited and audited exactly like logins (same counters; refused
+        // attempts are not audited, so that a flood cannot fill the audit log).
+        const wait = deps.limiter.retryAfter(req.ip, user.username);
+        if (wait > 0) throw rateLimited(wait, 'password checks');
+        if (!(await verifyPassword(current, user.passwordHash))) {
+          deps.limiter.fail(req.ip, user.username);
+          audit('password.change.failed', user.username, { reason: 'wrong current password' });
+          throw new HttpError(403, 'FORBIDDEN', 'the current password is wrong', 'enter your current password; after 5 failures in a minute, changes are refused for a while');
+        }
+        deps.limiter.succeed(req.ip, user.username);
         checkNewPassword(next);
         store.updateUser(user.username, { passwordHash: await hashPassword(next) });
         store.deleteSessionsOf(user.username, principal!.sessionId);

@@ -1,4 +1,8 @@
 /** Sources and targets: CRUD, test connection, browse databases and tables. */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseMysqlUrl, parseTlsOptions } from '../../config/index.js';
 import { REDACTED } from '../../config/redact.js';
 import { isSluiceError } from '../../errors.js';
@@ -27,6 +31,71 @@ export function publicEndpoint(e: EndpointRecord, usedBy: string[]): PublicEndpo
   };
 }
 
+const LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
+const HOSTNAME = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})*\\.?$`);
+
+/** A DNS name, an IPv4 address or an IPv6 address (brackets optional); anything else is refused. */
+export function checkHost(host: string): string {
+  const h = host.trim();
+  const bare = h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+  if (isIP(bare) === 6) return bare;
+  if (HOSTNAME.test(h)) return h;
+  throw badRequest("'host' is not a host name or IP address", 'use a DNS name (letters, digits, - and . only), an IPv4 address or an IPv6 address');
+}
+
+const TLS_FILES = ['ssl-ca', 'ssl-cert', 'ssl-key'] as const;
+
+/**
+ * ssl-* files named through the API must lie in the TLS directory (symbolic links resolved), so that the API
+ * cannot be used to probe which files exist on the host; the error is the same whether the file exists or not.
+ */
+export function checkTlsPaths(options: Record<string, string>, tlsDir: string | null): void {
+  for (const param of TLS_FILES) {
+    const value = options[param];
+    if (value === undefined) continue;
+    const fix = tlsDir ? `upload the PEM file in the form (or with tlsFiles in the API), or put it in ${tlsDir} (sluice serve --tls-dir) and name it there`
+      : 'upload the PEM file in the form (or with tlsFiles in the API)';
+    const refused = (): HttpError => new HttpError(400, 'BAD_CONFIG', `'options.${param}' must name a file in the TLS directory of sluice serve`, fix);
+    if (!tlsDir || !isAbsolute(value)) throw refused();
+    const dir = realOrSelf(resolve(tlsDir));
+    const file = realOrSelf(resolve(value));
+    const rel = relative(dir, file);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) throw refused();
+  }
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * PEM texts uploaded with an endpoint (`tlsFiles: { "ssl-ca": "-----BEGIN …" }`) are written to the TLS
+ * directory (mode 0600) and the endpoint's option points at the file. Returns the files written.
+ */
+export function storeTlsUploads(body: Record<string, unknown>, tlsDir: string | null, fileStem: string, options: Record<string, string>): string[] {
+  const v = body['tlsFiles'];
+  if (v === undefined || v === null) return [];
+  if (typeof v !== 'object' || Array.isArray(v)) throw badRequest("'tlsFiles' must be an object of PEM texts by parameter (ssl-ca, ssl-cert, ssl-key)");
+  if (!tlsDir) throw new HttpError(400, 'BAD_CONFIG', 'sluice serve has no TLS directory to keep uploaded files in', 'start sluice serve with --tls-dir DIR');
+  const written: string[] = [];
+  for (const [param, pem] of Object.entries(v)) {
+    if (!(TLS_FILES as readonly string[]).includes(param)) throw badRequest(`'tlsFiles.${param}': only ssl-ca, ssl-cert and ssl-key can be uploaded`);
+    if (typeof pem !== 'string' || !/-----BEGIN [A-Z0-9 ]+-----/.test(pem) || pem.length > 512 * 1024) {
+      throw new HttpError(400, 'BAD_CONFIG', `'tlsFiles.${param}' is not a PEM file (no -----BEGIN line, or larger than 512 KiB)`, 'upload the PEM text of the certificate or key');
+    }
+    mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
+    const file = join(tlsDir, `${fileStem}-${param}.pem`);
+    writeFileSync(file, pem, { mode: 0o600 });
+    options[param] = file;
+    written.push(file);
+  }
+  return written;
+}
+
 /** A request body → an endpoint definition; `existing` supplies the password when the body keeps it. */
 export function endpointInput(kind: EndpointKind, name: string, body: Record<string, unknown>, existing: EndpointRecord | null): EndpointInput {
   if (!NAME_PATTERN.test(name)) throw badRequest(`invalid ${kind} name`, 'use 1-64 letters, digits, _ . - starting with a letter or digit');
@@ -39,9 +108,10 @@ export function endpointInput(kind: EndpointKind, name: string, body: Record<str
     const parsed = parseMysqlUrl(url);
     if (!parsed.ok) throw badRequest(`'url': ${parsed.message}`, parsed.fix);
     ({ host, port, user, password, database, options } = parsed.value);
+    host = checkHost(host);
     if (password === '' && body['password'] !== undefined) password = optStr(body, 'password');
   } else {
-    host = str(body, 'host');
+    host = checkHost(str(body, 'host'));
     port = optInt(body, 'port', 1, 65535) ?? 3306;
     user = str(body, 'user');
     password = optStr(body, 'password');
@@ -50,7 +120,9 @@ export function endpointInput(kind: EndpointKind, name: string, body: Record<str
     const tls = parseTlsOptions(options);
     if (!tls.ok) throw new HttpError(400, 'BAD_CONFIG', `'options': ${tls.message}`, tls.fix);
   }
-  if (password === undefined || password === REDACTED) password = existing?.password ?? '';
+  // Empty, absent or "***" keeps the stored password; removing it is explicit (clearPassword: true).
+  if (password === undefined || password === '' || password === REDACTED) password = existing?.password ?? '';
+  if (body['clearPassword'] === true) password = '';
   const serverId = kind === 'source' ? optInt(body, 'serverId', 1, 4294967295) : undefined;
   const checkpointDatabase = kind === 'target' ? (optStr(body, 'checkpointDatabase') || '_sluice') : undefined;
   if (checkpointDatabase !== undefined && (checkpointDatabase.length > 64 || /[\0/\\.]/.test(checkpointDatabase))) {
@@ -87,7 +159,7 @@ export function endpointRoutes(deps: ServerDeps, kind: EndpointKind): RouteDef[]
       handler: ({ body, reply, audit }) => {
         const name = str(body, 'name');
         if (store.getEndpoint(kind, name)) throw new HttpError(409, 'CONFLICT', `a ${kind} named '${name}' exists`, 'choose another name, or edit it with PUT');
-        const e = store.putEndpoint(endpointInput(kind, name, body, null));
+        const e = store.putEndpoint(checkedInput(deps, kind, name, body, null));
         audit(`${kind}.create`, name, { host: e.host, port: e.port, user: e.user });
         reply.code(201);
         return { [kind]: show(e) };
@@ -98,8 +170,8 @@ export function endpointRoutes(deps: ServerDeps, kind: EndpointKind): RouteDef[]
       handler: async ({ params, body, audit }) => {
         const old = get(params['name']!);
         if (old.managed) throw managedByConfig(`${kind} '${old.name}'`);
-        const e = store.putEndpoint(endpointInput(kind, old.name, body, old));
-        audit(`${kind}.update`, old.name, { host: e.host, port: e.port, user: e.user, passwordChanged: e.password !== old.password });
+        const e = store.putEndpoint(checkedInput(deps, kind, old.name, body, old));
+        audit(`${kind}.update`, old.name, { host: e.host, port: e.port, user: e.user, passwordChanged: e.password !== old.password, passwordRemoved: !e.password && !!old.password });
         for (const p of store.pipelinesUsing(kind, old.name)) await deps.manager.reload(p);
         return { [kind]: show(e) };
       } },
@@ -131,13 +203,36 @@ export function endpointRoutes(deps: ServerDeps, kind: EndpointKind): RouteDef[]
   ];
 }
 
-export function connectionTestRoute(): RouteDef {
+/** endpointInput plus the checks of API input: uploaded PEM files stored, ssl-* paths inside the TLS directory. */
+function checkedInput(deps: ServerDeps, kind: EndpointKind, name: string, body: Record<string, unknown>, existing: EndpointRecord | null): EndpointInput {
+  const input = endpointInput(kind, name, body, existing);
+  const uploaded = new Set(storeTlsUploads(body, deps.tlsDir, `${kind}-${name}`, input.options));
+  checkTlsPaths(Object.fromEntries(Object.entries(input.options).filter(([k, v]) => !(TLS_FILES as readonly string[]).includes(k) || !uploaded.has(v))), deps.tlsDir);
+  return input;
+}
+
+/**
+ * Test an unsaved source or target: admin only (the same people who can save one), since it connects to any
+ * address given; ssl-* files as for saved endpoints (TLS directory or uploaded, uploads removed afterwards).
+ */
+export function connectionTestRoute(deps: ServerDeps): RouteDef {
   return {
-    method: 'POST', path: '/api/connections/test', access: 'operator', tag: 'sources', summary: 'Test an unsaved source or target',
-    handler: async ({ body }) => {
+    method: 'POST', path: '/api/connections/test', access: 'admin', tag: 'sources', summary: 'Test an unsaved source or target (admin)',
+    handler: async ({ body, audit }) => {
       const kind = body['kind'] === 'target' ? 'target' : body['kind'] === 'source' ? 'source' : null;
       if (!kind) throw badRequest("'kind' must be source or target");
-      return testEndpoint(endpointInput(kind, optStr(body, 'name') || 'unsaved', body, null));
+      const name = optStr(body, 'name') || 'unsaved';
+      const input = endpointInput(kind, name, body, null);
+      const stem = `test-${randomBytes(6).toString('hex')}`;
+      const uploaded = storeTlsUploads(body, deps.tlsDir, stem, input.options);
+      try {
+        checkTlsPaths(Object.fromEntries(Object.entries(input.options).filter(([, v]) => !uploaded.includes(v))), deps.tlsDir);
+        const result = await testEndpoint(input);
+        audit(`${kind}.test`, null, { host: input.host, port: input.port, ok: result.ok });
+        return result;
+      } finally {
+        for (const f of uploaded) rmSync(f, { force: true });
+      }
     },
   };
 }

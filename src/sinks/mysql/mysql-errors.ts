@@ -58,6 +58,12 @@ export function connectionLost(what: string, err: unknown): SluiceError {
 
 export function targetWriteFailed(what: string, err: unknown, fix?: string): SluiceError {
   const n = errnoOf(err);
+  // 1290 (--read-only), 1836 (read-only mode): a target being failed over or in maintenance — retried.
+  if (n === 1290 || n === 1836) {
+    return new SluiceError('TARGET_READ_ONLY', `the target is read-only and refused ${what}: ${serverMessage(err)} (error ${n})`,
+      'retried automatically from the checkpoint until the target accepts writes again (SET GLOBAL read_only = OFF, or a writable primary behind the target URL)',
+      { errno: n }, { cause: err });
+  }
   let hint = fix;
   if (!hint) {
     if (n === 1146) hint = 'the target table is missing: let Sluice create it (snapshot), or create it with the source definition';

@@ -21,10 +21,12 @@ import type { Position, RowChange } from '../../source/types.js';
 import type { Cell, Row } from '../../mysql/values/cell.js';
 import type { MysqlConnectionOptions } from '../../config/mysql-url.js';
 import { parseMysqlUrl } from '../../config/mysql-url.js';
-import { connectMysql } from '../../mysql/connection.js';
+import { abortConnection, connectMysql, endWithin } from '../../mysql/connection.js';
 import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
 import { routeToDatabase, type Checkpoint, type DdlChange, type Sink, type SinkBatch, type TableRouter } from '../sink.js';
-import { CheckpointTable, fencedError, type StoredCheckpointRow } from './checkpoint-table.js';
+import { CheckpointTable, checkpointMovedError, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
+import { INSTANCE, describeInstance, isKnownDead, type InstanceInfo } from '../../instance.js';
+import { endBlockingTransactions } from './stale-owner.js';
 import { createTableLike as createLike, forwardedAlterSql, forwardedCreateSql, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
 import { rewriteDdl } from './ddl-rewrite.js';
 import { repointForeignKeys } from './foreign-key-repoint.js';
@@ -40,8 +42,17 @@ export interface MysqlSinkOptions {
   pipeline: string;
   /** Target connection: options or a `mysql://user:pass@host:port` URL. */
   connection: MysqlConnectionOptions | string;
-  /** This writer's ownership epoch (default 0). A sink with a lower epoch than the stored one is FENCED. */
+  /**
+   * Fencing epoch. Without it, `open()` claims the pipeline with the next epoch (stored + 1) for this
+   * instance, refusing (PIPELINE_OWNED) while another live instance holds the lease. With it (a token
+   * handed out by a coordinator), `open()` claims exactly this epoch and is FENCED when the stored one
+   * is newer. A sink that is not opened (a snapshot worker) writes with this epoch.
+   */
   epoch?: number;
+  /** Seconds of ownership each write or renewal grants (default 15). */
+  leaseSeconds?: number;
+  /** The owning instance recorded with the claim (default: this process). */
+  owner?: InstanceInfo;
   /** Database of the checkpoint table (default `_sluice`). */
   checkpointDatabase?: string;
   /** Source table → target table; default: `targetDatabase ?? db`.`table`. */
@@ -59,6 +70,8 @@ export interface MysqlSinkOptions {
   maxRowsPerStatement?: number;
   /** Retries of a transaction after a deadlock or lock wait timeout (default 5). */
   lockRetries?: number;
+  /** `innodb_lock_wait_timeout` of this sink's session, in seconds (default: the server's). */
+  lockWaitSeconds?: number;
   logger?: Logger;
 }
 
@@ -89,8 +102,19 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export class MysqlSink implements Sink {
   readonly pipeline: string;
-  readonly epoch: number;
+  /** The epoch this sink writes with (set by `open()`'s claim). */
+  epoch: number;
   readonly checkpoints: CheckpointTable;
+  /** The instance that owned the pipeline before this sink's claim, when it was another one. */
+  previousOwner: { owner: InstanceInfo | null; epoch: number; leaseLeft: number } | null = null;
+  private readonly explicitEpoch: boolean;
+  private readonly lockWaitSeconds: number | undefined;
+  /** interrupt() was called: no new connection. */
+  private interrupted = false;
+  private readonly leaseSeconds: number;
+  private readonly owner: InstanceInfo;
+  /** The checkpoint position this sink last saw committed (compare-and-set of every write); undefined before open. */
+  private committed: Checkpoint['position'] | null | undefined = undefined;
   private readonly route: TableRouter;
   private readonly connOpts: MysqlConnectionOptions;
   private readonly limits: StatementLimits;
@@ -100,6 +124,8 @@ export class MysqlSink implements Sink {
   private conn: Connection | null = null;
   /** A large source transaction is being applied in parts (target transaction open). */
   private openTransaction = false;
+  /** The connection the open transaction began on. */
+  private txnConn: Connection | null = null;
   private maxPacket = 16 * 1024 * 1024;
   /** A COMMIT's outcome is unknown (connection lost): the next apply checks the stored checkpoint first. */
   private uncertain = false;
@@ -115,6 +141,10 @@ export class MysqlSink implements Sink {
   constructor(opts: MysqlSinkOptions) {
     this.pipeline = opts.pipeline;
     this.epoch = opts.epoch ?? 0;
+    this.explicitEpoch = opts.epoch !== undefined;
+    this.lockWaitSeconds = opts.lockWaitSeconds;
+    this.leaseSeconds = opts.leaseSeconds ?? 15;
+    this.owner = opts.owner ?? INSTANCE;
     this.checkpoints = new CheckpointTable(opts.checkpointDatabase ?? '_sluice');
     this.route = opts.route ?? routeToDatabase(opts.targetDatabase);
     this.foreignKeyScope = opts.foreignKeyScope;
@@ -130,39 +160,107 @@ export class MysqlSink implements Sink {
     this.log = opts.logger ?? createLogger('sluice.sink.mysql');
   }
 
-  /** Create the checkpoint table if needed, claim the pipeline for this epoch, return the saved checkpoint. */
+  /**
+   * Create the checkpoint table if needed, claim the pipeline (a new epoch, this instance as owner, a
+   * lease), return the saved checkpoint. PIPELINE_OWNED while another live instance holds the lease.
+   */
   async open(): Promise<Checkpoint | null> {
-    // Pipelines sharing a target open at the same time: their claims can deadlock on the new table.
+    let brokeStaleLock = false;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.openOnce();
       } catch (err) {
         const cause = (err as { cause?: unknown }).cause ?? err;
         if (attempt >= this.lockRetries || !isLockConflict(cause)) throw err;
+        // The row is locked by a transaction. A live owner's: wait for it (PIPELINE_OWNED). One whose
+        // lease ran out (a paused or cut-off instance that holds its lock): end it once, then claim.
+        if (errnoOf(cause) === 1205 && !this.explicitEpoch) {
+          const stored = await this.readStoredRow();
+          if (stored && stored.leaseLeft > 0 && stored.owner && stored.owner.id !== this.owner.id && !isKnownDead(stored.owner)) throw ownedError(this.pipeline, stored);
+          if (stored && !brokeStaleLock) {
+            brokeStaleLock = true;
+            await this.endStaleOwner(stored);
+            continue;
+          }
+        }
+        // Pipelines sharing a target open at the same time: their claims can deadlock on the new table.
         await sleep(50 * 2 ** attempt + Math.random() * 50);
       }
     }
   }
 
+  private async readStoredRow(): Promise<StoredCheckpointRow | null> {
+    const conn = await this.connect('reading the checkpoint');
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline));
+      return CheckpointTable.parseRow(rows[0]);
+    } catch (err) {
+      throw await this.failure('reading the checkpoint', err);
+    }
+  }
+
+  /** The lease of `stored`'s owner ran out but its transaction still holds the row: end that transaction. */
+  private async endStaleOwner(stored: StoredCheckpointRow): Promise<void> {
+    const who = stored.owner ? describeInstance(stored.owner) : 'an unknown instance';
+    const waiter = await this.openConnection('ending a stale owner\'s transaction');
+    const probe = await this.openConnection('ending a stale owner\'s transaction').catch(async (err: unknown) => {
+      abortConnection(waiter);
+      throw err;
+    });
+    try {
+      const outcome = await endBlockingTransactions(waiter, probe, this.checkpoints.lockSql(this.pipeline));
+      if (outcome.killed.length > 0) {
+        this.log.warn({ pipeline: this.pipeline, previousOwner: who, connections: outcome.killed },
+          `the previous owner's lease ran out while its transaction still held the checkpoint row (a paused or cut-off instance?): ended its connection(s) ${outcome.killed.join(', ')}`);
+      } else {
+        this.log.warn({ pipeline: this.pipeline, previousOwner: who, problem: outcome.problem },
+          `the previous owner's lease ran out but its transaction still holds the checkpoint row, and Sluice could not end it (${outcome.problem}): grant PROCESS to the target user, or end that instance or its connection by hand`);
+      }
+    } finally {
+      await endWithin(waiter, 500);
+      await endWithin(probe, 500);
+    }
+  }
+
   private async openOnce(): Promise<Checkpoint | null> {
-    const conn = await this.connect('open');
+    // A connection of its own: the claim runs with a short lock wait that the writes must not inherit.
+    const conn = await this.openConnection('open');
     try {
       for (const sql of this.checkpoints.createSql()) await conn.query(sql);
-      await conn.query('START TRANSACTION');
+      const [cols] = await conn.query<RowDataPacket[]>(this.checkpoints.columnsSql());
+      const upgrade = this.checkpoints.upgradeSql(new Set(cols.map((r) => String(r.c))));
+      if (upgrade) await conn.query(upgrade);
+      // A short lock wait: a transaction holding the row is an owner at work (then PIPELINE_OWNED), or a
+      // stale owner's whose lease ran out (then it is ended, see open()).
+      await conn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.min(5, Math.round(this.leaseSeconds / 3)))}; START TRANSACTION`);
       const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.lockSql(this.pipeline));
       const stored = CheckpointTable.parseRow(rows[0]);
-      if (!stored) {
-        await conn.query(this.checkpoints.insertClaimSql(this.pipeline, this.epoch));
-      } else if (stored.epoch > this.epoch) {
-        await conn.query('ROLLBACK');
-        throw fencedError(this.pipeline, stored.epoch, this.epoch);
-      } else if (stored.epoch < this.epoch) {
-        await conn.query(this.checkpoints.setEpochSql(this.pipeline, this.epoch));
+      let epoch = this.epoch;
+      if (this.explicitEpoch) {
+        if (stored && stored.epoch > epoch) {
+          await conn.query('ROLLBACK');
+          throw fencedError(this.pipeline, stored, epoch);
+        }
+      } else {
+        if (stored && stored.leaseLeft > 0 && stored.owner && stored.owner.id !== this.owner.id && !isKnownDead(stored.owner)) {
+          await conn.query('ROLLBACK');
+          throw ownedError(this.pipeline, stored);
+        }
+        epoch = stored ? stored.epoch + 1 : Math.max(epoch, 1);
       }
+      if (!stored) await conn.query(this.checkpoints.insertClaimSql(this.pipeline, epoch, this.owner, this.leaseSeconds));
+      else await conn.query(this.checkpoints.claimSql(this.pipeline, epoch, this.owner, this.leaseSeconds));
       await conn.query('COMMIT');
-      return CheckpointTable.toCheckpoint(this.pipeline, stored ? { ...stored, epoch: Math.max(stored.epoch, this.epoch) } : null);
+      this.epoch = epoch;
+      this.previousOwner = stored && stored.owner?.id !== this.owner.id ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft } : null;
+      this.committed = stored && stored.file !== '' ? { file: stored.file, pos: stored.pos, ...(stored.gtidSet !== null ? { gtidSet: stored.gtidSet } : {}) } : null;
+      return CheckpointTable.toCheckpoint(this.pipeline, stored ? { ...stored, epoch } : null);
     } catch (err) {
-      throw await this.failure('open', err);
+      if (isSluiceError(err)) throw err;
+      if (isConnectionError(err)) throw connectionLost('open', err);
+      throw targetWriteFailed('open', err);
+    } finally {
+      await endWithin(conn, 1000);
     }
   }
 
@@ -175,6 +273,47 @@ export class MysqlSink implements Sink {
     } catch (err) {
       if (errnoOf(err) === 1146 || errnoOf(err) === 1049) return null;
       throw await this.failure('reading the checkpoint', err);
+    }
+  }
+
+  /**
+   * Extend this sink's lease. FENCED once another instance has claimed the pipeline. A lock wait (this
+   * pipeline's own open transaction holds the row; its commit renews) is not an error: returns false.
+   */
+  async renewLease(): Promise<boolean> {
+    const conn = await this.connect('renewing the lease');
+    try {
+      const [res] = await conn.query<ResultSetHeader>(this.checkpoints.renewSql(this.pipeline, this.epoch, this.leaseSeconds));
+      if (res.affectedRows > 0) return true;
+      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline));
+      const stored = CheckpointTable.parseRow(rows[0]);
+      if (stored && stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored, this.epoch);
+      return false;
+    } catch (err) {
+      if (isLockConflict(err)) return false;
+      throw await this.failure('renewing the lease', err);
+    }
+  }
+
+  /** End this sink's lease now (a clean stop), so that another instance need not wait for it. */
+  async releaseLease(): Promise<void> {
+    const conn = await this.connect('releasing the lease');
+    try {
+      await conn.query(this.checkpoints.releaseSql(this.pipeline, this.epoch));
+    } catch (err) {
+      throw await this.failure('releasing the lease', err);
+    }
+  }
+
+  /** Who owns the pipeline on the target now (null when no instance recorded itself). */
+  async currentOwner(): Promise<{ owner: InstanceInfo | null; epoch: number; leaseLeft: number; self: boolean } | null> {
+    const conn = await this.connect('reading the owner');
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline));
+      const stored = CheckpointTable.parseRow(rows[0]);
+      return stored ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft, self: stored.epoch === this.epoch && stored.owner?.id === this.owner.id } : null;
+    } catch (err) {
+      throw await this.failure('reading the owner', err);
     }
   }
 
@@ -322,9 +461,9 @@ export class MysqlSink implements Sink {
     chunk: { index: number; position: Position }): Promise<void> {
     statements.push(format(`INSERT INTO ${this.chunkTable} (pipeline, db, tbl, idx, file, pos, rows_copied) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       [this.pipeline, database, table, chunk.index, chunk.position.file, chunk.position.pos, count]));
-    const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${format(`SELECT epoch FROM ${this.checkpoints.name} WHERE pipeline = ? LOCK IN SHARE MODE`, [this.pipeline])}`);
-    const epoch = Number(lockRes[1]?.[0]?.epoch ?? 0);
-    if (epoch > this.epoch) throw fencedError(this.pipeline, epoch, this.epoch);
+    const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.readSql(this.pipeline)} LOCK IN SHARE MODE`);
+    const stored = CheckpointTable.parseRow(lockRes[1]?.[0]);
+    if (!stored || stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored ?? { epoch: 0, file: '', pos: 0, gtidSet: null, state: null, updatedAt: null, owner: null, ownerSince: null, leaseLeft: 0 }, this.epoch);
     for (let i = 0; i < statements.length; i++) await conn.query(i === statements.length - 1 ? `${statements[i]};\nCOMMIT` : statements[i]!);
   }
 
@@ -351,24 +490,35 @@ export class MysqlSink implements Sink {
 
   private async applyInParts(batch: SinkBatch): Promise<void> {
     const conn = await this.connect('apply');
+    // The open transaction lives on the connection it began on: if that one is gone, so is the transaction
+    // (the parts already sent were rolled back by the server), and nothing may go on elsewhere.
+    if (this.openTransaction && this.txnConn !== conn) {
+      this.openTransaction = false;
+      throw new SluiceError('CONNECTION_LOST', 'the target connection of a large transaction was lost between its parts; the server rolled them back',
+        'nothing to do: the transaction is applied again from the checkpoint');
+    }
     try {
       if (!this.openTransaction) {
+        this.txnConn = conn;
         const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
         this.openTransaction = true;
-        this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]));
+        this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]), true);
       }
       const routes = this.routesOf(batch.changes);
       await this.shapes.load(conn, [...routes.values()]);
       const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict: false, keyMoves: this.overlapsSnapshot });
       const statements = this.buildStatements(segments, routes);
-      if (!batch.partial) statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch));
+      if (!batch.partial) statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
       const packs = this.pack(statements);
       for (let i = 0; i < packs.length; i++) {
         const commit = !batch.partial && i === packs.length - 1;
         await conn.query(commit ? `${packs[i]};\nCOMMIT` : packs[i]!);
       }
       if (packs.length === 0 && !batch.partial) await conn.query('COMMIT');
-      if (!batch.partial) this.openTransaction = false;
+      if (!batch.partial) {
+        this.openTransaction = false;
+        this.committed = batch.checkpoint.position;
+      }
     } catch (err) {
       this.openTransaction = false;
       if (isConnectionError(err)) {
@@ -393,13 +543,14 @@ export class MysqlSink implements Sink {
 
     const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
     const stored = CheckpointTable.parseRow(lockRes[1]?.[0]);
-    this.checkOwnership(stored);
-    if (this.uncertain && stored && CheckpointTable.holds(stored, batch.checkpoint)) {
+    if (this.uncertain && stored && stored.epoch === this.epoch && CheckpointTable.holds(stored, batch.checkpoint)) {
       this.log.info({ pipeline: this.pipeline, position: batch.checkpoint.position }, 'batch was committed before the connection was lost; not applying it again');
       await conn.query('ROLLBACK');
+      this.committed = batch.checkpoint.position;
       return;
     }
-    statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch));
+    this.checkOwnership(stored, true);
+    statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
     const packs = this.pack(statements);
     for (let i = 0; i < packs.length; i++) {
       const last = i === packs.length - 1;
@@ -412,6 +563,7 @@ export class MysqlSink implements Sink {
           // Unreachable while we hold the row lock; kept as a guard. The COMMIT has run: report loudly.
           throw new SluiceError('INTERNAL', `checkpoint row for '${this.pipeline}' was not updated`, 'report this as a bug');
         }
+        this.committed = batch.checkpoint.position;
       }
     }
   }
@@ -445,8 +597,9 @@ export class MysqlSink implements Sink {
         this.shapes.invalidate();
       }
       const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
-      this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]));
-      await conn.query(`${this.checkpoints.writeSql(this.pipeline, checkpoint, this.epoch)}; COMMIT`);
+      this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]), true);
+      await conn.query(`${this.checkpoints.writeSql(this.pipeline, checkpoint, this.epoch, this.leaseSeconds)}; COMMIT`);
+      this.committed = checkpoint.position;
     } catch (err) {
       if (isSluiceError(err)) {
         await this.rollbackQuietly();
@@ -457,6 +610,8 @@ export class MysqlSink implements Sink {
         throw connectionLost('DDL', err);
       }
       await this.rollbackQuietly();
+      const n = errnoOf(err);
+      if (n === 1290 || n === 1836) throw targetWriteFailed('DDL', err);
       throw new SluiceError('DDL_FAILED', `target rejected DDL \`${ddl.sql.slice(0, 200)}\`: ${serverMessage(err)}`,
         'fix the target so the statement can run (or run an equivalent by hand), then restart; or set ddl: ignore for this pipeline',
         { errno: errnoOf(err), database: ddl.database }, { cause: err });
@@ -539,20 +694,36 @@ export class MysqlSink implements Sink {
     }
   }
 
+  /**
+   * Cut this sink's connection now: a hung write fails at once with CONNECTION_LOST, and the sink does
+   * not connect again (its owner starts over with a new sink).
+   */
+  interrupt(): void {
+    this.interrupted = true;
+    const c = this.conn;
+    this.conn = null;
+    this.openTransaction = false;
+    if (c) abortConnection(c);
+  }
+
   async close(): Promise<void> {
     const c = this.conn;
     this.conn = null;
-    if (c) {
-      try { await c.end(); } catch { c.destroy(); }
-    }
+    // A polite COM_QUIT, but never wait long for it: the connection may hang (no reset from the network).
+    if (c) await endWithin(c, 1000);
   }
 
-  private checkOwnership(stored: StoredCheckpointRow | null): void {
+  /**
+   * The row must be this writer's: its epoch (a newer claim fences this writer) and, when `cas`, the
+   * position this writer last committed (compare-and-set: no other writer moved it).
+   */
+  private checkOwnership(stored: StoredCheckpointRow | null, cas = false): void {
     if (!stored) {
       throw new SluiceError('INTERNAL', `no checkpoint row for pipeline '${this.pipeline}' on the target`,
         'call open() before apply(); if the row was deleted by hand, restart the pipeline');
     }
-    if (stored.epoch > this.epoch) throw fencedError(this.pipeline, stored.epoch, this.epoch);
+    if (stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored, this.epoch);
+    if (cas && this.committed !== undefined && !CheckpointTable.at(stored, this.committed)) throw checkpointMovedError(this.pipeline, stored, this.committed);
   }
 
   private routesOf(changes: readonly RowChange[]): Map<string, { database: string; table: string }> {
@@ -665,6 +836,20 @@ export class MysqlSink implements Sink {
 
   private async connectOnce(what: string): Promise<Connection> {
     if (this.conn) return this.conn;
+    const conn = await this.openConnection(what);
+    // A connection that dies while idle (target restarted) is forgotten, so the next call reconnects.
+    const forget = (): void => { if (this.conn === conn) this.conn = null; };
+    conn.on('error', forget);
+    conn.on('end', forget);
+    this.conn = conn;
+    return conn;
+  }
+
+  /** A new connection to the target with this sink's session settings (not cached). */
+  private async openConnection(what: string): Promise<Connection> {
+    if (this.interrupted) {
+      throw new SluiceError('CONNECTION_LOST', `the target connection was cut because it stopped answering (${what})`, 'the pipeline restarts from its checkpoint automatically');
+    }
     const o = this.connOpts;
     let conn: Connection;
     try {
@@ -685,20 +870,19 @@ export class MysqlSink implements Sink {
       throw new SluiceError('CONNECTION_LOST', `cannot connect to target ${o.host}:${o.port} (${what}): ${serverMessage(err)}`,
         'this is retried automatically; check that the target server is up and reachable', { host: o.host, port: o.port }, { cause: err });
     }
-    // A connection that dies while idle (target restarted) is forgotten, so the next call reconnects.
-    const forget = (): void => { if (this.conn === conn) this.conn = null; };
-    conn.on('error', forget);
-    conn.on('end', forget);
+    if (this.interrupted) {
+      abortConnection(conn);
+      throw new SluiceError('CONNECTION_LOST', `the target connection was cut because it stopped answering (${what})`, 'the pipeline restarts from its checkpoint automatically');
+    }
     try {
-      await conn.query(SESSION_SETUP);
+      await conn.query(this.lockWaitSeconds === undefined ? SESSION_SETUP : `${SESSION_SETUP}, innodb_lock_wait_timeout = ${Math.max(1, Math.round(this.lockWaitSeconds))}`);
       this.sessionFks = false;
       const [rows] = await conn.query<RowDataPacket[]>('SELECT @@max_allowed_packet AS p');
       this.maxPacket = Number(rows[0]?.['p'] ?? this.maxPacket);
     } catch (err) {
-      conn.destroy();
+      abortConnection(conn);
       throw connectionLost('session setup', err);
     }
-    this.conn = conn;
     return conn;
   }
 

@@ -15,7 +15,7 @@ export function Checks({ result }: { result: TestResult }): ReactElement {
           <li key={r.check} data-testid={`check-${r.check}`}>
             <Badge value={!r.ok ? 'fail' : r.warn ? 'warn' : 'ok'} />
             <div>
-              <strong>{r.check}</strong>: {r.message}
+              <strong>{r.check}</strong>{detail(r.check, r.message)}
               {r.code && <span className="muted mono"> [{r.code}]</span>}
               {r.fix && <div className="fix">Fix: {r.fix}</div>}
             </div>
@@ -24,4 +24,13 @@ export function Checks({ result }: { result: TestResult }): ReactElement {
       </ul>
     </div>
   );
+}
+
+/** The message without the check's own name in front ("reachable: mariadb 11.4" under "reachable"). */
+function detail(check: string, message: string): string {
+  const lower = message.toLowerCase();
+  const name = check.toLowerCase();
+  if (lower === name) return '';
+  if (lower.startsWith(`${name}:`)) return `: ${message.slice(name.length + 1).trim()}`;
+  return `: ${message}`;
 }

@@ -1,9 +1,9 @@
-import type { ReactElement } from 'react';
+import { useMemo, useRef, type ReactElement } from 'react';
 import { api } from '../api';
 import { can, useAuth } from '../auth';
 import { Chart } from '../components/Chart';
 import { Badge, ErrorBanner, Progress, duration, num, usePolling } from '../components/common';
-import { toSeries } from '../components/history';
+import { addLive, toSeries, type LivePoint } from '../components/history';
 import { href } from '../router';
 
 export function DashboardPage(): ReactElement {
@@ -11,6 +11,15 @@ export function DashboardPage(): ReactElement {
   const pipelines = usePolling((signal) => api.pipelines(signal), 3000, []);
   const history = usePolling((signal) => api.history(null, 30, signal), 5000, []);
   const list = pipelines.data ?? [];
+  // Charts end with the live readings of the status polls, so the cards and the charts show the same figures.
+  const liveRef = useRef({ lag: new Map<string, LivePoint[]>(), rate: new Map<string, LivePoint[]>() });
+  const live = useMemo(() => {
+    for (const p of pipelines.data ?? []) {
+      addLive(liveRef.current.lag, p.name, p.status.lagSeconds);
+      addLive(liveRef.current.rate, p.name, p.status.rowsPerSecond);
+    }
+    return { lag: new Map(liveRef.current.lag), rate: new Map(liveRef.current.rate) };
+  }, [pipelines.data]);
   const totalRate = list.reduce((a, p) => a + (p.status.rowsPerSecond || 0), 0);
   const maxLag = list.reduce<number | null>((a, p) => (p.status.lagSeconds === null ? a : Math.max(a ?? 0, p.status.lagSeconds)), null);
   const failed = list.filter((p) => p.status.state === 'failed').length;
@@ -26,7 +35,7 @@ export function DashboardPage(): ReactElement {
       <div className="cards">
         <div className="card"><div className="label">Pipelines</div><div className="value">{list.length}</div></div>
         <div className="card"><div className="label">Rows / s (all)</div><div className="value" data-testid="total-rate">{num(totalRate)}</div></div>
-        <div className="card"><div className="label">Highest lag</div><div className="value">{duration(maxLag)}</div></div>
+        <div className="card"><div className="label">Highest lag</div><div className="value" data-testid="max-lag">{duration(maxLag)}</div></div>
         <div className="card"><div className="label">Failed</div><div className="value" style={{ color: failed ? 'var(--bad)' : undefined }}>{failed}</div></div>
         <div className="card"><div className="label">Errors</div><div className="value">{errors}</div></div>
       </div>
@@ -67,8 +76,8 @@ export function DashboardPage(): ReactElement {
         )}
       </div>
       <div className="grid2">
-        <div className="panel"><Chart title="Throughput (last 30 min)" unit="/s" series={toSeries(history.data, (s) => s.rowsPerSecond)} testId="chart-throughput" /></div>
-        <div className="panel"><Chart title="Lag (last 30 min)" unit="s" series={toSeries(history.data, (s) => s.lagSeconds)} testId="chart-lag" /></div>
+        <div className="panel"><Chart title="Throughput (rows/s, last 30 min)" unit="/s" series={toSeries(history.data, (s) => s.rowsPerSecond, undefined, live.rate)} testId="chart-throughput" /></div>
+        <div className="panel"><Chart title="Lag (last 30 min)" unit="s" format={duration} series={toSeries(history.data, (s) => s.lagSeconds, undefined, live.lag)} testId="chart-lag" /></div>
       </div>
     </div>
   );

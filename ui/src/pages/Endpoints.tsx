@@ -123,7 +123,10 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
   const [host, setHost] = useState(existing?.host ?? '127.0.0.1');
   const [port, setPort] = useState(String(existing?.port ?? 3306));
   const [user, setUser] = useState(existing?.user ?? '');
-  const [password, setPassword] = useState(existing?.hasPassword ? '***' : '');
+  // Never pre-filled: empty keeps the stored password; removing it is an explicit choice.
+  const [password, setPassword] = useState('');
+  const [clearPassword, setClearPassword] = useState(false);
+  const [caPem, setCaPem] = useState<{ name: string; text: string } | null>(null);
   const [serverId, setServerId] = useState(existing?.serverId !== undefined ? String(existing.serverId) : '');
   const [checkpointDatabase, setCheckpointDatabase] = useState(existing?.checkpointDatabase ?? '');
   const [tlsMode, setTlsMode] = useState<TlsMode>(tlsModeOf(existing?.options ?? {}));
@@ -131,6 +134,7 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<TestResult | null>(null);
+  const [testedSaved, setTestedSaved] = useState(false);
 
   const input = (): EndpointInput => {
     // Other options (a client certificate: ssl-cert, ssl-key) are kept; the form sets ssl-mode and ssl-ca.
@@ -144,7 +148,13 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
       options['ssl-mode'] = tlsMode;
       if ((tlsMode === 'VERIFY_CA' || tlsMode === 'VERIFY_IDENTITY') && sslCa.trim()) options['ssl-ca'] = sslCa.trim();
     }
-    const i: EndpointInput = { type, host: host.trim(), port: Number(port), user: user.trim(), password, options };
+    const i: EndpointInput = { type, host: host.trim(), port: Number(port), user: user.trim(), options };
+    if (password !== '') i.password = password;
+    else if (existing?.hasPassword && clearPassword) i.clearPassword = true;
+    if (caPem && (tlsMode === 'VERIFY_CA' || tlsMode === 'VERIFY_IDENTITY')) {
+      delete options['ssl-ca'];
+      i.tlsFiles = { 'ssl-ca': caPem.text };
+    }
     if (!existing) i.name = name.trim();
     if (kind === 'source' && serverId.trim()) i.serverId = Number(serverId);
     if (kind === 'target' && checkpointDatabase.trim()) i.checkpointDatabase = checkpointDatabase.trim();
@@ -156,8 +166,10 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
     setError(null);
     setResult(null);
     try {
-      // A stored password ("***") can only be tested through the saved object.
-      setResult(existing && password === '***' ? await api.testEndpoint(kind, existing.name) : await api.testConnection(kind, input()));
+      // The stored password is never sent to the browser: with it, only the saved settings can be tested.
+      const useStored = !!existing?.hasPassword && password === '' && !clearPassword;
+      setTestedSaved(useStored);
+      setResult(useStored ? await api.testEndpoint(kind, existing.name) : await api.testConnection(kind, input()));
     } catch (e) {
       setError(e);
     } finally {
@@ -201,19 +213,38 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
         </div>
         <label className="field">User<input name="user" value={user} onChange={(e) => setUser(e.target.value)} required autoComplete="off" /></label>
         <label className="field">Password
-          <input name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" />
-          {existing?.hasPassword && <span className="hint">Leave “***” to keep the stored password; empty clears it. Stored encrypted, never shown.</span>}
+          <input name="password" type="password" value={password} onChange={(e) => { setPassword(e.target.value); if (e.target.value) setClearPassword(false); }}
+            autoComplete="new-password" disabled={clearPassword}
+            placeholder={existing?.hasPassword ? (clearPassword ? 'no password' : 'stored – leave empty to keep it') : 'optional'} />
+          <span className="hint">{existing?.hasPassword
+            ? 'A password is stored (encrypted, never shown). Leave the field empty to keep it, or type a new one.'
+            : 'Stored encrypted; never shown again.'}</span>
         </label>
+        {existing?.hasPassword && (
+          <label className="check">
+            <input type="checkbox" name="clearPassword" checked={clearPassword} onChange={(e) => { setClearPassword(e.target.checked); if (e.target.checked) setPassword(''); }} />
+            Remove the stored password (connect without one)
+          </label>
+        )}
         <label className="field">TLS
           <select name="tls" value={tlsMode} onChange={(e) => setTlsMode(TLS_MODES.find((t) => t.value === e.target.value)?.value ?? 'DISABLED')}>
             {TLS_MODES.map((t) => <option key={t.value} value={t.value}>{t.label}</option>)}
           </select>
         </label>
         {(tlsMode === 'VERIFY_CA' || tlsMode === 'VERIFY_IDENTITY') && (
-          <label className="field">CA certificate file (optional)
-            <input name="sslCa" value={sslCa} onChange={(e) => setSslCa(e.target.value)} placeholder="/etc/ssl/mysql/ca.pem" autoComplete="off" />
-            <span className="hint">A PEM file on the Sluice host, e.g. your cloud provider&apos;s CA bundle. Empty: the CAs Node.js trusts.</span>
-          </label>
+          <div className="field">CA certificate (optional)
+            <input name="sslCaFile" type="file" accept=".pem,.crt,.cer,application/x-pem-file" aria-label="CA certificate file (PEM)"
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                if (!f) { setCaPem(null); return; }
+                void f.text().then((text) => setCaPem({ name: f.name, text }));
+              }} />
+            {!caPem && (
+              <input name="sslCa" value={sslCa} onChange={(e) => setSslCa(e.target.value)} placeholder="or a path in the server's TLS directory" autoComplete="off" aria-label="CA certificate path on the server" />
+            )}
+            <span className="hint">{caPem ? `${caPem.name} is uploaded and kept on the server when you save.`
+              : 'Upload the PEM (e.g. your cloud provider\'s CA bundle), or name a file in the TLS directory of sluice serve (--tls-dir). Neither: the CAs Node.js trusts.'}</span>
+          </div>
         )}
         {kind === 'source' ? (
           <label className="field">Replication server id (optional)
@@ -224,6 +255,7 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
             <input name="checkpointDatabase" value={checkpointDatabase} onChange={(e) => setCheckpointDatabase(e.target.value)} placeholder="_sluice" />
           </label>
         )}
+        {result && testedSaved && <div className="hint" data-testid="tested-saved">Tested with the saved settings and the stored password; save first to test your changes with it.</div>}
         {result && <Checks result={result} />}
         <div className="actions">
           <button type="button" onClick={() => void test()} disabled={busy}>Test connection</button>

@@ -1,11 +1,11 @@
 // One pipeline: state and actions, per-table snapshot progress and re-snapshot, position, charts, recent errors
 // (with skip of a failing source transaction), skipped transactions.
-import { useEffect, useRef, useState, type FormEvent, type ReactElement } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { api, type PipelineError, type PipelineState, type PipelineStatus, type SkipTarget, type TableProgress } from '../api';
 import { can, useAuth } from '../auth';
 import { Chart } from '../components/Chart';
 import { Badge, ErrorBanner, Modal, Progress, duration, num, usePolling, when } from '../components/common';
-import { toSeries } from '../components/history';
+import { addLive, toSeries, type LivePoint } from '../components/history';
 import { navigate } from '../router';
 
 type Action = 'start' | 'pause' | 'resume' | 'stop' | 'retry';
@@ -14,12 +14,49 @@ const ACTIVE: readonly PipelineState[] = ['starting', 'snapshotting', 'streaming
 
 function allowed(state: PipelineState, action: Action): boolean {
   switch (action) {
-    case 'start': return state === 'stopped' || state === 'failed';
+    case 'start': return state === 'stopped';
     case 'pause': return ACTIVE.includes(state);
     case 'resume': return state === 'paused';
     case 'stop': return state !== 'stopped';
     case 'retry': return state === 'failed' || state === 'retrying';
   }
+}
+
+/** The actions offered in a state, in display order: each applicable action once, nothing that does not apply. */
+export function actionsFor(state: PipelineState): Action[] {
+  return (['start', 'retry', 'resume', 'pause', 'stop'] as const).filter((a) => allowed(state, a));
+}
+
+const ACTION_LABEL: Record<Action, string> = { start: 'Start', pause: 'Pause', resume: 'Resume', stop: 'Stop', retry: 'Retry now' };
+const ACTION_TITLE: Record<Action, string> = {
+  start: 'Start from the checkpoint',
+  pause: 'Stop after the current batch and keep the checkpoint; Resume continues',
+  resume: 'Continue from the checkpoint',
+  stop: 'Stop; the pipeline is not started again when sluice serve restarts',
+  retry: 'Restart the pipeline now instead of waiting for the next automatic retry',
+};
+
+/**
+ * Error texts are written for the API and the CLI too: on this page, name the buttons instead of the routes.
+ */
+export function forThisPage(text: string): string {
+  return text
+    .replace(/\s*\(POST \/api\/pipelines\/[^)\s]+\/skip\)/g, '')
+    .replace(/POST \/api\/pipelines\/[^\s)]+\/skip \(Skip on the pipeline page\)/g, 'the “Skip this transaction” button')
+    .replace(/POST \/api\/pipelines\/[^\s)]+\/skip/g, 'the “Skip this transaction” button')
+    .replace(/Resync on its page in sluice serve \(POST \/api\/pipelines\/[^\s)]+\/resync\)/g, 'the “Resync” button')
+    .replace(/\(?under sluice serve: Resync on the pipeline page, POST \/api\/pipelines\/[^\s)]+\/resync\)?/g, '(here: the “Resync” button)')
+    .replace(/POST \/api\/pipelines\/[^\s)]+\/resync/g, 'the “Resync” button')
+    .replace(/POST \/api\/pipelines\/[^\s)]+\/tables\/[^\s)]+\/resnapshot/g, 'the table’s “Re-snapshot” button')
+    .replace(/POST \/api\/pipelines\/[^\s)]+\/(retry|start)/g, 'the “Retry now” button');
+}
+
+/** The tables (`db`.`table`) and keys an error message names, to show them apart from the text. */
+export function errorSubjects(e: { message: string }): { tables: string[]; keys: string[] } {
+  const tables = [...e.message.matchAll(/`([^`]+)`\.`([^`]+)`/g)].map((m) => `${m[1]}.${m[2]}`);
+  const keys = [...e.message.matchAll(/(?:for key|CONSTRAINT|constraint) [`'"]([^`'"]+)[`'"]/g)].map((m) => m[1]!);
+  const entries = [...e.message.matchAll(/Duplicate entry '([^']*)'/g)].map((m) => `value ${m[1]}`);
+  return { tables: [...new Set(tables)], keys: [...new Set([...keys, ...entries])] };
 }
 
 /** A confirmation the operator has to give before an action that cannot be undone. */
@@ -43,6 +80,14 @@ function bytes(v: number | null | undefined): string {
     i++;
   }
   return `${i === 0 ? x : x.toFixed(x >= 100 ? 0 : 1)} ${units[i]}`;
+}
+
+/** A time of today as its clock time, an older one with its date. */
+function whenShort(ts: string): string {
+  const d = new Date(ts);
+  if (Number.isNaN(d.getTime())) return ts;
+  const today = new Date().toDateString() === d.toDateString();
+  return today ? d.toLocaleTimeString() : `${d.toLocaleDateString()} ${d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`;
 }
 
 /** A definition entry that names one table (`db.table`, no wildcard or quoting). */
@@ -116,6 +161,15 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
   const [otherTable, setOtherTable] = useState('');
   const s: PipelineStatus | null = status.data;
   const rates = useTableRates(s?.snapshot.tables);
+  // The charts end with the live readings of the status polls: the chart's newest point is the card's figure.
+  const liveRef = useRef({ lag: new Map<string, LivePoint[]>(), rate: new Map<string, LivePoint[]>() });
+  const live = useMemo(() => {
+    if (s) {
+      addLive(liveRef.current.lag, name, s.lagSeconds);
+      addLive(liveRef.current.rate, name, s.rowsPerSecond);
+    }
+    return { lag: new Map(liveRef.current.lag), rate: new Map(liveRef.current.rate) };
+  }, [s, name]);
   const operator = can(user, 'operator');
   const watchResnapshot = useResnapshotOutcome(s, setNotice);
 
@@ -194,6 +248,8 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
   const snap = s?.snapshot;
   // A run resumed from a checkpoint copies nothing: its snapshot totals stay at 0 / 0.
   const noSnapshotThisRun = !!snap && snap.rowsEstimated === 0 && snap.rowsCopied === 0 && state !== 'snapshotting' && state !== 'starting';
+  // The last complete copy of each table, from any run (kept by the server).
+  const lastCopies = new Map((snap?.lastCopies ?? []).map((c) => [c.table, c]));
   const queue = s?.resnapshotQueue ?? [];
   const skipped = s?.skipped ?? [];
   const pendingSkip = s?.pendingSkip ?? null;
@@ -201,7 +257,7 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
   // Every table the page knows of: copied in this run, queued for a re-copy, or named exactly in the definition.
   const progress = new Map<string, TableProgress>();
   for (const t of snap && !noSnapshotThisRun ? snap.tables : []) progress.set(`${t.database}.${t.table}`, t);
-  const tableKeys = [...new Set([...progress.keys(), ...queue, ...(def.data?.tables ?? []).filter(exactTable)])]
+  const tableKeys = [...new Set([...progress.keys(), ...queue, ...lastCopies.keys(), ...(def.data?.tables ?? []).filter(exactTable)])]
     .filter((k) => !(def.data?.exclude ?? []).includes(k));
   const hasPatterns = (def.data?.tables ?? []).some((t) => !exactTable(t));
 
@@ -246,22 +302,22 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
         </h1>
         {operator && (
           <div className="actions" data-testid="pipeline-actions">
-            {(['start', 'pause', 'resume', 'stop'] as const).map((a) => (
-              <button key={a} className={a === 'stop' ? 'danger' : a === 'resume' || a === 'start' ? 'primary' : ''}
-                disabled={!allowed(state, a) || busy !== null} onClick={() => void act(a)}>
-                {busy === a ? '…' : a[0]?.toUpperCase() + a.slice(1)}
+            {actionsFor(state).map((a) => (
+              <button key={a} className={a === 'stop' ? 'danger' : a === 'resume' || a === 'start' || a === 'retry' ? 'primary' : ''}
+                disabled={busy !== null} title={ACTION_TITLE[a]} onClick={() => void act(a)}>
+                {busy === a ? '…' : ACTION_LABEL[a]}
               </button>
             ))}
             <button disabled={busy !== null} title="Stream from the source's current position and copy every table again (swapped in atomically)"
               onClick={() => setConfirm({ kind: 'resync' })}>{busy === 'resync' ? '…' : 'Resync'}</button>
-            {confirmDelete ? (
+            {def.data && !def.data.managedByConfig && (confirmDelete ? (
               <>
                 <button className="danger" onClick={() => void remove()}>Really delete</button>
                 <button onClick={() => setConfirmDelete(false)}>Keep</button>
               </>
             ) : (
-              <button className="danger" disabled={def.data?.managedByConfig} onClick={() => setConfirmDelete(true)}>Delete</button>
-            )}
+              <button className="danger" disabled={busy !== null} onClick={() => setConfirmDelete(true)}>Delete</button>
+            ))}
           </div>
         )}
       </div>
@@ -271,11 +327,11 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
       {current && (
         <div className="alert error" role="alert" data-testid="current-error">
           <strong>{s?.state === 'failed' ? 'Failed' : 'Retrying'}: </strong>
-          <span className="mono">[{current.code}]</span> {current.message}
-          {current.fix && <div>Fix: {current.fix}</div>}
-          {operator && (allowed(state, 'retry') || (current.skip && currentSkip?.ok)) && (
+          <span className="mono">[{current.code}]</span> {forThisPage(current.message)}
+          <Subjects e={current} />
+          {current.fix && <div>Fix: {forThisPage(current.fix)}</div>}
+          {operator && (NEEDS_RESYNC.has(current.code) || (current.skip && currentSkip?.ok)) && (
             <div className="actions" style={{ marginTop: 8 }}>
-              {allowed(state, 'retry') && <button className="small" disabled={busy !== null} onClick={() => void act('retry')}>Retry now</button>}
               {NEEDS_RESYNC.has(current.code) && (
                 <button className="small primary" disabled={busy !== null} onClick={() => setConfirm({ kind: 'resync' })}>Resync</button>
               )}
@@ -319,9 +375,9 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
           <h2>Definition</h2>
           {def.data ? (
             <dl className="kv">
-              <dt>Source → target</dt><dd><a href="#/sources">{def.data.source}</a> → <a href="#/targets">{def.data.target}</a>{def.data.targetDatabase ? ` (database ${def.data.targetDatabase})` : ''}</dd>
-              <dt>Tables</dt><dd className="mono">{def.data.tables.join(', ')}</dd>
-              {def.data.exclude.length > 0 && <><dt>Exclude</dt><dd className="mono">{def.data.exclude.join(', ')}</dd></>}
+              <dt>Source → target</dt><dd className="names"><a href="#/sources" className="name">{def.data.source}</a> → <a href="#/targets" className="name">{def.data.target}</a>{def.data.targetDatabase ? <span className="name">(database <span className="mono">{def.data.targetDatabase}</span>)</span> : null}</dd>
+              <dt>Tables</dt><dd className="names" data-testid="definition-tables">{def.data.tables.map((t) => <span key={t} className="mono name">{t}</span>)}</dd>
+              {def.data.exclude.length > 0 && <><dt>Exclude</dt><dd className="names">{def.data.exclude.map((t) => <span key={t} className="mono name">{t}</span>)}</dd></>}
               <dt>Snapshot / DDL</dt><dd>{def.data.snapshot} / {def.data.ddl}</dd>
               <dt>Desired state</dt><dd>{def.data.desiredState}{def.data.managedByConfig ? ' (from the config file)' : ''}</dd>
             </dl>
@@ -339,7 +395,11 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
           )}
         </div>
         {def.data?.snapshot === 'none' && <div className="muted">This pipeline streams changes only (no initial snapshot); a table can still be copied with Re-snapshot.</div>}
-        {snap && noSnapshotThisRun && def.data?.snapshot !== 'none' && <div className="muted" data-testid="snapshot-none">No snapshot in this run: it continues from the checkpoint on the target.</div>}
+        {snap && noSnapshotThisRun && def.data?.snapshot !== 'none' && (
+          <div className="muted" data-testid="snapshot-none">
+            Nothing is being copied: this run continues from the checkpoint on the target.{lastCopies.size > 0 ? ' The last copy of each table is listed below.' : ''}
+          </div>
+        )}
         {snap && !noSnapshotThisRun && <div style={{ marginBottom: 12 }}><Progress done={snap.rowsCopied} total={snap.rowsEstimated} percent={snap.percent} testId="snapshot-progress" /></div>}
         {queue.length > 0 && (
           <div className="alert info" data-testid="resnapshot-queue">
@@ -353,13 +413,19 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
         {snap && tableKeys.length > 0 && (
           <div className="scroll">
             <table className="data" data-testid="tables-progress">
-              <thead><tr><th>Table</th><th style={{ width: '30%' }}>Progress</th><th className="num">Rows copied</th><th className="num">Estimated</th><th className="num">Rate</th><th className="num">Time left</th>{operator && <th />}</tr></thead>
+              <thead><tr><th>Table</th><th style={{ width: '20%' }}>Progress</th><th className="num">Rows copied</th><th className="num">Estimated</th><th className="num">Rate</th><th className="num">Time left</th><th>Last copy</th>{operator && <th />}</tr></thead>
               <tbody>
                 {tableKeys.map((key) => {
                   const t = progress.get(key);
                   const rate = rates.get(key) ?? null;
                   const left = !t || t.done ? 0 : rate && rate > 0 ? Math.max(0, t.rowsEstimated - t.rowsCopied) / rate : null;
                   const rs = canResnapshot(key);
+                  const lc = lastCopies.get(key);
+                  const lastCell = (
+                    <td className="nowrap" data-testid="last-copy">
+                      {lc ? <span title={`The last complete copy: ${num(lc.rowsCopied)} rows, finished ${when(lc.finishedAt)}`}>{whenShort(lc.finishedAt)} · {num(lc.rowsCopied)} rows</span> : <span className="muted">–</span>}
+                    </td>
+                  );
                   return (
                     <tr key={key} data-testid={`table-progress-${key}`}>
                       <td className="mono">{key}</td>
@@ -370,9 +436,21 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
                           <td className="num">{num(t.rowsEstimated)}</td>
                           <td className="num">{t.done ? 'done' : rate === null ? '–' : `${num(rate)}/s`}</td>
                           <td className="num">{t.done ? '–' : duration(left)}</td>
+                          {lastCell}
+                        </>
+                      ) : queue.includes(key) ? (
+                        <><td colSpan={5} className="muted">queued for re-snapshot</td>{lastCell}</>
+                      ) : lc ? (
+                        <>
+                          <td><Progress done={lc.rowsCopied} total={lc.rowsCopied} percent={100} /></td>
+                          <td className="num">{num(lc.rowsCopied)}</td>
+                          <td className="num">–</td>
+                          <td className="num">done</td>
+                          <td className="num">–</td>
+                          {lastCell}
                         </>
                       ) : (
-                        <td colSpan={5} className="muted">{queue.includes(key) ? 'queued for re-snapshot' : 'not copied in this run'}</td>
+                        <><td colSpan={5} className="muted">not copied yet</td>{lastCell}</>
                       )}
                       {operator && (
                         <td>
@@ -397,8 +475,8 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
       </div>
 
       <div className="grid2">
-        <div className="panel"><Chart title="Lag" unit="s" series={toSeries(history.data, (x) => x.lagSeconds, name)} testId="chart-lag" /></div>
-        <div className="panel"><Chart title="Throughput" unit="/s" series={toSeries(history.data, (x) => x.rowsPerSecond, name)} testId="chart-throughput" /></div>
+        <div className="panel"><Chart title="Lag (last 30 min)" unit="s" format={duration} series={toSeries(history.data, (x) => x.lagSeconds, name, live.lag)} testId="chart-lag" /></div>
+        <div className="panel"><Chart title="Throughput (rows/s, last 30 min)" unit="/s" series={toSeries(history.data, (x) => x.rowsPerSecond, name, live.rate)} testId="chart-throughput" /></div>
       </div>
 
       <div className="panel">
@@ -410,13 +488,18 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
               {s.recentErrors.map((e, i) => {
                 const sk = canSkip(e, i);
                 return (
-                  <tr key={`${e.time}-${i}`}>
+                  <tr key={`${e.time}-${i}`} className={e.resolvedAt ? 'resolved' : ''} data-testid={`error-row-${i}`}>
                     <td className="muted" style={{ whiteSpace: 'nowrap' }}>{when(e.time)}</td>
-                    <td className="mono">{e.code}</td>
-                    <td>{e.message}{e.fix && <div className="hint">Fix: {e.fix}</div>}</td>
+                    <td className="mono">
+                      {e.code}
+                      <div>{e.resolvedAt
+                        ? <span className="badge ok" title={`Streaming again since ${when(e.resolvedAt)}`} data-testid="error-resolved">resolved</span>
+                        : <span className="badge fail">open</span>}</div>
+                    </td>
+                    <td>{forThisPage(e.message)}<Subjects e={e} />{e.fix && <div className="hint">Fix: {forThisPage(e.fix)}</div>}</td>
                     {operator && (
                       <td className="nowrap">
-                        {e.skip && (
+                        {e.skip && !e.resolvedAt && (
                           <button className="small danger" disabled={!sk.ok} title={sk.why}
                             onClick={() => setConfirm({ kind: 'skip', target: e.skip!, error: e })}>{skipLabel(e.skip)}</button>
                         )}
@@ -428,14 +511,8 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
             </tbody>
           </table>
         )}
-        {operator && s && s.recentErrors.length > 0 && (
-          <div className="actions" style={{ marginTop: 8 }}>
-            <button className="small" disabled={!allowed(state, 'retry') || busy !== null} onClick={() => void act('retry')}
-              title={allowed(state, 'retry') ? 'Restart the pipeline now' : 'Only a failed or retrying pipeline can be retried'}>Retry</button>
-            {s.recentErrors.some((e) => e.skip) && (
-              <span className="hint">Skip passes over one source transaction the target refuses; its changes never reach the target.</span>
-            )}
-          </div>
+        {operator && s && s.recentErrors.some((e) => e.skip && !e.resolvedAt) && (
+          <div className="hint" style={{ marginTop: 8 }}>Skip passes over one source transaction the target refuses; its changes never reach the target.</div>
         )}
       </div>
 
@@ -505,6 +582,18 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
           </div>
         </Modal>
       )}
+    </div>
+  );
+}
+
+/** The tables and keys an error names, as chips under its message. */
+function Subjects({ e }: { e: { message: string } }): ReactElement | null {
+  const { tables, keys } = errorSubjects(e);
+  if (tables.length === 0 && keys.length === 0) return null;
+  return (
+    <div className="subjects" data-testid="error-subjects">
+      {tables.map((t) => <span key={`t-${t}`} className="chip">table <span className="mono">{t}</span></span>)}
+      {keys.map((k) => <span key={`k-${k}`} className="chip">key <span className="mono">{k}</span></span>)}
     </div>
   );
 }

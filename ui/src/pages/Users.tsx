@@ -79,15 +79,15 @@ function UsersPanel(): ReactElement {
           ))}
         </tbody>
       </table>
-      <form className="actions" style={{ marginTop: 12 }} onSubmit={(e) => void add(e)} aria-label="Add user">
-        <input name="new-username" placeholder="user name" value={username} onChange={(e) => setUsername(e.target.value)} required />
-        <input name="new-password" type="password" placeholder="password (10+ characters)" minLength={10} value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="new-password" />
+      <form className="actions form-row" style={{ marginTop: 12 }} onSubmit={(e) => void add(e)} aria-label="Add user">
+        <input name="new-username" placeholder="user name" aria-label="User name" value={username} onChange={(e) => setUsername(e.target.value)} required />
+        <input name="new-password" type="password" placeholder="password, 10+ characters" aria-label="Password" minLength={10} value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="new-password" />
         <select name="new-role" value={role} onChange={(e) => setRole(asRole(e.target.value))}>
           {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
         </select>
         <button className="primary" type="submit">Add user</button>
       </form>
-      <p className="hint">Viewer: read-only. Operator: start, stop, retry and edit pipelines. Admin: everything, including sources, targets and users.</p>
+      <p className="hint">Passwords: at least 10 characters, not a common password, not one character or a keyboard row repeated. Viewer: read-only. Operator: start, stop, retry and edit pipelines. Admin: everything, including sources, targets and users.</p>
     </div>
   );
 }
@@ -96,7 +96,9 @@ function TokensPanel(): ReactElement {
   const { user } = useAuth();
   const tokens = usePolling(() => api.tokens(), 0, []);
   const [name, setName] = useState('');
-  const [role, setRole] = useState<Role>(user.role);
+  // Least privilege by default: a new token can read; a higher role is an explicit choice.
+  const [role, setRole] = useState<Role>('viewer');
+  const [expires, setExpires] = useState('90');
   const [secret, setSecret] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
 
@@ -104,7 +106,7 @@ function TokensPanel(): ReactElement {
     e.preventDefault();
     setError(null);
     try {
-      const r = await api.createToken(name.trim(), role);
+      const r = await api.createToken(name.trim(), role, expires === 'never' ? undefined : Number(expires));
       setSecret(r.secret);
       setName('');
       tokens.reload();
@@ -134,22 +136,30 @@ function TokensPanel(): ReactElement {
       )}
       {(tokens.data ?? []).length === 0 ? <div className="empty">No tokens.</div> : (
         <table className="data" data-testid="tokens-table">
-          <thead><tr><th>Name</th><th>Owner</th><th>Role</th><th>Created</th><th>Last used</th><th /></tr></thead>
+          <thead><tr><th>Name</th><th>Owner</th><th>Role</th><th>Created</th><th>Last used</th><th>Expires</th><th /></tr></thead>
           <tbody>
             {(tokens.data ?? []).map((t) => (
               <tr key={String(t.id)}>
                 <td>{t.name}</td><td>{t.username}</td><td>{t.role}</td>
                 <td className="muted">{when(t.createdAt)}</td><td className="muted">{when(t.lastUsedAt)}</td>
+                <td className="muted">{t.expiresAt ? (Date.parse(t.expiresAt) <= Date.now() ? <span className="badge fail">expired</span> : when(t.expiresAt)) : 'never'}</td>
                 <td style={{ textAlign: 'right' }}><button className="small danger" onClick={() => void remove(t.id)}>Revoke</button></td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      <form className="actions" style={{ marginTop: 12 }} onSubmit={(e) => void add(e)} aria-label="Create token">
-        <input name="token-name" placeholder="token name, e.g. ci-deploy" value={name} onChange={(e) => setName(e.target.value)} required />
-        <select name="token-role" value={role} onChange={(e) => setRole(asRole(e.target.value))}>
+      <form className="actions form-row" style={{ marginTop: 12 }} onSubmit={(e) => void add(e)} aria-label="Create token">
+        <input name="token-name" placeholder="name, e.g. ci-deploy" aria-label="Token name" value={name} onChange={(e) => setName(e.target.value)} required />
+        <select name="token-role" aria-label="Token role" value={role} onChange={(e) => setRole(asRole(e.target.value))}>
           {ROLES.filter((_, i) => i <= rank).map((r) => <option key={r} value={r}>{r}</option>)}
+        </select>
+        <select name="token-expires" aria-label="Token expiry" value={expires} onChange={(e) => setExpires(e.target.value)}>
+          <option value="7">expires in 7 days</option>
+          <option value="30">expires in 30 days</option>
+          <option value="90">expires in 90 days</option>
+          <option value="365">expires in 1 year</option>
+          <option value="never">never expires</option>
         </select>
         <button className="primary" type="submit">Create token</button>
       </form>

@@ -1,6 +1,7 @@
 // Pipeline wizard: source → tables → target → policies → create (and start).
 import { useEffect, useMemo, useState, type ReactElement } from 'react';
-import { api, type DatabaseInfo, type TableInfo } from '../api';
+import { api, type DatabaseInfo, type PipelineWithStatus, type TableInfo, type TestResult } from '../api';
+import { Checks } from '../components/Checks';
 import { ErrorBanner, num, usePolling } from '../components/common';
 import { href, navigate } from '../router';
 
@@ -8,6 +9,38 @@ const STEPS = ['Source', 'Tables', 'Target', 'Policies', 'Review'] as const;
 
 function splitPatterns(s: string): string[] {
   return s.split(/[\s,]+/).map((x) => x.trim()).filter((x) => x.length > 0);
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+function globRe(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+}
+
+/** Two `db.table` patterns that can name the same table (either matches the other read literally). */
+function overlaps(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase() || globRe(a).test(b) || globRe(b).test(a);
+}
+
+/** The pattern as it lands on the target: the target database replaces the source database when set. */
+function onTarget(pattern: string, targetDatabase: string): string {
+  const dot = pattern.indexOf('.');
+  return targetDatabase && dot > 0 ? `${targetDatabase}.${pattern.slice(dot + 1)}` : pattern;
+}
+
+/** Existing pipelines that already copy one of these tables into the same target database. */
+export function conflicts(existing: readonly PipelineWithStatus[], target: string, targetDatabase: string, tables: readonly string[]): Array<{ pipeline: string; table: string }> {
+  const out: Array<{ pipeline: string; table: string }> = [];
+  for (const p of existing) {
+    if (p.target !== target) continue;
+    for (const t of tables) {
+      const mine = onTarget(t, targetDatabase);
+      const theirs = p.tables.map((x) => onTarget(x, p.targetDatabase ?? ''));
+      const hit = theirs.find((x) => overlaps(mine, x));
+      if (hit) out.push({ pipeline: p.name, table: mine });
+    }
+  }
+  return out;
 }
 
 export function WizardPage(): ReactElement {
@@ -26,15 +59,31 @@ export function WizardPage(): ReactElement {
   const [start, setStart] = useState(true);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [furthest, setFurthest] = useState(0);
+  const goTo = (i: number): void => {
+    setStep(i);
+    setFurthest((f) => Math.max(f, i));
+  };
 
   const tables = useMemo(() => [...picked, ...splitPatterns(extra)].filter((v, i, a) => a.indexOf(v) === i), [picked, extra]);
   const stepOk = [
-    name.trim().length > 0 && source.length > 0,
+    NAME_RE.test(name.trim()) && source.length > 0,
     tables.length > 0,
     target.length > 0,
     true,
     true,
   ];
+  /** Why Next is disabled on this step (shown next to it). */
+  const stepHint = [
+    !name.trim() ? 'Enter a pipeline name to continue.' : !NAME_RE.test(name.trim()) ? 'The name may use letters, digits, _ . - (starting with a letter or digit).'
+      : !source ? 'Choose a source (add one under Sources first).' : '',
+    'Tick at least one table or database, or type a pattern.',
+    'Choose a target (add one under Targets first).',
+    '',
+    '',
+  ];
+  // A step can be reached by its label once every step before it is complete.
+  const reachable = (i: number): boolean => i <= furthest + 1 && stepOk.slice(0, i).every(Boolean);
 
   useEffect(() => {
     if (!source && sources.data && sources.data.length > 0) setSource(sources.data[0]?.name ?? '');
@@ -63,13 +112,19 @@ export function WizardPage(): ReactElement {
   return (
     <div data-testid="wizard">
       <div className="topline"><h1>New pipeline</h1></div>
-      <div className="steps">{STEPS.map((s, i) => <span key={s} className={i === step ? 'on' : ''}>{i + 1}. {s}</span>)}</div>
+      <nav className="steps" aria-label="Wizard steps">
+        {STEPS.map((s, i) => (
+          <button key={s} type="button" className={`step${i === step ? ' on' : i <= furthest ? ' done' : ''}`} aria-current={i === step ? 'step' : undefined}
+            disabled={!reachable(i)} onClick={() => goTo(i)}>{i + 1}. {s}</button>
+        ))}
+      </nav>
       <ErrorBanner error={error ?? sources.error ?? targets.error} />
       <div className="panel">
         {step === 0 && (
           <div className="stack" style={{ display: 'flex', flexDirection: 'column', gap: 12, maxWidth: 560 }}>
             <label className="field">Pipeline name
-              <input name="pipeline-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="product-to-order" autoFocus />
+              <input name="pipeline-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. product-to-order" autoFocus />
+              <span className="hint">Letters, digits, _ . - ; it names the pipeline in the UI, the API and the metrics.</span>
             </label>
             <label className="field">Source
               <select name="source" value={source} onChange={(e) => { setSource(e.target.value); setPicked(new Set()); }}>
@@ -124,6 +179,7 @@ export function WizardPage(): ReactElement {
             <label className="check"><input type="checkbox" name="start" checked={start} onChange={(e) => setStart(e.target.checked)} /> Start right away</label>
           </div>
         )}
+        {step === 4 && <ReviewChecks source={source} target={target} targetDatabase={targetDatabase.trim()} tables={tables} />}
         {step === 4 && (
           <dl className="kv" data-testid="review">
             <dt>Name</dt><dd>{name}</dd>
@@ -139,9 +195,12 @@ export function WizardPage(): ReactElement {
         )}
       </div>
       <div className="actions">
-        <button onClick={() => setStep((s) => Math.max(0, s - 1))} disabled={step === 0}>Back</button>
+        {step > 0 && <button onClick={() => setStep((s) => Math.max(0, s - 1))}>Back</button>}
         {step < STEPS.length - 1 ? (
-          <button className="primary" onClick={() => setStep((s) => s + 1)} disabled={!stepOk[step]}>Next</button>
+          <>
+            <button className="primary" onClick={() => goTo(step + 1)} disabled={!stepOk[step]}>Next</button>
+            {!stepOk[step] && stepHint[step] && <span className="hint" data-testid="next-hint">{stepHint[step]}</span>}
+          </>
         ) : (
           <button className="primary" onClick={() => void create()} disabled={busy}>{start ? 'Create and start' : 'Create'}</button>
         )}
@@ -221,5 +280,41 @@ function TargetDatabaseField({ target, value, onChange }: { target: string; valu
       <datalist id="target-dbs">{(dbs.data ?? []).map((d) => <option key={d.name} value={d.name} />)}</datalist>
       <span className="hint">Created when missing. {dbs.error ? 'Could not list the target’s databases.' : ''}</span>
     </label>
+  );
+}
+
+/** The review step: test both connections and warn when a chosen table is already copied into the same target database. */
+function ReviewChecks({ source, target, targetDatabase, tables }: { source: string; target: string; targetDatabase: string; tables: string[] }): ReactElement {
+  const [results, setResults] = useState<Record<'source' | 'target', TestResult | { error: unknown } | null>>({ source: null, target: null });
+  const pipelines = usePolling((signal) => api.pipelines(signal), 0, []);
+  useEffect(() => {
+    let alive = true;
+    for (const [kind, name] of [['source', source], ['target', target]] as const) {
+      if (!name) continue;
+      api.testEndpoint(kind, name).then((r) => { if (alive) setResults((x) => ({ ...x, [kind]: r })); },
+        (e: unknown) => { if (alive) setResults((x) => ({ ...x, [kind]: { error: e } })); });
+    }
+    return () => { alive = false; };
+  }, [source, target]);
+  const clash = conflicts(pipelines.data ?? [], target, targetDatabase, tables);
+  return (
+    <div className="stack" style={{ display: 'flex', flexDirection: 'column', gap: 12, marginBottom: 16 }} data-testid="review-checks">
+      {clash.length > 0 && (
+        <div className="alert error" role="alert" data-testid="review-conflict">
+          <strong>Already copied into this target database: </strong>
+          {clash.map((c, i) => <span key={`${c.pipeline}-${c.table}`}>{i > 0 ? '; ' : ''}<span className="mono">{c.table}</span> by pipeline <a href={href('pipelines', c.pipeline)}>{c.pipeline}</a></span>)}.
+          {' '}Two pipelines writing one table overwrite each other&apos;s rows: choose another target database, or exclude these tables.
+        </div>
+      )}
+      {(['source', 'target'] as const).map((kind) => {
+        const r = results[kind];
+        return (
+          <div key={kind} data-testid={`review-test-${kind}`}>
+            <h3>Connection to the {kind} {kind === 'source' ? source : target}</h3>
+            {r === null ? <div className="muted">Testing the connection…</div> : 'error' in r ? <ErrorBanner error={r.error} /> : <Checks result={r} />}
+          </div>
+        );
+      })}
+    </div>
   );
 }

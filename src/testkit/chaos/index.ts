@@ -1,0 +1,5 @@
+/** The fault-injection harness (see harness.ts): reusable by any test or benchmark that needs faults. */
+export { runChaos, type ChaosOptions, type ChaosResult, type FaultOutcome } from './harness.js';
+export { FAULT_KINDS, faultSchedule, type Fault, type FaultKind } from './schedule.js';
+export { SupplyChainWriter, createSupplyChainSchema, SUPPLY_DB } from './workload.js';
+export { diffTable, rowTexts, type TableDiff } from './compare.js';

@@ -1,0 +1,147 @@
+/**
+ * A TCP proxy for fault injection between Sluice and a server, on loopback:
+ * - `cut()`: every open connection is reset at once (RST), as when a server or a middlebox drops it;
+ * - `blackhole()`: bytes stop flowing both ways without any reset, and new connections hang
+ *   (a partition); `heal()` delivers what was held, as TCP does when a partition ends in time;
+ * - `slow(ms)`: each chunk is delayed by `ms`;
+ * - `refuse()`: new connections are reset at once (the server looks down), open ones stay.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+type Mode = { kind: 'pass' } | { kind: 'blackhole' } | { kind: 'slow'; ms: number } | { kind: 'refuse' };
+
+/** One direction of a connection: chunks wait in order until their time (Infinity: held by a black hole). */
+interface Lane {
+  from: Socket;
+  to: Socket;
+  queue: Array<{ chunk: Buffer; at: number }>;
+  bytes: number;
+  timer: NodeJS.Timeout | null;
+}
+
+interface Pipe {
+  client: Socket;
+  server: Socket;
+  lanes: Lane[];
+}
+
+/** Bytes queued in one direction before the sending side is paused. */
+const MAX_QUEUED = 1 << 20;
+
+export class TcpProxy {
+  private server: Server | null = null;
+  private readonly pipes = new Set<Pipe>();
+  private mode: Mode = { kind: 'pass' };
+  port = 0;
+  /** Connections accepted so far. */
+  accepted = 0;
+
+  constructor(private readonly targetHost: string, private readonly targetPort: number) {}
+
+  async start(port = 0): Promise<number> {
+    const server = createServer((client) => this.accept(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as { port: number }).port;
+    return this.port;
+  }
+
+  get state(): string {
+    return this.mode.kind === 'slow' ? `slow ${this.mode.ms} ms` : this.mode.kind;
+  }
+
+  /** Reset every open connection now. */
+  cut(): void {
+    for (const p of [...this.pipes]) this.drop(p);
+  }
+
+  blackhole(): void {
+    this.mode = { kind: 'blackhole' };
+  }
+
+  slow(ms: number): void {
+    this.mode = { kind: 'slow', ms };
+  }
+
+  refuse(): void {
+    this.mode = { kind: 'refuse' };
+  }
+
+  /** Back to normal; what a black hole held or a slow link delayed is delivered now, in order. */
+  heal(): void {
+    this.mode = { kind: 'pass' };
+    for (const p of this.pipes) {
+      for (const lane of p.lanes) {
+        for (const q of lane.queue) q.at = 0;
+        this.pump(lane);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    const s = this.server;
+    this.server = null;
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  private accept(client: Socket): void {
+    this.accepted++;
+    if (this.mode.kind === 'refuse') {
+      client.resetAndDestroy();
+      return;
+    }
+    client.setNoDelay(true);
+    const server = connect({ host: this.targetHost, port: this.targetPort });
+    server.setNoDelay(true);
+    const pipe: Pipe = { client, server, lanes: [] };
+    this.pipes.add(pipe);
+    for (const [from, to] of [[client, server], [server, client]] as const) {
+      const lane: Lane = { from, to, queue: [], bytes: 0, timer: null };
+      pipe.lanes.push(lane);
+      from.on('data', (chunk: Buffer) => {
+        const m = this.mode;
+        const at = m.kind === 'blackhole' ? Infinity : m.kind === 'slow' ? Date.now() + m.ms : 0;
+        lane.queue.push({ chunk, at });
+        lane.bytes += chunk.length;
+        if (lane.bytes > MAX_QUEUED) from.pause();
+        this.pump(lane);
+      });
+    }
+    const end = (): void => this.drop(pipe);
+    for (const s of [client, server]) {
+      s.on('error', end);
+      s.on('close', end);
+    }
+  }
+
+  /** Deliver the chunks whose time has come, in order; wait for the next one. */
+  private pump(lane: Lane): void {
+    if (lane.timer) {
+      clearTimeout(lane.timer);
+      lane.timer = null;
+    }
+    const now = Date.now();
+    while (lane.queue.length > 0 && lane.queue[0]!.at <= now) {
+      const { chunk } = lane.queue.shift()!;
+      lane.bytes -= chunk.length;
+      if (!lane.to.destroyed) lane.to.write(chunk);
+    }
+    if (lane.bytes <= MAX_QUEUED && lane.from.isPaused() && !lane.from.destroyed) lane.from.resume();
+    const next = lane.queue[0];
+    if (next && next.at !== Infinity) lane.timer = setTimeout(() => this.pump(lane), Math.max(1, next.at - now));
+  }
+
+  private drop(p: Pipe): void {
+    if (!this.pipes.delete(p)) return;
+    for (const lane of p.lanes) {
+      if (lane.timer) clearTimeout(lane.timer);
+      lane.queue = [];
+    }
+    if (!p.client.destroyed) p.client.resetAndDestroy();
+    if (!p.server.destroyed) p.server.resetAndDestroy();
+  }
+}
