@@ -36,6 +36,7 @@ export type SluiceErrorCode =
   | 'TRANSACTION_ABORTED'
   | 'SCHEMA_MISMATCH'
   | 'VERIFY_NOT_READY'
+  | 'DDL_UNSUPPORTED'
   | 'INTERNAL';
 
 export class SluiceError extends Error {

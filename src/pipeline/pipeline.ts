@@ -310,7 +310,8 @@ export class Pipeline {
       epoch: this.claimed ? this.epoch : this.opts.epoch,
       leaseSeconds: this.cfg.tuning.leaseSeconds,
       checkpointDatabase: this.opts.target.checkpointDatabase,
-      ...(route ? { route } : { targetDatabase: this.cfg.targetDatabase }),
+      // Shadow copies (re-snapshot) are created without foreign keys: constraint names are unique per database.
+      ...(route ? { route } : { targetDatabase: this.cfg.targetDatabase, foreignKeyScope: this.filter }),
       maxStatementBytes: this.cfg.tuning.maxStatementBytes,
       logger: this.log,
       ...extra,
@@ -641,6 +642,18 @@ export class Pipeline {
       writtenState = text;
       return { pipeline: this.name, position, epoch, state };
     };
+    // Past the snapshot's chunks the target checks foreign keys and so repeats the source's cascades; at that
+    // moment, child rows left by cascades during the copy are removed (see MysqlSink.removeForeignKeyOrphans).
+    const copiedTables = new Map<string, TableName>();
+    const foreignKeysFrom = async (txnStart: Position): Promise<void> => {
+      for (const c of chunkFilter.remaining()) copiedTables.set(`${c.database}.${c.table}`, { database: c.database, table: c.table });
+      const passed = chunkFilter.passedBy(txnStart);
+      if (passed && copiedTables.size > 0) {
+        await sink.removeForeignKeyOrphans([...copiedTables.values()]);
+        copiedTables.clear();
+      }
+      sink.enforceForeignKeys(passed);
+    };
     // One batch may be in flight while the next one is read and decoded (source and target work overlap).
     let inflight: Promise<void> | null = null;
     let applyError: unknown = null;
@@ -678,6 +691,7 @@ export class Pipeline {
       if (batchPos === null) return;
       await drain();
       const changes = batch, position = batchPos, txns = batchTxns, commitTime = batchCommitTime, bounds = batchBounds;
+      if (bounds.length > 0) await foreignKeysFrom(bounds[0]!.start);
       const checkpoint = checkpointAt(position);
       batch = [];
       batchBounds = [];
@@ -759,7 +773,9 @@ export class Pipeline {
             const img = ch.after ?? ch.before;
             if (img !== null && '@1' in img) throw unresolvedColumns(ch.database, ch.table, m.startPosition);
             if (this.skipTables.size > 0 && this.skipTables.has(`${ch.database}.${ch.table}`)) continue;
-            const f = chunkFilter.size > 0 ? chunkFilter.filter(ch, m.startPosition) : ch;
+            // A primary-key change is passed whole while the stream overlaps the snapshot: the sink applies it
+            // as a move, so that the children of a referenced row follow its key (ON UPDATE CASCADE).
+            const f = chunkFilter.size > 0 && !chunkFilter.movesKey(ch) ? chunkFilter.filter(ch, m.startPosition) : ch;
             if (f) txn.push(f);
           }
           if (!m.last) {
@@ -768,6 +784,7 @@ export class Pipeline {
               if (!inLargeTxn) {
                 await flush();
                 await drain();
+                await foreignKeysFrom(m.startPosition);
               }
               try {
                 await watchdog.track(sink.apply({ changes: txn, checkpoint: { pipeline: this.name, position: m.startPosition, epoch }, partial: true }));

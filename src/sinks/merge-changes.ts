@@ -16,6 +16,10 @@
  *   - two keys that differ but may be equal under a case/accent-insensitive or PAD SPACE collation
  *     ('abc' vs 'ABC '), so that their order is kept.
  * Tables without a primary key keep every change, in order, as full-row-match operations.
+ * Tables the target enforces foreign keys on (`inOrder`) get one segment per change, in source order, so
+ * that a child row never arrives before its parent; on tables other rows reference (`updateInPlace`) an
+ * update is written as `UPDATE … WHERE pk = old` (never delete + insert, which would make the target's
+ * engine cascade a delete that the source did not do).
  * Rules for one key: insert+update → insert of the final image; insert+delete → nothing (the key
  * did not exist before the batch); update chains → one; delete+insert → the new image.
  */
@@ -28,6 +32,10 @@ export interface TableShape {
   primaryKey: readonly string[];
   /** Every column of the target table, in order. */
   columns: readonly string[];
+  /** Keep this table's changes in source order, one segment each (the target checks its foreign keys). */
+  inOrder?: boolean;
+  /** Write updates as UPDATE of the old key (other tables' foreign keys reference this one). */
+  updateInPlace?: boolean;
 }
 
 export type ShapeLookup = (database: string, table: string) => TableShape;
@@ -50,6 +58,11 @@ export interface TableOps {
   upserts: Row[];
   /** Full-row-match operations, in order (tables without a primary key). */
   ordered: OrderedOp[];
+  /**
+   * Primary-key changes while the stream overlaps the snapshot (`keyMoves`): insert the new row unless the
+   * copy already has it, point the children's foreign keys from the old key to the new one, delete the old row.
+   */
+  moves?: Array<{ from: Row; before: Row; row: Row }>;
 }
 
 /** Independent per-table operations; segments must be applied in order. */
@@ -58,6 +71,11 @@ export type Segment = TableOps[];
 export interface MergeOptions {
   /** One segment per change: no merging and no reordering (fallback after a unique-key conflict). */
   strict?: boolean;
+  /**
+   * The stream still overlaps the snapshot: an update that changes the primary key with full images becomes a
+   * `move`, alone in its segment (correct whatever the copy holds of the old and the new key).
+   */
+  keyMoves?: boolean;
 }
 
 type EntryState =
@@ -101,9 +119,11 @@ export function mergeChanges(changes: readonly RowChange[], shapeOf: ShapeLookup
     return t;
   };
   /** A segment holding one operation on its own. */
-  const alone = (c: RowChange, ops: Partial<Pick<TableOps, 'patches' | 'ordered'>>): void => {
+  const alone = (c: RowChange, ops: Partial<Pick<TableOps, 'patches' | 'ordered' | 'moves'>>): void => {
     flush();
-    segments.push([{ database: c.database, table: c.table, deletes: [], patches: ops.patches ?? [], upserts: [], ordered: ops.ordered ?? [] }]);
+    const seg: TableOps = { database: c.database, table: c.table, deletes: [], patches: ops.patches ?? [], upserts: [], ordered: ops.ordered ?? [] };
+    if (ops.moves) seg.moves = ops.moves;
+    segments.push([seg]);
   };
 
   for (const c of changes) {
@@ -122,6 +142,15 @@ export function mergeChanges(changes: readonly RowChange[], shapeOf: ShapeLookup
       alone(c, { ordered: [orderedOp(c)] });
       continue;
     }
+    if (opts.keyMoves && c.op === 'update' && keyString(kb!, pk) !== keyString(ka!, pk) && shape.columns.every((col) => col in after!)) {
+      alone(c, { moves: [{ from: kb!, before: { ...before! }, row: { ...after! } }] });
+      continue;
+    }
+    if (shape.updateInPlace && c.op === 'update') {
+      alone(c, { patches: [{ key: kb!, set: { ...after! } }] });
+      continue;
+    }
+    if (shape.inOrder) flush();
     // Keep order between keys that a collation may treat as equal.
     let t = tableState(c);
     const exactKeys = [kb, ka].filter((k): k is Row => k !== null).map((k) => keyString(k, pk));
@@ -154,7 +183,7 @@ export function mergeChanges(changes: readonly RowChange[], shapeOf: ShapeLookup
         upsertKey(t, ka!, pk, fullRow, true);
       }
     }
-    if (opts.strict) flush();
+    if (opts.strict || shape.inOrder) flush();
   }
   flush();
   return segments;

@@ -72,6 +72,26 @@ export class ChunkFilter {
     return !!t?.definedAt && comparePositions(position, t.definedAt) <= 0;
   }
 
+  /**
+   * True for an update that changes the primary key of a table still covered, with full images on both sides
+   * (the sink then applies it as a key move, correct whatever the copy holds; see TableOps.moves).
+   */
+  movesKey(change: RowChange): boolean {
+    const t = this.tables.get(`${change.database}.${change.table}`);
+    const before = change.before;
+    const after = change.after;
+    if (!t || change.op !== 'update' || before === null || after === null) return false;
+    const cols = Object.keys(before);
+    if (cols.length !== Object.keys(after).length || cols.length <= t.pk.length || !cols.every((c) => c in after)) return false;
+    return t.pk.some((c) => c.name in before && c.name in after && cellText(before[c.name]!) !== cellText(after[c.name]!));
+  }
+
+  /** True when a transaction starting at `txnStart` lies after every chunk of every table (nothing of it is filtered). */
+  passedBy(txnStart: Position): boolean {
+    for (const t of this.tables.values()) if (comparePositions(txnStart, t.maxPos) < 0) return false;
+    return true;
+  }
+
   /** Forget tables whose every chunk position lies before `pos` (nothing left to filter). */
   prune(pos: Position): void {
     for (const [k, t] of this.tables) {
@@ -121,4 +141,9 @@ export class ChunkFilter {
     }
     return comparePositions(txnStart, t.chunks[lo]!.position) < 0;
   }
+}
+
+function cellText(v: Row[string]): string {
+  if (Buffer.isBuffer(v)) return `b${v.toString('hex')}`;
+  return `${typeof v}:${String(v)}`;
 }

@@ -73,6 +73,7 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
   private resumeOverride: Position | null = null;
   private readonly serverId: number;
   private readonly schema: SchemaHistory;
+  private seeded = false;
   private readonly log: Logger | undefined;
   private flavorValue: Flavor | null = null;
   /** Number of reconnects so far. */
@@ -220,6 +221,11 @@ export class BinlogSource implements AsyncIterable<SourceMessage> {
       start.kind === 'position'
         ? start.position
         : { file: session.startPosition.file, pos: session.startPosition.pos, gtidSet: session.startPosition.gtidSet };
+    // Started at "now": the schema model is read at this position, before any later DDL can be met.
+    if (start.kind === 'now' && !this.seeded) {
+      await this.schema.seed(startPos, this.opts.filter);
+      this.seeded = true;
+    }
     this.decoder = new BinlogDecoder({ columnResolver: this.schema, flavor: session.flavor });
     this.assembler = new TransactionAssembler({
       flavor: session.flavor,

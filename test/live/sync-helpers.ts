@@ -79,8 +79,9 @@ export async function tableRows(server: MariaDbServer, db: string, table: string
     'SELECT COLUMN_NAME AS c, DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [db, table]);
   // FLOAT is widened to DOUBLE first so that its text keeps every digit.
   const geometry = /^(geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)$/;
-  const list = cols.map((c) => geometry.test(c.t) ? `IFNULL(HEX(\`${c.c}\`), 'NULL')`
-    : `IFNULL(HEX(CAST(${c.t === 'float' ? `CAST(\`${c.c}\` AS DOUBLE)` : `\`${c.c}\``} AS CHAR)), 'NULL')`).join(', ');
+  const q = (name: string): string => '`' + name.split('`').join('``') + '`';
+  const list = cols.map((c) => geometry.test(c.t) ? `IFNULL(HEX(${q(c.c)}), 'NULL')`
+    : `IFNULL(HEX(CAST(${c.t === 'float' ? `CAST(${q(c.c)} AS DOUBLE)` : q(c.c)} AS CHAR)), 'NULL')`).join(', ');
   // TIMESTAMPs print in UTC on every server, whatever its time zone.
   const res = await server.query<unknown[]>(`SET time_zone = '+00:00'; SELECT CONCAT_WS('|', ${list}) AS r FROM \`${db}\`.\`${table}\` ORDER BY 1`);
   const rows = res[1] as Array<Record<string, unknown>>;

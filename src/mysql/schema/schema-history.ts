@@ -1,27 +1,34 @@
 /**
- * Which schema each table had at each binlog position.
+ * Which schema each table had at each binlog position: the schema model.
  *
- * Versions are kept per table, keyed by the position at which they came into force. A table is loaded
- * from information_schema the first time the stream meets it (`ensureLoaded`), and re-read after every
- * DDL that touches it (`applyDdl`), recorded at the DDL's position. `resolve` (the decoder's
- * ColumnResolver) names a TABLE_MAP's columns from the version in force at the stream's current
- * position — only when that version matches the TABLE_MAP (column count and each type), so wrong names
- * are never put on values. Saved to a JSON file (when given one), a restarted reader that replays events
- * from before an ALTER TABLE decodes them with the columns in force back then.
+ * Versions are kept per table, keyed by the position at which they came into force. A table is read from
+ * information_schema once, the first time the stream meets its database (`ensureLoaded`, at that position);
+ * from then on every DDL the stream meets is parsed (`ddl-parser.ts`) and applied to the model
+ * (`schema-evolution.ts`) at the DDL's position — information_schema is not read again, since it shows the
+ * schema *now*, later than the DDL when the reader lags. `resolve` (the decoder's ColumnResolver) names a
+ * TABLE_MAP's columns from the version in force at the stream's current position — only when that version
+ * matches the TABLE_MAP (column count and each type), so wrong names are never put on values. Saved to a
+ * JSON file (when given one) or with a pipeline's checkpoint, a restarted reader that replays events from
+ * before an ALTER TABLE decodes them with the columns in force back then.
  *
- * Limitation: information_schema only tells the schema *now*. A reader that first starts at a position
- * older than a DDL it never saw (or that lags behind several DDLs) gets today's schema for older events;
- * when the TABLE_MAP does not match it, `resolve` returns null and the columns keep `@N` names (values
- * are still decoded exactly from the TABLE_MAP's types). Same-shape changes (e.g. renaming a column
- * without changing its type) cannot be detected that way. TODO: apply simple ALTERs (ADD/DROP COLUMN)
- * backwards to reconstruct older versions. With binlog_row_metadata=FULL the binlog carries the names
- * and this limitation does not apply.
+ * Limits: the first read of a database is only exact when it happens at the stream's position (a reader
+ * started at "now", a pipeline's snapshot); a reader started at an old position over tables it never saw
+ * gets today's schema for older events (guarded by the TABLE_MAP match: `@N` names rather than wrong ones).
+ * A DDL the model cannot apply to a table (CREATE TABLE … SELECT, LIKE of an unknown table) makes the model
+ * read that table again from information_schema; a DDL that contradicts the model (e.g. drops a column it
+ * does not have) marks the table unknown from there on (`@N` names, the pipeline stops with SCHEMA_MISMATCH
+ * naming the table). With binlog_row_metadata=FULL the binlog carries the names.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { ColumnResolver } from '../binlog/column-resolver.js';
 import type { ColumnDef } from '../values/column-type.js';
 import { SluiceError } from '../../errors.js';
-import { classifyStatement, type DdlStatement, type TableName } from './ddl.js';
+import { classifyStatement, type TableName } from './ddl.js';
+import { parseDdl } from './ddl-parser.js';
+import type { DdlAst } from './ddl-ast.js';
+import { evolve, type Evolution } from './schema-evolution.js';
+import { BUILT_IN_CATALOG, type CharsetCatalog } from './charset-catalog.js';
+import type { TableDefaults } from './column-model.js';
 import { isCompatible } from './column-compat.js';
 import { InformationSchemaLoader, type SchemaSource } from './schema-loader.js';
 import { charsetDecoderName, type TableSchema } from './table-schema.js';
@@ -33,6 +40,8 @@ export interface HistoryPosition { file: string; pos: number; gtidSet?: string }
 export interface SchemaVersion {
   since: HistoryPosition;
   schema: TableSchema | null;
+  /** Set when the model could not follow a DDL on this table: its columns are unknown from here on. */
+  unknown?: string;
 }
 
 export interface SchemaHistoryOptions {
@@ -47,6 +56,8 @@ export interface SchemaHistoryJSON {
   format: 1;
   cursor: HistoryPosition | null;
   tables: Array<{ database: string; table: string; versions: SchemaVersion[] }>;
+  /** Default character set and collation of the databases the model knows. */
+  databases?: Array<{ database: string; charset: string; collation: string }>;
 }
 
 /** A DDL to apply: the statement, the default database it ran in, and the position after it. */
@@ -79,6 +90,8 @@ export class SchemaHistory implements ColumnResolver {
   private readonly tables = new Map<string, SchemaVersion[]>();
   /** Databases fully loaded at least once (then single missing tables are loaded one by one). */
   private readonly loadedDbs = new Set<string>();
+  private readonly dbDefaults = new Map<string, TableDefaults>();
+  private catalogP: Promise<CharsetCatalog> | null = null;
   private cursor: HistoryPosition | null = null;
 
   constructor(opts: SchemaHistoryOptions = {}) {
@@ -111,10 +124,12 @@ export class SchemaHistory implements ColumnResolver {
     }
     this.cursor = json.cursor;
     for (const t of json.tables) this.tables.set(key(t.database, t.table), t.versions);
+    for (const d of json.databases ?? []) this.dbDefaults.set(d.database, { charset: d.charset, collation: d.collation });
   }
 
   /** Add the versions of another history (e.g. a pipeline's, seeded at its snapshot) that this one lacks. */
   merge(json: SchemaHistoryJSON): void {
+    for (const d of json.databases ?? []) if (!this.dbDefaults.has(d.database)) this.dbDefaults.set(d.database, { charset: d.charset, collation: d.collation });
     for (const t of json.tables) {
       const k = key(t.database, t.table);
       const mine = this.tables.get(k) ?? [];
@@ -131,7 +146,8 @@ export class SchemaHistory implements ColumnResolver {
       const [database, table] = k.split('\u0000') as [string, string];
       tables.push({ database, table, versions });
     }
-    return { format: 1, cursor: this.cursor, tables };
+    const databases = [...this.dbDefaults].map(([database, d]) => ({ database, charset: d.charset, collation: d.collation }));
+    return databases.length > 0 ? { format: 1, cursor: this.cursor, tables, databases } : { format: 1, cursor: this.cursor, tables };
   }
 
   private save(): void {
@@ -178,6 +194,10 @@ export class SchemaHistory implements ColumnResolver {
       const firstTime = !this.loadedDbs.has(database);
       const loaded = await this.loader.loadDatabase(database, firstTime ? undefined : [table]);
       this.loadedDbs.add(database);
+      if (!this.dbDefaults.has(database) && this.loader.databaseDefaults) {
+        const d = await this.loader.databaseDefaults(database);
+        if (d) this.dbDefaults.set(database, d);
+      }
       for (const [name, schema] of loaded) {
         if (!this.tables.has(key(database, name))) this.record(database, name, position, schema);
       }
@@ -190,31 +210,137 @@ export class SchemaHistory implements ColumnResolver {
     }
   }
 
-  /** Record the schema after a DDL (re-read from information_schema) at the DDL's position. */
-  async applyDdl(ddl: DdlInput): Promise<void> {
-    this.setPosition(ddl.position);
-    const c = classifyStatement(ddl.sql, ddl.database);
-    if (c.kind !== 'ddl' || c.ddl.temporary) return;
-    if (c.ddl.action === 'rename_table' && c.ddl.renames.length > 0 && c.ddl.renames.every((r) => this.schemaAt(r.from.database, r.from.table) !== null)) {
-      // A rename does not change columns: move the version in force, without asking information_schema
-      // (which may already show later DDL when the stream lags behind the source).
-      const moved = c.ddl.renames.map((r) => ({ r, schema: this.schemaAt(r.from.database, r.from.table)! }));
-      for (const { r } of moved) this.record(r.from.database, r.from.table, ddl.position, null);
-      for (const { r, schema } of moved) this.record(r.to.database, r.to.table, ddl.position, { ...schema, database: r.to.database, table: r.to.table });
-      this.save();
-      return;
-    }
-    const { reload, drop } = affected(c.ddl, (db) => this.tablesOf(db));
-    for (const t of drop) if (this.tables.has(key(t.database, t.table))) this.record(t.database, t.table, ddl.position, null);
-    if (reload.length > 0 && this.loader !== null) {
-      const byDb = new Map<string, string[]>();
-      for (const t of reload) byDb.set(t.database, [...(byDb.get(t.database) ?? []), t.table]);
-      for (const [db, names] of byDb) {
-        const loaded = await this.loader.loadDatabase(db, names);
-        for (const name of names) this.record(db, name, ddl.position, loaded.get(name) ?? null);
+  /**
+   * Read every database (tables `filter` accepts) from information_schema as the schema at `position` — the
+   * position the stream starts from, which must be the server's current one (a reader started at "now").
+   * Later DDL then evolves this model; a table first met later would otherwise be read after that DDL.
+   */
+  async seed(position: HistoryPosition, filter?: (database: string, table: string) => boolean): Promise<void> {
+    this.setPosition(position);
+    if (this.loader?.databases === undefined) return;
+    for (const db of await this.loader.databases()) {
+      if (this.loadedDbs.has(db)) continue;
+      const loaded = await this.loader.loadDatabase(db);
+      this.loadedDbs.add(db);
+      for (const [name, schema] of loaded) {
+        if ((filter === undefined || filter(db, name)) && !this.tables.has(key(db, name))) this.record(db, name, position, schema);
+      }
+      if (!this.dbDefaults.has(db) && this.loader.databaseDefaults) {
+        const d = await this.loader.databaseDefaults(db);
+        if (d) this.dbDefaults.set(db, d);
       }
     }
     this.save();
+  }
+
+  /** Apply a DDL to the model at its position (parsed and evolved; see the class comment). */
+  async applyDdl(ddl: DdlInput): Promise<void> {
+    this.setPosition(ddl.position);
+    let ast: DdlAst | null;
+    try {
+      ast = parseDdl(ddl.sql, { defaultDatabase: ddl.database });
+    } catch (err) {
+      // Unreadable: harmless unless it touches a table the model knows, which then becomes unknown.
+      const c = classifyStatement(ddl.sql, ddl.database);
+      if (c.kind !== 'ddl') return;
+      for (const t of [...c.ddl.tables, ...c.ddl.renames.flatMap((r) => [r.from, r.to])]) this.markUnknown(t, ddl.position, (err as Error).message);
+      this.save();
+      return;
+    }
+    if (ast === null) return;
+    const catalog = await this.catalog();
+    if (ast.kind === 'alter_table') await this.fillTableDefaults(ast.table, ddl.position);
+    let evo: Evolution;
+    try {
+      evo = evolve(ast, {
+        lookup: (db, t) => this.modelBefore(db, t, ddl.position),
+        databaseDefaults: (db) => this.dbDefaults.get(db),
+        catalog,
+        sql: ddl.sql,
+      });
+    } catch (err) {
+      for (const t of touchedTables(ast)) this.markUnknown(t, ddl.position, (err as Error).message);
+      this.save();
+      return;
+    }
+    // The final state of each table (a RENAME chain may name one table several times).
+    const final = new Map<string, { database: string; table: string; schema: TableSchema | null }>();
+    for (const t of evo.tables) final.set(key(t.database, t.table), t);
+    for (const t of final.values()) {
+      if (t.schema === null && !this.tables.has(key(t.database, t.table))) continue;
+      this.record(t.database, t.table, ddl.position, t.schema);
+    }
+    for (const d of evo.databases) {
+      if (d.dropped) {
+        for (const t of this.tablesOf(d.database)) this.record(t.database, t.table, ddl.position, null);
+        this.dbDefaults.delete(d.database);
+        continue;
+      }
+      if (d.defaults) this.dbDefaults.set(d.database, d.defaults);
+      else if (!this.dbDefaults.has(d.database) && this.loader?.databaseDefaults) {
+        const dd = await this.loader.databaseDefaults(d.database);
+        if (dd) this.dbDefaults.set(d.database, dd);
+      }
+      // A database created in the stream: its tables come from the DDL that follows.
+      if (ast.kind === 'create_database') this.loadedDbs.add(d.database);
+    }
+    if (evo.unknown.length > 0 && this.loader !== null) {
+      const byDb = new Map<string, string[]>();
+      for (const t of evo.unknown) byDb.set(t.database, [...(byDb.get(t.database) ?? []), t.table]);
+      for (const [db, names] of byDb) {
+        // Only tables the model follows (or in a database it follows) are read again.
+        const wanted = names.filter((n) => this.tables.has(key(db, n)) || this.loadedDbs.has(db));
+        if (wanted.length === 0) continue;
+        const loaded = await this.loader.loadDatabase(db, wanted);
+        for (const name of wanted) this.record(db, name, ddl.position, loaded.get(name) ?? null);
+      }
+    }
+    this.save();
+  }
+
+  /** The model's schema of a table just before `position`: undefined when the model does not know the table. */
+  private modelBefore(database: string, table: string, position: HistoryPosition): TableSchema | null | undefined {
+    const vs = this.tables.get(key(database, table));
+    if (!vs || vs.length === 0) return this.loadedDbs.has(database) ? null : undefined;
+    let found: SchemaVersion | undefined;
+    for (const v of vs) {
+      if (comparePositions(v.since, position) < 0) found = v;
+      else break;
+    }
+    if (found === undefined) return undefined;
+    if (found.unknown !== undefined) return undefined;
+    return found.schema;
+  }
+
+  /**
+   * A model read by an older version has no table charset: take it from the server (columns added later
+   * without their own charset need it). The charset is rarely changed, so the current one is used.
+   */
+  private async fillTableDefaults(t: TableName, position: HistoryPosition): Promise<void> {
+    const schema = this.modelBefore(t.database, t.table, position);
+    if (!schema || schema.charset !== undefined || this.loader === null) return;
+    try {
+      const now = (await this.loader.loadDatabase(t.database, [t.table])).get(t.table);
+      if (now?.charset !== undefined) { schema.charset = now.charset; schema.collation = now.collation ?? null; }
+    } catch {
+      // Without it the database's (or the built-in) defaults are used; a wrong guess gives @N names, not wrong ones.
+    }
+  }
+
+  private markUnknown(t: TableName, position: HistoryPosition, reason: string): void {
+    if (!this.tables.has(key(t.database, t.table))) return;
+    const vs = this.tables.get(key(t.database, t.table))!;
+    const last = vs[vs.length - 1];
+    if (last !== undefined && comparePositions(last.since, position) >= 0) return;
+    vs.push({ since: { file: position.file, pos: position.pos }, schema: null, unknown: reason });
+  }
+
+  private catalog(): Promise<CharsetCatalog> {
+    if (this.catalogP === null) {
+      const p = this.loader?.catalog ? this.loader.catalog() : Promise.resolve(BUILT_IN_CATALOG);
+      this.catalogP = p.catch(() => BUILT_IN_CATALOG);
+    }
+    return this.catalogP;
   }
 
   private tablesOf(db: string): TableName[] {
@@ -274,27 +400,14 @@ export class SchemaHistory implements ColumnResolver {
   }
 }
 
-/** Which tables a DDL changes (re-read them) and which it removes. */
-function affected(ddl: DdlStatement, tablesOf: (db: string) => TableName[]): { reload: TableName[]; drop: TableName[] } {
-  switch (ddl.action) {
-    case 'create_table':
-      return { reload: [ddl.tables[0]!], drop: [] };
-    case 'alter_table':
-    case 'create_index':
-    case 'drop_index':
-      if (ddl.renames.length > 0) return { reload: [ddl.renames[0]!.to], drop: [ddl.tables[0]!] };
-      return { reload: [ddl.tables[0]!], drop: [] };
-    case 'rename_table': {
-      // Chains like `a TO tmp, b TO a, tmp TO b`: everything named on either side is re-read at the end.
-      const names = new Map<string, TableName>();
-      for (const r of ddl.renames) { names.set(key(r.from.database, r.from.table), r.from); names.set(key(r.to.database, r.to.table), r.to); }
-      return { reload: [...names.values()], drop: [] };
-    }
-    case 'drop_table':
-      return { reload: [], drop: ddl.tables };
-    case 'drop_database':
-      return { reload: [], drop: ddl.database !== undefined ? tablesOf(ddl.database) : [] };
-    default:
-      return { reload: [], drop: [] };
+/** Every table a statement names. */
+function touchedTables(ast: DdlAst): TableName[] {
+  switch (ast.kind) {
+    case 'create_table': return [ast.table];
+    case 'alter_table': return [ast.table, ...ast.clauses.flatMap((c) => (c.kind === 'rename_table' ? [c.to] : []))];
+    case 'rename_table': return ast.renames.flatMap((r) => [r.from, r.to]);
+    case 'drop_table': return ast.tables;
+    case 'truncate_table': case 'create_index': case 'drop_index': return [ast.table];
+    default: return [];
   }
 }

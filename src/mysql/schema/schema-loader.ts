@@ -6,11 +6,20 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { connectMysql } from '../connection.js';
 import { SluiceError } from '../../errors.js';
 import { parseEnumMembers, type SchemaColumn, type TableSchema } from './table-schema.js';
+import { tokenize } from './sql-tokenizer.js';
+import { TableCharsetCatalog, type CharsetCatalog, type CharsetRow, type CollationRow } from './charset-catalog.js';
+import type { TableDefaults } from './column-model.js';
 
 /** Anything that can load schemas (the information_schema loader, or a test double over a real server). */
 export interface SchemaSource {
   /** Schemas of `database`'s tables (all of them, or only `tables`), keyed by table name. */
   loadDatabase(database: string, tables?: readonly string[]): Promise<Map<string, TableSchema>>;
+  /** The server's character sets and collations (for the schema model). */
+  catalog?(): Promise<CharsetCatalog>;
+  /** A database's default character set and collation, or null when it does not exist. */
+  databaseDefaults?(database: string): Promise<TableDefaults | null>;
+  /** The user databases (system schemas excluded). */
+  databases?(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -38,6 +47,7 @@ function num(v: number | string | null): number | null {
 export class InformationSchemaLoader implements SchemaSource {
   private conn: Promise<Connection> | null = null;
   private collations: Promise<Map<string, number>> | null = null;
+  private charsetCatalog: Promise<CharsetCatalog> | null = null;
 
   constructor(private readonly url: string) {}
 
@@ -109,8 +119,48 @@ export class InformationSchemaLoader implements SchemaSource {
       t.columns.push(toColumn(r, collations));
     }
     for (const r of keys) out.get(String(r['TABLE_NAME']))?.primaryKey.push(String(r['COLUMN_NAME']));
+    const defaults = await this.query<RowDataPacket>(
+      `SELECT t.TABLE_NAME, t.TABLE_COLLATION, c.CHARACTER_SET_NAME FROM information_schema.TABLES t LEFT JOIN information_schema.COLLATIONS c ON c.COLLATION_NAME = t.TABLE_COLLATION WHERE t.TABLE_SCHEMA = ?${only ? ` AND t.TABLE_NAME IN (${tables.map(() => '?').join(',')})` : ''}`, params);
+    for (const r of defaults) {
+      const t = out.get(String(r['TABLE_NAME']));
+      if (t && r['TABLE_COLLATION'] !== null) {
+        t.collation = String(r['TABLE_COLLATION']);
+        t.charset = r['CHARACTER_SET_NAME'] !== null ? String(r['CHARACTER_SET_NAME']) : t.collation.slice(0, Math.max(0, t.collation.indexOf('_')));
+      }
+    }
     await this.markJsonColumns(database, out);
     return out;
+  }
+
+  /** The server's character sets (bytes per character, default collation) and collations (charset, id). */
+  catalog(): Promise<CharsetCatalog> {
+    this.charsetCatalog ??= (async () => {
+      const cs = await this.query<RowDataPacket>('SELECT CHARACTER_SET_NAME, DEFAULT_COLLATE_NAME, MAXLEN FROM information_schema.CHARACTER_SETS', []);
+      const co = await this.query<RowDataPacket>('SELECT COLLATION_NAME, CHARACTER_SET_NAME, ID FROM information_schema.COLLATIONS', []);
+      const [v] = await this.query<RowDataPacket>('SELECT VERSION() AS v', []);
+      const charsets: CharsetRow[] = cs.map((r) => ({ charset: String(r['CHARACTER_SET_NAME']), defaultCollation: String(r['DEFAULT_COLLATE_NAME']), maxLen: Number(r['MAXLEN']) }));
+      const collations: CollationRow[] = co.map((r) => ({ collation: String(r['COLLATION_NAME']), charset: String(r['CHARACTER_SET_NAME']), id: r['ID'] === null ? null : Number(r['ID']) }));
+      if (charsets.some((c) => c.charset === 'utf8mb3') && !charsets.some((c) => c.charset === 'utf8')) {
+        const u = charsets.find((c) => c.charset === 'utf8mb3')!;
+        charsets.push({ ...u, charset: 'utf8' });
+      }
+      return new TableCharsetCatalog(charsets, collations, String(v?.['v'] ?? '').toLowerCase().includes('mariadb'));
+    })();
+    this.charsetCatalog.catch(() => { this.charsetCatalog = null; });
+    return this.charsetCatalog;
+  }
+
+  async databases(): Promise<string[]> {
+    const rows = await this.query<RowDataPacket>(
+      "SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN ('information_schema', 'mysql', 'performance_schema', 'sys')", []);
+    return rows.map((r) => String(r['s']));
+  }
+
+  async databaseDefaults(database: string): Promise<TableDefaults | null> {
+    const rows = await this.query<RowDataPacket>(
+      'SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [database]);
+    const r = rows[0];
+    return r ? { charset: String(r['cs']), collation: String(r['co']) } : null;
   }
 
   /** MariaDB declares JSON as LONGTEXT plus a CHECK (json_valid(`col`)) named after the column. */
@@ -123,9 +173,8 @@ export class InformationSchemaLoader implements SchemaSource {
       return; // servers without CHECK_CONSTRAINTS have no such columns
     }
     for (const r of checks) {
-      const m = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(String(r['CHECK_CLAUSE']).trim());
-      if (!m) continue;
-      const name = m[1]!.replace(/``/g, '`');
+      const name = jsonValidColumn(String(r['CHECK_CLAUSE']));
+      if (name === null) continue;
       const col = tables.get(String(r['TABLE_NAME']))?.columns.find((c) => c.name === name);
       if (col && /text$/.test(col.dataType)) col.json = true;
     }
@@ -160,6 +209,14 @@ function toColumn(r: ColumnRow, collations: Map<string, number>): SchemaColumn {
   };
   if (dataType === 'enum' || dataType === 'set') col.enumValues = parseEnumMembers(r.COLUMN_TYPE);
   return col;
+}
+
+/** The column of a `json_valid(\`col\`)` CHECK clause, or null for any other clause. */
+export function jsonValidColumn(clause: string): string | null {
+  const t = tokenize(clause, { maxTokens: 5 });
+  if (t.length !== 4 || t[0]!.t !== 'word' || t[0]!.u !== 'JSON_VALID' || t[1]!.t !== 'punct' || t[1]!.v !== '(' || t[2]!.t !== 'qid'
+    || t[3]!.t !== 'punct' || t[3]!.v !== ')') return null;
+  return t[2]!.v;
 }
 
 function errMessage(err: unknown): string {

@@ -4,10 +4,11 @@
  * executable comments (`/*!50100 … *\/`, `/*M!100100 … *\/`) are kept as ordinary SQL.
  */
 export type Token =
-  | { t: 'word'; v: string; u: string }
-  | { t: 'qid'; v: string }
-  | { t: 'str'; v: string }
-  | { t: 'punct'; v: string };
+  | { t: 'word'; v: string; u: string; s: number; e: number }
+  | { t: 'qid'; v: string; s: number; e: number }
+  | { t: 'str'; v: string; s: number; e: number }
+  | { t: 'punct'; v: string; s: number; e: number };
+// `s`/`e`: the token's raw text is `sql.slice(s, e)` (quotes, escapes and introducers as written).
 
 export interface TokenizeOptions {
   /** sql_mode ANSI_QUOTES: "x" is an identifier, not a string. */
@@ -37,8 +38,8 @@ export function tokenize(sql: string, opts: TokenizeOptions = {}): Token[] {
     const code = sql.charCodeAt(i);
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v') { i++; continue; }
     if (c === '/' && sql[i + 1] === '*') {
-      const exec = /^\/\*M?!\d{0,6}/.exec(sql.slice(i, i + 10));
-      if (exec) { execDepth++; i += exec[0].length; continue; }
+      const execLen = executableCommentOpener(sql, i);
+      if (execLen > 0) { execDepth++; i += execLen; continue; }
       const end = sql.indexOf('*/', i + 2);
       i = end < 0 ? n : end + 2;
       continue;
@@ -51,13 +52,13 @@ export function tokenize(sql: string, opts: TokenizeOptions = {}): Token[] {
     }
     if (c === '`' || (c === '"' && opts.ansiQuotes)) {
       const [v, next] = readQuoted(sql, i, c, false);
-      out.push({ t: 'qid', v });
+      out.push({ t: 'qid', v, s: i, e: next });
       i = next;
       continue;
     }
     if (c === "'" || c === '"') {
       const [v, next] = readQuoted(sql, i, c, !opts.noBackslashEscapes);
-      out.push({ t: 'str', v });
+      out.push({ t: 'str', v, s: i, e: next });
       i = next;
       continue;
     }
@@ -65,14 +66,25 @@ export function tokenize(sql: string, opts: TokenizeOptions = {}): Token[] {
       let j = i + 1;
       while (j < n && isWordChar(sql.charCodeAt(j))) j++;
       const v = sql.slice(i, j);
-      out.push({ t: 'word', v, u: v.toUpperCase() });
+      out.push({ t: 'word', v, u: v.toUpperCase(), s: i, e: j });
       i = j;
       continue;
     }
-    out.push({ t: 'punct', v: c });
+    out.push({ t: 'punct', v: c, s: i, e: i + 1 });
     i++;
   }
   return out;
+}
+
+/** Length of a `/*!NNNNN` or `/*M!NNNNNN` opener at `i` (0 when there is none): its body is SQL. */
+function executableCommentOpener(sql: string, i: number): number {
+  let k = i + 2;
+  if (sql[k] === 'M') k++;
+  if (sql[k] !== '!') return 0;
+  k++;
+  const digitsEnd = Math.min(k + 6, sql.length);
+  while (k < digitsEnd && sql.charCodeAt(k) >= 48 && sql.charCodeAt(k) <= 57) k++;
+  return k - i;
 }
 
 /** Read a quoted run starting at `start` (the quote); a doubled quote is one quote character. */

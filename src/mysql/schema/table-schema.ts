@@ -37,6 +37,9 @@ export interface TableSchema {
   primaryKey: string[];
   /** Per-table version number, increasing with each recorded change (0 for a freshly loaded schema). */
   version: number;
+  /** The table's default character set and collation (for columns added later without their own). */
+  charset?: string | null;
+  collation?: string | null;
 }
 
 /** Parse the members of `enum('a','b''c')` / `set(...)` from a COLUMN_TYPE. */

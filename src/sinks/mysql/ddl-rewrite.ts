@@ -1,14 +1,17 @@
 /**
- * Rewrites a source DDL statement for the target database: qualified table references `db`.`t`
- * (for the tables the DDL classifier found) get their routed database, and the statement runs
- * with `USE` of the routed default database. Strings and comments are left untouched.
+ * Rewrites a source DDL statement for the target database: qualified table references `db`.`t` (for the
+ * tables the DDL touches, and the tables its foreign keys reference) get their routed database, and the
+ * statement runs with `USE` of the routed default database. Works on the tokens of `sql-tokenizer.ts`:
+ * only the database name's own span is replaced, so strings, comments and everything else stay as written.
  *
- * Limits: only references to the tables the classifier reports are rewritten (not, e.g., a
- * `db.t` inside a view body or a trigger); table *renames* by the router are not applied (the
- * router may only change the database here); statements that touch several source databases
- * routed to the same target are run as they are.
+ * Limits: only references to those tables are rewritten (not, e.g., a `db.t` inside a view body or a
+ * trigger); table *renames* by the router are not applied (the router may only change the database here);
+ * statements that touch several source databases routed to the same target are run as they are.
  */
 import type { DdlStatement, TableName } from '../../mysql/schema/ddl.js';
+import { parseDdl } from '../../mysql/schema/ddl-parser.js';
+import type { DdlAst } from '../../mysql/schema/ddl-ast.js';
+import { tokenize, type Token } from '../../mysql/schema/sql-tokenizer.js';
 import type { TableRouter } from '../sink.js';
 import { quoteId } from './sql-literal.js';
 
@@ -18,12 +21,10 @@ export interface RewrittenDdl {
   useDatabase: string | null;
 }
 
-const WORD = /[A-Za-z0-9_$\u0080-\uffff]/;
-
 export function rewriteDdl(sql: string, defaultDatabase: string, ddl: DdlStatement | null, route: TableRouter): RewrittenDdl {
   const useDatabase = defaultDatabase ? route(defaultDatabase, '').database : null;
   if (!ddl) return { sql, useDatabase };
-  const tables: TableName[] = [...ddl.tables, ...(ddl.likeTable ? [ddl.likeTable] : [])];
+  const tables: TableName[] = [...ddl.tables, ...(ddl.likeTable ? [ddl.likeTable] : []), ...referencedTables(sql, defaultDatabase)];
   const remap = new Map<string, string>();
   for (const t of tables) {
     const to = route(t.database, t.table).database;
@@ -31,75 +32,37 @@ export function rewriteDdl(sql: string, defaultDatabase: string, ddl: DdlStateme
   }
   if (remap.size === 0) return { sql, useDatabase };
 
+  const tokens = tokenize(sql);
+  const isName = (t: Token | undefined): t is Token => t !== undefined && (t.t === 'word' || t.t === 'qid');
   let out = '';
-  let i = 0;
-  const n = sql.length;
-  /** Read an identifier at `j` (backquoted or bare): its name and end index, or null. */
-  const ident = (j: number): { name: string; end: number } | null => {
-    if (sql[j] === '`') {
-      let name = '';
-      let k = j + 1;
-      while (k < n) {
-        if (sql[k] === '`') {
-          if (sql[k + 1] === '`') { name += '`'; k += 2; continue; }
-          return { name, end: k + 1 };
-        }
-        name += sql[k];
-        k++;
-      }
-      return null;
-    }
-    let k = j;
-    while (k < n && WORD.test(sql[k]!)) k++;
-    return k > j ? { name: sql.slice(j, k), end: k } : null;
-  };
-  while (i < n) {
-    const c = sql[i]!;
-    // strings
-    if (c === "'" || c === '"') {
-      let k = i + 1;
-      while (k < n && sql[k] !== c) k += sql[k] === '\\' ? 2 : 1;
-      out += sql.slice(i, k + 1);
-      i = k + 1;
-      continue;
-    }
-    // comments (executable comments /*! … */ are SQL: only their opener is skipped as text)
-    if (c === '/' && sql[i + 1] === '*' && sql[i + 2] !== '!' && !(sql[i + 2] === 'M' && sql[i + 3] === '!')) {
-      const end = sql.indexOf('*/', i + 2);
-      const k = end < 0 ? n : end + 2;
-      out += sql.slice(i, k);
-      i = k;
-      continue;
-    }
-    if (c === '#' || (c === '-' && sql[i + 1] === '-' && /\s/.test(sql[i + 2] ?? ' '))) {
-      const end = sql.indexOf('\n', i);
-      const k = end < 0 ? n : end;
-      out += sql.slice(i, k);
-      i = k;
-      continue;
-    }
-    if (c === '`' || (WORD.test(c) && (i === 0 || !WORD.test(sql[i - 1]!)))) {
-      const db = ident(i);
-      if (!db) { out += sql.slice(i); break; }
-      let k = db.end;
-      while (k < n && /\s/.test(sql[k]!)) k++;
-      if (sql[k] === '.') {
-        let m = k + 1;
-        while (m < n && /\s/.test(sql[m]!)) m++;
-        const tbl = ident(m);
-        const to = tbl ? remap.get(`${db.name}\0${tbl.name}`) : undefined;
-        if (tbl && to !== undefined) {
-          out += quoteId(to) + sql.slice(db.end, tbl.end);
-          i = tbl.end;
-          continue;
-        }
-      }
-      out += sql.slice(i, db.end);
-      i = db.end;
-      continue;
-    }
-    out += c;
-    i++;
+  let copied = 0;
+  for (let i = 0; i + 2 < tokens.length; i++) {
+    const db = tokens[i]!;
+    const dot = tokens[i + 1]!;
+    const table = tokens[i + 2];
+    if (!isName(db) || dot.t !== 'punct' || dot.v !== '.' || !isName(table)) continue;
+    // `a.b.c` (a column of db.table): the first pair is the table reference; a `.b` after a name is not a database.
+    const prev = tokens[i - 1];
+    if (prev !== undefined && prev.t === 'punct' && prev.v === '.') continue;
+    const to = remap.get(`${db.v}\0${table.v}`);
+    if (to === undefined) continue;
+    out += sql.slice(copied, db.s) + quoteId(to);
+    copied = db.e;
+    i += 2;
   }
-  return { sql: out, useDatabase };
+  return { sql: out + sql.slice(copied), useDatabase };
+}
+
+/** Tables the statement's foreign keys reference (qualified with the default database when unqualified). */
+function referencedTables(sql: string, defaultDatabase: string): TableName[] {
+  let ast: DdlAst | null;
+  try {
+    ast = parseDdl(sql, { defaultDatabase });
+  } catch {
+    return [];
+  }
+  if (ast === null) return [];
+  const fks = ast.kind === 'create_table' ? [...ast.foreignKeys, ...ast.columns.flatMap((c) => (c.inlineReference ? [c.inlineReference] : []))]
+    : ast.kind === 'alter_table' ? ast.clauses.flatMap((c) => (c.kind === 'add_foreign_key' ? [c.foreignKey] : [])) : [];
+  return fks.map((fk) => ({ database: fk.refDatabase ?? defaultDatabase, table: fk.refTable }));
 }

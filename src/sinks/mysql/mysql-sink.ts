@@ -18,17 +18,19 @@ import { SluiceError, isSluiceError } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
 import { classifyStatement, type DdlAction } from '../../mysql/schema/ddl.js';
 import type { Position, RowChange } from '../../source/types.js';
-import type { Row } from '../../mysql/values/cell.js';
+import type { Cell, Row } from '../../mysql/values/cell.js';
 import type { MysqlConnectionOptions } from '../../config/mysql-url.js';
 import { parseMysqlUrl } from '../../config/mysql-url.js';
 import { abortConnection, connectMysql, endWithin } from '../../mysql/connection.js';
-import { mergeChanges, type Segment, type TableOps } from '../merge-changes.js';
+import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
 import { routeToDatabase, type Checkpoint, type DdlChange, type Sink, type SinkBatch, type TableRouter } from '../sink.js';
 import { CheckpointTable, checkpointMovedError, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
 import { INSTANCE, describeInstance, isKnownDead, type InstanceInfo } from '../../instance.js';
 import { endBlockingTransactions } from './stale-owner.js';
-import { createTableLike as createLike, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
+import { createTableLike as createLike, forwardedAlterSql, forwardedCreateSql, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
 import { rewriteDdl } from './ddl-rewrite.js';
+import { repointForeignKeys } from './foreign-key-repoint.js';
+import { removeForeignKeyOrphans, type OrphanSweep } from './foreign-key-orphans.js';
 import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConflict, serverMessage, targetWriteFailed } from './mysql-errors.js';
 import { buildTableStatements, type StatementLimits } from './statements.js';
 import { TableShapeCache } from './table-shapes.js';
@@ -57,6 +59,11 @@ export interface MysqlSinkOptions {
   route?: TableRouter;
   /** Shorthand for `route: routeToDatabase(targetDatabase)`. */
   targetDatabase?: string;
+  /**
+   * The source tables the pipeline copies: a created target table keeps its foreign keys to these (routed),
+   * and drops the others. Without it, target tables are created without foreign keys.
+   */
+  foreignKeyScope?: (database: string, table: string) => boolean;
   /** Most bytes of SQL per statement / round trip (default 4 MiB; capped below max_allowed_packet). */
   maxStatementBytes?: number;
   /** Most rows per multi-row statement (default 5000). */
@@ -71,9 +78,9 @@ export interface MysqlSinkOptions {
 /**
  * Session settings for applying: UTC for TIMESTAMP text; strict (a value the target cannot hold is an
  * error, never a silent truncation) but accepting zero and invalid dates as the source stored them;
- * an explicit 0 in an AUTO_INCREMENT column stays 0; no foreign-key checks (rows arrive in source
- * order, whole transactions at a time); `@sluice_writer` marks the session as Sluice's for the read-only guard
- * (verify/guard.ts).
+ * an explicit 0 in an AUTO_INCREMENT column stays 0; no foreign-key checks (snapshot chunks arrive in any
+ * order; the stream turns them on once it has passed the snapshot, see enforceForeignKeys); `@sluice_writer`
+ * marks the session as Sluice's for the read-only guard (verify/guard.ts).
  */
 const SESSION_SETUP =
   "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION', foreign_key_checks = 0, autocommit = 1, @sluice_writer = 1";
@@ -124,6 +131,13 @@ export class MysqlSink implements Sink {
   /** A COMMIT's outcome is unknown (connection lost): the next apply checks the stored checkpoint first. */
   private uncertain = false;
   private readonly warnedColumns = new Set<string>();
+  private readonly foreignKeyScope: ((database: string, table: string) => boolean) | undefined;
+  /** Apply with foreign_key_checks=1 (the target's engine repeats cascades); see enforceForeignKeys. */
+  private enforceFks = false;
+  /** The pipeline said the stream still overlaps the snapshot: primary-key changes are applied as moves. */
+  private overlapsSnapshot = false;
+  /** foreign_key_checks of the current connection's session (null: unknown, set it before the next use). */
+  private sessionFks: boolean | null = false;
 
   constructor(opts: MysqlSinkOptions) {
     this.pipeline = opts.pipeline;
@@ -134,6 +148,7 @@ export class MysqlSink implements Sink {
     this.owner = opts.owner ?? INSTANCE;
     this.checkpoints = new CheckpointTable(opts.checkpointDatabase ?? '_sluice');
     this.route = opts.route ?? routeToDatabase(opts.targetDatabase);
+    this.foreignKeyScope = opts.foreignKeyScope;
     if (typeof opts.connection === 'string') {
       const parsed = parseMysqlUrl(opts.connection);
       if (!parsed.ok) throw new SluiceError('BAD_ARGUMENT', `target URL: ${parsed.message}`, parsed.fix);
@@ -492,7 +507,7 @@ export class MysqlSink implements Sink {
       }
       const routes = this.routesOf(batch.changes);
       await this.shapes.load(conn, [...routes.values()]);
-      const segments = mergeChanges(batch.changes, (db, t) => this.shapes.get(routes.get(`${db}\0${t}`)!.database, routes.get(`${db}\0${t}`)!.table)!, { strict: false });
+      const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict: false, keyMoves: this.overlapsSnapshot });
       const statements = this.buildStatements(segments, routes);
       if (!batch.partial) statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
       const packs = this.pack(statements);
@@ -524,7 +539,7 @@ export class MysqlSink implements Sink {
   private async applyOnce(conn: Connection, batch: SinkBatch, strict: boolean, progress: { commitSent: boolean }): Promise<void> {
     const routes = this.routesOf(batch.changes);
     await this.shapes.load(conn, [...routes.values()]);
-    const segments = mergeChanges(batch.changes, (db, t) => this.shapes.get(routes.get(`${db}\0${t}`)!.database, routes.get(`${db}\0${t}`)!.table)!, { strict });
+    const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict, keyMoves: this.overlapsSnapshot });
     const statements = this.buildStatements(segments, routes);
 
     const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
@@ -562,13 +577,18 @@ export class MysqlSink implements Sink {
       this.checkOwnership(CheckpointTable.parseRow(rows[0]));
       const cls = classifyStatement(ddl.sql, ddl.database);
       const parsed = cls.kind === 'ddl' ? cls.ddl : null;
-      const rewritten = rewriteDdl(ddl.sql, ddl.database, parsed, this.route);
+      // A plain CREATE TABLE is generated from its parsed form (foreign keys to copied tables only), other DDL rewritten.
+      const scope = this.foreignKeyScope;
+      // ALTER TABLE is forwarded clause by clause (foreign keys to tables outside the pipeline left out).
+      const fkTarget = (d: string, t: string): { database: string; table: string } | null => (scope?.(d, t) ? this.route(d, t) : null);
+      const generated = scope ? forwardedCreateSql(ddl.sql, ddl.database, this.route, fkTarget) ?? forwardedAlterSql(ddl.sql, ddl.database, this.route, fkTarget) : null;
+      const rewritten = generated !== null ? { sql: generated, useDatabase: ddl.database ? this.route(ddl.database, '').database : null } : rewriteDdl(ddl.sql, ddl.database, parsed, this.route);
       if (rewritten.useDatabase) {
         await conn.query(`CREATE DATABASE IF NOT EXISTS ${quoteId(rewritten.useDatabase)}`);
         await conn.query(`USE ${quoteId(rewritten.useDatabase)}`);
       }
       try {
-        await conn.query(rewritten.sql);
+        if (rewritten.sql !== '') await conn.query(rewritten.sql);
       } catch (err) {
         const tolerated = parsed ? ALREADY_APPLIED[parsed.action] ?? [] : [];
         const n = errnoOf(err);
@@ -607,7 +627,9 @@ export class MysqlSink implements Sink {
     const conn = await this.connect('createTableLike');
     const r = this.route(db, table);
     try {
-      const outcome = await createLike(source, conn, db, table, targetDb ?? r.database, r.table);
+      const scope = this.foreignKeyScope;
+      const outcome = await createLike(source, conn, db, table, targetDb ?? r.database, r.table,
+        scope ? { foreignKeyTarget: (d, t) => (scope(d, t) ? this.route(d, t) : null) } : {});
       this.shapes.invalidate(targetDb ?? r.database, r.table);
       return outcome;
     } catch (err) {
@@ -657,6 +679,10 @@ export class MysqlSink implements Sink {
         renames.push(`${id(w.database, w.shadow)} TO ${id(w.database, w.table)}`);
       }
       await conn.query(`RENAME TABLE ${renames.join(', ')}`);
+      // Foreign keys of other tables followed the old tables in the RENAME: point them at the new copies.
+      for (const w of todo) {
+        if (present.has(`${w.database}\0${w.table}`)) await repointForeignKeys(conn, w.database, shadowTableName(w.table, 'old'), w.table);
+      }
       if (drops.length > 0) await conn.query(`DROP TABLE ${drops.join(', ')}`);
       return todo.length;
     } catch (err) {
@@ -717,7 +743,16 @@ export class MysqlSink implements Sink {
       for (const ops of seg) {
         const r = routes.get(`${ops.database}\0${ops.table}`)!;
         const t = this.shapes.get(r.database, r.table)!;
-        out.push(...buildTableStatements(t, ops, limits, (col) => this.warnUnknownColumn(r.database, r.table, col)));
+        const statements = buildTableStatements(t, ops, limits, (col) => this.warnUnknownColumn(r.database, r.table, col));
+        const keyChanged = ops.patches.some((p) => t.primaryKey.some((c) => c in p.set && !sameCell(p.set[c]!, p.key[c]!)));
+        if (!this.enforceFks && t.referenced && (ops.deletes.length > 0 || keyChanged) && statements.length > 0) {
+          // While the stream still overlaps the snapshot (checks off), a parent's delete or key update still
+          // cascades: its children on the target are the ones the source cascaded to (see docs "Foreign keys").
+          out.push('SET SESSION foreign_key_checks = 1', ...statements, 'SET SESSION foreign_key_checks = 0');
+          this.sessionFks = null;
+        } else {
+          out.push(...statements);
+        }
       }
     }
     return out;
@@ -750,7 +785,57 @@ export class MysqlSink implements Sink {
       'source column does not exist on the target table; its values are not written (apply the DDL, or ALTER the target)');
   }
 
+  /**
+   * Stream apply with foreign_key_checks=1, so that the target's engine performs the ON DELETE/UPDATE
+   * CASCADE and SET NULL the source's engine did (those row changes are not in the binlog). Off (the
+   * default) while the stream still overlaps the snapshot's chunks: rows may then arrive before their
+   * parents. Snapshot chunks, DDL and table swaps always run with the checks off.
+   */
+  enforceForeignKeys(on: boolean): void {
+    this.enforceFks = on;
+    this.overlapsSnapshot = !on;
+  }
+
+  /**
+   * After the stream has caught up with a snapshot of `tables` (source names): remove the child rows whose
+   * parent is gone (a cascade done by the source while the copy was made; see foreign-key-orphans.ts).
+   */
+  async removeForeignKeyOrphans(tables: ReadonlyArray<{ database: string; table: string }>): Promise<OrphanSweep> {
+    const conn = await this.connect('removing foreign-key orphans');
+    this.sessionFks = null;
+    try {
+      const sweep = await removeForeignKeyOrphans(conn, tables.map((t) => this.route(t.database, t.table)));
+      if (sweep.deleted + sweep.nulled > 0) this.log.info({ pipeline: this.pipeline, ...sweep }, 'removed child rows whose parent the source deleted during the snapshot');
+      return sweep;
+    } catch (err) {
+      throw await this.failure('removing foreign-key orphans', err);
+    }
+  }
+
+  /** The shape mergeChanges works with: source order and in-place updates where the target checks foreign keys. */
+  private mergeShape(routes: Map<string, { database: string; table: string }>, db: string, table: string): TableShape {
+    const r = routes.get(`${db}\0${table}`)!;
+    const shape = this.shapes.get(r.database, r.table)!;
+    if (!shape.hasForeignKeys && !shape.referenced) return shape;
+    return { ...shape, inOrder: true, updateInPlace: shape.referenced };
+  }
+
   private async connect(what: string): Promise<Connection> {
+    const conn = await this.connectOnce(what);
+    const fks = what === 'apply' && this.enforceFks;
+    if (fks !== this.sessionFks) {
+      try {
+        await conn.query(`SET SESSION foreign_key_checks = ${fks ? 1 : 0}`);
+      } catch (err) {
+        this.dropConnection();
+        throw connectionLost('session setup', err);
+      }
+      this.sessionFks = fks;
+    }
+    return conn;
+  }
+
+  private async connectOnce(what: string): Promise<Connection> {
     if (this.conn) return this.conn;
     const conn = await this.openConnection(what);
     // A connection that dies while idle (target restarted) is forgotten, so the next call reconnects.
@@ -758,6 +843,7 @@ export class MysqlSink implements Sink {
     conn.on('error', forget);
     conn.on('end', forget);
     this.conn = conn;
+    this.sessionFks = false; // a new session starts with foreign_key_checks = 0 (SESSION_SETUP)
     return conn;
   }
 
@@ -828,6 +914,12 @@ export class MysqlSink implements Sink {
     await this.rollbackQuietly();
     return targetWriteFailed(what, err);
   }
+}
+
+/** Two cells hold the same value (key comparison for primary-key changes). */
+function sameCell(a: Cell, b: Cell): boolean {
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  return typeof a === typeof b && String(a) === String(b);
 }
 
 /**

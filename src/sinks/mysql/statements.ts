@@ -22,6 +22,23 @@ export interface TargetTable extends TableShape {
   types: ReadonlyMap<string, string>;
   /** Generated columns: computed by the target, never written. */
   generated?: ReadonlySet<string>;
+  /**
+   * Other tables' foreign keys reference this one: full rows are written with INSERT … ON DUPLICATE KEY
+   * UPDATE, because REPLACE deletes a present row first and the target's engine would cascade that delete.
+   */
+  referenced?: boolean;
+  /** The foreign keys that reference this table (for `moves`: children follow a changed key). */
+  referencedBy?: ReadonlyArray<ReferencingKey>;
+}
+
+/** A foreign key of `database`.`table` (`columns`) referencing another table's `refColumns`. */
+export interface ReferencingKey {
+  database: string;
+  table: string;
+  columns: readonly string[];
+  refColumns: readonly string[];
+  /** UPDATE_RULE: CASCADE, SET NULL, RESTRICT, NO ACTION, SET DEFAULT. */
+  onUpdate: string;
 }
 
 export interface StatementLimits {
@@ -46,13 +63,14 @@ export function buildTableStatements(t: TargetTable, ops: TableOps, limits: Stat
     }
     return cols;
   };
+  for (const m of ops.moves ?? []) buildMove(t, name, m, known, out);
   if (ops.deletes.length > 0) buildDeletes(t, name, ops.deletes, limits, out);
   for (const p of ops.patches) {
     const cols = known(p.set);
     if (cols.length === 0) continue;
     out.push(`UPDATE ${name} SET ${assignments(t, p.set, cols)} WHERE ${keyMatch(t, p.key)}`);
   }
-  if (ops.upserts.length > 0) buildInserts('REPLACE', t, name, ops.upserts, known, limits, out);
+  if (ops.upserts.length > 0) buildInserts(t.referenced ? 'UPSERT' : 'REPLACE', t, name, ops.upserts, known, limits, out);
   let run: Row[] = [];
   const flushRun = (): void => {
     if (run.length > 0) buildInserts('INSERT', t, name, run, known, limits, out);
@@ -72,6 +90,24 @@ export function buildTableStatements(t: TargetTable, ops: TableOps, limits: Stat
   return out;
 }
 
+/**
+ * A primary-key change while the stream overlaps the snapshot (see TableOps.moves), run with foreign-key checks
+ * off: the new row unless present (the copy may hold it, newer), the children's references moved from the old
+ * key to the new one as the source's ON UPDATE rule did, then the old row (no child refers to it any more).
+ */
+function buildMove(t: TargetTable, name: string, m: { from: Row; before: Row; row: Row }, known: (row: Row) => string[], out: string[]): void {
+  const cols = known(m.row);
+  out.push(`INSERT IGNORE INTO ${name} (${cols.map(quoteId).join(',')}) VALUES (${cols.map((c) => literal(t, c, m.row[c])).join(',')})`);
+  for (const fk of t.referencedBy ?? []) {
+    if (fk.onUpdate !== 'CASCADE' && fk.onUpdate !== 'SET NULL') continue;
+    const child = qualifiedName(fk.database, fk.table);
+    const set = fk.columns.map((c, i) => `${quoteId(c)}=${fk.onUpdate === 'SET NULL' ? 'NULL' : literal(t, fk.refColumns[i]!, m.row[fk.refColumns[i]!])}`);
+    const where = fk.columns.map((c, i) => `${quoteId(c)}=${literal(t, fk.refColumns[i]!, m.before[fk.refColumns[i]!])}`);
+    if (fk.refColumns.every((rc) => rc in m.before && rc in m.row)) out.push(`UPDATE ${child} SET ${set.join(',')} WHERE ${where.join(' AND ')}`);
+  }
+  out.push(`DELETE FROM ${name} WHERE ${keyMatch(t, m.from)}`);
+}
+
 function literal(t: TargetTable, col: string, v: Cell | undefined): string {
   return sqlLiteral(v ?? null, t.types.get(col));
 }
@@ -89,16 +125,20 @@ function fullRowMatch(t: TargetTable, row: Row, cols: readonly string[]): string
   return cols.map((c) => matchTerm(c, row[c] ?? null, t.types.get(c))).join(' AND ');
 }
 
-/** Multi-row INSERT/REPLACE; rows with different column sets go to different statements. */
-function buildInserts(verb: 'INSERT' | 'REPLACE', t: TargetTable, name: string, rows: readonly Row[],
+/**
+ * Multi-row INSERT/REPLACE (UPSERT: INSERT … ON DUPLICATE KEY UPDATE every written column); rows with
+ * different column sets go to different statements.
+ */
+function buildInserts(verb: 'INSERT' | 'REPLACE' | 'UPSERT', t: TargetTable, name: string, rows: readonly Row[],
   known: (row: Row) => string[], limits: StatementLimits, out: string[]): void {
   let cols: string[] | null = null;
   let sig = '';
   let head = '';
+  let tail = '';
   let tuples: string[] = [];
   let bytes = 0;
   const flush = (): void => {
-    if (tuples.length > 0) out.push(head + tuples.join(','));
+    if (tuples.length > 0) out.push(head + tuples.join(',') + tail);
     tuples = [];
     bytes = 0;
   };
@@ -109,11 +149,12 @@ function buildInserts(verb: 'INSERT' | 'REPLACE', t: TargetTable, name: string, 
       flush();
       cols = rc;
       sig = rsig;
-      head = `${verb} INTO ${name} (${cols.map(quoteId).join(',')}) VALUES `;
+      head = `${verb === 'UPSERT' ? 'INSERT' : verb} INTO ${name} (${cols.map(quoteId).join(',')}) VALUES `;
+      tail = verb === 'UPSERT' && cols.length > 0 ? ` ON DUPLICATE KEY UPDATE ${cols.map((col) => `${quoteId(col)}=VALUES(${quoteId(col)})`).join(',')}` : '';
     }
     const c = cols;
     const tuple = '(' + c.map((col) => literal(t, col, row[col])).join(',') + ')';
-    if (tuples.length > 0 && (tuples.length >= limits.maxRows || head.length + bytes + tuple.length + 1 > limits.maxBytes)) flush();
+    if (tuples.length > 0 && (tuples.length >= limits.maxRows || head.length + tail.length + bytes + tuple.length + 1 > limits.maxBytes)) flush();
     tuples.push(tuple);
     bytes += tuple.length + 1;
   }

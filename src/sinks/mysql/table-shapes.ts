@@ -2,11 +2,15 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
-import type { TargetTable } from './statements.js';
+import type { ReferencingKey, TargetTable } from './statements.js';
 
 export interface TargetTableInfo extends TargetTable {
   engine: string;
   generated: ReadonlySet<string>;
+  /** The table has FOREIGN KEY constraints (it is a child). */
+  hasForeignKeys: boolean;
+  /** Other tables' FOREIGN KEY constraints reference it (it is a parent). */
+  referenced: boolean;
 }
 
 /** Engines whose writes commit atomically with the checkpoint. */
@@ -60,6 +64,26 @@ export async function readTableInfo(conn: Pick<Connection, 'query'>, database: s
   const [pk] = await conn.query<RowDataPacket[]>(
     "SELECT COLUMN_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX",
     [database, table]);
+  const [child] = await conn.query<RowDataPacket[]>(
+    'SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ? LIMIT 1', [database, table]);
+  const [parent] = await conn.query<RowDataPacket[]>(
+    'SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE UNIQUE_CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME = ? LIMIT 1', [database, table]);
+  const [refs] = await conn.query<RowDataPacket[]>(
+    'SELECT k.CONSTRAINT_SCHEMA AS db, k.TABLE_NAME AS t, k.CONSTRAINT_NAME AS n, k.COLUMN_NAME AS c, k.REFERENCED_COLUMN_NAME AS r, rc.UPDATE_RULE AS u ' +
+    'FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS rc ON rc.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND rc.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND rc.TABLE_NAME = k.TABLE_NAME ' +
+    'WHERE k.REFERENCED_TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME = ? ORDER BY k.CONSTRAINT_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION',
+    [database, table]);
+  const referencedBy = new Map<string, ReferencingKey & { columns: string[]; refColumns: string[] }>();
+  for (const r of refs) {
+    const id = `${String(r['db'])}\0${String(r['t'])}\0${String(r['n'])}`;
+    let k = referencedBy.get(id);
+    if (!k) {
+      k = { database: String(r['db']), table: String(r['t']), columns: [], refColumns: [], onUpdate: String(r['u']) };
+      referencedBy.set(id, k);
+    }
+    k.columns.push(String(r['c']));
+    k.refColumns.push(String(r['r']));
+  }
   const types = new Map<string, string>();
   for (const c of cols) types.set(String(c['name']), String(c['type']));
   // Generated columns are computed by the target itself: never written.
@@ -71,5 +95,8 @@ export async function readTableInfo(conn: Pick<Connection, 'query'>, database: s
     primaryKey: pk.map((c) => String(c['name'])),
     types,
     engine: String(tables[0]!['engine'] ?? ''),
+    hasForeignKeys: child.length > 0,
+    referenced: parent.length > 0,
+    referencedBy: [...referencedBy.values()],
   };
 }
