@@ -212,7 +212,8 @@ export function pkColumns(schema: TableSchema): SchemaColumn[] {
   });
 }
 
-async function masterPosition(conn: mysql.PoolConnection): Promise<Position> {
+/** The source's current binlog end (SHOW MASTER STATUS, or SHOW BINARY LOG STATUS on MySQL 8.4+). */
+export async function masterPosition(conn: Pick<mysql.Connection, 'query'>): Promise<Position> {
   let rows: RowDataPacket[];
   try {
     [rows] = await conn.query<RowDataPacket[]>('SHOW MASTER STATUS');

@@ -12,6 +12,7 @@ import { qualifiedName } from '../sinks/mysql/sql-literal.js';
 import type { Position } from '../source/types.js';
 import type { TableFilter } from '../source/table-filter.js';
 import { listSourceTables, type TableName } from '../pipeline/source-tables.js';
+import { masterPosition } from '../snapshot/snapshot-reader.js';
 
 export interface At<T> {
   value: T;
@@ -114,15 +115,7 @@ async function snapshotPosition(conn: Conn): Promise<Position> {
   const file = m.get('Binlog_snapshot_file');
   const pos = Number(m.get('Binlog_snapshot_position'));
   if (file && Number.isFinite(pos)) return { file, pos };
-  let rows: RowDataPacket[];
-  try {
-    [rows] = await conn.query<RowDataPacket[]>('SHOW MASTER STATUS');
-  } catch {
-    [rows] = await conn.query<RowDataPacket[]>('SHOW BINARY LOG STATUS');
-  }
-  const r = rows[0];
-  if (!r) throw new SluiceError('BINLOG_DISABLED', 'the source has no binary log', 'enable log_bin (with binlog_format=ROW) on the source');
-  return { file: String(r.File), pos: Number(r.Position) };
+  return masterPosition(conn);
 }
 
 export class TargetSide extends Side {

@@ -13,22 +13,13 @@ import { InformationSchemaLoader } from '../../../../src/mysql/schema/schema-loa
 import type { SchemaColumn, TableSchema } from '../../../../src/mysql/schema/table-schema.js';
 import { BinlogSource } from '../../../../src/source/binlog-source.js';
 import { collectChanges } from '../../collect.js';
+import { seededRandom } from '../../../../src/testkit/seeded-random.js';
 
 let server: MariaDbServer;
 before(async () => { server = await startMariaDb({}); });
 after(async () => { await server?.stop(); });
 
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const TYPES = ['INT', 'INT UNSIGNED', 'BIGINT', 'TINYINT', 'SMALLINT UNSIGNED', 'MEDIUMINT', 'DECIMAL(12,3)', 'DECIMAL(5)', 'FLOAT', 'DOUBLE',
   'BIT(5)', 'DATE', 'DATETIME(3)', 'TIMESTAMP(6) NULL', 'TIME', 'YEAR', 'CHAR(7)', 'VARCHAR(40)', 'VARCHAR(300)', 'TINYTEXT', 'TEXT',
