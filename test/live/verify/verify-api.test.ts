@@ -94,6 +94,8 @@ describe('verify over the API', () => {
     assert.equal(tables[0]!.differencesTotal, 1);
     assert.deepEqual(tables[0]!.differences, [{ kind: 'different', key: '3', columns: [{ column: 'v', source: "'v3'", target: "'DRIFTED'" }] }]);
     assert.match(tables[0]!.checkedAt, /^\d{4}-\d\d-\d\dT/);
+    assert.match(await fetch(`${serve.url}/metrics`, { headers: { cookie } }).then((r) => r.text()), /sluice_verify_mismatched_rows\{pipeline="p1",table="shop.t"\} 1/,
+      'the gauge comes from the stored results: it survives the restart');
     await waitFor('streaming again', async () => ((await call('GET', '/api/pipelines/p1/status')).body['status'] as { state?: string }).state === 'streaming');
 
     assert.equal((await call('POST', '/api/pipelines/p1/verify', { repair: true, tables: 'shop.t' })).status, 202);
