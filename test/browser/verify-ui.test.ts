@@ -2,7 +2,7 @@
 // pipeline's definition, status and verify routes are answered by the test (page.route). Covered: the Verify action
 // of the pipeline and of a table (what they POST), the result panel (per table: rows checked, differences, a sample
 // of differing keys with both sides' values), the panel shown again after a reload (from the last result per table
-// the server keeps), and Repair of one table after a confirmation. Screenshot: artifacts/screenshots/verify-panel.png.
+// the server keeps), and Repair of one table after a confirmation. Screenshots: artifacts/screenshots/verify-panel.png, verify-pipeline-page.png.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -151,6 +151,7 @@ describe('verify in the web UI (issue 13) in Chromium', { skip, timeout: 120_000
     };
     await page.getByTestId('verify-result-shop.product').filter({ hasText: 'repaired 3 · now equal' }).waitFor();
     assert.equal(await page.getByTestId('verify-repair-shop.product').count(), 0, 'no Repair once the table is equal');
+    await b.screenshot('verify-pipeline-page');
     assert.deepEqual(b.errors, [], 'no console errors');
   });
 });

@@ -477,7 +477,7 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
                         <><td colSpan={5} className="muted">not copied yet</td>{lastCell}</>
                       )}
                       {operator && (
-                        <td>
+                        <td className="nowrap">
                           <button className="small" disabled={!rs.ok} title={rs.why} onClick={() => askResnapshot(key)}>Re-snapshot</button>{' '}
                           <button className="small" data-testid={`verify-table-${key}`} disabled={verifyBlocked !== null} title={verifyBlocked ?? `Compare ${key} with the source`}
                             onClick={() => void verify([key], false)}>Verify</button>
