@@ -5,6 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VerifySchedule, parseVerifyEvery } from '../../src/verify/verify-schedule.js';
 import { isSluiceError } from '../../src/errors.js';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServe } from '../../src/cli/serve.js';
+import { createLogger } from '../../src/log.js';
 
 test('parseVerifyEvery: units, and at least one minute', () => {
   assert.equal(parseVerifyEvery('24h'), 86_400_000);
@@ -48,4 +53,17 @@ test('the schedule starts the runs that are due, and only those', () => {
   assert.deepEqual(schedule.tick(now + HOUR).filter((n) => n !== 'refused'), []);
   assert.deepEqual(schedule.tick(now + 24 * HOUR), ['never', 'old', 'fresh']);
   schedule.close();
+});
+
+test('sluice serve refuses a bad --verify-every before opening the store, and runs with a good one', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-verify-every-'));
+  try {
+    const opts = { dataDir, port: 0, host: '127.0.0.1', uiDir: null, logger: createLogger('sluice', 'silent'), env: {}, print: () => undefined };
+    await assert.rejects(startServe({ ...opts, verifyEvery: '10s' }), (e: unknown) => isSluiceError(e) && e.code === 'BAD_ARGUMENT');
+    assert.deepEqual(readdirSync(dataDir), [], 'nothing created');
+    const serve = await startServe({ ...opts, env: { SLUICE_VERIFY_EVERY: '24h' } });
+    await serve.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
