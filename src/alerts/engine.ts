@@ -1,11 +1,13 @@
 /**
  * The alert engine of `sluice serve`: every few seconds it reads each pipeline's status from the
- * PipelineManager and evaluates three rules —
+ * PipelineManager and evaluates four rules —
  *
  *  - `failed`: the pipeline stopped with a permanent error;
  *  - `lag`:    lag above `lagSeconds` for at least `lagForSeconds` (while streaming);
  *  - `purge`:  the binlog file the pipeline needs is the oldest on the source, or within `purgeWarnFiles`
  *              files of it (the active file is never at risk), or already gone;
+ *  - `drift`:  the last verify of a table of the pipeline (kept in the store) found rows that differ from the
+ *              source and no later check (or repair) found it equal;
  *
  * An incident opens when a rule starts to hold for a pipeline and ends when it stops holding: one message
  * when it opens and one "recovered" notice when it ends — never more while it lasts (deduplicated by rule +
@@ -28,7 +30,7 @@ import { EmailChannel, WebhookChannel, type AlertChannel, type AlertMessage, typ
 import { secretsOf, type AlertSettings } from './settings.js';
 import { AlertStateStore } from './state-store.js';
 
-export type AlertRule = 'failed' | 'lag' | 'purge';
+export type AlertRule = 'failed' | 'lag' | 'purge' | 'drift';
 
 export interface Incident {
   rule: AlertRule;
@@ -82,7 +84,7 @@ interface Open extends Incident {
 }
 
 const RULE_TEXT: Record<AlertRule, string> = {
-  failed: 'failed', lag: 'lag above the threshold', purge: 'binlog about to be purged',
+  failed: 'failed', lag: 'lag above the threshold', purge: 'binlog about to be purged', drift: 'target differs from the source',
 };
 /** Notifications kept (in the store) and shown by GET /api/alerts/incidents. */
 export const ALERT_HISTORY = 200;
@@ -183,7 +185,24 @@ export class AlertEngine {
       this.ruleFailed(st);
       this.ruleLag(st, s);
       await this.rulePurge(st, s);
+      this.ruleDrift(name);
     }
+  }
+
+  /** Tables whose last verify found differences still there; only names and counts leave (no row values). */
+  private ruleDrift(name: string): void {
+    const drifted = this.o.manager.lastVerifyResults(name)
+      .map((r) => ({ table: r.table, rows: r.recheckMismatchedRows ?? r.mismatchedRows, at: r.checkedAt }))
+      .filter((r) => r.rows > 0);
+    if (drifted.length === 0) {
+      this.recover('drift', name, 'every verified table equal');
+      return;
+    }
+    const rows = drifted.reduce((n, r) => n + r.rows, 0);
+    this.fire('drift', name, `[Sluice] DRIFT: pipeline ${name}: ${rows} row(s) on the target differ from the source in ${drifted.length} table(s)`,
+      [...drifted.map((r) => `${r.table}: ${r.rows} differing row(s) (verified ${r.at})`),
+        'Fix: see the differing rows in the Verify panel of the pipeline page and Repair the table there (or sluice verify --repair);'
+        + ' find out who writes to the copy (sluice guard makes the copied tables refuse other writers).'].join('\n'));
   }
 
   private ruleFailed(st: PipelineStatus): void {

@@ -24,7 +24,7 @@ export interface StoredIncident {
 interface IncidentRow { rule: string; pipeline: string; opened_at: number; summary: string; notified: number }
 interface NotificationRow { time: string; kind: string; rule: string | null; pipeline: string | null; title: string; deliveries: string }
 
-const RULES: readonly string[] = ['failed', 'lag', 'purge'];
+const RULES: readonly string[] = ['failed', 'lag', 'purge', 'drift'];
 const KINDS: readonly string[] = ['firing', 'recovered', 'test'];
 
 export class AlertStateStore {

@@ -23,6 +23,7 @@ Commands:
         [--alert-webhook URL] [--alert-smtp smtp://user:pass@host:port] [--alert-email-to ADDR …] [--alert-email-from ADDR]
         [--alert-lag-seconds N] [--alert-lag-for N] [--alert-purge-files N]
                      Alerts (also alerts: in the config file, SLUICE_ALERT_WEBHOOK, SLUICE_SMTP_URL, SLUICE_ALERT_EMAIL_TO, …; see README).
+        [--verify-every 24h] Verify every streaming pipeline when its last verify is older (SLUICE_VERIFY_EVERY; default off).
   verify --config FILE [--pipeline P] [--tables DB.T,…] [--repair] [--json] [--chunk-size N] [--wait-seconds N]
                      Compare source and target tables of running pipelines (exit 0 equal, 1 differences, 2 error);
                      --repair rewrites the differing rows on the target.

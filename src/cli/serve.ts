@@ -15,6 +15,7 @@ import { PipelineManager } from '../control/pipeline-manager.js';
 import { PipelineMetrics } from '../control/metrics.js';
 import { Store, hashPassword, importConfig } from '../store/index.js';
 import { createControlServer, type ControlServer } from '../server/server.js';
+import { VerifySchedule, parseVerifyEvery } from '../verify/verify-schedule.js';
 import { AlertService, alertSettingsFromEnv, type AlertFlags, type AlertServiceOptions } from '../alerts/index.js';
 
 export const VERSION = '0.1.0';
@@ -40,6 +41,8 @@ export interface ServeOptions {
   print?: (line: string) => void;
   /** Alert flags of the command line (environment variables are read from `env` too), and engine timings for tests. */
   alerts?: { flags?: AlertFlags } & Pick<AlertServiceOptions, 'intervalMs' | 'purgeCheckIntervalMs' | 'retry' | 'binlogFiles' | 'restoredSettleMs'>;
+  /** Verify every streaming pipeline when its last verify is older than this (`--verify-every`; default: off). */
+  verifyEvery?: string;
 }
 
 export interface RunningServe {
@@ -59,6 +62,8 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
   const log = o.logger ?? createLogger('sluice');
   const print = o.print ?? ((line: string) => process.stderr.write(line + '\n'));
   const cfg = o.configFile ? await loadConfig(o.configFile, { env }) : null;
+  const verifyEvery = o.verifyEvery ?? env['SLUICE_VERIFY_EVERY'];
+  const verifyEveryMs = verifyEvery ? parseVerifyEvery(verifyEvery) : null;
   const store = new Store(o.dataDir, { env });
   try {
     if (cfg) importConfig(store, cfg);
@@ -94,6 +99,20 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
     manager.startAll();
     alerts.start();
+    const schedule = verifyEveryMs !== null ? new VerifySchedule({
+      names: () => manager.names(),
+      isStreaming: (name) => manager.status(name).state === 'streaming',
+      isRunning: (name) => manager.latestVerify(name)?.state === 'running',
+      lastCheckedAt: (name) => {
+        const times = manager.lastVerifyResults(name).map((r) => Date.parse(r.checkedAt)).filter(Number.isFinite);
+        return times.length > 0 ? Math.max(...times) : null;
+      },
+      start: (name) => {
+        manager.verify(name, {});
+        log.info({ pipeline: name }, 'scheduled verify started');
+      },
+    }, verifyEveryMs, (pipeline, err) => log.warn({ pipeline, err: String(err) }, 'scheduled verify could not start')) : null;
+    schedule?.start();
     server.readiness.ready = true;
     if (setupToken) print(`sluice: no admin yet — create one at ${url}/setup?token=${setupToken} (one-time link, valid until the first admin exists)`);
     log.info({ address: url, dataDir: o.dataDir, pipelines: manager.names() }, 'sluice serve started');
@@ -104,6 +123,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
         if (closed) return;
         closed = true;
         server.readiness.ready = false;
+        schedule?.close();
         await server.app.close();
         await alerts.close();
         await manager.close();
@@ -137,6 +157,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       'alert-lag-seconds': { type: 'string' },
       'alert-lag-for': { type: 'string' },
       'alert-purge-files': { type: 'string' },
+      'verify-every': { type: 'string' },
     },
   });
   const port = Number(values.port ?? process.env['SLUICE_PORT'] ?? 8080);
@@ -149,6 +170,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     secureCookies: values['secure-cookies'] ? true : 'auto',
     trustProxy: values['trust-proxy'] ?? process.env['SLUICE_TRUST_PROXY'] ?? false,
     ...(values['tls-dir'] ? { tlsDir: values['tls-dir'] } : {}),
+    ...(values['verify-every'] ? { verifyEvery: values['verify-every'] } : {}),
     ...(values['secret-key-file'] ? { env: { ...process.env, SLUICE_SECRET_KEY_FILE: values['secret-key-file'] } } : {}),
     alerts: { flags: {
       ...(values['alert-webhook'] ? { webhook: values['alert-webhook'] } : {}),

@@ -164,7 +164,9 @@ export class PipelineMetrics {
       this.state.replace(pipeline, PIPELINE_STATES.map((state) => [{ pipeline, state }, state === st.state ? 1 : 0] as const));
       const verified = this.manager.verifyRuns.tableFigures(pipeline);
       for (const f of verified) this.verifyRows.report({ pipeline, table: f.table }, f.rowsCheckedTotal);
-      this.verifyMismatched.replace(pipeline, verified.map((f) => [{ pipeline, table: f.table }, f.mismatchedRows] as const));
+      // From the last result per table kept in the store: the gauge survives a restart of sluice serve.
+      const last = this.manager.lastVerifyResults(pipeline);
+      this.verifyMismatched.replace(pipeline, last.map((r) => [{ pipeline, table: r.table }, r.recheckMismatchedRows ?? r.mismatchedRows] as const));
     }
   }
 

@@ -15,7 +15,7 @@ import { SluiceError } from '../errors.js';
 import { Pipeline, type PipelineStats, type SkipTarget, type SkippedEvent, type TableCounts } from '../pipeline/pipeline.js';
 import { toSourceConfig, toTargetConfig, type DesiredState, type MetricSample, type Store } from '../store/store.js';
 import type { PipelineError, PipelineState, PipelineStatus } from './pipeline-status.js';
-import { VerifyRuns, type VerifyRequest, type VerifyRun } from '../verify/verify-runs.js';
+import { VerifyRuns, type LastVerifyResult, type VerifyRequest, type VerifyRun } from '../verify/verify-runs.js';
 
 export interface PipelineManagerOptions {
   store: Store;
@@ -105,7 +105,13 @@ export class PipelineManager {
   }
 
   /** Verify runs (`sluice verify` in the background) and their per-table figures for the metrics. */
-  readonly verifyRuns = new VerifyRuns();
+  readonly verifyRuns = new VerifyRuns((pipeline, result) => {
+    try {
+      this.store.recordVerifyResult(pipeline, result);
+    } catch (err) { // the result stays in memory (GET shows it until a restart)
+      this.log.warn({ pipeline, table: result.table, err: String(err) }, 'could not keep the verify result in the store');
+    }
+  });
 
   /** Start verifying a pipeline's tables against the source (and repairing, if asked); see verify/. */
   verify(name: string, req: VerifyRequest): VerifyRun {
@@ -119,6 +125,11 @@ export class PipelineManager {
 
   latestVerify(name: string): VerifyRun | null {
     return this.verifyRuns.latest(name);
+  }
+
+  /** The latest verify result of every table of the pipeline (kept in the store: survives a restart). */
+  lastVerifyResults(name: string): LastVerifyResult[] {
+    return this.store.verifyResults(name);
   }
 
   start(name: string): PipelineStatus {

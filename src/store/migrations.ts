@@ -93,6 +93,17 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (pipeline, source_table)
   );
   `,
+  // 4: the last verify result of every table (rows checked, differences with a sample) survives a restart.
+  `
+  CREATE TABLE verify_results (
+    pipeline TEXT NOT NULL,
+    source_table TEXT NOT NULL,
+    repair INTEGER NOT NULL,
+    result TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    PRIMARY KEY (pipeline, source_table)
+  );
+  `,
 ];
 
 export function migrate(db: Database): void {

@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CHECKPOINT_DATABASE, type PipelineConfig, type SourceConfig, type TargetConfig } from '../config/index.js';
 import { attachRedaction } from '../config/redact.js';
+import type { LastVerifyResult } from '../verify/verify-runs.js';
 import { migrate } from './migrations.js';
 import { SecretBox } from './secret-box.js';
 
@@ -50,6 +51,8 @@ export interface UserRecord { username: string; role: Role; passwordHash: string
 export interface SessionRecord { username: string; role: Role; csrfToken: string }
 export interface TokenRecord { id: string; name: string; username: string; role: Role; createdAt: string; lastUsedAt: string | null; expiresAt: string | null }
 /** The last complete copy of one source table by a pipeline (initial snapshot, re-snapshot or resync). */
+/** A table's latest verify result as kept in the store (src/verify/verify-runs.ts writes it). */
+export type StoredVerifyResult = LastVerifyResult;
 export interface TableCopy { table: string; rowsCopied: number; finishedAt: string }
 export interface AuditEntry { id: number; time: string; actor: string | null; action: string; target: string | null; details: Record<string, unknown>; ip: string | null }
 export interface AuditInput { actor: string | null; action: string; target?: string | null; details?: Record<string, unknown>; ip?: string | null }
@@ -159,6 +162,7 @@ export class Store {
   deletePipeline(name: string): boolean {
     this.db.prepare('DELETE FROM pipeline_skips WHERE pipeline = ?').run(name);
     this.db.prepare('DELETE FROM table_copies WHERE pipeline = ?').run(name);
+    this.db.prepare('DELETE FROM verify_results WHERE pipeline = ?').run(name);
     return this.db.prepare('DELETE FROM pipelines WHERE name = ?').run(name).changes > 0;
   }
 
@@ -284,6 +288,19 @@ export class Store {
   tableCopies(pipeline: string): TableCopy[] {
     return this.db.prepare('SELECT source_table AS "table", rows_copied AS rowsCopied, finished_at AS finishedAt FROM table_copies WHERE pipeline = ? ORDER BY source_table')
       .all(pipeline) as TableCopy[];
+  }
+
+  /** Keep the result of a table's latest verify (replacing the one before). */
+  recordVerifyResult(pipeline: string, result: StoredVerifyResult): void {
+    const { table, repair, checkedAt } = result;
+    this.db.prepare('INSERT OR REPLACE INTO verify_results (pipeline, source_table, repair, result, checked_at) VALUES (?, ?, ?, ?, ?)')
+      .run(pipeline, table, repair ? 1 : 0, JSON.stringify(result), checkedAt);
+  }
+
+  /** The latest verify result of every table of the pipeline, by table. */
+  verifyResults(pipeline: string): StoredVerifyResult[] {
+    const rows = this.db.prepare('SELECT result FROM verify_results WHERE pipeline = ? ORDER BY source_table').all(pipeline) as Array<{ result: string }>;
+    return rows.map((r) => JSON.parse(r.result) as StoredVerifyResult);
   }
 
   // ── audit log ──────────────────────────────────────────────────────────────────────────────

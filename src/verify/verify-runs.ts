@@ -22,9 +22,23 @@ export interface VerifyRun {
   progress: (TableProgress & { table: string }) | null;
   summary: Omit<VerifySummary, 'results'> | null;
   /** Per table, with at most 20 differences each (`differencesTotal` has the count). */
-  results: Array<TableResult & { differencesTotal: number }>;
+  results: RunTableResult[];
   error: { code: string; message: string; fix: string } | null;
 }
+
+/** A table's result in a run: at most 20 differences (`differencesTotal` has the count). */
+export type RunTableResult = TableResult & { differencesTotal: number };
+
+/** The latest result of one table, whichever run checked it last: kept in the store, survives a restart. */
+export type LastVerifyResult = RunTableResult & {
+  /** The run that checked it was a repair. */
+  repair: boolean;
+  /** When the table's check finished. */
+  checkedAt: string;
+};
+
+/** Where finished table results go (the store); must not throw. */
+export type VerifyResultSink = (pipeline: string, result: LastVerifyResult) => void;
 
 export interface VerifyTableFigures {
   table: string;
@@ -43,6 +57,9 @@ export class VerifyRuns {
   private readonly figures = new Map<string, Map<string, VerifyTableFigures>>();
   private readonly pending = new Map<string, Promise<void>>();
   private readonly controller = new AbortController();
+
+  /** `onResult`: called with every table's result as its check finishes (to keep it in the store). */
+  constructor(private readonly onResult?: VerifyResultSink) {}
 
   latest(pipeline: string): VerifyRun | null {
     return this.runs.get(pipeline) ?? null;
@@ -74,7 +91,9 @@ export class VerifyRuns {
       signal: this.controller.signal,
       onProgress: (p) => { run.progress = { ...p, table: p.table }; },
       onTable: (r) => {
-        run.results.push({ ...r, differences: r.differences.slice(0, SAMPLE), differencesTotal: r.differences.length });
+        const result: RunTableResult = { ...r, differences: r.differences.slice(0, SAMPLE), differencesTotal: r.differences.length };
+        run.results.push(result);
+        this.onResult?.(name, { ...result, repair: run.repair, checkedAt: new Date().toISOString() });
         let byTable = this.figures.get(name);
         if (!byTable) this.figures.set(name, byTable = new Map());
         const prev = byTable.get(r.table);

@@ -25,7 +25,7 @@ const skip = !chromiumAvailable() ? `Chromium not found at ${CHROMIUM} (apt-get 
   : !serveBuilt ? 'sluice serve is not built yet (dist/src/cli/serve.js missing)' : false;
 
 /** Controls that change a pipeline: none may be shown to a viewer. */
-const PIPELINE_CONTROLS = /^(Start|Pause|Resume|Stop|Resync|Delete|Really delete|Re-snapshot|Retry|Retry now|Skip this transaction|Skip this DDL)$/;
+const PIPELINE_CONTROLS = /^(Start|Pause|Resume|Stop|Resync|Delete|Really delete|Re-snapshot|Retry|Retry now|Skip this transaction|Skip this DDL|Verify|Verifying…|Repair)$/;
 
 /** An admin API client: session cookie plus the CSRF header on changes. */
 class AdminApi {
@@ -243,7 +243,7 @@ describe('web UI per role in Chromium', { skip, timeout: 120_000 }, () => {
       await openPipeline(page);
       const actions = page.getByTestId('pipeline-actions');
       // Only the actions that apply to the state are offered.
-      assert.deepEqual(await buttonNames(page, 'pipeline-actions'), ['Pause', 'Stop', 'Resync', 'Delete']);
+      assert.deepEqual(await buttonNames(page, 'pipeline-actions'), ['Pause', 'Stop', 'Verify', 'Resync', 'Delete']);
       const resnapshot = page.getByTestId(`table-progress-${TABLE}`).getByRole('button', { name: 'Re-snapshot' });
       await eventually(async () => resnapshot.isEnabled(), 10_000, 'Re-snapshot enabled while streaming');
       await b.screenshot('roles-08-operator-pipeline');
@@ -251,7 +251,7 @@ describe('web UI per role in Chromium', { skip, timeout: 120_000 }, () => {
       await actions.getByRole('button', { name: 'Pause' }).click();
       await eventually(async () => (await text(page, '[data-testid=pipeline-state]')) === 'paused', 20_000, 'state paused');
       assert.equal(await admin.state(), 'paused', 'the server agrees');
-      assert.deepEqual(await buttonNames(page, 'pipeline-actions'), ['Resume', 'Stop', 'Resync', 'Delete']);
+      assert.deepEqual(await buttonNames(page, 'pipeline-actions'), ['Resume', 'Stop', 'Verify', 'Resync', 'Delete']);
       assert.equal(await actions.getByRole('button', { name: 'Resume' }).isEnabled(), true);
       assert.equal(await resnapshot.isDisabled(), true, 'Re-snapshot waits for streaming');
       await b.screenshot('roles-09-operator-paused');

@@ -97,6 +97,7 @@ describe('web UI review (issue 10) in Chromium', { skip, timeout: 180_000 }, () 
     await page.route('**/api/pipelines', (route) => (route.request().method() === 'GET' ? json(route, { pipelines }) : route.fallback()));
     await page.route(`**/api/pipelines/${PIPE}`, (route) => json(route, { pipeline: pipeDef }));
     await page.route(`**/api/pipelines/${PIPE}/status`, (route) => json(route, { status: pipeStatus }));
+    await page.route(`**/api/pipelines/${PIPE}/verify`, (route) => json(route, { verify: null, tables: [] }));
     await page.route('**/api/metrics/history*', (route) => {
       const names = pipelines.length ? pipelines.map((p) => String(p['name'])) : [PIPE];
       return json(route, { resolutionSeconds: 5, series: Object.fromEntries(names.map((n) => [n, samples()])) });
@@ -190,7 +191,7 @@ describe('web UI review (issue 10) in Chromium', { skip, timeout: 180_000 }, () 
     pipeStatus = status(PIPE, { state: 'failed', recentErrors: [failed], errorCount: 1 });
     await page.goto(`/#/pipelines/${PIPE}`);
     await page.getByTestId('pipeline-state').filter({ hasText: 'failed' }).waitFor();
-    assert.deepEqual(await visibleButtons(page, 'pipeline-actions'), ['Retry now', 'Stop', 'Resync', 'Delete']);
+    assert.deepEqual(await visibleButtons(page, 'pipeline-actions'), ['Retry now', 'Stop', 'Verify', 'Resync', 'Delete']);
     const all = await visibleButtons(page, 'pipeline-page');
     assert.equal(all.filter((n) => /^(Start|Retry|Retry now)$/.test(n)).length, 1, `one retry action on the whole page: ${all.join(', ')}`);
     const disabled = page.getByTestId('table-progress-product_service.product').getByRole('button', { name: 'Re-snapshot' });
@@ -201,13 +202,13 @@ describe('web UI review (issue 10) in Chromium', { skip, timeout: 180_000 }, () 
     await b.screenshot('review-03-pipeline-failed');
     pipeStatus = status(PIPE, { state: 'streaming' });
     await page.getByTestId('pipeline-state').filter({ hasText: 'streaming' }).waitFor();
-    assert.deepEqual(await visibleButtons(page, 'pipeline-actions'), ['Pause', 'Stop', 'Resync', 'Delete']);
+    assert.deepEqual(await visibleButtons(page, 'pipeline-actions'), ['Pause', 'Stop', 'Verify', 'Resync', 'Delete']);
     pipeStatus = status(PIPE, { state: 'stopped', desiredState: 'stopped' });
     await page.getByTestId('pipeline-state').filter({ hasText: 'stopped' }).waitFor();
-    assert.deepEqual(await visibleButtons(page, 'pipeline-actions'), ['Start', 'Resync', 'Delete']);
+    assert.deepEqual(await visibleButtons(page, 'pipeline-actions'), ['Start', 'Verify', 'Resync', 'Delete']);
     pipeStatus = status(PIPE, { state: 'paused', desiredState: 'paused' });
     await page.getByTestId('pipeline-state').filter({ hasText: 'paused' }).waitFor();
-    assert.deepEqual(await visibleButtons(page, 'pipeline-actions'), ['Resume', 'Stop', 'Resync', 'Delete']);
+    assert.deepEqual(await visibleButtons(page, 'pipeline-actions'), ['Resume', 'Stop', 'Verify', 'Resync', 'Delete']);
   });
 
   it('UI 3: after a retry or a re-snapshot, every table keeps its last copy (when, how many rows)', async () => {

@@ -146,6 +146,45 @@ export interface PipelineStatus {
   queuedChanges: number;
 }
 
+export interface VerifyDifference {
+  kind: 'missing' | 'extra' | 'different';
+  /** The key as a SQL literal tuple (the row's literals for a table without key). */
+  key: string;
+  /** 'different' rows: the differing columns with both sides' literals. */
+  columns?: Array<{ column: string; source: string; target: string }>;
+  /** Tables without key: copies missing or extra. */
+  count?: number;
+}
+export interface VerifyTableResult {
+  table: string;
+  target: string;
+  key: 'primary' | 'unique' | 'none';
+  rowsChecked: number;
+  mismatchedRows: number;
+  unsettledRows: number;
+  repairedRows: number;
+  recheckMismatchedRows?: number;
+  problem?: string;
+  /** At most 20; `differencesTotal` has the count. */
+  differences: VerifyDifference[];
+  differencesTotal: number;
+}
+/** A table's last result, whichever run checked it (kept by the server across restarts). */
+export type LastVerifyResult = VerifyTableResult & { repair: boolean; checkedAt: string };
+export interface VerifyRun {
+  pipeline: string;
+  state: 'running' | 'done' | 'failed';
+  repair: boolean;
+  tables: string[] | null;
+  startedAt: string;
+  finishedAt: string | null;
+  progress: { table: string; chunksDone: number; chunks: number; rowsChecked: number; mismatchedRows: number } | null;
+  summary: { tables: number; rows_checked: number; mismatched_rows: number; repaired_rows: number; unsettled_rows: number; seconds: number } | null;
+  results: VerifyTableResult[];
+  error: { code: string; message: string; fix: string } | null;
+}
+export interface VerifyState { verify: VerifyRun | null; tables: LastVerifyResult[] }
+
 export type PipelineWithStatus = Pipeline & { status: PipelineStatus };
 
 export interface MetricSample {
@@ -223,6 +262,13 @@ export const api = {
   /** Skip one source transaction / DDL (default: the one the latest error names) and restart the pipeline. */
   skip: async (name: string, target?: SkipTarget): Promise<PipelineStatus> =>
     (await request<{ status: PipelineStatus }>('POST', `/api/pipelines/${enc(name)}/skip`, target ? { file: target.file, pos: target.pos, kind: target.kind } : {})).status,
+
+  /** The latest verify run (null after a restart) and the last result of every table. */
+  verifyState: (name: string, signal?: AbortSignal) =>
+    request<VerifyState>('GET', `/api/pipelines/${enc(name)}/verify`, undefined, { signal }),
+  /** Compare the pipeline's tables (all, or these `db.table` patterns) with the source in the background; `repair` rewrites the differing rows. */
+  verify: async (name: string, opts: { tables?: string[]; repair?: boolean } = {}): Promise<VerifyRun> =>
+    (await request<{ verify: VerifyRun }>('POST', `/api/pipelines/${enc(name)}/verify`, { ...(opts.tables ? { tables: opts.tables } : {}), repair: opts.repair === true })).verify,
 
   history: (pipeline: string | null, minutes: number, signal?: AbortSignal) =>
     request<MetricsHistory>('GET', `/api/metrics/history?minutes=${minutes}${pipeline ? `&pipeline=${enc(pipeline)}` : ''}`, undefined, { signal }),

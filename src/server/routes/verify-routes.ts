@@ -38,7 +38,10 @@ export function verifyRoutes(deps: ServerDeps): RouteDef[] {
         }
       } },
     { method: 'GET', path: '/api/pipelines/:name/verify', access: 'viewer', tag: 'pipelines',
-      summary: 'The latest verify of the pipeline: state, progress, per table rows checked and differences (a sample of keys with both sides\' values)',
-      handler: ({ params }) => ({ verify: manager.latestVerify(known(params['name']!)) }) },
+      summary: 'The latest verify of the pipeline (state, progress, per table rows checked and differences: a sample of keys with both sides\' values), and the last result of every table (kept across restarts)',
+      handler: ({ params }) => {
+        const name = known(params['name']!);
+        return { verify: manager.latestVerify(name), tables: manager.lastVerifyResults(name) };
+      } },
   ];
 }

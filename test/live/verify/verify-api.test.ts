@@ -1,6 +1,7 @@
 // Verify over the REST API of `sluice serve`: POST /api/pipelines/NAME/verify starts a background run (202), GET
 // returns the latest one (state, per-table results with differing keys and both sides' values), /metrics shows
-// sluice_verify_rows_checked_total and sluice_verify_mismatched_rows; repair through the API.
+// sluice_verify_rows_checked_total and sluice_verify_mismatched_rows; the last result per table is kept in the
+// store and shown by GET after a restart of `sluice serve`; repair through the API.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,14 +33,19 @@ describe('verify over the API', () => {
     return { status: r.status, body: parsed, text };
   };
 
+  let configFile = '';
+  const startServer = async (): Promise<void> => {
+    serve = await startServe({ dataDir, configFile, port: 0, host: '127.0.0.1', uiDir: null, logger: createLogger('sluice', 'error'), env: {}, sampleIntervalMs: 500, print: () => undefined });
+  };
+
   before(async () => {
     [source, target] = await Promise.all([startMariaDb({ serverId: 81 }), startMariaDb({ serverId: 82 })]);
     await source.query("CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO shop.t SELECT seq, CONCAT('v', seq) FROM shop.seq_1_to_30;");
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-verify-api-'));
-    const configFile = join(dataDir, 'sluice.yaml');
+    configFile = join(dataDir, 'sluice.yaml');
     writeFileSync(configFile, `sources:\n  src:\n    type: mysql\n    url: ${source.url}\ntargets:\n  dst:\n    type: mysql\n    url: ${target.url}\n`
       + 'pipelines:\n  - name: p1\n    source: src\n    target: dst\n    tables: ["shop.*"]\n    targetDatabase: copy\n');
-    serve = await startServe({ dataDir, configFile, port: 0, host: '127.0.0.1', uiDir: null, logger: createLogger('sluice', 'error'), env: {}, sampleIntervalMs: 500, print: () => undefined });
+    await startServer();
     assert.equal((await call('POST', '/api/setup', { token: serve.setupToken, username: 'root', password: 'Admin-Pa55word-long' })).status, 200);
     const login = await call('POST', '/api/login', { username: 'root', password: 'Admin-Pa55word-long' });
     csrf = String(login.body['csrfToken']);
@@ -52,7 +58,7 @@ describe('verify over the API', () => {
   });
 
   it('POST starts a background run, GET shows the differing row, /metrics counts it; repair over the API', async () => {
-    assert.deepEqual((await call('GET', '/api/pipelines/p1/verify')).body, { verify: null });
+    assert.deepEqual((await call('GET', '/api/pipelines/p1/verify')).body, { verify: null, tables: [] });
     assert.equal((await call('POST', '/api/pipelines/p1/verify', { repair: 'yes' })).status, 400);
     assert.equal((await call('POST', '/api/pipelines/nope/verify', {})).status, 404);
     await target.query("UPDATE copy.t SET v = 'DRIFTED' WHERE id = 3");
@@ -72,11 +78,35 @@ describe('verify over the API', () => {
     assert.match(metrics, /sluice_verify_mismatched_rows\{pipeline="p1",table="shop.t"\} 1/);
     assert.match(metrics, /sluice_verify_rows_checked_total\{pipeline="p1",table="shop.t"\} 30/);
 
+    // The last result per table survives a restart of sluice serve (the run itself is forgotten).
+    const kept = (await call('GET', '/api/pipelines/p1/verify')).body['tables'] as Array<Record<string, unknown>>;
+    assert.equal(kept.length, 1);
+    assert.equal(kept[0]!['table'], 'shop.t');
+    assert.equal(kept[0]!['repair'], false);
+    await serve.close();
+    await startServer();
+    const afterRestart = (await call('GET', '/api/pipelines/p1/verify')).body;
+    assert.equal(afterRestart['verify'], null);
+    const tables = afterRestart['tables'] as Array<{ table: string; rowsChecked: number; mismatchedRows: number; differencesTotal: number; differences: unknown[]; repair: boolean; checkedAt: string }>;
+    assert.deepEqual(tables, kept, 'GET shows the same last result per table after the restart');
+    assert.equal(tables[0]!.rowsChecked, 30);
+    assert.equal(tables[0]!.mismatchedRows, 1);
+    assert.equal(tables[0]!.differencesTotal, 1);
+    assert.deepEqual(tables[0]!.differences, [{ kind: 'different', key: '3', columns: [{ column: 'v', source: "'v3'", target: "'DRIFTED'" }] }]);
+    assert.match(tables[0]!.checkedAt, /^\d{4}-\d\d-\d\dT/);
+    assert.match(await fetch(`${serve.url}/metrics`, { headers: { cookie } }).then((r) => r.text()), /sluice_verify_mismatched_rows\{pipeline="p1",table="shop.t"\} 1/,
+      'the gauge comes from the stored results: it survives the restart');
+    await waitFor('streaming again', async () => ((await call('GET', '/api/pipelines/p1/status')).body['status'] as { state?: string }).state === 'streaming');
+
     assert.equal((await call('POST', '/api/pipelines/p1/verify', { repair: true, tables: 'shop.t' })).status, 202);
     run = await waitFor('repair done', finished);
     assert.equal((run['summary'] as { repaired_rows: number }).repaired_rows, 1);
     assert.equal((await target.query<Array<{ v: string }>>('SELECT v FROM copy.t WHERE id = 3'))[0]!.v, 'v3');
     metrics = await fetch(`${serve.url}/metrics`, { headers: { cookie } }).then((r) => r.text());
     assert.match(metrics, /sluice_verify_mismatched_rows\{pipeline="p1",table="shop.t"\} 0/);
+    const repaired = (await call('GET', '/api/pipelines/p1/verify')).body['tables'] as Array<{ repair: boolean; repairedRows: number; recheckMismatchedRows: number }>;
+    assert.equal(repaired[0]!.repair, true);
+    assert.equal(repaired[0]!.repairedRows, 1);
+    assert.equal(repaired[0]!.recheckMismatchedRows, 0);
   });
 });

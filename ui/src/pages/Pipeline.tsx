@@ -1,9 +1,10 @@
 // One pipeline: state and actions, per-table snapshot progress and re-snapshot, position, charts, recent errors
-// (with skip of a failing source transaction), skipped transactions.
+// (with skip of a failing source transaction), skipped transactions, verify (last result per table, repair).
 import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { api, type PipelineError, type PipelineState, type PipelineStatus, type SkipTarget, type TableProgress } from '../api';
 import { can, useAuth } from '../auth';
 import { Chart } from '../components/Chart';
+import { VerifyPanel } from '../components/VerifyPanel';
 import { Badge, ErrorBanner, Modal, Progress, duration, num, usePolling, when } from '../components/common';
 import { addLive, toSeries, type LivePoint } from '../components/history';
 import { navigate } from '../router';
@@ -153,6 +154,7 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
   const def = usePolling((signal) => api.pipeline(name, signal), 15_000, [name]);
   const status = usePolling((signal) => api.pipelineStatus(name, signal), 2000, [name]);
   const history = usePolling((signal) => api.history(name, 30, signal), 5000, [name]);
+  const verifyState = usePolling((signal) => api.verifyState(name, signal), 2000, [name]);
   const [actionError, setActionError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -234,6 +236,22 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
       setBusy(null);
     }
   };
+  const verify = async (tables: string[] | undefined, repair: boolean): Promise<void> => {
+    setBusy(repair ? 'repair' : 'verify');
+    setActionError(null);
+    setNotice(null);
+    try {
+      await api.verify(name, { ...(tables ? { tables } : {}), repair });
+      const what = tables ? tables.join(', ') : 'every table';
+      setNotice(repair ? `Repair of ${what} started: the differing rows are rewritten from the source, then checked again.`
+        : `Verify of ${what} started: the result appears below as each table is compared.`);
+      verifyState.reload();
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setBusy(null);
+    }
+  };
   const remove = async (): Promise<void> => {
     try {
       await api.deletePipeline(name);
@@ -291,6 +309,10 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
     else setActionError(new Error(`'${t}' is not a table name: use database.table`));
   };
   const resnapshotDisabled = state !== 'streaming';
+  const verifyRunning = verifyState.data?.verify?.state === 'running';
+  // Why Verify cannot start now (null: it can).
+  const verifyBlocked = state !== 'streaming' ? `Verify compares the tables while the pipeline streams (it is ${state})`
+    : verifyRunning ? 'A verify of this pipeline is running' : busy !== null ? 'Busy' : null;
   const currentSkip = current ? canSkip(current, 0) : null;
 
   return (
@@ -308,6 +330,8 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
                 {busy === a ? '…' : ACTION_LABEL[a]}
               </button>
             ))}
+            <button data-testid="verify-all" disabled={verifyBlocked !== null} title={verifyBlocked ?? 'Compare every table with the source, without locks, while the pipeline streams'}
+              onClick={() => void verify(undefined, false)}>{busy === 'verify' || verifyRunning ? 'Verifying…' : 'Verify'}</button>
             <button disabled={busy !== null} title="Stream from the source's current position and copy every table again (swapped in atomically)"
               onClick={() => setConfirm({ kind: 'resync' })}>{busy === 'resync' ? '…' : 'Resync'}</button>
             {def.data && !def.data.managedByConfig && (confirmDelete ? (
@@ -453,8 +477,10 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
                         <><td colSpan={5} className="muted">not copied yet</td>{lastCell}</>
                       )}
                       {operator && (
-                        <td>
-                          <button className="small" disabled={!rs.ok} title={rs.why} onClick={() => askResnapshot(key)}>Re-snapshot</button>
+                        <td className="nowrap">
+                          <button className="small" disabled={!rs.ok} title={rs.why} onClick={() => askResnapshot(key)}>Re-snapshot</button>{' '}
+                          <button className="small" data-testid={`verify-table-${key}`} disabled={verifyBlocked !== null} title={verifyBlocked ?? `Compare ${key} with the source`}
+                            onClick={() => void verify([key], false)}>Verify</button>
                         </td>
                       )}
                     </tr>
@@ -473,6 +499,9 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
           </form>
         )}
       </div>
+
+      <VerifyPanel state={verifyState.data} operator={operator} canStart={verifyBlocked} onVerify={(tables, repair) => void verify(tables, repair)} />
+      <ErrorBanner error={verifyState.error} />
 
       <div className="grid2">
         <div className="panel"><Chart title="Lag (last 30 min)" unit="s" format={duration} series={toSeries(history.data, (x) => x.lagSeconds, name, live.lag)} testId="chart-lag" /></div>
