@@ -632,15 +632,17 @@ export class Pipeline {
     let lastPos = cp.position;
     const epoch = this.epoch;
 
-    // The state is rewritten only when it changed (chunk coverage pruned, schema versions added).
+    // The state is rewritten only when it changed (chunk coverage pruned, schema versions added, re-snapshots
+    // asked). The schema history is not serialized to find out: its revision counter tells (it can be large —
+    // thousands of tables); only the small rest of the state is compared as text.
     let writtenState = '';
     const checkpointAt = (position: Position): Checkpoint => {
       chunkFilter.prune(position);
-      const state = this.streamState(chunkFilter, history);
-      const text = JSON.stringify(state);
+      const rest = { coverage: chunkFilter.remaining(), resnapshot: this.resnapshots };
+      const text = `${history.revision}\u0000${JSON.stringify(rest)}`;
       if (text === writtenState) return { pipeline: this.name, position, epoch };
       writtenState = text;
-      return { pipeline: this.name, position, epoch, state };
+      return { pipeline: this.name, position, epoch, state: this.streamState(chunkFilter, history) };
     };
     // Past the snapshot's chunks the target checks foreign keys and so repeats the source's cascades; at that
     // moment, child rows left by cascades during the copy are removed (see MysqlSink.removeForeignKeyOrphans).
