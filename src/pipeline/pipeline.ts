@@ -468,12 +468,17 @@ export class Pipeline {
         if (changed.has(`${plan.database}.${plan.table}`)) continue;
         plan.ranges.forEach((_, index) => { if (!(index in plan.done)) queue.push({ plan, index }); });
       }
-      const progress = (): void => {
-        this.stats.snapshotTables = plans.map((p) => {
-          const chunksDone = Object.keys(p.done).length;
-          return { database: p.database, table: p.table, rowsCopied: p.rowsCopied, rowsEstimated: Math.max(p.rowsEstimated, p.rowsCopied),
-            chunksDone, chunksTotal: p.ranges.length, done: chunksDone === p.ranges.length };
-        });
+      const tableProgress = (p: SnapshotTablePlan): Pipeline['stats']['snapshotTables'][number] => {
+        const chunksDone = Object.keys(p.done).length;
+        return { database: p.database, table: p.table, rowsCopied: p.rowsCopied, rowsEstimated: Math.max(p.rowsEstimated, p.rowsCopied),
+          chunksDone, chunksTotal: p.ranges.length, done: chunksDone === p.ranges.length };
+      };
+      // Progress of one table after each chunk (not of every table: with thousands of tables that was quadratic).
+      const planIndex = new Map(plans.map((p, i) => [p, i]));
+      const progress = (plan?: SnapshotTablePlan): void => {
+        const i = plan === undefined ? undefined : planIndex.get(plan);
+        if (i === undefined || this.stats.snapshotTables.length !== plans.length) this.stats.snapshotTables = plans.map(tableProgress);
+        else this.stats.snapshotTables[i] = tableProgress(plan!);
       };
       progress();
       this.stats.snapshotRowsEstimated = plans.reduce((s, p) => s + p.rowsEstimated, 0);
@@ -522,7 +527,7 @@ export class Pipeline {
           job.plan.done[job.index] = position;
           job.plan.rowsCopied += count;
           this.stats.snapshotRowsCopied += count;
-          progress();
+          progress(job.plan);
           if (Date.now() - lastLog > 2000) {
             lastLog = Date.now();
             const secs = (Date.now() - started) / 1000;
