@@ -491,6 +491,8 @@ export class Pipeline {
       const worker = async (): Promise<void> => {
         const ws = this.newSink(route);
         workerSinks.push(ws);
+        // The shapes of the tables still to copy, read together rather than at each table's first chunk.
+        if (queue.length > 1) await ws.loadSnapshotShapes([...new Set(queue.map((j) => j.plan))]);
         for (;;) {
           if (signal.aborted) return;
           const job = queue.shift();
