@@ -468,12 +468,17 @@ export class Pipeline {
         if (changed.has(`${plan.database}.${plan.table}`)) continue;
         plan.ranges.forEach((_, index) => { if (!(index in plan.done)) queue.push({ plan, index }); });
       }
-      const progress = (): void => {
-        this.stats.snapshotTables = plans.map((p) => {
-          const chunksDone = Object.keys(p.done).length;
-          return { database: p.database, table: p.table, rowsCopied: p.rowsCopied, rowsEstimated: Math.max(p.rowsEstimated, p.rowsCopied),
-            chunksDone, chunksTotal: p.ranges.length, done: chunksDone === p.ranges.length };
-        });
+      const tableProgress = (p: SnapshotTablePlan): Pipeline['stats']['snapshotTables'][number] => {
+        const chunksDone = Object.keys(p.done).length;
+        return { database: p.database, table: p.table, rowsCopied: p.rowsCopied, rowsEstimated: Math.max(p.rowsEstimated, p.rowsCopied),
+          chunksDone, chunksTotal: p.ranges.length, done: chunksDone === p.ranges.length };
+      };
+      // Progress of one table after each chunk (not of every table: with thousands of tables that was quadratic).
+      const planIndex = new Map(plans.map((p, i) => [p, i]));
+      const progress = (plan?: SnapshotTablePlan): void => {
+        const i = plan === undefined ? undefined : planIndex.get(plan);
+        if (i === undefined || this.stats.snapshotTables.length !== plans.length) this.stats.snapshotTables = plans.map(tableProgress);
+        else this.stats.snapshotTables[i] = tableProgress(plan!);
       };
       progress();
       this.stats.snapshotRowsEstimated = plans.reduce((s, p) => s + p.rowsEstimated, 0);
@@ -486,6 +491,8 @@ export class Pipeline {
       const worker = async (): Promise<void> => {
         const ws = this.newSink(route);
         workerSinks.push(ws);
+        // The shapes of the tables still to copy, read together rather than at each table's first chunk.
+        if (queue.length > 1) await ws.loadSnapshotShapes([...new Set(queue.map((j) => j.plan))]);
         for (;;) {
           if (signal.aborted) return;
           const job = queue.shift();
@@ -522,7 +529,7 @@ export class Pipeline {
           job.plan.done[job.index] = position;
           job.plan.rowsCopied += count;
           this.stats.snapshotRowsCopied += count;
-          progress();
+          progress(job.plan);
           if (Date.now() - lastLog > 2000) {
             lastLog = Date.now();
             const secs = (Date.now() - started) / 1000;
@@ -632,15 +639,17 @@ export class Pipeline {
     let lastPos = cp.position;
     const epoch = this.epoch;
 
-    // The state is rewritten only when it changed (chunk coverage pruned, schema versions added).
+    // The state is rewritten only when it changed (chunk coverage pruned, schema versions added, re-snapshots
+    // asked). The schema history is not serialized to find out: its revision counter tells (it can be large —
+    // thousands of tables); only the small rest of the state is compared as text.
     let writtenState = '';
     const checkpointAt = (position: Position): Checkpoint => {
       chunkFilter.prune(position);
-      const state = this.streamState(chunkFilter, history);
-      const text = JSON.stringify(state);
+      const rest = { coverage: chunkFilter.remaining(), resnapshot: this.resnapshots };
+      const text = `${history.revision}\u0000${JSON.stringify(rest)}`;
       if (text === writtenState) return { pipeline: this.name, position, epoch };
       writtenState = text;
-      return { pipeline: this.name, position, epoch, state };
+      return { pipeline: this.name, position, epoch, state: this.streamState(chunkFilter, history) };
     };
     // Past the snapshot's chunks the target checks foreign keys and so repeats the source's cascades; at that
     // moment, child rows left by cascades during the copy are removed (see MysqlSink.removeForeignKeyOrphans).

@@ -93,6 +93,8 @@ export class SchemaHistory implements ColumnResolver {
   private readonly dbDefaults = new Map<string, TableDefaults>();
   private catalogP: Promise<CharsetCatalog> | null = null;
   private cursor: HistoryPosition | null = null;
+  /** Bumped on every change to the versions or database defaults (not when only the cursor moves). */
+  private rev = 0;
 
   constructor(opts: SchemaHistoryOptions = {}) {
     this.loader = opts.loader ?? (opts.url !== undefined ? new InformationSchemaLoader(opts.url) : null);
@@ -122,6 +124,7 @@ export class SchemaHistory implements ColumnResolver {
       throw new SluiceError('BAD_CONFIG', 'schema history has an unknown format',
         'delete the schema history file to rebuild it from information_schema');
     }
+    this.rev++;
     this.cursor = json.cursor;
     for (const t of json.tables) this.tables.set(key(t.database, t.table), t.versions);
     for (const d of json.databases ?? []) this.dbDefaults.set(d.database, { charset: d.charset, collation: d.collation });
@@ -129,15 +132,29 @@ export class SchemaHistory implements ColumnResolver {
 
   /** Add the versions of another history (e.g. a pipeline's, seeded at its snapshot) that this one lacks. */
   merge(json: SchemaHistoryJSON): void {
-    for (const d of json.databases ?? []) if (!this.dbDefaults.has(d.database)) this.dbDefaults.set(d.database, { charset: d.charset, collation: d.collation });
+    for (const d of json.databases ?? []) {
+      if (!this.dbDefaults.has(d.database)) { this.dbDefaults.set(d.database, { charset: d.charset, collation: d.collation }); this.rev++; }
+    }
     for (const t of json.tables) {
       const k = key(t.database, t.table);
       const mine = this.tables.get(k) ?? [];
       const seen = new Set(mine.map((v) => `${v.since.file}:${v.since.pos}`));
       const added = t.versions.filter((v) => !seen.has(`${v.since.file}:${v.since.pos}`));
       if (added.length === 0) continue;
+      this.rev++;
       this.tables.set(k, [...mine, ...added].sort((a, b) => comparePositions(a.since, b.since)));
     }
+  }
+
+  /**
+   * A counter that grows whenever the history's content changes (a version recorded, a table marked unknown,
+   * database defaults or a table's charset filled in, a merge or load) — every change `toJSON` would show
+   * except the cursor. A pipeline compares it to know, without serializing, whether its checkpoint state must
+   * carry the history again. (The cursor is not persisted meaningfully: a restarted pipeline sets it to its
+   * checkpoint's position.)
+   */
+  get revision(): number {
+    return this.rev;
   }
 
   toJSON(): SchemaHistoryJSON {
@@ -150,7 +167,9 @@ export class SchemaHistory implements ColumnResolver {
     return databases.length > 0 ? { format: 1, cursor: this.cursor, tables, databases } : { format: 1, cursor: this.cursor, tables };
   }
 
+  /** Called after every operation that may have changed the history: counts the change, writes the file. */
   private save(): void {
+    this.rev++;
     if (this.file === undefined) return;
     const tmp = `${this.file}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.toJSON()));
@@ -205,6 +224,7 @@ export class SchemaHistory implements ColumnResolver {
       this.save();
       return loaded.has(table);
     } catch (err) {
+      this.rev++; // a partial load may have recorded something
       if (hasNames) return false;
       throw err;
     }
@@ -321,7 +341,7 @@ export class SchemaHistory implements ColumnResolver {
     if (!schema || schema.charset !== undefined || this.loader === null) return;
     try {
       const now = (await this.loader.loadDatabase(t.database, [t.table])).get(t.table);
-      if (now?.charset !== undefined) { schema.charset = now.charset; schema.collation = now.collation ?? null; }
+      if (now?.charset !== undefined) { schema.charset = now.charset; schema.collation = now.collation ?? null; this.rev++; }
     } catch {
       // Without it the database's (or the built-in) defaults are used; a wrong guess gives @N names, not wrong ones.
     }
@@ -333,6 +353,7 @@ export class SchemaHistory implements ColumnResolver {
     const last = vs[vs.length - 1];
     if (last !== undefined && comparePositions(last.since, position) >= 0) return;
     vs.push({ since: { file: position.file, pos: position.pos }, schema: null, unknown: reason });
+    this.rev++;
   }
 
   private catalog(): Promise<CharsetCatalog> {
@@ -365,6 +386,7 @@ export class SchemaHistory implements ColumnResolver {
     const version = vs.reduce((m, v) => Math.max(m, (v.schema?.version ?? -1) + 1), 0);
     vs.push({ since: at, schema: schema ? { ...schema, version } : null });
     this.tables.set(k, vs);
+    this.rev++;
   }
 
   /** ColumnResolver: enrich a TABLE_MAP's columns from the schema in force, or null when it does not match. */

@@ -33,11 +33,18 @@ export class TableShapeCache {
     else this.cache.delete(TableShapeCache.id(database, table));
   }
 
-  /** Load every table in `tables` that is not cached yet; a missing or non-transactional table is an error. */
+  /**
+   * Load every table in `tables` that is not cached yet; a missing or non-transactional table is an error.
+   * The tables missing from the cache are read together (a few information_schema queries per database and
+   * per 500 tables, not six per table: a pipeline over thousands of tables meets many new ones per batch).
+   */
   async load(conn: Connection, tables: ReadonlyArray<{ database: string; table: string }>): Promise<void> {
-    for (const { database, table } of tables) {
-      if (this.get(database, table)) continue;
-      const info = await readTableInfo(conn, database, table);
+    const missing = new Map<string, { database: string; table: string }>();
+    for (const t of tables) if (!this.get(t.database, t.table)) missing.set(TableShapeCache.id(t.database, t.table), t);
+    if (missing.size === 0) return;
+    const infos = await readTableInfos(conn, [...missing.values()]);
+    for (const [id, { database, table }] of missing) {
+      const info = infos.get(id);
       if (!info) {
         throw new SluiceError('TARGET_WRITE_FAILED', `target table \`${database}\`.\`${table}\` does not exist`,
           'let Sluice create it (initial snapshot or createTableLike), or create it with the source definition; check targetDatabase in the pipeline',
@@ -48,31 +55,88 @@ export class TableShapeCache {
           `target table \`${database}\`.\`${table}\` uses the non-transactional engine ${info.engine}: its rows could not be written atomically with the checkpoint`,
           `ALTER TABLE \`${database}\`.\`${table}\` ENGINE=InnoDB`, { database, table, engine: info.engine });
       }
-      this.cache.set(TableShapeCache.id(database, table), info);
+      this.cache.set(id, info);
     }
   }
 }
 
 /** Columns in order, DATA_TYPE, primary key and engine of a table, or null when it does not exist. */
 export async function readTableInfo(conn: Pick<Connection, 'query'>, database: string, table: string): Promise<TargetTableInfo | null> {
-  const [tables] = await conn.query<RowDataPacket[]>(
-    'SELECT ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, table]);
-  if (tables.length === 0) return null;
-  const [cols] = await conn.query<RowDataPacket[]>(
-    'SELECT COLUMN_NAME AS name, LOWER(DATA_TYPE) AS type, EXTRA AS extra FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
-    [database, table]);
-  const [pk] = await conn.query<RowDataPacket[]>(
-    "SELECT COLUMN_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX",
-    [database, table]);
-  const [child] = await conn.query<RowDataPacket[]>(
-    'SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ? LIMIT 1', [database, table]);
-  const [parent] = await conn.query<RowDataPacket[]>(
-    'SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE UNIQUE_CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME = ? LIMIT 1', [database, table]);
-  const [refs] = await conn.query<RowDataPacket[]>(
-    'SELECT k.CONSTRAINT_SCHEMA AS db, k.TABLE_NAME AS t, k.CONSTRAINT_NAME AS n, k.COLUMN_NAME AS c, k.REFERENCED_COLUMN_NAME AS r, rc.UPDATE_RULE AS u ' +
+  return (await readTableInfos(conn, [{ database, table }])).get(`${database}\0${table}`) ?? null;
+}
+
+/** How many table names one information_schema query asks for. */
+const NAMES_PER_QUERY = 500;
+
+/**
+ * `readTableInfo` for many tables at once, keyed `database\0table` (tables that do not exist are absent).
+ * information_schema compares names case-insensitively: rows are matched back to the names asked for exactly
+ * when possible, else ignoring case (as a single-table `=` lookup would).
+ */
+export async function readTableInfos(conn: Pick<Connection, 'query'>, tables: ReadonlyArray<{ database: string; table: string }>): Promise<Map<string, TargetTableInfo>> {
+  const byDb = new Map<string, string[]>();
+  for (const t of tables) {
+    const names = byDb.get(t.database) ?? [];
+    if (!names.includes(t.table)) names.push(t.table);
+    byDb.set(t.database, names);
+  }
+  const out = new Map<string, TargetTableInfo>();
+  for (const [database, all] of byDb) {
+    for (let i = 0; i < all.length; i += NAMES_PER_QUERY) {
+      const names = all.slice(i, i + NAMES_PER_QUERY);
+      for (const info of await readSome(conn, database, names)) out.set(`${database}\0${info.table}`, info);
+    }
+  }
+  return out;
+}
+
+async function readSome(conn: Pick<Connection, 'query'>, database: string, names: string[]): Promise<TargetTableInfo[]> {
+  // Rows of a table named `n` in the answer: exact match first, else a case-insensitive one.
+  const exact = new Set(names);
+  const asked = (found: unknown): string[] => {
+    const f = String(found);
+    const out: string[] = [];
+    if (exact.has(f)) out.push(f);
+    for (const n of names) if (n !== f && n.toLowerCase() === f.toLowerCase() && !names.includes(f)) out.push(n);
+    return out;
+  };
+  const group = (rows: RowDataPacket[], col: string): Map<string, RowDataPacket[]> => {
+    const m = new Map<string, RowDataPacket[]>();
+    for (const r of rows) {
+      for (const n of asked(r[col])) {
+        const list = m.get(n);
+        if (list) list.push(r);
+        else m.set(n, [r]);
+      }
+    }
+    return m;
+  };
+  const [tableRows] = await conn.query<RowDataPacket[]>(
+    'SELECT TABLE_NAME AS tn, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?)', [database, names]);
+  const found = group(tableRows, 'tn');
+  if (found.size === 0) return [];
+  const [colRows] = await conn.query<RowDataPacket[]>(
+    'SELECT TABLE_NAME AS tn, COLUMN_NAME AS name, LOWER(DATA_TYPE) AS type, EXTRA AS extra FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) ORDER BY TABLE_NAME, ORDINAL_POSITION',
+    [database, names]);
+  const [pkRows] = await conn.query<RowDataPacket[]>(
+    "SELECT TABLE_NAME AS tn, COLUMN_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) AND INDEX_NAME = 'PRIMARY' ORDER BY TABLE_NAME, SEQ_IN_INDEX",
+    [database, names]);
+  const [childRows] = await conn.query<RowDataPacket[]>(
+    'SELECT DISTINCT TABLE_NAME AS tn FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME IN (?)', [database, names]);
+  const [parentRows] = await conn.query<RowDataPacket[]>(
+    'SELECT DISTINCT REFERENCED_TABLE_NAME AS tn FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE UNIQUE_CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME IN (?)', [database, names]);
+  const [refRows] = await conn.query<RowDataPacket[]>(
+    'SELECT k.REFERENCED_TABLE_NAME AS tn, k.CONSTRAINT_SCHEMA AS db, k.TABLE_NAME AS t, k.CONSTRAINT_NAME AS n, k.COLUMN_NAME AS c, k.REFERENCED_COLUMN_NAME AS r, rc.UPDATE_RULE AS u ' +
     'FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS rc ON rc.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND rc.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND rc.TABLE_NAME = k.TABLE_NAME ' +
-    'WHERE k.REFERENCED_TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME = ? ORDER BY k.CONSTRAINT_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION',
-    [database, table]);
+    'WHERE k.REFERENCED_TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME IN (?) ORDER BY k.REFERENCED_TABLE_NAME, k.CONSTRAINT_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION',
+    [database, names]);
+  const cols = group(colRows, 'tn'), pks = group(pkRows, 'tn'), children = group(childRows, 'tn'), parents = group(parentRows, 'tn'), refs = group(refRows, 'tn');
+  const infos: TargetTableInfo[] = [];
+  for (const [table, rows] of found) infos.push(toInfo(database, table, rows[0]!, cols.get(table) ?? [], pks.get(table) ?? [], (children.get(table) ?? []).length > 0, (parents.get(table) ?? []).length > 0, refs.get(table) ?? []));
+  return infos;
+}
+
+function toInfo(database: string, table: string, tableRow: RowDataPacket, cols: RowDataPacket[], pk: RowDataPacket[], hasForeignKeys: boolean, referenced: boolean, refs: RowDataPacket[]): TargetTableInfo {
   const referencedBy = new Map<string, ReferencingKey & { columns: string[]; refColumns: string[] }>();
   for (const r of refs) {
     const id = `${String(r['db'])}\0${String(r['t'])}\0${String(r['n'])}`;
@@ -94,9 +158,9 @@ export async function readTableInfo(conn: Pick<Connection, 'query'>, database: s
     generated: new Set(cols.filter(isGenerated).map((c) => String(c['name']))),
     primaryKey: pk.map((c) => String(c['name'])),
     types,
-    engine: String(tables[0]!['engine'] ?? ''),
-    hasForeignKeys: child.length > 0,
-    referenced: parent.length > 0,
+    engine: String(tableRow['engine'] ?? ''),
+    hasForeignKeys,
+    referenced,
     referencedBy: [...referencedBy.values()],
   };
 }

@@ -1,0 +1,168 @@
+// npm run bench:scale — one pipeline over many small tables, on throwaway MariaDB servers on this machine:
+//  1. micro: the cost of deciding whether a stream checkpoint must carry the schema history, with
+//     BENCH_SCALE_TABLES (10,000) tables' history: serializing the history (what every batch did before the
+//     revision counter) vs comparing the revision;
+//  2. for BENCH_SCALE_TABLES tables and for 10 tables (databases `scale<N>`, each table 3 rows):
+//     - initial copy: a pipeline over `scale<N>.*` snapshots every table (seconds until it streams);
+//     - stream: BENCH_SCALE_ROWS (40k) single-row transactions (inserts and updates round-robin over the
+//       tables) written while the pipeline is stopped, then applied from its checkpoint; rows/s counted from
+//       the moment it streams (start-up — reading the checkpoint — excluded);
+//     - peak RSS (VmHWM) of the Sluice process (a child: bench/sync-sluice.ts), the higher of both runs.
+// Figures go to stderr; the last stdout line is JSON:
+//   {"tables":…,"peak_rss_mb":…,"snapshot_s":…,"stream_rows_s":…,"stream_rows_s_10_tables":…}
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { SchemaHistory, type SchemaHistoryJSON } from '../src/mysql/schema/schema-history.js';
+import type { SchemaColumn } from '../src/mysql/schema/table-schema.js';
+import { startMariaDb, type MariaDbServer } from '../src/testkit/mariadb-server.js';
+import type { SluiceChildResult } from './sync-sluice.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const env = (name: string, dflt: number): number => Number(process.env[name] ?? dflt);
+const TABLES = env('BENCH_SCALE_TABLES', 10_000);
+const ROWS = env('BENCH_SCALE_ROWS', 40_000);
+const SERVER_ARGS = ['--innodb-buffer-pool-size=256M', '--innodb-log-file-size=256M', '--table-open-cache=20000',
+  '--table-definition-cache=20000', '--open-files-limit=65535'];
+
+const say = (text: string): void => { process.stderr.write(`bench: ${text}\n`); };
+const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
+
+interface Pos { file: string; pos: number }
+
+async function masterPos(server: MariaDbServer): Promise<Pos> {
+  const rows = await server.query<Array<{ File: string; Position: number }>>('SHOW MASTER STATUS');
+  return { file: rows[0]!.File, pos: Number(rows[0]!.Position) };
+}
+
+function runChild(config: string, mode: 'snapshot' | 'until', end: string | null): Promise<SluiceChildResult> {
+  const child = spawn(process.execPath, [join(here, 'sync-sluice.js'), config, mode, ...(end ? [end] : [])],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  let last = '';
+  createInterface({ input: child.stdout }).on('line', (line) => { if (line !== 'streaming') last = line; });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`sluice child (${mode}) exited with code ${code}`));
+      resolve(JSON.parse(last) as SluiceChildResult);
+    });
+  });
+}
+
+// ── 1. micro: the per-batch "did the state change?" check ────────────────────────────────────────
+
+function syntheticHistory(tables: number): SchemaHistoryJSON {
+  const since = { file: 'mariadb-bin.000001', pos: 4 };
+  const col = (name: string, dataType: string, sqlType: string, nullable: boolean): SchemaColumn => ({
+    name, dataType, sqlType, unsigned: false, nullable,
+    charset: dataType === 'varchar' ? 'utf8mb4' : null, collation: dataType === 'varchar' ? 'utf8mb4_general_ci' : null,
+    collationId: dataType === 'varchar' ? 45 : null, octetLength: dataType === 'varchar' ? 128 : null,
+    numericPrecision: dataType === 'int' ? 10 : null, numericScale: dataType === 'int' ? 0 : null,
+    datetimePrecision: null, generated: null, visible: true,
+  });
+  return {
+    format: 1, cursor: since,
+    tables: Array.from({ length: tables }, (_, i) => ({
+      database: 'scale', table: `t${i}`,
+      versions: [{ since, schema: { database: 'scale', table: `t${i}`, version: 0, primaryKey: ['id'], charset: 'utf8mb4', collation: 'utf8mb4_general_ci',
+        columns: [col('id', 'int', 'int(11)', false), col('v', 'int', 'int(11)', false), col('s', 'varchar', 'varchar(32)', true)] } }],
+    })),
+  };
+}
+
+function microPhase(): { stringify_ms: number; revision_ms: number } {
+  const history = SchemaHistory.fromJSON(syntheticHistory(TABLES));
+  const n = 50;
+  let sink = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) sink += JSON.stringify({ phase: 'stream', coverage: [], schemas: history.toJSON() }).length;
+  const stringifyMs = (performance.now() - t0) / n;
+  const t1 = performance.now();
+  for (let i = 0; i < n; i++) sink += `${history.revision}\u0000${JSON.stringify({ coverage: [], resnapshot: [] })}`.length;
+  const revisionMs = (performance.now() - t1) / n;
+  say(`micro: checkpoint state check with ${TABLES} tables' history: serialize ${stringifyMs.toFixed(2)} ms/batch (before), revision ${(revisionMs * 1000).toFixed(1)} µs/batch (now) [${sink > 0 ? 'ok' : ''}]`);
+  return { stringify_ms: round(stringifyMs, 3), revision_ms: round(revisionMs, 4) };
+}
+
+// ── 2. one pipeline over N tables ──────────────────────────────────────────────────────────────
+
+async function createTables(source: MariaDbServer, db: string, n: number): Promise<void> {
+  await source.query(`CREATE DATABASE ${db}`);
+  await source.query(`CREATE PROCEDURE ${db}.mk(n INT)
+    BEGIN
+      DECLARE i INT DEFAULT 0;
+      WHILE i < n DO
+        SET @q = CONCAT('CREATE TABLE ${db}.t', i, ' (id INT PRIMARY KEY, v INT NOT NULL, s VARCHAR(32))');
+        PREPARE st FROM @q; EXECUTE st; DEALLOCATE PREPARE st;
+        SET @q = CONCAT('INSERT INTO ${db}.t', i, ' VALUES (1, 1, ''a''), (2, 2, ''b''), (3, 3, ''c'')');
+        PREPARE st FROM @q; EXECUTE st; DEALLOCATE PREPARE st;
+        SET i = i + 1;
+      END WHILE;
+    END`);
+  await source.query(`CREATE PROCEDURE ${db}.gen(n INT, tables INT)
+    BEGIN
+      DECLARE i INT DEFAULT 0;
+      WHILE i < n DO
+        IF i % 2 = 0 THEN
+          SET @q = CONCAT('INSERT INTO ${db}.t', i % tables, ' VALUES (', 100 + i, ', ', i, ', ''x'')');
+        ELSE
+          SET @q = CONCAT('UPDATE ${db}.t', i % tables, ' SET v = v + 1 WHERE id = 1');
+        END IF;
+        PREPARE st FROM @q; EXECUTE st; DEALLOCATE PREPARE st;
+        SET i = i + 1;
+      END WHILE;
+    END`);
+  await source.query('SET autocommit = 1');
+  await source.query(`CALL ${db}.mk(${n})`);
+}
+
+async function runScale(dir: string, source: MariaDbServer, target: MariaDbServer, n: number): Promise<{ peakRss: number; snapshotS: number; rowsS: number }> {
+  const db = `scale${n}`;
+  say(`${n} tables: creating them on the source …`);
+  const c0 = performance.now();
+  await createTables(source, db, n);
+  say(`${n} tables: created in ${((performance.now() - c0) / 1000).toFixed(1)} s`);
+  const config = join(dir, `${db}.json`);
+  writeFileSync(config, JSON.stringify({
+    sources: { src: { type: 'mysql', url: source.url } },
+    targets: { dst: { type: 'mysql', url: target.url } },
+    pipelines: [{ name: db, source: 'src', target: 'dst', tables: [`${db}.*`] }],
+  }));
+  const snap = await runChild(config, 'snapshot', null);
+  const snapshotS = snap.streaming_after_s ?? snap.seconds;
+  say(`${n} tables: initial copy ${snapshotS.toFixed(1)} s (${snap.snapshot_rows} rows), peak RSS ${snap.peak_rss_mb} MB (heap ${snap.peak_heap_mb} MB)`);
+
+  await source.query(`CALL ${db}.gen(${ROWS}, ${n})`);
+  const end = await masterPos(source);
+  const stream = await runChild(config, 'until', `${end.file}:${end.pos}`);
+  const streamS = stream.seconds - (stream.streaming_after_s ?? 0);
+  const rowsS = stream.rows_applied / streamS;
+  say(`${n} tables: stream ${stream.rows_applied} rows in ${streamS.toFixed(2)} s = ${Math.round(rowsS)} rows/s (start-up ${(stream.streaming_after_s ?? 0).toFixed(1)} s), peak RSS ${stream.peak_rss_mb} MB (heap ${stream.peak_heap_mb} MB), ${stream.cpu_s.toFixed(1)} s CPU`);
+  if (stream.rows_applied < ROWS) throw new Error(`only ${stream.rows_applied} of ${ROWS} rows applied`);
+  const check = await target.query<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM ${db}.t${(ROWS - 2) % n}`);
+  say(`${n} tables: target table t${(ROWS - 2) % n} has ${check[0]!.n} rows`);
+  return { peakRss: Math.max(snap.peak_rss_mb, stream.peak_rss_mb), snapshotS, rowsS };
+}
+
+const micro = microPhase();
+const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-scale-'));
+const source = await startMariaDb({ serverId: 1, extraArgs: SERVER_ARGS, startTimeoutMs: 60_000 });
+const target = await startMariaDb({ serverId: 2, binlog: false, extraArgs: SERVER_ARGS, startTimeoutMs: 60_000 });
+try {
+  const small = await runScale(dir, source, target, 10);
+  const big = await runScale(dir, source, target, TABLES);
+  const within = big.rowsS / small.rowsS;
+  say(`summary: ${TABLES} tables peak RSS ${big.peakRss} MB (goal < 300), initial copy ${big.snapshotS.toFixed(1)} s, stream ${Math.round(big.rowsS)} rows/s = ${(within * 100).toFixed(0)} % of the 10-table rate ${Math.round(small.rowsS)} (goal ≥ 90 %)`);
+  process.stdout.write(JSON.stringify({
+    tables: TABLES, peak_rss_mb: big.peakRss, snapshot_s: round(big.snapshotS, 1), stream_rows_s: Math.round(big.rowsS),
+    stream_rows_s_10_tables: Math.round(small.rowsS), peak_rss_mb_10_tables: small.peakRss, snapshot_s_10_tables: round(small.snapshotS, 1),
+    check_state_ms_serialize: micro.stringify_ms, check_state_ms_revision: micro.revision_ms,
+  }) + '\n');
+} finally {
+  await source.stop();
+  await target.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
