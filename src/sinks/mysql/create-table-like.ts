@@ -101,6 +101,15 @@ function adaptForTarget(ast: CreateTableAst, sourceDb: string, foreignKeyTarget:
   }
 }
 
+/** The statement's parsed form, or null when it cannot be parsed (the caller then forwards its text). */
+function parseOrNull(sql: string, defaultDatabase: string): ReturnType<typeof parseDdl> {
+  try {
+    return parseDdl(sql, { defaultDatabase });
+  } catch {
+    return null;
+  }
+}
+
 /**
  * A CREATE TABLE met in the stream, generated for the target from its parsed form (as `targetCreateSql`):
  * the routed name, foreign keys kept only to tables `foreignKeyTarget` places on the target, engine and
@@ -109,12 +118,7 @@ function adaptForTarget(ast: CreateTableAst, sourceDb: string, foreignKeyTarget:
  */
 export function forwardedCreateSql(sql: string, defaultDatabase: string, route: (db: string, table: string) => { database: string; table: string },
   foreignKeyTarget: ForeignKeyTarget): string | null {
-  let ast;
-  try {
-    ast = parseDdl(sql, { defaultDatabase });
-  } catch {
-    return null;
-  }
+  const ast = parseOrNull(sql, defaultDatabase);
   if (ast === null || ast.kind !== 'create_table' || ast.like !== null || ast.asSelect || ast.orReplace || ast.temporary || ast.columns.length === 0) return null;
   const to = route(ast.table.database, ast.table.table);
   adaptForTarget(ast, ast.table.database, foreignKeyTarget);
@@ -129,12 +133,7 @@ export function forwardedCreateSql(sql: string, defaultDatabase: string, route: 
  */
 export function forwardedAlterSql(sql: string, defaultDatabase: string, route: (db: string, table: string) => { database: string; table: string },
   foreignKeyTarget: ForeignKeyTarget): string | null {
-  let ast;
-  try {
-    ast = parseDdl(sql, { defaultDatabase });
-  } catch {
-    return null;
-  }
+  const ast = parseOrNull(sql, defaultDatabase);
   if (ast === null || ast.kind !== 'alter_table' || ast.ignore || ast.clauseTexts.length !== ast.clauses.length) return null;
   const parts: string[] = [];
   const partitioning: string[] = [];
