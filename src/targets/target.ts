@@ -1,0 +1,143 @@
+/**
+ * The contract between the pipeline and a target kind (MySQL/MariaDB, PostgreSQL, …). The pipeline talks
+ * to targets through this interface only; a kind never sees MySQL text it would have to parse: row
+ * changes carry cells typed by the source's schema model, tables come as parsed definitions, DDL comes
+ * parsed (the statement's AST plus the model of every table it touched, after the change).
+ *
+ * Exactly-once is a capability: a target with `transactionalCheckpoint` stores the checkpoint in the same
+ * transaction as the rows, and refuses to write once a higher epoch owns the pipeline (fencing).
+ */
+import type { Position, RowChange } from '../source/types.js';
+import type { Cell } from '../mysql/values/cell.js';
+import type { TableSchema } from '../mysql/schema/table-schema.js';
+import type { CreateTableAst, DdlAst } from '../mysql/schema/ddl-ast.js';
+import type { InstanceInfo } from '../instance.js';
+
+/** What a target kind can do; the pipeline adapts to what is missing (or refuses with a clear error). */
+export interface TargetCapabilities {
+  /** The checkpoint commits atomically with the rows (exactly-once); else at-least-once. */
+  transactionalCheckpoint: boolean;
+  /** Snapshot chunks go through a bulk path (LOAD DATA, COPY) rather than INSERT statements. */
+  bulkLoad: boolean;
+  /** Re-snapshots are built in shadow tables and swapped in atomically. */
+  shadowSwap: boolean;
+  /** DDL: `native` runs the source's statement (routed), `translated` turns the parsed DDL into its own dialect, `none` refuses DDL. */
+  ddl: 'native' | 'translated' | 'none';
+  /** Foreign keys between copied tables are kept on the target (else dropped, and cascades are reproduced or not needed). */
+  foreignKeys: boolean;
+}
+
+export interface Checkpoint {
+  /** Pipeline name (the checkpoint row's key). */
+  pipeline: string;
+  /** Resume point: the source position after the last applied transaction. */
+  position: Position;
+  /** Ownership epoch of the writer; a target refuses to write once a higher epoch has written. */
+  epoch: number;
+  /** When it was stored (read back from the target; ignored on write). */
+  updatedAt?: Date;
+  /** Free-form JSON state, e.g. snapshot progress and schema history. */
+  state?: unknown;
+}
+
+export interface TargetBatch {
+  /** Changes of one or more WHOLE source transactions, in source order. */
+  changes: RowChange[];
+  /** The checkpoint to store in the same target transaction. */
+  checkpoint: Checkpoint;
+  /**
+   * More of the same (large) source transaction follows: apply these changes but keep the target
+   * transaction open; the batch without `partial` writes the checkpoint and commits. If anything fails
+   * in between, the whole target transaction is rolled back (the source transaction is re-read).
+   */
+  partial?: boolean;
+}
+
+/** A source table as the schema model knows it: what a target creates its table from. */
+export interface SourceTable {
+  /** Columns as information_schema shows them (types, charsets, generated, …) and the primary key. */
+  schema: TableSchema;
+  /** The table's full definition, parsed from the source's SHOW CREATE TABLE: keys, indexes, FKs, options. */
+  definition: CreateTableAst;
+  /** The source's SHOW CREATE TABLE text (a MySQL target may render from the AST instead; nothing parses it). */
+  createSql: string;
+}
+
+/** A parsed DDL statement and the model of the tables it touched, after it. */
+export interface DdlChange {
+  /** The statement's default database on the source ('' when none). */
+  database: string;
+  /** The source text (for logs, and for targets of the same dialect). */
+  sql: string;
+  /** The parsed statement; null when the parser does not know the form (the target refuses or runs it as is). */
+  ast: DdlAst | null;
+  /** Tables the statement created or changed, as they are after it (source names). */
+  after: SourceTable[];
+}
+
+/** One chunk of the snapshot: rows typed by `schema`, in `columns` order. */
+export interface SnapshotChunk {
+  /** Source table (the target routes it, or writes it to `into` for shadow copies). */
+  database: string;
+  table: string;
+  schema: TableSchema;
+  /** Column names, in the order of each row's cells. */
+  columns: readonly string[];
+  rows: ReadonlyArray<readonly Cell[]>;
+  /** Chunk number within the table's plan and the source position the chunk was read at. */
+  index: number;
+  position: Position;
+}
+
+/** A chunk already committed (kept in the target so a restart resumes after it). */
+export interface ChunkDone { database: string; table: string; index: number; file: string; pos: number; rows: number }
+
+export interface OwnerInfo { owner: InstanceInfo | null; epoch: number; leaseLeft: number; self: boolean }
+
+export interface TableRef { database: string; table: string }
+
+export interface Target {
+  readonly kind: string;
+  readonly capabilities: TargetCapabilities;
+  /** The epoch this target writes with (set by `open`). */
+  readonly epoch: number;
+  /** Who owned the pipeline before `open` claimed it (null when nobody held a lease). */
+  readonly previousOwner: OwnerInfo | null;
+
+  /** Prepare the target (checkpoint store), claim the pipeline for a new epoch, return the saved checkpoint. */
+  open(): Promise<Checkpoint | null>;
+  /** One target transaction: the changes and the checkpoint, atomically. */
+  apply(batch: TargetBatch): Promise<void>;
+  /** Apply a DDL change (native or translated), then store the checkpoint. */
+  applyDdl(ddl: DdlChange, checkpoint: Checkpoint): Promise<void>;
+  /** Roll back a transaction opened by `partial` batches (the source rolled it back). */
+  abort(): Promise<void>;
+  /** Cut in-flight work at once (a stop or a lost lease): pending calls reject. */
+  interrupt(): void;
+  close(): Promise<void>;
+
+  // ── ownership (lease and epoch, kept in the target beside the checkpoint) ──
+  renewLease(): Promise<boolean>;
+  releaseLease(): Promise<void>;
+  currentOwner(): Promise<OwnerInfo | null>;
+
+  // ── tables ──
+  /** Create the routed target table from the source model, or check that the existing one is compatible. */
+  ensureTable(source: SourceTable): Promise<'created' | 'compatible'>;
+  dropTableIfExists(database: string, table: string): Promise<void>;
+  /** Atomically put shadow tables in place of the live ones (re-snapshot); returns how many were swapped. */
+  swapTables(swaps: ReadonlyArray<{ database: string; table: string; shadow: string }>): Promise<number>;
+
+  // ── snapshot ──
+  prepareSnapshot(): Promise<void>;
+  snapshotChunksDone(): Promise<ChunkDone[]>;
+  clearSnapshotChunks(): Promise<void>;
+  /** Write one chunk and record it done, in one target transaction. */
+  applySnapshotChunk(chunk: SnapshotChunk): Promise<void>;
+
+  // ── foreign keys (kinds with `foreignKeys`) ──
+  /** Check FKs on apply (off while tables are still being copied). */
+  enforceForeignKeys?(on: boolean): void;
+  /** Remove child rows whose parent a cascade removed while the tables were copied. */
+  removeForeignKeyOrphans?(tables: readonly TableRef[]): Promise<{ deleted: number; nulled: number }>;
+}
