@@ -1,0 +1,982 @@
+/**
+ * The PostgreSQL target: applies batches of whole source transactions as one PostgreSQL transaction
+ * together with the pipeline's checkpoint row (exactly-once), refuses to write once a newer epoch owns the
+ * pipeline (fencing), loads snapshot chunks with COPY, swaps re-copied tables in atomically, translates DDL.
+ *
+ * One PostgreSQL schema per source database (or the pipeline's targetDatabase); the checkpoint and the
+ * snapshot progress live in schema `_sluice`. Locks on the checkpoint row:
+ *   - a batch:          FOR NO KEY UPDATE (one writer at a time; the epoch and position are compared)
+ *   - a snapshot chunk: FOR KEY SHARE (chunk writers and the stream do not block each other)
+ *   - a claim (open):   FOR UPDATE (waits for every writer of the old epoch, then raises the epoch)
+ * A batch, in round trips: `BEGIN; SELECT … FOR NO KEY UPDATE` → check → data statements, the checkpoint
+ * UPDATE and COMMIT packed into one or more simple-protocol queries. A lost connection raises
+ * CONNECTION_LOST: call `apply` again with the same batch — if the lost COMMIT did land, the target
+ * recognises its checkpoint and does not apply the batch twice.
+ */
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline as streamPipeline } from 'node:stream/promises';
+import { SluiceError, isSluiceError } from '../../errors.js';
+import { createLogger, type Logger } from '../../log.js';
+import { INSTANCE, describeInstance, isKnownDead, type InstanceInfo } from '../../instance.js';
+import type { RowChange } from '../../source/types.js';
+import type { Cell, Row } from '../../mysql/values/cell.js';
+import { fnv1a32 } from '../../fnv-hash.js';
+import { mergeChanges, type Segment, type TableOps, type TableShape } from '../../sinks/merge-changes.js';
+import { CheckpointTable, checkpointMovedError, fencedError, ownedError, type StoredCheckpointRow } from '../../sinks/mysql/checkpoint-table.js';
+import type {
+  Checkpoint, ChunkDone, DdlChange, OwnerInfo, SnapshotChunk, SourceTable, Target, TargetBatch, TargetCapabilities,
+} from '../target.js';
+import { PgCheckpointTable } from './checkpoint-table.js';
+import { copyBuffers } from './copy-encoder.js';
+import { translateDdl, type Router } from './ddl-translate.js';
+import { connectFailed, connectionLost, isConnectionError, isLockConflict, isUniqueViolation, pgMessage, sqlState, targetWriteFailed } from './pg-errors.js';
+import { createTableSql, qualified } from './table-sql.js';
+import { pgIdent, pgKind, pgSqlLiteral, type PgColumn } from './type-map.js';
+
+export interface PostgresTargetOptions {
+  /** Pipeline name: the checkpoint row's key. */
+  pipeline: string;
+  /** `postgres://user:pass@host:5432/dbname` */
+  url: string;
+  /** Fencing epoch (see MysqlSinkOptions.epoch): explicit → claim exactly it; absent → stored + 1. */
+  epoch?: number;
+  /** Seconds of ownership each write or renewal grants (default 15). */
+  leaseSeconds?: number;
+  owner?: InstanceInfo;
+  /** Schema of the checkpoint and snapshot-progress tables (default `_sluice`). */
+  checkpointSchema?: string;
+  /** Source table → target schema and table; default: `targetDatabase ?? db`.`table`. */
+  route?: Router;
+  targetDatabase?: string;
+  /** Most bytes of SQL per round trip (default 4 MiB). */
+  maxStatementBytes?: number;
+  /** Most rows per multi-row statement (default 1000). */
+  maxRowsPerStatement?: number;
+  /** Retries of a transaction after a deadlock or serialization failure (default 5). */
+  lockRetries?: number;
+  logger?: Logger;
+}
+
+/** A target table as the catalog shows it. */
+interface PgTableShape extends TableShape {
+  byName: Map<string, PgColumn>;
+}
+
+type QueryResult = pg.QueryResult<Record<string, unknown>>;
+
+const SESSION_SETUP = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; "
+  + "SET standard_conforming_strings = on; SET client_encoding = 'UTF8'; SET application_name = 'sluice'";
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Every value as the server's text (no parsing into Date or number). */
+const RAW_TYPES = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
+
+export const POSTGRES_CAPABILITIES: TargetCapabilities = {
+  transactionalCheckpoint: true,
+  bulkLoad: true,
+  shadowSwap: true,
+  ddl: 'translated',
+  foreignKeys: false,
+};
+
+export class PostgresTarget implements Target {
+  readonly kind = 'postgres';
+  readonly capabilities = POSTGRES_CAPABILITIES;
+  readonly pipeline: string;
+  epoch: number;
+  previousOwner: OwnerInfo | null = null;
+  readonly checkpoints: PgCheckpointTable;
+  private readonly explicitEpoch: boolean;
+  private readonly leaseSeconds: number;
+  private readonly owner: InstanceInfo;
+  private readonly route: Router;
+  private readonly url: string;
+  private readonly endpoint: { host: string; port: number; database: string; user: string };
+  private readonly maxBytes: number;
+  private readonly maxRows: number;
+  private readonly lockRetries: number;
+  private readonly log: Logger;
+  private client: pg.Client | null = null;
+  private interrupted = false;
+  private committed: Checkpoint['position'] | null | undefined = undefined;
+  private openTransaction = false;
+  private txnClient: pg.Client | null = null;
+  private uncertain = false;
+  private readonly shapes = new Map<string, PgTableShape | null>();
+  private readonly warnedColumns = new Set<string>();
+
+  constructor(opts: PostgresTargetOptions) {
+    this.pipeline = opts.pipeline;
+    this.epoch = opts.epoch ?? 0;
+    this.explicitEpoch = opts.epoch !== undefined;
+    this.leaseSeconds = opts.leaseSeconds ?? 15;
+    this.owner = opts.owner ?? INSTANCE;
+    this.checkpoints = new PgCheckpointTable(opts.checkpointSchema ?? '_sluice');
+    const td = opts.targetDatabase;
+    this.route = opts.route ?? ((database, table) => ({ database: td ?? database, table }));
+    this.url = opts.url;
+    this.endpoint = parsePostgresUrl(opts.url);
+    this.maxBytes = opts.maxStatementBytes ?? 4 * 1024 * 1024;
+    this.maxRows = opts.maxRowsPerStatement ?? 1000;
+    this.lockRetries = opts.lockRetries ?? 5;
+    this.log = opts.logger ?? createLogger('sluice.target.postgres');
+  }
+
+  // ── connection ──────────────────────────────────────────────────────────────────────────────
+
+  /** A new connection with this target's session settings (not cached). */
+  private async openConnection(what: string): Promise<pg.Client> {
+    if (this.interrupted) {
+      throw new SluiceError('CONNECTION_LOST', `the PostgreSQL target connection was cut (${what})`, 'the pipeline restarts from its checkpoint automatically');
+    }
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 10_000, application_name: 'sluice' });
+    // An error on an idle connection (server restart) must not crash the process; the next use fails and reconnects.
+    client.on('error', (err) => {
+      this.log.debug({ pipeline: this.pipeline, err: pgMessage(err) }, 'PostgreSQL target connection error');
+      if (this.client === client) this.client = null;
+    });
+    try {
+      await client.connect();
+    } catch (err) {
+      void client.end().catch(() => undefined);
+      const e = this.endpoint;
+      const f = connectFailed(e.host, e.port, e.database, e.user, err);
+      if (f.code === 'CONNECTION_FAILED') throw new SluiceError('CONNECTION_LOST', f.message, 'this is retried automatically; ' + f.fix, f.details, { cause: err });
+      throw f;
+    }
+    try {
+      await client.query(SESSION_SETUP);
+    } catch (err) {
+      cut(client);
+      throw connectionLost('session setup', err);
+    }
+    if (this.interrupted) {
+      cut(client);
+      throw new SluiceError('CONNECTION_LOST', `the PostgreSQL target connection was cut (${what})`, 'the pipeline restarts from its checkpoint automatically');
+    }
+    return client;
+  }
+
+  private async connect(what: string): Promise<pg.Client> {
+    if (this.client) return this.client;
+    const client = await this.openConnection(what);
+    client.on('end', () => { if (this.client === client) this.client = null; });
+    this.client = client;
+    return client;
+  }
+
+  private dropConnection(): void {
+    const c = this.client;
+    this.client = null;
+    if (c) cut(c);
+  }
+
+  private async rollbackQuietly(): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    try {
+      await c.query('ROLLBACK');
+    } catch {
+      this.dropConnection();
+    }
+  }
+
+  private async failure(what: string, err: unknown): Promise<SluiceError> {
+    if (isSluiceError(err)) return err;
+    if (isConnectionError(err)) {
+      this.dropConnection();
+      return connectionLost(what, err);
+    }
+    await this.rollbackQuietly();
+    return targetWriteFailed(what, err);
+  }
+
+  /** Run `sql` (one or more statements, simple protocol); the results of each statement. */
+  private static async multi(client: pg.Client, sql: string): Promise<QueryResult[]> {
+    const res = (await client.query({ text: sql, types: RAW_TYPES } as pg.QueryConfig)) as unknown as QueryResult | QueryResult[];
+    return Array.isArray(res) ? res : [res];
+  }
+
+  // ── ownership ───────────────────────────────────────────────────────────────────────────────
+
+  async open(): Promise<Checkpoint | null> {
+    let brokeStaleLock = false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.openOnce();
+      } catch (err) {
+        const cause = (err as { cause?: unknown }).cause ?? err;
+        // Two pipelines creating `_sluice` at once: one loses the race on the catalog; try again.
+        const raced = isUniqueViolation(cause) || sqlState(cause) === '42P06' || sqlState(cause) === '42P07';
+        if (attempt >= this.lockRetries || (!isLockConflict(cause) && !raced)) throw err;
+        if (sqlState(cause) === '55P03' && !this.explicitEpoch) {
+          const stored = await this.readStoredRow();
+          if (stored && stored.leaseLeft > 0 && stored.owner && stored.owner.id !== this.owner.id && !isKnownDead(stored.owner)) throw ownedError(this.pipeline, stored);
+          if (stored && !brokeStaleLock) {
+            brokeStaleLock = true;
+            await this.endStaleOwner(stored);
+            continue;
+          }
+        }
+        await sleep(50 * 2 ** attempt + Math.random() * 50);
+      }
+    }
+  }
+
+  private async openOnce(): Promise<Checkpoint | null> {
+    const client = await this.openConnection('open');
+    try {
+      await client.query(this.checkpoints.createSql());
+      // A short lock wait: a transaction holding the row is an owner at work (PIPELINE_OWNED) or a stale one.
+      const wait = Math.max(1, Math.min(5, Math.round(this.leaseSeconds / 3)));
+      const res = await PostgresTarget.multi(client, `BEGIN; SET LOCAL lock_timeout = '${wait}s'; ${this.checkpoints.lockSql(this.pipeline).replace(/FOR UPDATE$/, 'FOR UPDATE')}`);
+      const stored = PgCheckpointTable.parseRow(res[2]?.rows[0]);
+      let epoch = this.epoch;
+      if (this.explicitEpoch) {
+        if (stored && stored.epoch > epoch) {
+          await client.query('ROLLBACK');
+          throw fencedError(this.pipeline, stored, epoch);
+        }
+      } else {
+        if (stored && stored.leaseLeft > 0 && stored.owner && stored.owner.id !== this.owner.id && !isKnownDead(stored.owner)) {
+          await client.query('ROLLBACK');
+          throw ownedError(this.pipeline, stored);
+        }
+        epoch = stored ? stored.epoch + 1 : Math.max(epoch, 1);
+      }
+      const claim = stored
+        ? this.checkpoints.claimSql(this.pipeline, epoch, this.owner, this.leaseSeconds)
+        : this.checkpoints.insertClaimSql(this.pipeline, epoch, this.owner, this.leaseSeconds);
+      await client.query(`${claim}; COMMIT`);
+      this.epoch = epoch;
+      this.previousOwner = stored && stored.owner?.id !== this.owner.id ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft, self: false } : null;
+      this.committed = stored && stored.file !== '' ? { file: stored.file, pos: stored.pos, ...(stored.gtidSet !== null ? { gtidSet: stored.gtidSet } : {}) } : null;
+      return CheckpointTable.toCheckpoint(this.pipeline, stored ? { ...stored, epoch } : null);
+    } catch (err) {
+      if (isSluiceError(err)) throw err;
+      if (isConnectionError(err)) throw connectionLost('open', err);
+      throw targetWriteFailed('claiming the pipeline', err);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private async readStoredRow(): Promise<StoredCheckpointRow | null> {
+    const client = await this.connect('reading the checkpoint');
+    try {
+      const [res] = await PostgresTarget.multi(client, this.checkpoints.readSql(this.pipeline));
+      return PgCheckpointTable.parseRow(res?.rows[0]);
+    } catch (err) {
+      if (sqlState(err) === '42P01' || sqlState(err) === '3F000') return null;
+      throw await this.failure('reading the checkpoint', err);
+    }
+  }
+
+  /** The stored checkpoint, without claiming or locking (null when none). */
+  async readCheckpoint(): Promise<Checkpoint | null> {
+    return CheckpointTable.toCheckpoint(this.pipeline, await this.readStoredRow());
+  }
+
+  /**
+   * The lease of `stored`'s owner ran out but its transaction still holds the checkpoint row (a paused or
+   * cut-off instance): end the sessions that block a claim (pg_terminate_backend; needs the same user,
+   * pg_signal_backend or superuser).
+   */
+  private async endStaleOwner(stored: StoredCheckpointRow): Promise<void> {
+    const who = stored.owner ? describeInstance(stored.owner) : 'an unknown instance';
+    const waiter = await this.openConnection('ending a stale owner\'s transaction');
+    const probe = await this.openConnection('ending a stale owner\'s transaction').catch((err: unknown) => { cut(waiter); throw err; });
+    try {
+      const [pidRes] = await PostgresTarget.multi(waiter, 'SELECT pg_backend_pid()::text AS pid');
+      const pid = Number(pidRes?.rows[0]?.['pid']);
+      const blocked = PostgresTarget.multi(waiter, `BEGIN; SET LOCAL lock_timeout = '5s'; ${this.checkpoints.lockSql(this.pipeline)}`).catch(() => null);
+      let killed: number[] = [];
+      for (let i = 0; i < 40 && killed.length === 0; i++) {
+        await sleep(50);
+        const [res] = await PostgresTarget.multi(probe, `SELECT b::text AS pid, pg_terminate_backend(b)::text AS ok FROM unnest(pg_blocking_pids(${pid})) AS b`);
+        killed = (res?.rows ?? []).filter((r) => r['ok'] === 'true').map((r) => Number(r['pid']));
+        if ((res?.rows ?? []).length > 0 && killed.length === 0) break;
+      }
+      await blocked;
+      if (killed.length > 0) {
+        this.log.warn({ pipeline: this.pipeline, previousOwner: who, sessions: killed },
+          `the previous owner's lease ran out while its transaction still held the checkpoint row: ended its session(s) ${killed.join(', ')}`);
+      } else {
+        this.log.warn({ pipeline: this.pipeline, previousOwner: who },
+          'the previous owner\'s lease ran out but its transaction still holds the checkpoint row, and Sluice could not end it: grant pg_signal_backend to the target user, or end that session by hand');
+      }
+    } catch (err) {
+      this.log.warn({ pipeline: this.pipeline, err: pgMessage(err) }, 'could not end the stale owner\'s session');
+    } finally {
+      await waiter.end().catch(() => undefined);
+      await probe.end().catch(() => undefined);
+    }
+  }
+
+  async renewLease(): Promise<boolean> {
+    const client = await this.connect('renewing the lease');
+    try {
+      const [res] = await PostgresTarget.multi(client, `SET lock_timeout = '1s'; ${this.checkpoints.renewSql(this.pipeline, this.epoch, this.leaseSeconds)}; SET lock_timeout = 0`).then((r) => [r[1]]);
+      if ((res?.rowCount ?? 0) > 0) return true;
+      const stored = await this.readStoredRow();
+      if (stored && stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored, this.epoch);
+      return false;
+    } catch (err) {
+      if (isLockConflict(err)) {
+        await client.query('SET lock_timeout = 0').catch(() => undefined);
+        return false;
+      }
+      throw await this.failure('renewing the lease', err);
+    }
+  }
+
+  async releaseLease(): Promise<void> {
+    const client = await this.connect('releasing the lease');
+    try {
+      await client.query(this.checkpoints.releaseSql(this.pipeline, this.epoch));
+    } catch (err) {
+      throw await this.failure('releasing the lease', err);
+    }
+  }
+
+  async currentOwner(): Promise<OwnerInfo | null> {
+    const stored = await this.readStoredRow();
+    return stored ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft, self: stored.epoch === this.epoch && stored.owner?.id === this.owner.id } : null;
+  }
+
+  private checkOwnership(stored: StoredCheckpointRow | null, cas = false): void {
+    if (!stored) {
+      throw new SluiceError('INTERNAL', `no checkpoint row for pipeline '${this.pipeline}' on the PostgreSQL target`,
+        'call open() before apply(); if the row was deleted by hand, restart the pipeline');
+    }
+    if (stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored, this.epoch);
+    if (cas && this.committed !== undefined && !CheckpointTable.at(stored, this.committed)) throw checkpointMovedError(this.pipeline, stored, this.committed);
+  }
+
+  private writerLockSql(): string {
+    return this.checkpoints.lockSql(this.pipeline).replace(/FOR UPDATE$/, 'FOR NO KEY UPDATE');
+  }
+
+  // ── tables ──────────────────────────────────────────────────────────────────────────────────
+
+  private static shapeKey(schema: string, table: string): string {
+    return `${schema}\0${table}`;
+  }
+
+  /** Read the catalog shapes of `tables` (routed names) not cached yet. */
+  private async loadShapes(client: pg.Client, tables: Iterable<{ database: string; table: string }>): Promise<void> {
+    const missing = new Map<string, string[]>();
+    for (const t of tables) {
+      if (this.shapes.has(PostgresTarget.shapeKey(t.database, t.table))) continue;
+      const list = missing.get(t.database) ?? [];
+      if (!list.includes(t.table)) list.push(t.table);
+      missing.set(t.database, list);
+    }
+    for (const [schema, names] of missing) {
+      const [res] = await PostgresTarget.multi(client, `SELECT c.relname AS t, a.attname AS c, format_type(a.atttypid, a.atttypmod) AS type,
+  (SELECT array_position(i.indkey::int2[], a.attnum) FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)::text AS pk
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ${pgSqlLiteral({ name: '', type: 'text', kind: 'text' }, schema)} AND c.relname IN (${names.map((x) => pgSqlLiteral({ name: '', type: 'text', kind: 'text' }, x)).join(', ')})
+  AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY c.relname, a.attnum`);
+      const found = new Map<string, { cols: PgColumn[]; pk: Array<[number, string]> }>();
+      for (const r of res?.rows ?? []) {
+        const t = String(r['t']);
+        const e = found.get(t) ?? { cols: [], pk: [] };
+        const col: PgColumn = { name: String(r['c']), type: String(r['type']), kind: pgKind(String(r['type'])) };
+        e.cols.push(col);
+        if (r['pk'] !== null && r['pk'] !== undefined) e.pk.push([Number(r['pk']), col.name]);
+        found.set(t, e);
+      }
+      for (const name of names) {
+        const e = found.get(name);
+        this.shapes.set(PostgresTarget.shapeKey(schema, name), e ? {
+          columns: e.cols.map((c) => c.name),
+          primaryKey: e.pk.sort((a, b) => a[0] - b[0]).map(([, c]) => c),
+          byName: new Map(e.cols.map((c) => [c.name, c])),
+        } : null);
+      }
+    }
+  }
+
+  private shapeOf(schema: string, table: string): PgTableShape {
+    const s = this.shapes.get(PostgresTarget.shapeKey(schema, table));
+    if (!s) {
+      throw new SluiceError('TARGET_TABLE_INCOMPATIBLE', `table ${schema}.${table} does not exist on the PostgreSQL target`,
+        'let the pipeline create it (a snapshot creates the target tables), or create it by hand; see docs/postgres-target.md for the type mapping',
+        { schema, table });
+    }
+    return s;
+  }
+
+  private invalidate(schema?: string, table?: string): void {
+    if (schema === undefined) this.shapes.clear();
+    else this.shapes.delete(PostgresTarget.shapeKey(schema, table ?? ''));
+  }
+
+  /**
+   * Create the routed table from the source model (schema, columns, primary key, indexes), or check that
+   * the existing one has every source column and the same primary key. `into` names another table in the
+   * routed schema (a shadow copy for a re-snapshot).
+   */
+  async ensureTable(source: SourceTable, into?: string): Promise<'created' | 'compatible'> {
+    const r = this.route(source.schema.database, source.schema.table);
+    const table = into ?? r.table;
+    const client = await this.connect('creating a table');
+    try {
+      this.invalidate(r.database, table);
+      await this.loadShapes(client, [{ database: r.database, table }]);
+      const existing = this.shapes.get(PostgresTarget.shapeKey(r.database, table));
+      if (existing) {
+        const missing = source.schema.columns.filter((c) => !existing.byName.has(c.name)).map((c) => c.name);
+        const samePk = existing.primaryKey.join('\0') === source.schema.primaryKey.join('\0');
+        if (missing.length > 0 || !samePk) {
+          throw new SluiceError('TARGET_TABLE_INCOMPATIBLE',
+            `PostgreSQL table ${r.database}.${table} does not match source ${source.schema.database}.${source.schema.table}: `
+              + [missing.length > 0 ? `missing columns ${missing.join(', ')}` : '', samePk ? '' : `primary key (${existing.primaryKey.join(', ')}) instead of (${source.schema.primaryKey.join(', ')})`].filter(Boolean).join('; '),
+            'drop the PostgreSQL table (Sluice creates it again from the source) or change it to match; see docs/postgres-target.md',
+            { schema: r.database, table });
+        }
+        return 'compatible';
+      }
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await client.query(['BEGIN', ...createTableSql(r.database, table, source), 'COMMIT'].join(';\n'));
+          break;
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          // Parallel workers creating the same schema at once: one loses the race on the catalog.
+          if (attempt < 3 && (isUniqueViolation(err) || sqlState(err) === '42P06' || sqlState(err) === '42P07')) continue;
+          throw err;
+        }
+      }
+      this.invalidate(r.database, table);
+      return 'created';
+    } catch (err) {
+      throw await this.failure(`creating table ${r.database}.${table}`, err);
+    }
+  }
+
+  async dropTableIfExists(database: string, table: string): Promise<void> {
+    const client = await this.connect('dropping a table');
+    try {
+      await client.query(`DROP TABLE IF EXISTS ${qualified(database, table)}`);
+      this.invalidate(database, table);
+    } catch (err) {
+      throw await this.failure(`dropping ${database}.${table}`, err);
+    }
+  }
+
+  /**
+   * Put each shadow copy in the place of its table (same schema), all in one transaction: readers see the
+   * old tables or the new ones. Idempotent: a pair whose shadow is gone (swapped before a crash) is skipped.
+   */
+  async swapTables(swaps: ReadonlyArray<{ database: string; table: string; shadow: string }>): Promise<number> {
+    if (swaps.length === 0) return 0;
+    const client = await this.connect('swapping in re-copied tables');
+    try {
+      const lit = (s: string): string => pgSqlLiteral({ name: '', type: 'text', kind: 'text' }, s);
+      const [res] = await PostgresTarget.multi(client, `SELECT n.nspname AS s, c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w) => [`(${lit(w.database)}, ${lit(w.table)})`, `(${lit(w.database)}, ${lit(w.shadow)})`]).join(', ')})`);
+      const present = new Set((res?.rows ?? []).map((r) => `${String(r['s'])}\0${String(r['t'])}`));
+      const todo = swaps.filter((w) => present.has(`${w.database}\0${w.shadow}`));
+      if (todo.length === 0) return 0;
+      const statements = ['BEGIN'];
+      for (const w of todo) {
+        if (present.has(`${w.database}\0${w.table}`)) statements.push(`DROP TABLE ${qualified(w.database, w.table)}`);
+        statements.push(`ALTER TABLE ${qualified(w.database, w.shadow)} RENAME TO ${pgIdent(w.table)}`);
+        // Index names carry the table name: give the shadow's indexes the live names.
+        statements.push(renameShadowIndexes(w.database, w.shadow, w.table));
+      }
+      statements.push('COMMIT');
+      await client.query(statements.join(';\n'));
+      return todo.length;
+    } catch (err) {
+      throw await this.failure(`swapping in the new copies of ${swaps.map((w) => `${w.database}.${w.table}`).join(', ')}`, err);
+    } finally {
+      for (const w of swaps) {
+        this.invalidate(w.database, w.table);
+        this.invalidate(w.database, w.shadow);
+      }
+    }
+  }
+
+  // ── apply ───────────────────────────────────────────────────────────────────────────────────
+
+  private routesOf(changes: readonly RowChange[]): Map<string, { database: string; table: string }> {
+    const routes = new Map<string, { database: string; table: string }>();
+    for (const c of changes) {
+      const id = `${c.database}\0${c.table}`;
+      if (!routes.has(id)) routes.set(id, this.route(c.database, c.table));
+    }
+    return routes;
+  }
+
+  async apply(batch: TargetBatch): Promise<void> {
+    if (batch.partial || this.openTransaction) return this.applyInParts(batch);
+    let strict = false;
+    let reconnected = false;
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.connect('apply');
+      const progress = { commitSent: false };
+      try {
+        await this.applyOnce(client, batch, strict, progress);
+        this.uncertain = false;
+        return;
+      } catch (err) {
+        if (isSluiceError(err) && err.code !== 'CONNECTION_LOST') {
+          await this.rollbackQuietly();
+          throw err;
+        }
+        if (isConnectionError(err) || isSluiceError(err)) {
+          this.dropConnection();
+          if (progress.commitSent) this.uncertain = true;
+          if (!progress.commitSent && !reconnected) {
+            reconnected = true;
+            continue;
+          }
+          throw isSluiceError(err) ? err : connectionLost('apply', err);
+        }
+        await this.rollbackQuietly();
+        if (isLockConflict(err) && attempt < this.lockRetries) {
+          const wait = Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random());
+          this.log.warn({ pipeline: this.pipeline, sqlState: sqlState(err), attempt: attempt + 1, waitMs: Math.round(wait) }, 'lock conflict on the PostgreSQL target, retrying batch');
+          await sleep(wait);
+          continue;
+        }
+        if (isUniqueViolation(err) && !strict) {
+          this.log.warn({ pipeline: this.pipeline, error: pgMessage(err) }, 'unique-key conflict in merged batch, re-applying in source order');
+          strict = true;
+          continue;
+        }
+        throw targetWriteFailed(`a batch of ${batch.changes.length} changes`, err);
+      }
+    }
+  }
+
+  private async statementsFor(client: pg.Client, changes: readonly RowChange[], strict: boolean): Promise<string[]> {
+    const routes = this.routesOf(changes);
+    await this.loadShapes(client, routes.values());
+    const segments = mergeChanges(changes, (db, t) => {
+      const r = routes.get(`${db}\0${t}`)!;
+      return this.shapeOf(r.database, r.table);
+    }, { strict });
+    return this.buildStatements(segments, routes);
+  }
+
+  private async applyOnce(client: pg.Client, batch: TargetBatch, strict: boolean, progress: { commitSent: boolean }): Promise<void> {
+    const statements = await this.statementsFor(client, batch.changes, strict);
+    const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.writerLockSql()}`);
+    const stored = PgCheckpointTable.parseRow(lockRes[1]?.rows[0]);
+    if (this.uncertain && stored && stored.epoch === this.epoch && CheckpointTable.holds(stored, batch.checkpoint)) {
+      this.log.info({ pipeline: this.pipeline, position: batch.checkpoint.position }, 'batch was committed before the connection was lost; not applying it again');
+      await client.query('ROLLBACK');
+      this.committed = batch.checkpoint.position;
+      return;
+    }
+    this.checkOwnership(stored, true);
+    statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
+    const packs = this.pack(statements);
+    for (let i = 0; i < packs.length; i++) {
+      const last = i === packs.length - 1;
+      if (last) progress.commitSent = true;
+      const res = await PostgresTarget.multi(client, last ? `${packs[i]};\nCOMMIT` : packs[i]!);
+      if (last) {
+        const cp = res[res.length - 2];
+        if (cp && cp.rowCount === 0) throw new SluiceError('INTERNAL', `checkpoint row for '${this.pipeline}' was not updated`, 'report this as a bug');
+        this.committed = batch.checkpoint.position;
+      }
+    }
+  }
+
+  /**
+   * A source transaction too large for one batch: its parts go into one PostgreSQL transaction, kept open
+   * between calls; the last part writes the checkpoint and commits. Any error rolls back the whole
+   * transaction and is reported as retryable (the pipeline re-reads it).
+   */
+  private async applyInParts(batch: TargetBatch): Promise<void> {
+    const client = await this.connect('apply');
+    if (this.openTransaction && this.txnClient !== client) {
+      this.openTransaction = false;
+      throw new SluiceError('CONNECTION_LOST', 'the PostgreSQL target connection of a large transaction was lost between its parts; the server rolled them back',
+        'nothing to do: the transaction is applied again from the checkpoint');
+    }
+    try {
+      if (!this.openTransaction) {
+        this.txnClient = client;
+        const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.writerLockSql()}`);
+        this.openTransaction = true;
+        this.checkOwnership(PgCheckpointTable.parseRow(lockRes[1]?.rows[0]), true);
+      }
+      const statements = await this.statementsFor(client, batch.changes, false);
+      if (!batch.partial) statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
+      const packs = this.pack(statements);
+      for (let i = 0; i < packs.length; i++) {
+        const commit = !batch.partial && i === packs.length - 1;
+        await PostgresTarget.multi(client, commit ? `${packs[i]};\nCOMMIT` : packs[i]!);
+      }
+      if (packs.length === 0 && !batch.partial) await client.query('COMMIT');
+      if (!batch.partial) {
+        this.openTransaction = false;
+        this.committed = batch.checkpoint.position;
+      }
+    } catch (err) {
+      this.openTransaction = false;
+      if (isConnectionError(err)) {
+        this.dropConnection();
+        throw connectionLost('a large transaction', err);
+      }
+      await this.rollbackQuietly();
+      if (isSluiceError(err)) throw err;
+      if (isLockConflict(err) || isUniqueViolation(err)) {
+        throw new SluiceError('TRANSACTION_ABORTED', `the PostgreSQL target aborted a large transaction (${pgMessage(err)})`,
+          'nothing to do: it is rolled back and applied again from the checkpoint', { sqlState: sqlState(err) }, { cause: err });
+      }
+      throw targetWriteFailed(`part of a large transaction (${batch.changes.length} changes)`, err);
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (!this.openTransaction) return;
+    this.openTransaction = false;
+    await this.rollbackQuietly();
+  }
+
+  /** The columns of `row` the target table has (others are warned about once and not written). */
+  private columnsOf(schema: string, table: string, shape: PgTableShape, row: Row): PgColumn[] {
+    const out: PgColumn[] = [];
+    for (const name of Object.keys(row)) {
+      const c = shape.byName.get(name);
+      if (c) out.push(c);
+      else this.warnUnknownColumn(schema, table, name);
+    }
+    return out;
+  }
+
+  private warnUnknownColumn(schema: string, table: string, column: string): void {
+    const id = `${schema}.${table}.${column}`;
+    if (this.warnedColumns.has(id)) return;
+    this.warnedColumns.add(id);
+    this.log.warn({ pipeline: this.pipeline, schema, table, column },
+      'source column does not exist on the PostgreSQL table; its values are not written (apply the DDL, or ALTER the target)');
+  }
+
+  private buildStatements(segments: Segment[], routes: Map<string, { database: string; table: string }>): string[] {
+    const out: string[] = [];
+    for (const seg of segments) {
+      for (const ops of seg) {
+        const r = routes.get(`${ops.database}\0${ops.table}`)!;
+        out.push(...this.tableStatements(r.database, r.table, ops));
+      }
+    }
+    return out;
+  }
+
+  /** Statements for one table's operations within a segment: deletes, patches, upserts, then ordered ops. */
+  private tableStatements(schema: string, table: string, ops: TableOps): string[] {
+    const shape = this.shapeOf(schema, table);
+    const t = qualified(schema, table);
+    const pk = shape.primaryKey.map((c) => shape.byName.get(c)!);
+    const out: string[] = [];
+    const keyCond = (key: Row): string => pk.map((c) => `${pgIdent(c.name)} = ${pgSqlLiteral(c, key[c.name] ?? null)}`).join(' AND ');
+    for (let i = 0; i < ops.deletes.length; i += this.maxRows) {
+      const part = ops.deletes.slice(i, i + this.maxRows);
+      if (pk.length === 1) out.push(`DELETE FROM ${t} WHERE ${pgIdent(pk[0]!.name)} IN (${part.map((k) => pgSqlLiteral(pk[0]!, k[pk[0]!.name] ?? null)).join(', ')})`);
+      else out.push(`DELETE FROM ${t} WHERE ${part.map((k) => `(${keyCond(k)})`).join(' OR ')}`);
+    }
+    for (const p of ops.patches) {
+      const cols = this.columnsOf(schema, table, shape, p.set);
+      if (cols.length === 0) continue;
+      out.push(`UPDATE ${t} SET ${cols.map((c) => `${pgIdent(c.name)} = ${pgSqlLiteral(c, p.set[c.name]!)}`).join(', ')} WHERE ${keyCond(p.key)}`);
+    }
+    // Upserts, grouped by their column set (full images all have the same one).
+    const groups = new Map<string, { cols: PgColumn[]; rows: Row[] }>();
+    for (const row of ops.upserts) {
+      const cols = this.columnsOf(schema, table, shape, row);
+      const id = cols.map((c) => c.name).join('\0');
+      const g = groups.get(id) ?? { cols, rows: [] };
+      g.rows.push(row);
+      groups.set(id, g);
+    }
+    for (const { cols, rows } of groups.values()) {
+      const nonKey = cols.filter((c) => !shape.primaryKey.includes(c.name));
+      const conflict = pk.length === 0 ? ''
+        : nonKey.length === 0 ? ` ON CONFLICT (${pk.map((c) => pgIdent(c.name)).join(', ')}) DO NOTHING`
+          : ` ON CONFLICT (${pk.map((c) => pgIdent(c.name)).join(', ')}) DO UPDATE SET ${nonKey.map((c) => `${pgIdent(c.name)} = EXCLUDED.${pgIdent(c.name)}`).join(', ')}`;
+      out.push(...this.insertStatements(t, cols, rows, conflict));
+    }
+    // Tables without a primary key: full-row match, one row at a time (ctid), in source order.
+    let inserts: Row[] = [];
+    const flushInserts = (): void => {
+      if (inserts.length === 0) return;
+      const byCols = new Map<string, { cols: PgColumn[]; rows: Row[] }>();
+      for (const row of inserts) {
+        const cols = this.columnsOf(schema, table, shape, row);
+        const id = cols.map((c) => c.name).join('\0');
+        const g = byCols.get(id) ?? { cols, rows: [] };
+        g.rows.push(row);
+        byCols.set(id, g);
+      }
+      for (const { cols, rows } of byCols.values()) out.push(...this.insertStatements(t, cols, rows, ''));
+      inserts = [];
+    };
+    for (const op of ops.ordered) {
+      if (op.kind === 'insert') {
+        inserts.push(op.row);
+        continue;
+      }
+      flushInserts();
+      const matchCols = this.columnsOf(schema, table, shape, op.match);
+      const cond = matchCols.map((c) => `${pgIdent(c.name)} IS NOT DISTINCT FROM ${pgSqlLiteral(c, op.match[c.name]!)}`).join(' AND ');
+      const one = `ctid = (SELECT ctid FROM ${t} WHERE ${cond || 'true'} LIMIT 1)`;
+      if (op.kind === 'delete') {
+        out.push(`DELETE FROM ${t} WHERE ${one}`);
+      } else {
+        const setCols = this.columnsOf(schema, table, shape, op.set);
+        if (setCols.length > 0) out.push(`UPDATE ${t} SET ${setCols.map((c) => `${pgIdent(c.name)} = ${pgSqlLiteral(c, op.set[c.name]!)}`).join(', ')} WHERE ${one}`);
+      }
+    }
+    flushInserts();
+    return out;
+  }
+
+  /** Multi-row INSERTs of at most maxRows rows and about maxBytes each. */
+  private insertStatements(t: string, cols: readonly PgColumn[], rows: readonly Row[], suffix: string): string[] {
+    const out: string[] = [];
+    const head = `INSERT INTO ${t} (${cols.map((c) => pgIdent(c.name)).join(', ')}) VALUES `;
+    let tuples: string[] = [];
+    let size = head.length;
+    for (const row of rows) {
+      const tuple = `(${cols.map((c) => pgSqlLiteral(c, row[c.name] ?? null)).join(', ')})`;
+      if (tuples.length > 0 && (tuples.length >= this.maxRows || size + tuple.length > this.maxBytes)) {
+        out.push(head + tuples.join(', ') + suffix);
+        tuples = [];
+        size = head.length;
+      }
+      tuples.push(tuple);
+      size += tuple.length + 2;
+    }
+    if (tuples.length > 0) out.push(head + tuples.join(', ') + suffix);
+    return out;
+  }
+
+  /** Join statements into simple-protocol queries of at most maxBytes each. */
+  private pack(statements: readonly string[]): string[] {
+    const packs: string[] = [];
+    let cur: string[] = [];
+    let size = 0;
+    for (const s of statements) {
+      if (cur.length > 0 && size + s.length + 2 > this.maxBytes) {
+        packs.push(cur.join(';\n'));
+        cur = [];
+        size = 0;
+      }
+      cur.push(s);
+      size += s.length + 2;
+    }
+    if (cur.length > 0) packs.push(cur.join(';\n'));
+    return packs;
+  }
+
+  // ── DDL ─────────────────────────────────────────────────────────────────────────────────────
+
+  /** Translate the DDL (refused with DDL_UNSUPPORTED when it cannot be), run it and store the checkpoint, in one transaction. */
+  async applyDdl(ddl: DdlChange, checkpoint: Checkpoint): Promise<void> {
+    const client = await this.connect('applyDdl');
+    try {
+      // Current types of the tables an ALTER changes (to skip a type change that changes nothing).
+      const touched = ddl.ast?.kind === 'alter_table' ? [this.route(ddl.ast.table.database, ddl.ast.table.table)] : [];
+      this.invalidate();
+      await this.loadShapes(client, touched);
+      const statements = translateDdl(ddl, {
+        route: this.route,
+        currentType: (schema, table, column) => this.shapes.get(PostgresTarget.shapeKey(schema, table))?.byName.get(column)?.type,
+      });
+      const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.writerLockSql()}`);
+      this.checkOwnership(PgCheckpointTable.parseRow(lockRes[1]?.rows[0]), true);
+      for (const sql of statements) await client.query(sql);
+      await client.query(`${this.checkpoints.writeSql(this.pipeline, checkpoint, this.epoch, this.leaseSeconds)}; COMMIT`);
+      this.committed = checkpoint.position;
+      if (statements.length > 0) this.log.info({ pipeline: this.pipeline, statements: statements.length }, 'DDL translated and applied on the PostgreSQL target');
+    } catch (err) {
+      if (isSluiceError(err)) {
+        await this.rollbackQuietly();
+        throw err;
+      }
+      if (isConnectionError(err)) {
+        this.dropConnection();
+        throw connectionLost('DDL', err);
+      }
+      await this.rollbackQuietly();
+      throw new SluiceError('DDL_FAILED', `the PostgreSQL target rejected the translation of \`${ddl.sql.slice(0, 200)}\`: ${pgMessage(err)}`,
+        'change the PostgreSQL table by hand to match the source, then set `ddl: ignore` for this pipeline or re-snapshot the table',
+        { sqlState: sqlState(err), database: ddl.database }, { cause: err });
+    } finally {
+      this.invalidate();
+    }
+  }
+
+  // ── snapshot ────────────────────────────────────────────────────────────────────────────────
+
+  async prepareSnapshot(): Promise<void> {
+    const client = await this.connect('preparing the snapshot');
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(this.checkpoints.schema)}; ${this.checkpoints.chunkTableSql()}`);
+          return;
+        } catch (err) {
+          if (attempt < 3 && (isUniqueViolation(err) || sqlState(err) === '42P06' || sqlState(err) === '42P07')) continue;
+          throw err;
+        }
+      }
+    } catch (err) {
+      throw await this.failure('preparing the snapshot', err);
+    }
+  }
+
+  async snapshotChunksDone(): Promise<ChunkDone[]> {
+    const client = await this.connect('reading snapshot progress');
+    try {
+      const [res] = await PostgresTarget.multi(client, this.checkpoints.chunksSql(this.pipeline));
+      return (res?.rows ?? []).map((r) => ({ database: String(r['db']), table: String(r['tbl']), index: Number(r['idx']), file: String(r['file']), pos: Number(r['pos']), rows: Number(r['rows_copied']) }));
+    } catch (err) {
+      throw await this.failure('reading snapshot progress', err);
+    }
+  }
+
+  async clearSnapshotChunks(): Promise<void> {
+    const client = await this.connect('clearing snapshot progress');
+    try {
+      await client.query(this.checkpoints.clearChunksSql(this.pipeline));
+    } catch (err) {
+      throw await this.failure('clearing snapshot progress', err);
+    }
+  }
+
+  /**
+   * One chunk in one transaction: a key-share lock on the checkpoint row (fencing), COPY of the rows, the
+   * progress row. Rows already on the target (the stream got there first, or a retried chunk of a re-copy)
+   * make the COPY fail with a unique violation: then the chunk goes through a temporary table and
+   * INSERT … ON CONFLICT DO UPDATE (the chunk's rows win, as REPLACE does on the MySQL target).
+   */
+  async applySnapshotChunk(chunk: SnapshotChunk & { into?: string }): Promise<void> {
+    const client = await this.connect('snapshot');
+    const r = this.route(chunk.database, chunk.table);
+    const table = chunk.into ?? r.table;
+    try {
+      await this.loadShapes(client, [{ database: r.database, table }]);
+      const shape = this.shapeOf(r.database, table);
+      const idx: number[] = [];
+      const cols: PgColumn[] = [];
+      chunk.columns.forEach((name, i) => {
+        const c = shape.byName.get(name);
+        if (c) { idx.push(i); cols.push(c); } else this.warnUnknownColumn(r.database, table, name);
+      });
+      const rows = idx.length === chunk.columns.length ? chunk.rows : chunk.rows.map((row) => idx.map((i) => row[i] ?? null));
+      const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.checkpoints.shareSql(this.pipeline).replace(/FOR SHARE$/, 'FOR KEY SHARE')}`);
+      const stored = PgCheckpointTable.parseRow(lockRes[1]?.rows[0]);
+      if (!stored || stored.epoch !== this.epoch) {
+        throw fencedError(this.pipeline, stored ?? { epoch: 0, file: '', pos: 0, gtidSet: null, state: null, updatedAt: null, owner: null, ownerSince: null, leaseLeft: 0 }, this.epoch);
+      }
+      const t = qualified(r.database, table);
+      const colList = cols.map((c) => pgIdent(c.name)).join(', ');
+      if (shape.primaryKey.length > 0) await client.query('SAVEPOINT sluice_chunk');
+      try {
+        await copyInto(client, `COPY ${t} (${colList}) FROM STDIN`, cols, rows);
+      } catch (err) {
+        if (!isUniqueViolation(err) || shape.primaryKey.length === 0) throw err;
+        await client.query('ROLLBACK TO SAVEPOINT sluice_chunk');
+        const stage = pgIdent(`sluice_stage_${fnv1a32(`${r.database}.${table}`).toString(16)}`);
+        await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${colList} FROM ${t} WITH NO DATA`);
+        await copyInto(client, `COPY ${stage} (${colList}) FROM STDIN`, cols, rows);
+        const nonKey = cols.filter((c) => !shape.primaryKey.includes(c.name));
+        const action = nonKey.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${nonKey.map((c) => `${pgIdent(c.name)} = EXCLUDED.${pgIdent(c.name)}`).join(', ')}`;
+        await client.query(`INSERT INTO ${t} (${colList}) SELECT ${colList} FROM ${stage} ON CONFLICT (${shape.primaryKey.map(pgIdent).join(', ')}) ${action}`);
+      }
+      await client.query(`${this.checkpoints.chunkDoneSql(this.pipeline, { database: chunk.database, table: chunk.table, index: chunk.index, file: chunk.position.file, pos: chunk.position.pos, rows: chunk.rows.length })}; COMMIT`);
+    } catch (err) {
+      if (isConnectionError(err)) {
+        this.dropConnection();
+        throw connectionLost('a snapshot chunk', err);
+      }
+      await this.rollbackQuietly();
+      if (isSluiceError(err)) throw err;
+      if (isLockConflict(err)) {
+        throw new SluiceError('TRANSACTION_ABORTED', `the PostgreSQL target aborted a snapshot chunk (${pgMessage(err)})`,
+          'nothing to do: the chunk is copied again', { sqlState: sqlState(err) }, { cause: err });
+      }
+      throw targetWriteFailed(`a snapshot chunk of ${r.database}.${table} (${chunk.rows.length} rows)`, err);
+    }
+  }
+
+  // ── lifecycle ───────────────────────────────────────────────────────────────────────────────
+
+  interrupt(): void {
+    this.interrupted = true;
+    this.openTransaction = false;
+    this.dropConnection();
+  }
+
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = null;
+    if (!c) return;
+    await Promise.race([c.end().catch(() => undefined), sleep(1000).then(() => cut(c))]);
+  }
+
+  /** The backend process id of this target's connection (tests cut it with pg_terminate_backend). */
+  async backendPid(): Promise<number> {
+    const client = await this.connect('reading the backend pid');
+    const [res] = await PostgresTarget.multi(client, 'SELECT pg_backend_pid()::text AS pid');
+    return Number(res?.rows[0]?.['pid']);
+  }
+}
+
+/** Close a client's socket at once (pending queries fail); `end()` would wait for them. */
+function cut(client: pg.Client): void {
+  try {
+    client.connection.stream.destroy();
+  } catch { /* already gone */ }
+  void client.end().catch(() => undefined);
+}
+
+/** COPY rows (cells in `cols` order) into a table through pg-copy-streams. */
+async function copyInto(client: pg.Client, sql: string, cols: readonly PgColumn[], rows: ReadonlyArray<readonly Cell[]>): Promise<void> {
+  const stream = client.query(copyFrom(sql));
+  await streamPipeline(Readable.from(copyBuffers(cols, rows)), stream);
+}
+
+/** Rename the indexes of `shadow` (named `shadow__x`) to the live table's names (`table__x`), by a DO block over the catalog. */
+function renameShadowIndexes(schema: string, shadow: string, table: string): string {
+  const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+  return `DO $sluice$ DECLARE r record; BEGIN
+FOR r IN SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = ${lit(schema)} AND c.relname = ${lit(table)} AND NOT x.indisprimary AND left(i.relname, ${shadow.length + 2}) = ${lit(shadow + '__')} LOOP
+  EXECUTE format('ALTER INDEX %I.%I RENAME TO %I', ${lit(schema)}, r.relname, left(${lit(table + '__')} || substr(r.relname, ${shadow.length + 3}), 63));
+END LOOP; END $sluice$`;
+}
+
+/** Host, port, database and user of a postgres:// URL (for messages; never the password). */
+export function parsePostgresUrl(url: string): { host: string; port: number; database: string; user: string } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new SluiceError('BAD_CONFIG', 'the PostgreSQL target URL is not a URL', 'write it as postgres://user:password@host:5432/database');
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    throw new SluiceError('BAD_CONFIG', `the PostgreSQL target URL starts with ${u.protocol}//`, 'write it as postgres://user:password@host:5432/database');
+  }
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (database === '') throw new SluiceError('BAD_CONFIG', 'the PostgreSQL target URL names no database', 'add it: postgres://user:password@host:5432/database');
+  return { host: u.hostname || 'localhost', port: u.port ? Number(u.port) : 5432, database, user: decodeURIComponent(u.username) || 'postgres' };
+}
+
+/** The shadow-table name for a re-copy of `table` ('new') — within PostgreSQL's 63-byte limit, distinct per table. */
+export function pgShadowTableName(table: string): string {
+  return `${table.slice(0, 30)}__sluice_new_${fnv1a32(table).toString(16).padStart(8, '0')}`;
+}
