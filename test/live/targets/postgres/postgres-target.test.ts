@@ -11,7 +11,8 @@ import type { Row } from '../../../../src/mysql/values/cell.js';
 import type { RowChange } from '../../../../src/source/types.js';
 import { SluiceError } from '../../../../src/errors.js';
 import { createLogger } from '../../../../src/log.js';
-import { PG_ADMIN_URL, createPgDatabase, ddlChange, sourceTable, type PgTestDatabase } from './pg-test-helpers.js';
+import { PG_ADMIN_URL, createPgDatabase, type PgTestDatabase } from './pg-test-helpers.js';
+import { ddlChange, sourceTable } from '../../../helpers/source-models.js';
 
 const quiet = createLogger('test', 'silent');
 const ins = (table: string, a: Row): RowChange => ({ op: 'insert', database: 'src', table, before: null, after: a });
