@@ -6,7 +6,8 @@
 //     seconds carrying the source's NOW(6); a trigger on the target records SYSDATE(6) when Sluice applies it;
 //  3. snapshot: a BENCH_SNAPSHOT_ROWS (1M) row table copied by Sluice vs `mariadb-dump --single-transaction |
 //     mariadb`;
-//  4. big transaction: one BENCH_BIG_TXN_ROWS (500k) row transaction applied by Sluice: its peak RSS.
+//  4. big transaction: one BENCH_BIG_TXN_ROWS (500k) row transaction applied by Sluice: its peak RSS;
+//  5. pg: the PostgreSQL target (bench/postgres.ts): stream rows/s, 1M-row snapshot vs a file COPY.
 // Sluice always runs in a child process (bench/sync-sluice.ts), so each peak RSS (VmHWM) is its own.
 // Figures go to stderr as they are measured; the last stdout line is JSON.
 import { spawn } from 'node:child_process';
@@ -17,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startMariaDb, type MariaDbServer } from '../src/testkit/mariadb-server.js';
 import type { SluiceChildResult } from './sync-sluice.js';
+import { postgresPhase } from './postgres.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const env = (name: string, dflt: number): number => Number(process.env[name] ?? dflt);
@@ -28,8 +30,8 @@ const BIG_TXN_ROWS = env('BENCH_BIG_TXN_ROWS', 500_000);
 // Same InnoDB sizing on every server (the testkit's 32M default is for tests).
 /** Extra `tuning:` for every Sluice pipeline, as JSON (e.g. '{"snapshotParallelism":2}'). */
 const TUNING = JSON.parse(process.env.BENCH_TUNING ?? '{}') as Record<string, number>;
-/** Phases to run (default all): stream,latency,big,snapshot. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'stream,latency,big,snapshot').split(','));
+/** Phases to run (default all): stream,latency,big,snapshot,pg (pg-stream / pg-snapshot for one half of pg). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'stream,latency,big,snapshot,pg').split(','));
 const SERVER_ARGS = [`--innodb-buffer-pool-size=${process.env.BENCH_BUFFER_POOL ?? '256M'}`, '--innodb-log-file-size=256M'];
 /** innodb_flush_log_at_trx_commit of the consumers (Sluice's target and the replica): the testkit's 2, or 1 (durable). */
 const CONSUMER_ARGS = [...SERVER_ARGS, `--innodb-flush-log-at-trx-commit=${process.env.BENCH_FLUSH_AT_COMMIT ?? '2'}`];
@@ -277,6 +279,14 @@ try {
   const latency = ONLY.has('latency') ? await latencyPhase(dir, source, target) : null;
   const big = ONLY.has('big') ? await bigTxnPhase(dir, source, target) : null;
   const snap = ONLY.has('snapshot') ? await snapshotPhase(dir, source, target) : null;
+  const pgStream = ONLY.has('pg') || ONLY.has('pg-stream');
+  const pgSnapshot = ONLY.has('pg') || ONLY.has('pg-snapshot');
+  const pgRes = pgStream || pgSnapshot
+    ? await postgresPhase(source, {
+      tableDdl, rowValues, say, streamTxns: STREAM_TXNS, snapshotRows: SNAPSHOT_ROWS, batchSize: TUNING.batchSize ?? 5000,
+      synchronousCommit: (process.env.BENCH_FLUSH_AT_COMMIT ?? '2') === '1' ? 'on' : 'off',
+    }, { stream: pgStream, snapshot: pgSnapshot })
+    : null;
 
   const result = {
     stream_rows_s: stream && Math.round(stream.sluiceRate),
@@ -297,13 +307,20 @@ try {
     latency_rows: latency?.rows ?? null,
     snapshot_rows: SNAPSHOT_ROWS,
     big_txn_rows: BIG_TXN_ROWS,
+    pg_stream_rows_s: pgRes?.pg_stream_rows_s ?? null,
+    pg_stream_vs_mysql: pgRes?.pg_stream_rows_s && stream ? round(pgRes.pg_stream_rows_s / stream.sluiceRate) : null,
+    pg_snapshot_s: pgRes?.pg_snapshot_s ?? null,
+    pg_copy_file_s: pgRes?.pg_copy_file_s ?? null,
+    pg_snapshot_vs_copy: pgRes?.pg_snapshot_vs_copy ?? null,
+    pg_synchronous_commit: pgRes?.pg_synchronous_commit ?? null,
     tuning: TUNING,
     total_s: round((performance.now() - t0) / 1000, 1),
   };
   const maxRss = Math.max(...[result.peak_rss_mb, result.latency_peak_rss_mb, result.snapshot_peak_rss_mb, result.big_txn_peak_rss_mb].map((x) => x ?? 0));
   const goal = (x: number | null, ok: (x: number) => boolean): string => `${x ?? '-'} ${x === null ? 'not run' : ok(x) ? 'met' : 'MISSED'}`;
   say(`goals: stream ratio ≥ 1.0: ${goal(result.stream_ratio, (x) => x >= 1)}; snapshot speedup ≥ 1.5: ${goal(result.snapshot_speedup, (x) => x >= 1.5)}; ` +
-    `p99 < 200 ms: ${goal(result.p99_ms, (x) => x < 200)}; peak RSS < 300 MB everywhere: ${goal(maxRss, (x) => x < 300)}`);
+    `p99 < 200 ms: ${goal(result.p99_ms, (x) => x < 200)}; peak RSS < 300 MB everywhere: ${goal(maxRss, (x) => x < 300)}; ` +
+    `pg stream ≥ MySQL target: ${goal(result.pg_stream_vs_mysql, (x) => x >= 1)}; pg snapshot within 1.5× of file COPY: ${goal(result.pg_snapshot_vs_copy, (x) => x <= 1.5)}`);
   process.stdout.write(`sluice ${result.stream_rows_s} rows/s vs replica ${result.replica_rows_s} (×${result.stream_ratio}); p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms; ` +
     `snapshot ${result.snapshot_s} s vs dump+load ${result.dump_load_s} s (×${result.snapshot_speedup}); peak RSS ${result.peak_rss_mb} MB, big txn ${result.big_txn_peak_rss_mb} MB\n`);
   process.stdout.write(JSON.stringify(result) + '\n');

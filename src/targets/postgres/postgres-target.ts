@@ -56,6 +56,12 @@ export interface PostgresTargetOptions {
   maxRowsPerStatement?: number;
   /** Retries of a transaction after a deadlock or serialization failure (default 5). */
   lockRetries?: number;
+  /**
+   * The session's synchronous_commit (default: the server's). `off` is safe for exactly-once — rows and
+   * checkpoint are lost or kept together in a crash of PostgreSQL, and lost ones are re-read from the
+   * source — like innodb_flush_log_at_trx_commit=2 on a MySQL target.
+   */
+  synchronousCommit?: 'on' | 'off';
   logger?: Logger;
 }
 
@@ -98,6 +104,7 @@ export class PostgresTarget implements Target {
   private readonly maxBytes: number;
   private readonly maxRows: number;
   private readonly lockRetries: number;
+  private readonly sessionSetup: string;
   private readonly log: Logger;
   private client: pg.Client | null = null;
   private interrupted = false;
@@ -122,6 +129,7 @@ export class PostgresTarget implements Target {
     this.maxBytes = opts.maxStatementBytes ?? 4 * 1024 * 1024;
     this.maxRows = opts.maxRowsPerStatement ?? 1000;
     this.lockRetries = opts.lockRetries ?? 5;
+    this.sessionSetup = SESSION_SETUP + (opts.synchronousCommit ? `; SET synchronous_commit = ${opts.synchronousCommit === 'off' ? 'off' : 'on'}` : '');
     this.log = opts.logger ?? createLogger('sluice.target.postgres');
   }
 
@@ -148,7 +156,7 @@ export class PostgresTarget implements Target {
       throw f;
     }
     try {
-      await client.query(SESSION_SETUP);
+      await client.query(this.sessionSetup);
     } catch (err) {
       cut(client);
       throw connectionLost('session setup', err);
