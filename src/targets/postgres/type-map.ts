@@ -145,7 +145,7 @@ function valueError(col: PgColumn, what: string, fix: string): SluiceError {
 
 /** "YYYY-MM-DD…" with a zero month or day (MySQL allows it; PostgreSQL has no such date). */
 function hasZeroPart(text: string): boolean {
-  return text.slice(5, 7) === '00' || text.slice(8, 10) === '00';
+  return (text.charCodeAt(5) === 48 && text.charCodeAt(6) === 48) || (text.charCodeAt(8) === 48 && text.charCodeAt(9) === 48);
 }
 
 function arrayElement(s: string): string {
@@ -193,7 +193,7 @@ export function pgText(col: PgColumn, v: Cell): string | null {
     switch (col.kind) {
       case 'date':
       case 'timestamp':
-        if (ZERO_DATE.test(v) && /^[0:\- .]*$/.test(v)) return '-infinity';
+        if (v.charCodeAt(0) === 48 && ZERO_DATE.test(v) && /^[0:\- .]*$/.test(v)) return '-infinity';
         if (hasZeroPart(v)) {
           throw valueError(col, `'${v}' has a zero month or day, which PostgreSQL cannot store`,
             'change the target column to text (ALTER TABLE … ALTER COLUMN … TYPE text) and restart, or fix the value on the source');
@@ -219,10 +219,30 @@ export function pgText(col: PgColumn, v: Cell): string | null {
   }
   if (v instanceof TimestampValue) {
     if (v.seconds === 0 && v.micros === 0) return col.kind === 'text' ? v.toSQL() : '-infinity';
-    return col.kind === 'text' ? v.toSQL() : v.toSQL() + '+00';
+    return col.kind === 'text' ? v.toSQL() : utcText(v.seconds, v.micros) + '+00';
   }
   // Float32Array (VECTOR)
   return '{' + Array.from(v, (x) => String(x)).join(',') + '}';
+}
+
+const pad2 = (n: number): string => (n < 10 ? '0' + n : String(n));
+
+/** "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) of epoch seconds and microseconds, without a Date (the snapshot's hot path). */
+export function utcText(seconds: number, micros: number): string {
+  const days = Math.floor(seconds / 86400);
+  const secs = seconds - days * 86400;
+  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const frac = micros > 0 ? '.' + String(micros).padStart(6, '0') : '';
+  return `${String(y).padStart(4, '0')}-${pad2(m)}-${pad2(d)} ${pad2(Math.floor(secs / 3600))}:${pad2(Math.floor(secs / 60) % 60)}:${pad2(secs % 60)}${frac}`;
 }
 
 /** A value as a SQL literal (NULL, or a quoted string PostgreSQL casts to the column's type). */
