@@ -27,6 +27,8 @@ import { createLogger } from '../src/log.js';
 export interface PgBenchHelpers {
   tableDdl(name: string): string;
   rowValues(n: string): string;
+  /** CREATE PROCEDURE name(n): n single-row transactions (50/30/20 insert/update/delete) on `table`. */
+  genProcedure(name: string, table: string): string;
   say(text: string): void;
   streamTxns: number;
   snapshotRows: number;
@@ -71,25 +73,7 @@ async function masterPos(server: MariaDbServer): Promise<{ file: string; pos: nu
 }
 
 async function streamPhase(source: MariaDbServer, url: string, h: PgBenchHelpers): Promise<number> {
-  await source.query(`${h.tableDdl('bench.pgt')};
-    CREATE PROCEDURE bench.pggen(n INT)
-    BEGIN
-      DECLARE i INT DEFAULT 0;
-      DECLARE ins INT DEFAULT 1;
-      DECLARE del INT DEFAULT 1;
-      WHILE i < n DO
-        IF i % 10 < 5 THEN
-          INSERT INTO bench.pgt VALUES (${h.rowValues('ins')});
-          SET ins = ins + 1;
-        ELSEIF i % 10 < 8 THEN
-          UPDATE bench.pgt SET a = a + 1, b = CONCAT('upd-', i), c = c + 1.5, h = NOW(3) WHERE id = del + (i * 7919) % (ins - del);
-        ELSE
-          DELETE FROM bench.pgt WHERE id = del;
-          SET del = del + 1;
-        END IF;
-        SET i = i + 1;
-      END WHILE;
-    END`);
+  await source.query(`${h.tableDdl('bench.pgt')}; ${h.genProcedure('bench.pggen', 'bench.pgt')}`);
   const model = await sourceModel(source, 'bench', 'pgt');
   const target = new PostgresTarget({ pipeline: 'bench-pg-stream', url, logger: quiet, synchronousCommit: h.synchronousCommit });
   await target.open();

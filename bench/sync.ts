@@ -57,6 +57,29 @@ const rowValues = (n: string): string => `${n}, ${n} * 1000003, CONCAT('name-', 
   TIMESTAMP('2024-01-01 00:00:00') + INTERVAL ${n} SECOND + INTERVAL (${n} % 1000000) MICROSECOND, ${n} / 3,
   REPEAT('lorem ipsum ', 1 + ${n} % 4), ${n} * 7, FROM_UNIXTIME(1700000000 + ${n}), ELT(1 + ${n} % 3, 'x','y','z')`;
 
+/**
+ * A procedure `name(n)` that commits n single-row transactions on `table`: 50% inserts, 30% updates of a live
+ * row, 20% deletes of the oldest row.
+ */
+const genProcedure = (name: string, table: string): string => `CREATE PROCEDURE ${name}(n INT)
+    BEGIN
+      DECLARE i INT DEFAULT 0;
+      DECLARE ins INT DEFAULT 1;
+      DECLARE del INT DEFAULT 1;
+      WHILE i < n DO
+        IF i % 10 < 5 THEN
+          INSERT INTO ${table} VALUES (${rowValues('ins')});
+          SET ins = ins + 1;
+        ELSEIF i % 10 < 8 THEN
+          UPDATE ${table} SET a = a + 1, b = CONCAT('upd-', i), c = c + 1.5, h = NOW(3) WHERE id = del + (i * 7919) % (ins - del);
+        ELSE
+          DELETE FROM ${table} WHERE id = del;
+          SET del = del + 1;
+        END IF;
+        SET i = i + 1;
+      END WHILE;
+    END`;
+
 /** Content fingerprint of a table: row count and an order-independent hash of every row. */
 async function fingerprint(server: MariaDbServer, table: string): Promise<string> {
   const rows = await server.query<Array<{ n: number; x: string | null }>>(
@@ -119,25 +142,7 @@ function runShell(command: string): Promise<void> {
 // ── 1. streaming: Sluice vs a native replica ──────────────────────────────────────────────────
 
 async function streamingPhase(dir: string, source: MariaDbServer, target: MariaDbServer): Promise<{ sluice: SluiceChildResult; sluiceRate: number; replicaRate: number; rows: number }> {
-  await source.query(`${tableDdl('bench.t')};
-    CREATE PROCEDURE bench.gen(n INT)
-    BEGIN
-      DECLARE i INT DEFAULT 0;
-      DECLARE ins INT DEFAULT 1;
-      DECLARE del INT DEFAULT 1;
-      WHILE i < n DO
-        IF i % 10 < 5 THEN
-          INSERT INTO bench.t VALUES (${rowValues('ins')});
-          SET ins = ins + 1;
-        ELSEIF i % 10 < 8 THEN
-          UPDATE bench.t SET a = a + 1, b = CONCAT('upd-', i), c = c + 1.5, h = NOW(3) WHERE id = del + (i * 7919) % (ins - del);
-        ELSE
-          DELETE FROM bench.t WHERE id = del;
-          SET del = del + 1;
-        END IF;
-        SET i = i + 1;
-      END WHILE;
-    END`);
+  await source.query(`${tableDdl('bench.t')}; ${genProcedure('bench.gen', 'bench.t')}`);
   // Sluice: create the target table and a checkpoint at the current end of the binlog, then stop.
   const config = writeConfig(dir, 'bench-stream', source, target, ['bench.t'], { snapshot: 'none' });
   await sluiceChild(config, 'prime', null).result;
@@ -283,7 +288,7 @@ try {
   const pgSnapshot = ONLY.has('pg') || ONLY.has('pg-snapshot');
   const pgRes = pgStream || pgSnapshot
     ? await postgresPhase(source, {
-      tableDdl, rowValues, say, streamTxns: STREAM_TXNS, snapshotRows: SNAPSHOT_ROWS, batchSize: TUNING.batchSize ?? 5000,
+      tableDdl, rowValues, genProcedure, say, streamTxns: STREAM_TXNS, snapshotRows: SNAPSHOT_ROWS, batchSize: TUNING.batchSize ?? 5000,
       synchronousCommit: (process.env.BENCH_FLUSH_AT_COMMIT ?? '2') === '1' ? 'on' : 'off',
     }, { stream: pgStream, snapshot: pgSnapshot })
     : null;

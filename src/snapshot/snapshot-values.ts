@@ -6,7 +6,7 @@
  * The connection must use `time_zone = '+00:00'` (TIMESTAMP text is UTC) and utf8mb4.
  */
 import type { FieldPacket, TypeCastField, TypeCastNext } from 'mysql2';
-import { JsonText, TimestampValue, type Cell } from '../mysql/values/cell.js';
+import { JsonText, TimestampValue, integerCell, type Cell } from '../mysql/values/cell.js';
 import type { SchemaColumn } from '../mysql/schema/table-schema.js';
 
 const INT_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year']);
@@ -39,13 +39,6 @@ export function quoteIdent(name: string): string {
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-function intCell(text: string): number | bigint {
-  const n = Number(text);
-  if (Number.isSafeInteger(n)) return n;
-  const b = BigInt(text);
-  return b > MAX_SAFE || b < -MAX_SAFE ? b : Number(b);
-}
-
 function bitCell(buf: Buffer): number | bigint {
   let v = 0n;
   for (const byte of buf) v = (v << 8n) | BigInt(byte);
@@ -71,7 +64,7 @@ export function toCell(col: SchemaColumn, raw: unknown, flavor: 'mysql' | 'maria
     return raw;
   }
   const text = String(raw);
-  if (INT_TYPES.has(t)) return intCell(text);
+  if (INT_TYPES.has(t)) return integerCell(text);
   switch (t) {
     case 'float':
       return Math.fround(Number(text));

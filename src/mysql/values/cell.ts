@@ -40,3 +40,13 @@ export class TimestampValue {
 
 /** A row image: column name → value. Columns absent from a MINIMAL image are absent here. */
 export type Row = Record<string, Cell>;
+
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** An integer's decimal text → its Cell: `number` within ±2^53, else `bigint`. */
+export function integerCell(text: string): number | bigint {
+  const n = Number(text);
+  if (Number.isSafeInteger(n)) return n;
+  const b = BigInt(text);
+  return b > MAX_SAFE_BIG || b < -MAX_SAFE_BIG ? b : Number(b);
+}

@@ -19,12 +19,13 @@ import { Readable } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { SluiceError, isSluiceError } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
-import { INSTANCE, describeInstance, isKnownDead, type InstanceInfo } from '../../instance.js';
+import { INSTANCE, describeInstance, type InstanceInfo } from '../../instance.js';
 import type { RowChange } from '../../source/types.js';
 import type { Cell, Row } from '../../mysql/values/cell.js';
 import { fnv1a32 } from '../../fnv-hash.js';
 import { mergeChanges, type Segment, type TableOps, type TableShape } from '../../sinks/merge-changes.js';
-import { CheckpointTable, checkpointMovedError, fencedError, ownedError, type StoredCheckpointRow } from '../../sinks/mysql/checkpoint-table.js';
+import { CheckpointTable, fencedError, ownedError, type StoredCheckpointRow } from '../../sinks/mysql/checkpoint-table.js';
+import { checkOwnership, claimEpoch, heldByLiveOther, packStatements, routesOf, storedPosition } from '../ownership.js';
 import type {
   Checkpoint, ChunkDone, DdlChange, OwnerInfo, SnapshotChunk, SourceTable, Target, TargetBatch, TargetCapabilities,
 } from '../target.js';
@@ -222,7 +223,7 @@ export class PostgresTarget implements Target {
         if (attempt >= this.lockRetries || (!isLockConflict(cause) && !raced)) throw err;
         if (sqlState(cause) === '55P03' && !this.explicitEpoch) {
           const stored = await this.readStoredRow();
-          if (stored && stored.leaseLeft > 0 && stored.owner && stored.owner.id !== this.owner.id && !isKnownDead(stored.owner)) throw ownedError(this.pipeline, stored);
+          if (stored && heldByLiveOther(stored, this.owner)) throw ownedError(this.pipeline, stored);
           if (stored && !brokeStaleLock) {
             brokeStaleLock = true;
             await this.endStaleOwner(stored);
@@ -242,18 +243,12 @@ export class PostgresTarget implements Target {
       const wait = Math.max(1, Math.min(5, Math.round(this.leaseSeconds / 3)));
       const res = await PostgresTarget.multi(client, `BEGIN; SET LOCAL lock_timeout = '${wait}s'; ${this.checkpoints.lockSql(this.pipeline).replace(/FOR UPDATE$/, 'FOR UPDATE')}`);
       const stored = PgCheckpointTable.parseRow(res[2]?.rows[0]);
-      let epoch = this.epoch;
-      if (this.explicitEpoch) {
-        if (stored && stored.epoch > epoch) {
-          await client.query('ROLLBACK');
-          throw fencedError(this.pipeline, stored, epoch);
-        }
-      } else {
-        if (stored && stored.leaseLeft > 0 && stored.owner && stored.owner.id !== this.owner.id && !isKnownDead(stored.owner)) {
-          await client.query('ROLLBACK');
-          throw ownedError(this.pipeline, stored);
-        }
-        epoch = stored ? stored.epoch + 1 : Math.max(epoch, 1);
+      let epoch: number;
+      try {
+        epoch = claimEpoch(this.pipeline, stored, this.epoch, this.explicitEpoch, this.owner);
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
       }
       const claim = stored
         ? this.checkpoints.claimSql(this.pipeline, epoch, this.owner, this.leaseSeconds)
@@ -261,7 +256,7 @@ export class PostgresTarget implements Target {
       await client.query(`${claim}; COMMIT`);
       this.epoch = epoch;
       this.previousOwner = stored && stored.owner?.id !== this.owner.id ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft, self: false } : null;
-      this.committed = stored && stored.file !== '' ? { file: stored.file, pos: stored.pos, ...(stored.gtidSet !== null ? { gtidSet: stored.gtidSet } : {}) } : null;
+      this.committed = storedPosition(stored);
       return CheckpointTable.toCheckpoint(this.pipeline, stored ? { ...stored, epoch } : null);
     } catch (err) {
       if (isSluiceError(err)) throw err;
@@ -356,12 +351,7 @@ export class PostgresTarget implements Target {
   }
 
   private checkOwnership(stored: StoredCheckpointRow | null, cas = false): void {
-    if (!stored) {
-      throw new SluiceError('INTERNAL', `no checkpoint row for pipeline '${this.pipeline}' on the PostgreSQL target`,
-        'call open() before apply(); if the row was deleted by hand, restart the pipeline');
-    }
-    if (stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored, this.epoch);
-    if (cas && this.committed !== undefined && !CheckpointTable.at(stored, this.committed)) throw checkpointMovedError(this.pipeline, stored, this.committed);
+    checkOwnership(this.pipeline, stored, this.epoch, cas ? this.committed : undefined);
   }
 
   private writerLockSql(): string {
@@ -514,15 +504,6 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
 
   // ── apply ───────────────────────────────────────────────────────────────────────────────────
 
-  private routesOf(changes: readonly RowChange[]): Map<string, { database: string; table: string }> {
-    const routes = new Map<string, { database: string; table: string }>();
-    for (const c of changes) {
-      const id = `${c.database}\0${c.table}`;
-      if (!routes.has(id)) routes.set(id, this.route(c.database, c.table));
-    }
-    return routes;
-  }
-
   async apply(batch: TargetBatch): Promise<void> {
     if (batch.partial || this.openTransaction) return this.applyInParts(batch);
     let strict = false;
@@ -566,7 +547,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
   }
 
   private async statementsFor(client: pg.Client, changes: readonly RowChange[], strict: boolean): Promise<string[]> {
-    const routes = this.routesOf(changes);
+    const routes = routesOf(changes, this.route);
     await this.loadShapes(client, routes.values());
     const segments = mergeChanges(changes, (db, t) => {
       const r = routes.get(`${db}\0${t}`)!;
@@ -587,7 +568,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
     }
     this.checkOwnership(stored, true);
     statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
-    const packs = this.pack(statements);
+    const packs = packStatements(statements, this.maxBytes);
     for (let i = 0; i < packs.length; i++) {
       const last = i === packs.length - 1;
       if (last) progress.commitSent = true;
@@ -621,7 +602,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
       }
       const statements = await this.statementsFor(client, batch.changes, false);
       if (!batch.partial) statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
-      const packs = this.pack(statements);
+      const packs = packStatements(statements, this.maxBytes);
       for (let i = 0; i < packs.length; i++) {
         const commit = !batch.partial && i === packs.length - 1;
         await PostgresTarget.multi(client, commit ? `${packs[i]};\nCOMMIT` : packs[i]!);
@@ -769,24 +750,6 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
     }
     if (tuples.length > 0) out.push(head + tuples.join(', ') + suffix);
     return out;
-  }
-
-  /** Join statements into simple-protocol queries of at most maxBytes each. */
-  private pack(statements: readonly string[]): string[] {
-    const packs: string[] = [];
-    let cur: string[] = [];
-    let size = 0;
-    for (const s of statements) {
-      if (cur.length > 0 && size + s.length + 2 > this.maxBytes) {
-        packs.push(cur.join(';\n'));
-        cur = [];
-        size = 0;
-      }
-      cur.push(s);
-      size += s.length + 2;
-    }
-    if (cur.length > 0) packs.push(cur.join(';\n'));
-    return packs;
   }
 
   // ── DDL ─────────────────────────────────────────────────────────────────────────────────────

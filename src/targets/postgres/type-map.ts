@@ -19,7 +19,7 @@
  */
 import { SluiceError } from '../../errors.js';
 import type { SchemaColumn } from '../../mysql/schema/table-schema.js';
-import { JsonText, TimestampValue, type Cell } from '../../mysql/values/cell.js';
+import { JsonText, TimestampValue, integerCell, type Cell } from '../../mysql/values/cell.js';
 import { formatInet4, formatInet6, formatUuid } from '../../mysql/values/mariadb-types.js';
 
 const TEXT_TYPES = new Set(['tinytext', 'text', 'mediumtext', 'longtext']);
@@ -255,13 +255,6 @@ export function pgSqlLiteral(col: PgColumn, v: Cell): string {
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-function intCell(text: string): number | bigint {
-  const n = Number(text);
-  if (Number.isSafeInteger(n)) return n;
-  const b = BigInt(text);
-  return b > MAX_SAFE || b < -MAX_SAFE ? b : Number(b);
-}
-
 function padFraction(text: string, digits: number): string {
   const dot = text.indexOf('.');
   const whole = dot < 0 ? text : text.slice(0, dot);
@@ -307,7 +300,7 @@ export function cellFromPgText(col: SchemaColumn, text: string | null): Cell {
   if (col.json || t === 'json') return new JsonText(text);
   switch (t) {
     case 'tinyint': case 'smallint': case 'mediumint': case 'int': case 'integer': case 'bigint': case 'year':
-      return intCell(text);
+      return integerCell(text);
     case 'float': return Math.fround(Number(text));
     case 'double': case 'real': return Number(text);
     case 'bit': {
