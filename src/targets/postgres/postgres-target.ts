@@ -848,14 +848,14 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
         if (c) { idx.push(i); cols.push(c); } else this.warnUnknownColumn(r.database, table, name);
       });
       const rows = idx.length === chunk.columns.length ? chunk.rows : chunk.rows.map((row) => idx.map((i) => row[i] ?? null));
-      const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.checkpoints.shareSql(this.pipeline).replace(/FOR SHARE$/, 'FOR KEY SHARE')}`);
+      const savepoint = shape.primaryKey.length > 0 ? '; SAVEPOINT sluice_chunk' : '';
+      const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.checkpoints.shareSql(this.pipeline).replace(/FOR SHARE$/, 'FOR KEY SHARE')}${savepoint}`);
       const stored = PgCheckpointTable.parseRow(lockRes[1]?.rows[0]);
       if (!stored || stored.epoch !== this.epoch) {
         throw fencedError(this.pipeline, stored ?? { epoch: 0, file: '', pos: 0, gtidSet: null, state: null, updatedAt: null, owner: null, ownerSince: null, leaseLeft: 0 }, this.epoch);
       }
       const t = qualified(r.database, table);
       const colList = cols.map((c) => pgIdent(c.name)).join(', ');
-      if (shape.primaryKey.length > 0) await client.query('SAVEPOINT sluice_chunk');
       try {
         await copyInto(client, `COPY ${t} (${colList}) FROM STDIN`, cols, rows);
       } catch (err) {

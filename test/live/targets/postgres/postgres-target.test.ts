@@ -5,7 +5,7 @@
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { PostgresTarget, type PostgresTargetOptions } from '../../../../src/targets/postgres/index.js';
+import { PostgresTarget, checkPostgresTarget, testPostgresConnection, type PostgresTargetOptions } from '../../../../src/targets/postgres/index.js';
 import type { Checkpoint } from '../../../../src/targets/target.js';
 import type { Row } from '../../../../src/mysql/values/cell.js';
 import type { RowChange } from '../../../../src/source/types.js';
@@ -230,5 +230,32 @@ describe('PostgreSQL target', () => {
     v.username = 'sluice_no_such_user';
     const denied = new PostgresTarget({ pipeline: 'x', url: v.toString(), logger: quiet });
     await assert.rejects(denied.open(), (err: unknown) => err instanceof SluiceError && err.code === 'ACCESS_DENIED');
+  });
+
+  it('preflight: a user without CREATE on the database is told the GRANT; with it, every check passes', async () => {
+    const role = `${db.name}_user`;
+    await db.query(`CREATE ROLE ${role} LOGIN`);
+    try {
+      const u = new URL(db.url);
+      u.username = role;
+      const info = await testPostgresConnection(u.toString());
+      assert.equal(info.database, db.name);
+      assert.equal(info.user, role);
+      const before = await checkPostgresTarget(u.toString(), ['_sluice', 'dst']);
+      const failed = before.filter((c) => !c.ok);
+      assert.deepEqual(failed.map((c) => c.name), ['schema _sluice', 'schema dst']);
+      assert.match(failed[0]!.fix ?? '', new RegExp(`GRANT CREATE ON DATABASE "${db.name}" TO "${role}"`));
+      await db.query(`GRANT CREATE ON DATABASE ${db.name} TO ${role}`);
+      const after = await checkPostgresTarget(u.toString(), ['_sluice', 'dst']);
+      assert.deepEqual(after.filter((c) => !c.ok), []);
+      // And the target works as that user.
+      const t = target('p9', { url: u.toString() });
+      await t.open();
+      await t.ensureTable(sourceTable('src', ORDERS));
+      await t.apply({ changes: [ins('orders', { id: 1, name: 'a', qty: 1 })], checkpoint: cp('p9') });
+      await t.close();
+    } finally {
+      await db.query(`REASSIGN OWNED BY ${role} TO postgres; DROP OWNED BY ${role}; DROP ROLE ${role}`).catch(() => undefined);
+    }
   });
 });
