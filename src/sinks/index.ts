@@ -4,5 +4,6 @@ export { mergeChanges, keyString, type MergeOptions, type OrderedOp, type Segmen
 export { MysqlSink, type MysqlSinkOptions } from './mysql/mysql-sink.js';
 export { createTableLike, normalizeType, targetCreateSql, type CreateTableOutcome, type QueryConnection } from './mysql/create-table-like.js';
 export { CheckpointTable, CHECKPOINT_TABLE } from './mysql/checkpoint-table.js';
+export { TableShapeCache } from './mysql/table-shapes.js';
 export { rewriteDdl, type RewrittenDdl } from './mysql/ddl-rewrite.js';
 export { sqlLiteral, quoteId, qualifiedName } from './mysql/sql-literal.js';

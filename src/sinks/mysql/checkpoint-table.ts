@@ -24,7 +24,8 @@ export interface StoredCheckpointRow {
   file: string;
   pos: number;
   gtidSet: string | null;
-  state: string | null;
+  /** The state JSON; undefined when the row was read without it (ownership checks: it can be megabytes). */
+  state?: string | null;
   updatedAt: string | null;
   /** The owning instance, if one was recorded. */
   owner: InstanceInfo | null;
@@ -40,7 +41,7 @@ const OWNER_COLUMNS: ReadonlyArray<[string, string]> = [
   ['lease_until', 'lease_until TIMESTAMP(6) NULL DEFAULT NULL'],
 ];
 
-const SELECT_COLUMNS = `epoch, file, pos, gtid_set, state, DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i:%s.%f') AS updated_at, owner,
+const SELECT_COLUMNS = `epoch, file, pos, gtid_set, DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i:%s.%f') AS updated_at, owner,
   DATE_FORMAT(owner_since, '%Y-%m-%d %H:%i:%s.%f') AS owner_since, IFNULL(TIMESTAMPDIFF(MICROSECOND, NOW(6), lease_until), -1) AS lease_left_us`;
 
 /** `NOW(6) + INTERVAL s SECOND` with microsecond precision. */
@@ -82,13 +83,17 @@ ${OWNER_COLUMNS.map(([, def]) => `  ${def}`).join(',\n')}
     return format('SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [this.database, CHECKPOINT_TABLE]);
   }
 
-  /** Lock and read the pipeline's row (inside a transaction). */
-  lockSql(pipeline: string): string {
-    return format(`SELECT ${SELECT_COLUMNS} FROM ${this.name} WHERE pipeline = ? FOR UPDATE`, [pipeline]);
+  /**
+   * Lock and read the pipeline's row (inside a transaction). The state (the schema history of every table:
+   * megabytes with thousands of tables) is read only when asked for — ownership checks on every batch and
+   * chunk need the small columns only.
+   */
+  lockSql(pipeline: string, withState = false): string {
+    return format(`SELECT ${SELECT_COLUMNS}${withState ? ', state' : ''} FROM ${this.name} WHERE pipeline = ? FOR UPDATE`, [pipeline]);
   }
 
-  readSql(pipeline: string): string {
-    return format(`SELECT ${SELECT_COLUMNS} FROM ${this.name} WHERE pipeline = ?`, [pipeline]);
+  readSql(pipeline: string, withState = false): string {
+    return format(`SELECT ${SELECT_COLUMNS}${withState ? ', state' : ''} FROM ${this.name} WHERE pipeline = ?`, [pipeline]);
   }
 
   /** A claimed row without a position yet. */
@@ -130,7 +135,7 @@ ${OWNER_COLUMNS.map(([, def]) => `  ${def}`).join(',\n')}
       file: String(row['file']),
       pos: Number(row['pos']),
       gtidSet: row['gtid_set'] === null ? null : String(row['gtid_set']),
-      state: row['state'] === null ? null : String(row['state']),
+      ...('state' in row ? { state: row['state'] === null ? null : String(row['state']) } : {}),
       updatedAt: row['updated_at'] === null ? null : String(row['updated_at']),
       owner: parseInstance(row['owner'] === null || row['owner'] === undefined ? null : String(row['owner'])),
       ownerSince: row['owner_since'] === null || row['owner_since'] === undefined ? null : String(row['owner_since']),
@@ -140,6 +145,7 @@ ${OWNER_COLUMNS.map(([, def]) => `  ${def}`).join(',\n')}
 
   /** The stored row as a Checkpoint; null when the pipeline has no position and no state yet. */
   static toCheckpoint(pipeline: string, r: StoredCheckpointRow | null): Checkpoint | null {
+    if (r && r.state === undefined) throw new Error('internal: checkpoint row read without its state');
     if (!r || (r.file === '' && r.state === null)) return null;
     const cp: Checkpoint = {
       pipeline,
@@ -147,12 +153,13 @@ ${OWNER_COLUMNS.map(([, def]) => `  ${def}`).join(',\n')}
       epoch: r.epoch,
     };
     if (r.updatedAt) cp.updatedAt = new Date(r.updatedAt.replace(' ', 'T').slice(0, 23) + 'Z');
-    if (r.state !== null) cp.state = JSON.parse(r.state) as unknown;
+    if (r.state !== null && r.state !== undefined) cp.state = JSON.parse(r.state) as unknown;
     return cp;
   }
 
   /** Whether the stored row already holds exactly `cp` (a batch whose commit outcome was unknown). */
   static holds(r: StoredCheckpointRow, cp: Checkpoint): boolean {
+    if (cp.state !== undefined && r.state === undefined) throw new Error('internal: checkpoint row read without its state');
     return CheckpointTable.at(r, cp.position) && (cp.state === undefined || r.state === (cp.state === null ? null : JSON.stringify(cp.state)));
   }
 

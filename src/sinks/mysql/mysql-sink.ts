@@ -68,6 +68,11 @@ export interface MysqlSinkOptions {
   maxStatementBytes?: number;
   /** Most rows per multi-row statement (default 5000). */
   maxRowsPerStatement?: number;
+  /**
+   * Target table shapes shared by the sinks of one pipeline (snapshot workers, the stream's sink): read once
+   * from information_schema, which costs seconds per thousand tables on a target holding many.
+   */
+  shapes?: TableShapeCache;
   /** Retries of a transaction after a deadlock or lock wait timeout (default 5). */
   lockRetries?: number;
   /** `innodb_lock_wait_timeout` of this sink's session, in seconds (default: the server's). */
@@ -121,7 +126,7 @@ export class MysqlSink implements Sink {
   private readonly limits: StatementLimits;
   private readonly lockRetries: number;
   private readonly log: Logger;
-  private readonly shapes = new TableShapeCache();
+  private readonly shapes: TableShapeCache;
   private conn: Connection | null = null;
   /** A large source transaction is being applied in parts (target transaction open). */
   private openTransaction = false;
@@ -149,6 +154,7 @@ export class MysqlSink implements Sink {
     this.checkpoints = new CheckpointTable(opts.checkpointDatabase ?? '_sluice');
     this.route = opts.route ?? routeToDatabase(opts.targetDatabase);
     this.foreignKeyScope = opts.foreignKeyScope;
+    this.shapes = opts.shapes ?? new TableShapeCache();
     if (typeof opts.connection === 'string') {
       const parsed = parseMysqlUrl(opts.connection);
       if (!parsed.ok) throw new SluiceError('BAD_ARGUMENT', `target URL: ${parsed.message}`, parsed.fix);
@@ -234,7 +240,7 @@ export class MysqlSink implements Sink {
       // A short lock wait: a transaction holding the row is an owner at work (then PIPELINE_OWNED), or a
       // stale owner's whose lease ran out (then it is ended, see open()).
       await conn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.min(5, Math.round(this.leaseSeconds / 3)))}; START TRANSACTION`);
-      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.lockSql(this.pipeline));
+      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.lockSql(this.pipeline, true));
       const stored = CheckpointTable.parseRow(rows[0]);
       let epoch = this.epoch;
       if (this.explicitEpoch) {
@@ -269,7 +275,7 @@ export class MysqlSink implements Sink {
   async readCheckpoint(): Promise<Checkpoint | null> {
     const conn = await this.connect('reading the checkpoint');
     try {
-      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline));
+      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline, true));
       return CheckpointTable.toCheckpoint(this.pipeline, CheckpointTable.parseRow(rows[0]));
     } catch (err) {
       if (errnoOf(err) === 1146 || errnoOf(err) === 1049) return null;
@@ -559,7 +565,7 @@ export class MysqlSink implements Sink {
     const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict, keyMoves: this.overlapsSnapshot });
     const statements = this.buildStatements(segments, routes);
 
-    const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
+    const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline, this.uncertain)}`);
     const stored = CheckpointTable.parseRow(lockRes[1]?.[0]);
     if (this.uncertain && stored && stored.epoch === this.epoch && CheckpointTable.holds(stored, batch.checkpoint)) {
       this.log.info({ pipeline: this.pipeline, position: batch.checkpoint.position }, 'batch was committed before the connection was lost; not applying it again');
