@@ -6,7 +6,7 @@
  * The connection must use `time_zone = '+00:00'` (TIMESTAMP text is UTC) and utf8mb4.
  */
 import type { FieldPacket, TypeCastField, TypeCastNext } from 'mysql2';
-import { JsonText, TimestampValue, type Cell } from '../mysql/values/cell.js';
+import { JsonText, TimestampValue, type Cell } from '../core/cell.js';
 import type { SchemaColumn } from '../mysql/schema/table-schema.js';
 
 const INT_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year']);

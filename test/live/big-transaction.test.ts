@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { BinlogSource } from '../../src/source/binlog-source.js';
-import type { SourceMessage } from '../../src/source/types.js';
+import type { SourceMessage } from '../../src/core/types.js';
 
 const ROWS = 300_000;
 const PART = 1000;

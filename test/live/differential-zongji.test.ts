@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { BinlogSource } from '../../src/source/binlog-source.js';
-import { TimestampValue, type Cell, type Row } from '../../src/mysql/values/cell.js';
+import { TimestampValue, type Cell, type Row } from '../../src/core/cell.js';
 import { collectChanges } from './collect.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 

@@ -2,9 +2,9 @@
 // against a model that replays the changes one by one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeChanges, type Segment, type TableShape } from '../../src/sinks/merge-changes.js';
-import type { Row } from '../../src/mysql/values/cell.js';
-import type { RowChange } from '../../src/source/types.js';
+import { mergeChanges, type Segment, type TableShape } from '../../src/targets/merge-changes.js';
+import type { Row } from '../../src/core/cell.js';
+import type { RowChange } from '../../src/core/types.js';
 
 const SHAPE: TableShape = { primaryKey: ['id'], columns: ['id', 'a', 'b'] };
 const NOPK: TableShape = { primaryKey: [], columns: ['x', 'y'] };

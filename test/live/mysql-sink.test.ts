@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
-import { MysqlSink, type MysqlSinkOptions } from '../../src/sinks/mysql/mysql-sink.js';
-import type { Checkpoint } from '../../src/sinks/sink.js';
-import { JsonText, TimestampValue, type Row } from '../../src/mysql/values/cell.js';
-import type { RowChange } from '../../src/source/types.js';
+import { MysqlSink, type MysqlSinkOptions } from '../../src/targets/mysql/mysql-sink.js';
+import type { Checkpoint } from '../../src/targets/sink.js';
+import { JsonText, TimestampValue, type Row } from '../../src/core/cell.js';
+import type { RowChange } from '../../src/core/types.js';
 import { SluiceError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { BinlogSource } from '../../src/source/binlog-source.js';
-import type { Cell, Row } from '../../src/mysql/values/cell.js';
-import type { SourceMessage, TransactionMessage } from '../../src/source/types.js';
+import type { Cell, Row } from '../../src/core/cell.js';
+import type { SourceMessage, TransactionMessage } from '../../src/core/types.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

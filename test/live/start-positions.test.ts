@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { BinlogSource, type StartSpec } from '../../src/source/binlog-source.js';
-import type { TransactionMessage } from '../../src/source/types.js';
+import type { TransactionMessage } from '../../src/core/types.js';
 import { MariadbGtidList } from '../../src/mysql/gtid/index.js';
 
 const MARKER = 999;

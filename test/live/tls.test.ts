@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { RowDataPacket } from 'mysql2/promise';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { connectMysql, tlsStatus } from '../../src/mysql/connection.js';
-import { checkSource, checkTarget } from '../../src/cli/check.js';
+import { checkSource, checkTarget } from '../../src/preflight/preflight.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
 import { parseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';

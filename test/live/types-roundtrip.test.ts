@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMariaDb, type MariaDbServer, type MariaDbServerOptions } from '../../src/testkit/mariadb-server.js';
 import { BinlogSource } from '../../src/source/binlog-source.js';
-import type { Cell, Row } from '../../src/mysql/values/cell.js';
+import type { Cell, Row } from '../../src/core/cell.js';
 import { TYPE_COLUMNS, oracleOf } from './type-columns.js';
 import { collectChanges } from './collect.js';
 

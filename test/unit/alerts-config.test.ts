@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, redactConfig } from '../../src/config/index.js';
 import { SluiceError } from '../../src/errors.js';
-import { alertSettingsFromEnv, fieldsOf, mergeAlertSettings } from '../../src/alerts/settings.js';
-import { applyChange, withoutLocked } from '../../src/alerts/service.js';
+import { alertSettingsFromEnv, fieldsOf, mergeAlertSettings } from '../../src/config/alert-settings.js';
+import { applyChange, withoutLocked } from '../../src/server/routes/alert-routes.js';
 import { HttpError } from '../../src/server/http-error.js';
 import { Store, alertsSection, exportConfigText, importConfig } from '../../src/store/index.js';
 

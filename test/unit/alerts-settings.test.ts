@@ -1,8 +1,8 @@
 // Alert settings (layers, SMTP URLs, PUT changes, redaction) and the purge-risk rule.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { alertSettingsFromEnv, mergeAlertSettings, parseSmtpUrl, publicAlertSettings } from '../../src/alerts/settings.js';
-import { applyChange } from '../../src/alerts/service.js';
+import { alertSettingsFromEnv, mergeAlertSettings, parseSmtpUrl, publicAlertSettings } from '../../src/config/alert-settings.js';
+import { applyChange } from '../../src/server/routes/alert-routes.js';
 import { purgeRisk } from '../../src/alerts/engine.js';
 
 describe('alert settings', () => {

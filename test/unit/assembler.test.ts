@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TransactionAssembler } from '../../src/source/transaction-assembler.js';
 import type { BinlogEvent, EventBody, EventHeader } from '../../src/mysql/binlog/events.js';
-import type { SourceMessage, TransactionMessage, DdlMessage } from '../../src/source/types.js';
+import type { SourceMessage, TransactionMessage, DdlMessage } from '../../src/core/types.js';
 
 const UUID = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BinlogDecoder } from '../../src/mysql/binlog/decoder.js';
-import { JsonText } from '../../src/mysql/values/cell.js';
+import { JsonText } from '../../src/core/cell.js';
 
 /** A checksum-less v4 event: 19-byte header + body. */
 function event(type: number, body: Buffer): Buffer {

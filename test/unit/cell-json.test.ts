@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cellToJson, float32ToString, rowToJson } from '../../src/cli/cell-json.js';
-import { JsonText, TimestampValue } from '../../src/mysql/values/cell.js';
+import { JsonText, TimestampValue } from '../../src/core/cell.js';
 import { parseFrom } from '../../src/cli/tail.js';
 import { SluiceError } from '../../src/errors.js';
 

@@ -10,7 +10,7 @@ import { startMariaDb } from '../../src/testkit/mariadb-server.js';
 import { decodeRowImage } from '../../src/mysql/values/row-image.js';
 import { parseColumnMeta } from '../../src/mysql/values/column-meta.js';
 import type { ColumnDef } from '../../src/mysql/values/column-type.js';
-import { TimestampValue, type Row } from '../../src/mysql/values/cell.js';
+import { TimestampValue, type Row } from '../../src/core/cell.js';
 
 const DDL = `CREATE TABLE t.v (
   id INT PRIMARY KEY, d1 DECIMAL(10,2), d2 DECIMAL(65,30), d3 DECIMAL(5,0) UNSIGNED,

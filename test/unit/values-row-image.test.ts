@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeRowImage } from '../../src/mysql/values/row-image.js';
 import { ColumnType as T, type ColumnDef } from '../../src/mysql/values/column-type.js';
-import { JsonText, TimestampValue } from '../../src/mysql/values/cell.js';
+import { JsonText, TimestampValue } from '../../src/core/cell.js';
 import { SluiceError, TruncatedEventError } from '../../src/errors.js';
 
 function col(name: string, type: number, meta = 0, extra: Partial<ColumnDef> = {}): ColumnDef {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rewriteDdl } from '../../../../src/sinks/mysql/ddl-rewrite.js';
+import { rewriteDdl } from '../../../../src/targets/mysql/ddl-rewrite.js';
 import { classifyStatement, type DdlStatement } from '../../../../src/mysql/schema/ddl.js';
-import { routeToDatabase } from '../../../../src/sinks/sink.js';
+import { routeToDatabase } from '../../../../src/targets/sink.js';
 
 const ddl = (sql: string, db = 'shop'): DdlStatement | null => {
   const c = classifyStatement(sql, db);

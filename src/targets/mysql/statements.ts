@@ -10,7 +10,7 @@
  * REPLACE also has one syntax on MySQL and MariaDB (ODKU's VALUES() is deprecated on MySQL 8).
  * InnoDB turns a REPLACE that only hits the primary key into an in-place update.
  */
-import type { Cell, Row } from '../../mysql/values/cell.js';
+import type { Cell, Row } from '../../core/cell.js';
 import type { TableOps, TableShape } from '../merge-changes.js';
 import { matchTerm, qualifiedName, quoteId, sqlLiteral } from './sql-literal.js';
 

@@ -23,9 +23,9 @@
  * Rules for one key: insert+update → insert of the final image; insert+delete → nothing (the key
  * did not exist before the batch); update chains → one; delete+insert → the new image.
  */
-import type { Cell, Row } from '../mysql/values/cell.js';
-import { JsonText, TimestampValue } from '../mysql/values/cell.js';
-import type { RowChange } from '../source/types.js';
+import type { Cell, Row } from '../core/cell.js';
+import { JsonText, TimestampValue } from '../core/cell.js';
+import type { RowChange } from '../core/types.js';
 
 export interface TableShape {
   /** Primary-key columns of the target table, in key order; empty when it has none. */

@@ -3,7 +3,7 @@
  * stores the pipeline's checkpoint in the target, atomically with the data (exactly-once), and
  * refuses to write when a newer epoch owns the pipeline (fencing).
  */
-import type { Position, RowChange } from '../source/types.js';
+import type { Position, RowChange } from '../core/types.js';
 
 export interface Checkpoint {
   /** Pipeline name (the checkpoint row's key). */

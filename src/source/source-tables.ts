@@ -1,5 +1,5 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import type { TableFilter } from '../source/table-filter.js';
+import type { TableFilter } from './table-filter.js';
 
 const SYSTEM_DATABASES = new Set(['mysql', 'information_schema', 'performance_schema', 'sys', '_sluice']);
 

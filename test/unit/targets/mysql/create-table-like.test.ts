@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { forwardedAlterSql, targetCreateSql } from '../../../../src/sinks/mysql/create-table-like.js';
+import { forwardedAlterSql, targetCreateSql } from '../../../../src/targets/mysql/create-table-like.js';
 import { parseDdl } from '../../../../src/mysql/schema/ddl-parser.js';
 import type { CreateTableAst } from '../../../../src/mysql/schema/ddl-ast.js';
 

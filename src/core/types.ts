@@ -1,4 +1,4 @@
-import type { Row } from '../mysql/values/cell.js';
+import type { Row } from './cell.js';
 
 export type Flavor = 'mysql' | 'mariadb';
 

@@ -3,7 +3,7 @@
  * time_zone '+00:00' (TIMESTAMP text is UTC) and a sql_mode without NO_BACKSLASH_ESCAPES.
  */
 import { escape } from 'mysql2/promise';
-import { JsonText, TimestampValue, type Cell } from '../../mysql/values/cell.js';
+import { JsonText, TimestampValue, type Cell } from '../../core/cell.js';
 
 const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/;
 
