@@ -7,8 +7,8 @@
  * Exactly-once is a capability: a target with `transactionalCheckpoint` stores the checkpoint in the same
  * transaction as the rows, and refuses to write once a higher epoch owns the pipeline (fencing).
  */
-import type { Position, RowChange } from '../source/types.js';
-import type { Cell } from '../mysql/values/cell.js';
+import type { Position, RowChange } from '../core/types.js';
+import type { Cell } from '../core/cell.js';
 import type { TableSchema } from '../mysql/schema/table-schema.js';
 import type { CreateTableAst, DdlAst } from '../mysql/schema/ddl-ast.js';
 import type { InstanceInfo } from '../instance.js';
