@@ -19,7 +19,7 @@ import { SnapshotReader } from '../src/snapshot/snapshot-reader.js';
 import { InformationSchemaLoader } from '../src/mysql/schema/schema-loader.js';
 import { parseDdl } from '../src/mysql/schema/ddl-parser.js';
 import type { CreateTableAst } from '../src/mysql/schema/ddl-ast.js';
-import type { RowChange } from '../src/source/types.js';
+import type { RowChange } from '../src/core/types.js';
 import { PostgresTarget } from '../src/targets/postgres/index.js';
 import type { SourceTable } from '../src/targets/target.js';
 import { createLogger } from '../src/log.js';

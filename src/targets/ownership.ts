@@ -5,8 +5,8 @@
  */
 import { SluiceError } from '../errors.js';
 import { isKnownDead, type InstanceInfo } from '../instance.js';
-import type { RowChange } from '../source/types.js';
-import { CheckpointTable, checkpointMovedError, fencedError, ownedError, type StoredCheckpointRow } from '../sinks/mysql/checkpoint-table.js';
+import type { RowChange } from '../core/types.js';
+import { CheckpointTable, checkpointMovedError, fencedError, ownedError, type StoredCheckpointRow } from './mysql/checkpoint-table.js';
 import type { Checkpoint } from './target.js';
 
 /** Another instance owns the row and its lease still runs (it is not known to be dead). */

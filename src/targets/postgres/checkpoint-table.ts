@@ -9,7 +9,7 @@
  * Leases use clock_timestamp() (the server's clock at the statement, not the transaction's start).
  */
 import { parseInstance, type InstanceInfo } from '../../instance.js';
-import type { StoredCheckpointRow } from '../../sinks/mysql/checkpoint-table.js';
+import type { StoredCheckpointRow } from '../mysql/checkpoint-table.js';
 import type { Checkpoint } from '../target.js';
 import { pgIdent, pgLiteral } from './type-map.js';
 

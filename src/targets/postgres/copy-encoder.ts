@@ -2,7 +2,7 @@
  * Rows of cells → the text format of PostgreSQL's COPY (tab-separated, `\N` for NULL, backslash escapes),
  * in buffers of about `chunkBytes`, for `COPY … FROM STDIN` through pg-copy-streams.
  */
-import type { Cell } from '../../mysql/values/cell.js';
+import type { Cell } from '../../core/cell.js';
 import { pgText, type PgColumn } from './type-map.js';
 
 const NEEDS_ESCAPE = /[\\\n\r\t]/;

@@ -11,7 +11,7 @@
 import { SluiceError } from '../../errors.js';
 import type { AlterClause, AlterTableAst, ColumnAst, DdlAst } from '../../mysql/schema/ddl-ast.js';
 import type { SchemaColumn } from '../../mysql/schema/table-schema.js';
-import { JsonText, type Cell } from '../../mysql/values/cell.js';
+import { JsonText, type Cell } from '../../core/cell.js';
 import type { DdlChange, SourceTable } from '../target.js';
 import { columnDefinition, createIndexSql, createTableSql, pgCheckName, pgIndexName, qualified } from './table-sql.js';
 import { pgColumnCheck, pgColumnType, pgIdent, pgKind, pgLiteral, pgText } from './type-map.js';

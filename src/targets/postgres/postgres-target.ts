@@ -20,11 +20,11 @@ import { pipeline as streamPipeline } from 'node:stream/promises';
 import { SluiceError, isSluiceError } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
 import { INSTANCE, describeInstance, type InstanceInfo } from '../../instance.js';
-import type { RowChange } from '../../source/types.js';
-import type { Cell, Row } from '../../mysql/values/cell.js';
+import type { RowChange } from '../../core/types.js';
+import type { Cell, Row } from '../../core/cell.js';
 import { fnv1a32 } from '../../fnv-hash.js';
-import { mergeChanges, type Segment, type TableOps, type TableShape } from '../../sinks/merge-changes.js';
-import { CheckpointTable, fencedError, ownedError, type StoredCheckpointRow } from '../../sinks/mysql/checkpoint-table.js';
+import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
+import { CheckpointTable, fencedError, ownedError, type StoredCheckpointRow } from '../mysql/checkpoint-table.js';
 import { checkOwnership, claimEpoch, heldByLiveOther, packStatements, routesOf, storedPosition } from '../ownership.js';
 import type {
   Checkpoint, ChunkDone, DdlChange, OwnerInfo, SnapshotChunk, SourceTable, Target, TargetBatch, TargetCapabilities,
@@ -421,40 +421,64 @@ ORDER BY c.relname, a.attnum`);
    * routed schema (a shadow copy for a re-snapshot).
    */
   async ensureTable(source: SourceTable, into?: string): Promise<'created' | 'compatible'> {
-    const r = this.route(source.schema.database, source.schema.table);
-    const table = into ?? r.table;
-    const client = await this.connect('creating a table');
+    return (await this.ensureTables([source], into))[0]!;
+  }
+
+  /**
+   * ensureTable for many tables: the catalog is read with one query per schema, and the missing tables are
+   * created with their statements packed into a few round trips (one transaction per pack).
+   */
+  async ensureTables(sources: readonly SourceTable[], into?: string): Promise<Array<'created' | 'compatible'>> {
+    if (sources.length === 0) return [];
+    const client = await this.connect('creating tables');
+    const targets = sources.map((source) => {
+      const r = this.route(source.schema.database, source.schema.table);
+      return { source, schema: r.database, table: into ?? r.table };
+    });
     try {
-      this.invalidate(r.database, table);
-      await this.loadShapes(client, [{ database: r.database, table }]);
-      const existing = this.shapes.get(PostgresTarget.shapeKey(r.database, table));
-      if (existing) {
+      for (const t of targets) this.invalidate(t.schema, t.table);
+      await this.loadShapes(client, targets.map((t) => ({ database: t.schema, table: t.table })));
+      const out: Array<'created' | 'compatible'> = [];
+      const create: string[][] = [];
+      for (const { source, schema, table } of targets) {
+        const existing = this.shapes.get(PostgresTarget.shapeKey(schema, table));
+        if (!existing) {
+          create.push(createTableSql(schema, table, source));
+          out.push('created');
+          continue;
+        }
         const missing = source.schema.columns.filter((c) => !existing.byName.has(c.name)).map((c) => c.name);
         const samePk = existing.primaryKey.join('\0') === source.schema.primaryKey.join('\0');
         if (missing.length > 0 || !samePk) {
           throw new SluiceError('TARGET_TABLE_INCOMPATIBLE',
-            `PostgreSQL table ${r.database}.${table} does not match source ${source.schema.database}.${source.schema.table}: `
+            `PostgreSQL table ${schema}.${table} does not match source ${source.schema.database}.${source.schema.table}: `
               + [missing.length > 0 ? `missing columns ${missing.join(', ')}` : '', samePk ? '' : `primary key (${existing.primaryKey.join(', ')}) instead of (${source.schema.primaryKey.join(', ')})`].filter(Boolean).join('; '),
             'drop the PostgreSQL table (Sluice creates it again from the source) or change it to match; see docs/postgres-target.md',
-            { schema: r.database, table });
+            { schema, table });
         }
-        return 'compatible';
+        out.push('compatible');
       }
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await client.query(['BEGIN', ...createTableSql(r.database, table, source), 'COMMIT'].join(';\n'));
-          break;
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          // Parallel workers creating the same schema at once: one loses the race on the catalog.
-          if (attempt < 3 && (isUniqueViolation(err) || sqlState(err) === '42P06' || sqlState(err) === '42P07')) continue;
-          throw err;
+      // Schemas first (once each), then the tables, in packs that keep a table's statements together.
+      const schemas = [...new Set(create.map((c) => c[0]!))];
+      const packs = packStatements(create.map((c) => c.slice(1).join(';\n')), this.maxBytes);
+      for (const sql of [schemas.join(';\n'), ...packs]) {
+        if (sql === '') continue;
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await client.query(`BEGIN;\n${sql};\nCOMMIT`);
+            break;
+          } catch (err) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            // Parallel workers creating the same schema or table at once: one loses the race on the catalog.
+            if (attempt < 3 && (isUniqueViolation(err) || sqlState(err) === '42P06' || sqlState(err) === '42P07')) continue;
+            throw err;
+          }
         }
       }
-      this.invalidate(r.database, table);
-      return 'created';
+      for (const t of targets) this.invalidate(t.schema, t.table);
+      return out;
     } catch (err) {
-      throw await this.failure(`creating table ${r.database}.${table}`, err);
+      throw await this.failure(`creating tables (${targets.slice(0, 3).map((t) => `${t.schema}.${t.table}`).join(', ')}${targets.length > 3 ? ', …' : ''})`, err);
     }
   }
 

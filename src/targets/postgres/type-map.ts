@@ -19,7 +19,7 @@
  */
 import { SluiceError } from '../../errors.js';
 import type { SchemaColumn } from '../../mysql/schema/table-schema.js';
-import { JsonText, TimestampValue, integerCell, type Cell } from '../../mysql/values/cell.js';
+import { JsonText, TimestampValue, integerCell, type Cell } from '../../core/cell.js';
 import { formatInet4, formatInet6, formatUuid } from '../../mysql/values/mariadb-types.js';
 
 const TEXT_TYPES = new Set(['tinytext', 'text', 'mediumtext', 'longtext']);

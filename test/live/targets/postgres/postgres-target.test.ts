@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { PostgresTarget, checkPostgresTarget, testPostgresConnection, type PostgresTargetOptions } from '../../../../src/targets/postgres/index.js';
 import type { Checkpoint } from '../../../../src/targets/target.js';
-import type { Row } from '../../../../src/mysql/values/cell.js';
-import type { RowChange } from '../../../../src/source/types.js';
+import type { Row } from '../../../../src/core/cell.js';
+import type { RowChange } from '../../../../src/core/types.js';
 import { SluiceError } from '../../../../src/errors.js';
 import { createLogger } from '../../../../src/log.js';
 import { PG_ADMIN_URL, createPgDatabase, type PgTestDatabase } from './pg-test-helpers.js';
@@ -52,6 +52,8 @@ describe('PostgreSQL target', () => {
     assert.equal(t.epoch, 1);
     assert.equal(await t.ensureTable(sourceTable('src', ORDERS)), 'created');
     assert.equal(await t.ensureTable(sourceTable('src', ORDERS)), 'compatible');
+    assert.deepEqual(await t.ensureTables([sourceTable('src', ORDERS), sourceTable('src', NOKEY), sourceTable('other', 'CREATE TABLE t3 (x INT)')]), ['compatible', 'created', 'created']);
+    assert.equal((await db.query("SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'dst'"))[0]!.n, '3');
     const c1 = cp('p1');
     await t.apply({ changes: [ins('orders', { id: 1, name: 'a', qty: 4294967295 }), ins('orders', { id: 2, name: "o'b", qty: null }),
       upd('orders', { id: 1, name: 'a', qty: 4294967295 }, { id: 1, name: 'a2', qty: 1 }), ins('orders', { id: 3, name: 'c', qty: 3 }), del('orders', { id: 3, name: 'c', qty: 3 })], checkpoint: c1 });

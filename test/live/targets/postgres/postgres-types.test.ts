@@ -11,7 +11,7 @@ import { InformationSchemaLoader } from '../../../../src/mysql/schema/schema-loa
 import { parseDdl } from '../../../../src/mysql/schema/ddl-parser.js';
 import type { CreateTableAst } from '../../../../src/mysql/schema/ddl-ast.js';
 import type { TableSchema } from '../../../../src/mysql/schema/table-schema.js';
-import { JsonText, TimestampValue, type Cell, type Row } from '../../../../src/mysql/values/cell.js';
+import { JsonText, TimestampValue, type Cell, type Row } from '../../../../src/core/cell.js';
 import { PostgresTarget, cellFromPgText } from '../../../../src/targets/postgres/index.js';
 import type { SourceTable } from '../../../../src/targets/target.js';
 import { createLogger } from '../../../../src/log.js';

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SchemaColumn } from '../../../../src/mysql/schema/table-schema.js';
-import { JsonText, TimestampValue } from '../../../../src/mysql/values/cell.js';
+import { JsonText, TimestampValue } from '../../../../src/core/cell.js';
 import { cellFromPgText, parsePgArray, utcText, pgColumnCheck, pgColumnType, pgKind, pgText, type PgColumn } from '../../../../src/targets/postgres/type-map.js';
 import { copyEscape, copyLine } from '../../../../src/targets/postgres/copy-encoder.js';
 import { translateDdl } from '../../../../src/targets/postgres/ddl-translate.js';
