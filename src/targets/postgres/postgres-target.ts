@@ -858,7 +858,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
    * make the COPY fail with a unique violation: then the chunk goes through a temporary table and
    * INSERT … ON CONFLICT DO UPDATE (the chunk's rows win, as REPLACE does on the MySQL target).
    */
-  async applySnapshotChunk(chunk: SnapshotChunk & { into?: string }): Promise<void> {
+  async applySnapshotChunk(chunk: SnapshotChunk): Promise<void> {
     const client = await this.connect('snapshot');
     const r = this.route(chunk.database, chunk.table);
     const table = chunk.into ?? r.table;
