@@ -27,7 +27,7 @@ import { mergeChanges, type Segment, type TableOps, type TableShape } from '../m
 import { CheckpointTable, fencedError, ownedError, type StoredCheckpointRow } from '../mysql/checkpoint-table.js';
 import { checkOwnership, claimEpoch, heldByLiveOther, packStatements, routesOf, storedPosition } from '../ownership.js';
 import type {
-  Checkpoint, ChunkDone, DdlChange, OwnerInfo, SnapshotChunk, SourceTable, Target, TargetBatch, TargetCapabilities,
+  Checkpoint, ChunkDone, DdlChange, OwnerInfo, SnapshotChunk, SourceTable, TableRef, Target, TargetBatch, TargetCapabilities,
 } from '../target.js';
 import { PgCheckpointTable } from './checkpoint-table.js';
 import { copyBuffers } from './copy-encoder.js';
@@ -55,6 +55,10 @@ export interface PostgresTargetOptions {
   maxStatementBytes?: number;
   /** Most rows per multi-row statement (default 1000). */
   maxRowsPerStatement?: number;
+  /** lock_timeout of this target's session, in seconds (default: the server's). */
+  lockWaitSeconds?: number;
+  /** The source tables the pipeline copies (accepted for the common target options; PostgreSQL tables get no foreign keys). */
+  foreignKeyScope?: (database: string, table: string) => boolean;
   /** Retries of a transaction after a deadlock or serialization failure (default 5). */
   lockRetries?: number;
   /**
@@ -130,7 +134,8 @@ export class PostgresTarget implements Target {
     this.maxBytes = opts.maxStatementBytes ?? 4 * 1024 * 1024;
     this.maxRows = opts.maxRowsPerStatement ?? 1000;
     this.lockRetries = opts.lockRetries ?? 5;
-    this.sessionSetup = SESSION_SETUP + (opts.synchronousCommit ? `; SET synchronous_commit = ${opts.synchronousCommit === 'off' ? 'off' : 'on'}` : '');
+    this.sessionSetup = SESSION_SETUP + (opts.synchronousCommit ? `; SET synchronous_commit = ${opts.synchronousCommit === 'off' ? 'off' : 'on'}` : '')
+      + (opts.lockWaitSeconds !== undefined ? `; SET lock_timeout = '${Math.max(1, Math.round(opts.lockWaitSeconds))}s'` : '');
     this.log = opts.logger ?? createLogger('sluice.target.postgres');
   }
 
@@ -482,6 +487,19 @@ ORDER BY c.relname, a.attnum`);
     }
   }
 
+  /** The routed tables of these source tables that do not exist on PostgreSQL. */
+  async missingTables(tables: readonly TableRef[]): Promise<TableRef[]> {
+    const client = await this.connect('reading the target tables');
+    try {
+      const routed = tables.map((t) => ({ source: t, to: this.route(t.database, t.table) }));
+      for (const r of routed) this.invalidate(r.to.database, r.to.table);
+      await this.loadShapes(client, routed.map((r) => r.to));
+      return routed.filter((r) => !this.shapes.get(PostgresTarget.shapeKey(r.to.database, r.to.table))).map((r) => r.source);
+    } catch (err) {
+      throw await this.failure('reading the target tables', err);
+    }
+  }
+
   async dropTableIfExists(database: string, table: string): Promise<void> {
     const client = await this.connect('dropping a table');
     try {
@@ -816,12 +834,14 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
 
   // ── snapshot ────────────────────────────────────────────────────────────────────────────────
 
-  async prepareSnapshot(): Promise<void> {
+  /** Create the chunk progress table (idempotent); read the shapes of the `tables` about to be copied together. */
+  async prepareSnapshot(tables?: readonly TableRef[]): Promise<void> {
     const client = await this.connect('preparing the snapshot');
     try {
       for (let attempt = 0; ; attempt++) {
         try {
           await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(this.checkpoints.schema)}; ${this.checkpoints.chunkTableSql()}`);
+          if (tables) await this.loadShapes(client, tables.map((t) => this.route(t.database, t.table)));
           return;
         } catch (err) {
           if (attempt < 3 && (isUniqueViolation(err) || sqlState(err) === '42P06' || sqlState(err) === '42P07')) continue;

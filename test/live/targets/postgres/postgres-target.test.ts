@@ -54,6 +54,7 @@ describe('PostgreSQL target', () => {
     assert.equal(await t.ensureTable(sourceTable('src', ORDERS)), 'compatible');
     assert.deepEqual(await t.ensureTables([sourceTable('src', ORDERS), sourceTable('src', NOKEY), sourceTable('other', 'CREATE TABLE t3 (x INT)')]), ['compatible', 'created', 'created']);
     assert.equal((await db.query("SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'dst'"))[0]!.n, '3');
+    assert.deepEqual(await t.missingTables([{ database: 'src', table: 'orders' }, { database: 'src', table: 'nope' }]), [{ database: 'src', table: 'nope' }]);
     const c1 = cp('p1');
     await t.apply({ changes: [ins('orders', { id: 1, name: 'a', qty: 4294967295 }), ins('orders', { id: 2, name: "o'b", qty: null }),
       upd('orders', { id: 1, name: 'a', qty: 4294967295 }, { id: 1, name: 'a2', qty: 1 }), ins('orders', { id: 3, name: 'c', qty: 3 }), del('orders', { id: 3, name: 'c', qty: 3 })], checkpoint: c1 });
