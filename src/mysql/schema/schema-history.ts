@@ -60,6 +60,16 @@ export interface SchemaHistoryJSON {
   databases?: Array<{ database: string; charset: string; collation: string }>;
 }
 
+/**
+ * What changed since a revision (`changesSince`): the whole version list of every table that changed, and
+ * all database defaults when any changed. A store keeps one row per table and overwrites the changed ones, so
+ * persisting the history costs what changed, not the size of the schema (thousands of tables).
+ */
+export interface SchemaHistoryChanges {
+  tables: SchemaHistoryJSON['tables'];
+  databases?: NonNullable<SchemaHistoryJSON['databases']>;
+}
+
 /** A DDL to apply: the statement, the default database it ran in, and the position after it. */
 export interface DdlInput {
   sql: string;
@@ -95,6 +105,11 @@ export class SchemaHistory implements ColumnResolver {
   private cursor: HistoryPosition | null = null;
   /** Bumped on every change to the versions or database defaults (not when only the cursor moves). */
   private rev = 0;
+  /** The revision at which each table's versions last changed, and the database defaults. */
+  private readonly changedAt = new Map<string, number>();
+  private databasesChangedAt = 0;
+  /** The database defaults as last compared (see noteDefaults). */
+  private lastDefaults = '[]';
 
   constructor(opts: SchemaHistoryOptions = {}) {
     this.loader = opts.loader ?? (opts.url !== undefined ? new InformationSchemaLoader(opts.url) : null);
@@ -126,8 +141,12 @@ export class SchemaHistory implements ColumnResolver {
     }
     this.rev++;
     this.cursor = json.cursor;
-    for (const t of json.tables) this.tables.set(key(t.database, t.table), t.versions);
+    for (const t of json.tables) {
+      this.tables.set(key(t.database, t.table), t.versions);
+      this.changedAt.set(key(t.database, t.table), this.rev);
+    }
     for (const d of json.databases ?? []) this.dbDefaults.set(d.database, { charset: d.charset, collation: d.collation });
+    this.lastDefaults = JSON.stringify(this.databaseList());
   }
 
   /** Add the versions of another history (e.g. a pipeline's, seeded at its snapshot) that this one lacks. */
@@ -142,6 +161,7 @@ export class SchemaHistory implements ColumnResolver {
       const added = t.versions.filter((v) => !seen.has(`${v.since.file}:${v.since.pos}`));
       if (added.length === 0) continue;
       this.rev++;
+      this.changedAt.set(k, this.rev);
       this.tables.set(k, [...mine, ...added].sort((a, b) => comparePositions(a.since, b.since)));
     }
   }
@@ -155,6 +175,56 @@ export class SchemaHistory implements ColumnResolver {
    */
   get revision(): number {
     return this.rev;
+  }
+
+  /**
+   * The tables (and database defaults) changed after revision `since` (0: everything), or null when nothing
+   * did: what a checkpoint must persist. Does not change the history (several readers may ask).
+   */
+  changesSince(since: number): SchemaHistoryChanges | null {
+    this.noteDefaults();
+    const tables: SchemaHistoryJSON['tables'] = [];
+    for (const [k, versions] of this.tables) {
+      if ((this.changedAt.get(k) ?? 0) <= since && since > 0) continue;
+      const [database, table] = k.split('\u0000') as [string, string];
+      tables.push({ database, table, versions });
+    }
+    const databases = since === 0 || this.databasesChangedAt > since;
+    if (tables.length === 0 && !databases) return null;
+    return databases ? { tables, databases: this.databaseList() } : { tables };
+  }
+
+  /**
+   * Forget versions no reader can need any more: per table, those superseded before `position` (the
+   * checkpoint: nothing before it is read again). Keeps memory and the persisted history bounded on a
+   * long-running pipeline with many DDL statements. Returns how many versions were dropped.
+   */
+  compact(position: HistoryPosition): number {
+    let dropped = 0;
+    for (const [k, vs] of this.tables) {
+      let keepFrom = 0;
+      for (let i = 1; i < vs.length; i++) if (comparePositions(vs[i]!.since, position) <= 0) keepFrom = i;
+      if (keepFrom === 0) continue;
+      this.rev++;
+      this.tables.set(k, vs.slice(keepFrom));
+      this.changedAt.set(k, this.rev);
+      dropped += keepFrom;
+    }
+    return dropped;
+  }
+
+  private databaseList(): NonNullable<SchemaHistoryJSON['databases']> {
+    return [...this.dbDefaults].map(([database, d]) => ({ database, charset: d.charset, collation: d.collation }));
+  }
+
+  /** Database defaults are set in several places; compare with what was last seen to notice a change. */
+  private noteDefaults(): void {
+    const now = JSON.stringify(this.databaseList());
+    if (now !== this.lastDefaults) {
+      this.lastDefaults = now;
+      this.rev++;
+      this.databasesChangedAt = this.rev;
+    }
   }
 
   toJSON(): SchemaHistoryJSON {
@@ -341,7 +411,7 @@ export class SchemaHistory implements ColumnResolver {
     if (!schema || schema.charset !== undefined || this.loader === null) return;
     try {
       const now = (await this.loader.loadDatabase(t.database, [t.table])).get(t.table);
-      if (now?.charset !== undefined) { schema.charset = now.charset; schema.collation = now.collation ?? null; this.rev++; }
+      if (now?.charset !== undefined) { schema.charset = now.charset; schema.collation = now.collation ?? null; this.rev++; this.changedAt.set(key(t.database, t.table), this.rev); }
     } catch {
       // Without it the database's (or the built-in) defaults are used; a wrong guess gives @N names, not wrong ones.
     }
@@ -354,6 +424,7 @@ export class SchemaHistory implements ColumnResolver {
     if (last !== undefined && comparePositions(last.since, position) >= 0) return;
     vs.push({ since: { file: position.file, pos: position.pos }, schema: null, unknown: reason });
     this.rev++;
+    this.changedAt.set(key(t.database, t.table), this.rev);
   }
 
   private catalog(): Promise<CharsetCatalog> {
@@ -387,6 +458,7 @@ export class SchemaHistory implements ColumnResolver {
     vs.push({ since: at, schema: schema ? { ...schema, version } : null });
     this.tables.set(k, vs);
     this.rev++;
+    this.changedAt.set(k, this.rev);
   }
 
   /** ColumnResolver: enrich a TABLE_MAP's columns from the schema in force, or null when it does not match. */
