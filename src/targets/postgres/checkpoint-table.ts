@@ -15,8 +15,11 @@ import { pgIdent, pgLiteral } from './type-map.js';
 
 export const CHECKPOINT_TABLE = 'checkpoints';
 export const CHUNK_TABLE = 'snapshot_chunks';
+export const HISTORY_TABLE = 'schema_history';
+/** Most bytes of history rows per INSERT statement. */
+const HISTORY_STATEMENT_BYTES = 1 << 20;
 
-const SELECT_COLUMNS = `epoch::text AS epoch, file, pos::text AS pos, gtid_set, state,
+const SELECT_COLUMNS = `epoch::text AS epoch, file, pos::text AS pos, gtid_set,
   to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS updated_at, owner,
   to_char(owner_since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS owner_since,
   COALESCE(round(EXTRACT(EPOCH FROM (lease_until - clock_timestamp())) * 1000000)::bigint, -1)::text AS lease_left_us`;
@@ -33,10 +36,12 @@ function lit(v: string | number | null): string {
 export class PgCheckpointTable {
   readonly name: string;
   readonly chunks: string;
+  readonly history: string;
 
   constructor(readonly schema: string) {
     this.name = `${pgIdent(schema)}.${pgIdent(CHECKPOINT_TABLE)}`;
     this.chunks = `${pgIdent(schema)}.${pgIdent(CHUNK_TABLE)}`;
+    this.history = `${pgIdent(schema)}.${pgIdent(HISTORY_TABLE)}`;
   }
 
   /** Creates the schema and the table if needed (one statement string). */
@@ -54,7 +59,15 @@ CREATE TABLE IF NOT EXISTS ${this.name} (
   owner_since timestamptz(6) NULL,
   lease_until timestamptz(6) NULL
 );
-COMMENT ON TABLE ${this.name} IS 'Sluice pipeline checkpoints (do not edit while pipelines run)'`;
+COMMENT ON TABLE ${this.name} IS 'Sluice pipeline checkpoints (do not edit while pipelines run)';
+CREATE TABLE IF NOT EXISTS ${this.history} (
+  pipeline varchar(64) NOT NULL,
+  db varchar(64) NOT NULL,
+  tbl varchar(64) NOT NULL,
+  versions text NOT NULL,
+  PRIMARY KEY (pipeline, db, tbl)
+);
+COMMENT ON TABLE ${this.history} IS 'Sluice schema history per source table (written with the checkpoint)'`;
   }
 
   chunkTableSql(): string {
@@ -64,8 +77,9 @@ COMMENT ON TABLE ${this.name} IS 'Sluice pipeline checkpoints (do not edit while
   PRIMARY KEY (pipeline, db, tbl, idx))`;
   }
 
-  lockSql(pipeline: string): string {
-    return `SELECT ${SELECT_COLUMNS} FROM ${this.name} WHERE pipeline = ${lit(pipeline)} FOR UPDATE`;
+  /** Lock and read the pipeline's row; the state only when asked (ownership checks do not need it). */
+  lockSql(pipeline: string, withState = false): string {
+    return `SELECT ${SELECT_COLUMNS}${withState ? ', state' : ''} FROM ${this.name} WHERE pipeline = ${lit(pipeline)} FOR UPDATE`;
   }
 
   /** A shared lock (parallel snapshot chunk writers do not block each other; a claim waits for them). */
@@ -73,8 +87,42 @@ COMMENT ON TABLE ${this.name} IS 'Sluice pipeline checkpoints (do not edit while
     return `SELECT ${SELECT_COLUMNS} FROM ${this.name} WHERE pipeline = ${lit(pipeline)} FOR SHARE`;
   }
 
-  readSql(pipeline: string): string {
-    return `SELECT ${SELECT_COLUMNS} FROM ${this.name} WHERE pipeline = ${lit(pipeline)}`;
+  readSql(pipeline: string, withState = false): string {
+    return `SELECT ${SELECT_COLUMNS}${withState ? ', state' : ''} FROM ${this.name} WHERE pipeline = ${lit(pipeline)}`;
+  }
+
+  historySql(pipeline: string): string {
+    return `SELECT db, tbl, versions FROM ${this.history} WHERE pipeline = ${lit(pipeline)}`;
+  }
+
+  /**
+   * The statements that store `cp`: the changed schema-history rows first (statements of about 1 MiB at
+   * most), then the checkpoint UPDATE, always last.
+   */
+  writeStatements(pipeline: string, cp: Checkpoint, epoch: number, leaseSeconds: number): string[] {
+    const out: string[] = [];
+    const h = cp.history;
+    if (h) {
+      if (h.replace) out.push(`DELETE FROM ${this.history} WHERE pipeline = ${lit(pipeline)}`);
+      const rows = h.tables.map((t) => `(${lit(pipeline)}, ${lit(t.database)}, ${lit(t.table)}, ${lit(JSON.stringify(t.versions))})`);
+      if (h.databases !== undefined) rows.push(`(${lit(pipeline)}, '', '', ${lit(JSON.stringify(h.databases))})`);
+      const head = `INSERT INTO ${this.history} (pipeline, db, tbl, versions) VALUES `;
+      const tail = ' ON CONFLICT (pipeline, db, tbl) DO UPDATE SET versions = EXCLUDED.versions';
+      let part: string[] = [];
+      let bytes = 0;
+      for (const r of rows) {
+        if (part.length > 0 && bytes + r.length > HISTORY_STATEMENT_BYTES) {
+          out.push(head + part.join(', ') + tail);
+          part = [];
+          bytes = 0;
+        }
+        part.push(r);
+        bytes += r.length + 2;
+      }
+      if (part.length > 0) out.push(head + part.join(', ') + tail);
+    }
+    out.push(this.writeSql(pipeline, cp, epoch, leaseSeconds));
+    return out;
   }
 
   insertClaimSql(pipeline: string, epoch: number, owner: InstanceInfo, leaseSeconds: number): string {
@@ -123,7 +171,7 @@ ON CONFLICT (pipeline, db, tbl, idx) DO UPDATE SET file = EXCLUDED.file, pos = E
       file: String(row['file']),
       pos: Number(row['pos']),
       gtidSet: str('gtid_set'),
-      state: str('state'),
+      ...('state' in row ? { state: str('state') } : {}),
       updatedAt: str('updated_at'),
       owner: parseInstance(str('owner')),
       ownerSince: str('owner_since'),

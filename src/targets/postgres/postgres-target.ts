@@ -246,7 +246,7 @@ export class PostgresTarget implements Target {
       await client.query(this.checkpoints.createSql());
       // A short lock wait: a transaction holding the row is an owner at work (PIPELINE_OWNED) or a stale one.
       const wait = Math.max(1, Math.min(5, Math.round(this.leaseSeconds / 3)));
-      const res = await PostgresTarget.multi(client, `BEGIN; SET LOCAL lock_timeout = '${wait}s'; ${this.checkpoints.lockSql(this.pipeline).replace(/FOR UPDATE$/, 'FOR UPDATE')}`);
+      const res = await PostgresTarget.multi(client, `BEGIN; SET LOCAL lock_timeout = '${wait}s'; ${this.checkpoints.lockSql(this.pipeline, true)}; ${this.checkpoints.historySql(this.pipeline)}`);
       const stored = PgCheckpointTable.parseRow(res[2]?.rows[0]);
       let epoch: number;
       try {
@@ -259,10 +259,11 @@ export class PostgresTarget implements Target {
         ? this.checkpoints.claimSql(this.pipeline, epoch, this.owner, this.leaseSeconds)
         : this.checkpoints.insertClaimSql(this.pipeline, epoch, this.owner, this.leaseSeconds);
       await client.query(`${claim}; COMMIT`);
+      const historyRows = res[3]?.rows ?? [];
       this.epoch = epoch;
       this.previousOwner = stored && stored.owner?.id !== this.owner.id ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft, self: false } : null;
       this.committed = storedPosition(stored);
-      return CheckpointTable.toCheckpoint(this.pipeline, stored ? { ...stored, epoch } : null);
+      return withHistory(CheckpointTable.toCheckpoint(this.pipeline, stored ? { ...stored, epoch } : null), historyRows);
     } catch (err) {
       if (isSluiceError(err)) throw err;
       if (isConnectionError(err)) throw connectionLost('open', err);
@@ -283,9 +284,16 @@ export class PostgresTarget implements Target {
     }
   }
 
-  /** The stored checkpoint, without claiming or locking (null when none). */
+  /** The stored checkpoint with its schema-history rows, without claiming or locking (null when none). */
   async readCheckpoint(): Promise<Checkpoint | null> {
-    return CheckpointTable.toCheckpoint(this.pipeline, await this.readStoredRow());
+    const client = await this.connect('reading the checkpoint');
+    try {
+      const res = await PostgresTarget.multi(client, `${this.checkpoints.readSql(this.pipeline, true)}; ${this.checkpoints.historySql(this.pipeline)}`);
+      return withHistory(CheckpointTable.toCheckpoint(this.pipeline, PgCheckpointTable.parseRow(res[0]?.rows[0])), res[1]?.rows ?? []);
+    } catch (err) {
+      if (sqlState(err) === '42P01' || sqlState(err) === '3F000') return null;
+      throw await this.failure('reading the checkpoint', err);
+    }
   }
 
   /**
@@ -359,8 +367,9 @@ export class PostgresTarget implements Target {
     checkOwnership(this.pipeline, stored, this.epoch, cas ? this.committed : undefined);
   }
 
-  private writerLockSql(): string {
-    return this.checkpoints.lockSql(this.pipeline).replace(/FOR UPDATE$/, 'FOR NO KEY UPDATE');
+  /** The writers' lock of the checkpoint row (with the state only when a lost COMMIT must be recognised). */
+  private writerLockSql(withState = false): string {
+    return this.checkpoints.lockSql(this.pipeline, withState).replace(/FOR UPDATE$/, 'FOR NO KEY UPDATE');
   }
 
   // ── tables ──────────────────────────────────────────────────────────────────────────────────
@@ -600,7 +609,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
 
   private async applyOnce(client: pg.Client, batch: TargetBatch, strict: boolean, progress: { commitSent: boolean }): Promise<void> {
     const statements = await this.statementsFor(client, batch.changes, strict);
-    const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.writerLockSql()}`);
+    const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.writerLockSql(this.uncertain)}`);
     const stored = PgCheckpointTable.parseRow(lockRes[1]?.rows[0]);
     if (this.uncertain && stored && stored.epoch === this.epoch && CheckpointTable.holds(stored, batch.checkpoint)) {
       this.log.info({ pipeline: this.pipeline, position: batch.checkpoint.position }, 'batch was committed before the connection was lost; not applying it again');
@@ -609,7 +618,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
       return;
     }
     this.checkOwnership(stored, true);
-    statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
+    statements.push(...this.checkpoints.writeStatements(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
     const packs = packStatements(statements, this.maxBytes);
     for (let i = 0; i < packs.length; i++) {
       const last = i === packs.length - 1;
@@ -643,7 +652,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
         this.checkOwnership(PgCheckpointTable.parseRow(lockRes[1]?.rows[0]), true);
       }
       const statements = await this.statementsFor(client, batch.changes, false);
-      if (!batch.partial) statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
+      if (!batch.partial) statements.push(...this.checkpoints.writeStatements(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
       const packs = packStatements(statements, this.maxBytes);
       for (let i = 0; i < packs.length; i++) {
         const commit = !batch.partial && i === packs.length - 1;
@@ -811,7 +820,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
       const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.writerLockSql()}`);
       this.checkOwnership(PgCheckpointTable.parseRow(lockRes[1]?.rows[0]), true);
       for (const sql of statements) await client.query(sql);
-      await client.query(`${this.checkpoints.writeSql(this.pipeline, checkpoint, this.epoch, this.leaseSeconds)}; COMMIT`);
+      await client.query(`${this.checkpoints.writeStatements(this.pipeline, checkpoint, this.epoch, this.leaseSeconds).join(';\n')}; COMMIT`);
       this.committed = checkpoint.position;
       if (statements.length > 0) this.log.info({ pipeline: this.pipeline, statements: statements.length }, 'DDL translated and applied on the PostgreSQL target');
     } catch (err) {
@@ -949,6 +958,13 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
     const [res] = await PostgresTarget.multi(client, 'SELECT pg_backend_pid()::text AS pid');
     return Number(res?.rows[0]?.['pid']);
   }
+}
+
+/** The checkpoint with its schema-history rows attached (when there are any). */
+function withHistory(cp: Checkpoint | null, rows: ReadonlyArray<Record<string, unknown>>): Checkpoint | null {
+  if (cp === null) return null;
+  const history = CheckpointTable.toHistory(rows as Parameters<typeof CheckpointTable.toHistory>[0]);
+  return history ? { ...cp, history } : cp;
 }
 
 /** Close a client's socket at once (pending queries fail); `end()` would wait for them. */

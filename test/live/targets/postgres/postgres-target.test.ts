@@ -61,7 +61,7 @@ describe('PostgreSQL target', () => {
     assert.deepEqual(await db.query('SELECT id, name, qty FROM dst.orders ORDER BY id'), [{ id: '1', name: 'a2', qty: '1' }, { id: '2', name: "o'b", qty: null }]);
     // Primary-key change, then a batch that only deletes.
     await t.apply({ changes: [upd('orders', { id: 2, name: "o'b", qty: null }, { id: 20, name: 'moved', qty: 7 })], checkpoint: cp('p1') });
-    const c3 = cp('p1');
+    const c3: Checkpoint = { ...cp('p1'), state: { snapshot: 'done' }, history: { tables: [{ database: 'src', table: 'orders', versions: [{ v: 1 }] }], databases: { src: 'utf8mb4' } } };
     await t.apply({ changes: [del('orders', { id: 1, name: 'a2', qty: 1 })], checkpoint: c3 });
     assert.deepEqual(await db.query('SELECT id, name FROM dst.orders ORDER BY id'), [{ id: '20', name: 'moved' }]);
     const idx = await db.query("SELECT indexname FROM pg_indexes WHERE schemaname = 'dst' AND tablename = 'orders' ORDER BY 1");
@@ -72,6 +72,11 @@ describe('PostgreSQL target', () => {
     const stored = await again.open();
     assert.equal(again.epoch, 2);
     assert.deepEqual(stored?.position, c3.position);
+    assert.deepEqual(stored?.state, { snapshot: 'done' });
+    assert.deepEqual(stored?.history, c3.history, 'schema history rows stored with the checkpoint');
+    // Changed tables' rows replace theirs; `replace` forgets the others.
+    await again.apply({ changes: [], checkpoint: { ...cp('p1'), history: { tables: [{ database: 'src', table: 'other', versions: [] }], replace: true } } });
+    assert.deepEqual((await again.readCheckpoint())?.history, { tables: [{ database: 'src', table: 'other', versions: [] }] });
   });
 
   it('a table without a primary key: duplicates kept, one row per delete/update (ctid)', async () => {
