@@ -90,6 +90,8 @@ async function streamPhase(source: MariaDbServer, url: string, h: PgBenchHelpers
   let inflight: Promise<void> = Promise.resolve();
   let applied = 0;
   let txns = 0;
+  /** Time the reader waited for the target (apply-bound) and the target waited for the reader. */
+  let waitApply = 0;
   try {
     for (;;) {
       const m = await src.next();
@@ -99,7 +101,9 @@ async function streamPhase(source: MariaDbServer, url: string, h: PgBenchHelpers
         txns++;
         const done = m.position.file === end.file && m.position.pos >= end.pos;
         if (batch.length >= h.batchSize || done) {
+          const w0 = performance.now();
           await inflight;
+          waitApply += performance.now() - w0;
           const changes = batch;
           batch = [];
           inflight = target.apply({ changes, checkpoint: { pipeline: 'bench-pg-stream', position: m.position, epoch: target.epoch } });
@@ -117,7 +121,8 @@ async function streamPhase(source: MariaDbServer, url: string, h: PgBenchHelpers
   const seconds = (performance.now() - t0) / 1000;
   await target.close();
   const rate = h.streamTxns / seconds;
-  h.say(`pg stream: ${applied} row changes (${txns} txns) read, decoded and applied into PostgreSQL in ${seconds.toFixed(2)} s = ${Math.round(rate)} rows/s`);
+  h.say(`pg stream: ${applied} row changes (${txns} txns) read, decoded and applied into PostgreSQL in ${seconds.toFixed(2)} s = ${Math.round(rate)} rows/s `
+    + `(the reader waited ${(waitApply / 1000).toFixed(1)} s for PostgreSQL)`);
   // Content check: same row count and id set as the source.
   const [s] = await source.query<Array<{ n: number; x: string }>>('SELECT COUNT(*) AS n, COALESCE(SUM(id), 0) AS x FROM bench.pgt');
   const c = new pg.Client({ connectionString: url });
