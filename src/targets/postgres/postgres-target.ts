@@ -471,15 +471,8 @@ ORDER BY c.relname, a.attnum`);
           out.push('created');
           continue;
         }
-        const missing = source.schema.columns.filter((c) => !existing.byName.has(c.name)).map((c) => c.name);
-        const samePk = existing.primaryKey.join('\0') === source.schema.primaryKey.join('\0');
-        if (missing.length > 0 || !samePk) {
-          throw new SluiceError('TARGET_TABLE_INCOMPATIBLE',
-            `PostgreSQL table ${schema}.${table} does not match source ${source.schema.database}.${source.schema.table}: `
-              + [missing.length > 0 ? `missing columns ${missing.join(', ')}` : '', samePk ? '' : `primary key (${existing.primaryKey.join(', ')}) instead of (${source.schema.primaryKey.join(', ')})`].filter(Boolean).join('; '),
-            'drop the PostgreSQL table (Sluice creates it again from the source) or change it to match; see docs/postgres-target.md',
-            { schema, table });
-        }
+        const problem = PostgresTarget.mismatch(existing, source, schema, table);
+        if (problem) throw problem;
         out.push('compatible');
       }
       // Schemas first (once each), then the tables, in packs that keep a table's statements together.
@@ -517,6 +510,31 @@ ORDER BY c.relname, a.attnum`);
     } catch (err) {
       throw await this.failure('reading the target tables', err);
     }
+  }
+
+  /** Why the existing routed table of `source` does not fit it (missing columns, another primary key), or null. Read-only. */
+  async incompatibility(source: SourceTable): Promise<SluiceError | null> {
+    const r = this.route(source.schema.database, source.schema.table);
+    const client = await this.connect('reading a target table');
+    try {
+      this.invalidate(r.database, r.table);
+      await this.loadShapes(client, [r]);
+    } catch (err) {
+      throw await this.failure(`reading table ${r.database}.${r.table}`, err);
+    }
+    const existing = this.shapes.get(PostgresTarget.shapeKey(r.database, r.table));
+    return existing ? PostgresTarget.mismatch(existing, source, r.database, r.table) : null;
+  }
+
+  private static mismatch(existing: PgTableShape, source: SourceTable, schema: string, table: string): SluiceError | null {
+    const missing = source.schema.columns.filter((c) => !existing.byName.has(c.name)).map((c) => c.name);
+    const samePk = existing.primaryKey.join('\0') === source.schema.primaryKey.join('\0');
+    if (missing.length === 0 && samePk) return null;
+    return new SluiceError('TARGET_TABLE_INCOMPATIBLE',
+      `PostgreSQL table ${schema}.${table} does not match source ${source.schema.database}.${source.schema.table}: `
+        + [missing.length > 0 ? `missing columns ${missing.join(', ')}` : '', samePk ? '' : `primary key (${existing.primaryKey.join(', ')}) instead of (${source.schema.primaryKey.join(', ')})`].filter(Boolean).join('; '),
+      'drop the PostgreSQL table (Sluice creates it again from the source) or change it to match; see docs/postgres-target.md',
+      { schema, table });
   }
 
   async dropTableIfExists(database: string, table: string): Promise<void> {

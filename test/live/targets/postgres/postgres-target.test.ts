@@ -54,6 +54,11 @@ describe('PostgreSQL target', () => {
     assert.equal(await t.ensureTable(sourceTable('src', ORDERS)), 'compatible');
     assert.deepEqual(await t.ensureTables([sourceTable('src', ORDERS), sourceTable('src', NOKEY), sourceTable('other', 'CREATE TABLE t3 (x INT)')]), ['compatible', 'created', 'created']);
     assert.equal((await db.query("SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'dst'"))[0]!.n, '3');
+    assert.equal(await t.incompatibility(sourceTable('src', ORDERS)), null);
+    const other = await t.incompatibility(sourceTable('src', 'CREATE TABLE orders (id INT, extra INT, PRIMARY KEY (id, extra))'));
+    assert.equal(other?.code, 'TARGET_TABLE_INCOMPATIBLE');
+    assert.match(other?.message ?? '', /missing columns extra; primary key \(id\) instead of \(id, extra\)/);
+    await assert.rejects(t.ensureTable(sourceTable('src', 'CREATE TABLE orders (id INT, extra INT, PRIMARY KEY (id, extra))')), (e: unknown) => e instanceof SluiceError && e.code === 'TARGET_TABLE_INCOMPATIBLE');
     assert.deepEqual(await t.missingTables([{ database: 'src', table: 'orders' }, { database: 'src', table: 'nope' }]), [{ database: 'src', table: 'nope' }]);
     const c1 = cp('p1');
     await t.apply({ changes: [ins('orders', { id: 1, name: 'a', qty: 4294967295 }), ins('orders', { id: 2, name: "o'b", qty: null }),
