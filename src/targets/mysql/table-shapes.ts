@@ -1,5 +1,5 @@
 /** Target table shapes (columns, types, primary key, engine) read once from information_schema and cached. */
-import { format, type Connection, type RowDataPacket } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
 import type { ReferencingKey, TargetTable } from './statements.js';
 
@@ -68,12 +68,11 @@ export async function readTableInfo(conn: Pick<Connection, 'query'>, database: s
 }
 
 /**
- * Up to this many tables of one database are read with one `TABLE_NAME = ?` lookup each; more are read with
- * one query for the whole database. The server answers an information_schema query by opening the tables it
- * names: with equality on the schema and the table name it opens just that one, with anything else (an IN
- * list) every table of the schema — on a target with 10,000 tables, seconds per query.
+ * How many table names one information_schema query asks for. (MariaDB opens only the tables whose name
+ * matches an IN list; the foreign-key queries by referenced table cannot be narrowed like that and are read
+ * once per database instead — see `readForeignKeys`.)
  */
-const LOOKUPS_PER_DATABASE = 32;
+const NAMES_PER_QUERY = 500;
 
 /** The foreign keys of one target database: which tables have some, which are referenced, and by which keys. */
 interface ForeignKeyCatalog {
@@ -104,7 +103,9 @@ export async function readTableInfos(conn: Pick<Connection, 'query'>, tables: Re
       fks = await readForeignKeys(conn, database);
       fkCache.set(database, fks);
     }
-    for (const info of await readSome(conn, database, names, fks)) out.set(`${database}\0${info.table}`, info);
+    for (let i = 0; i < names.length; i += NAMES_PER_QUERY) {
+      for (const info of await readSome(conn, database, names.slice(i, i + NAMES_PER_QUERY), fks)) out.set(`${database}\0${info.table}`, info);
+    }
   }
   return out;
 }
@@ -150,19 +151,14 @@ async function readSome(conn: Pick<Connection, 'query'>, database: string, names
     }
     return m;
   };
-  const tableSql = 'SELECT TABLE_NAME AS tn, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?';
-  const colSql = 'SELECT TABLE_NAME AS tn, COLUMN_NAME AS name, LOWER(DATA_TYPE) AS type, EXTRA AS extra, ORDINAL_POSITION AS ord FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?';
-  const pkSql = "SELECT TABLE_NAME AS tn, COLUMN_NAME AS name, SEQ_IN_INDEX AS ord FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND INDEX_NAME = 'PRIMARY'";
-  // A few tables: one equality lookup per table (UNION ALL: one statement); many: the whole database once.
-  const few = names.length <= LOOKUPS_PER_DATABASE;
-  const read = async (sql: string, order: string): Promise<RowDataPacket[]> => {
-    const text = few ? names.map((n) => format(`(${sql} AND TABLE_NAME = ?)`, [database, n])).join(' UNION ALL ') : format(sql, [database]);
-    const [rows] = await conn.query<RowDataPacket[]>(`${text}${order}`);
-    return rows;
-  };
-  const tableRows = await read(tableSql, '');
-  const colRows = await read(colSql, ' ORDER BY tn, ord');
-  const pkRows = await read(pkSql, ' ORDER BY tn, ord');
+  const [tableRows] = await conn.query<RowDataPacket[]>(
+    'SELECT TABLE_NAME AS tn, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?)', [database, names]);
+  const [colRows] = await conn.query<RowDataPacket[]>(
+    'SELECT TABLE_NAME AS tn, COLUMN_NAME AS name, LOWER(DATA_TYPE) AS type, EXTRA AS extra FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) ORDER BY TABLE_NAME, ORDINAL_POSITION',
+    [database, names]);
+  const [pkRows] = await conn.query<RowDataPacket[]>(
+    "SELECT TABLE_NAME AS tn, COLUMN_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) AND INDEX_NAME = 'PRIMARY' ORDER BY TABLE_NAME, SEQ_IN_INDEX",
+    [database, names]);
   const found = group(tableRows, 'tn');
   if (found.size === 0) return [];
   const cols = group(colRows, 'tn'), pks = group(pkRows, 'tn');
