@@ -325,9 +325,24 @@ export interface VerifyState { verify: VerifyRun | null; tables: LastVerifyResul
 /** The body of every error response. */
 export interface ErrorBody { error: { code: string; message: string; fix: string | null } }
 
-/** The part of `GET /api/openapi.json` the UI reads. */
+/** One operation of `GET /api/openapi.json` (generated from the route table: see openapi.ts). */
+export interface OpenApiOperation {
+  summary: string;
+  tags: string[];
+  /** The lowest role allowed (or `anonymous`). */
+  'x-sluice-role': string;
+  parameters?: Array<{ name: string; in: 'path'; required: true; schema: { type: 'string' } }>;
+  /** Empty on anonymous routes. */
+  security?: [];
+  responses: Record<string, { description: string; content?: Record<string, { schema: { $ref: string } }> }>;
+}
+
+/** `GET /api/openapi.json`. */
 export interface OpenApiDoc {
-  paths?: Record<string, Record<string, {
-    responses?: Record<string, unknown>; deprecated?: boolean; 'x-not-implemented'?: boolean; summary?: string; description?: string;
-  }>>;
+  openapi: string;
+  info: { title: string; version: string; description: string };
+  /** By path (`/api/pipelines/{name}`), then by lower-case method. */
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  components: { securitySchemes: Record<string, Record<string, string>>; schemas: Record<string, unknown> };
+  security: Array<Record<string, []>>;
 }
