@@ -7,6 +7,7 @@ import { parseMysqlUrl, parseTlsOptions } from '../../config/index.js';
 import { REDACTED } from '../../config/redact.js';
 import { isSluiceError } from '../../errors.js';
 import { endpointUrl, type EndpointInput, type EndpointKind, type EndpointRecord } from '../../store/store.js';
+import type * as Api from '../api-types.js';
 import { optInt, optStr, optStringMap, str } from '../body.js';
 import { listDatabases, listTables } from '../browse.js';
 import { testEndpoint } from '../connection-test.js';
@@ -14,14 +15,8 @@ import { NAME_PATTERN, type ServerDeps } from '../deps.js';
 import { HttpError, badRequest, managedByConfig, notFound } from '../http-error.js';
 import type { RouteDef } from '../route-table.js';
 
-export interface PublicEndpoint {
-  name: string; type: string; host: string; port: number; user: string; password: string; hasPassword: boolean;
-  database?: string; options: Record<string, string>; serverId?: number; checkpointDatabase?: string;
-  managedByConfig: boolean; usedBy: string[]; createdAt: string; updatedAt: string;
-}
-
 /** What the API shows of a source or target: never the password. */
-export function publicEndpoint(e: EndpointRecord, usedBy: string[]): PublicEndpoint {
+export function publicEndpoint(e: EndpointRecord, usedBy: string[]): Api.Endpoint {
   return {
     name: e.name, type: e.type, host: e.host, port: e.port, user: e.user, password: e.password ? REDACTED : '', hasPassword: !!e.password,
     ...(e.database ? { database: e.database } : {}), options: e.options,
@@ -151,12 +146,12 @@ export function endpointRoutes(deps: ServerDeps, kind: EndpointKind): RouteDef[]
     if (!e) throw notFound(`no ${kind} named '${name}'`, `list them with GET ${base}`);
     return e;
   };
-  const show = (e: EndpointRecord): PublicEndpoint => publicEndpoint(e, store.pipelinesUsing(kind, e.name));
+  const show = (e: EndpointRecord): Api.Endpoint => publicEndpoint(e, store.pipelinesUsing(kind, e.name));
   return [
     { method: 'GET', path: base, access: 'viewer', tag: plural, summary: `List ${plural}`,
-      handler: () => ({ [plural]: store.listEndpoints(kind).map(show) }) },
+      handler: (): Api.EndpointList => ({ [plural]: store.listEndpoints(kind).map(show) }) },
     { method: 'POST', path: base, access: 'admin', tag: plural, summary: `Create a ${kind}`,
-      handler: ({ body, reply, audit }) => {
+      handler: ({ body, reply, audit }): Api.EndpointResponse => {
         const name = str(body, 'name');
         if (store.getEndpoint(kind, name)) throw new HttpError(409, 'CONFLICT', `a ${kind} named '${name}' exists`, 'choose another name, or edit it with PUT');
         const e = store.putEndpoint(checkedInput(deps, kind, name, body, null));
@@ -165,9 +160,9 @@ export function endpointRoutes(deps: ServerDeps, kind: EndpointKind): RouteDef[]
         return { [kind]: show(e) };
       } },
     { method: 'GET', path: `${base}/:name`, access: 'viewer', tag: plural, summary: `Get a ${kind}`,
-      handler: ({ params }) => ({ [kind]: show(get(params['name']!)) }) },
+      handler: ({ params }): Api.EndpointResponse => ({ [kind]: show(get(params['name']!)) }) },
     { method: 'PUT', path: `${base}/:name`, access: 'admin', tag: plural, summary: `Replace a ${kind}`,
-      handler: async ({ params, body, audit }) => {
+      handler: async ({ params, body, audit }): Promise<Api.EndpointResponse> => {
         const old = get(params['name']!);
         if (old.managed) throw managedByConfig(`${kind} '${old.name}'`);
         const e = store.putEndpoint(checkedInput(deps, kind, old.name, body, old));
@@ -176,7 +171,7 @@ export function endpointRoutes(deps: ServerDeps, kind: EndpointKind): RouteDef[]
         return { [kind]: show(e) };
       } },
     { method: 'DELETE', path: `${base}/:name`, access: 'admin', tag: plural, summary: `Delete a ${kind}`,
-      handler: ({ params, audit }) => {
+      handler: ({ params, audit }): Api.Ok => {
         const e = get(params['name']!);
         if (e.managed) throw managedByConfig(`${kind} '${e.name}'`);
         const users = store.pipelinesUsing(kind, e.name);
@@ -186,16 +181,16 @@ export function endpointRoutes(deps: ServerDeps, kind: EndpointKind): RouteDef[]
         return { ok: true };
       } },
     { method: 'POST', path: `${base}/:name/test`, access: 'operator', tag: plural, summary: `Test connection: preflight checks of a ${kind}`,
-      handler: async ({ params, audit }) => {
+      handler: async ({ params, audit }): Promise<Api.TestResult> => {
         const e = get(params['name']!);
         const result = await testEndpoint(e);
         audit(`${kind}.test`, e.name, { ok: result.ok });
         return result;
       } },
     { method: 'GET', path: `${base}/:name/databases`, access: 'viewer', tag: plural, summary: `Databases of a ${kind} with their table counts`,
-      handler: async ({ params }) => ({ databases: await listDatabases(endpointUrl(get(params['name']!))).catch(fromSluiceError) }) },
+      handler: async ({ params }): Promise<Api.DatabasesResponse> => ({ databases: await listDatabases(endpointUrl(get(params['name']!))).catch(fromSluiceError) }) },
     { method: 'GET', path: `${base}/:name/databases/:db/tables`, access: 'viewer', tag: plural, summary: `Tables of a database with row counts`,
-      handler: async ({ params }) => {
+      handler: async ({ params }): Promise<Api.TablesResponse> => {
         const tables = await listTables(endpointUrl(get(params['name']!)), params['db']!).catch(fromSluiceError);
         if (tables === null) throw notFound(`no database named '${params['db']}'`, `list them with GET ${base}/${params['name']}/databases`);
         return { tables };
@@ -218,7 +213,7 @@ function checkedInput(deps: ServerDeps, kind: EndpointKind, name: string, body: 
 export function connectionTestRoute(deps: ServerDeps): RouteDef {
   return {
     method: 'POST', path: '/api/connections/test', access: 'admin', tag: 'sources', summary: 'Test an unsaved source or target (admin)',
-    handler: async ({ body, audit }) => {
+    handler: async ({ body, audit }): Promise<Api.TestResult> => {
       const kind = body['kind'] === 'target' ? 'target' : body['kind'] === 'source' ? 'source' : null;
       if (!kind) throw badRequest("'kind' must be source or target");
       const name = optStr(body, 'name') || 'unsaved';
