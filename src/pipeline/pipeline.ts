@@ -13,9 +13,12 @@ import mysql from 'mysql2/promise';
 import { SluiceError, isSluiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types.js';
-import { MysqlSink, shadowTableName, type MysqlSinkOptions } from '../targets/mysql/mysql-sink.js';
-import { TableShapeCache } from '../targets/mysql/table-shapes.js';
-import { routeToDatabase, type Checkpoint, type TableRouter } from '../targets/sink.js';
+import { routeToDatabase, shadowTableName, type Checkpoint, type DdlChange, type SourceTable, type Target, type TargetFactory, type TargetOptions, type TableRouter } from '../targets/target.js';
+import { targetFactory } from '../targets/registry.js';
+import { readSourceTables } from '../source/source-table-reader.js';
+import { parseDdl } from '../mysql/schema/ddl-parser.js';
+import type { DdlAst } from '../mysql/schema/ddl-ast.js';
+import { parseCreateTable } from '../mysql/schema/source-table.js';
 import { ReplicationSession } from '../mysql/protocol/replication-session.js';
 import { connectMysql, endWithin } from '../mysql/connection.js';
 import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
@@ -107,6 +110,8 @@ export interface PipelineOptions {
   epoch?: number;
   /** Shared binlog reader of the source (one per source for all its pipelines); a private reader otherwise. */
   hub?: SourceHub;
+  /** Makes this pipeline's targets; default: the registry's kind for `target.type`. */
+  targets?: TargetFactory;
   /** Backoff between restarts after transient failures. */
   retry?: { baseDelayMs?: number; maxDelayMs?: number };
   /**
@@ -155,8 +160,8 @@ export class Pipeline {
   private epoch = 0;
   /** A claim was made (its lease is released when the pipeline stops). */
   private claimed = false;
-  /** Target table shapes, shared by all of this pipeline's sinks (read once, not per sink). */
-  private readonly shapes = new TableShapeCache();
+  /** Makes this pipeline's targets (they share what the kind caches per pipeline, e.g. table shapes). */
+  private readonly targets: TargetFactory;
 
   constructor(private readonly opts: PipelineOptions) {
     this.cfg = opts.config;
@@ -167,6 +172,7 @@ export class Pipeline {
     this.skipAt = opts.skip ?? null;
     this.stats.pendingSkip = this.skipAt;
     this.resyncPending = opts.resync ?? false;
+    this.targets = opts.targets ?? targetFactory(opts.target, { parallelism: this.cfg.tuning.snapshotParallelism });
   }
 
   /**
@@ -268,7 +274,7 @@ export class Pipeline {
    */
   private async explain(err: unknown): Promise<unknown> {
     if (!isSluiceError(err) || err.code !== 'DUPLICATE_SERVER_ID') return err;
-    const sink = this.newSink();
+    const sink = this.newTarget();
     try {
       const now = await sink.currentOwner();
       if (now && !now.self && now.epoch !== this.epoch) {
@@ -292,7 +298,7 @@ export class Pipeline {
   }
 
   private async releaseLease(): Promise<void> {
-    const sink = this.newSink();
+    const sink = this.newTarget();
     try {
       // Bounded: a target that does not answer must not hold up the stop (the lease then runs out by itself).
       await Promise.race([sink.releaseLease(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 3 s')), 3000).unref())]);
@@ -305,21 +311,23 @@ export class Pipeline {
     }
   }
 
-  private newSink(route?: TableRouter, extra: Partial<MysqlSinkOptions> = {}): MysqlSink {
-    return new MysqlSink({
+  private newTarget(route?: TableRouter, extra: Partial<TargetOptions> = {}): Target {
+    return this.targets({
       pipeline: this.name,
-      connection: this.opts.target.url,
-      // Sinks that are not opened write with this instance's claim.
+      // Targets that are not opened write with this instance's claim.
       epoch: this.claimed ? this.epoch : this.opts.epoch,
       leaseSeconds: this.cfg.tuning.leaseSeconds,
-      checkpointDatabase: this.opts.target.checkpointDatabase,
       // Shadow copies (re-snapshot) are created without foreign keys: constraint names are unique per database.
       ...(route ? { route } : { targetDatabase: this.cfg.targetDatabase, foreignKeyScope: this.filter }),
       maxStatementBytes: this.cfg.tuning.maxStatementBytes,
       logger: this.log,
-      shapes: this.shapes,
       ...extra,
     });
+  }
+
+  /** The source's model of `tables` (what the target creates its tables from). */
+  private sourceTables(tables: readonly TableName[]): Promise<SourceTable[]> {
+    return readSourceTables(this.opts.source.url, tables, { parallelism: this.cfg.tuning.snapshotParallelism });
   }
 
   /**
@@ -329,7 +337,7 @@ export class Pipeline {
   private async runOnce(outer: AbortSignal): Promise<void> {
     this.stats.status = 'starting';
     // The sink that claims: a new epoch (or the coordinator's), never this instance's previous one.
-    const sink = this.newSink(undefined, { epoch: this.opts.epoch });
+    const sink = this.newTarget(undefined, { epoch: this.opts.epoch });
     const stored = await sink.open().catch(async (err: unknown) => {
       await sink.close().catch(() => undefined);
       // Owned by another instance that claimed after this one: this instance was taken over, not merely early.
@@ -353,7 +361,7 @@ export class Pipeline {
     const onAbort = (): void => inner.abort();
     outer.addEventListener('abort', onAbort, { once: true });
     // Its own connection, with short lock waits: while this pipeline's transaction holds the row, its commit renews.
-    const keeper = new LeaseKeeper(this.newSink(undefined, { lockWaitSeconds: 2 }), this.cfg.tuning.leaseSeconds, this.log, (err) => {
+    const keeper = new LeaseKeeper(this.newTarget(undefined, { lockWaitSeconds: 2 }), this.cfg.tuning.leaseSeconds, this.log, (err) => {
       this.log.error({ err: describe(err) }, 'this instance lost the pipeline to another one: stopping it');
       inner.abort();
     });
@@ -369,7 +377,7 @@ export class Pipeline {
     if (keeper.lost && !outer.aborted) throw keeper.lost;
   }
 
-  private async runClaimed(sink: MysqlSink, stored: Checkpoint | null, signal: AbortSignal): Promise<void> {
+  private async runClaimed(sink: Target, stored: Checkpoint | null, signal: AbortSignal): Promise<void> {
     let src: mysql.Connection | null = null;
     let history: SchemaHistory | null = null;
     let cp = stored;
@@ -396,7 +404,7 @@ export class Pipeline {
       if (cp === null || state?.phase === 'snapshot') {
         const tables = await listSourceTables(src, this.filter);
         const t0 = Date.now();
-        for (const t of tables) await sink.createTableLike(src, t.database, t.table, this.cfg.targetDatabase ?? t.database);
+        await sink.ensureTables(await this.sourceTables(tables));
         this.log.info({ tables: tables.length, seconds: (Date.now() - t0) / 1000 }, 'target tables created or checked');
         if (cp !== null || this.cfg.snapshot === 'initial') {
           cp = await this.snapshot(sink, history, tables, state?.phase === 'snapshot' ? state.tables : [], cp, signal);
@@ -424,7 +432,7 @@ export class Pipeline {
    * Copy `tables` chunk by chunk (resuming `prior` plans), then return the streaming checkpoint:
    * position = the earliest chunk position, state = the chunk positions the stream must respect.
    */
-  private async snapshot(sink: MysqlSink, history: SchemaHistory, tables: TableName[], prior: SnapshotTablePlan[], cp: Checkpoint | null, signal: AbortSignal,
+  private async snapshot(sink: Target, history: SchemaHistory, tables: TableName[], prior: SnapshotTablePlan[], cp: Checkpoint | null, signal: AbortSignal,
     streamState?: { position: Position; coverage: TableCoverage[] }, route?: TableRouter): Promise<Checkpoint> {
     this.stats.status = 'snapshotting';
     const tuning = this.cfg.tuning;
@@ -499,16 +507,16 @@ export class Pipeline {
       // Each worker reads a chunk from the source and writes it through its own target connection.
       // The shapes of the tables still to copy, read together (and once: the sinks share them) rather than at each table's first chunk.
       if (queue.length > 1) {
-        const shapesOf = route ? this.newSink(route) : sink;
+        const shapesOf = route ? this.newTarget(route) : sink;
         try {
-          await shapesOf.loadSnapshotShapes([...new Set(queue.map((j) => j.plan))]);
+          await shapesOf.prepareSnapshot([...new Set(queue.map((j) => j.plan))]);
         } finally {
           if (shapesOf !== sink) await shapesOf.close().catch(() => undefined);
         }
       }
-      const workerSinks: MysqlSink[] = [];
+      const workerSinks: Target[] = [];
       const worker = async (): Promise<void> => {
-        const ws = this.newSink(route);
+        const ws = this.newTarget(route);
         workerSinks.push(ws);
         for (;;) {
           if (signal.aborted) return;
@@ -516,18 +524,20 @@ export class Pipeline {
           if (!job) return;
           const schema = schemas.get(`${job.plan.database}.${job.plan.table}`)!;
           const range = job.plan.ranges[job.index]!;
-          // Fast path: the source formats rows as SQL tuples; rows too large for that go through values.
+          // Typed cells; a target that takes the source's own row format (MySQL value tuples) gets that when the rows fit.
           let position: Position;
           let count: number;
           try {
-            const lit = await reader.readChunkLiterals(schema, range);
+            const lit = ws.capabilities.sourceLiterals ? await reader.readChunkLiterals(schema, range) : null;
             if (lit) {
-              await ws.applySnapshotTuples(schema.database, schema.table, lit.columns, lit.tuples, { index: job.index, position: lit.position });
+              await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: lit.columns, rows: [], sourceLiterals: lit.tuples, index: job.index, position: lit.position });
               position = lit.position;
               count = lit.tuples.length;
             } else {
               const read = await reader.readChunk(schema, range);
-              await ws.applySnapshotChunk(schema.database, schema.table, read.rows, { index: job.index, position: read.position });
+              const columns = schema.columns.map((c) => c.name);
+              const rows = read.rows.map((r) => columns.map((c) => r[c]!));
+              await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns, rows, index: job.index, position: read.position });
               position = read.position;
               count = read.rows.length;
             }
@@ -589,7 +599,7 @@ export class Pipeline {
 
   // ── streaming ───────────────────────────────────────────────────────────────────────────────
 
-  private async stream(sink: MysqlSink, src: mysql.Connection, ownHistory: SchemaHistory, cp: Checkpoint, signal: AbortSignal): Promise<void> {
+  private async stream(sink: Target, src: mysql.Connection, ownHistory: SchemaHistory, cp: Checkpoint, signal: AbortSignal): Promise<void> {
     this.stats.status = 'streaming';
     ownHistory.setPosition(cp.position);
     const state = isPipelineState(cp.state) && cp.state.phase === 'stream' ? cp.state : { phase: 'stream' as const, coverage: [] };
@@ -669,16 +679,16 @@ export class Pipeline {
       return { pipeline: this.name, position, epoch, state: this.streamState(chunkFilter, history) };
     };
     // Past the snapshot's chunks the target checks foreign keys and so repeats the source's cascades; at that
-    // moment, child rows left by cascades during the copy are removed (see MysqlSink.removeForeignKeyOrphans).
+    // moment, child rows left by cascades during the copy are removed (see Target.removeForeignKeyOrphans).
     const copiedTables = new Map<string, TableName>();
     const foreignKeysFrom = async (txnStart: Position): Promise<void> => {
       for (const c of chunkFilter.remaining()) copiedTables.set(`${c.database}.${c.table}`, { database: c.database, table: c.table });
       const passed = chunkFilter.passedBy(txnStart);
       if (passed && copiedTables.size > 0) {
-        await sink.removeForeignKeyOrphans([...copiedTables.values()]);
+        await sink.removeForeignKeyOrphans?.([...copiedTables.values()]);
         copiedTables.clear();
       }
-      sink.enforceForeignKeys(passed);
+      sink.enforceForeignKeys?.(passed);
     };
     // One batch may be in flight while the next one is read and decoded (source and target work overlap).
     let inflight: Promise<void> | null = null;
@@ -969,7 +979,7 @@ export class Pipeline {
    * before it is applied. A copy that fails for a reason other than a lost connection leaves the tables
    * as they were; the error is reported and the stream goes on.
    */
-  private async copyTablesAgain(sink: MysqlSink, src: mysql.Connection, history: SchemaHistory, chunkFilter: ChunkFilter, position: Position, signal: AbortSignal): Promise<void> {
+  private async copyTablesAgain(sink: Target, src: mysql.Connection, history: SchemaHistory, chunkFilter: ChunkFilter, position: Position, signal: AbortSignal): Promise<void> {
     const tables = this.resnapshots.filter((t) => !t.after || comparePositions(position, t.after) >= 0);
     const keys = tables.map((t) => `${t.database}.${t.table}`);
     const epoch = this.epoch;
@@ -1000,10 +1010,10 @@ export class Pipeline {
       if (missing.length > 0) throw new SluiceError('UNKNOWN_TABLE', `cannot re-snapshot ${missing.join(', ')}: not on the source`, 'check the table names');
       // Read before the shadow tables take the source's definitions: every DDL that ended by here is in them.
       const definedAt = await currentPosition(this.opts.source.url);
-      const shadowSink = this.newSink(route);
+      const shadowSink = this.newTarget(route);
       try {
         for (const w of swaps) await sink.dropTableIfExists(w.database, w.shadow);
-        for (const t of tables) await shadowSink.createTableLike(src, t.database, t.table);
+        await shadowSink.ensureTables(await this.sourceTables(tables));
       } finally {
         await shadowSink.close();
       }
@@ -1050,14 +1060,60 @@ export class Pipeline {
     }
   }
 
+  /**
+   * The DDL as the target contract carries it: the parsed statement and the model of each table it created or
+   * changed (in scope), as it is after the statement — columns from the schema history at the statement's
+   * position, the definition parsed from the statement itself (plain CREATE TABLE) or from the source's SHOW
+   * CREATE TABLE. A table no longer on the source (dropped later) is left out.
+   */
+  private async ddlChange(m: DdlMessage, src: mysql.Connection, history: SchemaHistory): Promise<DdlChange> {
+    let ast: DdlAst | null;
+    try {
+      ast = parseDdl(m.sql, { defaultDatabase: m.database });
+    } catch {
+      ast = null;
+    }
+    const cls = classifyStatement(m.sql, m.database);
+    const after: SourceTable[] = [];
+    if (cls.kind === 'ddl' && cls.ddl.action !== 'drop_table' && cls.ddl.action !== 'truncate_table') {
+      const renamedFrom = new Set(cls.ddl.renames.map((r) => `${r.from.database}\0${r.from.table}`));
+      const touched = [...cls.ddl.tables, ...cls.ddl.renames.map((r) => r.to)]
+        .filter((t, i, all) => !renamedFrom.has(`${t.database}\0${t.table}`) && all.findIndex((x) => x.database === t.database && x.table === t.table) === i)
+        .filter((t) => this.filter(t.database, t.table));
+      for (const t of touched) {
+        const schema = history.schemaAt(t.database, t.table, m.position);
+        if (!schema) continue;
+        if (ast?.kind === 'create_table' && ast.like === null && !ast.asSelect && ast.columns.length > 0) {
+          after.push({ schema, definition: ast, createSql: m.sql });
+          continue;
+        }
+        try {
+          const [rows] = await src.query<mysql.RowDataPacket[]>(`SHOW CREATE TABLE ${quoteName(t.database)}.${quoteName(t.table)}`);
+          const createSql = String(rows[0]?.['Create Table'] ?? '');
+          if (createSql) after.push({ schema, definition: parseCreateTable(createSql, t.database), createSql });
+        } catch (err) {
+          if (isTransient(err)) throw err;
+          this.log.debug({ table: `${t.database}.${t.table}`, err: describe(err) }, 'DDL: the table is no longer on the source; its model is left out');
+        }
+      }
+    }
+    return { database: m.database, sql: m.sql, ast, after };
+  }
+
   private async findTablesMissingOnTarget(src: mysql.Connection): Promise<void> {
     const tables = await listSourceTables(src, this.filter);
-    const missing = await missingOnTarget(this.opts.target.url, tables, (t) => ({ database: this.cfg.targetDatabase ?? t.database, table: t.table }));
+    const target = this.newTarget();
+    let missing: TableName[];
+    try {
+      missing = await target.missingTables(tables);
+    } finally {
+      await target.close().catch(() => undefined);
+    }
     for (const t of missing) this.skipTables.add(`${t.database}.${t.table}`);
     if (missing.length > 0) this.log.warn({ tables: missing }, 'ddl: ignore — these source tables have no target table and are not followed');
   }
 
-  private async onDdl(sink: MysqlSink, src: mysql.Connection, history: SchemaHistory, m: DdlMessage, chunkFilter: ChunkFilter, signal: AbortSignal): Promise<void> {
+  private async onDdl(sink: Target, src: mysql.Connection, history: SchemaHistory, m: DdlMessage, chunkFilter: ChunkFilter, signal: AbortSignal): Promise<void> {
     const checkpoint = (): Checkpoint => ({ pipeline: this.name, position: m.position, epoch: this.epoch, state: this.streamState(chunkFilter, history) });
     if (this.cfg.ddl === 'ignore') {
       const c = classifyStatement(m.sql, m.database);
@@ -1094,11 +1150,11 @@ export class Pipeline {
     }
     if (incoming.length === 0 || incoming.length < (cls.kind === 'ddl' ? cls.ddl.renames.length : 0)) {
       this.log.info({ sql: m.sql, position: m.position }, 'applying DDL');
-      await sink.applyDdl({ database: m.database, sql: m.sql }, checkpoint());
+      await sink.applyDdl(await this.ddlChange(m, src, history), checkpoint());
     }
     if (incoming.length > 0) {
       this.log.info({ tables: incoming }, 'tables came into scope by RENAME: copying them');
-      for (const t of incoming) await sink.createTableLike(src, t.database, t.table, this.cfg.targetDatabase ?? t.database);
+      await sink.ensureTables(await this.sourceTables(incoming));
       const next = await this.snapshot(sink, history, incoming, [], null, signal, { position: m.position, coverage: chunkFilter.remaining() });
       const loader = new InformationSchemaLoader(this.opts.source.url);
       try {
@@ -1116,22 +1172,6 @@ export class Pipeline {
       await sink.apply({ changes: [], checkpoint: checkpoint() });
       this.stats.status = 'streaming';
     }
-  }
-}
-
-/** Target tables that must exist for `ddl: ignore` pipelines: in-scope source tables without one are skipped. */
-export async function missingOnTarget(targetUrl: string, tables: readonly TableName[], route: (t: TableName) => TableName): Promise<TableName[]> {
-  const conn = await connectMysql(targetUrl);
-  try {
-    const missing: TableName[] = [];
-    for (const t of tables) {
-      const r = route(t);
-      const [rows] = await conn.query('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [r.database, r.table]);
-      if ((rows as unknown[]).length === 0) missing.push(t);
-    }
-    return missing;
-  } finally {
-    await conn.end().catch(() => undefined);
   }
 }
 
@@ -1171,6 +1211,10 @@ async function loadSchemas(loader: InformationSchemaLoader, tables: readonly Tab
 }
 
 interface TxnBounds { start: Position; end: Position; count: number }
+
+function quoteName(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}
 
 function samePosition(a: Position, b: Position): boolean {
   return a.pos === b.pos && a.file === b.file;
