@@ -337,7 +337,7 @@ export class PipelineManager {
    */
   private async preflight(p: PipelineConfig, source: SourceConfig, target: TargetConfig): Promise<CheckResult | null> {
     try {
-      const results = [...await checkSource(source.url), ...await checkTarget(target.url, target.checkpointDatabase)];
+      const results = [...await checkSource(source.url), ...await checkTarget(target)];
       if (results.every((r) => r.ok)) results.push(...await checkPipeline(p, source, target));
       for (const r of results) if (r.ok && r.warn) this.log.warn({ pipeline: p.name, code: r.code, fix: r.fix }, `preflight warning: ${r.what}`);
       return results.find((r) => !r.ok && !r.transient) ?? null;

@@ -7,7 +7,7 @@ export interface ApiCheckResult { check: string; ok: boolean; warn: boolean; mes
 
 export async function testEndpoint(e: EndpointInput): Promise<{ ok: boolean; results: ApiCheckResult[] }> {
   const url = endpointUrl(e);
-  const raw = e.kind === 'source' ? await checkSource(url) : await checkTarget(url, e.checkpointDatabase ?? DEFAULT_CHECKPOINT_DATABASE);
+  const raw = e.kind === 'source' ? await checkSource(url) : await checkTarget({ type: e.type, url, checkpointDatabase: e.checkpointDatabase ?? DEFAULT_CHECKPOINT_DATABASE });
   const results = raw.map(toApi);
   return { ok: results.every((r) => r.ok), results };
 }

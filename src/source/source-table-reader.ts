@@ -34,7 +34,8 @@ export async function readSourceTables(url: string, tables: readonly TableName[]
   } finally {
     await loader.close();
   }
-  const created = await showCreateTables(url, tables, Math.max(1, Math.min(opts.parallelism ?? 4, tables.length)));
+  // One connection per 32 tables, up to `parallelism`: a small pipeline opens no more connections than it needs.
+  const created = await showCreateTables(url, tables, Math.max(1, Math.min(opts.parallelism ?? 4, Math.ceil(tables.length / 32))));
   return tables.map((t, i) => {
     const schema = schemas.get(`${t.database}\0${t.table}`);
     if (!schema || schema.columns.length === 0) {

@@ -6,7 +6,8 @@ export interface User { username: string; role: Role; createdAt: string }
 
 export interface Endpoint {
   name: string;
-  type: 'mysql' | 'mariadb';
+  /** Sources: mysql | mariadb; targets: a type of a target kind (GET /api/target-kinds). */
+  type: string;
   host: string;
   port: number;
   user: string;
@@ -22,9 +23,20 @@ export interface Endpoint {
   updatedAt: string;
 }
 
+/** One kind of target (GET /api/target-kinds): its types and the fields of its endpoint form. */
+export interface TargetKindInfo {
+  types: string[];
+  title: string;
+  description: string;
+  schemes: string[];
+  defaultPort: number;
+  checkpointPlace: string;
+  fields: Array<{ name: 'host' | 'port' | 'user' | 'password' | 'database' | 'checkpointDatabase'; label: string; input: 'text' | 'number' | 'password'; required: boolean; default?: string | number; help?: string }>;
+}
+
 export interface EndpointInput {
   name?: string;
-  type?: 'mysql' | 'mariadb';
+  type?: string;
   url?: string;
   host?: string;
   port?: number;
@@ -230,6 +242,7 @@ export const api = {
     const r = await request<{ sources?: Endpoint[]; targets?: Endpoint[] }>('GET', base(kind), undefined, { signal });
     return (kind === 'source' ? r.sources : r.targets) ?? [];
   },
+  targetKinds: async (): Promise<TargetKindInfo[]> => (await request<{ kinds: TargetKindInfo[] }>('GET', '/api/target-kinds')).kinds,
   createEndpoint: (kind: EndpointKind, input: EndpointInput) => request<Record<string, Endpoint>>('POST', base(kind), input),
   updateEndpoint: (kind: EndpointKind, name: string, input: EndpointInput) =>
     request<Record<string, Endpoint>>('PUT', `${base(kind)}/${enc(name)}`, input),

@@ -678,7 +678,8 @@ export class MysqlTarget implements Target {
       const scope = this.foreignKeyScope;
       const plan = await planEnsureTables(conn, sources, this.route, scope ? (d, t) => (scope(d, t) ? this.route(d, t) : null) : undefined);
       for (const sql of plan.databases) await conn.query(sql);
-      const wanted = Math.min(this.parallelism, plan.creates.length) - 1;
+      // One connection per 16 tables to create, up to `parallelism` (a few tables need no extra connection).
+      const wanted = Math.min(this.parallelism, Math.ceil(plan.creates.length / 16)) - 1;
       for (let i = 0; i < wanted; i++) extra.push(await this.openConnection('creating target tables'));
       await runSpread([conn, ...extra], plan.creates);
       for (const t of plan.created) this.shapes.invalidate(t.database, t.table);
