@@ -5,10 +5,10 @@
 import mysql from 'mysql2/promise';
 import { SluiceError, isSluiceError } from '../errors.js';
 import type { PipelineConfig, SluiceConfig, SourceConfig, TargetConfig } from '../config/index.js';
-import { connectMysql, tlsStatus } from '../mysql/connection.js';
+import { connectMysql } from '../mysql/connection.js';
 import { ReplicationSession } from '../mysql/protocol/replication-session.js';
 import { missingGrants } from '../mysql/protocol/replication-errors.js';
-import { checkWritePrivileges, failure } from '../mysql/checks.js';
+import { failure } from '../mysql/checks.js';
 import type { CheckResult } from '../core/check-result.js';
 import { targetKind } from '../targets/registry.js';
 import type { TargetKindConfig } from '../targets/kind.js';
