@@ -71,7 +71,20 @@ export interface AuditPage { entries: AuditEntry[]; nextBefore: number | null }
 // ---- Sources and targets -----------------------------------------------------------------------------------
 
 export type EndpointKind = 'source' | 'target';
-export type EndpointType = 'mysql' | 'mariadb';
+/** Sources: mysql | mariadb; targets: a type of a registered target kind (GET /api/target-kinds). */
+export type EndpointType = string;
+
+/** One kind of target (GET /api/target-kinds): its types and the fields of its endpoint form. */
+export interface TargetKindInfo {
+  types: string[];
+  title: string;
+  description: string;
+  schemes: string[];
+  defaultPort: number;
+  checkpointPlace: string;
+  fields: Array<{ name: 'host' | 'port' | 'user' | 'password' | 'database' | 'checkpointDatabase'; label: string; input: 'text' | 'number' | 'password'; required: boolean; default?: string | number; help?: string }>;
+}
+export interface TargetKindsResponse { kinds: TargetKindInfo[] }
 
 /** A source or target as the API shows it: never the password. */
 export interface Endpoint {

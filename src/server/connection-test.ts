@@ -6,7 +6,7 @@ import type { CheckResult as ApiCheckResult, TestResult } from './api-types.js';
 
 export async function testEndpoint(e: EndpointInput): Promise<TestResult> {
   const url = endpointUrl(e);
-  const raw = e.kind === 'source' ? await checkSource(url) : await checkTarget(url, e.checkpointDatabase ?? DEFAULT_CHECKPOINT_DATABASE);
+  const raw = e.kind === 'source' ? await checkSource(url) : await checkTarget({ type: e.type, url, checkpointDatabase: e.checkpointDatabase ?? DEFAULT_CHECKPOINT_DATABASE });
   const results = raw.map(toApi);
   return { ok: results.every((r) => r.ok), results };
 }

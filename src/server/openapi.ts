@@ -7,8 +7,8 @@ export interface ExtraPath { method: string; path: string; summary: string; tag:
 export function openApiDocument(routes: readonly RouteDef[], extra: readonly ExtraPath[], version: string): OpenApiDoc {
   const paths: Record<string, Record<string, OpenApiOperation>> = {};
   const all = [
-    ...routes.map((r) => ({ method: r.method, path: r.path, summary: r.summary, tag: r.tag, anonymous: r.access === 'anonymous', role: r.access })),
-    ...extra.map((e) => ({ ...e, role: e.anonymous ? 'anonymous' : 'viewer' })),
+    ...routes.map((r) => ({ method: r.method, path: r.path, summary: r.summary, tag: r.tag, anonymous: r.access === 'anonymous', role: r.access, body: r.body })),
+    ...extra.map((e) => ({ ...e, role: e.anonymous ? 'anonymous' : 'viewer', body: undefined })),
   ];
   for (const r of all) {
     const oaPath = r.path.replace(/:([A-Za-z_]+)/g, '{$1}');
@@ -19,6 +19,7 @@ export function openApiDocument(routes: readonly RouteDef[], extra: readonly Ext
       tags: [r.tag],
       'x-sluice-role': r.role,
       ...(params.length ? { parameters: params } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
       ...(r.anonymous ? { security: [] } : {}),
       responses: {
         '200': { description: 'OK' },

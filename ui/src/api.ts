@@ -4,7 +4,7 @@ import type {
   ApiToken, CreatedToken, DatabaseInfo, DatabasesResponse, Endpoint, EndpointInput, EndpointKind, EndpointList,
   EndpointResponse, LoginInput, MetricsHistory, Ok, OpenApiDoc, PasswordChangeInput, Pipeline, PipelineInput, PipelineResponse,
   PipelinesResponse, PipelineStatus, PipelineWithStatus, Role, Session, SetupInfo, SetupInput, SkipInput, SkipTarget, StatusResponse,
-  TableInfo, TablesResponse, TestResult, TokenInput, TokensResponse, User, UserChangeInput, UserInput, UserResponse, UsersResponse,
+  TableInfo, TablesResponse, TargetKindInfo, TargetKindsResponse, TestResult, TokenInput, TokensResponse, User, UserChangeInput, UserInput, UserResponse, UsersResponse,
   VerifyInput, VerifyRun, VerifyStarted, VerifyState, ConnectionTestInput,
 } from '../../src/server/api-types.js';
 import { request, setCsrfToken } from './http';
@@ -34,6 +34,7 @@ export const api = {
     const r = await request<EndpointList>('GET', base(kind), undefined, { signal });
     return (kind === 'source' ? r.sources : r.targets) ?? [];
   },
+  targetKinds: async (): Promise<TargetKindInfo[]> => (await request<TargetKindsResponse>('GET', '/api/target-kinds')).kinds,
   createEndpoint: (kind: EndpointKind, input: EndpointInput) => request<EndpointResponse>('POST', base(kind), input),
   updateEndpoint: (kind: EndpointKind, name: string, input: EndpointInput) =>
     request<EndpointResponse>('PUT', `${base(kind)}/${enc(name)}`, input),
