@@ -5,7 +5,7 @@
  * each child's parsed definition.
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { parseCreateTable } from './create-table-like.js';
+import { parseCreateTable } from '../../mysql/schema/source-table.js';
 import { renderForeignKey } from '../../mysql/schema/create-table-render.js';
 import { qualifiedName, quoteId } from './sql-literal.js';
 
