@@ -8,10 +8,12 @@ import { SluiceError } from '../errors.js';
 import type { TargetKind, TargetKindConfig } from './kind.js';
 import type { TargetFactory } from './target.js';
 import { MYSQL_KIND } from './mysql/kind.js';
+import { POSTGRES_KIND } from './postgres/kind.js';
 
 /** Every target kind Sluice knows, in the order the UI and the docs list them. */
 export const TARGET_KINDS: readonly TargetKind[] = [
   MYSQL_KIND,
+  POSTGRES_KIND,
 ];
 
 /** Every `type` value a target may have. */

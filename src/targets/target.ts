@@ -99,8 +99,6 @@ export interface SnapshotChunk {
   /** Source table (the target routes it, or writes it to `into` for shadow copies). */
   database: string;
   table: string;
-  /** A shadow copy: the table (in the routed database) to write instead of the routed one. */
-  into?: string;
   schema: TableSchema;
   /** Column names, in the order of each row's cells. */
   columns: readonly string[];

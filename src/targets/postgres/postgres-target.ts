@@ -441,23 +441,22 @@ ORDER BY c.relname, a.attnum`);
 
   /**
    * Create the routed table from the source model (schema, columns, primary key, indexes), or check that
-   * the existing one has every source column and the same primary key. `into` names another table in the
-   * routed schema (a shadow copy for a re-snapshot).
+   * the existing one has every source column and the same primary key.
    */
-  async ensureTable(source: SourceTable, into?: string): Promise<'created' | 'compatible'> {
-    return (await this.ensureTables([source], into))[0]!;
+  async ensureTable(source: SourceTable): Promise<'created' | 'compatible'> {
+    return (await this.ensureTables([source]))[0]!;
   }
 
   /**
    * ensureTable for many tables: the catalog is read with one query per schema, and the missing tables are
    * created with their statements packed into a few round trips (one transaction per pack).
    */
-  async ensureTables(sources: readonly SourceTable[], into?: string): Promise<Array<'created' | 'compatible'>> {
+  async ensureTables(sources: readonly SourceTable[]): Promise<Array<'created' | 'compatible'>> {
     if (sources.length === 0) return [];
     const client = await this.connect('creating tables');
     const targets = sources.map((source) => {
       const r = this.route(source.schema.database, source.schema.table);
-      return { source, schema: r.database, table: into ?? r.table };
+      return { source, schema: r.database, table: r.table };
     });
     try {
       for (const t of targets) this.invalidate(t.schema, t.table);
@@ -947,7 +946,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
   async applySnapshotChunk(chunk: SnapshotChunk): Promise<void> {
     const client = await this.connect('snapshot');
     const r = this.route(chunk.database, chunk.table);
-    const table = chunk.into ?? r.table;
+    const table = r.table;
     try {
       await this.loadShapes(client, [{ database: r.database, table }]);
       const shape = this.shapeOf(r.database, table);

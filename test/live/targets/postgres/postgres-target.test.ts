@@ -209,9 +209,11 @@ describe('PostgreSQL target', () => {
     const model = sourceTable('src', ORDERS);
     await t.ensureTable(model);
     await t.apply({ changes: [ins('orders', { id: 1, name: 'old', qty: 1 })], checkpoint: cp('p7') });
-    await t.ensureTable(model, 'orders_shadow');
-    await t.prepareSnapshot();
-    await t.applySnapshotChunk({ database: 'src', table: 'orders', into: 'orders_shadow', schema: model.schema, columns: ['id', 'name', 'qty'], rows: [[1, 'new', 1], [2, 'new2', 2]], index: 0, position: { file: 'f', pos: 1 } });
+    // The pipeline's re-snapshot: a target routed to the shadow table copies into it.
+    const shadow = target('p7', { epoch: t.epoch, route: (_d, table) => ({ database: 'dst', table: table === 'orders' ? 'orders_shadow' : table }) });
+    await shadow.ensureTables([model]);
+    await shadow.prepareSnapshot();
+    await shadow.applySnapshotChunk({ database: 'src', table: 'orders', schema: model.schema, columns: ['id', 'name', 'qty'], rows: [[1, 'new', 1], [2, 'new2', 2]], index: 0, position: { file: 'f', pos: 1 } });
     assert.equal(await t.swapTables([{ database: 'dst', table: 'orders', shadow: 'orders_shadow' }]), 1);
     assert.equal(await t.swapTables([{ database: 'dst', table: 'orders', shadow: 'orders_shadow' }]), 0, 'idempotent');
     assert.deepEqual(await db.query('SELECT id, name FROM dst.orders ORDER BY id'), [{ id: '1', name: 'new' }, { id: '2', name: 'new2' }]);
