@@ -88,12 +88,12 @@ async function fingerprint(server: MariaDbServer, table: string): Promise<string
 }
 
 /** Sluice's pipeline config (JSON, as `sluice run` would read it) in a temp file. */
-function writeConfig(dir: string, name: string, source: MariaDbServer, target: MariaDbServer, tables: string[],
+function writeConfig(dir: string, name: string, source: MariaDbServer, target: { url: string; type?: string }, tables: string[],
   extra: Record<string, unknown> = {}): string {
   const path = join(dir, `${name}.json`);
   writeFileSync(path, JSON.stringify({
     sources: { src: { type: 'mysql', url: source.url } },
-    targets: { dst: { type: 'mysql', url: target.url } },
+    targets: { dst: { type: target.type ?? 'mysql', url: target.url } },
     pipelines: [{ name, source: 'src', target: 'dst', tables, tuning: TUNING, ...extra }],
   }));
   return path;
@@ -288,7 +288,10 @@ try {
   const pgSnapshot = ONLY.has('pg') || ONLY.has('pg-snapshot');
   const pgRes = pgStream || pgSnapshot
     ? await postgresPhase(source, {
-      tableDdl, rowValues, genProcedure, say, streamTxns: STREAM_TXNS, snapshotRows: SNAPSHOT_ROWS, batchSize: TUNING.batchSize ?? 5000,
+      tableDdl, rowValues, genProcedure, say,
+      writeConfig: (name, target, tables, extra) => writeConfig(dir, name, source, target, tables, extra),
+      runSluice: (config, mode, end) => sluiceChild(config, mode, end).result, usage,
+      streamTxns: STREAM_TXNS, snapshotRows: SNAPSHOT_ROWS, batchSize: TUNING.batchSize ?? 5000,
       synchronousCommit: (process.env.BENCH_FLUSH_AT_COMMIT ?? '2') === '1' ? 'on' : 'off',
     }, { stream: pgStream, snapshot: pgSnapshot })
     : null;
@@ -318,6 +321,8 @@ try {
     pg_copy_file_s: pgRes?.pg_copy_file_s ?? null,
     pg_snapshot_vs_copy: pgRes?.pg_snapshot_vs_copy ?? null,
     pg_synchronous_commit: pgRes?.pg_synchronous_commit ?? null,
+    pg_stream_peak_rss_mb: pgRes?.pg_stream_peak_rss_mb ?? null,
+    pg_snapshot_peak_rss_mb: pgRes?.pg_snapshot_peak_rss_mb ?? null,
     tuning: TUNING,
     total_s: round((performance.now() - t0) / 1000, 1),
   };
