@@ -89,3 +89,12 @@ export interface TargetKind {
   /** The target maker of one pipeline (`parallelism`: connections a target may use at once, e.g. creating tables). */
   factory(config: TargetKindConfig, shared: { parallelism?: number }): TargetFactory;
 }
+
+/** `scheme://user:pass@host:port/db?options` of stored parts (`passwordText` replaces the password, e.g. `***`). */
+export function endpointUrl(scheme: string, e: EndpointParts, passwordText?: string): string {
+  const host = e.host.includes(':') ? `[${e.host}]` : e.host;
+  const pw = passwordText ?? (e.password ? encodeURIComponent(e.password) : '');
+  const auth = `${encodeURIComponent(e.user)}${pw ? `:${pw}` : ''}`;
+  const q = new URLSearchParams(e.options).toString();
+  return `${scheme}://${auth}@${host}:${e.port}/${e.database ? encodeURIComponent(e.database) : ''}${q ? `?${q}` : ''}`;
+}

@@ -1,7 +1,7 @@
 /** The MySQL / MariaDB target kind: what the registry knows about it (see targets/kind.ts). */
 import { z } from 'zod';
 import { parseMysqlUrl, parseTlsOptions } from '../../mysql/mysql-url.js';
-import type { EndpointParts, TargetKind } from '../kind.js';
+import { endpointUrl, type EndpointParts, type TargetKind } from '../kind.js';
 import { MysqlTarget } from './mysql-target.js';
 import { TableShapeCache } from './table-shapes.js';
 import { checkMysqlPipelineTarget, checkMysqlTarget } from './preflight.js';
@@ -9,13 +9,7 @@ import { checkMysqlPipelineTarget, checkMysqlTarget } from './preflight.js';
 const nonEmpty = z.string().min(1);
 
 /** `mysql://user:pass@host:3306/db?ssl-mode=…` of stored parts. */
-function mysqlUrl(e: EndpointParts, passwordText?: string): string {
-  const host = e.host.includes(':') ? `[${e.host}]` : e.host;
-  const pw = passwordText ?? (e.password ? encodeURIComponent(e.password) : '');
-  const auth = `${encodeURIComponent(e.user)}${pw ? `:${pw}` : ''}`;
-  const q = new URLSearchParams(e.options).toString();
-  return `mysql://${auth}@${host}:${e.port}/${e.database ? encodeURIComponent(e.database) : ''}${q ? `?${q}` : ''}`;
-}
+const mysqlUrl = (e: EndpointParts, passwordText?: string): string => endpointUrl('mysql', e, passwordText);
 
 export const MYSQL_KIND: TargetKind = {
   types: ['mysql', 'mariadb'],

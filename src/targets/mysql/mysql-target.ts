@@ -17,14 +17,15 @@ import { format } from 'mysql2';
 import { SluiceError, isSluiceError } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
 import { classifyStatement, type DdlAction } from '../../mysql/schema/ddl.js';
-import type { Position, RowChange } from '../../core/types.js';
+import type { Position } from '../../core/types.js';
 import type { Cell, Row } from '../../core/cell.js';
 import type { MysqlConnectionOptions } from '../../mysql/mysql-url.js';
 import { parseMysqlUrl } from '../../mysql/mysql-url.js';
 import { abortConnection, connectMysql, endWithin } from '../../mysql/connection.js';
 import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
 import { routeToDatabase, shadowTableName, type Checkpoint, type ChunkDone, type DdlChange, type OwnerInfo, type SnapshotChunk, type SourceTable, type TableRef, type TableRouter, type Target, type TargetBatch, type TargetCapabilities } from '../target.js';
-import { CheckpointTable, checkpointMovedError, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
+import { checkOwnership, packStatements, routesOf } from '../ownership.js';
+import { CheckpointTable, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
 import { INSTANCE, describeInstance, isKnownDead, type InstanceInfo } from '../../instance.js';
 import { endBlockingTransactions } from './stale-owner.js';
 import { forwardedAlterSql, forwardedCreateSql } from './create-table-like.js';
@@ -555,7 +556,7 @@ export class MysqlTarget implements Target {
         this.openTransaction = true;
         this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]), true);
       }
-      const routes = this.routesOf(batch.changes);
+      const routes = routesOf(batch.changes, this.route);
       await this.shapes.load(conn, [...routes.values()]);
       const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict: false, keyMoves: this.overlapsSnapshot });
       const statements = this.buildStatements(segments, routes);
@@ -587,7 +588,7 @@ export class MysqlTarget implements Target {
   }
 
   private async applyOnce(conn: Connection, batch: TargetBatch, strict: boolean, progress: { commitSent: boolean }): Promise<void> {
-    const routes = this.routesOf(batch.changes);
+    const routes = routesOf(batch.changes, this.route);
     await this.shapes.load(conn, [...routes.values()]);
     const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict, keyMoves: this.overlapsSnapshot });
     const statements = this.buildStatements(segments, routes);
@@ -797,21 +798,7 @@ export class MysqlTarget implements Target {
    * position this writer last committed (compare-and-set: no other writer moved it).
    */
   private checkOwnership(stored: StoredCheckpointRow | null, cas = false): void {
-    if (!stored) {
-      throw new SluiceError('INTERNAL', `no checkpoint row for pipeline '${this.pipeline}' on the target`,
-        'call open() before apply(); if the row was deleted by hand, restart the pipeline');
-    }
-    if (stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored, this.epoch);
-    if (cas && this.committed !== undefined && !CheckpointTable.at(stored, this.committed)) throw checkpointMovedError(this.pipeline, stored, this.committed);
-  }
-
-  private routesOf(changes: readonly RowChange[]): Map<string, { database: string; table: string }> {
-    const routes = new Map<string, { database: string; table: string }>();
-    for (const c of changes) {
-      const id = `${c.database}\0${c.table}`;
-      if (!routes.has(id)) routes.set(id, this.route(c.database, c.table));
-    }
-    return routes;
+    checkOwnership(this.pipeline, stored, this.epoch, cas ? this.committed : undefined);
   }
 
   private buildStatements(segments: Segment[], routes: Map<string, { database: string; table: string }>): string[] {
@@ -838,21 +825,7 @@ export class MysqlTarget implements Target {
 
   /** Join statements into multi-statement queries of at most maxStatementBytes each. */
   private pack(statements: readonly string[]): string[] {
-    const max = Math.min(this.limits.maxBytes, this.maxPacket - 64 * 1024);
-    const packs: string[] = [];
-    let cur: string[] = [];
-    let size = 0;
-    for (const s of statements) {
-      if (cur.length > 0 && size + s.length + 2 > max) {
-        packs.push(cur.join(';\n'));
-        cur = [];
-        size = 0;
-      }
-      cur.push(s);
-      size += s.length + 2;
-    }
-    if (cur.length > 0) packs.push(cur.join(';\n'));
-    return packs;
+    return packStatements(statements, Math.min(this.limits.maxBytes, this.maxPacket - 64 * 1024));
   }
 
   private warnUnknownColumn(database: string, table: string, column: string): void {

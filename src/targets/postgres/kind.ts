@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { isSluiceError } from '../../errors.js';
 import type { CheckResult } from '../../core/check-result.js';
-import type { EndpointParts, PipelineTargetCheck, PipelineTargetCheckResult, TargetKind, TargetKindConfig } from '../kind.js';
+import { endpointUrl, type EndpointParts, type PipelineTargetCheck, type PipelineTargetCheckResult, type TargetKind, type TargetKindConfig } from '../kind.js';
 import { routeToDatabase } from '../target.js';
 import { PostgresTarget } from './postgres-target.js';
 import { checkPostgresTarget } from './preflight.js';
@@ -10,13 +10,7 @@ import { checkPostgresTarget } from './preflight.js';
 const nonEmpty = z.string().min(1);
 
 /** `postgres://user:pass@host:5432/db?…` of stored parts. */
-function postgresUrl(e: EndpointParts, passwordText?: string): string {
-  const host = e.host.includes(':') ? `[${e.host}]` : e.host;
-  const pw = passwordText ?? (e.password ? encodeURIComponent(e.password) : '');
-  const auth = `${encodeURIComponent(e.user)}${pw ? `:${pw}` : ''}`;
-  const q = new URLSearchParams(e.options).toString();
-  return `postgres://${auth}@${host}:${e.port}/${e.database ? encodeURIComponent(e.database) : ''}${q ? `?${q}` : ''}`;
-}
+const postgresUrl = (e: EndpointParts, passwordText?: string): string => endpointUrl('postgres', e, passwordText);
 
 /** The parts of a postgres:// URL (the database is required: PostgreSQL connects to one). */
 export function parsePostgresEndpoint(url: string): { ok: true; value: EndpointParts } | { ok: false; message: string; fix: string } {
