@@ -1,13 +1,14 @@
 /**
  * One pipeline: keeps the selected source tables identical on the target.
  *
- *  1. open the sink (checkpoint table, epoch claim) and read the checkpoint;
- *  2. create missing target tables with the source's definition (compatibility-checked otherwise);
- *  3. initial snapshot (chunked, parallel, lock-free, resumable) unless `snapshot: none` or done;
+ *  1. open the target (checkpoint store, epoch claim) and read the checkpoint — this module, with the lease keeper;
+ *  2. create missing target tables from the source's models (`ensureTables`, compatibility-checked otherwise);
+ *  3. initial snapshot (chunked, parallel, lock-free, resumable) unless `snapshot: none` or done — snapshot-phase.ts;
  *  4. stream the binlog from the checkpoint: whole source transactions grouped into target
- *     transactions, each with its checkpoint (exactly-once), DDL per policy.
- * Transient failures (source or target down) restart from step 1 with backoff: the checkpoint in the
- * target says exactly where to resume.
+ *     transactions, each with its checkpoint (exactly-once) — stream-loop.ts; DDL per policy — ddl-policy.ts;
+ *     skip / re-snapshot / resync — repairs.ts.
+ * Transient failures (source or target down) restart from step 1 with backoff (restart-policy.ts): the checkpoint
+ * in the target says exactly where to resume. The target is reached only through the `Target` contract.
  */
 import mysql from 'mysql2/promise';
 import { SluiceError, isSluiceError } from '../errors.js';
@@ -66,6 +67,11 @@ export interface PipelineOptions {
   resync?: boolean;
 }
 
+/**
+ * A pipeline's state and lifecycle. Its members below `stats` are the state the stage modules of this folder
+ * (snapshot-phase, stream-loop, repairs, ddl-policy) share with it; outside src/pipeline/ use only `name`,
+ * `stats`, `run` and `requestResnapshot`.
+ */
 export class Pipeline {
   readonly name: string;
   readonly stats: PipelineStats = {
