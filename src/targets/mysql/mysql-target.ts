@@ -30,7 +30,9 @@ import { endBlockingTransactions } from './stale-owner.js';
 import { forwardedAlterSql, forwardedCreateSql } from './create-table-like.js';
 import { planEnsureTables, runSpread } from './ensure-tables.js';
 import { rewriteDdl } from './ddl-rewrite.js';
-import { repointForeignKeys } from './foreign-key-repoint.js';
+import { foreignKeysOf, repointForeignKeys } from './foreign-key-repoint.js';
+import { renderForeignKey } from '../../mysql/schema/create-table-render.js';
+import type { ForeignKeyAst } from '../../mysql/schema/ddl-ast.js';
 import { removeForeignKeyOrphans, type OrphanSweep } from './foreign-key-orphans.js';
 import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConflict, serverMessage, targetWriteFailed } from './mysql-errors.js';
 import { buildTableStatements, type StatementLimits } from './statements.js';
@@ -745,6 +747,12 @@ export class MysqlTarget implements Target {
       }
       const todo = swaps.filter((w) => present.has(`${w.database}\0${w.shadow}`));
       if (todo.length === 0) return 0;
+      // The copies were made without foreign keys (constraint names are unique per database, and the live
+      // tables hold them): they get the live tables' own ones once those are gone.
+      const ownKeys = new Map<string, ForeignKeyAst[]>();
+      for (const w of todo) {
+        if (present.has(`${w.database}\0${w.table}`)) ownKeys.set(`${w.database}\0${w.table}`, await foreignKeysOf(conn, w.database, w.table));
+      }
       const renames: string[] = [];
       const drops: string[] = [];
       for (const w of todo) {
@@ -762,6 +770,12 @@ export class MysqlTarget implements Target {
         if (present.has(`${w.database}\0${w.table}`)) await repointForeignKeys(conn, w.database, shadowTableName(w.table, 'old'), w.table);
       }
       if (drops.length > 0) await conn.query(`DROP TABLE ${drops.join(', ')}`);
+      const adds = todo.flatMap((w) => (ownKeys.get(`${w.database}\0${w.table}`) ?? []).map((fk) => `ALTER TABLE ${id(w.database, w.table)} ADD ${renderForeignKey(fk)}`));
+      if (adds.length > 0) {
+        // Not checked against the rows now: the stream is not yet past every chunk of the copy (see removeForeignKeyOrphans).
+        this.sessionFks = null;
+        await conn.query(`SET SESSION foreign_key_checks = 0; ${adds.join('; ')}`);
+      }
       return todo.length;
     } catch (err) {
       throw await this.failure(`swapping in the new copies of ${swaps.map((w) => `${w.database}.${w.table}`).join(', ')}`, err);
