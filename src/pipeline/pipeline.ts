@@ -353,7 +353,17 @@ export class Pipeline {
       if (cp === null || state?.phase === 'snapshot') {
         const tables = await listSourceTables(src, this.filter);
         const t0 = Date.now();
-        await sink.ensureTables(await this.sourceTables(tables));
+        let sources = await this.sourceTables(tables);
+        if (cp !== null) {
+          // A resumed snapshot: DDL since it began (a deploy while Sluice was down) is applied by the stream at its
+          // position, so an existing target table must match the table as it was then, not as it is now.
+          const at = cp.position;
+          sources = sources.map((s) => {
+            const then = history?.schemaAt(s.schema.database, s.schema.table, at);
+            return then ? { ...s, schema: then } : s;
+          });
+        }
+        await sink.ensureTables(sources);
         this.log.info({ tables: tables.length, seconds: (Date.now() - t0) / 1000 }, 'target tables created or checked');
         if (cp !== null || this.cfg.snapshot === 'initial') {
           cp = await snapshot(this, sink, history, tables, state?.phase === 'snapshot' ? state.tables : [], cp, signal);
