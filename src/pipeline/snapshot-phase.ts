@@ -29,21 +29,29 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
     const planStarted = Date.now();
     const schemas = await loadSchemas(loader, tables);
     p.log.info({ tables: tables.length, seconds: (Date.now() - planStarted) / 1000 }, 'snapshot: source definitions read');
-    const plans: SnapshotTablePlan[] = [];
     /** Tables whose definition changed while they were copied, and a source position after the change. */
     const changed = new Map<string, { plan: SnapshotTablePlan; after: Position }>();
-    for (const t of tables) {
-      const schema = schemas.get(`${t.database}.${t.table}`)!;
-      const old = prior.find((p) => p.database === t.database && p.table === t.table);
-      if (old) {
-        plans.push(old);
-        // A resumed snapshot: a DDL since it was planned makes the rest of the table a new copy's job.
-        if (old.columns !== undefined && old.columns !== columnSignature(schema)) changed.set(`${t.database}.${t.table}`, { plan: old, after: await currentPosition(p.opts.source.url) });
-        continue;
+    const priorPlans = new Map(prior.map((pl) => [`${pl.database}.${pl.table}`, pl]));
+    // Planned over the reader's connections at once (two queries per table: thousands of tables add up).
+    const planned: SnapshotTablePlan[] = new Array(tables.length);
+    let nextTable = 0;
+    const planner = async (): Promise<void> => {
+      for (let i = nextTable++; i < tables.length; i = nextTable++) {
+        const t = tables[i]!;
+        const schema = schemas.get(`${t.database}.${t.table}`)!;
+        const old = priorPlans.get(`${t.database}.${t.table}`);
+        if (old) {
+          planned[i] = old;
+          // A resumed snapshot: a DDL since it was planned makes the rest of the table a new copy's job.
+          if (old.columns !== undefined && old.columns !== columnSignature(schema)) changed.set(`${t.database}.${t.table}`, { plan: old, after: await currentPosition(p.opts.source.url) });
+          continue;
+        }
+        const ranges = await reader.planChunks(schema, tuning.snapshotChunkSize);
+        planned[i] = { database: t.database, table: t.table, ranges, done: {}, rowsCopied: 0, rowsEstimated: await reader.estimateRows(t.database, t.table), columns: columnSignature(schema) };
       }
-      const ranges = await reader.planChunks(schema, tuning.snapshotChunkSize);
-      plans.push({ database: t.database, table: t.table, ranges, done: {}, rowsCopied: 0, rowsEstimated: await reader.estimateRows(t.database, t.table), columns: columnSignature(schema) });
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(tuning.snapshotParallelism, tables.length)) }, planner));
+    const plans: SnapshotTablePlan[] = planned;
     p.log.info({ tables: plans.length, seconds: (Date.now() - planStarted) / 1000 }, 'snapshot chunks planned');
     const epoch = p.epoch;
     const planPosition = cp?.position ?? streamState?.position ?? (await currentPosition(p.opts.source.url));
@@ -58,8 +66,9 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
     // Chunk progress lives in the target's snapshot_chunks table, written with each chunk's rows.
     await sink.prepareSnapshot();
     if (prior.length === 0) await sink.clearSnapshotChunks();
+    const planOf = new Map(plans.map((pl) => [`${pl.database}\0${pl.table}`, pl]));
     for (const c of await sink.snapshotChunksDone()) {
-      const plan = plans.find((p) => p.database === c.database && p.table === c.table);
+      const plan = planOf.get(`${c.database}\0${c.table}`);
       if (plan && c.index < plan.ranges.length && !(c.index in plan.done)) {
         plan.done[c.index] = { file: c.file, pos: c.pos };
         plan.rowsCopied += c.rows;
