@@ -499,21 +499,13 @@ export class Pipeline {
           if (!job) return;
           const schema = schemas.get(`${job.plan.database}.${job.plan.table}`)!;
           const range = job.plan.ranges[job.index]!;
-          // Fast path: the source formats rows as SQL tuples; rows too large for that go through values.
           let position: Position;
           let count: number;
           try {
-            const lit = await reader.readChunkLiterals(schema, range);
-            if (lit) {
-              await ws.applySnapshotTuples(schema.database, schema.table, lit.columns, lit.tuples, { index: job.index, position: lit.position });
-              position = lit.position;
-              count = lit.tuples.length;
-            } else {
-              const read = await reader.readChunk(schema, range);
-              await ws.applySnapshotChunk(schema.database, schema.table, read.rows, { index: job.index, position: read.position });
-              position = read.position;
-              count = read.rows.length;
-            }
+            const read = await reader.readChunk(schema, range);
+            await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: read.columns, rows: read.rows, index: job.index, position: read.position });
+            position = read.position;
+            count = read.rows.length;
           } catch (err) {
             if (!isDefinitionChanged(err)) throw err;
             // A DDL on this table since it was planned: stop copying it; it is copied again after the stream applied the DDL.

@@ -13,13 +13,15 @@ import { SluiceError, isSluiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { mysqlConnectionOptions } from '../mysql/connection.js';
 import type { TableSchema, SchemaColumn } from '../mysql/schema/table-schema.js';
-import type { Row } from '../mysql/values/cell.js';
+import type { Cell } from '../mysql/values/cell.js';
 import type { Flavor, Position } from '../source/types.js';
 import { keyLiteral, rangeCondition, type KeyRange } from './key-range.js';
 import { isBytesColumn, quoteIdent, rawTypeCast, selectExpression, toCell } from './snapshot-values.js';
 
 export interface ChunkRead {
-  rows: Row[];
+  /** Column names (generated columns left out), in the order of each row's cells. */
+  columns: string[];
+  rows: Cell[][];
   /** Binlog position the chunk's consistent snapshot corresponds to. */
   position: Position;
   /** True when `position` is exactly the snapshot's point (MariaDB), false for a lower bound (MySQL). */
@@ -178,24 +180,29 @@ export class SnapshotReader {
     return { position: await masterPosition(conn), exact: false };
   }
 
-  /** Read the rows of one range in a consistent snapshot, with the binlog position of that snapshot. */
+  /**
+   * Read the rows of one range in a consistent snapshot, with the binlog position of that snapshot: each
+   * row as its cells in `columns` order. Generated columns are left out (the target computes them).
+   */
   async readChunk(schema: TableSchema, range: KeyRange): Promise<ChunkRead> {
     return this.inSnapshot(schema, async (conn, { position, exact }) => {
       const pk = pkColumns(schema);
-      const select = schema.columns.map(selectExpression).join(', ');
+      const cols = schema.columns.filter((c) => c.generated === null);
       const order = pk.length ? ` ORDER BY ${pk.map((c) => quoteIdent(c.name)).join(', ')}` : '';
-      const [rows] = await conn.query<RowDataPacket[]>({
-        sql: `SELECT ${select} FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
-        typeCast: rawTypeCast(schema.columns),
+      const [raw] = await conn.query<RowDataPacket[]>({
+        sql: `SELECT ${cols.map(selectExpression).join(', ')} FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
+        typeCast: rawTypeCast(cols),
+        rowsAsArray: true,
       });
-      const out: Row[] = new Array(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const raw = rows[i]!;
-        const row: Row = {};
-        for (const c of schema.columns) row[c.name] = toCell(c, raw[c.name], this.flavor);
-        out[i] = row;
+      const rows: Cell[][] = new Array(raw.length);
+      const n = cols.length;
+      for (let i = 0; i < raw.length; i++) {
+        const r = raw[i] as unknown as unknown[];
+        const cells: Cell[] = new Array(n);
+        for (let j = 0; j < n; j++) cells[j] = toCell(cols[j]!, r[j], this.flavor);
+        rows[i] = cells;
       }
-      return { rows: out, position, exact };
+      return { columns: cols.map((c) => c.name), rows, position, exact };
     });
   }
 

@@ -33,7 +33,9 @@ import { repointForeignKeys } from './foreign-key-repoint.js';
 import { removeForeignKeyOrphans, type OrphanSweep } from './foreign-key-orphans.js';
 import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConflict, serverMessage, targetWriteFailed } from './mysql-errors.js';
 import { buildTableStatements, type StatementLimits } from './statements.js';
-import { TableShapeCache } from './table-shapes.js';
+import { TableShapeCache, type TargetTableInfo } from './table-shapes.js';
+import { isLoadDataRefused, loadDataRefused, loadRows, serverAllowsLocalInfile, type LoadResult } from './load-data.js';
+import type { SnapshotChunk } from '../../targets/target.js';
 import { quoteId } from './sql-literal.js';
 import { fnv1a32 } from '../../fnv-hash.js';
 
@@ -138,6 +140,8 @@ export class MysqlSink implements Sink {
   private overlapsSnapshot = false;
   /** foreign_key_checks of the current connection's session (null: unknown, set it before the next use). */
   private sessionFks: boolean | null = false;
+  /** Snapshot chunks go through LOAD DATA LOCAL (null: the target's local_infile not checked yet). */
+  private loadData: boolean | null = null;
 
   constructor(opts: MysqlSinkOptions) {
     this.pipeline = opts.pipeline;
@@ -457,32 +461,92 @@ export class MysqlSink implements Sink {
     }
   }
 
-  /** Write one copied chunk and its progress row atomically (see above). */
-  async applySnapshotChunk(database: string, table: string, rows: Row[], chunk: { index: number; position: Position }): Promise<void> {
+  /**
+   * Write one copied chunk and its progress row atomically: with LOAD DATA LOCAL INFILE where the target
+   * allows it and the rows load exactly (see load-data.ts), else with multi-row statements.
+   */
+  async applySnapshotChunk(chunk: SnapshotChunk): Promise<void> {
+    const { database, table, columns, rows } = chunk;
+    const progress = { index: chunk.index, position: chunk.position };
     const conn = await this.connect('snapshot');
     try {
       const route = this.route(database, table);
       await this.shapes.load(conn, [route]);
       const shape = this.shapes.get(route.database, route.table)!;
+      if (await this.snapshotLoadData(conn) && await this.loadSnapshotChunk(conn, shape, chunk)) return;
+      const objects = rows.map((cells) => {
+        const row: Row = {};
+        columns.forEach((c, i) => { row[c] = cells[i] ?? null; });
+        return row;
+      });
       const ops: TableOps = shape.primaryKey.length > 0
-        ? { database, table, deletes: [], patches: [], upserts: rows, ordered: [] }
-        : { database, table, deletes: [], patches: [], upserts: [], ordered: rows.map((row) => ({ kind: 'insert' as const, row })) };
+        ? { database, table, deletes: [], patches: [], upserts: objects, ordered: [] }
+        : { database, table, deletes: [], patches: [], upserts: [], ordered: objects.map((row) => ({ kind: 'insert' as const, row })) };
       const statements = this.buildStatements([[ops]], new Map([[`${database}\0${table}`, route]]));
-      await this.commitSnapshotChunk(conn, statements, database, table, rows.length, chunk);
+      await this.commitSnapshotChunk(conn, statements, database, table, rows.length, progress);
     } catch (err) {
       throw await this.snapshotFailure(err, `${database}.${table}`, rows.length);
     }
   }
 
+  /** Whether snapshot chunks go through LOAD DATA LOCAL (checked once per sink: the target's local_infile). */
+  private async snapshotLoadData(conn: Connection): Promise<boolean> {
+    if (this.loadData === null) {
+      this.loadData = await serverAllowsLocalInfile(conn);
+      if (!this.loadData) this.warnLoadDataRefused(loadDataRefused(`${this.connOpts.host}:${this.connOpts.port}`, 'local_infile is OFF'));
+    }
+    return this.loadData;
+  }
+
+  private warnLoadDataRefused(err: SluiceError): void {
+    this.loadData = false;
+    this.log.warn({ pipeline: this.pipeline, code: err.code, fix: err.fix }, err.message);
+  }
+
+  /**
+   * The chunk through LOAD DATA and its progress row, in one transaction; false (rolled back, nothing
+   * written) when the target refuses LOAD DATA or the rows would not load exactly.
+   */
+  private async loadSnapshotChunk(conn: Connection, shape: TargetTableInfo, chunk: SnapshotChunk): Promise<boolean> {
+    await this.beginSnapshotChunk(conn);
+    let res: LoadResult;
+    try {
+      res = await loadRows(conn, shape, chunk.columns, chunk.rows, true);
+    } catch (err) {
+      if (!isLoadDataRefused(err)) throw err;
+      await conn.query('ROLLBACK');
+      this.warnLoadDataRefused(loadDataRefused(`${this.connOpts.host}:${this.connOpts.port}`, serverMessage(err), err));
+      return false;
+    }
+    if (!res.loaded) {
+      await conn.query('ROLLBACK');
+      this.log.warn({ pipeline: this.pipeline, table: `${chunk.database}.${chunk.table}`, chunk: chunk.index, why: res.why },
+        'a snapshot chunk did not load exactly with LOAD DATA: it is written with INSERT statements instead');
+      return false;
+    }
+    await conn.query(`${this.chunkDoneSql(chunk.database, chunk.table, chunk.rows.length, chunk)};\nCOMMIT`);
+    return true;
+  }
+
   /** The chunk's statements and its progress row in one transaction, fenced by a shared lock on the checkpoint row. */
   private async commitSnapshotChunk(conn: Connection, statements: string[], database: string, table: string, count: number,
     chunk: { index: number; position: Position }): Promise<void> {
-    statements.push(format(`INSERT INTO ${this.chunkTable} (pipeline, db, tbl, idx, file, pos, rows_copied) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      [this.pipeline, database, table, chunk.index, chunk.position.file, chunk.position.pos, count]));
+    statements.push(this.chunkDoneSql(database, table, count, chunk));
+    await this.beginSnapshotChunk(conn);
+    for (let i = 0; i < statements.length; i++) await conn.query(i === statements.length - 1 ? `${statements[i]};\nCOMMIT` : statements[i]!);
+  }
+
+  /** START TRANSACTION, fenced: a shared lock on the checkpoint row, whose epoch must still be this sink's. */
+  private async beginSnapshotChunk(conn: Connection): Promise<void> {
     const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.readSql(this.pipeline)} LOCK IN SHARE MODE`);
     const stored = CheckpointTable.parseRow(lockRes[1]?.[0]);
     if (!stored || stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored ?? { epoch: 0, file: '', pos: 0, gtidSet: null, state: null, updatedAt: null, owner: null, ownerSince: null, leaseLeft: 0 }, this.epoch);
-    for (let i = 0; i < statements.length; i++) await conn.query(i === statements.length - 1 ? `${statements[i]};\nCOMMIT` : statements[i]!);
+  }
+
+  /** The chunk's progress row (written in the chunk's transaction). */
+  private chunkDoneSql(database: string, table: string, count: number, chunk: { index: number; position: Position }): string {
+    return format(`INSERT INTO ${this.chunkTable} (pipeline, db, tbl, idx, file, pos, rows_copied) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [this.pipeline, database, table, chunk.index, chunk.position.file, chunk.position.pos, count]);
   }
 
   /** A failed chunk: connection loss and lock conflicts are retryable (the chunk is copied again). */
