@@ -5,7 +5,7 @@
 //  2. latency: a writer commits BENCH_LATENCY_RATE (2000) single-row transactions/s for BENCH_LATENCY_S (20)
 //     seconds carrying the source's NOW(6); a trigger on the target records SYSDATE(6) when Sluice applies it;
 //  3. snapshot: a BENCH_SNAPSHOT_ROWS (1M) row table copied by Sluice vs `mariadb-dump --single-transaction |
-//     mariadb`;
+//     mariadb`, and the target's ceiling: `LOAD DATA INFILE` of the same rows from a file on its host;
 //  4. big transaction: one BENCH_BIG_TXN_ROWS (500k) row transaction applied by Sluice: its peak RSS.
 // Sluice always runs in a child process (bench/sync-sluice.ts), so each peak RSS (VmHWM) is its own.
 // Figures go to stderr as they are measured; the last stdout line is JSON.
@@ -225,7 +225,7 @@ async function latencyPhase(dir: string, source: MariaDbServer, target: MariaDbS
 
 // ── 3. snapshot: Sluice vs dump and load ────────────────────────────────────────────────────────
 
-async function snapshotPhase(dir: string, source: MariaDbServer, target: MariaDbServer): Promise<{ sluice: SluiceChildResult; dumpSeconds: number }> {
+async function snapshotPhase(dir: string, source: MariaDbServer, target: MariaDbServer): Promise<{ sluice: SluiceChildResult; dumpSeconds: number; loadFileSeconds: number }> {
   say(`snapshot: filling bench.t1m with ${SNAPSHOT_ROWS} rows …`);
   await source.query(tableDdl('bench.t1m'));
   const step = 100_000;
@@ -246,7 +246,18 @@ async function snapshotPhase(dir: string, source: MariaDbServer, target: MariaDb
   const dumpSeconds = (performance.now() - d0) / 1000;
   const fd = await fingerprint(target, 'snap_dump.t1m');
   say(`snapshot: mariadb-dump --single-transaction | mariadb took ${dumpSeconds.toFixed(2)} s = ${Math.round(SNAPSHOT_ROWS / dumpSeconds)} rows/s${fs === fd ? '' : ` — CONTENT MISMATCH ${fs} vs ${fd}`}`);
-  return { sluice, dumpSeconds };
+
+  // The target's own ceiling: LOAD DATA INFILE of the same rows from a file on its host (written by the source).
+  const file = join(dir, 't1m.tsv');
+  await source.query(`SET time_zone = '+00:00'; SELECT * FROM bench.t1m INTO OUTFILE '${file}'`);
+  await target.query(`CREATE DATABASE snap_file; ${tableDdl('snap_file.t1m')}`);
+  const l0 = performance.now();
+  await target.query(`SET time_zone = '+00:00'; LOAD DATA INFILE '${file}' INTO TABLE snap_file.t1m`);
+  const loadFileSeconds = (performance.now() - l0) / 1000;
+  rmSync(file, { force: true });
+  const ff = await fingerprint(target, 'snap_file.t1m');
+  say(`snapshot: LOAD DATA INFILE of a file on the target's host (the target's ceiling) took ${loadFileSeconds.toFixed(2)} s = ${Math.round(SNAPSHOT_ROWS / loadFileSeconds)} rows/s${fs === ff ? '' : ` — CONTENT MISMATCH ${fs} vs ${ff}`}`);
+  return { sluice, dumpSeconds, loadFileSeconds };
 }
 
 // ── 4. one big transaction ──────────────────────────────────────────────────────────────────────
@@ -288,6 +299,8 @@ try {
     snapshot_s: snap && round(snap.sluice.seconds),
     dump_load_s: snap && round(snap.dumpSeconds),
     snapshot_speedup: snap && round(snap.dumpSeconds / snap.sluice.seconds),
+    load_data_file_s: snap && round(snap.loadFileSeconds),
+    snapshot_cpu_s: snap && round(snap.sluice.cpu_s, 1),
     peak_rss_mb: stream?.sluice.peak_rss_mb ?? null,
     latency_peak_rss_mb: latency?.sluice.peak_rss_mb ?? null,
     snapshot_peak_rss_mb: snap?.sluice.peak_rss_mb ?? null,
@@ -305,7 +318,7 @@ try {
   say(`goals: stream ratio ≥ 1.0: ${goal(result.stream_ratio, (x) => x >= 1)}; snapshot speedup ≥ 1.5: ${goal(result.snapshot_speedup, (x) => x >= 1.5)}; ` +
     `p99 < 200 ms: ${goal(result.p99_ms, (x) => x < 200)}; peak RSS < 300 MB everywhere: ${goal(maxRss, (x) => x < 300)}`);
   process.stdout.write(`sluice ${result.stream_rows_s} rows/s vs replica ${result.replica_rows_s} (×${result.stream_ratio}); p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms; ` +
-    `snapshot ${result.snapshot_s} s vs dump+load ${result.dump_load_s} s (×${result.snapshot_speedup}); peak RSS ${result.peak_rss_mb} MB, big txn ${result.big_txn_peak_rss_mb} MB\n`);
+    `snapshot ${result.snapshot_s} s vs dump+load ${result.dump_load_s} s (×${result.snapshot_speedup}), LOAD DATA file ${result.load_data_file_s} s; peak RSS ${result.peak_rss_mb} MB, big txn ${result.big_txn_peak_rss_mb} MB\n`);
   process.stdout.write(JSON.stringify(result) + '\n');
 } finally {
   await source.stop();
