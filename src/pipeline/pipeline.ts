@@ -502,10 +502,18 @@ export class Pipeline {
           let position: Position;
           let count: number;
           try {
-            const read = await reader.readChunk(schema, range);
-            await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: read.columns, rows: read.rows, index: job.index, position: read.position });
-            position = read.position;
-            count = read.rows.length;
+            // Fast path: the source prints the rows as LOAD DATA text; else (a row too large to print, or the target
+            // refused LOAD DATA or a value) the rows are read as typed cells.
+            const text = ws.loadsSnapshotText ? await reader.readChunkText(schema, range) : null;
+            if (text && await ws.applySnapshotText({ database: schema.database, table: schema.table, ...text, index: job.index })) {
+              position = text.position;
+              count = text.rows;
+            } else {
+              const read = await reader.readChunk(schema, range);
+              await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: read.columns, rows: read.rows, index: job.index, position: read.position });
+              position = read.position;
+              count = read.rows.length;
+            }
           } catch (err) {
             if (!isDefinitionChanged(err)) throw err;
             // A DDL on this table since it was planned: stop copying it; it is copied again after the stream applied the DDL.

@@ -41,6 +41,34 @@ export interface LoadDataPlan {
   readonly target: string;
 }
 
+/** Column list and SET clause: `(a, @v1) SET b = UNHEX(@v1)`; a column the target lacks is read into `@skip`. */
+function targetClause(table: LoadDataTable, columns: ReadonlyArray<{ name: string; mode: ColumnMode; index: number }>): string {
+  const list: string[] = [];
+  const sets: string[] = [];
+  for (const { name, mode, index } of columns) {
+    if (!table.types.has(name) || table.generated?.has(name)) {
+      list.push('@skip');
+    } else if (mode === 'hex' || mode === 'bit') {
+      const v = `@v${index}`;
+      list.push(v);
+      sets.push(`${quoteId(name)} = ${mode === 'hex' ? `UNHEX(${v})` : `CAST(${v} AS UNSIGNED)`}`);
+    } else {
+      list.push(quoteId(name));
+    }
+  }
+  return `(${list.join(', ')})${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`;
+}
+
+/**
+ * The statement for text printed by a MySQL/MariaDB source (snapshot-reader.ts ChunkText): fields separated
+ * by commas, strings QUOTE()d, bytes as bare hex, BIT as a bare number, NULL as the bare word NULL.
+ */
+export function quotedTextStatement(table: LoadDataTable, columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>, replace: boolean): string {
+  return `LOAD DATA LOCAL INFILE 'sluice-snapshot-chunk' ${replace ? 'REPLACE ' : ''}INTO TABLE ${quoteId(table.database)}.${quoteId(table.table)} ` +
+    "CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\\'' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' STARTING BY '' " +
+    targetClause(table, columns.map((c, index) => ({ name: c.name, mode: c.as, index })));
+}
+
 function modeOf(dataType: string): ColumnMode {
   if (HEX_TYPES.has(dataType)) return 'hex';
   if (dataType === 'bit') return 'bit';
@@ -50,25 +78,9 @@ function modeOf(dataType: string): ColumnMode {
 
 /** Plan how to write `columns` (the chunk's cell order) into `table`. */
 export function loadDataPlan(table: LoadDataTable, columns: readonly string[]): LoadDataPlan {
-  const cells: number[] = [];
-  const modes: ColumnMode[] = [];
-  const list: string[] = [];
-  const sets: string[] = [];
-  columns.forEach((name, i) => {
-    const type = table.types.get(name);
-    if (type === undefined || table.generated?.has(name)) return;
-    const mode = modeOf(type);
-    cells.push(i);
-    modes.push(mode);
-    if (mode === 'hex' || mode === 'bit') {
-      const v = `@v${i}`;
-      list.push(v);
-      sets.push(`${quoteId(name)} = ${mode === 'hex' ? `UNHEX(${v})` : `CAST(${v} AS UNSIGNED)`}`);
-    } else {
-      list.push(quoteId(name));
-    }
-  });
-  return { cells, modes, target: `(${list.join(', ')})${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}` };
+  const written = columns.map((name, index) => ({ name, index, mode: modeOf(table.types.get(name) ?? '') }))
+    .filter((c) => table.types.has(c.name) && !table.generated?.has(c.name));
+  return { cells: written.map((c) => c.index), modes: written.map((c) => c.mode), target: targetClause(table, written) };
 }
 
 /**

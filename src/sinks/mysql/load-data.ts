@@ -17,7 +17,7 @@ import { Readable } from 'node:stream';
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
 import type { Cell } from '../../mysql/values/cell.js';
-import { encodeLoadData, loadDataPlan, loadDataStatement, type LoadDataTable } from './load-data-encoder.js';
+import { encodeLoadData, loadDataPlan, loadDataStatement, quotedTextStatement, type LoadDataTable } from './load-data-encoder.js';
 import { errnoOf } from './mysql-errors.js';
 
 /** Bytes per protocol packet of the streamed file (well under the 16 MiB packet limit). */
@@ -57,22 +57,33 @@ export async function loadRows(conn: Connection, table: LoadDataTable, columns: 
   const plan = loadDataPlan(table, columns);
   const data = encodeLoadData(plan, rows);
   if (data === null) return { loaded: false, why: 'a value that the LOAD DATA text cannot carry exactly' };
+  return streamLoad(conn, loadDataStatement(table, plan, replace), data, rows.length);
+}
+
+/**
+ * Load LOAD DATA text printed by a MySQL/MariaDB source (the "quoted" format, see snapshot-reader.ts
+ * ChunkText) into `table`, like loadRows.
+ */
+export async function loadQuotedText(conn: Connection, table: LoadDataTable, columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>,
+  data: Buffer, rows: number, replace: boolean): Promise<LoadResult> {
+  return streamLoad(conn, quotedTextStatement(table, columns, replace), data, rows);
+}
+
+/** Stream `data` as the LOAD DATA LOCAL "file" of `sql`; exact when every one of `rows` was read without a warning. */
+async function streamLoad(conn: Connection, sql: string, data: Buffer, rows: number): Promise<LoadResult> {
   const slices = function* (): Generator<Buffer> {
     for (let i = 0; i < data.length; i += SLICE) yield data.subarray(i, Math.min(data.length, i + SLICE));
   };
-  const [res] = await conn.query<ResultSetHeader>({
-    sql: loadDataStatement(table, plan, replace),
-    infileStreamFactory: () => Readable.from(slices(), { objectMode: false }),
-  });
+  const [res] = await conn.query<ResultSetHeader>({ sql, infileStreamFactory: () => Readable.from(slices(), { objectMode: false }) });
   const counts = parseInfo(res.info);
   const warnings = res.warningStatus ?? counts.warnings;
-  if (warnings === 0 && counts.skipped === 0 && counts.records === rows.length) return { loaded: true };
+  if (warnings === 0 && counts.skipped === 0 && counts.records === rows) return { loaded: true };
   let detail = '';
   if (warnings > 0) {
     const [w] = await conn.query<RowDataPacket[]>('SHOW WARNINGS LIMIT 3');
     detail = `: ${w.map((x) => `${String(x.Message)} (${String(x.Code)})`).join('; ')}`;
   }
-  return { loaded: false, why: `${counts.records} of ${rows.length} rows read, ${counts.skipped} skipped, ${warnings} warnings${detail}` };
+  return { loaded: false, why: `${counts.records} of ${rows} rows read, ${counts.skipped} skipped, ${warnings} warnings${detail}` };
 }
 
 /** "Records: 3  Deleted: 0  Skipped: 0  Warnings: 0" → numbers (missing ones are -1: not exact). */
@@ -83,4 +94,3 @@ function parseInfo(info: string | undefined): { records: number; skipped: number
   };
   return { records: num('Records'), skipped: num('Skipped'), warnings: num('Warnings') };
 }
-

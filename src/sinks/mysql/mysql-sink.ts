@@ -33,8 +33,8 @@ import { repointForeignKeys } from './foreign-key-repoint.js';
 import { removeForeignKeyOrphans, type OrphanSweep } from './foreign-key-orphans.js';
 import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConflict, serverMessage, targetWriteFailed } from './mysql-errors.js';
 import { buildTableStatements, type StatementLimits } from './statements.js';
-import { TableShapeCache, type TargetTableInfo } from './table-shapes.js';
-import { isLoadDataRefused, loadDataRefused, loadRows, serverAllowsLocalInfile, type LoadResult } from './load-data.js';
+import { TableShapeCache } from './table-shapes.js';
+import { isLoadDataRefused, loadDataRefused, loadQuotedText, loadRows, serverAllowsLocalInfile, type LoadResult } from './load-data.js';
 import type { SnapshotChunk } from '../../targets/target.js';
 import { quoteId } from './sql-literal.js';
 import { fnv1a32 } from '../../fnv-hash.js';
@@ -416,35 +416,6 @@ export class MysqlSink implements Sink {
   }
 
   /**
-   * Write one copied chunk given as SQL tuples (already exact literals, in `columns` order) and its
-   * progress row atomically. REPLACE keeps it idempotent against rows already on the target.
-   */
-  async applySnapshotTuples(database: string, table: string, columns: readonly string[], tuples: readonly string[], chunk: { index: number; position: Position }): Promise<void> {
-    const conn = await this.connect('snapshot');
-    try {
-      const route = this.route(database, table);
-      const head = `REPLACE INTO ${quoteId(route.database)}.${quoteId(route.table)} (${columns.map(quoteId).join(', ')}) VALUES `;
-      const max = Math.min(this.limits.maxBytes, this.maxPacket - 64 * 1024);
-      const statements: string[] = [];
-      let cur: string[] = [];
-      let size = head.length;
-      for (const t of tuples) {
-        if (cur.length > 0 && size + t.length + 1 > max) {
-          statements.push(head + cur.join(','));
-          cur = [];
-          size = head.length;
-        }
-        cur.push(t);
-        size += t.length + 1;
-      }
-      if (cur.length > 0) statements.push(head + cur.join(','));
-      await this.commitSnapshotChunk(conn, statements, database, table, tuples.length, chunk);
-    } catch (err) {
-      throw await this.snapshotFailure(err, `${database}.${table}`, tuples.length);
-    }
-  }
-
-  /**
    * Read the target shapes of the tables a snapshot is about to copy, together (see TableShapeCache.load): with
    * thousands of tables, one lookup per table costs ~0.2 s each (information_schema's foreign-key views scan every
    * table). The tables must exist on the target (they are created before the copy).
@@ -473,7 +444,8 @@ export class MysqlSink implements Sink {
       const route = this.route(database, table);
       await this.shapes.load(conn, [route]);
       const shape = this.shapes.get(route.database, route.table)!;
-      if (await this.snapshotLoadData(conn) && await this.loadSnapshotChunk(conn, shape, chunk)) return;
+      if (await this.snapshotLoadData(conn) && await this.loadInChunkTransaction(conn, { ...chunk, rows: rows.length },
+        () => loadRows(conn, shape, columns, rows, true))) return;
       const objects = rows.map((cells) => {
         const row: Row = {};
         columns.forEach((c, i) => { row[c] = cells[i] ?? null; });
@@ -486,6 +458,31 @@ export class MysqlSink implements Sink {
       await this.commitSnapshotChunk(conn, statements, database, table, rows.length, progress);
     } catch (err) {
       throw await this.snapshotFailure(err, `${database}.${table}`, rows.length);
+    }
+  }
+
+  /** False once the target has refused LOAD DATA LOCAL: applySnapshotText would only return false. */
+  get loadsSnapshotText(): boolean {
+    return this.loadData !== false;
+  }
+
+  /**
+   * Write one chunk given as LOAD DATA text printed by a MySQL/MariaDB source (the fast path; see
+   * snapshot-reader.ts ChunkText) and its progress row atomically. Returns false, having written nothing,
+   * when the target refuses LOAD DATA LOCAL or the text does not load exactly: write the chunk's cells
+   * with applySnapshotChunk instead.
+   */
+  async applySnapshotText(chunk: { database: string; table: string; columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>;
+    data: Buffer; rows: number; index: number; position: Position }): Promise<boolean> {
+    const conn = await this.connect('snapshot');
+    try {
+      const route = this.route(chunk.database, chunk.table);
+      await this.shapes.load(conn, [route]);
+      const shape = this.shapes.get(route.database, route.table)!;
+      if (!(await this.snapshotLoadData(conn))) return false;
+      return await this.loadInChunkTransaction(conn, chunk, () => loadQuotedText(conn, shape, chunk.columns, chunk.data, chunk.rows, true));
+    } catch (err) {
+      throw await this.snapshotFailure(err, `${chunk.database}.${chunk.table}`, chunk.rows);
     }
   }
 
@@ -504,14 +501,15 @@ export class MysqlSink implements Sink {
   }
 
   /**
-   * The chunk through LOAD DATA and its progress row, in one transaction; false (rolled back, nothing
+   * A chunk through LOAD DATA (`load`) and its progress row, in one transaction; false (rolled back, nothing
    * written) when the target refuses LOAD DATA or the rows would not load exactly.
    */
-  private async loadSnapshotChunk(conn: Connection, shape: TargetTableInfo, chunk: SnapshotChunk): Promise<boolean> {
+  private async loadInChunkTransaction(conn: Connection, chunk: { database: string; table: string; rows: number; index: number; position: Position },
+    load: () => Promise<LoadResult>): Promise<boolean> {
     await this.beginSnapshotChunk(conn);
     let res: LoadResult;
     try {
-      res = await loadRows(conn, shape, chunk.columns, chunk.rows, true);
+      res = await load();
     } catch (err) {
       if (!isLoadDataRefused(err)) throw err;
       await conn.query('ROLLBACK');
@@ -524,7 +522,7 @@ export class MysqlSink implements Sink {
         'a snapshot chunk did not load exactly with LOAD DATA: it is written with INSERT statements instead');
       return false;
     }
-    await conn.query(`${this.chunkDoneSql(chunk.database, chunk.table, chunk.rows.length, chunk)};\nCOMMIT`);
+    await conn.query(`${this.chunkDoneSql(chunk.database, chunk.table, chunk.rows, chunk)};\nCOMMIT`);
     return true;
   }
 
