@@ -511,10 +511,14 @@ export class MysqlSink implements Sink {
     try {
       res = await load();
     } catch (err) {
-      if (!isLoadDataRefused(err)) throw err;
+      if (isConnectionError(err) || isLockConflict(err) || isSluiceError(err)) throw err;
       await conn.query('ROLLBACK');
-      this.warnLoadDataRefused(loadDataRefused(`${this.connOpts.host}:${this.connOpts.port}`, serverMessage(err), err));
-      return false;
+      if (isLoadDataRefused(err)) {
+        this.warnLoadDataRefused(loadDataRefused(`${this.connOpts.host}:${this.connOpts.port}`, serverMessage(err), err));
+        return false;
+      }
+      // Any other error of the load (e.g. a value the column refuses): the statements report it exactly.
+      res = { loaded: false, why: `${serverMessage(err)} (error ${errnoOf(err) ?? '?'})` };
     }
     if (!res.loaded) {
       await conn.query('ROLLBACK');
