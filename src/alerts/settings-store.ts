@@ -6,7 +6,7 @@
 import { dirname } from 'node:path';
 import type { Store } from '../store/store.js';
 import { SecretBox } from '../store/secret-box.js';
-import type { AlertSettingsInput } from './settings.js';
+import type { AlertSettingsInput } from '../config/alert-settings.js';
 
 export class AlertSettingsStore {
   private readonly box: SecretBox;

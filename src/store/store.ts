@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CHECKPOINT_DATABASE, type PipelineConfig, type SourceConfig, type TargetConfig } from '../config/index.js';
 import { attachRedaction } from '../config/redact.js';
-import type { LastVerifyResult } from '../verify/verify-runs.js';
+import type { LastVerifyResult } from '../core/verify-result.js';
 import { migrate } from './migrations.js';
 import { SecretBox } from './secret-box.js';
 
