@@ -1,7 +1,7 @@
 // The LOAD DATA text encoder: escapes, NULL, bytes as hex, BIT and YEAR, columns left out.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeLoadData, escapeField, loadDataPlan, loadDataStatement, quotedTextStatement } from '../../../../src/targets/mysql/load-data-encoder.js';
+import { encodeLoadData, escapeField, loadDataPlan, loadDataStatement, quotedTextStatement, timestampText } from '../../../../src/targets/mysql/load-data-encoder.js';
 import { JsonText, TimestampValue } from '../../../../src/core/cell.js';
 
 const table = {
@@ -39,5 +39,16 @@ describe('LOAD DATA encoder', () => {
       /^LOAD DATA LOCAL INFILE '[^']+' REPLACE INTO TABLE `d`.`t` CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' STARTING BY '' \(`id`\)$/);
     assert.match(quotedTextStatement(table, [{ name: 'id', as: 'text' }, { name: 'b', as: 'hex' }, { name: 'gone', as: 'text' }], false),
       /INTO TABLE `d`.`t` .*OPTIONALLY ENCLOSED BY '\\'' .*\(`id`, @v1, @skip\) SET `b` = UNHEX\(@v1\)$/);
+  });
+
+  it('formats TIMESTAMPs exactly like TimestampValue.toSQL (without a Date)', () => {
+    let seed = 7;
+    const next = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed; };
+    for (let i = 0; i < 20000; i++) {
+      const v = new TimestampValue(i < 3 ? i : next(), i === 0 ? 0 : next() % 1_000_000, i % 7);
+      assert.equal(timestampText(v), v.toSQL());
+    }
+    assert.equal(timestampText(new TimestampValue(0, 0, 3)), '0000-00-00 00:00:00.000');
+    assert.equal(timestampText(new TimestampValue(2147483647, 999999, 6)), '2038-01-19 03:14:07.999999');
   });
 });
