@@ -2,6 +2,7 @@
 import { hashPassword } from '../../store/passwords.js';
 import { exportConfigText } from '../../store/config-sync.js';
 import { ROLES, type Role } from '../../store/store.js';
+import type * as Api from '../api-types.js';
 import { optInt, optStr, str } from '../body.js';
 import type { ServerDeps } from '../deps.js';
 import { HttpError, badRequest, notFound } from '../http-error.js';
@@ -17,9 +18,9 @@ export function adminRoutes(deps: ServerDeps): RouteDef[] {
   const { store } = deps;
   return [
     { method: 'GET', path: '/api/users', access: 'admin', tag: 'users', summary: 'List users',
-      handler: () => ({ users: store.listUsers().map(publicUser) }) },
+      handler: (): Api.UsersResponse => ({ users: store.listUsers().map(publicUser) }) },
     { method: 'POST', path: '/api/users', access: 'admin', tag: 'users', summary: 'Create a user',
-      handler: async ({ body, reply, audit }) => {
+      handler: async ({ body, reply, audit }): Promise<Api.UserResponse> => {
         const username = str(body, 'username');
         checkUsername(username);
         const r = role(body['role']);
@@ -32,7 +33,7 @@ export function adminRoutes(deps: ServerDeps): RouteDef[] {
         return { user: publicUser(user) };
       } },
     { method: 'PUT', path: '/api/users/:username', access: 'admin', tag: 'users', summary: "Change a user's role or password",
-      handler: async ({ params, body, audit }) => {
+      handler: async ({ params, body, audit }): Promise<Api.UserResponse> => {
         const user = store.getUser(params['username']!);
         if (!user) throw notFound(`no user named '${params['username']}'`, 'list them with GET /api/users');
         const newRole = body['role'] !== undefined ? role(body['role']) : undefined;
@@ -47,7 +48,7 @@ export function adminRoutes(deps: ServerDeps): RouteDef[] {
         return { user: publicUser(store.getUser(user.username)!) };
       } },
     { method: 'DELETE', path: '/api/users/:username', access: 'admin', tag: 'users', summary: 'Delete a user (and its sessions and tokens)',
-      handler: ({ params, audit }) => {
+      handler: ({ params, audit }): Api.Ok => {
         const user = store.getUser(params['username']!);
         if (!user) throw notFound(`no user named '${params['username']}'`, 'list them with GET /api/users');
         if (user.role === 'admin' && store.countAdmins() === 1) throw new HttpError(409, 'CONFLICT', 'this is the last admin', 'make another user admin first');
@@ -56,9 +57,9 @@ export function adminRoutes(deps: ServerDeps): RouteDef[] {
         return { ok: true };
       } },
     { method: 'GET', path: '/api/tokens', access: 'viewer', tag: 'tokens', summary: 'List API tokens (own; admin: all)',
-      handler: ({ principal }) => ({ tokens: store.listTokens(principal!.role === 'admin' ? undefined : principal!.username) }) },
+      handler: ({ principal }): Api.TokensResponse => ({ tokens: store.listTokens(principal!.role === 'admin' ? undefined : principal!.username) }) },
     { method: 'POST', path: '/api/tokens', access: 'viewer', tag: 'tokens', summary: 'Create an API token (the secret is shown once)',
-      handler: ({ principal, body, reply, audit }) => {
+      handler: ({ principal, body, reply, audit }): Api.CreatedToken => {
         const name = str(body, 'name');
         // Least privilege: a token is a viewer unless a higher role is asked for.
         const r = body['role'] === undefined || body['role'] === null ? 'viewer' : role(body['role']);
@@ -71,7 +72,7 @@ export function adminRoutes(deps: ServerDeps): RouteDef[] {
         return { token, secret };
       } },
     { method: 'DELETE', path: '/api/tokens/:id', access: 'viewer', tag: 'tokens', summary: 'Revoke an API token',
-      handler: ({ principal, params, audit }) => {
+      handler: ({ principal, params, audit }): Api.Ok => {
         const t = store.listTokens().find((x) => x.id === params['id']);
         if (!t || (principal!.role !== 'admin' && t.username !== principal!.username)) throw notFound('no such token', 'list them with GET /api/tokens');
         store.deleteToken(t.id);
@@ -79,7 +80,7 @@ export function adminRoutes(deps: ServerDeps): RouteDef[] {
         return { ok: true };
       } },
     { method: 'GET', path: '/api/audit', access: 'operator', tag: 'audit', summary: 'The audit log, newest first',
-      handler: ({ query }) => {
+      handler: ({ query }): Api.AuditPage => {
         const limit = Math.min(1000, Math.max(1, Number(query['limit'] ?? 100) || 100));
         const before = query['before'] !== undefined ? Number(query['before']) : undefined;
         const entries = store.listAudit(limit, before !== undefined && Number.isFinite(before) ? before : undefined);

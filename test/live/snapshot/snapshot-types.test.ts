@@ -10,7 +10,7 @@ import { parseConfig } from '../../../src/config/index.js';
 import { pino, type Logger } from 'pino';
 import { InformationSchemaLoader } from '../../../src/mysql/schema/schema-loader.js';
 import { SnapshotReader } from '../../../src/snapshot/snapshot-reader.js';
-import { MysqlSink } from '../../../src/targets/mysql/mysql-sink.js';
+import { MysqlTarget } from '../../../src/targets/mysql/mysql-target.js';
 import { TYPE_COLUMNS } from '../type-columns.js';
 import { eventually, tableRows } from '../sync-helpers.js';
 
@@ -102,7 +102,7 @@ describe('snapshot of every column type', () => {
     const loader = new InformationSchemaLoader(source.url);
     const reader = new SnapshotReader(source.url, 'mariadb', 1);
     const { logger, lines } = capturingLogger();
-    const sink = new MysqlSink({ pipeline: 'cells', connection: target.url, targetDatabase: 'cells', logger });
+    const sink = new MysqlTarget({ pipeline: 'cells', connection: target.url, targetDatabase: 'cells', logger });
     try {
       const schemas = await loader.loadDatabase('types');
       await target.query('CREATE DATABASE cells');

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino, type Logger } from 'pino';
 import { startMariaDb, type MariaDbServer } from '../../../../src/testkit/mariadb-server.js';
-import { MysqlSink } from '../../../../src/targets/mysql/mysql-sink.js';
+import { MysqlTarget } from '../../../../src/targets/mysql/mysql-target.js';
 import type { SnapshotChunk } from '../../../../src/targets/target.js';
 import type { TableSchema } from '../../../../src/mysql/schema/table-schema.js';
 import type { Cell } from '../../../../src/core/cell.js';
@@ -35,8 +35,8 @@ async function loadsOf(server: MariaDbServer): Promise<number> {
   return Number((await server.query<Array<{ Value: string }>>("SHOW GLOBAL STATUS LIKE 'Com_load'"))[0]?.Value ?? 0);
 }
 
-async function openSink(server: MariaDbServer, pipeline: string, logger: Logger): Promise<MysqlSink> {
-  const sink = new MysqlSink({ pipeline, connection: server.url, targetDatabase: 'dst', logger });
+async function openSink(server: MariaDbServer, pipeline: string, logger: Logger): Promise<MysqlTarget> {
+  const sink = new MysqlTarget({ pipeline, connection: server.url, targetDatabase: 'dst', logger });
   await sink.open();
   await sink.prepareSnapshot();
   return sink;
