@@ -3,7 +3,7 @@
  * `applySnapshotChunk`, and return the streaming checkpoint (earliest chunk position + chunk coverage).
  */
 import { SluiceError } from '../errors.js';
-import { type Checkpoint, type Target, type TableRouter } from '../targets/target.js';
+import { isSourceTextDeclined, type Checkpoint, type Target, type TableRouter } from '../targets/target.js';
 import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
 import { SchemaHistory, comparePositions } from '../mysql/schema/schema-history.js';
 import type { Position } from '../core/types.js';
@@ -113,26 +113,35 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
     const worker = async (): Promise<void> => {
       const ws = p.newTarget(route);
       workerSinks.push(ws);
+      let sourceText = ws.capabilities.sourceText === true;
       for (;;) {
         if (signal.aborted) return;
         const job = queue.shift();
         if (!job) return;
         const schema = schemas.get(`${job.plan.database}.${job.plan.table}`)!;
         const range = job.plan.ranges[job.index]!;
-        // Typed cells; a target that takes the source's own row format (MySQL value tuples) gets that when the rows fit.
+        // Typed cells; a target that takes the source's own row format (LOAD DATA text) gets that when the rows fit.
         let position: Position;
         let count: number;
         try {
-          const lit = ws.capabilities.sourceLiterals ? await reader.readChunkLiterals(schema, range) : null;
-          if (lit) {
-            await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: lit.columns, rows: [], sourceLiterals: lit.tuples, index: job.index, position: lit.position });
-            position = lit.position;
-            count = lit.tuples.length;
+          const text = sourceText ? await reader.readChunkText(schema, range) : null;
+          let loaded = false;
+          if (text) {
+            try {
+              await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: text.columns.map((c) => c.name), rows: [],
+                sourceText: text, index: job.index, position: text.position });
+              loaded = true;
+            } catch (err) {
+              if (!isSourceTextDeclined(err)) throw err;
+              if (err.details['refused'] === true) sourceText = false;
+            }
+          }
+          if (text && loaded) {
+            position = text.position;
+            count = text.rows;
           } else {
             const read = await reader.readChunk(schema, range);
-            const columns = schema.columns.map((c) => c.name);
-            const rows = read.rows.map((r) => columns.map((c) => r[c]!));
-            await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns, rows, index: job.index, position: read.position });
+            await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: read.columns, rows: read.rows, index: job.index, position: read.position });
             position = read.position;
             count = read.rows.length;
           }
