@@ -135,14 +135,14 @@ async function runScale(dir: string, source: MariaDbServer, target: MariaDbServe
   }));
   const snap = await runChild(config, 'snapshot', null);
   const snapshotS = snap.streaming_after_s ?? snap.seconds;
-  say(`${n} tables: initial copy ${snapshotS.toFixed(1)} s (${snap.snapshot_rows} rows), peak RSS ${snap.peak_rss_mb} MB (heap ${snap.peak_heap_mb} MB)`);
+  say(`${n} tables: initial copy ${snapshotS.toFixed(1)} s (${snap.snapshot_rows} rows), peak RSS ${snap.peak_rss_mb} MB (heap ${snap.peak_heap_mb} MB, outside the heap ${snap.peak_external_mb} MB)`);
 
   await source.query(`CALL ${db}.gen(${ROWS}, ${n})`);
   const end = await masterPos(source);
   const stream = await runChild(config, 'until', `${end.file}:${end.pos}`);
   const streamS = stream.seconds - (stream.streaming_after_s ?? 0);
   const rowsS = stream.rows_applied / streamS;
-  say(`${n} tables: stream ${stream.rows_applied} rows in ${streamS.toFixed(2)} s = ${Math.round(rowsS)} rows/s (start-up ${(stream.streaming_after_s ?? 0).toFixed(1)} s), peak RSS ${stream.peak_rss_mb} MB (heap ${stream.peak_heap_mb} MB), ${stream.cpu_s.toFixed(1)} s CPU`);
+  say(`${n} tables: stream ${stream.rows_applied} rows in ${streamS.toFixed(2)} s = ${Math.round(rowsS)} rows/s (start-up ${(stream.streaming_after_s ?? 0).toFixed(1)} s), peak RSS ${stream.peak_rss_mb} MB (heap ${stream.peak_heap_mb} MB, outside the heap ${stream.peak_external_mb} MB), ${stream.cpu_s.toFixed(1)} s CPU`);
   if (stream.rows_applied < ROWS) throw new Error(`only ${stream.rows_applied} of ${ROWS} rows applied`);
   const check = await target.query<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM ${db}.t${(ROWS - 2) % n}`);
   say(`${n} tables: target table t${(ROWS - 2) % n} has ${check[0]!.n} rows`);

@@ -1,13 +1,14 @@
 /**
  * One pipeline: keeps the selected source tables identical on the target.
  *
- *  1. open the sink (checkpoint table, epoch claim) and read the checkpoint;
- *  2. create missing target tables with the source's definition (compatibility-checked otherwise);
- *  3. initial snapshot (chunked, parallel, lock-free, resumable) unless `snapshot: none` or done;
+ *  1. open the target (checkpoint store, epoch claim) and read the checkpoint — this module, with the lease keeper;
+ *  2. create missing target tables from the source's models (`ensureTables`, compatibility-checked otherwise);
+ *  3. initial snapshot (chunked, parallel, lock-free, resumable) unless `snapshot: none` or done — snapshot-phase.ts;
  *  4. stream the binlog from the checkpoint: whole source transactions grouped into target
- *     transactions, each with its checkpoint (exactly-once), DDL per policy.
- * Transient failures (source or target down) restart from step 1 with backoff: the checkpoint in the
- * target says exactly where to resume.
+ *     transactions, each with its checkpoint (exactly-once) — stream-loop.ts; DDL per policy — ddl-policy.ts;
+ *     skip / re-snapshot / resync — repairs.ts.
+ * Transient failures (source or target down) restart from step 1 with backoff (restart-policy.ts): the checkpoint
+ * in the target says exactly where to resume. The target is reached only through the `Target` contract.
  */
 import mysql from 'mysql2/promise';
 import { SluiceError, isSluiceError } from '../errors.js';
@@ -65,6 +66,14 @@ export interface PipelineOptions {
    */
   resync?: boolean;
 }
+
+/**
+ * A pipeline's state and lifecycle. Its members below `stats` are the state the stage modules of this folder
+ * (snapshot-phase, stream-loop, repairs, ddl-policy) share with it; outside src/pipeline/ use only `name`,
+ * `stats`, `run` and `requestResnapshot`.
+ */
+/** Tables whose definitions are read and ensured on the target at a time. */
+const ENSURE_TABLES_SLICE = 500;
 
 export class Pipeline {
   readonly name: string;
@@ -347,7 +356,20 @@ export class Pipeline {
       if (cp === null || state?.phase === 'snapshot') {
         const tables = await listSourceTables(src, this.filter);
         const t0 = Date.now();
-        await sink.ensureTables(await this.sourceTables(tables));
+        // In slices: the parsed definitions of thousands of tables need not all be in memory at once.
+        for (let i = 0; i < tables.length; i += ENSURE_TABLES_SLICE) {
+          let sources = await this.sourceTables(tables.slice(i, i + ENSURE_TABLES_SLICE));
+          if (cp !== null) {
+            // A resumed snapshot: DDL since it began (a deploy while Sluice was down) is applied by the stream at its
+            // position, so an existing target table must match the table as it was then, not as it is now.
+            const at = cp.position;
+            sources = sources.map((s) => {
+              const then = history?.schemaAt(s.schema.database, s.schema.table, at);
+              return then ? { ...s, schema: then } : s;
+            });
+          }
+          await sink.ensureTables(sources);
+        }
         this.log.info({ tables: tables.length, seconds: (Date.now() - t0) / 1000 }, 'target tables created or checked');
         if (cp !== null || this.cfg.snapshot === 'initial') {
           cp = await snapshot(this, sink, history, tables, state?.phase === 'snapshot' ? state.tables : [], cp, signal);

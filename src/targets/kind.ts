@@ -6,19 +6,11 @@
  */
 import type { z } from 'zod';
 import type { CheckResult } from '../core/check-result.js';
+import type { EndpointParts } from '../core/endpoint.js';
 import type { SourceTable, TableRef, TargetFactory } from './target.js';
 
 /** A target's connection as the store keeps it and the endpoint form edits it (the URL's parts). */
-export interface EndpointParts {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  /** Database from the URL path, if any. */
-  database?: string;
-  /** Query-string parameters of the URL (e.g. TLS settings). */
-  options: Record<string, string>;
-}
+export type { EndpointParts } from '../core/endpoint.js';
 
 /** One field of the endpoint form (UI wizard, API body, docs). */
 export interface EndpointField {

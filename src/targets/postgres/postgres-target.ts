@@ -596,6 +596,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
       } catch (err) {
         if (isSluiceError(err) && err.code !== 'CONNECTION_LOST') {
           await this.rollbackQuietly();
+          this.invalidate(); // a table fixed by hand before the retry is read again
           throw err;
         }
         if (isConnectionError(err) || isSluiceError(err)) {
@@ -619,6 +620,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
           strict = true;
           continue;
         }
+        this.invalidate();
         throw targetWriteFailed(`a batch of ${batch.changes.length} changes`, err);
       }
     }
@@ -979,6 +981,8 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
       }
       await client.query(`${this.checkpoints.chunkDoneSql(this.pipeline, { database: chunk.database, table: chunk.table, index: chunk.index, file: chunk.position.file, pos: chunk.position.pos, rows: chunk.rows.length })}; COMMIT`);
     } catch (err) {
+      // The table may be fixed by hand before the retry (e.g. a column made bytea): read its shape again then.
+      this.invalidate(r.database, table);
       if (isConnectionError(err)) {
         this.dropConnection();
         throw connectionLost('a snapshot chunk', err);

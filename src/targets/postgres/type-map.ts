@@ -204,6 +204,9 @@ export function pgText(col: PgColumn, v: Cell): string | null {
         return v;
       case 'json':
         return v;
+      case 'bytea':
+        // A text column made bytea on PostgreSQL (to hold NUL characters): its UTF-8 bytes.
+        return '\\x' + Buffer.from(v, 'utf8').toString('hex');
       default:
         return v;
     }

@@ -15,11 +15,17 @@ import { JsonText, TimestampValue, type Cell, type Row } from '../../../../src/c
 import { PostgresTarget, cellFromPgText } from '../../../../src/targets/postgres/index.js';
 import type { SourceTable } from '../../../../src/targets/target.js';
 import { createLogger } from '../../../../src/log.js';
+import { SluiceError } from '../../../../src/errors.js';
 import { TYPE_COLUMNS } from '../../type-columns.js';
 import { collectChanges } from '../../collect.js';
 import { createPgDatabase, type PgTestDatabase } from './pg-test-helpers.js';
 
 const quiet = createLogger('test', 'silent');
+
+/** A chunk's rows as images (column name → cell). */
+function asRows(chunk: { columns: readonly string[]; rows: ReadonlyArray<readonly Cell[]> }): Row[] {
+  return chunk.rows.map((r) => Object.fromEntries(chunk.columns.map((c, i) => [c, r[i] ?? null])) as Row);
+}
 
 function show(v: Cell): string {
   if (v === null) return 'NULL';
@@ -90,7 +96,11 @@ describe('PostgreSQL target: every MariaDB type round-trips exactly', () => {
     const res = await db.query(`SELECT ${cols.map((c) => `"${c.name}"`).join(', ')} FROM "${schema}".t ORDER BY id`);
     return new Map(res.map((r) => {
       const row: Row = {};
-      for (const c of cols) row[c.name] = cellFromPgText(c, r[c.name] ?? null);
+      for (const c of cols) {
+        const text = r[c.name] ?? null;
+        // The column made bytea (see above) holds the text's UTF-8 bytes.
+        row[c.name] = c.name === 'c_escapes' && text !== null ? Buffer.from(text.slice(2), 'hex').toString('utf8') : cellFromPgText(c, text);
+      }
       return [Number(row.id), row];
     }));
   };
@@ -115,24 +125,29 @@ describe('PostgreSQL target: every MariaDB type round-trips exactly', () => {
     const inserted = await collectChanges(binlog, 4);
     const snap = await reader.readChunk(model.schema, { lo: null, hi: null });
     assert.equal(snap.rows.length, 4);
+    const snapRows = asRows(snap);
 
     // Snapshot path: COPY.
     const viaCopy = new PostgresTarget({ pipeline: 'copy', url: db.url, targetDatabase: 'copy', logger: quiet });
     targets.push(viaCopy);
     await viaCopy.open();
     await viaCopy.ensureTable(model);
+    // PostgreSQL text cannot hold NUL characters (c_escapes has one): refused with a fix, which is to make it bytea.
+    await assert.rejects(viaCopy.applySnapshotChunk({ database: 'types', table: 't', schema: model.schema, columns: snap.columns, rows: snap.rows, index: 0, position: snap.position }),
+      (e: unknown) => e instanceof SluiceError && e.code === 'TARGET_WRITE_FAILED' && /c_escapes/.test(e.message) && /bytea/.test(e.fix));
+    await db.query(`ALTER TABLE copy.t ALTER COLUMN c_escapes TYPE bytea USING convert_to(c_escapes, 'UTF8')`);
     await viaCopy.prepareSnapshot();
-    const columns = model.schema.columns.map((c) => c.name);
-    await viaCopy.applySnapshotChunk({ database: 'types', table: 't', schema: model.schema, columns, rows: snap.rows.map((r) => columns.map((c) => r[c] ?? null)), index: 0, position: snap.position });
-    compare(snap.rows, await pgRows('copy'), 'COPY of snapshot rows');
+    await viaCopy.applySnapshotChunk({ database: 'types', table: 't', schema: model.schema, columns: snap.columns, rows: snap.rows, index: 0, position: snap.position });
+    compare(snapRows, await pgRows('copy'), 'COPY of snapshot rows');
 
     // Stream path: the binlog's row images, applied with INSERT … ON CONFLICT.
     const viaStream = new PostgresTarget({ pipeline: 'stream', url: db.url, targetDatabase: 'stream', logger: quiet });
     targets.push(viaStream);
     await viaStream.open();
     await viaStream.ensureTable(model);
+    await db.query(`ALTER TABLE stream.t ALTER COLUMN c_escapes TYPE bytea USING convert_to(c_escapes, 'UTF8')`);
     await viaStream.apply({ changes: inserted.changes, checkpoint: { pipeline: 'stream', position: inserted.transactions.at(-1)!.position, epoch: viaStream.epoch } });
-    compare(snap.rows, await pgRows('stream'), 'stream inserts');
+    compare(snapRows, await pgRows('stream'), 'stream inserts');
     // The binlog's cells themselves equal what PostgreSQL holds.
     compare(inserted.changes.map((c) => c.after!), await pgRows('stream'), 'binlog cells');
 
@@ -145,13 +160,14 @@ describe('PostgreSQL target: every MariaDB type round-trips exactly', () => {
     const updated = await collectChanges(binlog, 4);
     await viaStream.apply({ changes: updated.changes, checkpoint: { pipeline: 'stream', position: updated.transactions.at(-1)!.position, epoch: viaStream.epoch } });
     const snap2 = await reader.readChunk(model.schema, { lo: null, hi: null });
-    compare(snap2.rows, await pgRows('stream'), 'stream updates');
-    await viaCopy.applySnapshotChunk({ database: 'types', table: 't', schema: model.schema, columns, rows: snap2.rows.map((r) => columns.map((c) => r[c] ?? null)), index: 1, position: snap2.position });
-    compare(snap2.rows, await pgRows('copy'), 'COPY over existing rows (ON CONFLICT fallback)');
+    const snap2Rows = asRows(snap2);
+    compare(snap2Rows, await pgRows('stream'), 'stream updates');
+    await viaCopy.applySnapshotChunk({ database: 'types', table: 't', schema: model.schema, columns: snap2.columns, rows: snap2.rows, index: 1, position: snap2.position });
+    compare(snap2Rows, await pgRows('copy'), 'COPY over existing rows (ON CONFLICT fallback)');
 
     await source.query('DELETE FROM types.t WHERE id IN (1, 4)');
     const deleted = await collectChanges(binlog, 2);
     await viaStream.apply({ changes: deleted.changes, checkpoint: { pipeline: 'stream', position: deleted.transactions.at(-1)!.position, epoch: viaStream.epoch } });
-    compare(snap2.rows.filter((r) => r.id !== 1 && r.id !== 4), await pgRows('stream'), 'stream deletes');
+    compare(snap2Rows.filter((r) => r.id !== 1 && r.id !== 4), await pgRows('stream'), 'stream deletes');
   });
 });
