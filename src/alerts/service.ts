@@ -42,7 +42,7 @@ export class AlertService {
 
   constructor(o: AlertServiceOptions) {
     this.log = o.logger.child({ component: 'alerts' });
-    this.saved = new AlertSettingsStore(o.store, o.env);
+    this.saved = new AlertSettingsStore(o.store);
     this.configLayer = o.fromConfig ?? {};
     this.envLayer = o.fromEnvironment ?? {};
     this.engine = new AlertEngine({
@@ -66,6 +66,12 @@ export class AlertService {
    */
   exportSection(): ExportedAlerts | undefined {
     return alertsSection(this.settings(), [...fieldsOf(this.saved.get()), ...fieldsOf(this.configLayer), ...fieldsOf(this.envLayer)]);
+  }
+
+  /** Read the stored settings and alert state (before start()). */
+  async load(): Promise<void> {
+    await this.saved.load();
+    await this.engine.load();
   }
 
   start(): void {
@@ -95,11 +101,11 @@ export class AlertService {
       { method: 'GET', path: '/api/alerts', access: 'admin', tag: 'alerts', summary: 'Alert settings (secrets redacted) and the channels in use',
         handler: () => this.view() },
       { method: 'PUT', path: '/api/alerts', access: 'admin', tag: 'alerts', summary: 'Change the alert settings (null clears a field; *** keeps a secret)',
-        handler: ({ body, audit }) => {
-          const stored = this.saved.get();
+        handler: async ({ body, audit }) => {
+          const stored = await this.saved.load();
           applyChange(stored, body); // 400 for a malformed body before any 409
           const change = withoutLocked(body, this.configLayer, this.envLayer);
-          this.saved.put(applyChange(stored, change));
+          await this.saved.put(applyChange(stored, change));
           audit('alerts.update', null, { fields: fieldsOf(change as AlertSettingsInput).filter((f) => f !== 'smtp.password') });
           return this.view();
         } },

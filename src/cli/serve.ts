@@ -1,5 +1,5 @@
 /**
- * `sluice serve [--config FILE] [--data-dir DIR] [--port 8080] [--host 127.0.0.1] [--trust-proxy ADDRS] [--secure-cookies]
+ * `sluice serve [--config FILE] [--data-dir DIR] [--store mysql://…|postgresql://…] [--port 8080] [--host 127.0.0.1] [--trust-proxy ADDRS] [--secure-cookies]
  * [--metrics-auth] [--tls-dir DIR] [--secret-key-file FILE]`: the control plane —
  * runs the store's pipelines and serves the web UI, the REST API, /metrics, /healthz and /readyz. The config
  * file's sources, targets and pipelines are imported into the store; its `alerts:` is a settings layer of
@@ -22,6 +22,8 @@ export const VERSION = '0.1.0';
 
 export interface ServeOptions {
   dataDir: string;
+  /** `--store`: a mysql:// (MySQL, MariaDB) or postgresql:// URL of a store shared by several nodes; none = `<data-dir>/sluice.db`. */
+  store?: string;
   configFile?: string;
   port: number;
   host: string;
@@ -64,16 +66,16 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
   const cfg = o.configFile ? await loadConfig(o.configFile, { env }) : null;
   const verifyEvery = o.verifyEvery ?? env['SLUICE_VERIFY_EVERY'];
   const verifyEveryMs = verifyEvery ? parseVerifyEvery(verifyEvery) : null;
-  const store = new Store(o.dataDir, { env });
+  const store = await Store.open({ dataDir: o.dataDir, url: o.store ?? env['SLUICE_STORE'], env });
   try {
-    if (cfg) importConfig(store, cfg);
+    if (cfg) await importConfig(store, cfg);
     let setupToken: string | null = null;
-    if (store.countAdmins() === 0) {
+    if (await store.countAdmins() === 0) {
       const pw = env['SLUICE_ADMIN_PASSWORD'];
       if (pw) {
         const username = env['SLUICE_ADMIN_USER'] || 'admin';
-        store.createUser(username, 'admin', await hashPassword(pw));
-        store.audit({ actor: null, action: 'setup', target: username, details: { from: 'SLUICE_ADMIN_PASSWORD' } });
+        await store.createUser(username, 'admin', await hashPassword(pw));
+        await store.audit({ actor: null, action: 'setup', target: username, details: { from: 'SLUICE_ADMIN_PASSWORD' } });
       } else {
         setupToken = randomBytes(24).toString('base64url');
       }
@@ -85,6 +87,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     const alerts = new AlertService({
       store, manager, logger: log, env, ...(cfg?.alerts ? { fromConfig: cfg.alerts } : {}), fromEnvironment: alertSettingsFromEnv(env, alertFlags), ...alertTimings,
     });
+    await alerts.load();
     const server = await createControlServer({
       store, manager, metrics, logger: log, version: VERSION, setupToken, extraRoutes: alerts.routes(), exportAlerts: () => alerts.exportSection(),
       ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}),
@@ -97,25 +100,25 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     const addr = server.app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : o.port;
     const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
-    manager.startAll();
+    await manager.startAll();
     alerts.start();
     const schedule = verifyEveryMs !== null ? new VerifySchedule({
       names: () => manager.names(),
-      isStreaming: (name) => manager.status(name).state === 'streaming',
+      isStreaming: async (name) => (await manager.status(name)).state === 'streaming',
       isRunning: (name) => manager.latestVerify(name)?.state === 'running',
-      lastCheckedAt: (name) => {
-        const times = manager.lastVerifyResults(name).map((r) => Date.parse(r.checkedAt)).filter(Number.isFinite);
+      lastCheckedAt: async (name) => {
+        const times = (await manager.lastVerifyResults(name)).map((r) => Date.parse(r.checkedAt)).filter(Number.isFinite);
         return times.length > 0 ? Math.max(...times) : null;
       },
-      start: (name) => {
-        manager.verify(name, {});
+      start: async (name) => {
+        await manager.verify(name, {});
         log.info({ pipeline: name }, 'scheduled verify started');
       },
     }, verifyEveryMs, (pipeline, err) => log.warn({ pipeline, err: String(err) }, 'scheduled verify could not start')) : null;
     schedule?.start();
     server.readiness.ready = true;
     if (setupToken) print(`sluice: no admin yet — create one at ${url}/setup?token=${setupToken} (one-time link, valid until the first admin exists)`);
-    log.info({ address: url, dataDir: o.dataDir, pipelines: manager.names() }, 'sluice serve started');
+    log.info({ address: url, dataDir: o.dataDir, store: store.location.describe, pipelines: await manager.names() }, 'sluice serve started');
     let closed = false;
     return {
       url, port, store, manager, server, alerts, setupToken,
@@ -127,11 +130,11 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
         await server.app.close();
         await alerts.close();
         await manager.close();
-        store.close();
+        await store.close();
       },
     };
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
 }
@@ -143,6 +146,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     options: {
       config: { type: 'string', short: 'c' },
       'data-dir': { type: 'string' },
+      store: { type: 'string' },
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       'metrics-auth': { type: 'boolean' },
@@ -165,6 +169,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const running = await startServe({
     dataDir: values['data-dir'] ?? process.env['SLUICE_DATA_DIR'] ?? 'sluice-data',
     ...(values.config ? { configFile: values.config } : {}),
+    ...(values.store ? { store: values.store } : {}),
     port, host: values.host ?? '127.0.0.1',
     metricsAuth: values['metrics-auth'] ?? false,
     secureCookies: values['secure-cookies'] ? true : 'auto',
