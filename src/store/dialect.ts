@@ -4,7 +4,7 @@
  * Also the few statements whose SQL differs by dialect (upsert, insert-if-missing, the store's clock).
  */
 import Database from 'better-sqlite3';
-import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type Insertable, type RawBuilder } from 'kysely';
+import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect, SqliteAdapter, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type DialectAdapter, type Driver, type Insertable, type RawBuilder } from 'kysely';
 import { createPool } from 'mysql2';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -50,6 +50,16 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * SQLite DDL is transactional: migrations run inside one (immediate) transaction, so the file's write lock
+ * keeps a second process out until the first committed (Kysely's own adapter runs them outside any).
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
   constructor(private readonly db: Database.Database) {
     super({ database: db });
@@ -57,6 +67,10 @@ class ImmediateSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new ImmediateSqliteDriver({ database: this.db });
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
   }
 }
 

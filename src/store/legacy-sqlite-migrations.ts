@@ -5,7 +5,7 @@
  */
 import type { Database } from 'better-sqlite3';
 
-const MIGRATIONS: string[] = [
+export const LEGACY_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE endpoints (
     kind TEXT NOT NULL CHECK (kind IN ('source', 'target')),
@@ -110,15 +110,15 @@ const MIGRATIONS: string[] = [
   `,
 ];
 
-export const LEGACY_VERSION = MIGRATIONS.length;
+export const LEGACY_VERSION = LEGACY_MIGRATIONS.length;
 
 /** Bring a store of an older Sluice (user_version 1–3) to version 4; a new store (version 0) is left alone. */
 export function migrateLegacySqlite(db: Database): void {
   const current = Number(db.pragma('user_version', { simple: true }));
   if (current === 0) return;
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  for (let v = current; v < LEGACY_MIGRATIONS.length; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
+      db.exec(LEGACY_MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }

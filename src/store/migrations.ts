@@ -198,6 +198,7 @@ export const MIGRATION_TABLE = 'sluice_migrations';
 
 /** Apply the migrations this store lacks (once, under the Migrator's lock); returns the names applied now. */
 export async function migrateStore(db: Kysely<unknown>, dialect: StoreDialect): Promise<string[]> {
+  if (await upToDate(db)) return []; // the usual start: no lock taken
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations(dialect)) };
   const migrator = new Migrator({ db, provider, migrationTableName: MIGRATION_TABLE, migrationLockTableName: `${MIGRATION_TABLE}_lock` });
   const { error, results } = await migrator.migrateToLatest();
@@ -207,6 +208,17 @@ export async function migrateStore(db: Kysely<unknown>, dialect: StoreDialect): 
       'check that the store user may create and alter tables in its database; fix the cause and start again (finished steps are not repeated)', { migration: failed ?? null }, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Whether every migration this Sluice knows is recorded (false when the table is missing). */
+async function upToDate(db: Kysely<unknown>): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(db);
+    const done = new Set(rows.map((r) => r.name));
+    return knownMigrations().every((m) => done.has(m));
+  } catch {
+    return false;
+  }
 }
 
 /** Names of every migration this Sluice knows, oldest first. */

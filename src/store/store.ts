@@ -97,6 +97,8 @@ export class Store {
     /** Seals secrets kept in the store (the key is the same on every node of a shared store). */
     readonly box: SecretBox,
     private readonly inTransaction: boolean,
+    /** The migrations this node applied when it opened the store (none when another node, or an earlier start, did). */
+    readonly migrationsApplied: readonly string[] = [],
   ) {}
 
   /** Open (and migrate) the store; a shared store that cannot be reached is STORE_UNAVAILABLE. */
@@ -104,19 +106,27 @@ export class Store {
     const location = storeLocation(o.url, o.dataDir);
     const box = o.box ?? SecretBox.open(o.dataDir, o.env);
     const db = openDatabase(location);
-    const store = new Store(db, location.dialect, location, box, false);
     try {
-      await migrateStore(db as unknown as Kysely<unknown>, location.dialect);
+      await sql`select 1`.execute(db); // unreachable → STORE_UNAVAILABLE below, before any migration
+    } catch (err) {
+      await db.destroy().catch(() => undefined);
+      throw new SluiceError('STORE_UNAVAILABLE', `cannot reach the store ${location.describe}: ${err instanceof Error ? err.message : String(err)}`,
+        'check that the database server is up and reachable, that the database exists and that the URL\'s user and password are right',
+        { store: location.describe }, { cause: err });
+    }
+    try {
+      const applied = await migrateStore(db as unknown as Kysely<unknown>, location.dialect);
       if (location.dialect === 'sqlite') await sql`pragma user_version = ${sql.lit(LEGACY_VERSION)}`.execute(db); // an older Sluice sees an up-to-date store
+      const store = new Store(db, location.dialect, location, box, false, applied);
       await store.checkSecretKey();
+      return store;
     } catch (err) {
       await db.destroy().catch(() => undefined);
       if (isSluiceError(err)) throw err;
       throw new SluiceError('STORE_UNAVAILABLE', `cannot open the store ${location.describe}: ${err instanceof Error ? err.message : String(err)}`,
-        'check that the database server is up and reachable, that the database exists and that the URL\'s user may use it (create tables in it)',
+        'check that the database server is up and reachable and that the URL\'s user may create tables in its database',
         { store: location.describe }, { cause: err });
     }
-    return store;
   }
 
   /** Run `fn` in one transaction of the store (everything or nothing). */
@@ -131,11 +141,9 @@ export class Store {
 
   /** A node whose secret key differs from the one the store's secrets were sealed with is refused at start. */
   private async checkSecretKey(): Promise<void> {
-    const r = await this.db.selectFrom('store_settings').select('value').where('name', '=', 'secret_check').executeTakeFirst();
-    if (!r) {
-      await insertIfMissing(this.db, this.dialect, 'store_settings', { name: 'secret_check', value: this.box.seal(SECRET_CHECK) }, ['name']);
-      return;
-    }
+    // The first node to open the store leaves its check value; every node (that one too) then reads the one kept.
+    await insertIfMissing(this.db, this.dialect, 'store_settings', { name: 'secret_check', value: this.box.seal(SECRET_CHECK) }, ['name']);
+    const r = await this.db.selectFrom('store_settings').select('value').where('name', '=', 'secret_check').executeTakeFirstOrThrow();
     let ok = false;
     try {
       ok = this.box.open(r.value) === SECRET_CHECK;

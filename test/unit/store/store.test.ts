@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../src/config/index.js';
-import { Store, exportConfigText, hashPassword, importConfig, toSourceConfig, verifyPassword } from '../../src/store/index.js';
+import { parseConfig } from '../../../src/config/index.js';
+import { Store, exportConfigText, hashPassword, importConfig, toSourceConfig, verifyPassword } from '../../../src/store/index.js';
 
 function withStore(fn: (store: Store, dir: string) => void | Promise<void>): () => Promise<void> {
   return async () => {
