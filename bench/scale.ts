@@ -39,7 +39,8 @@ async function masterPos(server: MariaDbServer): Promise<Pos> {
 }
 
 function runChild(config: string, mode: 'snapshot' | 'until', end: string | null): Promise<SluiceChildResult> {
-  const child = spawn(process.execPath, [join(here, 'sync-sluice.js'), config, mode, ...(end ? [end] : [])],
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, join(here, 'sync-sluice.js'), config, mode, ...(end ? [end] : [])],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   let last = '';
   createInterface({ input: child.stdout }).on('line', (line) => { if (line !== 'streaming') last = line; });

@@ -10,7 +10,7 @@ import { parseConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log.js';
 import { comparePositions } from '../src/mysql/schema/schema-history.js';
 import { Pipeline } from '../src/pipeline/pipeline.js';
-import type { Position } from '../src/source/types.js';
+import type { Position } from '../src/core/types.js';
 import { peakRssMb } from './peak-rss.js';
 
 export interface SluiceChildResult {

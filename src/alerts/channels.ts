@@ -4,7 +4,7 @@
  * the webhook URL or the SMTP password.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { SmtpSettings } from './settings.js';
+import type { SmtpSettings } from '../config/alert-settings.js';
 
 export interface AlertMessage {
   /** One line: the e-mail subject and the first line of the chat message. */

@@ -27,7 +27,7 @@ import type { PipelineStatus } from '../control/pipeline-status.js';
 import { ReplicationSession } from '../mysql/protocol/replication-session.js';
 import { toSourceConfig, type Store } from '../store/store.js';
 import { EmailChannel, WebhookChannel, type AlertChannel, type AlertMessage, type DeliveryResult, type RetryOptions } from './channels.js';
-import { secretsOf, type AlertSettings } from './settings.js';
+import { secretsOf, type AlertSettings } from '../config/alert-settings.js';
 import { AlertStateStore } from './state-store.js';
 
 export type AlertRule = 'failed' | 'lag' | 'purge' | 'drift';

@@ -4,7 +4,7 @@
  * secrets. The settings are read at `load()` and kept in memory; `put` writes through.
  */
 import { upsert, type Store } from '../store/index.js';
-import type { AlertSettingsInput } from './settings.js';
+import type { AlertSettingsInput } from '../config/alert-settings.js';
 
 export class AlertSettingsStore {
   private current: AlertSettingsInput = {};

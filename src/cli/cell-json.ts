@@ -1,4 +1,4 @@
-import { JsonText, TimestampValue, type Cell, type Row } from '../mysql/values/cell.js';
+import { JsonText, TimestampValue, type Cell, type Row } from '../core/cell.js';
 
 /**
  * JSON text for one decoded value, as `sluice tail` prints it:

@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../log.js';
 import { loadConfig, type SluiceConfig } from '../config/index.js';
 import { Pipeline, defaultServerId, type SkipTarget } from '../pipeline/pipeline.js';
 import { SourceHub } from '../pipeline/source-hub.js';
-import { preflight, resnapshotFix } from './check.js';
+import { preflight, resnapshotFix } from '../preflight/preflight.js';
 
 /** Exit code of a permanent setup problem found before any data was touched (and of config errors). */
 export const EXIT_PREFLIGHT = 2;

@@ -15,6 +15,7 @@ import { PipelineManager } from '../control/pipeline-manager.js';
 import { PipelineMetrics } from '../control/metrics.js';
 import { Store, hashPassword, importConfig } from '../store/index.js';
 import { createControlServer, type ControlServer } from '../server/server.js';
+import { alertRoutes } from '../server/routes/alert-routes.js';
 import { VerifySchedule, parseVerifyEvery } from '../verify/verify-schedule.js';
 import { AlertService, alertSettingsFromEnv, type AlertFlags, type AlertServiceOptions } from '../alerts/index.js';
 
@@ -89,7 +90,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     });
     await alerts.load();
     const server = await createControlServer({
-      store, manager, metrics, logger: log, version: VERSION, setupToken, extraRoutes: alerts.routes(), exportAlerts: () => alerts.exportSection(),
+      store, manager, metrics, logger: log, version: VERSION, setupToken, extraRoutes: alertRoutes(alerts), exportAlerts: () => alerts.exportSection(),
       ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}),
       ...(o.trustProxy !== undefined ? { trustProxy: o.trustProxy } : {}),
       ...(o.metricsAuth !== undefined ? { metricsAuth: o.metricsAuth } : {}),

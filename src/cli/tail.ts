@@ -6,7 +6,7 @@ import { ReplicationSession } from '../mysql/protocol/replication-session.js';
 import { BinlogSource, type StartSpec } from '../source/binlog-source.js';
 import { readBinlogFileMessages } from '../source/binlog-file-source.js';
 import { compileTableFilter } from '../source/table-filter.js';
-import type { Position, SourceMessage } from '../source/types.js';
+import type { Position, SourceMessage } from '../core/types.js';
 import { rowToJson } from './cell-json.js';
 
 /** `sluice tail`: print row changes (and DDL) as JSON lines on stdout. */

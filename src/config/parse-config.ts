@@ -8,12 +8,12 @@ import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SluiceError } from '../errors.js';
-import { checkWebhookUrl, isEmailAddress, parseSmtpUrl, splitList, type AlertSettingsInput, type SmtpSettings } from '../alerts/settings.js';
+import { checkWebhookUrl, isEmailAddress, parseSmtpUrl, splitList, type AlertSettingsInput, type SmtpSettings } from './alert-settings.js';
 import { splitTablePattern } from '../source/table-filter.js';
 import { ConfigProblem, configError } from './config-problem.js';
 import type { ConfigPath } from './config-path.js';
 import { substituteEnv, type Env } from './env-substitution.js';
-import { parseMysqlUrl } from './mysql-url.js';
+import { parseMysqlUrl } from '../mysql/mysql-url.js';
 import { configSchema, KNOWN_KEYS, type RawConfig } from './schema.js';
 import { attachRedaction } from './redact.js';
 import {

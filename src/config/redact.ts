@@ -4,7 +4,7 @@
  * util.inspect (console.log), so a config logged by mistake still shows no password.
  */
 import { redactUrl } from '../log.js';
-import { redactWebhookUrl, type AlertSettingsInput } from '../alerts/settings.js';
+import { redactWebhookUrl, type AlertSettingsInput } from './alert-settings.js';
 import type { SluiceConfig, SourceConfig, TargetConfig } from './types.js';
 
 export const REDACTED = '***';

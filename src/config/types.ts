@@ -1,6 +1,6 @@
 /** The validated, normalized configuration (defaults filled in, URLs parsed). */
-import type { AlertSettingsInput } from '../alerts/settings.js';
-import type { MysqlConnectionOptions } from './mysql-url.js';
+import type { AlertSettingsInput } from './alert-settings.js';
+import type { MysqlConnectionOptions } from '../mysql/mysql-url.js';
 
 export type { MysqlConnectionOptions };
 

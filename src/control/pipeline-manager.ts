@@ -8,7 +8,7 @@
  * was running.
  */
 import { isSluiceError } from '../errors.js';
-import { checkPipeline, checkSource, checkTarget, type CheckResult } from '../cli/check.js';
+import { checkPipeline, checkSource, checkTarget, type CheckResult } from '../preflight/preflight.js';
 import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { SluiceError } from '../errors.js';

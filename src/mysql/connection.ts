@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { createConnection, type Connection, type ConnectionOptions, type SslOptions } from 'mysql2/promise';
-import { parseMysqlUrl, parseTlsOptions, type MysqlConnectionOptions, type TlsSettings } from '../config/mysql-url.js';
+import { parseMysqlUrl, parseTlsOptions, type MysqlConnectionOptions, type TlsSettings } from './mysql-url.js';
 import { SluiceError } from '../errors.js';
 
 /** A Sluice URL (`mysql://user:pw@host:port/db?ssl-mode=…`) or its parsed form. */

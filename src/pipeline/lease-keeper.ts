@@ -6,7 +6,7 @@
  */
 import { isSluiceError, type SluiceError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { MysqlSink } from '../sinks/mysql/mysql-sink.js';
+import type { MysqlSink } from '../targets/mysql/mysql-sink.js';
 
 export class LeaseKeeper {
   /** Set once another instance owns the pipeline (FENCED). */

@@ -2,7 +2,7 @@
  * What a pipeline keeps in its checkpoint's `state` (JSON in the target, written atomically with the data):
  * the snapshot's plan and progress while it copies, then which chunks the stream must still filter.
  */
-import type { Position } from '../source/types.js';
+import type { Position } from '../core/types.js';
 import type { KeyRange } from '../snapshot/key-range.js';
 import type { TableCoverage } from '../snapshot/chunk-filter.js';
 import type { SchemaHistoryJSON } from '../mysql/schema/schema-history.js';

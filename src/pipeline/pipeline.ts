@@ -13,8 +13,9 @@ import mysql from 'mysql2/promise';
 import { SluiceError, isSluiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types.js';
-import { MysqlSink, shadowTableName, type MysqlSinkOptions } from '../sinks/mysql/mysql-sink.js';
-import { routeToDatabase, type Checkpoint, type TableRouter } from '../sinks/sink.js';
+import { MysqlSink, shadowTableName, type MysqlSinkOptions } from '../targets/mysql/mysql-sink.js';
+import { TableShapeCache } from '../targets/mysql/table-shapes.js';
+import { routeToDatabase, type Checkpoint, type TableRouter } from '../targets/sink.js';
 import { ReplicationSession } from '../mysql/protocol/replication-session.js';
 import { connectMysql, endWithin } from '../mysql/connection.js';
 import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
@@ -23,11 +24,11 @@ import { classifyStatement } from '../mysql/schema/ddl.js';
 import type { TableSchema } from '../mysql/schema/table-schema.js';
 import { BinlogSource } from '../source/binlog-source.js';
 import { compileTableFilter, type TableFilter } from '../source/table-filter.js';
-import type { DdlMessage, Flavor, Position, RowChange, SourceMessage } from '../source/types.js';
+import type { DdlMessage, Flavor, Position, RowChange, SourceMessage } from '../core/types.js';
 import { ChunkFilter, type TableCoverage } from '../snapshot/chunk-filter.js';
 import { SnapshotReader, columnSignature, isDefinitionChanged, pkColumns } from '../snapshot/snapshot-reader.js';
 import { isPipelineState, type PendingSwap, type PipelineCheckpointState, type ResnapshotRequest, type SnapshotTablePlan } from './pipeline-state.js';
-import { listSourceTables, type TableName } from './source-tables.js';
+import { listSourceTables, type TableName } from '../source/source-tables.js';
 import type { SourceHub } from './source-hub.js';
 import { WakeTimer } from './wake-timer.js';
 import { fnv1a32 } from '../fnv-hash.js';
@@ -154,6 +155,8 @@ export class Pipeline {
   private epoch = 0;
   /** A claim was made (its lease is released when the pipeline stops). */
   private claimed = false;
+  /** Target table shapes, shared by all of this pipeline's sinks (read once, not per sink). */
+  private readonly shapes = new TableShapeCache();
 
   constructor(private readonly opts: PipelineOptions) {
     this.cfg = opts.config;
@@ -314,6 +317,7 @@ export class Pipeline {
       ...(route ? { route } : { targetDatabase: this.cfg.targetDatabase, foreignKeyScope: this.filter }),
       maxStatementBytes: this.cfg.tuning.maxStatementBytes,
       logger: this.log,
+      shapes: this.shapes,
       ...extra,
     });
   }
@@ -391,7 +395,9 @@ export class Pipeline {
       history = state?.schemas ? SchemaHistory.fromJSON(state.schemas, { url: this.opts.source.url }) : new SchemaHistory({ url: this.opts.source.url });
       if (cp === null || state?.phase === 'snapshot') {
         const tables = await listSourceTables(src, this.filter);
+        const t0 = Date.now();
         for (const t of tables) await sink.createTableLike(src, t.database, t.table, this.cfg.targetDatabase ?? t.database);
+        this.log.info({ tables: tables.length, seconds: (Date.now() - t0) / 1000 }, 'target tables created or checked');
         if (cp !== null || this.cfg.snapshot === 'initial') {
           cp = await this.snapshot(sink, history, tables, state?.phase === 'snapshot' ? state.tables : [], cp, signal);
         } else {
@@ -425,7 +431,9 @@ export class Pipeline {
     const reader = new SnapshotReader(this.opts.source.url, this.flavor, tuning.snapshotParallelism, this.log);
     const loader = new InformationSchemaLoader(this.opts.source.url);
     try {
+      const planStarted = Date.now();
       const schemas = await loadSchemas(loader, tables);
+      this.log.info({ tables: tables.length, seconds: (Date.now() - planStarted) / 1000 }, 'snapshot: source definitions read');
       const plans: SnapshotTablePlan[] = [];
       /** Tables whose definition changed while they were copied, and a source position after the change. */
       const changed = new Map<string, { plan: SnapshotTablePlan; after: Position }>();
@@ -441,6 +449,7 @@ export class Pipeline {
         const ranges = await reader.planChunks(schema, tuning.snapshotChunkSize);
         plans.push({ database: t.database, table: t.table, ranges, done: {}, rowsCopied: 0, rowsEstimated: await reader.estimateRows(t.database, t.table), columns: columnSignature(schema) });
       }
+      this.log.info({ tables: plans.length, seconds: (Date.now() - planStarted) / 1000 }, 'snapshot chunks planned');
       const epoch = this.epoch;
       const planPosition = cp?.position ?? streamState?.position ?? (await currentPosition(this.opts.source.url));
       // The schema in force where the stream will start (the snapshot's earliest chunk comes after it).
@@ -451,6 +460,7 @@ export class Pipeline {
       const checkpointOf = (): Checkpoint => streamState
         ? { pipeline: this.name, position: streamState.position, epoch, state: { phase: 'stream', coverage: streamState.coverage, schemas: schemasJson } }
         : { pipeline: this.name, position: planPosition, epoch, state: stateOf() };
+      this.log.info({ tables: tables.length, seconds: (Date.now() - planStarted) / 1000 }, 'snapshot: schema history loaded');
       // Chunk progress lives in the target's snapshot_chunks table, written with each chunk's rows.
       await sink.prepareSnapshot();
       if (prior.length === 0) await sink.clearSnapshotChunks();
@@ -487,12 +497,19 @@ export class Pipeline {
       const started = Date.now();
       let lastLog = Date.now();
       // Each worker reads a chunk from the source and writes it through its own target connection.
+      // The shapes of the tables still to copy, read together (and once: the sinks share them) rather than at each table's first chunk.
+      if (queue.length > 1) {
+        const shapesOf = route ? this.newSink(route) : sink;
+        try {
+          await shapesOf.loadSnapshotShapes([...new Set(queue.map((j) => j.plan))]);
+        } finally {
+          if (shapesOf !== sink) await shapesOf.close().catch(() => undefined);
+        }
+      }
       const workerSinks: MysqlSink[] = [];
       const worker = async (): Promise<void> => {
         const ws = this.newSink(route);
         workerSinks.push(ws);
-        // The shapes of the tables still to copy, read together rather than at each table's first chunk.
-        if (queue.length > 1) await ws.loadSnapshotShapes([...new Set(queue.map((j) => j.plan))]);
         for (;;) {
           if (signal.aborted) return;
           const job = queue.shift();

@@ -12,7 +12,7 @@ import { classifyStatement } from '../mysql/schema/ddl.js';
 import { SchemaHistory, comparePositions } from '../mysql/schema/schema-history.js';
 import { BinlogSource } from '../source/binlog-source.js';
 import type { TableFilter } from '../source/table-filter.js';
-import type { Position, SourceMessage } from '../source/types.js';
+import type { Position, SourceMessage } from '../core/types.js';
 
 const QUEUE_LIMIT = 64;
 /** A reader that handed out nothing for this long (the source sends a heartbeat every second) is restarted by the next subscriber. */

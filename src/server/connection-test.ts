@@ -1,5 +1,5 @@
 /** "Test connection": the preflight checks of `sluice check` as `{ check, ok, warn, message, fix, code }`. */
-import { checkSource, checkTarget, type CheckResult } from '../cli/check.js';
+import { checkSource, checkTarget, type CheckResult } from '../preflight/preflight.js';
 import { DEFAULT_CHECKPOINT_DATABASE } from '../config/index.js';
 import { endpointUrl, type EndpointInput } from '../store/store.js';
 

@@ -8,9 +8,9 @@
  * row images the upsert converges to the same row).
  */
 import { comparePositions } from '../mysql/schema/schema-history.js';
-import type { Row } from '../mysql/values/cell.js';
+import type { Row } from '../core/cell.js';
 import type { SchemaColumn } from '../mysql/schema/table-schema.js';
-import type { Position, RowChange } from '../source/types.js';
+import type { Position, RowChange } from '../core/types.js';
 import { compareKeys, isComparableKey, keyOfRow, literalToBigints, type KeyRange } from './key-range.js';
 
 /** A copied chunk: its key range and the binlog position of its snapshot. */

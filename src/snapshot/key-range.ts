@@ -4,7 +4,7 @@
  */
 import mysql from 'mysql2';
 import type { SchemaColumn } from '../mysql/schema/table-schema.js';
-import type { Cell } from '../mysql/values/cell.js';
+import type { Cell } from '../core/cell.js';
 import { quoteIdent } from './snapshot-values.js';
 
 export type KeyLiteral = string[];

@@ -13,8 +13,8 @@ import { SluiceError, isSluiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { mysqlConnectionOptions } from '../mysql/connection.js';
 import type { TableSchema, SchemaColumn } from '../mysql/schema/table-schema.js';
-import type { Row } from '../mysql/values/cell.js';
-import type { Flavor, Position } from '../source/types.js';
+import type { Row } from '../core/cell.js';
+import type { Flavor, Position } from '../core/types.js';
 import { keyLiteral, rangeCondition, type KeyRange } from './key-range.js';
 import { isBytesColumn, quoteIdent, rawTypeCast, selectExpression, toCell } from './snapshot-values.js';
 

@@ -1,12 +1,12 @@
 /**
  * Values read by SELECT during a snapshot, converted to exactly the Cell the binlog decoder gives for
- * the same column (see mysql/values/cell.ts), so that a row copied by the snapshot and the same row
+ * the same column (see core/cell.ts), so that a row copied by the snapshot and the same row
  * decoded from the binlog are written to the target identically.
  *
  * The connection must use `time_zone = '+00:00'` (TIMESTAMP text is UTC) and utf8mb4.
  */
 import type { FieldPacket, TypeCastField, TypeCastNext } from 'mysql2';
-import { JsonText, TimestampValue, type Cell } from '../mysql/values/cell.js';
+import { JsonText, TimestampValue, type Cell } from '../core/cell.js';
 import type { SchemaColumn } from '../mysql/schema/table-schema.js';
 
 const INT_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year']);

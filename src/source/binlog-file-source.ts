@@ -3,7 +3,7 @@ import { BinlogDecoder } from '../mysql/binlog/decoder.js';
 import { readBinlogFile } from '../mysql/binlog/binlog-file.js';
 import type { ColumnResolver } from '../mysql/binlog/column-resolver.js';
 import { TransactionAssembler } from './transaction-assembler.js';
-import type { SourceMessage } from './types.js';
+import type { SourceMessage } from '../core/types.js';
 
 export interface BinlogFileSourceOptions {
   filter?: (db: string, table: string) => boolean;

@@ -6,7 +6,7 @@ import type { BinlogEvent } from '../mysql/binlog/events.js';
 import { ReplicationSession } from '../mysql/protocol/replication-session.js';
 import { SchemaHistory } from '../mysql/schema/schema-history.js';
 import { TransactionAssembler } from './transaction-assembler.js';
-import type { Flavor, Position, SourceMessage } from './types.js';
+import type { Flavor, Position, SourceMessage } from '../core/types.js';
 import { EventPositionTracker } from './event-position.js';
 
 export type StartSpec =

@@ -24,7 +24,7 @@
 import type { BinlogEvent, EventHeader, MariadbGtidEvent, MysqlGtidEvent, QueryEvent, RowsEvent } from '../mysql/binlog/events.js';
 import { MariadbGtidList, MysqlGtidSet } from '../mysql/gtid/index.js';
 import { classifyStatement } from '../mysql/schema/ddl.js';
-import type { DdlMessage, Flavor, HeartbeatMessage, Position, RowChange, SourceMessage, TransactionMessage } from './types.js';
+import type { DdlMessage, Flavor, HeartbeatMessage, Position, RowChange, SourceMessage, TransactionMessage } from '../core/types.js';
 
 /**
  * Changes per part of a large transaction. Small parts keep objects short-lived (young-generation GC

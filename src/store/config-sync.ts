@@ -7,7 +7,7 @@
  */
 import { stringify } from 'yaml';
 import type { SluiceConfig } from '../config/index.js';
-import type { AlertSettings } from '../alerts/settings.js';
+import type { AlertSettings } from '../config/alert-settings.js';
 import { endpointUrl, type EndpointKind, type EndpointRecord, type Store } from './store.js';
 
 export async function importConfig(store: Store, cfg: SluiceConfig): Promise<void> {

@@ -11,7 +11,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { DEFAULT_CHECKPOINT_DATABASE, type PipelineConfig, type SourceConfig, type TargetConfig } from '../config/index.js';
 import { attachRedaction } from '../config/redact.js';
 import { isSluiceError, SluiceError } from '../errors.js';
-import type { LastVerifyResult } from '../verify/verify-runs.js';
+import type { LastVerifyResult } from '../core/verify-result.js';
 import { insertIfMissing, openDatabase, storeLocation, upsert, type StoreDialect, type StoreLocation } from './dialect.js';
 import { LEGACY_VERSION } from './legacy-sqlite-migrations.js';
 import { migrateStore } from './migrations.js';

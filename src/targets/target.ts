@@ -7,8 +7,8 @@
  * Exactly-once is a capability: a target with `transactionalCheckpoint` stores the checkpoint in the same
  * transaction as the rows, and refuses to write once a higher epoch owns the pipeline (fencing).
  */
-import type { Position, RowChange } from '../source/types.js';
-import type { Cell } from '../mysql/values/cell.js';
+import type { Position, RowChange } from '../core/types.js';
+import type { Cell } from '../core/cell.js';
 import type { TableSchema } from '../mysql/schema/table-schema.js';
 import type { CreateTableAst, DdlAst } from '../mysql/schema/ddl-ast.js';
 import type { InstanceInfo } from '../instance.js';
@@ -122,8 +122,12 @@ export interface Target {
   currentOwner(): Promise<OwnerInfo | null>;
 
   // ── tables ──
-  /** Create the routed target table from the source model, or check that the existing one is compatible. */
-  ensureTable(source: SourceTable): Promise<'created' | 'compatible'>;
+  /**
+   * Create the routed target tables from the source model, or check that existing ones are compatible. Batched:
+   * a pipeline may hold 10,000 tables — look up what exists with one query per database, not one per table,
+   * and create the missing ones over a few connections at once.
+   */
+  ensureTables(sources: readonly SourceTable[]): Promise<Array<'created' | 'compatible'>>;
   dropTableIfExists(database: string, table: string): Promise<void>;
   /** Atomically put shadow tables in place of the live ones (re-snapshot); returns how many were swapped. */
   swapTables(swaps: ReadonlyArray<{ database: string; table: string; shadow: string }>): Promise<number>;

@@ -8,11 +8,12 @@
  * whose target value differs is a real difference; a row whose target equals either source read is equal;
  * a row that changed on the source in the window and matches neither read is unsettled (checked again).
  */
+import type { ColumnDifference, DifferenceKind } from '../core/verify-result.js';
+
+export type { ColumnDifference, DifferenceKind };
 
 /** Rows keyed by their key's SQL literal tuple; the value is the row's column literals (or, for a table without key, its count). */
 export type RowSet = Map<string, string[]>;
-
-export type DifferenceKind = 'missing' | 'extra' | 'different';
 
 export interface RowDifference {
   kind: DifferenceKind;
@@ -52,12 +53,6 @@ export function classifyRound(s1: RowSet, t: RowSet, s2: RowSet, keys?: Iterable
     }
   }
   return out;
-}
-
-export interface ColumnDifference {
-  column: string;
-  source: string;
-  target: string;
 }
 
 /** The columns in which a 'different' row differs, with both literals. */

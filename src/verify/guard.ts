@@ -10,8 +10,8 @@ import { SluiceError } from '../errors.js';
 import { fnv1a32 } from '../fnv-hash.js';
 import { mysqlConnectionOptions } from '../mysql/connection.js';
 import { compileTableFilter } from '../source/table-filter.js';
-import { listSourceTables } from '../pipeline/source-tables.js';
-import { qualifiedName, quoteId } from '../sinks/mysql/sql-literal.js';
+import { listSourceTables } from '../source/source-tables.js';
+import { qualifiedName, quoteId } from '../targets/mysql/sql-literal.js';
 
 /** The session variable Sluice's target connections set (see mysql-sink.ts SESSION_SETUP). */
 export const WRITER_VARIABLE = '@sluice_writer';

@@ -7,11 +7,11 @@ import mysql, { format, type RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../errors.js';
 import { mysqlConnectionOptions } from '../mysql/connection.js';
 import { comparePositions } from '../mysql/schema/schema-history.js';
-import { CHECKPOINT_TABLE } from '../sinks/mysql/checkpoint-table.js';
-import { qualifiedName } from '../sinks/mysql/sql-literal.js';
-import type { Position } from '../source/types.js';
+import { CHECKPOINT_TABLE } from '../targets/mysql/checkpoint-table.js';
+import { qualifiedName } from '../targets/mysql/sql-literal.js';
+import type { Position } from '../core/types.js';
 import type { TableFilter } from '../source/table-filter.js';
-import { listSourceTables, type TableName } from '../pipeline/source-tables.js';
+import { listSourceTables, type TableName } from '../source/source-tables.js';
 import { masterPosition } from '../snapshot/snapshot-reader.js';
 
 export interface At<T> {

@@ -8,10 +8,13 @@ import { comparePositions } from '../mysql/schema/schema-history.js';
 import type { TableSchema } from '../mysql/schema/table-schema.js';
 import { rangeCondition, type KeyRange } from '../snapshot/key-range.js';
 import type { SnapshotReader } from '../snapshot/snapshot-reader.js';
-import { classifyRound, describeDifference, type ColumnDifference, type DifferenceKind, type RowDifference, type RowSet } from './compare.js';
+import { classifyRound, describeDifference, type RowDifference, type RowSet } from './compare.js';
 import type { Conn, SourceSide, TargetSide } from './sides.js';
 import type { TableSql } from './table-sql.js';
 import type { KeyKind, VerifyKey } from './verify-key.js';
+import type { ReportedDifference } from '../core/verify-result.js';
+
+export type { ReportedDifference };
 
 export interface VerifyTuning {
   /** Rows per chunk. */
@@ -27,16 +30,6 @@ export interface VerifyTuning {
 }
 
 export const DEFAULT_VERIFY_TUNING: Readonly<VerifyTuning> = Object.freeze({ chunkSize: 5000, parallelism: 2, confirmRounds: 2, maxRounds: 8, waitMs: 60_000 });
-
-export interface ReportedDifference {
-  kind: DifferenceKind;
-  /** The key as a SQL literal tuple (tables with a key), or the row's literals (tables without). */
-  key: string;
-  /** Differing columns with both sides' literals ('different' rows). */
-  columns?: ColumnDifference[];
-  /** Copies missing or extra (tables without key). */
-  count?: number;
-}
 
 export interface TableCheck {
   rowsChecked: number;

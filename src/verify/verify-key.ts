@@ -1,8 +1,9 @@
 /** The key verify chunks and matches a table by: its primary key, else a unique key of NOT NULL columns, else none. */
 import { format } from 'mysql2/promise';
 import type { SchemaColumn, TableSchema } from '../mysql/schema/table-schema.js';
+import type { KeyKind } from '../core/verify-result.js';
 
-export type KeyKind = 'primary' | 'unique' | 'none';
+export type { KeyKind };
 
 export interface VerifyKey {
   kind: KeyKind;

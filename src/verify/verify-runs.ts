@@ -6,7 +6,10 @@
 import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types.js';
 import { SluiceError, isSluiceError } from '../errors.js';
 import type { TableProgress } from './table-verifier.js';
-import { verify, type TableResult, type VerifySummary } from './verify.js';
+import { verify, type VerifySummary } from './verify.js';
+import type { LastVerifyResult, RunTableResult } from '../core/verify-result.js';
+
+export type { LastVerifyResult, RunTableResult };
 
 /** Differences kept per table in a run's result. */
 const SAMPLE = 20;
@@ -25,17 +28,6 @@ export interface VerifyRun {
   results: RunTableResult[];
   error: { code: string; message: string; fix: string } | null;
 }
-
-/** A table's result in a run: at most 20 differences (`differencesTotal` has the count). */
-export type RunTableResult = TableResult & { differencesTotal: number };
-
-/** The latest result of one table, whichever run checked it last: kept in the store, survives a restart. */
-export type LastVerifyResult = RunTableResult & {
-  /** The run that checked it was a repair. */
-  repair: boolean;
-  /** When the table's check finished. */
-  checkedAt: string;
-};
 
 /** Where finished table results go (the store); must not throw. */
 export type VerifyResultSink = (pipeline: string, result: LastVerifyResult) => void;

@@ -6,13 +6,16 @@ import { format, type RowDataPacket } from 'mysql2/promise';
 import type { PipelineConfig, SluiceConfig } from '../config/types.js';
 import { SluiceError } from '../errors.js';
 import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
-import type { TableName } from '../pipeline/source-tables.js';
+import type { TableName } from '../source/source-tables.js';
 import { SnapshotReader } from '../snapshot/snapshot-reader.js';
 import { compileTableFilter } from '../source/table-filter.js';
 import { SourceSide, TargetSide } from './sides.js';
 import { TableSql } from './table-sql.js';
-import { DEFAULT_VERIFY_TUNING, TableVerifier, type ReportedDifference, type TableCheck, type TableProgress, type VerifyTuning } from './table-verifier.js';
-import { chooseKey, uniqueIndexesSql, type KeyKind, type UniqueIndexRow } from './verify-key.js';
+import { DEFAULT_VERIFY_TUNING, TableVerifier, type TableCheck, type TableProgress, type VerifyTuning } from './table-verifier.js';
+import { chooseKey, uniqueIndexesSql, type UniqueIndexRow } from './verify-key.js';
+import type { TableResult } from '../core/verify-result.js';
+
+export type { TableResult };
 
 export interface VerifyOptions {
   /** Only this pipeline (default: every pipeline of the config). */
@@ -24,27 +27,6 @@ export interface VerifyOptions {
   onProgress?: (p: TableProgress & { pipeline: string; table: string }) => void;
   onTable?: (r: TableResult) => void;
   signal?: AbortSignal;
-}
-
-export interface TableResult {
-  pipeline: string;
-  /** Source `db.table`. */
-  table: string;
-  /** Target `db.table`. */
-  target: string;
-  /** How rows were matched: primary key, unique NOT NULL key, or none (the table compared whole). */
-  key: KeyKind;
-  rowsChecked: number;
-  chunks: number;
-  differingChunks: number;
-  mismatchedRows: number;
-  unsettledRows: number;
-  differences: ReportedDifference[];
-  repairedRows: number;
-  /** After a repair: the differences the re-check found (0 when the table is now equal). */
-  recheckMismatchedRows?: number;
-  /** A table that could not be compared (e.g. missing on the target). */
-  problem?: string;
 }
 
 export interface VerifySummary {

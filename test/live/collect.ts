@@ -1,6 +1,6 @@
 // Test helper: pull row changes / DDL from a BinlogSource with a deadline.
 import type { BinlogSource } from '../../src/source/binlog-source.js';
-import type { DdlMessage, RowChange, TransactionMessage } from '../../src/source/types.js';
+import type { DdlMessage, RowChange, TransactionMessage } from '../../src/core/types.js';
 
 export interface Collected {
   changes: RowChange[];

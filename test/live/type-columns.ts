@@ -1,7 +1,7 @@
 // The column catalogue for the live type round-trip tests: every MariaDB type, with the SQL that
 // makes the server print a value as text (the oracle) and the function that prints our decoded
 // value the same way.
-import { JsonText, TimestampValue, type Cell } from '../../src/mysql/values/cell.js';
+import { JsonText, TimestampValue, type Cell } from '../../src/core/cell.js';
 
 export interface TypeColumn {
   name: string;

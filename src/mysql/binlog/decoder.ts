@@ -1,5 +1,5 @@
 import { CorruptEventError, SluiceError, TruncatedEventError } from '../../errors.js';
-import type { Flavor } from '../../source/types.js';
+import type { Flavor } from '../../core/types.js';
 import type { ColumnDef } from '../values/column-type.js';
 import type { ColumnResolver } from './column-resolver.js';
 import { EVENT_HEADER_LENGTH, EventType, eventTypeName } from './event-types.js';

@@ -1,5 +1,5 @@
 import type { ColumnDef } from '../values/column-type.js';
-import type { JsonText, Row } from '../values/cell.js';
+import type { JsonText, Row } from '../../core/cell.js';
 
 /** The common header every event carries. */
 export interface EventHeader {

@@ -1,4 +1,4 @@
-import { JsonText, type Cell } from '../values/cell.js';
+import { JsonText, type Cell } from '../../core/cell.js';
 import { applyJsonDiffToText } from '../values/json-diff.js';
 import { decodeJsonBinary } from '../values/json-binary.js';
 import { ByteReader } from './byte-reader.js';

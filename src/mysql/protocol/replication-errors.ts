@@ -3,7 +3,7 @@
  * SluiceErrors that name the cause and the fix.
  */
 import { SluiceError } from '../../errors.js';
-import type { Flavor } from '../../source/types.js';
+import type { Flavor } from '../../core/types.js';
 
 /** What mysql2 puts on its errors (only the fields we read). */
 interface Mysql2ErrorLike {

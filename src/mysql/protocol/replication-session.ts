@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { Connection } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
 import { abortConnection, connectMysql, resolveTarget, tlsStatus, type TlsStatus } from '../connection.js';
-import type { Flavor, Position } from '../../source/types.js';
+import type { Flavor, Position } from '../../core/types.js';
 import { MariadbGtidList } from '../gtid/mariadb-gtid-list.js';
 import { MysqlGtidSet } from '../gtid/mysql-gtid-set.js';
 import { PacketFramer, framePackets } from './packet-framer.js';

@@ -3,7 +3,7 @@
  * positions, GTID state. Used by the replication session's preflight and by `ReplicationSession.serverStatus`.
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import type { Flavor } from '../../source/types.js';
+import type { Flavor } from '../../core/types.js';
 import { mapQueryError } from './replication-errors.js';
 
 export interface ServerInfo {

@@ -60,6 +60,16 @@ export interface SchemaHistoryJSON {
   databases?: Array<{ database: string; charset: string; collation: string }>;
 }
 
+/**
+ * What changed since the last `takeChanges()`: the whole version list of every table that changed, and all
+ * database defaults when any changed. A store keeps one row per table and overwrites the changed ones, so
+ * persisting the history costs what changed, not the size of the schema (thousands of tables).
+ */
+export interface SchemaHistoryChanges {
+  tables: SchemaHistoryJSON['tables'];
+  databases?: NonNullable<SchemaHistoryJSON['databases']>;
+}
+
 /** A DDL to apply: the statement, the default database it ran in, and the position after it. */
 export interface DdlInput {
   sql: string;
@@ -95,6 +105,9 @@ export class SchemaHistory implements ColumnResolver {
   private cursor: HistoryPosition | null = null;
   /** Bumped on every change to the versions or database defaults (not when only the cursor moves). */
   private rev = 0;
+  /** Tables changed since the last `takeChanges()` (keys), and whether database defaults changed. */
+  private readonly changed = new Set<string>();
+  private databasesChanged = false;
 
   constructor(opts: SchemaHistoryOptions = {}) {
     this.loader = opts.loader ?? (opts.url !== undefined ? new InformationSchemaLoader(opts.url) : null);
@@ -126,14 +139,18 @@ export class SchemaHistory implements ColumnResolver {
     }
     this.rev++;
     this.cursor = json.cursor;
-    for (const t of json.tables) this.tables.set(key(t.database, t.table), t.versions);
+    for (const t of json.tables) {
+      this.tables.set(key(t.database, t.table), t.versions);
+      this.changed.add(key(t.database, t.table));
+    }
     for (const d of json.databases ?? []) this.dbDefaults.set(d.database, { charset: d.charset, collation: d.collation });
+    if ((json.databases ?? []).length > 0) this.databasesChanged = true;
   }
 
   /** Add the versions of another history (e.g. a pipeline's, seeded at its snapshot) that this one lacks. */
   merge(json: SchemaHistoryJSON): void {
     for (const d of json.databases ?? []) {
-      if (!this.dbDefaults.has(d.database)) { this.dbDefaults.set(d.database, { charset: d.charset, collation: d.collation }); this.rev++; }
+      if (!this.dbDefaults.has(d.database)) { this.dbDefaults.set(d.database, { charset: d.charset, collation: d.collation }); this.rev++; this.databasesChanged = true; }
     }
     for (const t of json.tables) {
       const k = key(t.database, t.table);
@@ -142,6 +159,7 @@ export class SchemaHistory implements ColumnResolver {
       const added = t.versions.filter((v) => !seen.has(`${v.since.file}:${v.since.pos}`));
       if (added.length === 0) continue;
       this.rev++;
+      this.changed.add(k);
       this.tables.set(k, [...mine, ...added].sort((a, b) => comparePositions(a.since, b.since)));
     }
   }
@@ -156,6 +174,66 @@ export class SchemaHistory implements ColumnResolver {
   get revision(): number {
     return this.rev;
   }
+
+  /**
+   * The tables (and database defaults) changed since the previous call, or null when nothing changed: what a
+   * checkpoint must persist. Call `markAllChanged()` when the store lost or never had the rest.
+   */
+  takeChanges(): SchemaHistoryChanges | null {
+    this.noteDefaults();
+    if (this.changed.size === 0 && !this.databasesChanged) return null;
+    const tables: SchemaHistoryJSON['tables'] = [];
+    for (const k of this.changed) {
+      const versions = this.tables.get(k);
+      if (versions === undefined) continue;
+      const [database, table] = k.split('\u0000') as [string, string];
+      tables.push({ database, table, versions });
+    }
+    const out: SchemaHistoryChanges = this.databasesChanged ? { tables, databases: this.databaseList() } : { tables };
+    this.changed.clear();
+    this.databasesChanged = false;
+    return out;
+  }
+
+  /** Everything counts as changed (the next `takeChanges()` returns the whole history). */
+  markAllChanged(): void {
+    for (const k of this.tables.keys()) this.changed.add(k);
+    this.databasesChanged = true;
+  }
+
+  /**
+   * Forget versions no reader can need any more: per table, those superseded before `position` (the
+   * checkpoint: nothing before it is read again). Keeps memory and the persisted history bounded on a
+   * long-running pipeline with many DDL statements. Returns how many versions were dropped.
+   */
+  compact(position: HistoryPosition): number {
+    let dropped = 0;
+    for (const [k, vs] of this.tables) {
+      let keepFrom = 0;
+      for (let i = 1; i < vs.length; i++) if (comparePositions(vs[i]!.since, position) <= 0) keepFrom = i;
+      if (keepFrom === 0) continue;
+      this.tables.set(k, vs.slice(keepFrom));
+      this.changed.add(k);
+      dropped += keepFrom;
+    }
+    if (dropped > 0) this.rev++;
+    return dropped;
+  }
+
+  private databaseList(): NonNullable<SchemaHistoryJSON['databases']> {
+    return [...this.dbDefaults].map(([database, d]) => ({ database, charset: d.charset, collation: d.collation }));
+  }
+
+  /** Database defaults are set in several places; compare with what was last taken to notice. */
+  private noteDefaults(): void {
+    const now = JSON.stringify(this.databaseList());
+    if (now !== this.lastDefaults) {
+      this.lastDefaults = now;
+      this.databasesChanged = true;
+    }
+  }
+
+  private lastDefaults = '[]';
 
   toJSON(): SchemaHistoryJSON {
     const tables: SchemaHistoryJSON['tables'] = [];
@@ -341,7 +419,7 @@ export class SchemaHistory implements ColumnResolver {
     if (!schema || schema.charset !== undefined || this.loader === null) return;
     try {
       const now = (await this.loader.loadDatabase(t.database, [t.table])).get(t.table);
-      if (now?.charset !== undefined) { schema.charset = now.charset; schema.collation = now.collation ?? null; this.rev++; }
+      if (now?.charset !== undefined) { schema.charset = now.charset; schema.collation = now.collation ?? null; this.rev++; this.changed.add(key(t.database, t.table)); }
     } catch {
       // Without it the database's (or the built-in) defaults are used; a wrong guess gives @N names, not wrong ones.
     }
@@ -354,6 +432,7 @@ export class SchemaHistory implements ColumnResolver {
     if (last !== undefined && comparePositions(last.since, position) >= 0) return;
     vs.push({ since: { file: position.file, pos: position.pos }, schema: null, unknown: reason });
     this.rev++;
+    this.changed.add(key(t.database, t.table));
   }
 
   private catalog(): Promise<CharsetCatalog> {
@@ -387,6 +466,7 @@ export class SchemaHistory implements ColumnResolver {
     vs.push({ since: at, schema: schema ? { ...schema, version } : null });
     this.tables.set(k, vs);
     this.rev++;
+    this.changed.add(k);
   }
 
   /** ColumnResolver: enrich a TABLE_MAP's columns from the schema in force, or null when it does not match. */

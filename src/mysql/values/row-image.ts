@@ -4,7 +4,7 @@
  */
 import { SluiceError, TruncatedEventError } from '../../errors.js';
 import { columnTypeName, ColumnType as T, type ColumnDef } from './column-type.js';
-import { JsonText, type Cell, type Row } from './cell.js';
+import { JsonText, type Cell, type Row } from '../../core/cell.js';
 import { decimalBinarySize, decodeDecimal } from './decimal.js';
 import {
   decodeDate, decodeDatetime2, decodeDatetimeOld, decodeTime2, decodeTimeOld, decodeTimestamp2, decodeTimestampOld, fracBytes,

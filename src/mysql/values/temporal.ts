@@ -6,7 +6,7 @@
  * big-endian with a fractional part of ceil(fsp/2) bytes. Zero dates print as MySQL prints them
  * ('0000-00-00', '0000-00-00 00:00:00'); the zero TIMESTAMP is TimestampValue(0, 0, fsp).
  */
-import { TimestampValue } from './cell.js';
+import { TimestampValue } from '../../core/cell.js';
 
 /** Bytes of the fractional part for fsp 0–6. */
 export function fracBytes(fsp: number): number {

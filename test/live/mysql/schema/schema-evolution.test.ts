@@ -8,7 +8,7 @@ import { startMariaDb, type MariaDbServer } from '../../../../src/testkit/mariad
 import { BinlogSource } from '../../../../src/source/binlog-source.js';
 import { SchemaHistory } from '../../../../src/mysql/schema/schema-history.js';
 import { collectChanges } from '../../collect.js';
-import type { RowChange, SourceMessage } from '../../../../src/source/types.js';
+import type { RowChange, SourceMessage } from '../../../../src/core/types.js';
 
 let server: MariaDbServer;
 

@@ -1,0 +1,954 @@
+/**
+ * The MySQL/MariaDB sink: applies batches of whole source transactions as one target transaction
+ * together with the pipeline's checkpoint row (exactly-once), refuses to write when a newer epoch
+ * owns the pipeline (fencing), applies DDL, and creates target tables like the source's.
+ *
+ * A batch transaction, in round trips:
+ *   1. `START TRANSACTION; SELECT … FROM checkpoints WHERE pipeline=? FOR UPDATE` → epoch check
+ *   2. the data statements, packed into multi-statement queries of up to maxStatementBytes
+ *   3. (packed with the last data) `UPDATE checkpoints …; COMMIT`
+ * Deadlocks and lock wait timeouts are retried inside with backoff; a unique-key conflict from a
+ * merged batch (possible only with partial row images) is retried once without merging. A lost
+ * connection raises CONNECTION_LOST: call `apply` again with the same batch — the sink reconnects
+ * and, if the lost COMMIT did land, recognises its checkpoint and does not apply the batch twice.
+ */
+import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { format } from 'mysql2';
+import { SluiceError, isSluiceError } from '../../errors.js';
+import { createLogger, type Logger } from '../../log.js';
+import { classifyStatement, type DdlAction } from '../../mysql/schema/ddl.js';
+import type { Position, RowChange } from '../../core/types.js';
+import type { Cell, Row } from '../../core/cell.js';
+import type { MysqlConnectionOptions } from '../../mysql/mysql-url.js';
+import { parseMysqlUrl } from '../../mysql/mysql-url.js';
+import { abortConnection, connectMysql, endWithin } from '../../mysql/connection.js';
+import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
+import { routeToDatabase, type Checkpoint, type DdlChange, type Sink, type SinkBatch, type TableRouter } from '../sink.js';
+import { CheckpointTable, checkpointMovedError, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
+import { INSTANCE, describeInstance, isKnownDead, type InstanceInfo } from '../../instance.js';
+import { endBlockingTransactions } from './stale-owner.js';
+import { createTableLike as createLike, forwardedAlterSql, forwardedCreateSql, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
+import { rewriteDdl } from './ddl-rewrite.js';
+import { repointForeignKeys } from './foreign-key-repoint.js';
+import { removeForeignKeyOrphans, type OrphanSweep } from './foreign-key-orphans.js';
+import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConflict, serverMessage, targetWriteFailed } from './mysql-errors.js';
+import { buildTableStatements, type StatementLimits } from './statements.js';
+import { TableShapeCache } from './table-shapes.js';
+import { quoteId } from './sql-literal.js';
+import { fnv1a32 } from '../../fnv-hash.js';
+
+export interface MysqlSinkOptions {
+  /** Pipeline name: the checkpoint row's key. */
+  pipeline: string;
+  /** Target connection: options or a `mysql://user:pass@host:port` URL. */
+  connection: MysqlConnectionOptions | string;
+  /**
+   * Fencing epoch. Without it, `open()` claims the pipeline with the next epoch (stored + 1) for this
+   * instance, refusing (PIPELINE_OWNED) while another live instance holds the lease. With it (a token
+   * handed out by a coordinator), `open()` claims exactly this epoch and is FENCED when the stored one
+   * is newer. A sink that is not opened (a snapshot worker) writes with this epoch.
+   */
+  epoch?: number;
+  /** Seconds of ownership each write or renewal grants (default 15). */
+  leaseSeconds?: number;
+  /** The owning instance recorded with the claim (default: this process). */
+  owner?: InstanceInfo;
+  /** Database of the checkpoint table (default `_sluice`). */
+  checkpointDatabase?: string;
+  /** Source table → target table; default: `targetDatabase ?? db`.`table`. */
+  route?: TableRouter;
+  /** Shorthand for `route: routeToDatabase(targetDatabase)`. */
+  targetDatabase?: string;
+  /**
+   * The source tables the pipeline copies: a created target table keeps its foreign keys to these (routed),
+   * and drops the others. Without it, target tables are created without foreign keys.
+   */
+  foreignKeyScope?: (database: string, table: string) => boolean;
+  /** Most bytes of SQL per statement / round trip (default 4 MiB; capped below max_allowed_packet). */
+  maxStatementBytes?: number;
+  /** Most rows per multi-row statement (default 5000). */
+  maxRowsPerStatement?: number;
+  /**
+   * Target table shapes shared by the sinks of one pipeline (snapshot workers, the stream's sink): read once
+   * from information_schema, which costs seconds per thousand tables on a target holding many.
+   */
+  shapes?: TableShapeCache;
+  /** Retries of a transaction after a deadlock or lock wait timeout (default 5). */
+  lockRetries?: number;
+  /** `innodb_lock_wait_timeout` of this sink's session, in seconds (default: the server's). */
+  lockWaitSeconds?: number;
+  logger?: Logger;
+}
+
+/**
+ * Session settings for applying: UTC for TIMESTAMP text; strict (a value the target cannot hold is an
+ * error, never a silent truncation) but accepting zero and invalid dates as the source stored them;
+ * an explicit 0 in an AUTO_INCREMENT column stays 0; no foreign-key checks (snapshot chunks arrive in any
+ * order; the stream turns them on once it has passed the snapshot, see enforceForeignKeys); `@sluice_writer`
+ * marks the session as Sluice's for the read-only guard (verify/guard.ts).
+ */
+const SESSION_SETUP =
+  "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION', foreign_key_checks = 0, autocommit = 1, @sluice_writer = 1";
+
+/** Errors that mean a DDL statement was already applied (a re-run after a crash), per action. */
+const ALREADY_APPLIED: Partial<Record<DdlAction, readonly number[]>> = {
+  create_table: [1050],
+  drop_table: [1051],
+  // ALTER is atomic: duplicate column / key / FK, can't drop missing column or key, rename target exists
+  alter_table: [1060, 1061, 1826, 1091, 1050],
+  rename_table: [1050, 1146],
+  truncate_table: [],
+  create_index: [1061],
+  drop_index: [1091],
+  create_database: [1007],
+  drop_database: [1008],
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class MysqlSink implements Sink {
+  readonly pipeline: string;
+  /** The epoch this sink writes with (set by `open()`'s claim). */
+  epoch: number;
+  readonly checkpoints: CheckpointTable;
+  /** The instance that owned the pipeline before this sink's claim, when it was another one. */
+  previousOwner: { owner: InstanceInfo | null; epoch: number; leaseLeft: number } | null = null;
+  private readonly explicitEpoch: boolean;
+  private readonly lockWaitSeconds: number | undefined;
+  /** interrupt() was called: no new connection. */
+  private interrupted = false;
+  private readonly leaseSeconds: number;
+  private readonly owner: InstanceInfo;
+  /** The checkpoint position this sink last saw committed (compare-and-set of every write); undefined before open. */
+  private committed: Checkpoint['position'] | null | undefined = undefined;
+  private readonly route: TableRouter;
+  private readonly connOpts: MysqlConnectionOptions;
+  private readonly limits: StatementLimits;
+  private readonly lockRetries: number;
+  private readonly log: Logger;
+  private readonly shapes: TableShapeCache;
+  private conn: Connection | null = null;
+  /** A large source transaction is being applied in parts (target transaction open). */
+  private openTransaction = false;
+  /** The connection the open transaction began on. */
+  private txnConn: Connection | null = null;
+  private maxPacket = 16 * 1024 * 1024;
+  /** A COMMIT's outcome is unknown (connection lost): the next apply checks the stored checkpoint first. */
+  private uncertain = false;
+  private readonly warnedColumns = new Set<string>();
+  private readonly foreignKeyScope: ((database: string, table: string) => boolean) | undefined;
+  /** Apply with foreign_key_checks=1 (the target's engine repeats cascades); see enforceForeignKeys. */
+  private enforceFks = false;
+  /** The pipeline said the stream still overlaps the snapshot: primary-key changes are applied as moves. */
+  private overlapsSnapshot = false;
+  /** foreign_key_checks of the current connection's session (null: unknown, set it before the next use). */
+  private sessionFks: boolean | null = false;
+
+  constructor(opts: MysqlSinkOptions) {
+    this.pipeline = opts.pipeline;
+    this.epoch = opts.epoch ?? 0;
+    this.explicitEpoch = opts.epoch !== undefined;
+    this.lockWaitSeconds = opts.lockWaitSeconds;
+    this.leaseSeconds = opts.leaseSeconds ?? 15;
+    this.owner = opts.owner ?? INSTANCE;
+    this.checkpoints = new CheckpointTable(opts.checkpointDatabase ?? '_sluice');
+    this.route = opts.route ?? routeToDatabase(opts.targetDatabase);
+    this.foreignKeyScope = opts.foreignKeyScope;
+    this.shapes = opts.shapes ?? new TableShapeCache();
+    if (typeof opts.connection === 'string') {
+      const parsed = parseMysqlUrl(opts.connection);
+      if (!parsed.ok) throw new SluiceError('BAD_ARGUMENT', `target URL: ${parsed.message}`, parsed.fix);
+      this.connOpts = parsed.value;
+    } else {
+      this.connOpts = opts.connection;
+    }
+    this.limits = { maxBytes: opts.maxStatementBytes ?? 4 * 1024 * 1024, maxRows: opts.maxRowsPerStatement ?? 5000 };
+    this.lockRetries = opts.lockRetries ?? 5;
+    this.log = opts.logger ?? createLogger('sluice.sink.mysql');
+  }
+
+  /**
+   * Create the checkpoint table if needed, claim the pipeline (a new epoch, this instance as owner, a
+   * lease), return the saved checkpoint. PIPELINE_OWNED while another live instance holds the lease.
+   */
+  async open(): Promise<Checkpoint | null> {
+    let brokeStaleLock = false;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.openOnce();
+      } catch (err) {
+        const cause = (err as { cause?: unknown }).cause ?? err;
+        if (attempt >= this.lockRetries || !isLockConflict(cause)) throw err;
+        // The row is locked by a transaction. A live owner's: wait for it (PIPELINE_OWNED). One whose
+        // lease ran out (a paused or cut-off instance that holds its lock): end it once, then claim.
+        if (errnoOf(cause) === 1205 && !this.explicitEpoch) {
+          const stored = await this.readStoredRow();
+          if (stored && stored.leaseLeft > 0 && stored.owner && stored.owner.id !== this.owner.id && !isKnownDead(stored.owner)) throw ownedError(this.pipeline, stored);
+          if (stored && !brokeStaleLock) {
+            brokeStaleLock = true;
+            await this.endStaleOwner(stored);
+            continue;
+          }
+        }
+        // Pipelines sharing a target open at the same time: their claims can deadlock on the new table.
+        await sleep(50 * 2 ** attempt + Math.random() * 50);
+      }
+    }
+  }
+
+  private async readStoredRow(): Promise<StoredCheckpointRow | null> {
+    const conn = await this.connect('reading the checkpoint');
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline));
+      return CheckpointTable.parseRow(rows[0]);
+    } catch (err) {
+      throw await this.failure('reading the checkpoint', err);
+    }
+  }
+
+  /** The lease of `stored`'s owner ran out but its transaction still holds the row: end that transaction. */
+  private async endStaleOwner(stored: StoredCheckpointRow): Promise<void> {
+    const who = stored.owner ? describeInstance(stored.owner) : 'an unknown instance';
+    const waiter = await this.openConnection('ending a stale owner\'s transaction');
+    const probe = await this.openConnection('ending a stale owner\'s transaction').catch(async (err: unknown) => {
+      abortConnection(waiter);
+      throw err;
+    });
+    try {
+      const outcome = await endBlockingTransactions(waiter, probe, this.checkpoints.lockSql(this.pipeline));
+      if (outcome.killed.length > 0) {
+        this.log.warn({ pipeline: this.pipeline, previousOwner: who, connections: outcome.killed },
+          `the previous owner's lease ran out while its transaction still held the checkpoint row (a paused or cut-off instance?): ended its connection(s) ${outcome.killed.join(', ')}`);
+      } else {
+        this.log.warn({ pipeline: this.pipeline, previousOwner: who, problem: outcome.problem },
+          `the previous owner's lease ran out but its transaction still holds the checkpoint row, and Sluice could not end it (${outcome.problem}): grant PROCESS to the target user, or end that instance or its connection by hand`);
+      }
+    } finally {
+      await endWithin(waiter, 500);
+      await endWithin(probe, 500);
+    }
+  }
+
+  private async openOnce(): Promise<Checkpoint | null> {
+    // A connection of its own: the claim runs with a short lock wait that the writes must not inherit.
+    const conn = await this.openConnection('open');
+    try {
+      for (const sql of this.checkpoints.createSql()) await conn.query(sql);
+      const [cols] = await conn.query<RowDataPacket[]>(this.checkpoints.columnsSql());
+      const upgrade = this.checkpoints.upgradeSql(new Set(cols.map((r) => String(r.c))));
+      if (upgrade) await conn.query(upgrade);
+      // A short lock wait: a transaction holding the row is an owner at work (then PIPELINE_OWNED), or a
+      // stale owner's whose lease ran out (then it is ended, see open()).
+      await conn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.min(5, Math.round(this.leaseSeconds / 3)))}; START TRANSACTION`);
+      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.lockSql(this.pipeline, true));
+      const stored = CheckpointTable.parseRow(rows[0]);
+      let epoch = this.epoch;
+      if (this.explicitEpoch) {
+        if (stored && stored.epoch > epoch) {
+          await conn.query('ROLLBACK');
+          throw fencedError(this.pipeline, stored, epoch);
+        }
+      } else {
+        if (stored && stored.leaseLeft > 0 && stored.owner && stored.owner.id !== this.owner.id && !isKnownDead(stored.owner)) {
+          await conn.query('ROLLBACK');
+          throw ownedError(this.pipeline, stored);
+        }
+        epoch = stored ? stored.epoch + 1 : Math.max(epoch, 1);
+      }
+      if (!stored) await conn.query(this.checkpoints.insertClaimSql(this.pipeline, epoch, this.owner, this.leaseSeconds));
+      else await conn.query(this.checkpoints.claimSql(this.pipeline, epoch, this.owner, this.leaseSeconds));
+      await conn.query('COMMIT');
+      this.epoch = epoch;
+      this.previousOwner = stored && stored.owner?.id !== this.owner.id ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft } : null;
+      this.committed = stored && stored.file !== '' ? { file: stored.file, pos: stored.pos, ...(stored.gtidSet !== null ? { gtidSet: stored.gtidSet } : {}) } : null;
+      return CheckpointTable.toCheckpoint(this.pipeline, stored ? { ...stored, epoch } : null);
+    } catch (err) {
+      if (isSluiceError(err)) throw err;
+      if (isConnectionError(err)) throw connectionLost('open', err);
+      throw targetWriteFailed('open', err);
+    } finally {
+      await endWithin(conn, 1000);
+    }
+  }
+
+  /** The stored checkpoint, without claiming or locking. */
+  async readCheckpoint(): Promise<Checkpoint | null> {
+    const conn = await this.connect('reading the checkpoint');
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline, true));
+      return CheckpointTable.toCheckpoint(this.pipeline, CheckpointTable.parseRow(rows[0]));
+    } catch (err) {
+      if (errnoOf(err) === 1146 || errnoOf(err) === 1049) return null;
+      throw await this.failure('reading the checkpoint', err);
+    }
+  }
+
+  /**
+   * Extend this sink's lease. FENCED once another instance has claimed the pipeline. A lock wait (this
+   * pipeline's own open transaction holds the row; its commit renews) is not an error: returns false.
+   */
+  async renewLease(): Promise<boolean> {
+    const conn = await this.connect('renewing the lease');
+    try {
+      const [res] = await conn.query<ResultSetHeader>(this.checkpoints.renewSql(this.pipeline, this.epoch, this.leaseSeconds));
+      if (res.affectedRows > 0) return true;
+      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline));
+      const stored = CheckpointTable.parseRow(rows[0]);
+      if (stored && stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored, this.epoch);
+      return false;
+    } catch (err) {
+      if (isLockConflict(err)) return false;
+      throw await this.failure('renewing the lease', err);
+    }
+  }
+
+  /** End this sink's lease now (a clean stop), so that another instance need not wait for it. */
+  async releaseLease(): Promise<void> {
+    const conn = await this.connect('releasing the lease');
+    try {
+      await conn.query(this.checkpoints.releaseSql(this.pipeline, this.epoch));
+    } catch (err) {
+      throw await this.failure('releasing the lease', err);
+    }
+  }
+
+  /** Who owns the pipeline on the target now (null when no instance recorded itself). */
+  async currentOwner(): Promise<{ owner: InstanceInfo | null; epoch: number; leaseLeft: number; self: boolean } | null> {
+    const conn = await this.connect('reading the owner');
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline));
+      const stored = CheckpointTable.parseRow(rows[0]);
+      return stored ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft, self: stored.epoch === this.epoch && stored.owner?.id === this.owner.id } : null;
+    } catch (err) {
+      throw await this.failure('reading the owner', err);
+    }
+  }
+
+  async apply(batch: SinkBatch): Promise<void> {
+    if (batch.partial || this.openTransaction) return this.applyInParts(batch);
+    let strict = false;
+    let reconnected = false;
+    for (let attempt = 0; ; attempt++) {
+      const conn = await this.connect('apply');
+      const progress = { commitSent: false };
+      try {
+        await this.applyOnce(conn, batch, strict, progress);
+        this.uncertain = false;
+        return;
+      } catch (err) {
+        if (isSluiceError(err) && err.code !== 'CONNECTION_LOST') {
+          await this.rollbackQuietly();
+          throw err;
+        }
+        if (isConnectionError(err)) {
+          this.dropConnection();
+          if (progress.commitSent) this.uncertain = true;
+          // Nothing can have committed: one immediate retry on a fresh connection (e.g. a stale idle one).
+          if (!progress.commitSent && !reconnected) {
+            reconnected = true;
+            continue;
+          }
+          throw connectionLost('apply', err);
+        }
+        await this.rollbackQuietly();
+        if (isLockConflict(err) && attempt < this.lockRetries) {
+          const wait = Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random());
+          this.log.warn({ pipeline: this.pipeline, errno: errnoOf(err), attempt: attempt + 1, waitMs: Math.round(wait) }, 'lock conflict on target, retrying batch');
+          await sleep(wait);
+          continue;
+        }
+        if (isDuplicateKey(err) && !strict) {
+          this.log.warn({ pipeline: this.pipeline, error: serverMessage(err) }, 'unique-key conflict in merged batch, re-applying in source order');
+          strict = true;
+          continue;
+        }
+        throw targetWriteFailed(`a batch of ${batch.changes.length} changes`, err);
+      }
+    }
+  }
+
+  /**
+   * A source transaction too large for one batch: its parts go into one target transaction, kept
+   * open between calls; the last part writes the checkpoint and commits. No retries inside: any error
+   * rolls back the whole transaction and is reported as retryable (the pipeline re-reads it).
+   */
+  // ── snapshot chunks ───────────────────────────────────────────────────────────────────────
+  // Chunks of the initial copy are written by several sinks of one pipeline at once (one connection
+  // each). Each chunk is one transaction: its rows (REPLACE, no merging: they are fresh full rows) and
+  // a row in `snapshot_chunks` saying it is done and at which binlog position it was read. Fencing: a
+  // shared lock on the pipeline's checkpoint row (parallel chunk writers do not block each other; a new
+  // owner's epoch claim waits for them and then refuses them).
+
+  private get chunkTable(): string {
+    return `${quoteId(this.checkpoints.database)}.\`snapshot_chunks\``;
+  }
+
+  /** Create the chunk progress table (idempotent). */
+  async prepareSnapshot(): Promise<void> {
+    const conn = await this.connect('preparing the snapshot');
+    try {
+      await conn.query(`CREATE TABLE IF NOT EXISTS ${this.chunkTable} (
+  pipeline VARCHAR(64) NOT NULL, db VARCHAR(64) NOT NULL, tbl VARCHAR(64) NOT NULL, idx INT NOT NULL,
+  file VARCHAR(512) NOT NULL, pos BIGINT UNSIGNED NOT NULL, rows_copied BIGINT NOT NULL,
+  PRIMARY KEY (pipeline, db, tbl, idx)) ENGINE=InnoDB`);
+    } catch (err) {
+      throw await this.failure('preparing the snapshot', err);
+    }
+  }
+
+  /** Chunks of this pipeline's snapshot already written. */
+  async snapshotChunksDone(): Promise<Array<{ database: string; table: string; index: number; file: string; pos: number; rows: number }>> {
+    const conn = await this.connect('reading snapshot progress');
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(format(`SELECT db, tbl, idx, file, pos, rows_copied FROM ${this.chunkTable} WHERE pipeline = ?`, [this.pipeline]));
+      return rows.map((r) => ({ database: String(r.db), table: String(r.tbl), index: Number(r.idx), file: String(r.file), pos: Number(r.pos), rows: Number(r.rows_copied) }));
+    } catch (err) {
+      throw await this.failure('reading snapshot progress', err);
+    }
+  }
+
+  /** Forget this pipeline's chunk progress (a new snapshot starts, or the snapshot is complete). */
+  async clearSnapshotChunks(): Promise<void> {
+    const conn = await this.connect('clearing snapshot progress');
+    try {
+      await conn.query(format(`DELETE FROM ${this.chunkTable} WHERE pipeline = ?`, [this.pipeline]));
+    } catch (err) {
+      throw await this.failure('clearing snapshot progress', err);
+    }
+  }
+
+  /**
+   * Write one copied chunk given as SQL tuples (already exact literals, in `columns` order) and its
+   * progress row atomically. REPLACE keeps it idempotent against rows already on the target.
+   */
+  async applySnapshotTuples(database: string, table: string, columns: readonly string[], tuples: readonly string[], chunk: { index: number; position: Position }): Promise<void> {
+    const conn = await this.connect('snapshot');
+    try {
+      const route = this.route(database, table);
+      const head = `REPLACE INTO ${quoteId(route.database)}.${quoteId(route.table)} (${columns.map(quoteId).join(', ')}) VALUES `;
+      const max = Math.min(this.limits.maxBytes, this.maxPacket - 64 * 1024);
+      const statements: string[] = [];
+      let cur: string[] = [];
+      let size = head.length;
+      for (const t of tuples) {
+        if (cur.length > 0 && size + t.length + 1 > max) {
+          statements.push(head + cur.join(','));
+          cur = [];
+          size = head.length;
+        }
+        cur.push(t);
+        size += t.length + 1;
+      }
+      if (cur.length > 0) statements.push(head + cur.join(','));
+      await this.commitSnapshotChunk(conn, statements, database, table, tuples.length, chunk);
+    } catch (err) {
+      throw await this.snapshotFailure(err, `${database}.${table}`, tuples.length);
+    }
+  }
+
+  /**
+   * Read the target shapes of the tables a snapshot is about to copy, together (see TableShapeCache.load): with
+   * thousands of tables, one lookup per table costs ~0.2 s each (information_schema's foreign-key views scan every
+   * table). The tables must exist on the target (they are created before the copy).
+   */
+  async loadSnapshotShapes(tables: ReadonlyArray<{ database: string; table: string }>): Promise<void> {
+    if (tables.length === 0) return;
+    const conn = await this.connect('snapshot');
+    try {
+      await this.shapes.load(conn, tables.map((t) => this.route(t.database, t.table)));
+    } catch (err) {
+      if (isSluiceError(err)) throw err;
+      this.dropConnection();
+      throw connectionLost('reading the target tables before the snapshot', err);
+    }
+  }
+
+  /** Write one copied chunk and its progress row atomically (see above). */
+  async applySnapshotChunk(database: string, table: string, rows: Row[], chunk: { index: number; position: Position }): Promise<void> {
+    const conn = await this.connect('snapshot');
+    try {
+      const route = this.route(database, table);
+      await this.shapes.load(conn, [route]);
+      const shape = this.shapes.get(route.database, route.table)!;
+      const ops: TableOps = shape.primaryKey.length > 0
+        ? { database, table, deletes: [], patches: [], upserts: rows, ordered: [] }
+        : { database, table, deletes: [], patches: [], upserts: [], ordered: rows.map((row) => ({ kind: 'insert' as const, row })) };
+      const statements = this.buildStatements([[ops]], new Map([[`${database}\0${table}`, route]]));
+      await this.commitSnapshotChunk(conn, statements, database, table, rows.length, chunk);
+    } catch (err) {
+      throw await this.snapshotFailure(err, `${database}.${table}`, rows.length);
+    }
+  }
+
+  /** The chunk's statements and its progress row in one transaction, fenced by a shared lock on the checkpoint row. */
+  private async commitSnapshotChunk(conn: Connection, statements: string[], database: string, table: string, count: number,
+    chunk: { index: number; position: Position }): Promise<void> {
+    statements.push(format(`INSERT INTO ${this.chunkTable} (pipeline, db, tbl, idx, file, pos, rows_copied) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [this.pipeline, database, table, chunk.index, chunk.position.file, chunk.position.pos, count]));
+    const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.readSql(this.pipeline)} LOCK IN SHARE MODE`);
+    const stored = CheckpointTable.parseRow(lockRes[1]?.[0]);
+    if (!stored || stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored ?? { epoch: 0, file: '', pos: 0, gtidSet: null, state: null, updatedAt: null, owner: null, ownerSince: null, leaseLeft: 0 }, this.epoch);
+    for (let i = 0; i < statements.length; i++) await conn.query(i === statements.length - 1 ? `${statements[i]};\nCOMMIT` : statements[i]!);
+  }
+
+  /** A failed chunk: connection loss and lock conflicts are retryable (the chunk is copied again). */
+  private async snapshotFailure(err: unknown, table: string, count: number): Promise<unknown> {
+    if (isConnectionError(err)) {
+      this.dropConnection();
+      return connectionLost('a snapshot chunk', err);
+    }
+    await this.rollbackQuietly();
+    if (isSluiceError(err)) return err;
+    if (isLockConflict(err)) {
+      return new SluiceError('TRANSACTION_ABORTED', `the target aborted a snapshot chunk (${serverMessage(err)})`,
+        'nothing to do: the chunk is copied again', { errno: errnoOf(err) }, { cause: err });
+    }
+    return targetWriteFailed(`a snapshot chunk of ${table} (${count} rows)`, err);
+  }
+
+  async abort(): Promise<void> {
+    if (!this.openTransaction) return;
+    this.openTransaction = false;
+    await this.rollbackQuietly();
+  }
+
+  private async applyInParts(batch: SinkBatch): Promise<void> {
+    const conn = await this.connect('apply');
+    // The open transaction lives on the connection it began on: if that one is gone, so is the transaction
+    // (the parts already sent were rolled back by the server), and nothing may go on elsewhere.
+    if (this.openTransaction && this.txnConn !== conn) {
+      this.openTransaction = false;
+      throw new SluiceError('CONNECTION_LOST', 'the target connection of a large transaction was lost between its parts; the server rolled them back',
+        'nothing to do: the transaction is applied again from the checkpoint');
+    }
+    try {
+      if (!this.openTransaction) {
+        this.txnConn = conn;
+        const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
+        this.openTransaction = true;
+        this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]), true);
+      }
+      const routes = this.routesOf(batch.changes);
+      await this.shapes.load(conn, [...routes.values()]);
+      const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict: false, keyMoves: this.overlapsSnapshot });
+      const statements = this.buildStatements(segments, routes);
+      if (!batch.partial) statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
+      const packs = this.pack(statements);
+      for (let i = 0; i < packs.length; i++) {
+        const commit = !batch.partial && i === packs.length - 1;
+        await conn.query(commit ? `${packs[i]};\nCOMMIT` : packs[i]!);
+      }
+      if (packs.length === 0 && !batch.partial) await conn.query('COMMIT');
+      if (!batch.partial) {
+        this.openTransaction = false;
+        this.committed = batch.checkpoint.position;
+      }
+    } catch (err) {
+      this.openTransaction = false;
+      if (isConnectionError(err)) {
+        this.dropConnection();
+        throw connectionLost('a large transaction', err);
+      }
+      await this.rollbackQuietly();
+      if (isSluiceError(err)) throw err;
+      if (isLockConflict(err)) {
+        throw new SluiceError('TRANSACTION_ABORTED', `the target aborted a large transaction (${serverMessage(err)})`,
+          'nothing to do: it is rolled back and applied again from the checkpoint', { errno: errnoOf(err) }, { cause: err });
+      }
+      throw targetWriteFailed(`part of a large transaction (${batch.changes.length} changes)`, err);
+    }
+  }
+
+  private async applyOnce(conn: Connection, batch: SinkBatch, strict: boolean, progress: { commitSent: boolean }): Promise<void> {
+    const routes = this.routesOf(batch.changes);
+    await this.shapes.load(conn, [...routes.values()]);
+    const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict, keyMoves: this.overlapsSnapshot });
+    const statements = this.buildStatements(segments, routes);
+
+    const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline, this.uncertain)}`);
+    const stored = CheckpointTable.parseRow(lockRes[1]?.[0]);
+    if (this.uncertain && stored && stored.epoch === this.epoch && CheckpointTable.holds(stored, batch.checkpoint)) {
+      this.log.info({ pipeline: this.pipeline, position: batch.checkpoint.position }, 'batch was committed before the connection was lost; not applying it again');
+      await conn.query('ROLLBACK');
+      this.committed = batch.checkpoint.position;
+      return;
+    }
+    this.checkOwnership(stored, true);
+    statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
+    const packs = this.pack(statements);
+    for (let i = 0; i < packs.length; i++) {
+      const last = i === packs.length - 1;
+      if (last) progress.commitSent = true;
+      const [res] = await conn.query(last ? `${packs[i]};\nCOMMIT` : packs[i]!);
+      if (last) {
+        const results = res as ResultSetHeader[];
+        const cpResult = results[results.length - 2];
+        if (cpResult && cpResult.affectedRows === 0) {
+          // Unreachable while we hold the row lock; kept as a guard. The COMMIT has run: report loudly.
+          throw new SluiceError('INTERNAL', `checkpoint row for '${this.pipeline}' was not updated`, 'report this as a bug');
+        }
+        this.committed = batch.checkpoint.position;
+      }
+    }
+  }
+
+  /** Run a DDL statement on the target (database rewritten by the router), then store the checkpoint. */
+  async applyDdl(ddl: DdlChange, checkpoint: Checkpoint): Promise<void> {
+    const conn = await this.connect('applyDdl');
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline));
+      this.checkOwnership(CheckpointTable.parseRow(rows[0]));
+      const cls = classifyStatement(ddl.sql, ddl.database);
+      const parsed = cls.kind === 'ddl' ? cls.ddl : null;
+      // A plain CREATE TABLE is generated from its parsed form (foreign keys to copied tables only), other DDL rewritten.
+      const scope = this.foreignKeyScope;
+      // ALTER TABLE is forwarded clause by clause (foreign keys to tables outside the pipeline left out).
+      const fkTarget = (d: string, t: string): { database: string; table: string } | null => (scope?.(d, t) ? this.route(d, t) : null);
+      const generated = scope ? forwardedCreateSql(ddl.sql, ddl.database, this.route, fkTarget) ?? forwardedAlterSql(ddl.sql, ddl.database, this.route, fkTarget) : null;
+      const rewritten = generated !== null ? { sql: generated, useDatabase: ddl.database ? this.route(ddl.database, '').database : null } : rewriteDdl(ddl.sql, ddl.database, parsed, this.route);
+      if (rewritten.useDatabase) {
+        await conn.query(`CREATE DATABASE IF NOT EXISTS ${quoteId(rewritten.useDatabase)}`);
+        await conn.query(`USE ${quoteId(rewritten.useDatabase)}`);
+      }
+      try {
+        if (rewritten.sql !== '') await conn.query(rewritten.sql);
+      } catch (err) {
+        const tolerated = parsed ? ALREADY_APPLIED[parsed.action] ?? [] : [];
+        const n = errnoOf(err);
+        if (n === undefined || !tolerated.includes(n)) throw err;
+        this.log.warn({ pipeline: this.pipeline, errno: n, error: serverMessage(err) }, 'DDL already applied on the target (re-run after a restart?); continuing');
+      } finally {
+        this.shapes.invalidate();
+      }
+      const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
+      this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]), true);
+      await conn.query(`${this.checkpoints.writeSql(this.pipeline, checkpoint, this.epoch, this.leaseSeconds)}; COMMIT`);
+      this.committed = checkpoint.position;
+    } catch (err) {
+      if (isSluiceError(err)) {
+        await this.rollbackQuietly();
+        throw err;
+      }
+      if (isConnectionError(err)) {
+        this.dropConnection();
+        throw connectionLost('DDL', err);
+      }
+      await this.rollbackQuietly();
+      const n = errnoOf(err);
+      if (n === 1290 || n === 1836) throw targetWriteFailed('DDL', err);
+      throw new SluiceError('DDL_FAILED', `target rejected DDL \`${ddl.sql.slice(0, 200)}\`: ${serverMessage(err)}`,
+        'fix the target so the statement can run (or run an equivalent by hand), then restart; or set ddl: ignore for this pipeline',
+        { errno: errnoOf(err), database: ddl.database }, { cause: err });
+    }
+  }
+
+  /**
+   * Create the target table for source `db`.`table` like the source's (if absent), or check that the
+   * existing one is compatible. `targetDb` defaults to the routed database.
+   */
+  async createTableLike(source: QueryConnection, db: string, table: string, targetDb?: string): Promise<CreateTableOutcome> {
+    const conn = await this.connect('createTableLike');
+    const r = this.route(db, table);
+    try {
+      const scope = this.foreignKeyScope;
+      const outcome = await createLike(source, conn, db, table, targetDb ?? r.database, r.table,
+        scope ? { foreignKeyTarget: (d, t) => (scope(d, t) ? this.route(d, t) : null) } : {});
+      this.shapes.invalidate(targetDb ?? r.database, r.table);
+      return outcome;
+    } catch (err) {
+      if (isSluiceError(err)) throw err;
+      throw await this.failure('createTableLike', err);
+    }
+  }
+
+  /** Drop a target table if it exists (a leftover shadow copy). */
+  async dropTableIfExists(database: string, table: string): Promise<void> {
+    const conn = await this.connect('dropping a table');
+    try {
+      await conn.query(`DROP TABLE IF EXISTS ${quoteId(database)}.${quoteId(table)}`);
+      this.shapes.invalidate(database, table);
+    } catch (err) {
+      throw await this.failure(`dropping ${database}.${table}`, err);
+    }
+  }
+
+  /**
+   * Put each fresh copy `shadow` in the place of its `table` (same database) in one atomic RENAME of all
+   * of them, then drop the old tables. Idempotent: a pair whose shadow is gone (swapped before a crash) is
+   * left alone. Readers of the target see the old tables or the new ones, never a missing or half-filled one.
+   * Returns how many tables were swapped.
+   */
+  async swapTables(swaps: ReadonlyArray<{ database: string; table: string; shadow: string }>): Promise<number> {
+    if (swaps.length === 0) return 0;
+    const conn = await this.connect('swapping in re-copied tables');
+    const id = (db: string, t: string): string => `${quoteId(db)}.${quoteId(t)}`;
+    try {
+      const present = new Set<string>();
+      for (const w of swaps) {
+        const [rows] = await conn.query<RowDataPacket[]>(format('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?, ?)', [w.database, w.table, w.shadow]));
+        for (const r of rows) present.add(`${w.database}\0${String(r.t)}`);
+      }
+      const todo = swaps.filter((w) => present.has(`${w.database}\0${w.shadow}`));
+      if (todo.length === 0) return 0;
+      const renames: string[] = [];
+      const drops: string[] = [];
+      for (const w of todo) {
+        const old = shadowTableName(w.table, 'old');
+        await conn.query(`DROP TABLE IF EXISTS ${id(w.database, old)}`);
+        if (present.has(`${w.database}\0${w.table}`)) {
+          renames.push(`${id(w.database, w.table)} TO ${id(w.database, old)}`);
+          drops.push(id(w.database, old));
+        }
+        renames.push(`${id(w.database, w.shadow)} TO ${id(w.database, w.table)}`);
+      }
+      await conn.query(`RENAME TABLE ${renames.join(', ')}`);
+      // Foreign keys of other tables followed the old tables in the RENAME: point them at the new copies.
+      for (const w of todo) {
+        if (present.has(`${w.database}\0${w.table}`)) await repointForeignKeys(conn, w.database, shadowTableName(w.table, 'old'), w.table);
+      }
+      if (drops.length > 0) await conn.query(`DROP TABLE ${drops.join(', ')}`);
+      return todo.length;
+    } catch (err) {
+      throw await this.failure(`swapping in the new copies of ${swaps.map((w) => `${w.database}.${w.table}`).join(', ')}`, err);
+    } finally {
+      for (const w of swaps) {
+        this.shapes.invalidate(w.database, w.table);
+        this.shapes.invalidate(w.database, w.shadow);
+      }
+    }
+  }
+
+  /**
+   * Cut this sink's connection now: a hung write fails at once with CONNECTION_LOST, and the sink does
+   * not connect again (its owner starts over with a new sink).
+   */
+  interrupt(): void {
+    this.interrupted = true;
+    const c = this.conn;
+    this.conn = null;
+    this.openTransaction = false;
+    if (c) abortConnection(c);
+  }
+
+  async close(): Promise<void> {
+    const c = this.conn;
+    this.conn = null;
+    // A polite COM_QUIT, but never wait long for it: the connection may hang (no reset from the network).
+    if (c) await endWithin(c, 1000);
+  }
+
+  /**
+   * The row must be this writer's: its epoch (a newer claim fences this writer) and, when `cas`, the
+   * position this writer last committed (compare-and-set: no other writer moved it).
+   */
+  private checkOwnership(stored: StoredCheckpointRow | null, cas = false): void {
+    if (!stored) {
+      throw new SluiceError('INTERNAL', `no checkpoint row for pipeline '${this.pipeline}' on the target`,
+        'call open() before apply(); if the row was deleted by hand, restart the pipeline');
+    }
+    if (stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored, this.epoch);
+    if (cas && this.committed !== undefined && !CheckpointTable.at(stored, this.committed)) throw checkpointMovedError(this.pipeline, stored, this.committed);
+  }
+
+  private routesOf(changes: readonly RowChange[]): Map<string, { database: string; table: string }> {
+    const routes = new Map<string, { database: string; table: string }>();
+    for (const c of changes) {
+      const id = `${c.database}\0${c.table}`;
+      if (!routes.has(id)) routes.set(id, this.route(c.database, c.table));
+    }
+    return routes;
+  }
+
+  private buildStatements(segments: Segment[], routes: Map<string, { database: string; table: string }>): string[] {
+    const out: string[] = [];
+    const limits = { ...this.limits, maxBytes: Math.min(this.limits.maxBytes, this.maxPacket - 64 * 1024) };
+    for (const seg of segments) {
+      for (const ops of seg) {
+        const r = routes.get(`${ops.database}\0${ops.table}`)!;
+        const t = this.shapes.get(r.database, r.table)!;
+        const statements = buildTableStatements(t, ops, limits, (col) => this.warnUnknownColumn(r.database, r.table, col));
+        const keyChanged = ops.patches.some((p) => t.primaryKey.some((c) => c in p.set && !sameCell(p.set[c]!, p.key[c]!)));
+        if (!this.enforceFks && t.referenced && (ops.deletes.length > 0 || keyChanged) && statements.length > 0) {
+          // While the stream still overlaps the snapshot (checks off), a parent's delete or key update still
+          // cascades: its children on the target are the ones the source cascaded to (see docs "Foreign keys").
+          out.push('SET SESSION foreign_key_checks = 1', ...statements, 'SET SESSION foreign_key_checks = 0');
+          this.sessionFks = null;
+        } else {
+          out.push(...statements);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Join statements into multi-statement queries of at most maxStatementBytes each. */
+  private pack(statements: readonly string[]): string[] {
+    const max = Math.min(this.limits.maxBytes, this.maxPacket - 64 * 1024);
+    const packs: string[] = [];
+    let cur: string[] = [];
+    let size = 0;
+    for (const s of statements) {
+      if (cur.length > 0 && size + s.length + 2 > max) {
+        packs.push(cur.join(';\n'));
+        cur = [];
+        size = 0;
+      }
+      cur.push(s);
+      size += s.length + 2;
+    }
+    if (cur.length > 0) packs.push(cur.join(';\n'));
+    return packs;
+  }
+
+  private warnUnknownColumn(database: string, table: string, column: string): void {
+    const id = `${database}.${table}.${column}`;
+    if (this.warnedColumns.has(id) || this.shapes.get(database, table)?.generated.has(column)) return;
+    this.warnedColumns.add(id);
+    this.log.warn({ pipeline: this.pipeline, database, table, column },
+      'source column does not exist on the target table; its values are not written (apply the DDL, or ALTER the target)');
+  }
+
+  /**
+   * Stream apply with foreign_key_checks=1, so that the target's engine performs the ON DELETE/UPDATE
+   * CASCADE and SET NULL the source's engine did (those row changes are not in the binlog). Off (the
+   * default) while the stream still overlaps the snapshot's chunks: rows may then arrive before their
+   * parents. Snapshot chunks, DDL and table swaps always run with the checks off.
+   */
+  enforceForeignKeys(on: boolean): void {
+    this.enforceFks = on;
+    this.overlapsSnapshot = !on;
+  }
+
+  /**
+   * After the stream has caught up with a snapshot of `tables` (source names): remove the child rows whose
+   * parent is gone (a cascade done by the source while the copy was made; see foreign-key-orphans.ts).
+   */
+  async removeForeignKeyOrphans(tables: ReadonlyArray<{ database: string; table: string }>): Promise<OrphanSweep> {
+    const conn = await this.connect('removing foreign-key orphans');
+    this.sessionFks = null;
+    try {
+      const sweep = await removeForeignKeyOrphans(conn, tables.map((t) => this.route(t.database, t.table)));
+      if (sweep.deleted + sweep.nulled > 0) this.log.info({ pipeline: this.pipeline, ...sweep }, 'removed child rows whose parent the source deleted during the snapshot');
+      return sweep;
+    } catch (err) {
+      throw await this.failure('removing foreign-key orphans', err);
+    }
+  }
+
+  /** The shape mergeChanges works with: source order and in-place updates where the target checks foreign keys. */
+  private mergeShape(routes: Map<string, { database: string; table: string }>, db: string, table: string): TableShape {
+    const r = routes.get(`${db}\0${table}`)!;
+    const shape = this.shapes.get(r.database, r.table)!;
+    if (!shape.hasForeignKeys && !shape.referenced) return shape;
+    return { ...shape, inOrder: true, updateInPlace: shape.referenced };
+  }
+
+  private async connect(what: string): Promise<Connection> {
+    const conn = await this.connectOnce(what);
+    const fks = what === 'apply' && this.enforceFks;
+    if (fks !== this.sessionFks) {
+      try {
+        await conn.query(`SET SESSION foreign_key_checks = ${fks ? 1 : 0}`);
+      } catch (err) {
+        this.dropConnection();
+        throw connectionLost('session setup', err);
+      }
+      this.sessionFks = fks;
+    }
+    return conn;
+  }
+
+  private async connectOnce(what: string): Promise<Connection> {
+    if (this.conn) return this.conn;
+    const conn = await this.openConnection(what);
+    // A connection that dies while idle (target restarted) is forgotten, so the next call reconnects.
+    const forget = (): void => { if (this.conn === conn) this.conn = null; };
+    conn.on('error', forget);
+    conn.on('end', forget);
+    this.conn = conn;
+    this.sessionFks = false; // a new session starts with foreign_key_checks = 0 (SESSION_SETUP)
+    return conn;
+  }
+
+  /** A new connection to the target with this sink's session settings (not cached). */
+  private async openConnection(what: string): Promise<Connection> {
+    if (this.interrupted) {
+      throw new SluiceError('CONNECTION_LOST', `the target connection was cut because it stopped answering (${what})`, 'the pipeline restarts from its checkpoint automatically');
+    }
+    const o = this.connOpts;
+    let conn: Connection;
+    try {
+      // No default database: the sink names every table, and the URL's database may not exist yet.
+      conn = await connectMysql({ host: o.host, port: o.port, user: o.user, password: o.password, options: o.options }, {
+        multipleStatements: true, charset: 'UTF8MB4_GENERAL_CI', connectTimeout: 10_000,
+        supportBigNumbers: true, dateStrings: true,
+        // mysql2 would scan every (multi-megabyte) statement for placeholders even without values.
+        queryFormat: (sql: string, values?: unknown) => (values === undefined || (Array.isArray(values) && values.length === 0) ? sql : format(sql, values as Parameters<typeof format>[1])),
+      });
+    } catch (err) {
+      if (err instanceof SluiceError) throw err;
+      const n = errnoOf(err);
+      if (n === 1045) {
+        throw new SluiceError('ACCESS_DENIED', `target ${o.host}:${o.port} refused user '${o.user}': ${serverMessage(err)}`,
+          'check the user and password in the target URL', { host: o.host, port: o.port }, { cause: err });
+      }
+      throw new SluiceError('CONNECTION_LOST', `cannot connect to target ${o.host}:${o.port} (${what}): ${serverMessage(err)}`,
+        'this is retried automatically; check that the target server is up and reachable', { host: o.host, port: o.port }, { cause: err });
+    }
+    if (this.interrupted) {
+      abortConnection(conn);
+      throw new SluiceError('CONNECTION_LOST', `the target connection was cut because it stopped answering (${what})`, 'the pipeline restarts from its checkpoint automatically');
+    }
+    try {
+      await conn.query(this.lockWaitSeconds === undefined ? SESSION_SETUP : `${SESSION_SETUP}, innodb_lock_wait_timeout = ${Math.max(1, Math.round(this.lockWaitSeconds))}`);
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT @@max_allowed_packet AS p');
+      this.maxPacket = Number(rows[0]?.['p'] ?? this.maxPacket);
+    } catch (err) {
+      abortConnection(conn);
+      throw connectionLost('session setup', err);
+    }
+    return conn;
+  }
+
+  private dropConnection(): void {
+    const c = this.conn;
+    this.conn = null;
+    if (c) {
+      try { c.destroy(); } catch { /* already gone */ }
+    }
+  }
+
+  private async rollbackQuietly(): Promise<void> {
+    const c = this.conn;
+    if (!c) return;
+    try {
+      await c.query('ROLLBACK');
+    } catch {
+      this.dropConnection();
+    }
+  }
+
+  private async failure(what: string, err: unknown): Promise<SluiceError> {
+    if (isSluiceError(err)) return err;
+    if (isConnectionError(err)) {
+      this.dropConnection();
+      return connectionLost(what, err);
+    }
+    await this.rollbackQuietly();
+    return targetWriteFailed(what, err);
+  }
+}
+
+/** Two cells hold the same value (key comparison for primary-key changes). */
+function sameCell(a: Cell, b: Cell): boolean {
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  return typeof a === typeof b && String(a) === String(b);
+}
+
+/**
+ * Name of the shadow table that holds a re-copy of `table` ('new') or the table being replaced ('old'):
+ * within MySQL's 64-character limit, distinct per table name.
+ */
+export function shadowTableName(table: string, kind: 'new' | 'old'): string {
+  return `${table.slice(0, 40)}__sluice_${kind}_${fnv1a32(table).toString(16).padStart(8, '0')}`;
+}
