@@ -4,7 +4,7 @@
  * Also the few statements whose SQL differs by dialect (upsert, insert-if-missing, the store's clock).
  */
 import Database from 'better-sqlite3';
-import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect, SqliteAdapter, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type DialectAdapter, type Driver, type Insertable, type RawBuilder } from 'kysely';
+import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect, SqliteAdapter, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type DialectAdapter, type Driver, type InsertObject, type RawBuilder } from 'kysely';
 import { createPool } from 'mysql2';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -107,8 +107,8 @@ export function openDatabase(loc: StoreLocation): Kysely<StoreSchema> {
  * same `keys` exists — `INSERT … ON CONFLICT DO UPDATE` (SQLite, PostgreSQL) or `ON DUPLICATE KEY UPDATE`.
  */
 export async function upsert<T extends keyof StoreSchema & string>(
-  db: Kysely<StoreSchema>, dialect: StoreDialect, table: T, row: Insertable<StoreSchema[T]>, keys: ReadonlyArray<keyof StoreSchema[T] & string>,
-  update?: Partial<Insertable<StoreSchema[T]>>,
+  db: Kysely<StoreSchema>, dialect: StoreDialect, table: T, row: InsertObject<StoreSchema, T>, keys: ReadonlyArray<keyof StoreSchema[T] & string>,
+  update?: Partial<InsertObject<StoreSchema, T>>,
 ): Promise<void> {
   const set = update ?? Object.fromEntries(Object.entries(row as Record<string, unknown>).filter(([k]) => !keys.includes(k as keyof StoreSchema[T] & string)));
   // Kysely cannot type a table chosen by a type parameter: the row type is checked by this function's signature.
@@ -119,7 +119,7 @@ export async function upsert<T extends keyof StoreSchema & string>(
 
 /** Insert `row` unless a row with the same key exists (then nothing happens). */
 export async function insertIfMissing<T extends keyof StoreSchema & string>(
-  db: Kysely<StoreSchema>, dialect: StoreDialect, table: T, row: Insertable<StoreSchema[T]>, keys: ReadonlyArray<keyof StoreSchema[T] & string>,
+  db: Kysely<StoreSchema>, dialect: StoreDialect, table: T, row: InsertObject<StoreSchema, T>, keys: ReadonlyArray<keyof StoreSchema[T] & string>,
 ): Promise<void> {
   const q = (db as unknown as Kysely<Record<string, Record<string, unknown>>>).insertInto(table as string).values(row as Record<string, unknown>);
   if (dialect === 'mysql') await q.ignore().execute();
