@@ -13,6 +13,8 @@ import { createLogger, type Logger } from '../log.js';
 import { loadConfig } from '../config/index.js';
 import { PipelineManager } from '../control/pipeline-manager.js';
 import { PipelineMetrics } from '../control/metrics.js';
+import { ClusterMember } from '../control/cluster-member.js';
+import { thisNode } from '../cluster/index.js';
 import { Store, hashPassword, importConfig } from '../store/index.js';
 import { createControlServer, type ControlServer } from '../server/server.js';
 import { alertRoutes } from '../server/routes/alert-routes.js';
@@ -25,6 +27,10 @@ export interface ServeOptions {
   dataDir: string;
   /** `--store`: a mysql:// (MySQL, MariaDB) or postgresql:// URL of a store shared by several nodes; none = `<data-dir>/sluice.db`. */
   store?: string;
+  /** `--node-id`: this node's name in a cluster (default host:pid). */
+  nodeId?: string;
+  /** Cluster timings (tests): lease time to live and the period of the claim pass. */
+  cluster?: { leaseMs?: number; tickMs?: number };
   configFile?: string;
   port: number;
   host: string;
@@ -55,6 +61,8 @@ export interface RunningServe {
   manager: PipelineManager;
   server: ControlServer;
   alerts: AlertService;
+  /** This node's cluster membership (a shared store), or null. */
+  cluster: ClusterMember | null;
   /** The one-time setup token (null when an admin existed or SLUICE_ADMIN_PASSWORD created one). */
   setupToken: string | null;
   close(): Promise<void>;
@@ -81,8 +89,14 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
         setupToken = randomBytes(24).toString('base64url');
       }
     }
-    const manager = new PipelineManager({ store, logger: log, ...(o.sampleIntervalMs ? { sampleIntervalMs: o.sampleIntervalMs } : {}), ...(o.retry ? { retry: o.retry } : {}) });
+    const clustered = store.dialect !== 'sqlite';
+    const manager = new PipelineManager({ store, logger: log, leased: clustered, ...(o.sampleIntervalMs ? { sampleIntervalMs: o.sampleIntervalMs } : {}), ...(o.retry ? { retry: o.retry } : {}) });
     const metrics = new PipelineMetrics(manager);
+    const nodeId = o.nodeId ?? env['SLUICE_NODE_ID'];
+    const cluster = clustered ? new ClusterMember({
+      store, manager, logger: log, registry: metrics.registry, node: thisNode(VERSION, nodeId || undefined),
+      ...(o.cluster?.leaseMs ? { leaseMs: o.cluster.leaseMs } : {}), ...(o.cluster?.tickMs ? { tickMs: o.cluster.tickMs } : {}),
+    }) : null;
     const { flags: alertFlags, ...alertTimings } = o.alerts ?? {};
     // Layers: defaults < store (PUT /api/alerts) < the config file's alerts: < environment/flags.
     const alerts = new AlertService({
@@ -90,6 +104,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     });
     await alerts.load();
     const server = await createControlServer({
+      ...(cluster ? { cluster } : {}),
       store, manager, metrics, logger: log, version: VERSION, setupToken, extraRoutes: alertRoutes(alerts), exportAlerts: () => alerts.exportSection(),
       ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}),
       ...(o.trustProxy !== undefined ? { trustProxy: o.trustProxy } : {}),
@@ -102,6 +117,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     const port = typeof addr === 'object' && addr ? addr.port : o.port;
     const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
     await manager.startAll();
+    if (cluster) await cluster.start();
     alerts.start();
     const schedule = verifyEveryMs !== null ? new VerifySchedule({
       names: () => manager.names(),
@@ -122,7 +138,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     log.info({ address: url, dataDir: o.dataDir, store: store.location.describe, pipelines: await manager.names() }, 'sluice serve started');
     let closed = false;
     return {
-      url, port, store, manager, server, alerts, setupToken,
+      url, port, store, manager, server, alerts, cluster, setupToken,
       close: async () => {
         if (closed) return;
         closed = true;
@@ -130,6 +146,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
         schedule?.close();
         await server.app.close();
         await alerts.close();
+        await cluster?.close();
         await manager.close();
         await store.close();
       },
@@ -148,6 +165,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       'data-dir': { type: 'string' },
       store: { type: 'string' },
+      'node-id': { type: 'string' },
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       'metrics-auth': { type: 'boolean' },
@@ -171,6 +189,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     dataDir: values['data-dir'] ?? process.env['SLUICE_DATA_DIR'] ?? 'sluice-data',
     ...(values.config ? { configFile: values.config } : {}),
     ...(values.store ? { store: values.store } : {}),
+    ...(values['node-id'] ? { nodeId: values['node-id'] } : {}),
     port, host: values.host ?? '127.0.0.1',
     metricsAuth: values['metrics-auth'] ?? false,
     secureCookies: values['secure-cookies'] ? true : 'auto',

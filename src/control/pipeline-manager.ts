@@ -28,6 +28,11 @@ export interface PipelineManagerOptions {
   preflight?: boolean;
   /** Pipeline retry backoff (tests use short delays). */
   retry?: { baseDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Cluster mode: run a pipeline only while this node holds its lease (handed over by the ClusterMember with
+   * `runLeased`); start/resume elsewhere only record the desired state, which the owner (or the next claimer) acts on.
+   */
+  leased?: boolean;
 }
 
 /** Counters that survive restarts of a pipeline's run (Prometheus counters must not go down). */
@@ -85,6 +90,8 @@ export class PipelineManager {
   private timer: NodeJS.Timeout | null = null;
   private readonly sampleIntervalMs: number;
   private readonly retentionMs: number;
+  /** Cluster mode: the lease epoch of every pipeline this node holds (the fencing token its runs write with). */
+  private readonly leasedEpochs = new Map<string, number>();
 
   constructor(private readonly opts: PipelineManagerOptions) {
     this.store = opts.store;
@@ -95,7 +102,7 @@ export class PipelineManager {
 
   /** Start every pipeline whose desired state is `running`, and the sampler. */
   async startAll(): Promise<void> {
-    for (const p of await this.store.listPipelines()) if (p.desiredState === 'running') await this.launch(p.config.name);
+    if (!this.opts.leased) for (const p of await this.store.listPipelines()) if (p.desiredState === 'running') await this.launch(p.config.name);
     this.timer = setInterval(() => { void this.sample(); }, this.sampleIntervalMs);
     this.timer.unref();
   }
@@ -140,8 +147,25 @@ export class PipelineManager {
 
   async start(name: string): Promise<PipelineStatus> {
     await this.store.setDesiredState(name, 'running');
-    if (!this.isRunning(name)) await this.launch(name);
+    if (!this.isRunning(name) && (!this.opts.leased || this.leasedEpochs.has(name))) await this.launch(name);
     return this.status(name);
+  }
+
+  /** Cluster mode: this node now holds the pipeline's lease with `epoch`: run it (with that fencing token). */
+  async runLeased(name: string, epoch: number): Promise<void> {
+    this.leasedEpochs.set(name, epoch);
+    if (!this.isRunning(name)) await this.launch(name);
+  }
+
+  /** Cluster mode: the lease is gone (lost, released, or to be released): stop the run now. */
+  async dropLeased(name: string): Promise<void> {
+    this.leasedEpochs.delete(name);
+    await this.halt(name);
+  }
+
+  /** Cluster mode: the pipelines this node holds, with their lease epochs. */
+  leased(): ReadonlyMap<string, number> {
+    return this.leasedEpochs;
   }
 
   async pause(name: string): Promise<PipelineStatus> {
@@ -170,7 +194,7 @@ export class PipelineManager {
   async reload(name: string): Promise<void> {
     if (!this.isRunning(name)) return;
     await this.halt(name);
-    await this.launch(name);
+    if (!this.opts.leased || this.leasedEpochs.has(name)) await this.launch(name);
   }
 
   /** Stop and forget a pipeline (before it is deleted from the store). */
@@ -301,6 +325,8 @@ export class PipelineManager {
     const source = await this.store.getEndpoint('source', rec.config.source);
     const target = await this.store.getEndpoint('target', rec.config.target);
     if (this.isRunning(name)) return; // started by a concurrent call while the store answered
+    const epoch = this.opts.leased ? this.leasedEpochs.get(name) : undefined;
+    if (this.opts.leased && epoch === undefined) return; // the lease went while the store answered
     e.failed = false;
     if (!source || !target) {
       this.fail(e, 'BAD_CONFIG', `pipeline ${name} refers to a missing ${source ? 'target' : 'source'}`, 'create it, or edit the pipeline');
@@ -311,6 +337,7 @@ export class PipelineManager {
       ...(this.opts.retry ? { retry: this.opts.retry } : {}),
       ...(e.skipAt ? { skip: e.skipAt } : {}),
       ...(e.resync ? { resync: true } : {}),
+      ...(epoch !== undefined ? { epoch } : {}),
     });
     e.resync = false;
     const controller = new AbortController();

@@ -16,6 +16,8 @@ import fastifyStatic from '@fastify/static';
 import type { Logger } from '../log.js';
 import type { PipelineManager } from '../control/pipeline-manager.js';
 import type { PipelineMetrics } from '../control/metrics.js';
+import type { ClusterMember } from '../control/cluster-member.js';
+import { clusterRoutes } from './routes/cluster-routes.js';
 import type { Store } from '../store/store.js';
 import type { ExportedAlerts } from '../store/config-sync.js';
 import { SESSION_COOKIE, type ServerDeps } from './deps.js';
@@ -59,6 +61,8 @@ export interface ControlServerOptions {
   extraRoutes?: readonly RouteDef[];
   /** The `alerts:` section of GET /api/config/export (AlertService.exportSection). */
   exportAlerts?: () => ExportedAlerts | undefined;
+  /** This node's cluster membership (GET /api/cluster); none for a single node. */
+  cluster?: ClusterMember;
 }
 
 export interface ControlServer {
@@ -100,6 +104,7 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
     tlsDir: opts.tlsDir ?? null,
     setup: { token: opts.setupToken }, secureCookies: opts.secureCookies ?? 'auto',
     ...(opts.exportAlerts ? { exportAlerts: opts.exportAlerts } : {}),
+    ...(opts.cluster ? { cluster: opts.cluster } : {}),
   };
   const readiness = { ready: false, reason: 'starting' };
   const app = Fastify({
@@ -156,7 +161,7 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
 
   const routes: RouteDef[] = [
     ...authRoutes(deps), ...endpointRoutes(deps, 'source'), ...endpointRoutes(deps, 'target'), connectionTestRoute(deps),
-    ...pipelineRoutes(deps), ...verifyRoutes(deps), ...adminRoutes(deps), ...(opts.extraRoutes ?? []),
+    ...pipelineRoutes(deps), ...verifyRoutes(deps), ...adminRoutes(deps), ...clusterRoutes(deps), ...(opts.extraRoutes ?? []),
   ];
   const extraPaths: ExtraPath[] = [...EXTRA_PATHS, { method: 'GET', path: '/metrics', summary: 'Prometheus metrics', tag: 'health', anonymous: !opts.metricsAuth }];
 
