@@ -90,10 +90,11 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
       }
     }
     const clustered = store.dialect !== 'sqlite';
-    const manager = new PipelineManager({ store, logger: log, leased: clustered, ...(o.sampleIntervalMs ? { sampleIntervalMs: o.sampleIntervalMs } : {}), ...(o.retry ? { retry: o.retry } : {}) });
+    let cluster: ClusterMember | null = null;
+    const manager = new PipelineManager({ store, logger: log, leased: clustered, onEpochBehind: (name, stored) => { void cluster?.epochBehind(name, stored); }, ...(o.sampleIntervalMs ? { sampleIntervalMs: o.sampleIntervalMs } : {}), ...(o.retry ? { retry: o.retry } : {}) });
     const metrics = new PipelineMetrics(manager);
     const nodeId = o.nodeId ?? env['SLUICE_NODE_ID'];
-    const cluster = clustered ? new ClusterMember({
+    cluster = clustered ? new ClusterMember({
       store, manager, logger: log, registry: metrics.registry, node: thisNode(VERSION, nodeId || undefined),
       ...(o.cluster?.leaseMs ? { leaseMs: o.cluster.leaseMs } : {}), ...(o.cluster?.tickMs ? { tickMs: o.cluster.tickMs } : {}),
     }) : null;

@@ -33,7 +33,7 @@ export class LeaseRenewer {
     this.armDeadline();
   }
 
-  /** The grant as last renewed (its epoch never changes). */
+  /** The grant as last renewed (its epoch changes only by `raise`). */
   get grant(): LeaseGrant {
     return this.grantNow;
   }
@@ -79,6 +79,20 @@ export class LeaseRenewer {
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     this.timer = null;
     this.deadlineTimer = null;
+  }
+
+  /** Raise the lease's epoch past `atLeast` (the target holds a newer one); false when the lease was lost. */
+  async raise(atLeast: number): Promise<boolean> {
+    if (this.done) return false;
+    await this.inFlight;
+    const next = await this.backend.raise(this.grantNow, atLeast);
+    if (!next) {
+      this.lose('taken');
+      return false;
+    }
+    this.grantNow = next;
+    this.armDeadline();
+    return true;
   }
 
   /** Stop renewing; `release` gives the lease up at once (a clean handover) when it is still held. */

@@ -43,6 +43,8 @@ export interface LeaseBackend {
   acquire(name: string, owner: string, ttlMs: number): Promise<LeaseGrant | null>;
   /** Extend a lease still held under the grant's epoch and not expired; null when it was lost (do not write). */
   renew(grant: LeaseGrant): Promise<LeaseGrant | null>;
+  /** Raise the epoch of a lease still held under this grant to at least `atLeast`; null when it was lost. */
+  raise(grant: LeaseGrant, atLeast: number): Promise<LeaseGrant | null>;
   /** Give the lease up now (only if still held under this epoch), so another node need not wait for the expiry. */
   release(grant: LeaseGrant): Promise<void>;
   /** Every lease the backend knows. */

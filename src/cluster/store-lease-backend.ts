@@ -42,6 +42,18 @@ export class StoreLeaseBackend implements LeaseBackend {
     return { ...grant, validUntil: localDeadline(sentAt, grant.ttlMs) };
   }
 
+  async raise(grant: LeaseGrant, atLeast: number): Promise<LeaseGrant | null> {
+    const sentAt = performance.now();
+    const now = storeNowMs(this.store.dialect);
+    const epoch = Math.max(atLeast, grant.epoch + 1);
+    const r = await this.store.db.updateTable('leases')
+      .set({ epoch, expires_at: sql<number>`${now} + ${grant.ttlMs}`, renewed_at: now })
+      .where('name', '=', grant.name).where('owner', '=', grant.owner).where('epoch', '=', grant.epoch).where('expires_at', '>', now)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) return null;
+    return { ...grant, epoch, validUntil: localDeadline(sentAt, grant.ttlMs) };
+  }
+
   async release(grant: LeaseGrant): Promise<void> {
     await this.store.db.updateTable('leases').set({ owner: null, expires_at: 0 })
       .where('name', '=', grant.name).where('owner', '=', grant.owner).where('epoch', '=', grant.epoch)

@@ -71,6 +71,15 @@ export class ClusterMember {
     return this.o.node.id;
   }
 
+  /** The target refused a run of `name` with an older epoch than its checkpoint's: raise the lease past it and run again. */
+  async epochBehind(name: string, storedEpoch: number): Promise<void> {
+    const renewer = this.held.get(name);
+    if (!renewer || !(await renewer.raise(storedEpoch + 1))) return;
+    this.log.info({ pipeline: name, epoch: renewer.grant.epoch }, 'lease epoch raised past the target\'s');
+    await this.o.manager.dropLeased(name);
+    if (this.held.get(name) === renewer) await this.o.manager.runLeased(name, renewer.grant.epoch);
+  }
+
   async start(): Promise<void> {
     await this.registry.register(this.o.node);
     this.log.info({ leaseMs: this.leaseMs }, 'node registered in the cluster');

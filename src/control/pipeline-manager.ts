@@ -33,6 +33,11 @@ export interface PipelineManagerOptions {
    * `runLeased`); start/resume elsewhere only record the desired state, which the owner (or the next claimer) acts on.
    */
   leased?: boolean;
+  /**
+   * Cluster mode: a run was refused by the target because its checkpoint row carries a newer epoch than the
+   * lease's (written before the cluster, e.g. by `sluice run`); the ClusterMember raises the lease's epoch past it.
+   */
+  onEpochBehind?(name: string, storedEpoch: number): void;
 }
 
 /** Counters that survive restarts of a pipeline's run (Prometheus counters must not go down). */
@@ -361,6 +366,11 @@ export class PipelineManager {
       }, (err: unknown) => {
         if (this.observe(e)) e.errors.shift(); // the failure is recorded below with its code and fix
         const code = isSluiceError(err) ? err.code : 'INTERNAL';
+        const stored = isSluiceError(err) && code === 'FENCED' ? Number(err.details['storedEpoch']) : NaN;
+        if (epoch !== undefined && this.leasedEpochs.get(name) === epoch && Number.isFinite(stored) && stored > epoch && this.opts.onEpochBehind) {
+          this.log.warn({ pipeline: name, epoch, storedEpoch: stored }, 'the target holds a newer epoch than the lease (written outside the cluster): raising the lease epoch');
+          this.opts.onEpochBehind(name, stored);
+        }
         this.fail(e, code, err instanceof Error ? err.message : String(err), isSluiceError(err) ? err.fix : null, false, isSluiceError(err) ? skipOf(err.details) : undefined);
       });
     }).finally(() => {

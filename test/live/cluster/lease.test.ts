@@ -117,6 +117,7 @@ for (const { name, make } of backends) {
       const flaky: LeaseBackend = {
         acquire: (...args) => real.acquire(...args),
         renew: async (g) => { if (!reachable) throw new Error('store unreachable'); return real.renew(g); },
+        raise: (g, n) => real.raise(g, n),
         release: (g) => real.release(g),
         list: () => real.list(),
       };

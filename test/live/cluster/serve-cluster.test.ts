@@ -114,5 +114,16 @@ describe('sluice serve as a cluster on a shared MariaDB store', () => {
     assert.equal(state.length, 2);
     assert.ok(released.every((l) => l.owner === null), 'closing released every lease');
     a = null;
+
+    // A target whose checkpoint carries a newer epoch than the lease (written outside the cluster, e.g. by
+    // `sluice run`): the node raises the lease's epoch past it and the pipeline runs again.
+    await db.query("UPDATE _sluice.checkpoints SET epoch = epoch + 10 WHERE pipeline = 'pa'");
+    const [{ epoch: targetEpoch }] = await db.query<Array<{ epoch: number }>>("SELECT epoch FROM _sluice.checkpoints WHERE pipeline = 'pa'") as [{ epoch: number }];
+    a = await startServe({ dataDir: dir(), store: storeUrl, nodeId: 'node-c', port: 0, host: '127.0.0.1', uiDir: null, env: ENV,
+      logger: createLogger('sluice', 'error'), print: () => undefined, alerts: { flags: {} } });
+    await write(20);
+    await waitFor('caught up after the epoch raise', copied, 30_000);
+    const pa = (await a.cluster!.view()).pipelines.find((p) => p.pipeline === 'pa')!;
+    assert.ok(pa.epoch > Number(targetEpoch), `lease epoch ${pa.epoch} > target's ${targetEpoch}`);
   });
 });
