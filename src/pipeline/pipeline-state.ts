@@ -33,8 +33,9 @@ export interface PendingSwap {
 }
 
 /**
- * `schemas` is the schema history of the pipeline's tables (versions by position), so that events read
- * after a restart — also from before an ALTER TABLE — decode with the columns in force then.
+ * The schema history of the pipeline's tables (versions by position, so that events read after a restart —
+ * also from before an ALTER TABLE — decode with the columns in force then) is stored beside the state, one row
+ * per table (`Checkpoint.history`). `schemas` is where versions before that kept it whole: read, never written.
  */
 export type PipelineCheckpointState =
   | { phase: 'snapshot'; tables: SnapshotTablePlan[]; schemas?: SchemaHistoryJSON }

@@ -15,11 +15,11 @@ import type { Logger } from '../log.js';
 import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types.js';
 import { MysqlSink, shadowTableName, type MysqlSinkOptions } from '../targets/mysql/mysql-sink.js';
 import { TableShapeCache } from '../targets/mysql/table-shapes.js';
-import { routeToDatabase, type Checkpoint, type TableRouter } from '../targets/sink.js';
+import { routeToDatabase, type Checkpoint, type HistoryRows, type TableRouter } from '../targets/sink.js';
 import { ReplicationSession } from '../mysql/protocol/replication-session.js';
 import { connectMysql, endWithin } from '../mysql/connection.js';
 import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
-import { SchemaHistory, comparePositions } from '../mysql/schema/schema-history.js';
+import { SchemaHistory, comparePositions, type SchemaHistoryJSON } from '../mysql/schema/schema-history.js';
 import { classifyStatement } from '../mysql/schema/ddl.js';
 import type { TableSchema } from '../mysql/schema/table-schema.js';
 import { BinlogSource } from '../source/binlog-source.js';
@@ -155,6 +155,12 @@ export class Pipeline {
   private epoch = 0;
   /** A claim was made (its lease is released when the pipeline stops). */
   private claimed = false;
+  /**
+   * The schema history is stored on the target one row per table (see `historyRows`): the revision of the
+   * history written last, and whether the next write must replace every stored row (a fresh start).
+   */
+  private historyWritten = 0;
+  private historyReplace = false;
   /** Target table shapes, shared by all of this pipeline's sinks (read once, not per sink). */
   private readonly shapes = new TableShapeCache();
 
@@ -383,7 +389,8 @@ export class Pipeline {
         try {
           for (const t of tables) await fresh.ensureLoaded(t.database, t.table, position);
           cp = { pipeline: this.name, position, epoch: this.epoch,
-            state: { phase: 'stream', coverage: [], schemas: fresh.toJSON(), resnapshot: tables.map((t) => ({ database: t.database, table: t.table })) } };
+            state: { phase: 'stream', coverage: [], resnapshot: tables.map((t) => ({ database: t.database, table: t.table })) },
+            history: { ...fresh.changesSince(0)!, replace: true } };
         } finally {
           await fresh.close().catch(() => undefined);
         }
@@ -392,7 +399,7 @@ export class Pipeline {
         this.log.warn({ position, tables: tables.length }, 'resync: streaming from the current source position; every table is copied again and swapped in');
       }
       const state = cp && isPipelineState(cp.state) ? cp.state : null;
-      history = state?.schemas ? SchemaHistory.fromJSON(state.schemas, { url: this.opts.source.url }) : new SchemaHistory({ url: this.opts.source.url });
+      history = this.restoreHistory(cp, state);
       if (cp === null || state?.phase === 'snapshot') {
         const tables = await listSourceTables(src, this.filter);
         const t0 = Date.now();
@@ -404,7 +411,7 @@ export class Pipeline {
           const st = await ReplicationSession.serverStatus(this.opts.source.url);
           const position = { file: st.file, pos: st.pos };
           for (const t of tables) await history.ensureLoaded(t.database, t.table, position);
-          cp = { pipeline: this.name, position, epoch: this.epoch, state: { phase: 'stream', coverage: [], schemas: history.toJSON() } };
+          cp = { pipeline: this.name, position, epoch: this.epoch, state: { phase: 'stream', coverage: [] }, history: this.historyRows(history) };
           await sink.apply({ changes: [], checkpoint: cp });
           this.log.info({ position: cp.position }, 'no snapshot requested; streaming from the current end of the binlog');
         }
@@ -454,12 +461,11 @@ export class Pipeline {
       const planPosition = cp?.position ?? streamState?.position ?? (await currentPosition(this.opts.source.url));
       // The schema in force where the stream will start (the snapshot's earliest chunk comes after it).
       for (const t of tables) await history.ensureLoaded(t.database, t.table, planPosition);
-      const schemasJson = history.toJSON();
-      const stateOf = (): PipelineCheckpointState => ({ phase: 'snapshot', tables: plans, schemas: schemasJson });
+      const stateOf = (): PipelineCheckpointState => ({ phase: 'snapshot', tables: plans });
       // Streaming-time snapshots (a table renamed into scope) keep the stream's position and coverage.
       const checkpointOf = (): Checkpoint => streamState
-        ? { pipeline: this.name, position: streamState.position, epoch, state: { phase: 'stream', coverage: streamState.coverage, schemas: schemasJson } }
-        : { pipeline: this.name, position: planPosition, epoch, state: stateOf() };
+        ? { pipeline: this.name, position: streamState.position, epoch, state: { phase: 'stream', coverage: streamState.coverage } }
+        : withHistory({ pipeline: this.name, position: planPosition, epoch, state: stateOf() }, this.historyRows(history));
       this.log.info({ tables: tables.length, seconds: (Date.now() - planStarted) / 1000 }, 'snapshot: schema history loaded');
       // Chunk progress lives in the target's snapshot_chunks table, written with each chunk's rows.
       await sink.prepareSnapshot();
@@ -572,12 +578,12 @@ export class Pipeline {
       this.log.info({ rowsCopied: this.stats.snapshotRowsCopied, seconds, rowsPerSecond: Math.round(this.stats.snapshotRowsCopied / Math.max(seconds, 0.001)) }, 'snapshot done');
       if (streamState) {
         return { pipeline: this.name, position: streamState.position, epoch,
-          state: { phase: 'stream', coverage: [...streamState.coverage, ...coverage], schemas: schemasJson, ...(again.length > 0 ? { resnapshot: again } : {}) } };
+          state: { phase: 'stream', coverage: [...streamState.coverage, ...coverage], ...(again.length > 0 ? { resnapshot: again } : {}) } };
       }
       const positions = coverage.flatMap((c) => c.chunks.map((x) => x.position)).sort(comparePositions);
       const start = positions[0] ?? planPosition;
-      const next: Checkpoint = { pipeline: this.name, position: start, epoch,
-        state: { phase: 'stream', coverage, schemas: schemasJson, ...(again.length > 0 ? { resnapshot: again } : {}) } };
+      const next: Checkpoint = withHistory({ pipeline: this.name, position: start, epoch,
+        state: { phase: 'stream', coverage, ...(again.length > 0 ? { resnapshot: again } : {}) } }, this.historyRows(history));
       await sink.apply({ changes: [], checkpoint: next });
       await sink.clearSnapshotChunks();
       return next;
@@ -614,7 +620,7 @@ export class Pipeline {
     if (state.swaps && state.swaps.length > 0) {
       const swapped = await sink.swapTables(state.swaps);
       this.log.info({ tables: state.swaps.map((w) => `${w.database}.${w.table}`), swapped }, 're-snapshot: the copies made before the restart are in place');
-      await sink.apply({ changes: [], checkpoint: { pipeline: this.name, position: cp.position, epoch: this.epoch, state: this.streamState(chunkFilter, ownHistory) } });
+      await sink.apply({ changes: [], checkpoint: withHistory({ pipeline: this.name, position: cp.position, epoch: this.epoch, state: this.streamState(chunkFilter) }, this.historyRows(ownHistory)) });
     }
     const tuning = this.cfg.tuning;
     let source: { next(): Promise<SourceMessage | null>; close(): Promise<void>; bytesRead: number; reconnects: number };
@@ -623,6 +629,8 @@ export class Pipeline {
       const sub = await this.opts.hub.subscribe({ name: this.name, start: cp.position, filter: this.filter, history: ownHistory });
       source = sub;
       history = sub.history;
+      // Another history object (the source's shared one): its revisions are not ours; write it whole once.
+      this.historyWritten = 0;
     } else {
       source = new BinlogSource({
         url: this.opts.source.url,
@@ -656,17 +664,16 @@ export class Pipeline {
     let lastPos = cp.position;
     const epoch = this.epoch;
 
-    // The state is rewritten only when it changed (chunk coverage pruned, schema versions added, re-snapshots
-    // asked). The schema history is not serialized to find out: its revision counter tells (it can be large —
-    // thousands of tables); only the small rest of the state is compared as text.
+    // The state is rewritten only when it changed (chunk coverage pruned, re-snapshots asked); the schema
+    // history travels as the rows of the tables it changed since the last checkpoint (none on most batches).
     let writtenState = '';
     const checkpointAt = (position: Position): Checkpoint => {
       chunkFilter.prune(position);
-      const rest = { coverage: chunkFilter.remaining(), resnapshot: this.resnapshots };
-      const text = `${history.revision}\u0000${JSON.stringify(rest)}`;
-      if (text === writtenState) return { pipeline: this.name, position, epoch };
+      const text = JSON.stringify({ coverage: chunkFilter.remaining(), resnapshot: this.resnapshots });
+      const cp = withHistory({ pipeline: this.name, position, epoch }, this.historyRows(history));
+      if (text === writtenState) return cp;
       writtenState = text;
-      return { pipeline: this.name, position, epoch, state: this.streamState(chunkFilter, history) };
+      return { ...cp, state: this.streamState(chunkFilter) };
     };
     // Past the snapshot's chunks the target checks foreign keys and so repeats the source's cascades; at that
     // moment, child rows left by cascades during the copy are removed (see MysqlSink.removeForeignKeyOrphans).
@@ -912,13 +919,50 @@ export class Pipeline {
       err.details, { cause: err });
   }
 
-  /** The checkpoint state while streaming: chunk coverage, schema history, pending re-snapshots. */
-  private streamState(chunkFilter: ChunkFilter, history: SchemaHistory, swaps?: PendingSwap[]): PipelineCheckpointState {
+  /** The checkpoint state while streaming: chunk coverage, pending re-snapshots and swaps (the schema history is stored apart). */
+  private streamState(chunkFilter: ChunkFilter, swaps?: PendingSwap[]): PipelineCheckpointState {
     return {
-      phase: 'stream', coverage: chunkFilter.remaining(), schemas: history.toJSON(),
+      phase: 'stream', coverage: chunkFilter.remaining(),
       ...(this.resnapshots.length > 0 ? { resnapshot: this.resnapshots.map((t) => ({ ...t })) } : {}),
       ...(swaps && swaps.length > 0 ? { swaps } : {}),
     };
+  }
+
+  /**
+   * The schema history a (re)start goes on from: the target's rows, else the whole history an older version
+   * kept in the checkpoint state (written as rows by the next checkpoint), else an empty one (a fresh start:
+   * the first checkpoint replaces whatever rows the target still holds for this pipeline).
+   */
+  private restoreHistory(cp: Checkpoint | null, state: PipelineCheckpointState | null): SchemaHistory {
+    const opts = { url: this.opts.source.url };
+    this.historyReplace = false;
+    if (cp?.history) {
+      const h = SchemaHistory.fromJSON({ format: 1, cursor: null, tables: cp.history.tables as SchemaHistoryJSON['tables'],
+        ...(cp.history.databases !== undefined ? { databases: cp.history.databases as NonNullable<SchemaHistoryJSON['databases']> } : {}) }, opts);
+      this.historyWritten = h.revision;
+      // Versions superseded before the checkpoint are never needed again: keep the model (and its rows) small.
+      h.compact(cp.position);
+      return h;
+    }
+    this.historyWritten = 0;
+    if (state?.schemas) return SchemaHistory.fromJSON(state.schemas, opts);
+    this.historyReplace = true;
+    return new SchemaHistory(opts);
+  }
+
+  /**
+   * The schema-history rows the next checkpoint must carry: the tables whose versions changed since the last
+   * checkpoint that carried rows (undefined when none did). Every failed write restarts the pipeline, which
+   * reads the history back from the target, so what is counted written here is written or reloaded.
+   */
+  private historyRows(history: SchemaHistory): HistoryRows | undefined {
+    const replace = this.historyReplace;
+    if (!replace && history.revision === this.historyWritten) return undefined;
+    const changes = history.changesSince(replace ? 0 : this.historyWritten);
+    this.historyWritten = history.revision;
+    this.historyReplace = false;
+    if (changes === null && !replace) return undefined;
+    return { ...(changes ?? { tables: [] }), ...(replace ? { replace: true } : {}) };
   }
 
   private countApplied(changes: readonly RowChange[]): void {
@@ -983,7 +1027,7 @@ export class Pipeline {
       const w = shadows.get(`${db}\0${table}`);
       return w ? { database: w.database, table: w.shadow } : base(db, table);
     };
-    const checkpoint = (pending?: PendingSwap[]): Checkpoint => ({ pipeline: this.name, position, epoch, state: this.streamState(chunkFilter, history, pending) });
+    const checkpoint = (pending?: PendingSwap[]): Checkpoint => withHistory({ pipeline: this.name, position, epoch, state: this.streamState(chunkFilter, pending) }, this.historyRows(history));
     const done = (): void => {
       for (const t of tables) {
         const i = this.resnapshots.indexOf(t);
@@ -1058,7 +1102,7 @@ export class Pipeline {
   }
 
   private async onDdl(sink: MysqlSink, src: mysql.Connection, history: SchemaHistory, m: DdlMessage, chunkFilter: ChunkFilter, signal: AbortSignal): Promise<void> {
-    const checkpoint = (): Checkpoint => ({ pipeline: this.name, position: m.position, epoch: this.epoch, state: this.streamState(chunkFilter, history) });
+    const checkpoint = (): Checkpoint => withHistory({ pipeline: this.name, position: m.position, epoch: this.epoch, state: this.streamState(chunkFilter) }, this.historyRows(history));
     if (this.cfg.ddl === 'ignore') {
       const c = classifyStatement(m.sql, m.database);
       if (c.kind === 'ddl') {
@@ -1171,6 +1215,11 @@ async function loadSchemas(loader: InformationSchemaLoader, tables: readonly Tab
 }
 
 interface TxnBounds { start: Position; end: Position; count: number }
+
+/** `cp` with `history` rows when there are any. */
+function withHistory(cp: Checkpoint, history: HistoryRows | undefined): Checkpoint {
+  return history ? { ...cp, history } : cp;
+}
 
 function samePosition(a: Position, b: Position): boolean {
   return a.pos === b.pos && a.file === b.file;

@@ -38,6 +38,20 @@ export interface Checkpoint {
   updatedAt?: Date;
   /** Free-form JSON state, e.g. snapshot progress and schema history. */
   state?: unknown;
+  /**
+   * The schema history, kept by the target one row per table. On write: the tables that changed since the
+   * last checkpoint (their rows are replaced; `replace` first forgets every row of the pipeline). On read
+   * (`open`): every stored row. Absent: nothing changed / nothing stored.
+   */
+  history?: HistoryRows;
+}
+
+/** Schema history rows (see `SchemaHistory.takeChanges`): opaque JSON to the target, one row per table. */
+export interface HistoryRows {
+  tables: ReadonlyArray<{ database: string; table: string; versions: unknown }>;
+  /** Database defaults (one value for all databases), when they changed. */
+  databases?: unknown;
+  replace?: boolean;
 }
 
 export interface TargetBatch {

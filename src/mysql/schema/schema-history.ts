@@ -61,8 +61,8 @@ export interface SchemaHistoryJSON {
 }
 
 /**
- * What changed since the last `takeChanges()`: the whole version list of every table that changed, and all
- * database defaults when any changed. A store keeps one row per table and overwrites the changed ones, so
+ * What changed since a revision (`changesSince`): the whole version list of every table that changed, and
+ * all database defaults when any changed. A store keeps one row per table and overwrites the changed ones, so
  * persisting the history costs what changed, not the size of the schema (thousands of tables).
  */
 export interface SchemaHistoryChanges {
@@ -105,9 +105,11 @@ export class SchemaHistory implements ColumnResolver {
   private cursor: HistoryPosition | null = null;
   /** Bumped on every change to the versions or database defaults (not when only the cursor moves). */
   private rev = 0;
-  /** Tables changed since the last `takeChanges()` (keys), and whether database defaults changed. */
-  private readonly changed = new Set<string>();
-  private databasesChanged = false;
+  /** The revision at which each table's versions last changed, and the database defaults. */
+  private readonly changedAt = new Map<string, number>();
+  private databasesChangedAt = 0;
+  /** The database defaults as last compared (see noteDefaults). */
+  private lastDefaults = '[]';
 
   constructor(opts: SchemaHistoryOptions = {}) {
     this.loader = opts.loader ?? (opts.url !== undefined ? new InformationSchemaLoader(opts.url) : null);
@@ -141,16 +143,16 @@ export class SchemaHistory implements ColumnResolver {
     this.cursor = json.cursor;
     for (const t of json.tables) {
       this.tables.set(key(t.database, t.table), t.versions);
-      this.changed.add(key(t.database, t.table));
+      this.changedAt.set(key(t.database, t.table), this.rev);
     }
     for (const d of json.databases ?? []) this.dbDefaults.set(d.database, { charset: d.charset, collation: d.collation });
-    if ((json.databases ?? []).length > 0) this.databasesChanged = true;
+    this.lastDefaults = JSON.stringify(this.databaseList());
   }
 
   /** Add the versions of another history (e.g. a pipeline's, seeded at its snapshot) that this one lacks. */
   merge(json: SchemaHistoryJSON): void {
     for (const d of json.databases ?? []) {
-      if (!this.dbDefaults.has(d.database)) { this.dbDefaults.set(d.database, { charset: d.charset, collation: d.collation }); this.rev++; this.databasesChanged = true; }
+      if (!this.dbDefaults.has(d.database)) { this.dbDefaults.set(d.database, { charset: d.charset, collation: d.collation }); this.rev++; }
     }
     for (const t of json.tables) {
       const k = key(t.database, t.table);
@@ -159,7 +161,7 @@ export class SchemaHistory implements ColumnResolver {
       const added = t.versions.filter((v) => !seen.has(`${v.since.file}:${v.since.pos}`));
       if (added.length === 0) continue;
       this.rev++;
-      this.changed.add(k);
+      this.changedAt.set(k, this.rev);
       this.tables.set(k, [...mine, ...added].sort((a, b) => comparePositions(a.since, b.since)));
     }
   }
@@ -176,29 +178,20 @@ export class SchemaHistory implements ColumnResolver {
   }
 
   /**
-   * The tables (and database defaults) changed since the previous call, or null when nothing changed: what a
-   * checkpoint must persist. Call `markAllChanged()` when the store lost or never had the rest.
+   * The tables (and database defaults) changed after revision `since` (0: everything), or null when nothing
+   * did: what a checkpoint must persist. Does not change the history (several readers may ask).
    */
-  takeChanges(): SchemaHistoryChanges | null {
+  changesSince(since: number): SchemaHistoryChanges | null {
     this.noteDefaults();
-    if (this.changed.size === 0 && !this.databasesChanged) return null;
     const tables: SchemaHistoryJSON['tables'] = [];
-    for (const k of this.changed) {
-      const versions = this.tables.get(k);
-      if (versions === undefined) continue;
+    for (const [k, versions] of this.tables) {
+      if ((this.changedAt.get(k) ?? 0) <= since && since > 0) continue;
       const [database, table] = k.split('\u0000') as [string, string];
       tables.push({ database, table, versions });
     }
-    const out: SchemaHistoryChanges = this.databasesChanged ? { tables, databases: this.databaseList() } : { tables };
-    this.changed.clear();
-    this.databasesChanged = false;
-    return out;
-  }
-
-  /** Everything counts as changed (the next `takeChanges()` returns the whole history). */
-  markAllChanged(): void {
-    for (const k of this.tables.keys()) this.changed.add(k);
-    this.databasesChanged = true;
+    const databases = since === 0 || this.databasesChangedAt > since;
+    if (tables.length === 0 && !databases) return null;
+    return databases ? { tables, databases: this.databaseList() } : { tables };
   }
 
   /**
@@ -212,11 +205,11 @@ export class SchemaHistory implements ColumnResolver {
       let keepFrom = 0;
       for (let i = 1; i < vs.length; i++) if (comparePositions(vs[i]!.since, position) <= 0) keepFrom = i;
       if (keepFrom === 0) continue;
+      this.rev++;
       this.tables.set(k, vs.slice(keepFrom));
-      this.changed.add(k);
+      this.changedAt.set(k, this.rev);
       dropped += keepFrom;
     }
-    if (dropped > 0) this.rev++;
     return dropped;
   }
 
@@ -224,16 +217,15 @@ export class SchemaHistory implements ColumnResolver {
     return [...this.dbDefaults].map(([database, d]) => ({ database, charset: d.charset, collation: d.collation }));
   }
 
-  /** Database defaults are set in several places; compare with what was last taken to notice. */
+  /** Database defaults are set in several places; compare with what was last seen to notice a change. */
   private noteDefaults(): void {
     const now = JSON.stringify(this.databaseList());
     if (now !== this.lastDefaults) {
       this.lastDefaults = now;
-      this.databasesChanged = true;
+      this.rev++;
+      this.databasesChangedAt = this.rev;
     }
   }
-
-  private lastDefaults = '[]';
 
   toJSON(): SchemaHistoryJSON {
     const tables: SchemaHistoryJSON['tables'] = [];
@@ -419,7 +411,7 @@ export class SchemaHistory implements ColumnResolver {
     if (!schema || schema.charset !== undefined || this.loader === null) return;
     try {
       const now = (await this.loader.loadDatabase(t.database, [t.table])).get(t.table);
-      if (now?.charset !== undefined) { schema.charset = now.charset; schema.collation = now.collation ?? null; this.rev++; this.changed.add(key(t.database, t.table)); }
+      if (now?.charset !== undefined) { schema.charset = now.charset; schema.collation = now.collation ?? null; this.rev++; this.changedAt.set(key(t.database, t.table), this.rev); }
     } catch {
       // Without it the database's (or the built-in) defaults are used; a wrong guess gives @N names, not wrong ones.
     }
@@ -432,7 +424,7 @@ export class SchemaHistory implements ColumnResolver {
     if (last !== undefined && comparePositions(last.since, position) >= 0) return;
     vs.push({ since: { file: position.file, pos: position.pos }, schema: null, unknown: reason });
     this.rev++;
-    this.changed.add(key(t.database, t.table));
+    this.changedAt.set(key(t.database, t.table), this.rev);
   }
 
   private catalog(): Promise<CharsetCatalog> {
@@ -466,7 +458,7 @@ export class SchemaHistory implements ColumnResolver {
     vs.push({ since: at, schema: schema ? { ...schema, version } : null });
     this.tables.set(k, vs);
     this.rev++;
-    this.changed.add(k);
+    this.changedAt.set(k, this.rev);
   }
 
   /** ColumnResolver: enrich a TABLE_MAP's columns from the schema in force, or null when it does not match. */

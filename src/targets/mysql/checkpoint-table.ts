@@ -14,10 +14,14 @@
 import { format, type RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
 import { describeInstance, parseInstance, type InstanceInfo } from '../../instance.js';
-import type { Checkpoint } from '../sink.js';
+import type { Checkpoint, HistoryRows } from '../sink.js';
 import { qualifiedName, quoteId } from './sql-literal.js';
 
 export const CHECKPOINT_TABLE = 'checkpoints';
+/** The schema history of each pipeline, one row per source table (and one, `db = ''`, for database defaults). */
+export const HISTORY_TABLE = 'schema_history';
+/** Most bytes of history rows per INSERT statement. */
+const HISTORY_STATEMENT_BYTES = 1024 * 1024;
 
 export interface StoredCheckpointRow {
   epoch: number;
@@ -52,8 +56,11 @@ function leaseEnd(seconds: number): string {
 export class CheckpointTable {
   readonly name: string;
 
+  readonly history: string;
+
   constructor(readonly database: string) {
     this.name = qualifiedName(database, CHECKPOINT_TABLE);
+    this.history = qualifiedName(database, HISTORY_TABLE);
   }
 
   /** Statements that create the database and table if needed. */
@@ -70,6 +77,13 @@ export class CheckpointTable {
   updated_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
 ${OWNER_COLUMNS.map(([, def]) => `  ${def}`).join(',\n')}
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='Sluice pipeline checkpoints (do not edit while pipelines run)'`,
+      `CREATE TABLE IF NOT EXISTS ${this.history} (
+  pipeline VARCHAR(64) NOT NULL,
+  db VARCHAR(64) NOT NULL,
+  tbl VARCHAR(64) NOT NULL,
+  versions LONGTEXT NOT NULL COMMENT 'JSON',
+  PRIMARY KEY (pipeline, db, tbl)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin COMMENT='Sluice schema history per source table (written with the checkpoint)'`,
     ];
   }
 
@@ -126,6 +140,56 @@ ${OWNER_COLUMNS.map(([, def]) => `  ${def}`).join(',\n')}
     const stateSet = cp.state === undefined ? '' : format(', state = ?', [cp.state === null ? null : JSON.stringify(cp.state)]);
     return format(`UPDATE ${this.name} SET file = ?, pos = ?, gtid_set = ?, lease_until = ${leaseEnd(leaseSeconds)}${stateSet} WHERE pipeline = ? AND epoch = ?`,
       [cp.position.file, cp.position.pos, cp.position.gtidSet ?? null, pipeline, epoch]);
+  }
+
+  /**
+   * The statements that store `cp` (see writeSql), the changed schema-history rows first, in statements of at
+   * most about 1 MiB each. The checkpoint UPDATE is always the last one.
+   */
+  writeStatements(pipeline: string, cp: Checkpoint, epoch: number, leaseSeconds: number): string[] {
+    const out: string[] = [];
+    const h = cp.history;
+    if (h) {
+      if (h.replace) out.push(format(`DELETE FROM ${this.history} WHERE pipeline = ?`, [pipeline]));
+      const rows: string[] = h.tables.map((t) => format('(?, ?, ?, ?)', [pipeline, t.database, t.table, JSON.stringify(t.versions)]));
+      if (h.databases !== undefined) rows.push(format("(?, '', '', ?)", [pipeline, JSON.stringify(h.databases)]));
+      const head = `INSERT INTO ${this.history} (pipeline, db, tbl, versions) VALUES `;
+      const tail = ' ON DUPLICATE KEY UPDATE versions = VALUES(versions)';
+      let part: string[] = [];
+      let bytes = 0;
+      const flush = (): void => {
+        if (part.length > 0) out.push(head + part.join(',') + tail);
+        part = [];
+        bytes = 0;
+      };
+      for (const r of rows) {
+        if (bytes + r.length > HISTORY_STATEMENT_BYTES) flush();
+        part.push(r);
+        bytes += r.length + 1;
+      }
+      flush();
+    }
+    out.push(this.writeSql(pipeline, cp, epoch, leaseSeconds));
+    return out;
+  }
+
+  /** Read the pipeline's schema-history rows. */
+  historySql(pipeline: string): string {
+    return format(`SELECT db, tbl, versions FROM ${this.history} WHERE pipeline = ?`, [pipeline]);
+  }
+
+  /** The stored schema-history rows as `HistoryRows`, or undefined when there are none. */
+  static toHistory(rows: readonly RowDataPacket[]): HistoryRows | undefined {
+    if (rows.length === 0) return undefined;
+    const tables: Array<{ database: string; table: string; versions: unknown }> = [];
+    let databases: unknown;
+    for (const r of rows) {
+      const db = String(r['db']), tbl = String(r['tbl']);
+      const value = JSON.parse(String(r['versions'])) as unknown;
+      if (db === '' && tbl === '') databases = value;
+      else tables.push({ database: db, table: tbl, versions: value });
+    }
+    return databases === undefined ? { tables } : { tables, databases };
   }
 
   static parseRow(row: RowDataPacket | undefined): StoredCheckpointRow | null {

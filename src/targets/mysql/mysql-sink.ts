@@ -255,13 +255,14 @@ export class MysqlSink implements Sink {
         }
         epoch = stored ? stored.epoch + 1 : Math.max(epoch, 1);
       }
+      const [historyRows] = await conn.query<RowDataPacket[]>(this.checkpoints.historySql(this.pipeline));
       if (!stored) await conn.query(this.checkpoints.insertClaimSql(this.pipeline, epoch, this.owner, this.leaseSeconds));
       else await conn.query(this.checkpoints.claimSql(this.pipeline, epoch, this.owner, this.leaseSeconds));
       await conn.query('COMMIT');
       this.epoch = epoch;
       this.previousOwner = stored && stored.owner?.id !== this.owner.id ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft } : null;
       this.committed = stored && stored.file !== '' ? { file: stored.file, pos: stored.pos, ...(stored.gtidSet !== null ? { gtidSet: stored.gtidSet } : {}) } : null;
-      return CheckpointTable.toCheckpoint(this.pipeline, stored ? { ...stored, epoch } : null);
+      return withHistory(CheckpointTable.toCheckpoint(this.pipeline, stored ? { ...stored, epoch } : null), historyRows);
     } catch (err) {
       if (isSluiceError(err)) throw err;
       if (isConnectionError(err)) throw connectionLost('open', err);
@@ -276,7 +277,9 @@ export class MysqlSink implements Sink {
     const conn = await this.connect('reading the checkpoint');
     try {
       const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline, true));
-      return CheckpointTable.toCheckpoint(this.pipeline, CheckpointTable.parseRow(rows[0]));
+      const cp = CheckpointTable.toCheckpoint(this.pipeline, CheckpointTable.parseRow(rows[0]));
+      const [historyRows] = cp ? await conn.query<RowDataPacket[]>(this.checkpoints.historySql(this.pipeline)) : [[]];
+      return withHistory(cp, historyRows);
     } catch (err) {
       if (errnoOf(err) === 1146 || errnoOf(err) === 1049) return null;
       throw await this.failure('reading the checkpoint', err);
@@ -532,7 +535,7 @@ export class MysqlSink implements Sink {
       await this.shapes.load(conn, [...routes.values()]);
       const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict: false, keyMoves: this.overlapsSnapshot });
       const statements = this.buildStatements(segments, routes);
-      if (!batch.partial) statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
+      if (!batch.partial) statements.push(...this.checkpoints.writeStatements(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
       const packs = this.pack(statements);
       for (let i = 0; i < packs.length; i++) {
         const commit = !batch.partial && i === packs.length - 1;
@@ -574,7 +577,7 @@ export class MysqlSink implements Sink {
       return;
     }
     this.checkOwnership(stored, true);
-    statements.push(this.checkpoints.writeSql(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
+    statements.push(...this.checkpoints.writeStatements(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
     const packs = this.pack(statements);
     for (let i = 0; i < packs.length; i++) {
       const last = i === packs.length - 1;
@@ -622,7 +625,7 @@ export class MysqlSink implements Sink {
       }
       const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
       this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]), true);
-      await conn.query(`${this.checkpoints.writeSql(this.pipeline, checkpoint, this.epoch, this.leaseSeconds)}; COMMIT`);
+      await conn.query(`${this.checkpoints.writeStatements(this.pipeline, checkpoint, this.epoch, this.leaseSeconds).join(';\n')}; COMMIT`);
       this.committed = checkpoint.position;
     } catch (err) {
       if (isSluiceError(err)) {
@@ -949,6 +952,13 @@ function sameCell(a: Cell, b: Cell): boolean {
  * Name of the shadow table that holds a re-copy of `table` ('new') or the table being replaced ('old'):
  * within MySQL's 64-character limit, distinct per table name.
  */
+/** The checkpoint with its schema-history rows attached (when there are any). */
+function withHistory(cp: Checkpoint | null, rows: readonly RowDataPacket[]): Checkpoint | null {
+  if (cp === null) return null;
+  const history = CheckpointTable.toHistory(rows);
+  return history ? { ...cp, history } : cp;
+}
+
 export function shadowTableName(table: string, kind: 'new' | 'old'): string {
   return `${table.slice(0, 40)}__sluice_${kind}_${fnv1a32(table).toString(16).padStart(8, '0')}`;
 }

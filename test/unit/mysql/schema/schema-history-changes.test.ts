@@ -1,5 +1,5 @@
-// SchemaHistory.takeChanges / compact: a checkpoint persists only the tables whose versions changed, and the
-// history does not grow without bound. The differential check: replaying every takeChanges() output into a
+// SchemaHistory.changesSince / compact: a checkpoint persists only the tables whose versions changed, and the
+// history does not grow without bound. The differential check: replaying every changesSince() output into a
 // per-table store and rebuilding from it gives exactly toJSON() (what a full write would have stored).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,8 +28,10 @@ class RowStore {
   readonly rows = new Map<string, string>();
   databases: SchemaHistoryJSON['databases'] = [];
   written = 0;
+  private rev = 0;
   put(h: SchemaHistory): void {
-    const c = h.takeChanges();
+    const c = h.changesSince(this.rev);
+    this.rev = h.revision;
     if (c === null) return;
     for (const t of c.tables) { this.rows.set(`${t.database}.${t.table}`, JSON.stringify(t)); this.written++; }
     if (c.databases) this.databases = c.databases;
@@ -51,7 +53,10 @@ test('takeChanges gives the changed tables only, and replaying them rebuilds the
   for (const n of names) await h.ensureLoaded('app', n, at(100));
   store.put(h);
   assert.equal(store.written, 200, 'first write: every table');
-  assert.equal(h.takeChanges(), null, 'nothing changed since');
+  assert.equal(h.changesSince(h.revision), null, 'nothing changed since');
+  const before = store.written;
+  store.put(h);
+  assert.equal(store.written, before, 'nothing written twice');
 
   store.written = 0;
   await h.applyDdl({ sql: 'ALTER TABLE t7 ADD COLUMN w INT', database: 'app', position: at(200) });
@@ -79,14 +84,17 @@ test('compact drops versions superseded before the checkpoint, keeps what a read
   await h.ensureLoaded('app', 'a', at(100));
   await h.ensureLoaded('app', 'b', at(100));
   for (let i = 0; i < 10; i++) await h.applyDdl({ sql: `ALTER TABLE a ADD COLUMN c${i} INT`, database: 'app', position: at(200 + i * 10) });
-  h.takeChanges();
+  const rev = h.revision;
   assert.equal(h.versions('app', 'a').length, 11);
   const dropped = h.compact(at(255)); // versions at 250 and later stay; 250 is the one in force at 255
   assert.equal(dropped, 6, '100, 200 … 240');
   assert.equal(h.versions('app', 'a').length, 5);
   assert.deepEqual(h.schemaAt('app', 'a', at(255))?.columns.map((c) => c.name), ['id', 'v', 'c0', 'c1', 'c2', 'c3', 'c4', 'c5']);
   assert.deepEqual(h.schemaAt('app', 'a', at(300))?.columns.length, 12);
-  const c = h.takeChanges();
+  const c = h.changesSince(rev);
   assert.deepEqual(c?.tables.map((t) => t.table), ['a'], 'only the compacted table is rewritten');
   assert.equal(h.compact(at(255)), 0, 'idempotent');
+  assert.equal(h.changesSince(0)?.tables.length, 2, 'since 0: everything');
+  const other = SchemaHistory.fromJSON(h.toJSON());
+  assert.equal(other.changesSince(other.revision), null, 'a loaded history has nothing new');
 });
