@@ -106,13 +106,13 @@ export class Store {
     const location = storeLocation(o.url, o.dataDir);
     const box = o.box ?? SecretBox.open(o.dataDir, o.env);
     const db = openDatabase(location);
+    const unavailable = (what: string, fix: string, err: unknown): SluiceError => new SluiceError('STORE_UNAVAILABLE',
+      `cannot ${what} the store ${location.describe}: ${err instanceof Error ? err.message : String(err)}`, fix, { store: location.describe }, { cause: err });
     try {
-      await sql`select 1`.execute(db); // unreachable → STORE_UNAVAILABLE below, before any migration
+      await sql`select 1`.execute(db); // unreachable → STORE_UNAVAILABLE, before any migration
     } catch (err) {
       await db.destroy().catch(() => undefined);
-      throw new SluiceError('STORE_UNAVAILABLE', `cannot reach the store ${location.describe}: ${err instanceof Error ? err.message : String(err)}`,
-        'check that the database server is up and reachable, that the database exists and that the URL\'s user and password are right',
-        { store: location.describe }, { cause: err });
+      throw unavailable('reach', 'check that the database server is up and reachable, that the database exists and that the URL\'s user and password are right', err);
     }
     try {
       const applied = await migrateStore(db as unknown as Kysely<unknown>, location.dialect);
@@ -123,9 +123,7 @@ export class Store {
     } catch (err) {
       await db.destroy().catch(() => undefined);
       if (isSluiceError(err)) throw err;
-      throw new SluiceError('STORE_UNAVAILABLE', `cannot open the store ${location.describe}: ${err instanceof Error ? err.message : String(err)}`,
-        'check that the database server is up and reachable and that the URL\'s user may create tables in its database',
-        { store: location.describe }, { cause: err });
+      throw unavailable('open', 'check that the database server is up and reachable and that the URL\'s user may create tables in its database', err);
     }
   }
 
