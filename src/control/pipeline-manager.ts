@@ -510,7 +510,8 @@ export class PipelineManager {
     const samples: MetricSample[] = [];
     let names: string[];
     try {
-      names = await this.names();
+      // Cluster mode: each pipeline is sampled by the node that runs it (the history is shared).
+      names = this.opts.leased ? [...this.leasedEpochs.keys()] : await this.names();
     } catch (err) {
       this.log.warn({ err: String(err) }, 'cannot read the pipelines for the metric samples');
       return;
