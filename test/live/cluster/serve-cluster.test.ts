@@ -1,5 +1,5 @@
-// Two `sluice serve` nodes on a store in a throwaway MariaDB (one in this process, one a child process): they
-// share the two pipelines one each (balanced by count); SIGKILL of the child → this node takes its pipeline over
+// Two `sluice serve` nodes on a shared store — in the throwaway MariaDB, then on the local PostgreSQL — one in this
+// process, one a child process: they share the two pipelines one each (balanced by count); SIGKILL of the child → this node takes its pipeline over
 // (new lease epoch, the target's checkpoint fences the dead owner) and a key-less insert-only table ends with
 // every row exactly once; GET /api/cluster shows nodes, owners and epochs; closing hands the pipelines back.
 import { after, before, describe, it } from 'node:test';
@@ -14,15 +14,17 @@ import { createLogger } from '../../../src/log.js';
 import { Store } from '../../../src/store/index.js';
 import { startMariaDb, type MariaDbServer } from '../../../src/testkit/index.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { postgresBackend, type StoreBackend } from '../../helpers/store-backends.js';
 
 const ENV = { SLUICE_SECRET_KEY: 'cluster-test-key', SLUICE_ADMIN_PASSWORD: 'Cluster-Admin-Pw-1' };
 
-describe('sluice serve as a cluster on a shared MariaDB store', () => {
+for (const storeKind of ['mariadb', 'postgres'] as const) describe(`sluice serve as a cluster on a shared ${storeKind} store`, () => {
   let db: MariaDbServer;
   let storeUrl: string;
   const dirs: string[] = [];
   let a: RunningServe | null = null;
   let child: ChildProcess | null = null;
+  let pgStore: StoreBackend | null = null;
   const dir = (): string => { const d = mkdtempSync(join(tmpdir(), 'sluice-cluster-')); dirs.push(d); return d; };
 
   before(async () => {
@@ -32,6 +34,11 @@ describe('sluice serve as a cluster on a shared MariaDB store', () => {
     await db.query('CREATE TABLE shop.a (id INT PRIMARY KEY, v INT)');
     await db.query('CREATE TABLE shop.b (seq INT NOT NULL, note VARCHAR(20))'); // key-less, insert-only
     storeUrl = `mysql://root@127.0.0.1:${db.port}/sluice_store`;
+    if (storeKind === 'postgres') {
+      pgStore = await postgresBackend();
+      if (!pgStore) return;
+      storeUrl = (await pgStore.fresh()).url!;
+    }
     const store = await Store.open({ dataDir: dir(), url: storeUrl, env: ENV });
     const ep = { type: 'mariadb' as const, host: '127.0.0.1', port: db.port, user: 'root', password: '', options: {} };
     await store.putEndpoint({ kind: 'source', name: 'src', ...ep });
@@ -46,6 +53,7 @@ describe('sluice serve as a cluster on a shared MariaDB store', () => {
     child?.kill('SIGKILL');
     await a?.close();
     await db?.stop();
+    await pgStore?.close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
@@ -57,7 +65,8 @@ describe('sluice serve as a cluster on a shared MariaDB store', () => {
     child.once('exit', (code) => reject(new Error(`node-b exited (${code}): ${err.slice(-2000)}`)));
   });
 
-  it('balances, fails over after SIGKILL with nothing lost or doubled, and hands over on close', async () => {
+  it('balances, fails over after SIGKILL with nothing lost or doubled, and hands over on close', async (t) => {
+    if (storeKind === 'postgres' && !pgStore) return t.skip('PostgreSQL not reachable');
     a = await startServe({ dataDir: dir(), store: storeUrl, nodeId: 'node-a', port: 0, host: '127.0.0.1', uiDir: null, env: ENV,
       logger: createLogger('sluice', 'warn'), print: () => undefined, alerts: { flags: {} } });
     await startChild();
@@ -103,7 +112,7 @@ describe('sluice serve as a cluster on a shared MariaDB store', () => {
     const nodes = (await view()).nodes;
     assert.ok(nodes.find((n) => n.id === 'node-a')!.live);
     assert.ok(takeover < 10, `takeover in ${takeover} s`);
-    console.log(`# takeover after SIGKILL: ${takeover.toFixed(1)} s; ${seq} rows, 0 lost, 0 duplicated`);
+    console.log(`# ${storeKind} store: takeover after SIGKILL: ${takeover.toFixed(1)} s; ${seq} rows, 0 lost, 0 duplicated`);
 
     const state = await a.store.db.selectFrom('leases').selectAll().execute();
     await a.close();
