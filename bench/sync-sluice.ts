@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { parseConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log.js';
 import { comparePositions } from '../src/mysql/schema/schema-history.js';
-import { Pipeline } from '../src/pipeline/pipeline.js';
+import { buildPipeline } from '../src/pipeline/build.js';
 import type { Position } from '../src/core/types.js';
 import { peakRssMb } from './peak-rss.js';
 
@@ -44,8 +44,7 @@ if (!configPath || (mode !== 'prime' && mode !== 'snapshot' && mode !== 'until')
 }
 const cfg = parseConfig(readFileSync(configPath, 'utf8'), { format: 'json' });
 const pc = cfg.pipelines[0]!;
-const pipeline = new Pipeline({
-  config: pc, source: cfg.sources[pc.source]!, target: cfg.targets[pc.target]!,
+const pipeline = buildPipeline(pc, cfg.sources[pc.source]!, cfg.targets[pc.target]!, {
   logger: createLogger('sluice', process.env.SLUICE_LOG_LEVEL ?? 'warn'),
 });
 

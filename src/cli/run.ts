@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import { SluiceError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { loadConfig, type SluiceConfig } from '../config/index.js';
-import { Pipeline, defaultServerId, type SkipTarget } from '../pipeline/pipeline.js';
-import { SourceHub } from '../pipeline/source-hub.js';
+import type { Pipeline, SkipTarget } from '../pipeline/pipeline.js';
+import { SourceReaders, buildPipeline } from '../pipeline/build.js';
 import { preflight, resnapshotFix } from '../preflight/preflight.js';
 
 /** Exit code of a permanent setup problem found before any data was touched (and of config errors). */
@@ -39,12 +39,9 @@ export async function runCommand(args: string[]): Promise<number> {
   if (ready !== null) return ready;
 
   // One binlog reader per source, shared by all of its pipelines.
-  const hubs = new Map<string, SourceHub>();
-  for (const [name, s] of Object.entries(cfg.sources)) {
-    hubs.set(name, new SourceHub(s.url, s.serverId ?? defaultServerId(name), log.child({ source: name })));
-  }
-  const pipelines = cfg.pipelines.map((p) => new Pipeline({
-    config: p, source: cfg.sources[p.source]!, target: cfg.targets[p.target]!, logger: log, hub: hubs.get(p.source)!,
+  const readers = new SourceReaders(log);
+  const pipelines = cfg.pipelines.map((p) => buildPipeline(p, cfg.sources[p.source]!, cfg.targets[p.target]!, {
+    logger: log, readers,
     ...(repairs.resync.has(p.name) ? { resync: true } : {}),
     ...(repairs.skip.has(p.name) ? { skip: repairs.skip.get(p.name)! } : {}),
   }));
@@ -63,7 +60,7 @@ export async function runCommand(args: string[]): Promise<number> {
   timer.unref();
   log.info({ pipelines: pipelines.map((p) => p.name) }, 'sluice run started');
   const results = await Promise.allSettled(pipelines.map((p) => p.run(controller.signal)));
-  await Promise.all([...hubs.values()].map((h) => h.close().catch(() => undefined)));
+  await readers.close();
   clearInterval(timer);
   let failed = 0;
   for (const [i, r] of results.entries()) {

@@ -16,6 +16,7 @@ import { substituteEnv, type Env } from './env-substitution.js';
 import { parseMysqlUrl } from '../mysql/mysql-url.js';
 import { configSchema, KNOWN_KEYS, type RawConfig } from './schema.js';
 import { attachRedaction } from './redact.js';
+import { targetKind } from '../targets/registry.js';
 import {
   DEFAULT_CHECKPOINT_DATABASE, DEFAULT_TUNING, type PipelineConfig, type SluiceConfig, type SourceConfig,
   type TargetConfig, type TuningConfig,
@@ -209,7 +210,7 @@ function normalize(raw: RawConfig, problems: ConfigProblem[]): SluiceConfig {
     }
     const checkpointDatabase = t.checkpointDatabase ?? DEFAULT_CHECKPOINT_DATABASE;
     checkIdentifier(checkpointDatabase, ['targets', name, 'checkpointDatabase'], problems);
-    const url = parseMysqlUrl(t.url);
+    const url = targetKind(t.type).endpoint.parseUrl(t.url);
     if (!url.ok) { problems.push(new ConfigProblem(['targets', name, 'url'], url.message, url.fix)); continue; }
     targets[name] = attachRedaction({ name, type: t.type, url: t.url, connection: url.value, checkpointDatabase });
   }

@@ -1,5 +1,6 @@
 /** The zod schema of the raw config document (before cross-reference checks and normalization). */
 import { z } from 'zod';
+import { targetConfigKeys, targetConfigSchema } from '../targets/registry.js';
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
@@ -21,11 +22,8 @@ export const sourceSchema = z.strictObject({
   serverId: z.number().int().min(1).max(4294967295).optional(),
 });
 
-export const targetSchema = z.strictObject({
-  type: z.enum(['mysql', 'mariadb']),
-  url: nonEmpty,
-  checkpointDatabase: nonEmpty.optional(),
-});
+/** A target block: its `type` picks the kind in the targets registry, whose schema checks the rest. */
+export const targetSchema = targetConfigSchema();
 
 export const pipelineSchema = z.strictObject({
   name: nonEmpty,
@@ -71,7 +69,7 @@ export type RawConfig = z.infer<typeof configSchema>;
 export const KNOWN_KEYS = {
   top: Object.keys(configSchema.shape),
   source: Object.keys(sourceSchema.shape),
-  target: Object.keys(targetSchema.shape),
+  target: targetConfigKeys(),
   pipeline: Object.keys(pipelineSchema.shape),
   tuning: Object.keys(tuningSchema.shape),
   alerts: Object.keys(alertsSchema.shape),

@@ -1,6 +1,7 @@
 /** The validated, normalized configuration (defaults filled in, URLs parsed). */
 import type { AlertSettingsInput } from './alert-settings.js';
 import type { MysqlConnectionOptions } from '../mysql/mysql-url.js';
+import type { EndpointParts } from '../targets/kind.js';
 
 export type { MysqlConnectionOptions };
 
@@ -29,9 +30,11 @@ export interface SourceConfig {
 
 export interface TargetConfig {
   name: string;
-  type: 'mysql' | 'mariadb';
+  /** A type of a kind in the targets registry (`mysql`, `mariadb`, …). */
+  type: string;
   url: string;
-  connection: MysqlConnectionOptions;
+  /** The URL's parts, as the kind parsed them. */
+  connection: EndpointParts;
   /** Database holding the `checkpoints` table (default `_sluice`). */
   checkpointDatabase: string;
 }

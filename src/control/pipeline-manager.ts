@@ -13,6 +13,7 @@ import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types
 import type { Logger } from '../log.js';
 import { SluiceError } from '../errors.js';
 import { Pipeline, type PipelineStats, type SkipTarget, type SkippedEvent, type TableCounts } from '../pipeline/pipeline.js';
+import { buildPipeline } from '../pipeline/build.js';
 import { toSourceConfig, toTargetConfig, type DesiredState, type MetricSample, type Store } from '../store/store.js';
 import type { PipelineError, PipelineState, PipelineStatus } from './pipeline-status.js';
 import { VerifyRuns, type LastVerifyResult, type VerifyRequest, type VerifyRun } from '../verify/verify-runs.js';
@@ -337,8 +338,8 @@ export class PipelineManager {
       this.fail(e, 'BAD_CONFIG', `pipeline ${name} refers to a missing ${source ? 'target' : 'source'}`, 'create it, or edit the pipeline');
       return;
     }
-    const pipeline = new Pipeline({
-      config: rec.config, source: toSourceConfig(source), target: toTargetConfig(target), logger: this.opts.logger,
+    const pipeline = buildPipeline(rec.config, toSourceConfig(source), toTargetConfig(target), {
+      logger: this.opts.logger,
       ...(this.opts.retry ? { retry: this.opts.retry } : {}),
       ...(e.skipAt ? { skip: e.skipAt } : {}),
       ...(e.resync ? { resync: true } : {}),
@@ -386,7 +387,7 @@ export class PipelineManager {
    */
   private async preflight(p: PipelineConfig, source: SourceConfig, target: TargetConfig): Promise<CheckResult | null> {
     try {
-      const results = [...await checkSource(source.url), ...await checkTarget(target.url, target.checkpointDatabase)];
+      const results = [...await checkSource(source.url), ...await checkTarget(target)];
       if (results.every((r) => r.ok)) results.push(...await checkPipeline(p, source, target));
       for (const r of results) if (r.ok && r.warn) this.log.warn({ pipeline: p.name, code: r.code, fix: r.fix }, `preflight warning: ${r.what}`);
       return results.find((r) => !r.ok && !r.transient) ?? null;

@@ -2,16 +2,10 @@
  * `mysql://user:password@host:port[/database][?option=value]` → connection options. Messages never
  * echo the URL (it may hold a password).
  */
-export interface MysqlConnectionOptions {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  /** Default database from the URL path, if any. */
-  database?: string;
-  /** Query-string parameters as text: only the TLS ones (`ssl-mode`, `ssl-ca`, `ssl-cert`, `ssl-key`) are accepted. */
-  options: Record<string, string>;
-}
+import type { EndpointParts } from '../core/endpoint.js';
+
+/** The parts of a Sluice MySQL URL (`options`: only the TLS parameters are accepted). */
+export type MysqlConnectionOptions = EndpointParts;
 
 export type UrlParseResult =
   | { ok: true; value: MysqlConnectionOptions }

@@ -6,7 +6,7 @@
  */
 import { isSluiceError, type SluiceError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { MysqlSink } from '../targets/mysql/mysql-sink.js';
+import type { Target } from '../targets/target.js';
 
 export class LeaseKeeper {
   /** Set once another instance owns the pipeline (FENCED). */
@@ -14,7 +14,7 @@ export class LeaseKeeper {
   private timer: NodeJS.Timeout | null;
   private running: Promise<void> | null = null;
 
-  constructor(private readonly sink: MysqlSink, leaseSeconds: number, private readonly log: Logger, private readonly onLost: (err: SluiceError) => void) {
+  constructor(private readonly sink: Target, leaseSeconds: number, private readonly log: Logger, private readonly onLost: (err: SluiceError) => void) {
     this.timer = setInterval(() => { this.running ??= this.renew().finally(() => { this.running = null; }); }, Math.max(200, (leaseSeconds * 1000) / 3));
     this.timer.unref();
   }

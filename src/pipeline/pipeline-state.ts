@@ -3,6 +3,7 @@
  * the snapshot's plan and progress while it copies, then which chunks the stream must still filter.
  */
 import type { Position } from '../core/types.js';
+import type { Checkpoint, HistoryRows } from '../targets/target.js';
 import type { KeyRange } from '../snapshot/key-range.js';
 import type { TableCoverage } from '../snapshot/chunk-filter.js';
 import type { SchemaHistoryJSON } from '../mysql/schema/schema-history.js';
@@ -51,4 +52,9 @@ export function isPipelineState(v: unknown): v is PipelineCheckpointState {
   if (typeof v !== 'object' || v === null) return false;
   const phase = (v as { phase?: unknown }).phase;
   return phase === 'snapshot' || phase === 'stream';
+}
+
+/** `cp` with `history` rows when there are any. */
+export function withHistory(cp: Checkpoint, history: HistoryRows | undefined): Checkpoint {
+  return history ? { ...cp, history } : cp;
 }

@@ -2,13 +2,11 @@
 import mysql from 'mysql2/promise';
 import { SluiceError, isSluiceError } from '../errors.js';
 import { connectMysql } from '../mysql/connection.js';
+import type { DatabaseInfo, TableInfo } from './api-types.js';
 
 const SYSTEM = new Set(['mysql', 'information_schema', 'performance_schema', 'sys']);
 /** Below this estimate, tables are counted exactly (cheap enough). */
 const EXACT_BELOW = 50_000;
-
-export interface DatabaseInfo { name: string; tables: number }
-export interface TableInfo { name: string; rows: number; rowsExact: boolean; engine: string | null; hasPrimaryKey: boolean; dataBytes: number }
 
 async function withConnection<T>(url: string, fn: (c: mysql.Connection) => Promise<T>): Promise<T> {
   let conn: mysql.Connection;

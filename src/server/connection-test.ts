@@ -2,12 +2,11 @@
 import { checkSource, checkTarget, type CheckResult } from '../preflight/preflight.js';
 import { DEFAULT_CHECKPOINT_DATABASE } from '../config/index.js';
 import { endpointUrl, type EndpointInput } from '../store/store.js';
+import type { CheckResult as ApiCheckResult, TestResult } from './api-types.js';
 
-export interface ApiCheckResult { check: string; ok: boolean; warn: boolean; message: string; fix: string | null; code: string | null }
-
-export async function testEndpoint(e: EndpointInput): Promise<{ ok: boolean; results: ApiCheckResult[] }> {
+export async function testEndpoint(e: EndpointInput): Promise<TestResult> {
   const url = endpointUrl(e);
-  const raw = e.kind === 'source' ? await checkSource(url) : await checkTarget(url, e.checkpointDatabase ?? DEFAULT_CHECKPOINT_DATABASE);
+  const raw = e.kind === 'source' ? await checkSource(url) : await checkTarget({ type: e.type, url, checkpointDatabase: e.checkpointDatabase ?? DEFAULT_CHECKPOINT_DATABASE });
   const results = raw.map(toApi);
   return { ok: results.every((r) => r.ok), results };
 }

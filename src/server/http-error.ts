@@ -1,4 +1,7 @@
 /** API errors: `{ error: { code, message, fix } }` with an HTTP status. */
+import type { ErrorBody } from './api-types.js';
+
+export type { ErrorBody };
 export type ApiErrorCode =
   | 'BAD_REQUEST' | 'BAD_CONFIG' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'CSRF_FAILED' | 'NOT_FOUND' | 'CONFLICT'
   | 'MANAGED_BY_CONFIG' | 'INVALID_STATE' | 'RATE_LIMITED' | 'NOT_IMPLEMENTED' | 'CONNECTION_FAILED' | 'INTERNAL'
@@ -15,8 +18,6 @@ export class HttpError extends Error {
     return { error: { code: this.code, message: this.message, fix: this.fix } };
   }
 }
-
-export interface ErrorBody { error: { code: string; message: string; fix: string | null } }
 
 export const notFound = (what: string, fix: string): HttpError => new HttpError(404, 'NOT_FOUND', what, fix);
 export const badRequest = (message: string, fix: string | null = null): HttpError => new HttpError(400, 'BAD_REQUEST', message, fix);

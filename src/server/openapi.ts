@@ -1,23 +1,25 @@
 /** The OpenAPI 3.0 document, generated from the route table. */
+import type { OpenApiDoc, OpenApiOperation } from './api-types.js';
 import type { RouteDef } from './route-table.js';
 
 export interface ExtraPath { method: string; path: string; summary: string; tag: string; anonymous: boolean }
 
-export function openApiDocument(routes: readonly RouteDef[], extra: readonly ExtraPath[], version: string): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
+export function openApiDocument(routes: readonly RouteDef[], extra: readonly ExtraPath[], version: string): OpenApiDoc {
+  const paths: Record<string, Record<string, OpenApiOperation>> = {};
   const all = [
-    ...routes.map((r) => ({ method: r.method, path: r.path, summary: r.summary, tag: r.tag, anonymous: r.access === 'anonymous', role: r.access })),
-    ...extra.map((e) => ({ ...e, role: e.anonymous ? 'anonymous' : 'viewer' })),
+    ...routes.map((r) => ({ method: r.method, path: r.path, summary: r.summary, tag: r.tag, anonymous: r.access === 'anonymous', role: r.access, body: r.body })),
+    ...extra.map((e) => ({ ...e, role: e.anonymous ? 'anonymous' : 'viewer', body: undefined })),
   ];
   for (const r of all) {
     const oaPath = r.path.replace(/:([A-Za-z_]+)/g, '{$1}');
-    const params = [...r.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const params = [...r.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => ({ name: m[1]!, in: 'path' as const, required: true as const, schema: { type: 'string' as const } }));
     paths[oaPath] ??= {};
     paths[oaPath][r.method.toLowerCase()] = {
       summary: r.summary,
       tags: [r.tag],
       'x-sluice-role': r.role,
       ...(params.length ? { parameters: params } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
       ...(r.anonymous ? { security: [] } : {}),
       responses: {
         '200': { description: 'OK' },

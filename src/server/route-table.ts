@@ -28,6 +28,8 @@ export interface RouteDef {
   access: Access;
   summary: string;
   tag: string;
+  /** JSON schema of the request body, for the OpenAPI document. */
+  body?: Record<string, unknown>;
   /** Returns the JSON body (status 200 unless the handler set another), or undefined when it sent the reply itself. */
   handler(ctx: RouteContext): unknown;
 }

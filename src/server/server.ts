@@ -26,7 +26,7 @@ import { LoginLimiter } from './login-limiter.js';
 import { openApiDocument, type ExtraPath } from './openapi.js';
 import { roleAtLeast, type Principal, type RouteContext, type RouteDef } from './route-table.js';
 import { authRoutes } from './routes/auth-routes.js';
-import { connectionTestRoute, endpointRoutes } from './routes/endpoint-routes.js';
+import { connectionTestRoute, endpointRoutes, targetKindsRoute } from './routes/endpoint-routes.js';
 import { pipelineRoutes } from './routes/pipeline-routes.js';
 import { verifyRoutes } from './routes/verify-routes.js';
 import { adminRoutes } from './routes/admin-routes.js';
@@ -160,7 +160,7 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
 
 
   const routes: RouteDef[] = [
-    ...authRoutes(deps), ...endpointRoutes(deps, 'source'), ...endpointRoutes(deps, 'target'), connectionTestRoute(deps),
+    ...authRoutes(deps), ...endpointRoutes(deps, 'source'), ...endpointRoutes(deps, 'target'), targetKindsRoute(), connectionTestRoute(deps),
     ...pipelineRoutes(deps), ...verifyRoutes(deps), ...adminRoutes(deps), ...clusterRoutes(deps), ...(opts.extraRoutes ?? []),
   ];
   const extraPaths: ExtraPath[] = [...EXTRA_PATHS, { method: 'GET', path: '/metrics', summary: 'Prometheus metrics', tag: 'health', anonymous: !opts.metricsAuth }];

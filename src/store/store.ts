@@ -16,6 +16,7 @@ import { insertIfMissing, openDatabase, storeLocation, upsert, type StoreDialect
 import { LEGACY_VERSION } from './legacy-sqlite-migrations.js';
 import { migrateStore } from './migrations.js';
 import type { EndpointsTable, PipelinesTable, StoreSchema } from './schema.js';
+import { targetKind } from '../targets/registry.js';
 import { SecretBox } from './secret-box.js';
 
 export type Role = 'admin' | 'operator' | 'viewer';
@@ -27,7 +28,8 @@ export type DesiredState = 'running' | 'paused' | 'stopped';
 export interface EndpointRecord {
   kind: EndpointKind;
   name: string;
-  type: 'mysql' | 'mariadb';
+  /** `mysql` / `mariadb` for sources; a target kind's type (targets registry) for targets. */
+  type: string;
   host: string;
   port: number;
   user: string;
@@ -185,7 +187,7 @@ export class Store {
 
   private endpointFrom(r: EndpointRow): EndpointRecord {
     return {
-      kind: r.kind === 'target' ? 'target' : 'source', name: r.name, type: r.type === 'mariadb' ? 'mariadb' : 'mysql', host: r.host, port: Number(r.port), user: r.user,
+      kind: r.kind === 'target' ? 'target' : 'source', name: r.name, type: r.kind === 'target' ? r.type : r.type === 'mariadb' ? 'mariadb' : 'mysql', host: r.host, port: Number(r.port), user: r.user,
       password: r.password_sealed ? this.box.open(r.password_sealed) : '',
       ...(r.database_name ? { database: r.database_name } : {}),
       options: JSON.parse(r.options) as Record<string, string>,
@@ -417,8 +419,9 @@ function pipelineFrom(r: PipelineRow): PipelineRecord {
   return { config: JSON.parse(r.config) as PipelineConfig, desiredState: desired, managed: Number(r.managed) === 1, createdAt: r.created_at, updatedAt: r.updated_at };
 }
 
-/** A mysql URL for an endpoint (password included: internal use only). */
-export function endpointUrl(e: Pick<EndpointRecord, 'host' | 'port' | 'user' | 'password' | 'database' | 'options'>, passwordText?: string): string {
+/** The URL of an endpoint (password included: internal use only); a target's as its kind writes it. */
+export function endpointUrl(e: Pick<EndpointRecord, 'kind' | 'type' | 'host' | 'port' | 'user' | 'password' | 'database' | 'options'>, passwordText?: string): string {
+  if (e.kind === 'target') return targetKind(e.type).endpoint.url(e, passwordText);
   const host = e.host.includes(':') ? `[${e.host}]` : e.host;
   const pw = passwordText ?? (e.password ? encodeURIComponent(e.password) : '');
   const auth = `${encodeURIComponent(e.user)}${pw ? `:${pw}` : ''}`;
@@ -428,7 +431,7 @@ export function endpointUrl(e: Pick<EndpointRecord, 'host' | 'port' | 'user' | '
 
 export function toSourceConfig(e: EndpointRecord): SourceConfig {
   return attachRedaction({
-    name: e.name, type: e.type, url: endpointUrl(e),
+    name: e.name, type: e.type === 'mariadb' ? 'mariadb' : 'mysql', url: endpointUrl(e),
     connection: { host: e.host, port: e.port, user: e.user, password: e.password, ...(e.database ? { database: e.database } : {}), options: { ...e.options } },
     ...(e.serverId !== undefined ? { serverId: e.serverId } : {}),
   });

@@ -1,7 +1,7 @@
-/** Sinks: the Sink contract, the change merger, and the MySQL/MariaDB sink. */
-export { routeToDatabase, type Checkpoint, type DdlChange, type Sink, type SinkBatch, type TableRoute, type TableRouter } from './sink.js';
+/** Targets: the `Target` contract, the change merger, the kinds' registry and the MySQL/MariaDB target. */
+export { routeToDatabase, shadowTableName, type Checkpoint, type DdlChange, type SnapshotChunk, type SourceTable, type Target, type TargetBatch, type TargetCapabilities, type TargetFactory, type TargetOptions, type TableRoute, type TableRouter } from './target.js';
 export { mergeChanges, keyString, type MergeOptions, type OrderedOp, type Segment, type ShapeLookup, type TableOps, type TableShape } from './merge-changes.js';
-export { MysqlSink, type MysqlSinkOptions } from './mysql/mysql-sink.js';
+export { MysqlTarget, type MysqlTargetOptions } from './mysql/mysql-target.js';
 export { createTableLike, normalizeType, targetCreateSql, type CreateTableOutcome, type QueryConnection } from './mysql/create-table-like.js';
 export { CheckpointTable, CHECKPOINT_TABLE } from './mysql/checkpoint-table.js';
 export { TableShapeCache } from './mysql/table-shapes.js';

@@ -10,8 +10,11 @@
 import type { Position, RowChange } from '../core/types.js';
 import type { Cell } from '../core/cell.js';
 import type { TableSchema } from '../mysql/schema/table-schema.js';
-import type { CreateTableAst, DdlAst } from '../mysql/schema/ddl-ast.js';
+import type { DdlAst } from '../mysql/schema/ddl-ast.js';
+import type { SourceTableModel } from '../mysql/schema/source-table.js';
 import type { InstanceInfo } from '../instance.js';
+import type { Logger } from '../log.js';
+import { fnv1a32 } from '../fnv-hash.js';
 
 /** What a target kind can do; the pipeline adapts to what is missing (or refuses with a clear error). */
 export interface TargetCapabilities {
@@ -25,6 +28,11 @@ export interface TargetCapabilities {
   ddl: 'native' | 'translated' | 'none';
   /** Foreign keys between copied tables are kept on the target (else dropped, and cascades are reproduced or not needed). */
   foreignKeys: boolean;
+  /**
+   * The target takes snapshot rows as the source server formats them (`SnapshotChunk.sourceLiterals`: MySQL value
+   * tuples made by the source's QUOTE(), a MySQL target's fast path). The pipeline never reads or makes them.
+   */
+  sourceLiterals?: boolean;
 }
 
 export interface Checkpoint {
@@ -67,15 +75,12 @@ export interface TargetBatch {
   partial?: boolean;
 }
 
-/** A source table as the schema model knows it: what a target creates its table from. */
-export interface SourceTable {
-  /** Columns as information_schema shows them (types, charsets, generated, …) and the primary key. */
-  schema: TableSchema;
-  /** The table's full definition, parsed from the source's SHOW CREATE TABLE: keys, indexes, FKs, options. */
-  definition: CreateTableAst;
-  /** The source's SHOW CREATE TABLE text (a MySQL target may render from the AST instead; nothing parses it). */
-  createSql: string;
-}
+/**
+ * A source table as the schema model knows it: what a target creates its table from — `schema` (columns as
+ * information_schema shows them, primary key), `definition` (parsed SHOW CREATE TABLE), `createSql` (its text),
+ * `databaseDefaults` (the source database's charset and collation). Built by `source/source-table-reader.ts`.
+ */
+export type SourceTable = SourceTableModel;
 
 /** A parsed DDL statement and the model of the tables it touched, after it. */
 export interface DdlChange {
@@ -98,6 +103,11 @@ export interface SnapshotChunk {
   /** Column names, in the order of each row's cells. */
   columns: readonly string[];
   rows: ReadonlyArray<readonly Cell[]>;
+  /**
+   * Only for targets with `capabilities.sourceLiterals`: the rows as the source formatted them (one value tuple
+   * per row, in `columns` order) when the reader could; `rows` is then empty.
+   */
+  sourceLiterals?: readonly string[];
   /** Chunk number within the table's plan and the source position the chunk was read at. */
   index: number;
   position: Position;
@@ -146,8 +156,12 @@ export interface Target {
   /** Atomically put shadow tables in place of the live ones (re-snapshot); returns how many were swapped. */
   swapTables(swaps: ReadonlyArray<{ database: string; table: string; shadow: string }>): Promise<number>;
 
+  /** The (routed) target tables of these source tables that do not exist (for `ddl: ignore` pipelines). */
+  missingTables(tables: readonly TableRef[]): Promise<TableRef[]>;
+
   // ── snapshot ──
-  prepareSnapshot(): Promise<void>;
+  /** Prepare the snapshot's progress store; `tables` (source names) are about to be copied (a target may read their shapes together). */
+  prepareSnapshot(tables?: readonly TableRef[]): Promise<void>;
   snapshotChunksDone(): Promise<ChunkDone[]>;
   clearSnapshotChunks(): Promise<void>;
   /** Write one chunk and record it done, in one target transaction. */
@@ -159,3 +173,40 @@ export interface Target {
   /** Remove child rows whose parent a cascade removed while the tables were copied. */
   removeForeignKeyOrphans?(tables: readonly TableRef[]): Promise<{ deleted: number; nulled: number }>;
 }
+
+/** Where a source table goes on the target. */
+export interface TableRoute { database: string; table: string }
+export type TableRouter = (database: string, table: string) => TableRoute;
+
+/** `db.table` → `targetDatabase ?? db`.`table`. */
+export function routeToDatabase(targetDatabase?: string): TableRouter {
+  return (database, table) => ({ database: targetDatabase ?? database, table });
+}
+
+/** The name of a re-snapshot's shadow copy of `table` (`new`) or of the table it replaced (`old`), same database. */
+export function shadowTableName(table: string, kind: 'new' | 'old'): string {
+  return `${table.slice(0, 40)}__sluice_${kind}_${fnv1a32(table).toString(16).padStart(8, '0')}`;
+}
+
+/** What the pipeline says when it asks a kind for a target (the kind adds its own config: URL, checkpoint place). */
+export interface TargetOptions {
+  /** Pipeline name: the checkpoint's key. */
+  pipeline: string;
+  /** Fencing epoch: absent → `open` claims the next one; present → claim exactly it (a non-opened target writes with it). */
+  epoch?: number;
+  /** Seconds of ownership each write or renewal grants. */
+  leaseSeconds?: number;
+  /** Source table → target table; default `targetDatabase ?? db`.`table`. */
+  route?: TableRouter;
+  targetDatabase?: string;
+  /** The source tables the pipeline copies (foreign keys to them are kept); absent → tables are created without foreign keys. */
+  foreignKeyScope?: (database: string, table: string) => boolean;
+  /** Most bytes of SQL per statement / round trip. */
+  maxStatementBytes?: number;
+  /** Lock wait of this target's session, in seconds (the lease keeper's short one). */
+  lockWaitSeconds?: number;
+  logger?: Logger;
+}
+
+/** Makes the targets of one pipeline (they may share caches: table shapes read once per pipeline). */
+export type TargetFactory = (opts: TargetOptions) => Target;

@@ -2,6 +2,7 @@
 import { hashPassword } from '../../store/passwords.js';
 import { exportConfigText } from '../../store/config-sync.js';
 import { ROLES, type Role } from '../../store/store.js';
+import type * as Api from '../api-types.js';
 import { optInt, optStr, str } from '../body.js';
 import type { ServerDeps } from '../deps.js';
 import { HttpError, badRequest, notFound } from '../http-error.js';
@@ -17,9 +18,9 @@ export function adminRoutes(deps: ServerDeps): RouteDef[] {
   const { store } = deps;
   return [
     { method: 'GET', path: '/api/users', access: 'admin', tag: 'users', summary: 'List users',
-      handler: async () => ({ users: (await store.listUsers()).map(publicUser) }) },
+      handler: async (): Promise<Api.UsersResponse> => ({ users: (await store.listUsers()).map(publicUser) }) },
     { method: 'POST', path: '/api/users', access: 'admin', tag: 'users', summary: 'Create a user',
-      handler: async ({ body, reply, audit }) => {
+      handler: async ({ body, reply, audit }): Promise<Api.UserResponse> => {
         const username = str(body, 'username');
         checkUsername(username);
         const r = role(body['role']);
@@ -32,7 +33,7 @@ export function adminRoutes(deps: ServerDeps): RouteDef[] {
         return { user: publicUser(user) };
       } },
     { method: 'PUT', path: '/api/users/:username', access: 'admin', tag: 'users', summary: "Change a user's role or password",
-      handler: async ({ params, body, audit }) => {
+      handler: async ({ params, body, audit }): Promise<Api.UserResponse> => {
         const user = await store.getUser(params['username']!);
         if (!user) throw notFound(`no user named '${params['username']}'`, 'list them with GET /api/users');
         const newRole = body['role'] !== undefined ? role(body['role']) : undefined;
@@ -47,7 +48,7 @@ export function adminRoutes(deps: ServerDeps): RouteDef[] {
         return { user: publicUser((await store.getUser(user.username))!) };
       } },
     { method: 'DELETE', path: '/api/users/:username', access: 'admin', tag: 'users', summary: 'Delete a user (and its sessions and tokens)',
-      handler: async ({ params, audit }) => {
+      handler: async ({ params, audit }): Promise<Api.Ok> => {
         const user = await store.getUser(params['username']!);
         if (!user) throw notFound(`no user named '${params['username']}'`, 'list them with GET /api/users');
         if (user.role === 'admin' && await store.countAdmins() === 1) throw new HttpError(409, 'CONFLICT', 'this is the last admin', 'make another user admin first');
@@ -56,9 +57,9 @@ export function adminRoutes(deps: ServerDeps): RouteDef[] {
         return { ok: true };
       } },
     { method: 'GET', path: '/api/tokens', access: 'viewer', tag: 'tokens', summary: 'List API tokens (own; admin: all)',
-      handler: async ({ principal }) => ({ tokens: await store.listTokens(principal!.role === 'admin' ? undefined : principal!.username) }) },
+      handler: async ({ principal }): Promise<Api.TokensResponse> => ({ tokens: await store.listTokens(principal!.role === 'admin' ? undefined : principal!.username) }) },
     { method: 'POST', path: '/api/tokens', access: 'viewer', tag: 'tokens', summary: 'Create an API token (the secret is shown once)',
-      handler: async ({ principal, body, reply, audit }) => {
+      handler: async ({ principal, body, reply, audit }): Promise<Api.CreatedToken> => {
         const name = str(body, 'name');
         // Least privilege: a token is a viewer unless a higher role is asked for.
         const r = body['role'] === undefined || body['role'] === null ? 'viewer' : role(body['role']);
@@ -71,7 +72,7 @@ export function adminRoutes(deps: ServerDeps): RouteDef[] {
         return { token, secret };
       } },
     { method: 'DELETE', path: '/api/tokens/:id', access: 'viewer', tag: 'tokens', summary: 'Revoke an API token',
-      handler: async ({ principal, params, audit }) => {
+      handler: async ({ principal, params, audit }): Promise<Api.Ok> => {
         const t = (await store.listTokens()).find((x) => x.id === params['id']);
         if (!t || (principal!.role !== 'admin' && t.username !== principal!.username)) throw notFound('no such token', 'list them with GET /api/tokens');
         await store.deleteToken(t.id);
@@ -79,7 +80,7 @@ export function adminRoutes(deps: ServerDeps): RouteDef[] {
         return { ok: true };
       } },
     { method: 'GET', path: '/api/audit', access: 'operator', tag: 'audit', summary: 'The audit log, newest first',
-      handler: async ({ query }) => {
+      handler: async ({ query }): Promise<Api.AuditPage> => {
         const limit = Math.min(1000, Math.max(1, Number(query['limit'] ?? 100) || 100));
         const before = query['before'] !== undefined ? Number(query['before']) : undefined;
         const entries = await store.listAudit(limit, before !== undefined && Number.isFinite(before) ? before : undefined);

@@ -4,13 +4,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/cookie';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../../store/passwords.js';
 import type { UserRecord } from '../../store/store.js';
+import type * as Api from '../api-types.js';
 import { str } from '../body.js';
 import { MIN_PASSWORD, SESSION_COOKIE, USERNAME_PATTERN, type ServerDeps } from '../deps.js';
 import { HttpError, badRequest } from '../http-error.js';
 import { passwordProblem } from '../password-policy.js';
 import type { RouteDef } from '../route-table.js';
 
-export const publicUser = (u: Pick<UserRecord, 'username' | 'role' | 'createdAt'>): { username: string; role: string; createdAt: string } =>
+export const publicUser = (u: Pick<UserRecord, 'username' | 'role' | 'createdAt'>): Api.User =>
   ({ username: u.username, role: u.role, createdAt: u.createdAt });
 
 export function checkNewPassword(password: string): void {
@@ -49,14 +50,14 @@ export function authRoutes(deps: ServerDeps): RouteDef[] {
   return [
     {
       method: 'GET', path: '/api/setup', access: 'anonymous', tag: 'session', summary: 'Whether the first admin still has to be created',
-      handler: async () => {
+      handler: async (): Promise<Api.SetupInfo> => {
         const none = await store.countAdmins() === 0;
         return { needed: none, tokenRequired: none };
       },
     },
     {
       method: 'POST', path: '/api/setup', access: 'anonymous', tag: 'session', summary: 'Create the first admin (only while none exists)',
-      handler: async ({ req, reply, body, audit }) => {
+      handler: async ({ req, reply, body, audit }): Promise<Api.Session> => {
         if (await store.countAdmins() > 0 || deps.setup.token === null) {
           throw new HttpError(403, 'FORBIDDEN', 'setup is already done: an admin exists', 'log in with POST /api/login');
         }
@@ -79,7 +80,7 @@ export function authRoutes(deps: ServerDeps): RouteDef[] {
     },
     {
       method: 'POST', path: '/api/login', access: 'anonymous', tag: 'session', summary: 'Log in: sets the session cookie, returns the CSRF token',
-      handler: async ({ req, reply, body }) => {
+      handler: async ({ req, reply, body }): Promise<Api.Session> => {
         const username = str(body, 'username');
         const password = str(body, 'password');
         const wait = deps.limiter.retryAfter(req.ip, username);
@@ -101,7 +102,7 @@ export function authRoutes(deps: ServerDeps): RouteDef[] {
     },
     {
       method: 'POST', path: '/api/logout', access: 'viewer', tag: 'session', summary: 'End the session',
-      handler: async ({ principal, reply, audit }) => {
+      handler: async ({ principal, reply, audit }): Promise<Api.Ok> => {
         if (principal?.sessionId) await store.deleteSession(principal.sessionId);
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         audit('logout', principal?.username ?? null);
@@ -110,14 +111,14 @@ export function authRoutes(deps: ServerDeps): RouteDef[] {
     },
     {
       method: 'GET', path: '/api/me', access: 'viewer', tag: 'session', summary: 'The current user and CSRF token',
-      handler: async ({ principal }) => {
+      handler: async ({ principal }): Promise<Api.Session> => {
         const user = (await store.getUser(principal!.username))!;
         return { user: publicUser(user), csrfToken: principal!.csrfToken ?? null, auth: principal!.via };
       },
     },
     {
       method: 'PUT', path: '/api/me/password', access: 'viewer', tag: 'session', summary: 'Change the own password',
-      handler: async ({ req, principal, body, audit }) => {
+      handler: async ({ req, principal, body, audit }): Promise<Api.Ok> => {
         // A token (of any scope) must not turn into its owner's password: only a signed-in user changes it.
         if (principal!.via !== 'session') {
           throw new HttpError(403, 'FORBIDDEN', 'an API token cannot change its owner\'s password', 'sign in with the user name and password, then change it');

@@ -6,7 +6,9 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseMysqlUrl, parseTlsOptions } from '../../config/index.js';
 import { REDACTED } from '../../config/redact.js';
 import { isSluiceError } from '../../errors.js';
+import { TARGET_KINDS, findTargetKind, targetTypes } from '../../targets/registry.js';
 import { endpointUrl, type EndpointInput, type EndpointKind, type EndpointRecord } from '../../store/store.js';
+import type * as Api from '../api-types.js';
 import { optInt, optStr, optStringMap, str } from '../body.js';
 import { listDatabases, listTables } from '../browse.js';
 import { testEndpoint } from '../connection-test.js';
@@ -14,14 +16,8 @@ import { NAME_PATTERN, type ServerDeps } from '../deps.js';
 import { HttpError, badRequest, managedByConfig, notFound } from '../http-error.js';
 import type { RouteDef } from '../route-table.js';
 
-export interface PublicEndpoint {
-  name: string; type: string; host: string; port: number; user: string; password: string; hasPassword: boolean;
-  database?: string; options: Record<string, string>; serverId?: number; checkpointDatabase?: string;
-  managedByConfig: boolean; usedBy: string[]; createdAt: string; updatedAt: string;
-}
-
 /** What the API shows of a source or target: never the password. */
-export function publicEndpoint(e: EndpointRecord, usedBy: string[]): PublicEndpoint {
+export function publicEndpoint(e: EndpointRecord, usedBy: string[]): Api.Endpoint {
   return {
     name: e.name, type: e.type, host: e.host, port: e.port, user: e.user, password: e.password ? REDACTED : '', hasPassword: !!e.password,
     ...(e.database ? { database: e.database } : {}), options: e.options,
@@ -100,25 +96,29 @@ export function storeTlsUploads(body: Record<string, unknown>, tlsDir: string | 
 export function endpointInput(kind: EndpointKind, name: string, body: Record<string, unknown>, existing: EndpointRecord | null): EndpointInput {
   if (!NAME_PATTERN.test(name)) throw badRequest(`invalid ${kind} name`, 'use 1-64 letters, digits, _ . - starting with a letter or digit');
   const typeText = optStr(body, 'type') ?? 'mysql';
-  if (typeText !== 'mysql' && typeText !== 'mariadb') throw badRequest("'type' must be mysql or mariadb");
+  // A source is MySQL or MariaDB; a target is any kind of the registry, whose URL format and options it parses.
+  const targetKindOf = kind === 'target' ? findTargetKind(typeText) : null;
+  if (kind === 'target' && !targetKindOf) throw badRequest(`'type' must be one of ${targetTypes().join(', ')}`);
+  if (kind === 'source' && typeText !== 'mysql' && typeText !== 'mariadb') throw badRequest("'type' must be mysql or mariadb");
+  const parseUrl = targetKindOf ? targetKindOf.endpoint.parseUrl : parseMysqlUrl;
   const url = optStr(body, 'url');
   let host: string; let port: number; let user: string; let password: string | undefined; let database: string | undefined;
   let options: Record<string, string>;
   if (url) {
-    const parsed = parseMysqlUrl(url);
+    const parsed = parseUrl(url);
     if (!parsed.ok) throw badRequest(`'url': ${parsed.message}`, parsed.fix);
     ({ host, port, user, password, database, options } = parsed.value);
     host = checkHost(host);
     if (password === '' && body['password'] !== undefined) password = optStr(body, 'password');
   } else {
     host = checkHost(str(body, 'host'));
-    port = optInt(body, 'port', 1, 65535) ?? 3306;
+    port = optInt(body, 'port', 1, 65535) ?? targetKindOf?.endpoint.defaultPort ?? 3306;
     user = str(body, 'user');
     password = optStr(body, 'password');
     database = optStr(body, 'database') || undefined;
     options = optStringMap(body, 'options') ?? {};
-    const tls = parseTlsOptions(options);
-    if (!tls.ok) throw new HttpError(400, 'BAD_CONFIG', `'options': ${tls.message}`, tls.fix);
+    const bad = targetKindOf ? targetKindOf.endpoint.checkOptions?.(options) ?? null : checkTlsOptions(options);
+    if (bad) throw new HttpError(400, 'BAD_CONFIG', `'options': ${bad.message}`, bad.fix);
   }
   // Empty, absent or "***" keeps the stored password; removing it is explicit (clearPassword: true).
   if (password === undefined || password === '' || password === REDACTED) password = existing?.password ?? '';
@@ -132,6 +132,12 @@ export function endpointInput(kind: EndpointKind, name: string, body: Record<str
     kind, name, type: typeText, host, port, user, password, ...(database ? { database } : {}), options,
     ...(serverId !== undefined ? { serverId } : {}), ...(checkpointDatabase !== undefined ? { checkpointDatabase } : {}),
   };
+}
+
+/** The TLS parameters of a MySQL source's URL options: an error, or null when fine. */
+function checkTlsOptions(options: Record<string, string>): { message: string; fix: string } | null {
+  const tls = parseTlsOptions(options);
+  return tls.ok ? null : { message: tls.message, fix: tls.fix };
 }
 
 function fromSluiceError(err: unknown): never {
@@ -151,12 +157,12 @@ export function endpointRoutes(deps: ServerDeps, kind: EndpointKind): RouteDef[]
     if (!e) throw notFound(`no ${kind} named '${name}'`, `list them with GET ${base}`);
     return e;
   };
-  const show = async (e: EndpointRecord): Promise<PublicEndpoint> => publicEndpoint(e, await store.pipelinesUsing(kind, e.name));
+  const show = async (e: EndpointRecord): Promise<Api.Endpoint> => publicEndpoint(e, await store.pipelinesUsing(kind, e.name));
   return [
     { method: 'GET', path: base, access: 'viewer', tag: plural, summary: `List ${plural}`,
-      handler: async () => ({ [plural]: await Promise.all((await store.listEndpoints(kind)).map(show)) }) },
-    { method: 'POST', path: base, access: 'admin', tag: plural, summary: `Create a ${kind}`,
-      handler: async ({ body, reply, audit }) => {
+      handler: async (): Promise<Api.EndpointList> => ({ [plural]: await Promise.all((await store.listEndpoints(kind)).map(show)) }) },
+    { method: 'POST', path: base, access: 'admin', tag: plural, summary: `Create a ${kind}`, body: endpointBodySchema(kind, true),
+      handler: async ({ body, reply, audit }): Promise<Api.EndpointResponse> => {
         const name = str(body, 'name');
         if (await store.getEndpoint(kind, name)) throw new HttpError(409, 'CONFLICT', `a ${kind} named '${name}' exists`, 'choose another name, or edit it with PUT');
         const e = await store.putEndpoint(checkedInput(deps, kind, name, body, null));
@@ -165,9 +171,9 @@ export function endpointRoutes(deps: ServerDeps, kind: EndpointKind): RouteDef[]
         return { [kind]: await show(e) };
       } },
     { method: 'GET', path: `${base}/:name`, access: 'viewer', tag: plural, summary: `Get a ${kind}`,
-      handler: async ({ params }) => ({ [kind]: await show(await get(params['name']!)) }) },
-    { method: 'PUT', path: `${base}/:name`, access: 'admin', tag: plural, summary: `Replace a ${kind}`,
-      handler: async ({ params, body, audit }) => {
+      handler: async ({ params }): Promise<Api.EndpointResponse> => ({ [kind]: await show(await get(params['name']!)) }) },
+    { method: 'PUT', path: `${base}/:name`, access: 'admin', tag: plural, summary: `Replace a ${kind}`, body: endpointBodySchema(kind, false),
+      handler: async ({ params, body, audit }): Promise<Api.EndpointResponse> => {
         const old = await get(params['name']!);
         if (old.managed) throw managedByConfig(`${kind} '${old.name}'`);
         const e = await store.putEndpoint(checkedInput(deps, kind, old.name, body, old));
@@ -176,7 +182,7 @@ export function endpointRoutes(deps: ServerDeps, kind: EndpointKind): RouteDef[]
         return { [kind]: await show(e) };
       } },
     { method: 'DELETE', path: `${base}/:name`, access: 'admin', tag: plural, summary: `Delete a ${kind}`,
-      handler: async ({ params, audit }) => {
+      handler: async ({ params, audit }): Promise<Api.Ok> => {
         const e = await get(params['name']!);
         if (e.managed) throw managedByConfig(`${kind} '${e.name}'`);
         const users = await store.pipelinesUsing(kind, e.name);
@@ -186,21 +192,58 @@ export function endpointRoutes(deps: ServerDeps, kind: EndpointKind): RouteDef[]
         return { ok: true };
       } },
     { method: 'POST', path: `${base}/:name/test`, access: 'operator', tag: plural, summary: `Test connection: preflight checks of a ${kind}`,
-      handler: async ({ params, audit }) => {
+      handler: async ({ params, audit }): Promise<Api.TestResult> => {
         const e = await get(params['name']!);
         const result = await testEndpoint(e);
         audit(`${kind}.test`, e.name, { ok: result.ok });
         return result;
       } },
     { method: 'GET', path: `${base}/:name/databases`, access: 'viewer', tag: plural, summary: `Databases of a ${kind} with their table counts`,
-      handler: async ({ params }) => ({ databases: await listDatabases(endpointUrl(await get(params['name']!))).catch(fromSluiceError) }) },
+      handler: async ({ params }): Promise<Api.DatabasesResponse> => ({ databases: await listDatabases(endpointUrl(await get(params['name']!))).catch(fromSluiceError) }) },
     { method: 'GET', path: `${base}/:name/databases/:db/tables`, access: 'viewer', tag: plural, summary: `Tables of a database with row counts`,
-      handler: async ({ params }) => {
+      handler: async ({ params }): Promise<Api.TablesResponse> => {
         const tables = await listTables(endpointUrl(await get(params['name']!)), params['db']!).catch(fromSluiceError);
         if (tables === null) throw notFound(`no database named '${params['db']}'`, `list them with GET ${base}/${params['name']}/databases`);
         return { tables };
       } },
   ];
+}
+
+/** The kinds of target Sluice can write to, with their endpoint form (the UI builds its form from this). */
+export function targetKindsRoute(): RouteDef {
+  return {
+    method: 'GET', path: '/api/target-kinds', access: 'viewer', tag: 'targets', summary: 'Target kinds: types, endpoint fields and defaults (from the targets registry)',
+    handler: (): Api.TargetKindsResponse => ({
+      kinds: TARGET_KINDS.map((k) => ({
+        types: [...k.types], title: k.title, description: k.description, schemes: [...k.endpoint.schemes], defaultPort: k.endpoint.defaultPort,
+        checkpointPlace: k.checkpointPlace, fields: k.endpoint.fields.map((f) => ({ ...f })),
+      })),
+    }),
+  };
+}
+
+/** JSON schema of a source's or target's request body (the target `type`s from the targets registry). */
+export function endpointBodySchema(kind: EndpointKind, create: boolean): Record<string, unknown> {
+  const types = kind === 'target' ? targetTypes() : ['mysql', 'mariadb'];
+  const ports = kind === 'target' ? TARGET_KINDS.map((k) => `${k.types.join('/')}: ${k.endpoint.defaultPort}`).join(', ') : '3306';
+  return {
+    type: 'object',
+    ...(create ? { required: ['name'] } : {}),
+    properties: {
+      ...(create ? { name: { type: 'string', pattern: NAME_PATTERN.source } } : {}),
+      type: { type: 'string', enum: types, default: 'mysql' },
+      url: { type: 'string', description: `instead of host, port, user, password, database, options: ${kind === 'target' ? TARGET_KINDS.map((k) => `${k.endpoint.schemes[0]}://user:pass@host:${k.endpoint.defaultPort}/`).join(' or ') : 'mysql://user:pass@host:3306/'}` },
+      host: { type: 'string' },
+      port: { type: 'integer', minimum: 1, maximum: 65535, description: `default by type (${ports})` },
+      user: { type: 'string' },
+      password: { type: 'string', description: 'empty or *** keeps the stored password' },
+      clearPassword: { type: 'boolean' },
+      database: { type: 'string' },
+      options: { type: 'object', additionalProperties: { type: 'string' } },
+      tlsFiles: { type: 'object', properties: { 'ssl-ca': { type: 'string' }, 'ssl-cert': { type: 'string' }, 'ssl-key': { type: 'string' } } },
+      ...(kind === 'source' ? { serverId: { type: 'integer', minimum: 1 } } : { checkpointDatabase: { type: 'string', default: '_sluice' } }),
+    },
+  };
 }
 
 /** endpointInput plus the checks of API input: uploaded PEM files stored, ssl-* paths inside the TLS directory. */
@@ -218,7 +261,7 @@ function checkedInput(deps: ServerDeps, kind: EndpointKind, name: string, body: 
 export function connectionTestRoute(deps: ServerDeps): RouteDef {
   return {
     method: 'POST', path: '/api/connections/test', access: 'admin', tag: 'sources', summary: 'Test an unsaved source or target (admin)',
-    handler: async ({ body, audit }) => {
+    handler: async ({ body, audit }): Promise<Api.TestResult> => {
       const kind = body['kind'] === 'target' ? 'target' : body['kind'] === 'source' ? 'source' : null;
       if (!kind) throw badRequest("'kind' must be source or target");
       const name = optStr(body, 'name') || 'unsaved';

@@ -3,12 +3,13 @@ import { parseConfig, type PipelineConfig } from '../../config/index.js';
 import { isSluiceError } from '../../errors.js';
 import type { PipelineRecord } from '../../store/store.js';
 import type { PipelineStatus } from '../../control/pipeline-status.js';
+import type * as Api from '../api-types.js';
 import { optInt, optStr, str } from '../body.js';
 import type { ServerDeps } from '../deps.js';
 import { HttpError, badRequest, managedByConfig, notFound } from '../http-error.js';
 import type { RouteDef } from '../route-table.js';
 
-const PIPELINE_KEYS = ['name', 'source', 'target', 'tables', 'exclude', 'targetDatabase', 'snapshot', 'ddl', 'tuning'];
+const PIPELINE_KEYS: ReadonlyArray<keyof Api.PipelineInput> = ['name', 'source', 'target', 'tables', 'exclude', 'targetDatabase', 'snapshot', 'ddl', 'tuning'];
 
 /** Validate a pipeline body with the config validator (same rules and messages as a config file). */
 export async function pipelineConfig(deps: ServerDeps, name: string, body: Record<string, unknown>): Promise<PipelineConfig> {
@@ -34,14 +35,14 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
     if (!p) throw notFound(`no pipeline named '${name}'`, 'list them with GET /api/pipelines');
     return p;
   };
-  const show = (p: PipelineRecord, status: PipelineStatus): Record<string, unknown> => ({
+  const show = (p: PipelineRecord, status: PipelineStatus): Api.Pipeline => ({
     ...p.config, desiredState: p.desiredState, managedByConfig: p.managed, createdAt: p.createdAt, updatedAt: p.updatedAt,
     state: status.state,
   });
-  const shown = async (p: PipelineRecord): Promise<Record<string, unknown>> => show(p, await manager.status(p.config.name));
+  const shown = async (p: PipelineRecord): Promise<Api.Pipeline> => show(p, await manager.status(p.config.name));
   const action = (verb: 'start' | 'pause' | 'resume' | 'stop' | 'retry', summary: string, run: (name: string, st: PipelineStatus) => Promise<PipelineStatus> | PipelineStatus): RouteDef => ({
     method: 'POST', path: `/api/pipelines/:name/${verb}`, access: 'operator', tag: 'pipelines', summary,
-    handler: async ({ params, audit }) => {
+    handler: async ({ params, audit }): Promise<Api.StatusResponse> => {
       const p = await get(params['name']!);
       const status = await run(p.config.name, await manager.status(p.config.name));
       audit(`pipeline.${verb}`, p.config.name);
@@ -51,14 +52,14 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
   const invalid = (msg: string, fix: string): HttpError => new HttpError(409, 'INVALID_STATE', msg, fix);
   return [
     { method: 'GET', path: '/api/pipelines', access: 'viewer', tag: 'pipelines', summary: 'List pipelines with their status',
-      handler: async () => ({
+      handler: async (): Promise<Api.PipelinesResponse> => ({
         pipelines: await Promise.all((await store.listPipelines()).map(async (p) => {
           const status = await manager.status(p.config.name);
           return { ...show(p, status), status };
         })),
       }) },
     { method: 'POST', path: '/api/pipelines', access: 'operator', tag: 'pipelines', summary: 'Create a pipeline (start: true to start it)',
-      handler: async ({ body, reply, audit }) => {
+      handler: async ({ body, reply, audit }): Promise<Api.PipelineResponse> => {
         const name = str(body, 'name');
         if (await store.getPipeline(name)) throw new HttpError(409, 'CONFLICT', `a pipeline named '${name}' exists`, 'choose another name, or edit it with PUT');
         const cfg = await pipelineConfig(deps, name, body);
@@ -72,9 +73,9 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
         return { pipeline: await shown((await store.getPipeline(name)) ?? rec) };
       } },
     { method: 'GET', path: '/api/pipelines/:name', access: 'viewer', tag: 'pipelines', summary: 'Get a pipeline',
-      handler: async ({ params }) => ({ pipeline: await shown(await get(params['name']!)) }) },
+      handler: async ({ params }): Promise<Api.PipelineResponse> => ({ pipeline: await shown(await get(params['name']!)) }) },
     { method: 'PUT', path: '/api/pipelines/:name', access: 'operator', tag: 'pipelines', summary: 'Replace a pipeline definition (a running pipeline restarts)',
-      handler: async ({ params, body, audit }) => {
+      handler: async ({ params, body, audit }): Promise<Api.PipelineResponse> => {
         const old = await get(params['name']!);
         if (old.managed) throw managedByConfig(`pipeline '${old.config.name}'`);
         const cfg = await pipelineConfig(deps, old.config.name, body);
@@ -84,7 +85,7 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
         return { pipeline: await shown(await get(cfg.name)) };
       } },
     { method: 'DELETE', path: '/api/pipelines/:name', access: 'operator', tag: 'pipelines', summary: 'Stop and delete a pipeline (the target keeps its checkpoint)',
-      handler: async ({ params, audit }) => {
+      handler: async ({ params, audit }): Promise<Api.Ok> => {
         const p = await get(params['name']!);
         if (p.managed) throw managedByConfig(`pipeline '${p.config.name}'`);
         await manager.remove(p.config.name);
@@ -93,7 +94,7 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
         return { ok: true };
       } },
     { method: 'GET', path: '/api/pipelines/:name/status', access: 'viewer', tag: 'pipelines', summary: 'State, lag, rates, snapshot progress, position, recent errors',
-      handler: async ({ params }) => ({ status: await manager.status((await get(params['name']!)).config.name) }) },
+      handler: async ({ params }): Promise<Api.StatusResponse> => ({ status: await manager.status((await get(params['name']!)).config.name) }) },
     action('start', 'Start (from the checkpoint)', (n) => manager.start(n)),
     action('pause', 'Pause: stop after the current batch, keep the checkpoint', (n) => manager.pause(n)),
     action('resume', 'Resume a paused pipeline from its checkpoint', (n, st) => {
@@ -104,7 +105,7 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
     action('retry', 'Restart a failed or retrying pipeline now', (n) => manager.retry(n)),
     { method: 'POST', path: '/api/pipelines/:name/skip', access: 'operator', tag: 'pipelines',
       summary: 'Skip the source transaction (or DDL) that failed and restart; body {file, pos, kind} names another one',
-      handler: async ({ params, body, audit }) => {
+      handler: async ({ params, body, audit }): Promise<Api.StatusResponse> => {
         const p = await get(params['name']!);
         const file = optStr(body, 'file');
         const pos = optInt(body, 'pos', 4, Number.MAX_SAFE_INTEGER);
@@ -123,7 +124,7 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
       } },
     { method: 'POST', path: '/api/pipelines/:name/resync', access: 'operator', tag: 'pipelines',
       summary: 'Start over without downtime: stream from the source\'s current position and copy every table again (swapped in atomically)',
-      handler: async ({ params, audit }) => {
+      handler: async ({ params, audit }): Promise<Api.StatusResponse> => {
         const p = await get(params['name']!);
         const status = await manager.resync(p.config.name);
         audit('pipeline.resync', p.config.name);
@@ -131,7 +132,7 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
       } },
     { method: 'POST', path: '/api/pipelines/:name/tables/:table/resnapshot', access: 'operator', tag: 'pipelines',
       summary: 'Copy one table (`db.table`) again while streaming: built in a shadow table, swapped in atomically',
-      handler: async ({ params, audit }) => {
+      handler: async ({ params, audit }): Promise<Api.StatusResponse> => {
         const p = await get(params['name']!);
         const key = params['table'] ?? '';
         const dot = key.indexOf('.');
@@ -147,12 +148,12 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
         return { status };
       } },
     { method: 'GET', path: '/api/metrics/history', access: 'viewer', tag: 'pipelines', summary: 'Metric samples (5 s) for charts',
-      handler: async ({ query }) => {
+      handler: async ({ query }): Promise<Api.MetricsHistory> => {
         const minutes = query['minutes'] === undefined ? 60 : Number(query['minutes']);
         if (!Number.isFinite(minutes) || minutes < 1 || minutes > 1440) throw badRequest("'minutes' must be from 1 to 1440");
         const pipeline = query['pipeline'] || undefined;
         if (pipeline !== undefined) await get(pipeline);
-        const series: Record<string, unknown[]> = {};
+        const series: Api.MetricsHistory['series'] = {};
         if (pipeline !== undefined) series[pipeline] = [];
         for (const s of await store.samples(Date.now() - minutes * 60_000, pipeline)) {
           (series[s.pipeline] ??= []).push({ time: new Date(s.time).toISOString(), state: s.state, lagSeconds: s.lagSeconds, rowsPerSecond: s.rowsPerSecond,

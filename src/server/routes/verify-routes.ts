@@ -1,5 +1,6 @@
 /** Verify of a pipeline (background run, latest result): see src/verify and docs/api.md. */
 import { isSluiceError } from '../../errors.js';
+import type * as Api from '../api-types.js';
 import type { ServerDeps } from '../deps.js';
 import { HttpError, badRequest, notFound } from '../http-error.js';
 import type { RouteDef } from '../route-table.js';
@@ -22,7 +23,7 @@ export function verifyRoutes(deps: ServerDeps): RouteDef[] {
   return [
     { method: 'POST', path: '/api/pipelines/:name/verify', access: 'operator', tag: 'pipelines',
       summary: 'Compare the pipeline\'s tables with the source while it streams (body {tables?: ["db.t*"], repair?: true}); runs in the background, see GET',
-      handler: async ({ params, body, audit, reply }) => {
+      handler: async ({ params, body, audit, reply }): Promise<Api.VerifyStarted> => {
         const name = await known(params['name']!);
         const repair = body['repair'];
         if (repair !== undefined && typeof repair !== 'boolean') throw badRequest("'repair' must be true or false");
@@ -39,7 +40,7 @@ export function verifyRoutes(deps: ServerDeps): RouteDef[] {
       } },
     { method: 'GET', path: '/api/pipelines/:name/verify', access: 'viewer', tag: 'pipelines',
       summary: 'The latest verify of the pipeline (state, progress, per table rows checked and differences: a sample of keys with both sides\' values), and the last result of every table (kept across restarts)',
-      handler: async ({ params }) => {
+      handler: async ({ params }): Promise<Api.VerifyState> => {
         const name = await known(params['name']!);
         return { verify: manager.latestVerify(name), tables: await manager.lastVerifyResults(name) };
       } },

@@ -14,7 +14,7 @@
 import { format, type RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
 import { describeInstance, parseInstance, type InstanceInfo } from '../../instance.js';
-import type { Checkpoint, HistoryRows } from '../sink.js';
+import type { Checkpoint, HistoryRows } from '../target.js';
 import { qualifiedName, quoteId } from './sql-literal.js';
 
 export const CHECKPOINT_TABLE = 'checkpoints';

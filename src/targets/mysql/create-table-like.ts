@@ -18,6 +18,7 @@
 import type { Connection, Pool, RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
 import { parseDdl } from '../../mysql/schema/ddl-parser.js';
+import { parseCreateTable } from '../../mysql/schema/source-table.js';
 import type { CreateTableAst, ForeignKeyAst } from '../../mysql/schema/ddl-ast.js';
 import { renderCreateTable, renderForeignKey } from '../../mysql/schema/create-table-render.js';
 import { qualifiedName, quoteId } from './sql-literal.js';
@@ -34,7 +35,7 @@ export interface CreateTableLikeOptions {
   foreignKeyTarget?: ForeignKeyTarget;
 }
 
-interface ColumnDef { name: string; type: string; nullable: boolean }
+export interface ColumnDef { name: string; type: string; nullable: boolean }
 
 /** Create `targetDb`.`targetTable` like the source's `db`.`table` if absent, else check compatibility. */
 export async function createTableLike(source: QueryConnection, target: QueryConnection, db: string, table: string,
@@ -75,7 +76,12 @@ const DROPPED_OPTIONS = new Set(['AUTO_INCREMENT', 'TABLESPACE', 'DATA DIRECTORY
  * foreign key is dropped.
  */
 export function targetCreateSql(createSql: string, targetDb: string, targetTable: string, sourceDb = '', foreignKeyTarget?: ForeignKeyTarget): string {
-  const ast = parseCreateTable(createSql, sourceDb);
+  return targetCreateSqlOf(parseCreateTable(createSql, sourceDb), targetDb, targetTable, sourceDb, foreignKeyTarget);
+}
+
+/** `targetCreateSql` from an already parsed definition (not modified). */
+export function targetCreateSqlOf(definition: CreateTableAst, targetDb: string, targetTable: string, sourceDb: string, foreignKeyTarget?: ForeignKeyTarget): string {
+  const ast = structuredClone(definition);
   adaptForTarget(ast, sourceDb, foreignKeyTarget);
   return renderCreateTable(ast, { database: targetDb, table: targetTable, ifNotExists: true });
 }
@@ -159,16 +165,6 @@ export function forwardedAlterSql(sql: string, defaultDatabase: string, route: (
   return `ALTER TABLE ${ast.ifExists ? 'IF EXISTS ' : ''}${qualifiedName(t.database, t.table)} ${[parts.join(', '), ...partitioning].filter((x) => x !== '').join(' ')}`;
 }
 
-/** Parse a CREATE TABLE statement; anything else (or an unreadable one) is a typed error. */
-export function parseCreateTable(createSql: string, database: string): CreateTableAst {
-  const ast = parseDdl(createSql, { defaultDatabase: database });
-  if (ast === null || ast.kind !== 'create_table' || ast.like !== null || ast.asSelect) {
-    throw new SluiceError('DDL_UNSUPPORTED', `expected a CREATE TABLE statement with a column list: ${createSql.slice(0, 200)}`,
-      'report this to the Sluice developers with the output of SHOW CREATE TABLE', { statement: createSql.slice(0, 2000) });
-  }
-  return ast;
-}
-
 async function readColumns(conn: QueryConnection, db: string, table: string): Promise<ColumnDef[]> {
   const [rows] = await conn.query<RowDataPacket[]>(
     'SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE AS nullable, DATA_TYPE AS dt FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
@@ -193,6 +189,11 @@ async function checkCompatible(source: QueryConnection, target: QueryConnection,
       'check the table name and that the source user has SELECT on it');
   }
   const tgt = await readColumns(target, targetDb, targetTable);
+  assertCompatible(src, tgt, db, table, targetDb, targetTable);
+}
+
+/** TARGET_TABLE_INCOMPATIBLE unless the target's columns are the source's (names, order, normalized types). */
+export function assertCompatible(src: readonly ColumnDef[], tgt: readonly ColumnDef[], db: string, table: string, targetDb: string, targetTable: string): void {
   const diffs: string[] = [];
   const n = Math.max(src.length, tgt.length);
   for (let i = 0; i < n; i++) {

@@ -12,7 +12,7 @@ import type { DdlStatement, TableName } from '../../mysql/schema/ddl.js';
 import { parseDdl } from '../../mysql/schema/ddl-parser.js';
 import type { DdlAst } from '../../mysql/schema/ddl-ast.js';
 import { tokenize, type Token } from '../../mysql/schema/sql-tokenizer.js';
-import type { TableRouter } from '../sink.js';
+import type { TableRouter } from '../target.js';
 import { quoteId } from './sql-literal.js';
 
 export interface RewrittenDdl {

@@ -12,20 +12,34 @@ import { qualifiedName, quoteId } from './sql-literal.js';
 
 export interface OrphanSweep { deleted: number; nulled: number }
 
-/** Remove or detach the orphans of every foreign key of `tables` (target names). Runs with foreign_key_checks=1. */
+/**
+ * Remove or detach the orphans of every foreign key of `tables` (target names). Runs with foreign_key_checks=1.
+ * The foreign keys are read with two queries per database (not per table: information_schema opens every
+ * table a query does not narrow down by name, and a pipeline may hold thousands).
+ */
 export async function removeForeignKeyOrphans(conn: Pick<Connection, 'query'>, tables: ReadonlyArray<{ database: string; table: string }>): Promise<OrphanSweep> {
   const out: OrphanSweep = { deleted: 0, nulled: 0 };
   await conn.query('SET SESSION foreign_key_checks = 1');
-  for (const { database, table } of tables) {
+  const byDb = new Map<string, Set<string>>();
+  for (const { database, table } of tables) byDb.set(database, (byDb.get(database) ?? new Set()).add(table));
+  for (const [database, wanted] of byDb) {
     const [fks] = await conn.query<RowDataPacket[]>(
-      'SELECT CONSTRAINT_NAME AS n, DELETE_RULE AS d, UNIQUE_CONSTRAINT_SCHEMA AS rdb, REFERENCED_TABLE_NAME AS rt FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?',
-      [database, table]);
-    for (const fk of fks) {
+      "SELECT TABLE_NAME AS t, CONSTRAINT_NAME AS n, DELETE_RULE AS d, UNIQUE_CONSTRAINT_SCHEMA AS rdb, REFERENCED_TABLE_NAME AS rt FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND DELETE_RULE IN ('CASCADE', 'SET NULL') ORDER BY TABLE_NAME, CONSTRAINT_NAME",
+      [database]);
+    const ours = fks.filter((fk) => wanted.has(String(fk['t'])));
+    if (ours.length === 0) continue;
+    const [keyCols] = await conn.query<RowDataPacket[]>(
+      'SELECT TABLE_NAME AS t, CONSTRAINT_NAME AS n, COLUMN_NAME AS c, REFERENCED_COLUMN_NAME AS r FROM information_schema.KEY_COLUMN_USAGE WHERE CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME IS NOT NULL ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION',
+      [database]);
+    const colsOf = new Map<string, RowDataPacket[]>();
+    for (const k of keyCols) {
+      const id = `${String(k['t'])}\0${String(k['n'])}`;
+      colsOf.set(id, [...(colsOf.get(id) ?? []), k]);
+    }
+    for (const fk of ours) {
+      const table = String(fk['t']);
       const rule = String(fk['d']);
-      if (rule !== 'CASCADE' && rule !== 'SET NULL') continue;
-      const [cols] = await conn.query<RowDataPacket[]>(
-        'SELECT COLUMN_NAME AS c, REFERENCED_COLUMN_NAME AS r FROM information_schema.KEY_COLUMN_USAGE WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = ? AND REFERENCED_TABLE_NAME IS NOT NULL ORDER BY ORDINAL_POSITION',
-        [database, table, String(fk['n'])]);
+      const cols = colsOf.get(`${table}\0${String(fk['n'])}`) ?? [];
       if (cols.length === 0) continue;
       const pairs = cols.map((c) => ({ c: quoteId(String(c['c'])), r: quoteId(String(c['r'])) }));
       const join = `${qualifiedName(database, table)} c LEFT JOIN ${qualifiedName(String(fk['rdb']), String(fk['rt']))} p ON ${pairs.map((x) => `p.${x.r} = c.${x.c}`).join(' AND ')}`;

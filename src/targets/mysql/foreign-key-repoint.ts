@@ -5,9 +5,16 @@
  * each child's parsed definition.
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { parseCreateTable } from './create-table-like.js';
+import { parseCreateTable } from '../../mysql/schema/source-table.js';
 import { renderForeignKey } from '../../mysql/schema/create-table-render.js';
+import type { ForeignKeyAst } from '../../mysql/schema/ddl-ast.js';
 import { qualifiedName, quoteId } from './sql-literal.js';
+
+/** The foreign keys `database`.`table` has, from its parsed definition (references qualified with their database). */
+export async function foreignKeysOf(conn: Pick<Connection, 'query'>, database: string, table: string): Promise<ForeignKeyAst[]> {
+  const [rows] = await conn.query<RowDataPacket[]>(`SHOW CREATE TABLE ${qualifiedName(database, table)}`);
+  return parseCreateTable(String(rows[0]?.['Create Table'] ?? ''), database).foreignKeys.map((fk) => ({ ...fk, refDatabase: fk.refDatabase ?? database }));
+}
 
 /** Re-create every foreign key that references `database`.`from` so that it references `database`.`to`; returns how many. */
 export async function repointForeignKeys(conn: Pick<Connection, 'query'>, database: string, from: string, to: string): Promise<number> {

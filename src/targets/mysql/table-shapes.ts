@@ -1,6 +1,5 @@
 /** Target table shapes (columns, types, primary key, engine) read once from information_schema and cached. */
-import type { RowDataPacket } from 'mysql2/promise';
-import type { Connection } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
 import type { ReferencingKey, TargetTable } from './statements.js';
 
@@ -18,6 +17,8 @@ const TRANSACTIONAL_ENGINES = new Set(['innodb', 'rocksdb', 'tokudb', 'ndbcluste
 
 export class TableShapeCache {
   private readonly cache = new Map<string, TargetTableInfo>();
+  /** Foreign keys per target database (read once per database: the query scans all its tables). */
+  private readonly fks = new Map<string, ForeignKeyCatalog>();
 
   private static id(database: string, table: string): string {
     return `${database}\0${table}`;
@@ -27,22 +28,23 @@ export class TableShapeCache {
     return this.cache.get(TableShapeCache.id(database, table));
   }
 
-  /** Forget one table, or everything (after DDL). */
+  /** Forget one table, or everything (after DDL). The foreign keys are read again either way (a DDL may change them). */
   invalidate(database?: string, table?: string): void {
     if (database === undefined || table === undefined) this.cache.clear();
     else this.cache.delete(TableShapeCache.id(database, table));
+    this.fks.clear();
   }
 
   /**
    * Load every table in `tables` that is not cached yet; a missing or non-transactional table is an error.
-   * The tables missing from the cache are read together (a few information_schema queries per database and
-   * per 500 tables, not six per table: a pipeline over thousands of tables meets many new ones per batch).
+   * The tables missing from the cache are read together (see `readTableInfos`): a pipeline over thousands of
+   * tables meets many new ones per batch.
    */
-  async load(conn: Connection, tables: ReadonlyArray<{ database: string; table: string }>): Promise<void> {
+  async load(conn: Pick<Connection, 'query'>, tables: ReadonlyArray<{ database: string; table: string }>): Promise<void> {
     const missing = new Map<string, { database: string; table: string }>();
     for (const t of tables) if (!this.get(t.database, t.table)) missing.set(TableShapeCache.id(t.database, t.table), t);
     if (missing.size === 0) return;
-    const infos = await readTableInfos(conn, [...missing.values()]);
+    const infos = await readTableInfos(conn, [...missing.values()], this.fks);
     for (const [id, { database, table }] of missing) {
       const info = infos.get(id);
       if (!info) {
@@ -65,15 +67,29 @@ export async function readTableInfo(conn: Pick<Connection, 'query'>, database: s
   return (await readTableInfos(conn, [{ database, table }])).get(`${database}\0${table}`) ?? null;
 }
 
-/** How many table names one information_schema query asks for. */
+/**
+ * How many table names one information_schema query asks for. (MariaDB opens only the tables whose name
+ * matches an IN list; the foreign-key queries by referenced table cannot be narrowed like that and are read
+ * once per database instead — see `readForeignKeys`.)
+ */
 const NAMES_PER_QUERY = 500;
+
+/** The foreign keys of one target database: which tables have some, which are referenced, and by which keys. */
+interface ForeignKeyCatalog {
+  children: Set<string>;
+  parents: Set<string>;
+  /** Referenced table → the keys referencing it (from any database). */
+  referencedBy: Map<string, RowDataPacket[]>;
+}
 
 /**
  * `readTableInfo` for many tables at once, keyed `database\0table` (tables that do not exist are absent).
  * information_schema compares names case-insensitively: rows are matched back to the names asked for exactly
- * when possible, else ignoring case (as a single-table `=` lookup would).
+ * when possible, else ignoring case (as a single-table `=` lookup would). `fkCache` keeps each database's
+ * foreign keys between calls.
  */
-export async function readTableInfos(conn: Pick<Connection, 'query'>, tables: ReadonlyArray<{ database: string; table: string }>): Promise<Map<string, TargetTableInfo>> {
+export async function readTableInfos(conn: Pick<Connection, 'query'>, tables: ReadonlyArray<{ database: string; table: string }>,
+  fkCache: Map<string, ForeignKeyCatalog> = new Map()): Promise<Map<string, TargetTableInfo>> {
   const byDb = new Map<string, string[]>();
   for (const t of tables) {
     const names = byDb.get(t.database) ?? [];
@@ -81,24 +97,48 @@ export async function readTableInfos(conn: Pick<Connection, 'query'>, tables: Re
     byDb.set(t.database, names);
   }
   const out = new Map<string, TargetTableInfo>();
-  for (const [database, all] of byDb) {
-    for (let i = 0; i < all.length; i += NAMES_PER_QUERY) {
-      const names = all.slice(i, i + NAMES_PER_QUERY);
-      for (const info of await readSome(conn, database, names)) out.set(`${database}\0${info.table}`, info);
+  for (const [database, names] of byDb) {
+    let fks = fkCache.get(database);
+    if (!fks) {
+      fks = await readForeignKeys(conn, database);
+      fkCache.set(database, fks);
+    }
+    for (let i = 0; i < names.length; i += NAMES_PER_QUERY) {
+      for (const info of await readSome(conn, database, names.slice(i, i + NAMES_PER_QUERY), fks)) out.set(`${database}\0${info.table}`, info);
     }
   }
   return out;
 }
 
-async function readSome(conn: Pick<Connection, 'query'>, database: string, names: string[]): Promise<TargetTableInfo[]> {
+async function readForeignKeys(conn: Pick<Connection, 'query'>, database: string): Promise<ForeignKeyCatalog> {
+  const [childRows] = await conn.query<RowDataPacket[]>(
+    'SELECT DISTINCT TABLE_NAME AS tn FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?', [database]);
+  // Keys referencing this database's tables, from any database (one scan of all foreign keys).
+  const [refRows] = await conn.query<RowDataPacket[]>(
+    'SELECT k.REFERENCED_TABLE_NAME AS tn, k.CONSTRAINT_SCHEMA AS db, k.TABLE_NAME AS t, k.CONSTRAINT_NAME AS n, k.COLUMN_NAME AS c, k.REFERENCED_COLUMN_NAME AS r, rc.UPDATE_RULE AS u ' +
+    'FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS rc ON rc.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND rc.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND rc.TABLE_NAME = k.TABLE_NAME ' +
+    'WHERE k.REFERENCED_TABLE_SCHEMA = ? ORDER BY k.REFERENCED_TABLE_NAME, k.CONSTRAINT_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION',
+    [database]);
+  const referencedBy = new Map<string, RowDataPacket[]>();
+  for (const r of refRows) {
+    const list = referencedBy.get(String(r['tn']));
+    if (list) list.push(r);
+    else referencedBy.set(String(r['tn']), [r]);
+  }
+  // Names as stored and lower-cased (information_schema matches names without regard to case).
+  const both = (names: Iterable<string>): Set<string> => new Set([...names].flatMap((n) => [n, n.toLowerCase()]));
+  return { children: both(childRows.map((r) => String(r['tn']))), parents: both(referencedBy.keys()), referencedBy };
+}
+
+async function readSome(conn: Pick<Connection, 'query'>, database: string, names: string[], fks: ForeignKeyCatalog): Promise<TargetTableInfo[]> {
   // Rows of a table named `n` in the answer: exact match first, else a case-insensitive one.
   const exact = new Set(names);
+  const lower = new Map<string, string[]>();
+  for (const n of names) lower.set(n.toLowerCase(), [...(lower.get(n.toLowerCase()) ?? []), n]);
   const asked = (found: unknown): string[] => {
     const f = String(found);
-    const out: string[] = [];
-    if (exact.has(f)) out.push(f);
-    for (const n of names) if (n !== f && n.toLowerCase() === f.toLowerCase() && !names.includes(f)) out.push(n);
-    return out;
+    if (exact.has(f)) return [f];
+    return lower.get(f.toLowerCase()) ?? [];
   };
   const group = (rows: RowDataPacket[], col: string): Map<string, RowDataPacket[]> => {
     const m = new Map<string, RowDataPacket[]>();
@@ -113,26 +153,21 @@ async function readSome(conn: Pick<Connection, 'query'>, database: string, names
   };
   const [tableRows] = await conn.query<RowDataPacket[]>(
     'SELECT TABLE_NAME AS tn, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?)', [database, names]);
-  const found = group(tableRows, 'tn');
-  if (found.size === 0) return [];
   const [colRows] = await conn.query<RowDataPacket[]>(
     'SELECT TABLE_NAME AS tn, COLUMN_NAME AS name, LOWER(DATA_TYPE) AS type, EXTRA AS extra FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) ORDER BY TABLE_NAME, ORDINAL_POSITION',
     [database, names]);
   const [pkRows] = await conn.query<RowDataPacket[]>(
     "SELECT TABLE_NAME AS tn, COLUMN_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) AND INDEX_NAME = 'PRIMARY' ORDER BY TABLE_NAME, SEQ_IN_INDEX",
     [database, names]);
-  const [childRows] = await conn.query<RowDataPacket[]>(
-    'SELECT DISTINCT TABLE_NAME AS tn FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME IN (?)', [database, names]);
-  const [parentRows] = await conn.query<RowDataPacket[]>(
-    'SELECT DISTINCT REFERENCED_TABLE_NAME AS tn FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE UNIQUE_CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME IN (?)', [database, names]);
-  const [refRows] = await conn.query<RowDataPacket[]>(
-    'SELECT k.REFERENCED_TABLE_NAME AS tn, k.CONSTRAINT_SCHEMA AS db, k.TABLE_NAME AS t, k.CONSTRAINT_NAME AS n, k.COLUMN_NAME AS c, k.REFERENCED_COLUMN_NAME AS r, rc.UPDATE_RULE AS u ' +
-    'FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS rc ON rc.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND rc.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND rc.TABLE_NAME = k.TABLE_NAME ' +
-    'WHERE k.REFERENCED_TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME IN (?) ORDER BY k.REFERENCED_TABLE_NAME, k.CONSTRAINT_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION',
-    [database, names]);
-  const cols = group(colRows, 'tn'), pks = group(pkRows, 'tn'), children = group(childRows, 'tn'), parents = group(parentRows, 'tn'), refs = group(refRows, 'tn');
+  const found = group(tableRows, 'tn');
+  if (found.size === 0) return [];
+  const cols = group(colRows, 'tn'), pks = group(pkRows, 'tn');
+  const has = (set: Set<string>, table: string): boolean => set.has(table) || set.has(table.toLowerCase());
   const infos: TargetTableInfo[] = [];
-  for (const [table, rows] of found) infos.push(toInfo(database, table, rows[0]!, cols.get(table) ?? [], pks.get(table) ?? [], (children.get(table) ?? []).length > 0, (parents.get(table) ?? []).length > 0, refs.get(table) ?? []));
+  for (const [table, rows] of found) {
+    const refs = fks.referencedBy.get(table) ?? [];
+    infos.push(toInfo(database, table, rows[0]!, cols.get(table) ?? [], pks.get(table) ?? [], has(fks.children, table), has(fks.parents, table), refs));
+  }
   return infos;
 }
 

@@ -79,7 +79,7 @@ describe('TLS connections (ssl-mode, ssl-ca, ssl-cert, ssl-key in the URL)', () 
     assert.equal(first.code, 'ACCESS_DENIED');
     assert.match(first.what, /Access denied/);
     assert.match(first.what, /not encrypted.*ssl-mode=REQUIRED/);
-    const target1 = await checkTarget(url(target, 'tls'), '_sluice');
+    const target1 = await checkTarget({ type: 'mysql', url: url(target, 'tls'), checkpointDatabase: '_sluice' });
     assert.equal(target1[0]?.ok, false);
     assert.match(target1[0]!.what, /ssl-mode=REQUIRED/);
   });
@@ -125,7 +125,7 @@ describe('TLS connections (ssl-mode, ssl-ca, ssl-cert, ssl-key in the URL)', () 
     assert.equal(noCa.code, 'TLS_FAILED');
     assert.match(noCa.fix, /set ssl-ca=/);
     // The check that `sluice check` and "test connection" run reports it the same way, not as retryable.
-    const results = await checkTarget(url(target, 'tls', { 'ssl-mode': 'VERIFY_CA', 'ssl-ca': otherPki.ca }), '_sluice');
+    const results = await checkTarget({ type: 'mysql', url: url(target, 'tls', { 'ssl-mode': 'VERIFY_CA', 'ssl-ca': otherPki.ca }), checkpointDatabase: '_sluice' });
     assert.equal(results[0]?.code, 'TLS_FAILED');
     assert.equal(results[0]?.transient, false);
   });
@@ -167,7 +167,7 @@ describe('TLS connections (ssl-mode, ssl-ca, ssl-cert, ssl-key in the URL)', () 
     assert.equal(err.code, 'TLS_FAILED');
     assert.match(err.message, /does not support TLS/);
     // Plaintext without ssl-mode, as before: the test connection says so.
-    const results = await checkTarget(url(plain, 'plain'), '_sluice');
+    const results = await checkTarget({ type: 'mysql', url: url(plain, 'plain'), checkpointDatabase: '_sluice' });
     assert.ok(results.some((r) => r.ok && r.what === 'TLS: not encrypted'), JSON.stringify(results));
   });
 
@@ -184,7 +184,7 @@ describe('TLS connections (ssl-mode, ssl-ca, ssl-cert, ssl-key in the URL)', () 
     const src = await checkSource(url(source, 'tls', { 'ssl-mode': 'VERIFY_IDENTITY', 'ssl-ca': pki.ca }));
     assert.ok(src.every((r) => r.ok), JSON.stringify(src));
     assert.ok(src.some((r) => /^TLS: TLSv1\.[23] .*verified \(CA and host name\)$/.test(r.what)), JSON.stringify(src));
-    const tgt = await checkTarget(url(target, 'tls', { 'ssl-mode': 'VERIFY_CA', 'ssl-ca': pki.ca }), '_sluice');
+    const tgt = await checkTarget({ type: 'mysql', url: url(target, 'tls', { 'ssl-mode': 'VERIFY_CA', 'ssl-ca': pki.ca }), checkpointDatabase: '_sluice' });
     assert.ok(tgt.every((r) => r.ok), JSON.stringify(tgt));
     assert.ok(tgt.some((r) => /^TLS: TLSv1\.[23] .*verified \(CA only, host name not checked\)$/.test(r.what)), JSON.stringify(tgt));
   });

@@ -119,7 +119,11 @@ pipelines:
   it('fences an old instance that wakes up after a new one took over (SIGSTOP / SIGCONT)', async () => {
     const writer = priceWriter();
     const a = sluice();
-    await sleep(2500);
+    // Both pipelines claimed and streaming (a fixed wait was too short on a loaded machine: paused before it
+    // claimed, the old instance rightly waits instead of being fenced).
+    await eventually(async () => (a.stderr().match(/claimed pipeline|took over pipeline/g) ?? []).length >= 2 && (a.stderr().match(/"msg":"streaming"/g) ?? []).length >= 2,
+      60_000, 'the first instance to claim and stream both pipelines');
+    await sleep(1000);
     // Paused while its socket keeps receiving binlog events it has not applied yet.
     a.child.kill('SIGSTOP');
     await sleep(1500);

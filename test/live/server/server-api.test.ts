@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../../src/testkit/mariadb-server.js';
 import { createLogger } from '../../../src/log.js';
 import { startServe, type RunningServe } from '../../../src/cli/serve.js';
+import { targetTypes } from '../../../src/targets/registry.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 const SOURCE_PW = 'Src-Pa55word-9f3k!x';
@@ -297,6 +298,16 @@ describe('sluice serve API', () => {
       const p = def.path.replace(/:([A-Za-z_]+)/g, '{$1}');
       assert.ok(doc.paths[p]?.[def.method.toLowerCase()], `${def.method} ${def.path} missing from openapi`);
     }
+    // Target kinds come from the targets registry: the request body's type enum and GET /api/target-kinds.
+    type BodyDoc = { requestBody?: { content: Record<string, { schema: { properties: Record<string, { enum?: string[] }> } }> } };
+    const post = (doc.paths['/api/targets'] as Record<string, BodyDoc>)['post']!;
+    assert.deepEqual(post.requestBody!.content['application/json']!.schema.properties['type']!.enum, targetTypes());
+    const kinds = await admin.call('GET', '/api/target-kinds');
+    assert.equal(kinds.status, 200);
+    const list = kinds.body['kinds'] as Array<{ types: string[]; defaultPort: number; fields: Array<{ name: string }> }>;
+    assert.deepEqual(list.flatMap((k) => k.types), targetTypes());
+    assert.equal(list[0]!.defaultPort, 3306);
+    assert.ok(list[0]!.fields.some((f) => f.name === 'checkpointDatabase'));
     assert.equal((await fetch(`${serve.url}/healthz`)).status, 200);
     assert.equal((await fetch(`${serve.url}/readyz`)).status, 200);
     assert.equal((await fetch(`${serve.url}/`)).status, 200);

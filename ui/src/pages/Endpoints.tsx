@@ -1,6 +1,6 @@
 // Sources and targets: list, add, edit, delete, test connection.
-import { useState, type FormEvent, type ReactElement } from 'react';
-import { api, type Endpoint, type EndpointInput, type EndpointKind, type TestResult } from '../api';
+import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
+import { api, type Endpoint, type EndpointInput, type EndpointKind, type TargetKindInfo, type TestResult } from '../api';
 import { can, useAuth } from '../auth';
 import { Checks } from '../components/Checks';
 import { ErrorBanner, Modal, usePolling, when } from '../components/common';
@@ -119,7 +119,26 @@ export function EndpointsPage({ kind }: { kind: EndpointKind }): ReactElement {
 
 function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind; existing: Endpoint | null; onClose: () => void; onSaved: () => void }): ReactElement {
   const [name, setName] = useState(existing?.name ?? '');
-  const [type, setType] = useState<'mysql' | 'mariadb'>(existing?.type ?? 'mysql');
+  const [type, setType] = useState<string>(existing?.type ?? 'mysql');
+  // Targets: the kinds the server knows (targets registry) give the type choices, default ports and labels.
+  const [kinds, setKinds] = useState<TargetKindInfo[] | null>(null);
+  useEffect(() => {
+    if (kind !== 'target') return;
+    let live = true;
+    api.targetKinds().then((k) => { if (live) setKinds(k); }, () => undefined);
+    return () => { live = false; };
+  }, [kind]);
+  const targetKind = kinds?.find((k) => k.types.includes(type)) ?? null;
+  const field = (n: TargetKindInfo['fields'][number]['name']): TargetKindInfo['fields'][number] | undefined => targetKind?.fields.find((f) => f.name === n);
+  const typeChoices: Array<{ value: string; label: string }> = kind === 'target' && kinds
+    ? kinds.flatMap((k) => k.types.map((t) => ({ value: t, label: k.types.length > 1 ? `${k.title} (${t})` : k.title })))
+    : [{ value: 'mysql', label: 'MySQL' }, { value: 'mariadb', label: 'MariaDB' }];
+  const pickType = (t: string): void => {
+    const next = kinds?.find((k) => k.types.includes(t));
+    // A new endpoint follows the kind's default port while the port was left at the previous kind's default.
+    if (!existing && next && Number(port) === (targetKind?.defaultPort ?? 3306)) setPort(String(next.defaultPort));
+    setType(t);
+  };
   const [host, setHost] = useState(existing?.host ?? '127.0.0.1');
   const [port, setPort] = useState(String(existing?.port ?? 3306));
   const [user, setUser] = useState(existing?.user ?? '');
@@ -202,10 +221,10 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
           </label>
         )}
         <label className="field">Type
-          <select name="type" value={type} onChange={(e) => setType(e.target.value === 'mariadb' ? 'mariadb' : 'mysql')}>
-            <option value="mysql">MySQL</option>
-            <option value="mariadb">MariaDB</option>
+          <select name="type" value={type} onChange={(e) => pickType(e.target.value)}>
+            {typeChoices.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
           </select>
+          {targetKind && <span className="hint">{targetKind.description}</span>}
         </label>
         <div style={{ display: 'grid', gridTemplateColumns: '1fr 120px', gap: 12 }}>
           <label className="field">Host<input name="host" value={host} onChange={(e) => setHost(e.target.value)} required /></label>
@@ -251,8 +270,8 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
             <input name="serverId" type="number" min={1} value={serverId} onChange={(e) => setServerId(e.target.value)} placeholder="auto" />
           </label>
         ) : (
-          <label className="field">Checkpoint database (optional)
-            <input name="checkpointDatabase" value={checkpointDatabase} onChange={(e) => setCheckpointDatabase(e.target.value)} placeholder="_sluice" />
+          <label className="field">{field('checkpointDatabase')?.label ?? 'Checkpoint database'} (optional)
+            <input name="checkpointDatabase" value={checkpointDatabase} onChange={(e) => setCheckpointDatabase(e.target.value)} placeholder={String(field('checkpointDatabase')?.default ?? '_sluice')} />
           </label>
         )}
         {result && testedSaved && <div className="hint" data-testid="tested-saved">Tested with the saved settings and the stored password; save first to test your changes with it.</div>}

@@ -392,7 +392,7 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
             <dt>State since</dt><dd>{when(s?.since)}</dd>
             <dt>Running since</dt><dd>{when(s?.startedAt)}</dd>
             <dt>Binlog file : pos</dt><dd className="mono">{s?.position ? `${s.position.file}:${s.position.pos}` : '–'}</dd>
-            <dt>GTID</dt><dd className="mono" data-testid="gtid">{s?.position?.gtidSet ?? s?.position?.gtid ?? '–'}</dd>
+            <dt>GTID</dt><dd className="mono" data-testid="gtid">{s?.position?.gtidSet ?? '–'}</dd>
           </dl>
         </div>
         <div className="panel">

@@ -114,7 +114,7 @@ function TokensPanel(): ReactElement {
       setError(err);
     }
   };
-  const remove = async (id: string | number): Promise<void> => {
+  const remove = async (id: string): Promise<void> => {
     setError(null);
     try {
       await api.deleteToken(id);

@@ -121,6 +121,15 @@ describe('foreign keys and triggers on a realistic schema', () => {
       const refs = await target.query<Array<{ t: string; rt: string }>>(
         "SELECT TABLE_NAME AS t, REFERENCED_TABLE_NAME AS rt FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = 'copy' AND TABLE_NAME IN ('inventory', 'film_category') ORDER BY 1, 2");
       assert.deepEqual(refs.map((r) => `${r.t}→${r.rt}`), ['film_category→category', 'film_category→film', 'inventory→film', 'inventory→store']);
+      // Re-snapshot a table that is a child and a parent: the new copy keeps its own foreign keys (the shadow
+      // copy is created without them), and its children's keys point at it.
+      await p.requestResnapshot('shop', 'inventory');
+      await eventually(async () => p.stats.status === 'streaming' && p.stats.resnapshotQueue.length === 0, 60_000, 're-snapshot of shop.inventory');
+      const invRefs = await target.query<Array<{ t: string; rt: string; d: string }>>(
+        "SELECT TABLE_NAME AS t, REFERENCED_TABLE_NAME AS rt, DELETE_RULE AS d FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = 'copy' AND (TABLE_NAME = 'inventory' OR REFERENCED_TABLE_NAME = 'inventory') ORDER BY 1, 2");
+      const srcRefs = await source.query<Array<{ t: string; rt: string; d: string }>>(
+        "SELECT TABLE_NAME AS t, REFERENCED_TABLE_NAME AS rt, DELETE_RULE AS d FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = 'shop' AND (TABLE_NAME = 'inventory' OR REFERENCED_TABLE_NAME = 'inventory') ORDER BY 1, 2");
+      assert.deepEqual(invRefs.map((r) => `${r.t}→${r.rt} ${r.d}`), srcRefs.map((r) => `${r.t}→${r.rt} ${r.d}`), 'the re-copied table has the source\'s foreign keys, both ways');
       await source.query(`USE shop;
         INSERT INTO inventory (inventory_id, film_id, store_id) VALUES (2000, 500, 3);
         INSERT INTO rental (rental_id, rental_date, inventory_id, customer_id, staff_id) VALUES (3000, '2024-06-01', 2000, 2, 2);

@@ -71,6 +71,7 @@ test('mutated DDL is parsed or refused with a typed error, never a crash or a ha
   }
   console.log(`# parser fuzz: ${JSON.stringify(stats)}`);
   assert.deepEqual(crashes, []);
-  assert.ok(stats.maxMs < 250, `slowest statement took ${stats.maxMs.toFixed(1)} ms`);
+  // A hang is seconds or forever; a GC pause on a loaded 2-core machine is a few hundred ms.
+  assert.ok(stats.maxMs < 1500, `slowest statement took ${stats.maxMs.toFixed(1)} ms`);
   assert.ok(stats.parsed > total / 20 && stats.refused > total / 20, 'the mutations exercise both outcomes');
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rewriteDdl } from '../../../../src/targets/mysql/ddl-rewrite.js';
 import { classifyStatement, type DdlStatement } from '../../../../src/mysql/schema/ddl.js';
-import { routeToDatabase } from '../../../../src/targets/sink.js';
+import { routeToDatabase } from '../../../../src/targets/target.js';
 
 const ddl = (sql: string, db = 'shop'): DdlStatement | null => {
   const c = classifyStatement(sql, db);

@@ -1,5 +1,5 @@
 /**
- * The MySQL/MariaDB sink: applies batches of whole source transactions as one target transaction
+ * The MySQL/MariaDB target (`Target`, targets/target.ts): applies batches of whole source transactions as one target transaction
  * together with the pipeline's checkpoint row (exactly-once), refuses to write when a newer epoch
  * owns the pipeline (fencing), applies DDL, and creates target tables like the source's.
  *
@@ -9,7 +9,7 @@
  *   3. (packed with the last data) `UPDATE checkpoints …; COMMIT`
  * Deadlocks and lock wait timeouts are retried inside with backoff; a unique-key conflict from a
  * merged batch (possible only with partial row images) is retried once without merging. A lost
- * connection raises CONNECTION_LOST: call `apply` again with the same batch — the sink reconnects
+ * connection raises CONNECTION_LOST: call `apply` again with the same batch — the target reconnects
  * and, if the lost COMMIT did land, recognises its checkpoint and does not apply the batch twice.
  */
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
@@ -23,21 +23,23 @@ import type { MysqlConnectionOptions } from '../../mysql/mysql-url.js';
 import { parseMysqlUrl } from '../../mysql/mysql-url.js';
 import { abortConnection, connectMysql, endWithin } from '../../mysql/connection.js';
 import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
-import { routeToDatabase, type Checkpoint, type DdlChange, type Sink, type SinkBatch, type TableRouter } from '../sink.js';
+import { routeToDatabase, shadowTableName, type Checkpoint, type ChunkDone, type DdlChange, type OwnerInfo, type SnapshotChunk, type SourceTable, type TableRef, type TableRouter, type Target, type TargetBatch, type TargetCapabilities } from '../target.js';
 import { CheckpointTable, checkpointMovedError, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
 import { INSTANCE, describeInstance, isKnownDead, type InstanceInfo } from '../../instance.js';
 import { endBlockingTransactions } from './stale-owner.js';
-import { createTableLike as createLike, forwardedAlterSql, forwardedCreateSql, type CreateTableOutcome, type QueryConnection } from './create-table-like.js';
+import { forwardedAlterSql, forwardedCreateSql } from './create-table-like.js';
+import { planEnsureTables, runSpread } from './ensure-tables.js';
 import { rewriteDdl } from './ddl-rewrite.js';
-import { repointForeignKeys } from './foreign-key-repoint.js';
+import { foreignKeysOf, repointForeignKeys } from './foreign-key-repoint.js';
+import { renderForeignKey } from '../../mysql/schema/create-table-render.js';
+import type { ForeignKeyAst } from '../../mysql/schema/ddl-ast.js';
 import { removeForeignKeyOrphans, type OrphanSweep } from './foreign-key-orphans.js';
 import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConflict, serverMessage, targetWriteFailed } from './mysql-errors.js';
 import { buildTableStatements, type StatementLimits } from './statements.js';
 import { TableShapeCache } from './table-shapes.js';
 import { quoteId } from './sql-literal.js';
-import { fnv1a32 } from '../../fnv-hash.js';
 
-export interface MysqlSinkOptions {
+export interface MysqlTargetOptions {
   /** Pipeline name: the checkpoint row's key. */
   pipeline: string;
   /** Target connection: options or a `mysql://user:pass@host:port` URL. */
@@ -46,7 +48,7 @@ export interface MysqlSinkOptions {
    * Fencing epoch. Without it, `open()` claims the pipeline with the next epoch (stored + 1) for this
    * instance, refusing (PIPELINE_OWNED) while another live instance holds the lease. With it (a token
    * handed out by a coordinator), `open()` claims exactly this epoch and is FENCED when the stored one
-   * is newer. A sink that is not opened (a snapshot worker) writes with this epoch.
+   * is newer. A target that is not opened (a snapshot worker) writes with this epoch.
    */
   epoch?: number;
   /** Seconds of ownership each write or renewal grants (default 15). */
@@ -69,13 +71,15 @@ export interface MysqlSinkOptions {
   /** Most rows per multi-row statement (default 5000). */
   maxRowsPerStatement?: number;
   /**
-   * Target table shapes shared by the sinks of one pipeline (snapshot workers, the stream's sink): read once
+   * Target table shapes shared by the targets of one pipeline (snapshot workers, the stream's target): read once
    * from information_schema, which costs seconds per thousand tables on a target holding many.
    */
   shapes?: TableShapeCache;
+  /** Connections that create target tables at once in `ensureTables` (default 4). */
+  parallelism?: number;
   /** Retries of a transaction after a deadlock or lock wait timeout (default 5). */
   lockRetries?: number;
-  /** `innodb_lock_wait_timeout` of this sink's session, in seconds (default: the server's). */
+  /** `innodb_lock_wait_timeout` of this target's session, in seconds (default: the server's). */
   lockWaitSeconds?: number;
   logger?: Logger;
 }
@@ -106,20 +110,27 @@ const ALREADY_APPLIED: Partial<Record<DdlAction, readonly number[]>> = {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export class MysqlSink implements Sink {
+/** What a MySQL/MariaDB target does: everything, with the source's DDL run as is (routed). */
+export const MYSQL_CAPABILITIES: TargetCapabilities = {
+  transactionalCheckpoint: true, bulkLoad: false, shadowSwap: true, ddl: 'native', foreignKeys: true, sourceLiterals: true,
+};
+
+export class MysqlTarget implements Target {
+  readonly kind = 'mysql';
+  readonly capabilities = MYSQL_CAPABILITIES;
   readonly pipeline: string;
-  /** The epoch this sink writes with (set by `open()`'s claim). */
+  /** The epoch this target writes with (set by `open()`'s claim). */
   epoch: number;
   readonly checkpoints: CheckpointTable;
-  /** The instance that owned the pipeline before this sink's claim, when it was another one. */
-  previousOwner: { owner: InstanceInfo | null; epoch: number; leaseLeft: number } | null = null;
+  /** The instance that owned the pipeline before this target's claim, when it was another one. */
+  previousOwner: OwnerInfo | null = null;
   private readonly explicitEpoch: boolean;
   private readonly lockWaitSeconds: number | undefined;
   /** interrupt() was called: no new connection. */
   private interrupted = false;
   private readonly leaseSeconds: number;
   private readonly owner: InstanceInfo;
-  /** The checkpoint position this sink last saw committed (compare-and-set of every write); undefined before open. */
+  /** The checkpoint position this target last saw committed (compare-and-set of every write); undefined before open. */
   private committed: Checkpoint['position'] | null | undefined = undefined;
   private readonly route: TableRouter;
   private readonly connOpts: MysqlConnectionOptions;
@@ -144,7 +155,9 @@ export class MysqlSink implements Sink {
   /** foreign_key_checks of the current connection's session (null: unknown, set it before the next use). */
   private sessionFks: boolean | null = false;
 
-  constructor(opts: MysqlSinkOptions) {
+  private readonly parallelism: number;
+
+  constructor(opts: MysqlTargetOptions) {
     this.pipeline = opts.pipeline;
     this.epoch = opts.epoch ?? 0;
     this.explicitEpoch = opts.epoch !== undefined;
@@ -164,7 +177,8 @@ export class MysqlSink implements Sink {
     }
     this.limits = { maxBytes: opts.maxStatementBytes ?? 4 * 1024 * 1024, maxRows: opts.maxRowsPerStatement ?? 5000 };
     this.lockRetries = opts.lockRetries ?? 5;
-    this.log = opts.logger ?? createLogger('sluice.sink.mysql');
+    this.parallelism = Math.max(1, opts.parallelism ?? 4);
+    this.log = opts.logger ?? createLogger('sluice.target.mysql');
   }
 
   /**
@@ -260,7 +274,7 @@ export class MysqlSink implements Sink {
       else await conn.query(this.checkpoints.claimSql(this.pipeline, epoch, this.owner, this.leaseSeconds));
       await conn.query('COMMIT');
       this.epoch = epoch;
-      this.previousOwner = stored && stored.owner?.id !== this.owner.id ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft } : null;
+      this.previousOwner = stored && stored.owner?.id !== this.owner.id ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft, self: false } : null;
       this.committed = stored && stored.file !== '' ? { file: stored.file, pos: stored.pos, ...(stored.gtidSet !== null ? { gtidSet: stored.gtidSet } : {}) } : null;
       return withHistory(CheckpointTable.toCheckpoint(this.pipeline, stored ? { ...stored, epoch } : null), historyRows);
     } catch (err) {
@@ -287,7 +301,7 @@ export class MysqlSink implements Sink {
   }
 
   /**
-   * Extend this sink's lease. FENCED once another instance has claimed the pipeline. A lock wait (this
+   * Extend this target's lease. FENCED once another instance has claimed the pipeline. A lock wait (this
    * pipeline's own open transaction holds the row; its commit renews) is not an error: returns false.
    */
   async renewLease(): Promise<boolean> {
@@ -305,7 +319,7 @@ export class MysqlSink implements Sink {
     }
   }
 
-  /** End this sink's lease now (a clean stop), so that another instance need not wait for it. */
+  /** End this target's lease now (a clean stop), so that another instance need not wait for it. */
   async releaseLease(): Promise<void> {
     const conn = await this.connect('releasing the lease');
     try {
@@ -316,7 +330,7 @@ export class MysqlSink implements Sink {
   }
 
   /** Who owns the pipeline on the target now (null when no instance recorded itself). */
-  async currentOwner(): Promise<{ owner: InstanceInfo | null; epoch: number; leaseLeft: number; self: boolean } | null> {
+  async currentOwner(): Promise<OwnerInfo | null> {
     const conn = await this.connect('reading the owner');
     try {
       const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline));
@@ -327,7 +341,7 @@ export class MysqlSink implements Sink {
     }
   }
 
-  async apply(batch: SinkBatch): Promise<void> {
+  async apply(batch: TargetBatch): Promise<void> {
     if (batch.partial || this.openTransaction) return this.applyInParts(batch);
     let strict = false;
     let reconnected = false;
@@ -376,7 +390,7 @@ export class MysqlSink implements Sink {
    * rolls back the whole transaction and is reported as retryable (the pipeline re-reads it).
    */
   // ── snapshot chunks ───────────────────────────────────────────────────────────────────────
-  // Chunks of the initial copy are written by several sinks of one pipeline at once (one connection
+  // Chunks of the initial copy are written by several targets of one pipeline at once (one connection
   // each). Each chunk is one transaction: its rows (REPLACE, no merging: they are fresh full rows) and
   // a row in `snapshot_chunks` saying it is done and at which binlog position it was read. Fencing: a
   // shared lock on the pipeline's checkpoint row (parallel chunk writers do not block each other; a new
@@ -386,8 +400,13 @@ export class MysqlSink implements Sink {
     return `${quoteId(this.checkpoints.database)}.\`snapshot_chunks\``;
   }
 
-  /** Create the chunk progress table (idempotent). */
-  async prepareSnapshot(): Promise<void> {
+  /** Create the chunk progress table (idempotent) and read the shapes of the tables about to be copied. */
+  async prepareSnapshot(tables: readonly TableRef[] = []): Promise<void> {
+    await this.createChunkTable();
+    await this.loadSnapshotShapes(tables);
+  }
+
+  private async createChunkTable(): Promise<void> {
     const conn = await this.connect('preparing the snapshot');
     try {
       await conn.query(`CREATE TABLE IF NOT EXISTS ${this.chunkTable} (
@@ -400,7 +419,7 @@ export class MysqlSink implements Sink {
   }
 
   /** Chunks of this pipeline's snapshot already written. */
-  async snapshotChunksDone(): Promise<Array<{ database: string; table: string; index: number; file: string; pos: number; rows: number }>> {
+  async snapshotChunksDone(): Promise<ChunkDone[]> {
     const conn = await this.connect('reading snapshot progress');
     try {
       const [rows] = await conn.query<RowDataPacket[]>(format(`SELECT db, tbl, idx, file, pos, rows_copied FROM ${this.chunkTable} WHERE pipeline = ?`, [this.pipeline]));
@@ -424,7 +443,7 @@ export class MysqlSink implements Sink {
    * Write one copied chunk given as SQL tuples (already exact literals, in `columns` order) and its
    * progress row atomically. REPLACE keeps it idempotent against rows already on the target.
    */
-  async applySnapshotTuples(database: string, table: string, columns: readonly string[], tuples: readonly string[], chunk: { index: number; position: Position }): Promise<void> {
+  private async applySnapshotTuples(database: string, table: string, columns: readonly string[], tuples: readonly string[], chunk: { index: number; position: Position }): Promise<void> {
     const conn = await this.connect('snapshot');
     try {
       const route = this.route(database, table);
@@ -454,7 +473,7 @@ export class MysqlSink implements Sink {
    * thousands of tables, one lookup per table costs ~0.2 s each (information_schema's foreign-key views scan every
    * table). The tables must exist on the target (they are created before the copy).
    */
-  async loadSnapshotShapes(tables: ReadonlyArray<{ database: string; table: string }>): Promise<void> {
+  private async loadSnapshotShapes(tables: readonly TableRef[]): Promise<void> {
     if (tables.length === 0) return;
     const conn = await this.connect('snapshot');
     try {
@@ -467,7 +486,14 @@ export class MysqlSink implements Sink {
   }
 
   /** Write one copied chunk and its progress row atomically (see above). */
-  async applySnapshotChunk(database: string, table: string, rows: Row[], chunk: { index: number; position: Position }): Promise<void> {
+  async applySnapshotChunk(chunk: SnapshotChunk): Promise<void> {
+    const { database, table } = chunk;
+    if (chunk.sourceLiterals !== undefined) return this.applySnapshotTuples(database, table, chunk.columns, chunk.sourceLiterals, chunk);
+    const rows: Row[] = chunk.rows.map((cells) => {
+      const row: Row = {};
+      chunk.columns.forEach((c, i) => { row[c] = cells[i]!; });
+      return row;
+    });
     const conn = await this.connect('snapshot');
     try {
       const route = this.route(database, table);
@@ -515,7 +541,7 @@ export class MysqlSink implements Sink {
     await this.rollbackQuietly();
   }
 
-  private async applyInParts(batch: SinkBatch): Promise<void> {
+  private async applyInParts(batch: TargetBatch): Promise<void> {
     const conn = await this.connect('apply');
     // The open transaction lives on the connection it began on: if that one is gone, so is the transaction
     // (the parts already sent were rolled back by the server), and nothing may go on elsewhere.
@@ -562,7 +588,7 @@ export class MysqlSink implements Sink {
     }
   }
 
-  private async applyOnce(conn: Connection, batch: SinkBatch, strict: boolean, progress: { commitSent: boolean }): Promise<void> {
+  private async applyOnce(conn: Connection, batch: TargetBatch, strict: boolean, progress: { commitSent: boolean }): Promise<void> {
     const routes = this.routesOf(batch.changes);
     await this.shapes.load(conn, [...routes.values()]);
     const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict, keyMoves: this.overlapsSnapshot });
@@ -646,21 +672,49 @@ export class MysqlSink implements Sink {
   }
 
   /**
-   * Create the target table for source `db`.`table` like the source's (if absent), or check that the
-   * existing one is compatible. `targetDb` defaults to the routed database.
+   * Create the routed target tables from the source models (foreign keys kept to tables in `foreignKeyScope`), or
+   * check that existing ones are compatible; batched (see ensure-tables.ts).
    */
-  async createTableLike(source: QueryConnection, db: string, table: string, targetDb?: string): Promise<CreateTableOutcome> {
-    const conn = await this.connect('createTableLike');
-    const r = this.route(db, table);
+  async ensureTables(sources: readonly SourceTable[]): Promise<Array<'created' | 'compatible'>> {
+    if (sources.length === 0) return [];
+    const conn = await this.connect('creating target tables');
+    const extra: Connection[] = [];
     try {
       const scope = this.foreignKeyScope;
-      const outcome = await createLike(source, conn, db, table, targetDb ?? r.database, r.table,
-        scope ? { foreignKeyTarget: (d, t) => (scope(d, t) ? this.route(d, t) : null) } : {});
-      this.shapes.invalidate(targetDb ?? r.database, r.table);
-      return outcome;
+      const plan = await planEnsureTables(conn, sources, this.route, scope ? (d, t) => (scope(d, t) ? this.route(d, t) : null) : undefined);
+      for (const sql of plan.databases) await conn.query(sql);
+      // One connection per 16 tables to create, up to `parallelism` (a few tables need no extra connection).
+      const wanted = Math.min(this.parallelism, Math.ceil(plan.creates.length / 16)) - 1;
+      for (let i = 0; i < wanted; i++) extra.push(await this.openConnection('creating target tables'));
+      await runSpread([conn, ...extra], plan.creates);
+      for (const t of plan.created) this.shapes.invalidate(t.database, t.table);
+      return plan.outcomes;
     } catch (err) {
       if (isSluiceError(err)) throw err;
-      throw await this.failure('createTableLike', err);
+      throw await this.failure('creating target tables', err);
+    } finally {
+      await Promise.all(extra.map((c) => endWithin(c, 1000)));
+    }
+  }
+
+  /** The routed target tables of `tables` that do not exist (one information_schema query per database). */
+  async missingTables(tables: readonly TableRef[]): Promise<TableRef[]> {
+    const conn = await this.connect('looking up target tables');
+    try {
+      const byDb = new Map<string, Set<string>>();
+      for (const t of tables) {
+        const r = this.route(t.database, t.table);
+        if (!byDb.has(r.database)) {
+          const [rows] = await conn.query<RowDataPacket[]>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [r.database]);
+          byDb.set(r.database, new Set(rows.map((x) => String(x['t']).toLowerCase())));
+        }
+      }
+      return tables.filter((t) => {
+        const r = this.route(t.database, t.table);
+        return !byDb.get(r.database)!.has(r.table.toLowerCase());
+      });
+    } catch (err) {
+      throw await this.failure('looking up target tables', err);
     }
   }
 
@@ -693,6 +747,12 @@ export class MysqlSink implements Sink {
       }
       const todo = swaps.filter((w) => present.has(`${w.database}\0${w.shadow}`));
       if (todo.length === 0) return 0;
+      // The copies were made without foreign keys (constraint names are unique per database, and the live
+      // tables hold them): they get the live tables' own ones once those are gone.
+      const ownKeys = new Map<string, ForeignKeyAst[]>();
+      for (const w of todo) {
+        if (present.has(`${w.database}\0${w.table}`)) ownKeys.set(`${w.database}\0${w.table}`, await foreignKeysOf(conn, w.database, w.table));
+      }
       const renames: string[] = [];
       const drops: string[] = [];
       for (const w of todo) {
@@ -710,6 +770,12 @@ export class MysqlSink implements Sink {
         if (present.has(`${w.database}\0${w.table}`)) await repointForeignKeys(conn, w.database, shadowTableName(w.table, 'old'), w.table);
       }
       if (drops.length > 0) await conn.query(`DROP TABLE ${drops.join(', ')}`);
+      const adds = todo.flatMap((w) => (ownKeys.get(`${w.database}\0${w.table}`) ?? []).map((fk) => `ALTER TABLE ${id(w.database, w.table)} ADD ${renderForeignKey(fk)}`));
+      if (adds.length > 0) {
+        // Not checked against the rows now: the stream is not yet past every chunk of the copy (see removeForeignKeyOrphans).
+        this.sessionFks = null;
+        await conn.query(`SET SESSION foreign_key_checks = 0; ${adds.join('; ')}`);
+      }
       return todo.length;
     } catch (err) {
       throw await this.failure(`swapping in the new copies of ${swaps.map((w) => `${w.database}.${w.table}`).join(', ')}`, err);
@@ -722,8 +788,8 @@ export class MysqlSink implements Sink {
   }
 
   /**
-   * Cut this sink's connection now: a hung write fails at once with CONNECTION_LOST, and the sink does
-   * not connect again (its owner starts over with a new sink).
+   * Cut this target's connection now: a hung write fails at once with CONNECTION_LOST, and the target does
+   * not connect again (its owner starts over with a new target).
    */
   interrupt(): void {
     this.interrupted = true;
@@ -873,7 +939,7 @@ export class MysqlSink implements Sink {
     return conn;
   }
 
-  /** A new connection to the target with this sink's session settings (not cached). */
+  /** A new connection to the target with this target's session settings (not cached). */
   private async openConnection(what: string): Promise<Connection> {
     if (this.interrupted) {
       throw new SluiceError('CONNECTION_LOST', `the target connection was cut because it stopped answering (${what})`, 'the pipeline restarts from its checkpoint automatically');
@@ -881,7 +947,7 @@ export class MysqlSink implements Sink {
     const o = this.connOpts;
     let conn: Connection;
     try {
-      // No default database: the sink names every table, and the URL's database may not exist yet.
+      // No default database: the target names every table, and the URL's database may not exist yet.
       conn = await connectMysql({ host: o.host, port: o.port, user: o.user, password: o.password, options: o.options }, {
         multipleStatements: true, charset: 'UTF8MB4_GENERAL_CI', connectTimeout: 10_000,
         supportBigNumbers: true, dateStrings: true,
@@ -948,17 +1014,9 @@ function sameCell(a: Cell, b: Cell): boolean {
   return typeof a === typeof b && String(a) === String(b);
 }
 
-/**
- * Name of the shadow table that holds a re-copy of `table` ('new') or the table being replaced ('old'):
- * within MySQL's 64-character limit, distinct per table name.
- */
 /** The checkpoint with its schema-history rows attached (when there are any). */
 function withHistory(cp: Checkpoint | null, rows: readonly RowDataPacket[]): Checkpoint | null {
   if (cp === null) return null;
   const history = CheckpointTable.toHistory(rows);
   return history ? { ...cp, history } : cp;
-}
-
-export function shadowTableName(table: string, kind: 'new' | 'old'): string {
-  return `${table.slice(0, 40)}__sluice_${kind}_${fnv1a32(table).toString(16).padStart(8, '0')}`;
 }

@@ -1,17 +1,24 @@
 // The MySQL sink against throwaway MariaDB targets: value fidelity, merges, PK changes, tables
 // without a primary key, MINIMAL images, checkpoint atomicity under kill -9, fencing, lock retries,
-// DDL, createTableLike, and apply throughput.
+// DDL, and apply throughput.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { startMariaDb, type MariaDbServer } from '../../../../src/testkit/mariadb-server.js';
-import { MysqlSink, type MysqlSinkOptions } from '../../../../src/targets/mysql/mysql-sink.js';
-import type { Checkpoint } from '../../../../src/targets/sink.js';
+import { MysqlTarget, type MysqlTargetOptions } from '../../../../src/targets/mysql/mysql-target.js';
+import type { Checkpoint } from '../../../../src/targets/target.js';
 import { JsonText, TimestampValue, type Row } from '../../../../src/core/cell.js';
 import type { RowChange } from '../../../../src/core/types.js';
 import { SluiceError } from '../../../../src/errors.js';
 import { createLogger } from '../../../../src/log.js';
+import { parseDdl } from '../../../../src/mysql/schema/ddl-parser.js';
+import type { DdlChange } from '../../../../src/targets/target.js';
+
+/** A DDL change as the pipeline hands it (a native target runs its text; `after` is not needed for that). */
+function ddlOf(d: { database: string; sql: string }): DdlChange {
+  return { ...d, ast: parseDdl(d.sql, { defaultDatabase: d.database }), after: [] };
+}
 
 const quiet = createLogger('test', 'silent');
 const TZ = ['--default-time-zone=+00:00'];
@@ -38,9 +45,9 @@ async function rows(conn: Connection, sql: string): Promise<Record<string, unkno
 describe('MySQL sink', () => {
   let target: MariaDbServer;
   let conn: Connection;
-  const sinks: MysqlSink[] = [];
-  const sink = (pipeline: string, extra: Partial<MysqlSinkOptions> = {}): MysqlSink => {
-    const s = new MysqlSink({ pipeline, connection: target.url, targetDatabase: 'dst', logger: quiet, ...extra });
+  const sinks: MysqlTarget[] = [];
+  const sink = (pipeline: string, extra: Partial<MysqlTargetOptions> = {}): MysqlTarget => {
+    const s = new MysqlTarget({ pipeline, connection: target.url, targetDatabase: 'dst', logger: quiet, ...extra });
     sinks.push(s);
     return s;
   };
@@ -209,7 +216,7 @@ describe('MySQL sink', () => {
       (err: unknown) => err instanceof SluiceError && err.code === 'FENCED' && /epoch 2/.test(err.message));
     assert.deepEqual(await rows(conn, 'SELECT id, v FROM dst.fence ORDER BY id'), [{ id: 1, v: 1 }]);
     assert.deepEqual(await neu.readCheckpoint(), before);
-    await assert.rejects(old.applyDdl({ database: 'src', sql: 'ALTER TABLE fence ADD COLUMN z INT' }, cp('p-fence')), (err: unknown) => err instanceof SluiceError && err.code === 'FENCED');
+    await assert.rejects(old.applyDdl(ddlOf({ database: 'src', sql: 'ALTER TABLE fence ADD COLUMN z INT' }), cp('p-fence')), (err: unknown) => err instanceof SluiceError && err.code === 'FENCED');
     await assert.rejects(old.open(), (err: unknown) => err instanceof SluiceError && err.code === 'FENCED');
     assert.equal((await rows(conn, "SELECT COUNT(*) n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA='dst' AND TABLE_NAME='fence' AND COLUMN_NAME='z'"))[0]!['n'], '0');
     await neu.apply({ changes: [ins('fence', { id: 3, v: 3 })], checkpoint: cp('p-fence', { epoch: 2 }) });
@@ -323,24 +330,24 @@ describe('MySQL sink', () => {
   it('applyDdl: database rewritten to the target, re-run tolerated, checkpoint stored, new columns used', async () => {
     const s = sink('p-ddl');
     await s.open();
-    await s.applyDdl({ database: 'src', sql: 'CREATE TABLE src.ddl_t (id INT PRIMARY KEY, a VARCHAR(5)) /* src.ddl_t in a comment */' }, cp('p-ddl'));
+    await s.applyDdl(ddlOf({ database: 'src', sql: 'CREATE TABLE src.ddl_t (id INT PRIMARY KEY, a VARCHAR(5)) /* src.ddl_t in a comment */' }), cp('p-ddl'));
     await s.apply({ changes: [ins('ddl_t', { id: 1, a: 'x' })], checkpoint: cp('p-ddl') });
     const c = cp('p-ddl');
-    await s.applyDdl({ database: 'src', sql: "ALTER TABLE `src`.`ddl_t` ADD COLUMN b INT NOT NULL DEFAULT 7 COMMENT 'src.ddl_t'" }, c);
+    await s.applyDdl(ddlOf({ database: 'src', sql: "ALTER TABLE `src`.`ddl_t` ADD COLUMN b INT NOT NULL DEFAULT 7 COMMENT 'src.ddl_t'" }), c);
     assert.deepEqual((await s.readCheckpoint())?.position, c.position);
     // a restart re-runs the last DDL: tolerated
-    await s.applyDdl({ database: 'src', sql: "ALTER TABLE `src`.`ddl_t` ADD COLUMN b INT NOT NULL DEFAULT 7 COMMENT 'src.ddl_t'" }, c);
-    await s.applyDdl({ database: 'src', sql: 'CREATE TABLE ddl_t (id INT PRIMARY KEY)' }, cp('p-ddl'));
+    await s.applyDdl(ddlOf({ database: 'src', sql: "ALTER TABLE `src`.`ddl_t` ADD COLUMN b INT NOT NULL DEFAULT 7 COMMENT 'src.ddl_t'" }), c);
+    await s.applyDdl(ddlOf({ database: 'src', sql: 'CREATE TABLE ddl_t (id INT PRIMARY KEY)' }), cp('p-ddl'));
     await s.apply({ changes: [ins('ddl_t', { id: 2, a: 'y', b: 8 })], checkpoint: cp('p-ddl') });
     assert.deepEqual(await rows(conn, 'SELECT id, a, b FROM dst.ddl_t ORDER BY id'), [{ id: 1, a: 'x', b: 7 }, { id: 2, a: 'y', b: 8 }]);
     const cmt = await rows(conn, "SELECT COLUMN_COMMENT c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA='dst' AND TABLE_NAME='ddl_t' AND COLUMN_NAME='b'");
     assert.equal(cmt[0]!['c'], 'src.ddl_t', 'strings are not rewritten');
-    await s.applyDdl({ database: 'other', sql: 'RENAME TABLE src.ddl_t TO src.ddl_t2' }, cp('p-ddl'));
-    await s.applyDdl({ database: 'other', sql: 'RENAME TABLE src.ddl_t TO src.ddl_t2' }, cp('p-ddl'));
-    await s.applyDdl({ database: 'src', sql: 'DROP TABLE ddl_t2' }, cp('p-ddl'));
-    await s.applyDdl({ database: 'src', sql: 'DROP TABLE ddl_t2' }, cp('p-ddl'));
+    await s.applyDdl(ddlOf({ database: 'other', sql: 'RENAME TABLE src.ddl_t TO src.ddl_t2' }), cp('p-ddl'));
+    await s.applyDdl(ddlOf({ database: 'other', sql: 'RENAME TABLE src.ddl_t TO src.ddl_t2' }), cp('p-ddl'));
+    await s.applyDdl(ddlOf({ database: 'src', sql: 'DROP TABLE ddl_t2' }), cp('p-ddl'));
+    await s.applyDdl(ddlOf({ database: 'src', sql: 'DROP TABLE ddl_t2' }), cp('p-ddl'));
     assert.equal((await rows(conn, "SELECT COUNT(*) n FROM information_schema.TABLES WHERE TABLE_NAME LIKE 'ddl_t%'"))[0]!['n'], '0');
-    await assert.rejects(s.applyDdl({ database: 'src', sql: 'ALTER TABLE nope ADD COLUMN x INT' }, cp('p-ddl')),
+    await assert.rejects(s.applyDdl(ddlOf({ database: 'src', sql: 'ALTER TABLE nope ADD COLUMN x INT' }), cp('p-ddl')),
       (err: unknown) => err instanceof SluiceError && err.code === 'DDL_FAILED' && /nope/.test(err.message));
   });
 

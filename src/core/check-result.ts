@@ -1,0 +1,5 @@
+/**
+ * One preflight finding. `code` is the SluiceError code of a failure; `transient` marks failures that a
+ * retry can cure (server unreachable), as opposed to permanent ones (access denied, binlog off, …).
+ */
+export interface CheckResult { ok: boolean; what: string; fix?: string; warn?: boolean; code?: string; transient?: boolean }

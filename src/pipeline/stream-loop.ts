@@ -1,0 +1,345 @@
+/**
+ * The stream loop: binlog messages → batches of whole source transactions, each applied with its checkpoint
+ * (one batch in flight while the next is read), large transactions in parts, heartbeats, the watchdog; DDL and
+ * re-snapshots are handed to ddl-policy.ts and repairs.ts between transactions.
+ */
+import mysql from 'mysql2/promise';
+import { SluiceError, isSluiceError } from '../errors.js';
+import { type Checkpoint, type Target } from '../targets/target.js';
+import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
+import { SchemaHistory, comparePositions } from '../mysql/schema/schema-history.js';
+import { BinlogSource } from '../source/binlog-source.js';
+import type { Position, RowChange, SourceMessage } from '../core/types.js';
+import { ChunkFilter } from '../snapshot/chunk-filter.js';
+import { pkColumns } from '../snapshot/snapshot-reader.js';
+import { isPipelineState, withHistory } from './pipeline-state.js';
+import { type TableName } from '../source/source-tables.js';
+import { WakeTimer } from './wake-timer.js';
+import { StreamWatchdog } from './stream-watchdog.js';
+import type { Pipeline } from './pipeline.js';
+import type { SkipTarget } from './stats.js';
+import { loadSchemas } from './source-access.js';
+import { describe } from './restart-policy.js';
+import { SKIPPABLE, copyTablesAgain, missSkip, passSkip, skippable } from './repairs.js';
+import { findTablesMissingOnTarget, onDdl } from './ddl-policy.js';
+
+
+const TIMEOUT = Symbol('timeout');
+
+export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, ownHistory: SchemaHistory, cp: Checkpoint, signal: AbortSignal): Promise<void> {
+  p.stats.status = 'streaming';
+  ownHistory.setPosition(cp.position);
+  const state = isPipelineState(cp.state) && cp.state.phase === 'stream' ? cp.state : { phase: 'stream' as const, coverage: [] };
+  const chunkFilter = new ChunkFilter();
+  if (state.coverage.length > 0) {
+    const loader = new InformationSchemaLoader(p.opts.source.url);
+    try {
+      const schemas = await loadSchemas(loader, state.coverage);
+      for (const cov of state.coverage) {
+        const schema = schemas.get(`${cov.database}.${cov.table}`);
+        if (schema) chunkFilter.add(cov, pkColumns(schema));
+      }
+    } finally {
+      await loader.close();
+    }
+  }
+  // Re-snapshots requested before a restart, and finished copies that were not yet swapped in.
+  for (const t of state.resnapshot ?? []) {
+    if (!p.resnapshots.some((x) => x.database === t.database && x.table === t.table)) p.resnapshots.push({ ...t });
+  }
+  p.noteQueue();
+  if (state.swaps && state.swaps.length > 0) {
+    const swapped = await sink.swapTables(state.swaps);
+    p.log.info({ tables: state.swaps.map((w) => `${w.database}.${w.table}`), swapped }, 're-snapshot: the copies made before the restart are in place');
+    await sink.apply({ changes: [], checkpoint: withHistory({ pipeline: p.name, position: cp.position, epoch: p.epoch, state: p.streamState(chunkFilter) }, p.historyRows(ownHistory)) });
+  }
+  const tuning = p.cfg.tuning;
+  let source: { next(): Promise<SourceMessage | null>; close(): Promise<void>; bytesRead: number; reconnects: number };
+  let history = ownHistory;
+  if (p.opts.hub) {
+    const sub = await p.opts.hub.subscribe({ name: p.name, start: cp.position, filter: p.filter, history: ownHistory });
+    source = sub;
+    history = sub.history;
+    // Another history object (the source's shared one): its revisions are not ours; write it whole once.
+    p.historyWritten = 0;
+  } else {
+    source = new BinlogSource({
+      url: p.opts.source.url,
+      serverId: p.serverId,
+      start: { kind: 'position', position: cp.position },
+      filter: p.filter,
+      logger: p.log,
+      schemaHistory: ownHistory,
+      heartbeatSeconds: 1,
+      reconnect: { maxAttempts: 5 },
+    });
+  }
+  if (p.cfg.ddl === 'ignore') await findTablesMissingOnTarget(p, src);
+  p.log.info({ position: cp.position, filteredTables: chunkFilter.size }, 'streaming');
+  const bytesBase = p.stats.bytesRead - source.bytesRead;
+  const reconnectsBase = p.stats.sourceReconnects - source.reconnects;
+  let batch: RowChange[] = [];
+  /** Where each source transaction of `batch` starts and ends, and how many of its changes it holds. */
+  let batchBounds: TxnBounds[] = [];
+  let inflightChanges = 0;
+  /** Changes of the transaction being skipped (all its parts). */
+  let skippedChanges = 0;
+  let txn: RowChange[] = [];
+  let batchPos: Position | null = null;
+  let batchTxns = 0;
+  let batchCommitTime = 0;
+  let batchStarted = 0;
+  /** A large transaction is being applied in parts (a target transaction is open). */
+  let inLargeTxn = false;
+  let lastWrite = Date.now();
+  let lastPos = cp.position;
+  const epoch = p.epoch;
+
+  // The state is rewritten only when it changed (chunk coverage pruned, re-snapshots asked); the schema
+  // history travels as the rows of the tables it changed since the last checkpoint (none on most batches).
+  let writtenState = '';
+  const checkpointAt = (position: Position): Checkpoint => {
+    chunkFilter.prune(position);
+    const text = JSON.stringify({ coverage: chunkFilter.remaining(), resnapshot: p.resnapshots });
+    const cp = withHistory({ pipeline: p.name, position, epoch }, p.historyRows(history));
+    if (text === writtenState) return cp;
+    writtenState = text;
+    return { ...cp, state: p.streamState(chunkFilter) };
+  };
+  // Past the snapshot's chunks the target checks foreign keys and so repeats the source's cascades; at that
+  // moment, child rows left by cascades during the copy are removed (see Target.removeForeignKeyOrphans).
+  const copiedTables = new Map<string, TableName>();
+  const foreignKeysFrom = async (txnStart: Position): Promise<void> => {
+    for (const c of chunkFilter.remaining()) copiedTables.set(`${c.database}.${c.table}`, { database: c.database, table: c.table });
+    const passed = chunkFilter.passedBy(txnStart);
+    if (passed && copiedTables.size > 0) {
+      await sink.removeForeignKeyOrphans?.([...copiedTables.values()]);
+      copiedTables.clear();
+    }
+    sink.enforceForeignKeys?.(passed);
+  };
+  // One batch may be in flight while the next one is read and decoded (source and target work overlap).
+  let inflight: Promise<void> | null = null;
+  let applyError: unknown = null;
+  const drain = async (): Promise<void> => {
+    const p = inflight;
+    inflight = null;
+    if (p) await p;
+  };
+  /**
+   * Apply a batch. When the target refuses it for a reason a retry cannot cure, apply its transactions
+   * one at a time (each with its checkpoint) to find the one that fails: the error then names its
+   * position, so the operator can fix the target or skip exactly that transaction.
+   */
+  const applyBatch = async (changes: RowChange[], bounds: TxnBounds[], checkpoint: Checkpoint): Promise<void> => {
+    try {
+      await sink.apply({ changes, checkpoint });
+    } catch (err) {
+      if (!isSluiceError(err) || !SKIPPABLE.has(err.code) || bounds.length === 0) throw err;
+      if (bounds.length === 1) throw skippable(p, err, bounds[0]!.start);
+      p.log.warn({ transactions: bounds.length, err: describe(err) }, 'the target refused a batch: applying its transactions one by one to find the one that fails');
+      let offset = 0;
+      for (const b of bounds) {
+        const part = changes.slice(offset, offset + b.count);
+        offset += b.count;
+        try {
+          await sink.apply({ changes: part, checkpoint: { pipeline: p.name, position: b.end, epoch } });
+        } catch (e) {
+          throw skippable(p, e, b.start);
+        }
+      }
+      await sink.apply({ changes: [], checkpoint });
+    }
+  };
+  const flush = async (): Promise<void> => {
+    if (batchPos === null) return;
+    await drain();
+    const changes = batch, position = batchPos, txns = batchTxns, commitTime = batchCommitTime, bounds = batchBounds;
+    if (bounds.length > 0) await foreignKeysFrom(bounds[0]!.start);
+    const checkpoint = checkpointAt(position);
+    batch = [];
+    batchBounds = [];
+    batchPos = null;
+    batchTxns = 0;
+    lastPos = position;
+    lastWrite = Date.now();
+    inflightChanges = changes.length;
+    p.stats.queuedChanges = inflightChanges;
+    inflight = watchdog.track(applyBatch(changes, bounds, checkpoint)).then(() => {
+      p.countApplied(changes);
+      inflightChanges = 0;
+      p.stats.queuedChanges = batch.length + txn.length;
+      p.stats.rowsApplied += changes.length;
+      p.stats.transactionsApplied += txns;
+      p.stats.position = position;
+      p.stats.appliedSourceTime = Math.max(p.stats.appliedSourceTime ?? 0, commitTime);
+    });
+    inflight.catch((err: unknown) => { applyError = err; }); // also observed by the next drain()
+  };
+
+  let pending: Promise<SourceMessage | null> | null = null;
+  const wake = new WakeTimer<typeof TIMEOUT>(TIMEOUT, signal);
+  let sourceClosed: Promise<void> | null = null;
+  const closeSource = (): Promise<void> => (sourceClosed ??= source.close());
+  const watchdog = new StreamWatchdog(tuning.stallTimeoutSeconds * 1000, (idleMs) => {
+    p.stats.stalls++;
+    p.log.warn({ idleSeconds: Math.round(idleMs / 1000), position: lastPos }, 'stream stalled (no message from the source, not even a heartbeat, and no write finished): restarting it from the checkpoint');
+    // Whatever hangs (a half-open connection to either server) is cut; the loop then ends with STREAM_STALLED.
+    sink.interrupt();
+    void closeSource();
+  });
+  p.inStream = true;
+  try {
+    while (!signal.aborted) {
+      watchdog.check();
+      if (applyError !== null) throw applyError;
+      if (p.resnapshots.length > 0 && txn.length === 0 && !inLargeTxn && p.resnapshots.some((t) => !t.after || comparePositions(lastPos, t.after) >= 0)) {
+        // Between transactions: everything read so far is applied first, then the tables are copied.
+        await flush();
+        await drain();
+        await watchdog.suspended(() => copyTablesAgain(p, sink, src, history, chunkFilter, lastPos, signal));
+        writtenState = '';
+        lastWrite = Date.now();
+        continue;
+      }
+      p.stats.bytesRead = bytesBase + source.bytesRead;
+      p.stats.sourceReconnects = reconnectsBase + source.reconnects;
+      pending ??= source.next();
+      // Wait for the next message until the batch is due (or a second when there is no batch).
+      const due: number = batchPos !== null ? batchStarted + tuning.maxBatchDelayMs : Date.now() + 1000;
+      const m: SourceMessage | null | typeof TIMEOUT = await wake.race(pending, due);
+      if (m === TIMEOUT) {
+        if (batchPos !== null && Date.now() >= batchStarted + tuning.maxBatchDelayMs) await flush();
+        continue;
+      }
+      pending = null;
+      watchdog.progress();
+      if (m === null) {
+        watchdog.check();
+        break;
+      }
+      if (m.kind === 'transaction') {
+        if (m.rolledBack) {
+          txn = [];
+          if (inLargeTxn) await sink.abort();
+          inLargeTxn = false;
+          continue;
+        }
+        if (p.skipAt !== null && comparePositions(m.startPosition, p.skipAt) > 0) missSkip(p, m.startPosition);
+        if (p.skipAt?.kind === 'transaction' && samePosition(m.startPosition, p.skipAt)) {
+          // The operator chose to pass over p transaction: none of its changes are applied.
+          skippedChanges += m.changes.length;
+          if (m.last) {
+            passSkip(p, skippedChanges);
+            skippedChanges = 0;
+          }
+        } else for (const ch of m.changes) {
+          const img = ch.after ?? ch.before;
+          if (img !== null && '@1' in img) throw unresolvedColumns(ch.database, ch.table, m.startPosition);
+          if (p.skipTables.size > 0 && p.skipTables.has(`${ch.database}.${ch.table}`)) continue;
+          // A primary-key change is passed whole while the stream overlaps the snapshot: the sink applies it
+          // as a move, so that the children of a referenced row follow its key (ON UPDATE CASCADE).
+          const f = chunkFilter.size > 0 && !chunkFilter.movesKey(ch) ? chunkFilter.filter(ch, m.startPosition) : ch;
+          if (f) txn.push(f);
+        }
+        if (!m.last) {
+          if (txn.length >= tuning.batchSize) {
+            // Too large to hold: stream it into one open target transaction (memory stays bounded).
+            if (!inLargeTxn) {
+              await flush();
+              await drain();
+              await foreignKeysFrom(m.startPosition);
+            }
+            try {
+              await watchdog.track(sink.apply({ changes: txn, checkpoint: { pipeline: p.name, position: m.startPosition, epoch }, partial: true }));
+            } catch (err) {
+              throw skippable(p, err, m.startPosition);
+            }
+            p.countApplied(txn);
+            p.stats.rowsApplied += txn.length;
+            inLargeTxn = true;
+            txn = [];
+          }
+          continue;
+        }
+        if (inLargeTxn) {
+          try {
+            await watchdog.track(sink.apply({ changes: txn, checkpoint: checkpointAt(m.position) }));
+          } catch (err) {
+            writtenState = '';
+            throw skippable(p, err, m.startPosition);
+          }
+          inLargeTxn = false;
+          p.countApplied(txn);
+          p.stats.rowsApplied += txn.length;
+          p.stats.transactionsApplied++;
+          p.stats.position = m.position;
+          p.stats.appliedSourceTime = Math.max(p.stats.appliedSourceTime ?? 0, m.commitTime);
+          lastPos = m.position;
+          lastWrite = Date.now();
+          txn = [];
+          continue;
+        }
+        if (batchPos === null) batchStarted = Date.now();
+        batchBounds.push({ start: m.startPosition, end: m.position, count: txn.length });
+        for (const ch of txn) batch.push(ch);
+        txn = [];
+        p.stats.queuedChanges = batch.length + inflightChanges;
+        batchPos = m.position;
+        batchTxns++;
+        batchCommitTime = m.commitTime;
+        if (batch.length >= tuning.batchSize) await flush();
+      } else if (m.kind === 'ddl') {
+        await flush();
+        await drain();
+        if (p.skipAt !== null && comparePositions(m.position, p.skipAt) > 0) missSkip(p, m.position);
+        if (p.skipAt?.kind === 'ddl' && samePosition(m.position, p.skipAt)) {
+          await sink.apply({ changes: [], checkpoint: checkpointAt(m.position) });
+          passSkip(p, 0);
+        } else {
+          try {
+            await watchdog.suspended(() => onDdl(p, sink, src, history, m, chunkFilter, signal));
+          } catch (err) {
+            throw skippable(p, err, m.position, 'ddl');
+          }
+        }
+        lastPos = m.position;
+        lastWrite = Date.now();
+      } else {
+        // Heartbeat: the source is idle (or everything was filtered): move the checkpoint now and then.
+        if (batchPos === null && txn.length === 0 && !inLargeTxn && inflightChanges === 0) {
+          p.stats.appliedSourceTime = Math.max(p.stats.appliedSourceTime ?? 0, m.time);
+          if (Date.now() - lastWrite > 1000 && comparePositions(m.position, lastPos) > 0) {
+            batchPos = m.position;
+            batchCommitTime = m.time;
+            await flush();
+          }
+        }
+      }
+    }
+    await flush();
+    await drain();
+  } catch (err) {
+    throw watchdog.stalled ?? err;
+  } finally {
+    watchdog.close();
+    wake.close();
+    p.inStream = false;
+    await (inflight as Promise<void> | null)?.catch(() => undefined);
+    await closeSource();
+  }
+}
+
+interface TxnBounds { start: Position; end: Position; count: number }
+
+function samePosition(a: Position, b: Position): boolean {
+  return a.pos === b.pos && a.file === b.file;
+}
+
+/** A row whose columns could not be named: never write it under guessed names. */
+function unresolvedColumns(database: string, table: string, position: Position): SluiceError {
+  return new SluiceError('SCHEMA_MISMATCH',
+    `cannot tell the columns of ${database}.${table} at ${position.file}:${position.pos}: the binlog carries no column names and the table's current definition does not match the event (several DDL statements happened while the pipeline was behind)`,
+    'set binlog_row_metadata=FULL on the source (names then travel in the binlog), then re-snapshot: delete this pipeline\'s row from the target\'s _sluice.checkpoints and truncate its target tables; or skip this one transaction (POST /api/pipelines/<name>/skip) and re-snapshot the table afterwards',
+    { database, table, position, skip: { file: position.file, pos: position.pos, kind: 'transaction' } satisfies SkipTarget });
+}
