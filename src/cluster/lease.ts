@@ -53,8 +53,9 @@ export interface LeaseBackend {
 
 /**
  * The local deadline of a lease granted for `ttlMs` on a request sent at `sentAt` (performance.now()): the ttl
- * less a margin for the two clocks' rates (1% of the ttl, at least 50 ms).
+ * less a margin (a tenth of the ttl, at least 100 ms) for the store clock's slewing or stepping and for this
+ * node's event loop being late to stop the run.
  */
 export function localDeadline(sentAt: number, ttlMs: number): number {
-  return sentAt + ttlMs - Math.max(50, ttlMs / 100);
+  return sentAt + ttlMs - Math.max(100, ttlMs / 10);
 }

@@ -121,7 +121,7 @@ for (const { name, make } of backends) {
         release: (g) => real.release(g),
         list: () => real.list(),
       };
-      const ttl = 600;
+      const ttl = 2000;
       const g = (await flaky.acquire('pipeline:cut', 'A', ttl))!;
       let lost: { reason: LeaseLoss; at: number; storeRemaining: number; otherGot: LeaseGrant | null } | null = null;
       let renewErrors = 0;
@@ -136,7 +136,7 @@ for (const { name, make } of backends) {
             });
           },
         });
-        void sleep(ttl).then(() => { reachable = false; assert.ok(renewer.valid); });
+        void sleep(ttl / 2).then(() => { reachable = false; assert.ok(renewer.valid); });
       });
       const keepAlive = setInterval(() => undefined, 100); // the renewer's timers do not hold the process up
       await done;
