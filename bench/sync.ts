@@ -5,12 +5,12 @@
 //  2. latency: a writer commits BENCH_LATENCY_RATE (2000) single-row transactions/s for BENCH_LATENCY_S (20)
 //     seconds carrying the source's NOW(6); a trigger on the target records SYSDATE(6) when Sluice applies it;
 //  3. snapshot: a BENCH_SNAPSHOT_ROWS (1M) row table copied by Sluice vs `mariadb-dump --single-transaction |
-//     mariadb`;
+//     mariadb`, and the target's ceiling: `LOAD DATA INFILE` of the same rows from a file on its host;
 //  4. big transaction: one BENCH_BIG_TXN_ROWS (500k) row transaction applied by Sluice: its peak RSS.
 // Sluice always runs in a child process (bench/sync-sluice.ts), so each peak RSS (VmHWM) is its own.
 // Figures go to stderr as they are measured; the last stdout line is JSON.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -106,11 +106,19 @@ function sluiceChild(config: string, mode: 'prime' | 'snapshot' | 'until', end: 
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function runShell(command: string): Promise<void> {
+/** Run a bash command; resolves with the CPU seconds of its children when it prints `times` to fd 3, else 0. */
+function runShell(command: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-o', 'pipefail', '-c', command], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn('bash', ['-o', 'pipefail', '-c', command], { stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+    let times = '';
+    (child.stdio[3] as NodeJS.ReadableStream | null)?.on('data', (d: Buffer) => { times += d.toString(); });
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}`))));
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`${command} exited with ${code}`));
+      // `times`: "0m0.010s 0m0.002s\n1m2.345s 0m3.210s" (shell, then children: user and system)
+      const m = [...(times.split('\n')[1] ?? '').matchAll(/(\d+)m([\d.]+)s/g)];
+      resolve(m.reduce((sum, x) => sum + Number(x[1]) * 60 + Number(x[2]), 0));
+    });
   });
 }
 
@@ -225,7 +233,24 @@ async function latencyPhase(dir: string, source: MariaDbServer, target: MariaDbS
 
 // ── 3. snapshot: Sluice vs dump and load ────────────────────────────────────────────────────────
 
-async function snapshotPhase(dir: string, source: MariaDbServer, target: MariaDbServer): Promise<{ sluice: SluiceChildResult; dumpSeconds: number }> {
+/** CPU seconds of a copy: the source server, the target server, and the client (Sluice, or mariadb-dump + mariadb). */
+interface CopyCpu { source: number; target: number; client: number }
+
+/** CPU seconds (user + system) a server process has used so far: with others' work on the machine, a steadier cost than wall time. */
+async function serverCpu(server: MariaDbServer): Promise<number> {
+  const rows = await server.query<Array<{ f: string }>>('SELECT @@pid_file AS f');
+  const pid = readFileSync(rows[0]!.f, 'utf8').trim();
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14, 15) in clock ticks
+}
+
+/** CPU seconds of both servers since `before` (from cpuOf). */
+async function cpuOf(source: MariaDbServer, target: MariaDbServer): Promise<{ source: number; target: number }> {
+  return { source: await serverCpu(source), target: await serverCpu(target) };
+}
+
+async function snapshotPhase(dir: string, source: MariaDbServer, target: MariaDbServer): Promise<{ sluice: SluiceChildResult; dumpSeconds: number; loadFileSeconds: number;
+  sluiceCpu: CopyCpu; dumpCpu: CopyCpu; loadFileCpu: number }> {
   say(`snapshot: filling bench.t1m with ${SNAPSHOT_ROWS} rows …`);
   await source.query(tableDdl('bench.t1m'));
   const step = 100_000;
@@ -236,17 +261,39 @@ async function snapshotPhase(dir: string, source: MariaDbServer, target: MariaDb
   const fs = await fingerprint(source, 'bench.t1m');
 
   const config = writeConfig(dir, 'bench-snapshot', source, target, ['bench.t1m'], { snapshot: 'initial', targetDatabase: 'snap_sluice' });
+  const s0 = await cpuOf(source, target);
   const sluice = await sluiceChild(config, 'snapshot', null).result;
+  const s1 = await cpuOf(source, target);
+  const sluiceCpu = { source: s1.source - s0.source, target: s1.target - s0.target, client: sluice.cpu_s };
   const ft = await fingerprint(target, 'snap_sluice.t1m');
-  say(`snapshot: sluice copied ${sluice.snapshot_rows} rows in ${sluice.seconds.toFixed(2)} s = ${Math.round(sluice.snapshot_rows / sluice.seconds)} rows/s, ${usage(sluice)}${fs === ft ? '' : ` — CONTENT MISMATCH ${fs} vs ${ft}`}`);
+  say(`snapshot: sluice copied ${sluice.snapshot_rows} rows in ${sluice.seconds.toFixed(2)} s = ${Math.round(sluice.snapshot_rows / sluice.seconds)} rows/s, ${usage(sluice)}; ` +
+    `CPU s: source ${sluiceCpu.source.toFixed(1)}, target ${sluiceCpu.target.toFixed(1)}${fs === ft ? '' : ` — CONTENT MISMATCH ${fs} vs ${ft}`}`);
 
   await target.query('CREATE DATABASE snap_dump');
   const d0 = performance.now();
-  await runShell(`mariadb-dump -h127.0.0.1 -P${source.port} -uroot --single-transaction bench t1m | mariadb -h127.0.0.1 -P${target.port} -uroot snap_dump`);
+  const c0 = await cpuOf(source, target);
+  // `times` prints the shell's children's CPU (mariadb-dump and mariadb) on its second line.
+  const clientTimes = await runShell(`mariadb-dump -h127.0.0.1 -P${source.port} -uroot --single-transaction bench t1m | mariadb -h127.0.0.1 -P${target.port} -uroot snap_dump && times >&3`);
+  const c1 = await cpuOf(source, target);
   const dumpSeconds = (performance.now() - d0) / 1000;
+  const dumpCpu = { source: c1.source - c0.source, target: c1.target - c0.target, client: clientTimes };
   const fd = await fingerprint(target, 'snap_dump.t1m');
-  say(`snapshot: mariadb-dump --single-transaction | mariadb took ${dumpSeconds.toFixed(2)} s = ${Math.round(SNAPSHOT_ROWS / dumpSeconds)} rows/s${fs === fd ? '' : ` — CONTENT MISMATCH ${fs} vs ${fd}`}`);
-  return { sluice, dumpSeconds };
+  say(`snapshot: mariadb-dump --single-transaction | mariadb took ${dumpSeconds.toFixed(2)} s = ${Math.round(SNAPSHOT_ROWS / dumpSeconds)} rows/s; ` +
+    `CPU s: source ${dumpCpu.source.toFixed(1)}, target ${dumpCpu.target.toFixed(1)}, clients ${dumpCpu.client.toFixed(1)}${fs === fd ? '' : ` — CONTENT MISMATCH ${fs} vs ${fd}`}`);
+
+  // The target's own ceiling: LOAD DATA INFILE of the same rows from a file on its host (written by the source).
+  const file = join(dir, 't1m.tsv');
+  await source.query(`SET time_zone = '+00:00'; SELECT * FROM bench.t1m INTO OUTFILE '${file}'`);
+  await target.query(`CREATE DATABASE snap_file; ${tableDdl('snap_file.t1m')}`);
+  const l0 = performance.now();
+  const t0 = await serverCpu(target);
+  await target.query(`SET time_zone = '+00:00'; LOAD DATA INFILE '${file}' INTO TABLE snap_file.t1m`);
+  const loadFileSeconds = (performance.now() - l0) / 1000;
+  const loadFileCpu = (await serverCpu(target)) - t0;
+  rmSync(file, { force: true });
+  const ff = await fingerprint(target, 'snap_file.t1m');
+  say(`snapshot: LOAD DATA INFILE of a file on the target's host (the target's ceiling) took ${loadFileSeconds.toFixed(2)} s = ${Math.round(SNAPSHOT_ROWS / loadFileSeconds)} rows/s, ${loadFileCpu.toFixed(1)} CPU s${fs === ff ? '' : ` — CONTENT MISMATCH ${fs} vs ${ff}`}`);
+  return { sluice, dumpSeconds, loadFileSeconds, sluiceCpu, dumpCpu, loadFileCpu };
 }
 
 // ── 4. one big transaction ──────────────────────────────────────────────────────────────────────
@@ -288,6 +335,11 @@ try {
     snapshot_s: snap && round(snap.sluice.seconds),
     dump_load_s: snap && round(snap.dumpSeconds),
     snapshot_speedup: snap && round(snap.dumpSeconds / snap.sluice.seconds),
+    load_data_file_s: snap && round(snap.loadFileSeconds),
+    // CPU seconds (source server + target server + client) of each copy: steadier than wall time on a busy machine.
+    snapshot_cpu_total_s: snap && round(snap.sluiceCpu.source + snap.sluiceCpu.target + snap.sluiceCpu.client, 1),
+    dump_load_cpu_total_s: snap && round(snap.dumpCpu.source + snap.dumpCpu.target + snap.dumpCpu.client, 1),
+    load_data_file_cpu_s: snap && round(snap.loadFileCpu, 1),
     peak_rss_mb: stream?.sluice.peak_rss_mb ?? null,
     latency_peak_rss_mb: latency?.sluice.peak_rss_mb ?? null,
     snapshot_peak_rss_mb: snap?.sluice.peak_rss_mb ?? null,
@@ -305,7 +357,7 @@ try {
   say(`goals: stream ratio ≥ 1.0: ${goal(result.stream_ratio, (x) => x >= 1)}; snapshot speedup ≥ 1.5: ${goal(result.snapshot_speedup, (x) => x >= 1.5)}; ` +
     `p99 < 200 ms: ${goal(result.p99_ms, (x) => x < 200)}; peak RSS < 300 MB everywhere: ${goal(maxRss, (x) => x < 300)}`);
   process.stdout.write(`sluice ${result.stream_rows_s} rows/s vs replica ${result.replica_rows_s} (×${result.stream_ratio}); p50 ${result.p50_ms} ms p99 ${result.p99_ms} ms; ` +
-    `snapshot ${result.snapshot_s} s vs dump+load ${result.dump_load_s} s (×${result.snapshot_speedup}); peak RSS ${result.peak_rss_mb} MB, big txn ${result.big_txn_peak_rss_mb} MB\n`);
+    `snapshot ${result.snapshot_s} s vs dump+load ${result.dump_load_s} s (×${result.snapshot_speedup}), LOAD DATA file ${result.load_data_file_s} s; peak RSS ${result.peak_rss_mb} MB, big txn ${result.big_txn_peak_rss_mb} MB\n`);
   process.stdout.write(JSON.stringify(result) + '\n');
 } finally {
   await source.stop();

@@ -72,6 +72,9 @@ export interface PipelineOptions {
  * (snapshot-phase, stream-loop, repairs, ddl-policy) share with it; outside src/pipeline/ use only `name`,
  * `stats`, `run` and `requestResnapshot`.
  */
+/** Tables whose definitions are read and ensured on the target at a time. */
+const ENSURE_TABLES_SLICE = 500;
+
 export class Pipeline {
   readonly name: string;
   readonly stats: PipelineStats = {
@@ -353,7 +356,20 @@ export class Pipeline {
       if (cp === null || state?.phase === 'snapshot') {
         const tables = await listSourceTables(src, this.filter);
         const t0 = Date.now();
-        await sink.ensureTables(await this.sourceTables(tables));
+        // In slices: the parsed definitions of thousands of tables need not all be in memory at once.
+        for (let i = 0; i < tables.length; i += ENSURE_TABLES_SLICE) {
+          let sources = await this.sourceTables(tables.slice(i, i + ENSURE_TABLES_SLICE));
+          if (cp !== null) {
+            // A resumed snapshot: DDL since it began (a deploy while Sluice was down) is applied by the stream at its
+            // position, so an existing target table must match the table as it was then, not as it is now.
+            const at = cp.position;
+            sources = sources.map((s) => {
+              const then = history?.schemaAt(s.schema.database, s.schema.table, at);
+              return then ? { ...s, schema: then } : s;
+            });
+          }
+          await sink.ensureTables(sources);
+        }
         this.log.info({ tables: tables.length, seconds: (Date.now() - t0) / 1000 }, 'target tables created or checked');
         if (cp !== null || this.cfg.snapshot === 'initial') {
           cp = await snapshot(this, sink, history, tables, state?.phase === 'snapshot' ? state.tables : [], cp, signal);

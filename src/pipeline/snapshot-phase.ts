@@ -3,7 +3,7 @@
  * `applySnapshotChunk`, and return the streaming checkpoint (earliest chunk position + chunk coverage).
  */
 import { SluiceError } from '../errors.js';
-import { type Checkpoint, type Target, type TableRouter } from '../targets/target.js';
+import { isSourceTextDeclined, type Checkpoint, type Target, type TableRouter } from '../targets/target.js';
 import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
 import { SchemaHistory, comparePositions } from '../mysql/schema/schema-history.js';
 import type { Position } from '../core/types.js';
@@ -29,21 +29,29 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
     const planStarted = Date.now();
     const schemas = await loadSchemas(loader, tables);
     p.log.info({ tables: tables.length, seconds: (Date.now() - planStarted) / 1000 }, 'snapshot: source definitions read');
-    const plans: SnapshotTablePlan[] = [];
     /** Tables whose definition changed while they were copied, and a source position after the change. */
     const changed = new Map<string, { plan: SnapshotTablePlan; after: Position }>();
-    for (const t of tables) {
-      const schema = schemas.get(`${t.database}.${t.table}`)!;
-      const old = prior.find((p) => p.database === t.database && p.table === t.table);
-      if (old) {
-        plans.push(old);
-        // A resumed snapshot: a DDL since it was planned makes the rest of the table a new copy's job.
-        if (old.columns !== undefined && old.columns !== columnSignature(schema)) changed.set(`${t.database}.${t.table}`, { plan: old, after: await currentPosition(p.opts.source.url) });
-        continue;
+    const priorPlans = new Map(prior.map((pl) => [`${pl.database}.${pl.table}`, pl]));
+    // Planned over the reader's connections at once (two queries per table: thousands of tables add up).
+    const planned: SnapshotTablePlan[] = new Array(tables.length);
+    let nextTable = 0;
+    const planner = async (): Promise<void> => {
+      for (let i = nextTable++; i < tables.length; i = nextTable++) {
+        const t = tables[i]!;
+        const schema = schemas.get(`${t.database}.${t.table}`)!;
+        const old = priorPlans.get(`${t.database}.${t.table}`);
+        if (old) {
+          planned[i] = old;
+          // A resumed snapshot: a DDL since it was planned makes the rest of the table a new copy's job.
+          if (old.columns !== undefined && old.columns !== columnSignature(schema)) changed.set(`${t.database}.${t.table}`, { plan: old, after: await currentPosition(p.opts.source.url) });
+          continue;
+        }
+        const ranges = await reader.planChunks(schema, tuning.snapshotChunkSize);
+        planned[i] = { database: t.database, table: t.table, ranges, done: {}, rowsCopied: 0, rowsEstimated: await reader.estimateRows(t.database, t.table), columns: columnSignature(schema) };
       }
-      const ranges = await reader.planChunks(schema, tuning.snapshotChunkSize);
-      plans.push({ database: t.database, table: t.table, ranges, done: {}, rowsCopied: 0, rowsEstimated: await reader.estimateRows(t.database, t.table), columns: columnSignature(schema) });
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(tuning.snapshotParallelism, tables.length)) }, planner));
+    const plans: SnapshotTablePlan[] = planned;
     p.log.info({ tables: plans.length, seconds: (Date.now() - planStarted) / 1000 }, 'snapshot chunks planned');
     const epoch = p.epoch;
     const planPosition = cp?.position ?? streamState?.position ?? (await currentPosition(p.opts.source.url));
@@ -58,8 +66,9 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
     // Chunk progress lives in the target's snapshot_chunks table, written with each chunk's rows.
     await sink.prepareSnapshot();
     if (prior.length === 0) await sink.clearSnapshotChunks();
+    const planOf = new Map(plans.map((pl) => [`${pl.database}\0${pl.table}`, pl]));
     for (const c of await sink.snapshotChunksDone()) {
-      const plan = plans.find((p) => p.database === c.database && p.table === c.table);
+      const plan = planOf.get(`${c.database}\0${c.table}`);
       if (plan && c.index < plan.ranges.length && !(c.index in plan.done)) {
         plan.done[c.index] = { file: c.file, pos: c.pos };
         plan.rowsCopied += c.rows;
@@ -104,26 +113,35 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
     const worker = async (): Promise<void> => {
       const ws = p.newTarget(route);
       workerSinks.push(ws);
+      let sourceText = ws.capabilities.sourceText === true;
       for (;;) {
         if (signal.aborted) return;
         const job = queue.shift();
         if (!job) return;
         const schema = schemas.get(`${job.plan.database}.${job.plan.table}`)!;
         const range = job.plan.ranges[job.index]!;
-        // Typed cells; a target that takes the source's own row format (MySQL value tuples) gets that when the rows fit.
+        // Typed cells; a target that takes the source's own row format (LOAD DATA text) gets that when the rows fit.
         let position: Position;
         let count: number;
         try {
-          const lit = ws.capabilities.sourceLiterals ? await reader.readChunkLiterals(schema, range) : null;
-          if (lit) {
-            await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: lit.columns, rows: [], sourceLiterals: lit.tuples, index: job.index, position: lit.position });
-            position = lit.position;
-            count = lit.tuples.length;
+          const text = sourceText ? await reader.readChunkText(schema, range) : null;
+          let loaded = false;
+          if (text) {
+            try {
+              await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: text.columns.map((c) => c.name), rows: [],
+                sourceText: text, index: job.index, position: text.position });
+              loaded = true;
+            } catch (err) {
+              if (!isSourceTextDeclined(err)) throw err;
+              if (err.details['refused'] === true) sourceText = false;
+            }
+          }
+          if (text && loaded) {
+            position = text.position;
+            count = text.rows;
           } else {
             const read = await reader.readChunk(schema, range);
-            const columns = schema.columns.map((c) => c.name);
-            const rows = read.rows.map((r) => columns.map((c) => r[c]!));
-            await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns, rows, index: job.index, position: read.position });
+            await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: read.columns, rows: read.rows, index: job.index, position: read.position });
             position = read.position;
             count = read.rows.length;
           }

@@ -13,23 +13,32 @@ import { SluiceError, isSluiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { mysqlConnectionOptions } from '../mysql/connection.js';
 import type { TableSchema, SchemaColumn } from '../mysql/schema/table-schema.js';
-import type { Row } from '../core/cell.js';
+import type { Cell } from '../core/cell.js';
 import type { Flavor, Position } from '../core/types.js';
 import { keyLiteral, rangeCondition, type KeyRange } from './key-range.js';
 import { isBytesColumn, quoteIdent, rawTypeCast, selectExpression, toCell } from './snapshot-values.js';
 
 export interface ChunkRead {
-  rows: Row[];
+  /** Column names (generated columns left out), in the order of each row's cells. */
+  columns: string[];
+  rows: Cell[][];
   /** Binlog position the chunk's consistent snapshot corresponds to. */
   position: Position;
   /** True when `position` is exactly the snapshot's point (MariaDB), false for a lower bound (MySQL). */
   exact: boolean;
 }
 
-/** A chunk as ready-made SQL row tuples "(lit, lit, …)" in `columns` order (the fast path). */
-export interface ChunkLiterals {
-  columns: string[];
-  tuples: string[];
+/**
+ * A chunk as LOAD DATA text printed by the source, in the "quoted" format: fields separated by `,`,
+ * strings QUOTE()d (`'…'` with backslash escapes), numbers bare, bytes as bare hex (`as: 'hex'`, to be
+ * written with UNHEX), BIT as its bare number (`as: 'bit'`), NULL as the bare word NULL; each row ends with
+ * a newline (which may also occur inside a quoted string). Read it with
+ * `FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\'' ESCAPED BY '\\' LINES TERMINATED BY '\n'`.
+ */
+export interface ChunkText {
+  columns: Array<{ name: string; as: 'text' | 'hex' | 'bit' }>;
+  data: Buffer;
+  rows: number;
   position: Position;
   exact: boolean;
 }
@@ -49,6 +58,12 @@ export function literalExpression(col: SchemaColumn): string {
   return `QUOTE(${q})`;
 }
 
+/** SQL that makes the source print a column as a field of ChunkText: literalExpression, but bytes as bare hex. */
+export function loadTextExpression(col: SchemaColumn): string {
+  if (isBytesColumn(col) && col.dataType !== 'bit') return `IFNULL(HEX(${quoteIdent(col.name)}), 'NULL')`;
+  return literalExpression(col);
+}
+
 export class SnapshotReader {
   private readonly pool: mysql.Pool;
 
@@ -62,7 +77,7 @@ export class SnapshotReader {
       dateStrings: true,
     }));
     this.pool.on('connection', (c) => {
-      c.query("SET SESSION time_zone = '+00:00', SESSION sql_mode = REPLACE(@@sql_mode, 'ANSI_QUOTES', '')");
+      c.query("SET SESSION time_zone = '+00:00', SESSION sql_mode = REPLACE(REPLACE(@@sql_mode, 'ANSI_QUOTES', ''), 'NO_BACKSLASH_ESCAPES', '')");
     });
   }
 
@@ -101,27 +116,29 @@ export class SnapshotReader {
   }
 
   /**
-   * Like readChunk, but the source formats each row as a SQL tuple (C code on the server instead of
-   * parsing and re-escaping every value here). Generated columns are left out (the target computes them).
-   * Returns null when a row is too large to format (the caller falls back to readChunk).
+   * Like readChunk, but the source prints each row as a line of LOAD DATA text (see ChunkText): C code on
+   * the server instead of parsing every value into a cell and encoding it again here. Returns null when
+   * a row is too large to print (over max_allowed_packet; the caller falls back to readChunk).
    */
-  async readChunkLiterals(schema: TableSchema, range: KeyRange): Promise<ChunkLiterals | null> {
+  async readChunkText(schema: TableSchema, range: KeyRange): Promise<ChunkText | null> {
     return this.inSnapshot(schema, async (conn, { position, exact }) => {
       const pk = pkColumns(schema);
       const cols = schema.columns.filter((c) => c.generated === null);
-      const tuple = `CONCAT('(', CONCAT_WS(',', ${cols.map(literalExpression).join(', ')}), ')')`;
+      const line = `CONCAT(CONCAT_WS(',', ${cols.map(loadTextExpression).join(', ')}), '\\n')`;
       const order = pk.length ? ` ORDER BY ${pk.map((c) => quoteIdent(c.name)).join(', ')}` : '';
       const [rows] = await conn.query<RowDataPacket[]>({
-        sql: `SELECT ${tuple} AS t FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
+        sql: `SELECT ${line} AS t FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
         rowsAsArray: true,
+        typeCast: (field) => field.buffer(),
       });
-      const tuples: string[] = new Array(rows.length);
+      const lines: Buffer[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
-        const t = (rows[i] as unknown as [string | null])[0];
+        const t = (rows[i] as unknown as [Buffer | null])[0];
         if (t === null) return null; // over max_allowed_packet: CONCAT gave NULL
-        tuples[i] = t;
+        lines[i] = t;
       }
-      return { columns: cols.map((c) => c.name), tuples, position, exact };
+      const columns = cols.map((c) => ({ name: c.name, as: isBytesColumn(c) ? (c.dataType === 'bit' ? 'bit' as const : 'hex' as const) : 'text' as const }));
+      return { columns, data: Buffer.concat(lines), rows: rows.length, position, exact };
     });
   }
 
@@ -178,24 +195,29 @@ export class SnapshotReader {
     return { position: await masterPosition(conn), exact: false };
   }
 
-  /** Read the rows of one range in a consistent snapshot, with the binlog position of that snapshot. */
+  /**
+   * Read the rows of one range in a consistent snapshot, with the binlog position of that snapshot: each
+   * row as its cells in `columns` order. Generated columns are left out (the target computes them).
+   */
   async readChunk(schema: TableSchema, range: KeyRange): Promise<ChunkRead> {
     return this.inSnapshot(schema, async (conn, { position, exact }) => {
       const pk = pkColumns(schema);
-      const select = schema.columns.map(selectExpression).join(', ');
+      const cols = schema.columns.filter((c) => c.generated === null);
       const order = pk.length ? ` ORDER BY ${pk.map((c) => quoteIdent(c.name)).join(', ')}` : '';
-      const [rows] = await conn.query<RowDataPacket[]>({
-        sql: `SELECT ${select} FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
-        typeCast: rawTypeCast(schema.columns),
+      const [raw] = await conn.query<RowDataPacket[]>({
+        sql: `SELECT ${cols.map(selectExpression).join(', ')} FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
+        typeCast: rawTypeCast(cols),
+        rowsAsArray: true,
       });
-      const out: Row[] = new Array(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const raw = rows[i]!;
-        const row: Row = {};
-        for (const c of schema.columns) row[c.name] = toCell(c, raw[c.name], this.flavor);
-        out[i] = row;
+      const rows: Cell[][] = new Array(raw.length);
+      const n = cols.length;
+      for (let i = 0; i < raw.length; i++) {
+        const r = raw[i] as unknown as unknown[];
+        const cells: Cell[] = new Array(n);
+        for (let j = 0; j < n; j++) cells[j] = toCell(cols[j]!, r[j], this.flavor);
+        rows[i] = cells;
       }
-      return { rows: out, position, exact };
+      return { columns: cols.map((c) => c.name), rows, position, exact };
     });
   }
 

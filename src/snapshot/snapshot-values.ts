@@ -52,14 +52,30 @@ function bitCell(buf: Buffer): number | bigint {
   return v > MAX_SAFE ? v : Number(v);
 }
 
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+const digits = (s: string, from: number, to: number): number => {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (s.charCodeAt(i) - 48);
+  return n;
+};
+
 /** "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) → TimestampValue; the zero timestamp → (0, 0). */
 function timestampCell(text: string, fsp: number): TimestampValue {
   if (text.startsWith('0000-00-00')) return new TimestampValue(0, 0, fsp);
-  const [datePart, timePart = '00:00:00'] = text.split(' ');
-  const [hms, frac = ''] = timePart!.split('.');
-  const ms = Date.parse(`${datePart}T${hms}Z`);
-  const micros = frac === '' ? 0 : Number((frac + '000000').slice(0, 6));
-  return new TimestampValue(Math.floor(ms / 1000), micros, fsp);
+  const days = daysFromCivil(digits(text, 0, 4), digits(text, 5, 7), digits(text, 8, 10));
+  const secs = days * 86400 + digits(text, 11, 13) * 3600 + digits(text, 14, 16) * 60 + digits(text, 17, 19);
+  const frac = text.length > 20 ? text.slice(20, 26) : '';
+  const micros = frac === '' ? 0 : digits(frac, 0, frac.length) * 10 ** (6 - frac.length);
+  return new TimestampValue(secs, micros, fsp);
 }
 
 /** Convert one raw value (from `rawTypeCast`) of `col` to its Cell. */

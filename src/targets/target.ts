@@ -7,6 +7,7 @@
  * Exactly-once is a capability: a target with `transactionalCheckpoint` stores the checkpoint in the same
  * transaction as the rows, and refuses to write once a higher epoch owns the pipeline (fencing).
  */
+import { SluiceError } from '../errors.js';
 import type { Position, RowChange } from '../core/types.js';
 import type { Cell } from '../core/cell.js';
 import type { TableSchema } from '../mysql/schema/table-schema.js';
@@ -29,10 +30,10 @@ export interface TargetCapabilities {
   /** Foreign keys between copied tables are kept on the target (else dropped, and cascades are reproduced or not needed). */
   foreignKeys: boolean;
   /**
-   * The target takes snapshot rows as the source server formats them (`SnapshotChunk.sourceLiterals`: MySQL value
-   * tuples made by the source's QUOTE(), a MySQL target's fast path). The pipeline never reads or makes them.
+   * The target takes snapshot rows as the source server prints them (`SnapshotChunk.sourceText`: LOAD DATA text made
+   * by a MySQL/MariaDB source, a MySQL target's fast path). The pipeline never reads or makes it.
    */
-  sourceLiterals?: boolean;
+  sourceText?: boolean;
 }
 
 export interface Checkpoint {
@@ -104,10 +105,11 @@ export interface SnapshotChunk {
   columns: readonly string[];
   rows: ReadonlyArray<readonly Cell[]>;
   /**
-   * Only for targets with `capabilities.sourceLiterals`: the rows as the source formatted them (one value tuple
-   * per row, in `columns` order) when the reader could; `rows` is then empty.
+   * Only for targets with `capabilities.sourceText`: the rows as LOAD DATA text printed by the source (see
+   * snapshot-reader.ts `ChunkText`); `rows` is then empty. A target that cannot write it exactly writes nothing
+   * and rejects with `isSourceTextDeclined`: the pipeline sends the chunk's typed cells instead.
    */
-  sourceLiterals?: readonly string[];
+  sourceText?: { columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>; data: Buffer; rows: number };
   /** Chunk number within the table's plan and the source position the chunk was read at. */
   index: number;
   position: Position;
@@ -210,3 +212,13 @@ export interface TargetOptions {
 
 /** Makes the targets of one pipeline (they may share caches: table shapes read once per pipeline). */
 export type TargetFactory = (opts: TargetOptions) => Target;
+
+/** A target declined a chunk's `sourceText` (nothing written): send its typed cells. `refused`: it will decline every one. */
+export function sourceTextDeclined(database: string, table: string, refused: boolean): SluiceError {
+  return new SluiceError('SNAPSHOT_FAILED', `the target could not load the source's text of a chunk of ${database}.${table}`,
+    'nothing to do: the chunk is written from typed values', { sourceTextDeclined: true, refused });
+}
+
+export function isSourceTextDeclined(err: unknown): err is SluiceError {
+  return err instanceof SluiceError && err.details['sourceTextDeclined'] === true;
+}

@@ -58,6 +58,8 @@ export const TYPE_COLUMNS: TypeColumn[] = [
   { name: 'c_varchar', ddl: 'VARCHAR(300) CHARACTER SET utf8mb4', print: text, values: ["''", "REPEAT('😀', 300)", "'héllo wörld'"] },
   { name: 'c_varchar_latin1', ddl: 'VARCHAR(50) CHARACTER SET latin1', print: text, values: ["'café'", "'€ sign'", "''"] },
   { name: 'c_text', ddl: 'TEXT CHARACTER SET utf8mb4', print: text, values: ["''", "REPEAT('ab😀', 5000)", "'line1\\nline2'"] },
+  // Backslash, TAB, CR, LF, NUL, Ctrl-Z, quotes and separators (LOAD DATA's escapes), and the texts "\N" and "NULL".
+  { name: 'c_escapes', ddl: 'VARCHAR(100) CHARACTER SET utf8mb4', print: text, values: ["'b\\\\s\\tt\\rr\\nn\\0z\\Z,q\\'d\"e\\\\'", "'\\\\N'", "'NULL'"] },
   { name: 'c_tinytext', ddl: 'TINYTEXT', print: text, values: ["''", "REPEAT('z', 255)", "'t'"] },
   { name: 'c_mediumtext', ddl: 'MEDIUMTEXT', print: text, values: ["REPEAT('m', 70000)", "''", "'mm'"] },
   { name: 'c_binary', ddl: 'BINARY(4)', oracle: 'HEX(c_binary)', print: hex, values: ["X'00000000'", "X'FFFFFFFF'", "X'01'"] },

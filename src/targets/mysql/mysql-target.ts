@@ -23,7 +23,7 @@ import type { MysqlConnectionOptions } from '../../mysql/mysql-url.js';
 import { parseMysqlUrl } from '../../mysql/mysql-url.js';
 import { abortConnection, connectMysql, endWithin } from '../../mysql/connection.js';
 import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
-import { routeToDatabase, shadowTableName, type Checkpoint, type ChunkDone, type DdlChange, type OwnerInfo, type SnapshotChunk, type SourceTable, type TableRef, type TableRouter, type Target, type TargetBatch, type TargetCapabilities } from '../target.js';
+import { routeToDatabase, shadowTableName, type Checkpoint, type ChunkDone, type DdlChange, type OwnerInfo, type SnapshotChunk, sourceTextDeclined, type SourceTable, type TableRef, type TableRouter, type Target, type TargetBatch, type TargetCapabilities } from '../target.js';
 import { CheckpointTable, checkpointMovedError, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
 import { INSTANCE, describeInstance, isKnownDead, type InstanceInfo } from '../../instance.js';
 import { endBlockingTransactions } from './stale-owner.js';
@@ -37,6 +37,7 @@ import { removeForeignKeyOrphans, type OrphanSweep } from './foreign-key-orphans
 import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConflict, serverMessage, targetWriteFailed } from './mysql-errors.js';
 import { buildTableStatements, type StatementLimits } from './statements.js';
 import { TableShapeCache } from './table-shapes.js';
+import { isLoadDataRefused, loadDataRefused, loadQuotedText, loadRows, serverAllowsLocalInfile, type LoadResult } from './load-data.js';
 import { quoteId } from './sql-literal.js';
 
 export interface MysqlTargetOptions {
@@ -112,7 +113,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** What a MySQL/MariaDB target does: everything, with the source's DDL run as is (routed). */
 export const MYSQL_CAPABILITIES: TargetCapabilities = {
-  transactionalCheckpoint: true, bulkLoad: false, shadowSwap: true, ddl: 'native', foreignKeys: true, sourceLiterals: true,
+  transactionalCheckpoint: true, bulkLoad: false, shadowSwap: true, ddl: 'native', foreignKeys: true, sourceText: true,
 };
 
 export class MysqlTarget implements Target {
@@ -154,6 +155,8 @@ export class MysqlTarget implements Target {
   private overlapsSnapshot = false;
   /** foreign_key_checks of the current connection's session (null: unknown, set it before the next use). */
   private sessionFks: boolean | null = false;
+  /** Snapshot chunks go through LOAD DATA LOCAL (null: the target's local_infile not checked yet). */
+  private loadData: boolean | null = null;
 
   private readonly parallelism: number;
 
@@ -198,6 +201,17 @@ export class MysqlTarget implements Target {
         if (errnoOf(cause) === 1205 && !this.explicitEpoch) {
           const stored = await this.readStoredRow();
           if (stored && stored.leaseLeft > 0 && stored.owner && stored.owner.id !== this.owner.id && !isKnownDead(stored.owner)) throw ownedError(this.pipeline, stored);
+          if (stored && !brokeStaleLock) {
+            brokeStaleLock = true;
+            await this.endStaleOwner(stored);
+            continue;
+          }
+        }
+        // A coordinator's epoch (the cluster's lease): whoever holds the row with an older epoch lost its lease —
+        // a paused or cut-off node whose transaction is still open. Its target lease does not count; end it.
+        if (errnoOf(cause) === 1205 && this.explicitEpoch) {
+          const stored = await this.readStoredRow();
+          if (stored && stored.epoch > this.epoch) throw fencedError(this.pipeline, stored, this.epoch);
           if (stored && !brokeStaleLock) {
             brokeStaleLock = true;
             await this.endStaleOwner(stored);
@@ -253,7 +267,9 @@ export class MysqlTarget implements Target {
       if (upgrade) await conn.query(upgrade);
       // A short lock wait: a transaction holding the row is an owner at work (then PIPELINE_OWNED), or a
       // stale owner's whose lease ran out (then it is ended, see open()).
-      await conn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.min(5, Math.round(this.leaseSeconds / 3)))}; START TRANSACTION`);
+      // With a coordinator's epoch a held row is a stale owner's (or a commit finishing): wait briefly.
+      const lockWait = this.explicitEpoch ? 2 : Math.max(1, Math.min(5, Math.round(this.leaseSeconds / 3)));
+      await conn.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}; START TRANSACTION`);
       const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.lockSql(this.pipeline, true));
       const stored = CheckpointTable.parseRow(rows[0]);
       let epoch = this.epoch;
@@ -440,35 +456,6 @@ export class MysqlTarget implements Target {
   }
 
   /**
-   * Write one copied chunk given as SQL tuples (already exact literals, in `columns` order) and its
-   * progress row atomically. REPLACE keeps it idempotent against rows already on the target.
-   */
-  private async applySnapshotTuples(database: string, table: string, columns: readonly string[], tuples: readonly string[], chunk: { index: number; position: Position }): Promise<void> {
-    const conn = await this.connect('snapshot');
-    try {
-      const route = this.route(database, table);
-      const head = `REPLACE INTO ${quoteId(route.database)}.${quoteId(route.table)} (${columns.map(quoteId).join(', ')}) VALUES `;
-      const max = Math.min(this.limits.maxBytes, this.maxPacket - 64 * 1024);
-      const statements: string[] = [];
-      let cur: string[] = [];
-      let size = head.length;
-      for (const t of tuples) {
-        if (cur.length > 0 && size + t.length + 1 > max) {
-          statements.push(head + cur.join(','));
-          cur = [];
-          size = head.length;
-        }
-        cur.push(t);
-        size += t.length + 1;
-      }
-      if (cur.length > 0) statements.push(head + cur.join(','));
-      await this.commitSnapshotChunk(conn, statements, database, table, tuples.length, chunk);
-    } catch (err) {
-      throw await this.snapshotFailure(err, `${database}.${table}`, tuples.length);
-    }
-  }
-
-  /**
    * Read the target shapes of the tables a snapshot is about to copy, together (see TableShapeCache.load): with
    * thousands of tables, one lookup per table costs ~0.2 s each (information_schema's foreign-key views scan every
    * table). The tables must exist on the target (they are created before the copy).
@@ -485,39 +472,128 @@ export class MysqlTarget implements Target {
     }
   }
 
-  /** Write one copied chunk and its progress row atomically (see above). */
+  /**
+   * Write one copied chunk and its progress row atomically: with LOAD DATA LOCAL INFILE where the target
+   * allows it and the rows load exactly (see load-data.ts), else with multi-row statements.
+   */
   async applySnapshotChunk(chunk: SnapshotChunk): Promise<void> {
-    const { database, table } = chunk;
-    if (chunk.sourceLiterals !== undefined) return this.applySnapshotTuples(database, table, chunk.columns, chunk.sourceLiterals, chunk);
-    const rows: Row[] = chunk.rows.map((cells) => {
-      const row: Row = {};
-      chunk.columns.forEach((c, i) => { row[c] = cells[i]!; });
-      return row;
-    });
+    if (chunk.sourceText !== undefined) {
+      const done = await this.applySnapshotText({ database: chunk.database, table: chunk.table, ...chunk.sourceText, index: chunk.index, position: chunk.position });
+      if (done) return;
+      throw sourceTextDeclined(chunk.database, chunk.table, this.loadData === false);
+    }
+    const { database, table, columns, rows } = chunk;
+    const progress = { index: chunk.index, position: chunk.position };
     const conn = await this.connect('snapshot');
     try {
       const route = this.route(database, table);
       await this.shapes.load(conn, [route]);
       const shape = this.shapes.get(route.database, route.table)!;
+      if (await this.snapshotLoadData(conn) && await this.loadInChunkTransaction(conn, { ...chunk, rows: rows.length },
+        () => loadRows(conn, shape, columns, rows, true))) return;
+      const objects = rows.map((cells) => {
+        const row: Row = {};
+        columns.forEach((c, i) => { row[c] = cells[i] ?? null; });
+        return row;
+      });
       const ops: TableOps = shape.primaryKey.length > 0
-        ? { database, table, deletes: [], patches: [], upserts: rows, ordered: [] }
-        : { database, table, deletes: [], patches: [], upserts: [], ordered: rows.map((row) => ({ kind: 'insert' as const, row })) };
+        ? { database, table, deletes: [], patches: [], upserts: objects, ordered: [] }
+        : { database, table, deletes: [], patches: [], upserts: [], ordered: objects.map((row) => ({ kind: 'insert' as const, row })) };
       const statements = this.buildStatements([[ops]], new Map([[`${database}\0${table}`, route]]));
-      await this.commitSnapshotChunk(conn, statements, database, table, rows.length, chunk);
+      await this.commitSnapshotChunk(conn, statements, database, table, rows.length, progress);
     } catch (err) {
       throw await this.snapshotFailure(err, `${database}.${table}`, rows.length);
     }
   }
 
+  /** False once the target has refused LOAD DATA LOCAL: applySnapshotText would only return false. */
+  get loadsSnapshotText(): boolean {
+    return this.loadData !== false;
+  }
+
+  /**
+   * Write one chunk given as LOAD DATA text printed by a MySQL/MariaDB source (the fast path; see
+   * snapshot-reader.ts ChunkText) and its progress row atomically. Returns false, having written nothing,
+   * when the target refuses LOAD DATA LOCAL or the text does not load exactly: write the chunk's cells
+   * with applySnapshotChunk instead.
+   */
+  async applySnapshotText(chunk: { database: string; table: string; columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>;
+    data: Buffer; rows: number; index: number; position: Position }): Promise<boolean> {
+    const conn = await this.connect('snapshot');
+    try {
+      const route = this.route(chunk.database, chunk.table);
+      await this.shapes.load(conn, [route]);
+      const shape = this.shapes.get(route.database, route.table)!;
+      if (!(await this.snapshotLoadData(conn))) return false;
+      return await this.loadInChunkTransaction(conn, chunk, () => loadQuotedText(conn, shape, chunk.columns, chunk.data, chunk.rows, true));
+    } catch (err) {
+      throw await this.snapshotFailure(err, `${chunk.database}.${chunk.table}`, chunk.rows);
+    }
+  }
+
+  /** Whether snapshot chunks go through LOAD DATA LOCAL (checked once per sink: the target's local_infile). */
+  private async snapshotLoadData(conn: Connection): Promise<boolean> {
+    if (this.loadData === null) {
+      this.loadData = await serverAllowsLocalInfile(conn);
+      if (!this.loadData) this.warnLoadDataRefused(loadDataRefused(`${this.connOpts.host}:${this.connOpts.port}`, 'local_infile is OFF'));
+    }
+    return this.loadData;
+  }
+
+  private warnLoadDataRefused(err: SluiceError): void {
+    this.loadData = false;
+    this.log.warn({ pipeline: this.pipeline, code: err.code, fix: err.fix }, err.message);
+  }
+
+  /**
+   * A chunk through LOAD DATA (`load`) and its progress row, in one transaction; false (rolled back, nothing
+   * written) when the target refuses LOAD DATA or the rows would not load exactly.
+   */
+  private async loadInChunkTransaction(conn: Connection, chunk: { database: string; table: string; rows: number; index: number; position: Position },
+    load: () => Promise<LoadResult>): Promise<boolean> {
+    await this.beginSnapshotChunk(conn);
+    let res: LoadResult;
+    try {
+      res = await load();
+    } catch (err) {
+      if (isConnectionError(err) || isLockConflict(err) || isSluiceError(err)) throw err;
+      await conn.query('ROLLBACK');
+      if (isLoadDataRefused(err)) {
+        this.warnLoadDataRefused(loadDataRefused(`${this.connOpts.host}:${this.connOpts.port}`, serverMessage(err), err));
+        return false;
+      }
+      // Any other error of the load (e.g. a value the column refuses): the statements report it exactly.
+      res = { loaded: false, why: `${serverMessage(err)} (error ${errnoOf(err) ?? '?'})` };
+    }
+    if (!res.loaded) {
+      await conn.query('ROLLBACK');
+      this.log.warn({ pipeline: this.pipeline, table: `${chunk.database}.${chunk.table}`, chunk: chunk.index, why: res.why },
+        'a snapshot chunk did not load exactly with LOAD DATA: it is written with INSERT statements instead');
+      return false;
+    }
+    await conn.query(`${this.chunkDoneSql(chunk.database, chunk.table, chunk.rows, chunk)};\nCOMMIT`);
+    return true;
+  }
+
   /** The chunk's statements and its progress row in one transaction, fenced by a shared lock on the checkpoint row. */
   private async commitSnapshotChunk(conn: Connection, statements: string[], database: string, table: string, count: number,
     chunk: { index: number; position: Position }): Promise<void> {
-    statements.push(format(`INSERT INTO ${this.chunkTable} (pipeline, db, tbl, idx, file, pos, rows_copied) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      [this.pipeline, database, table, chunk.index, chunk.position.file, chunk.position.pos, count]));
+    statements.push(this.chunkDoneSql(database, table, count, chunk));
+    await this.beginSnapshotChunk(conn);
+    for (let i = 0; i < statements.length; i++) await conn.query(i === statements.length - 1 ? `${statements[i]};\nCOMMIT` : statements[i]!);
+  }
+
+  /** START TRANSACTION, fenced: a shared lock on the checkpoint row, whose epoch must still be this sink's. */
+  private async beginSnapshotChunk(conn: Connection): Promise<void> {
     const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.readSql(this.pipeline)} LOCK IN SHARE MODE`);
     const stored = CheckpointTable.parseRow(lockRes[1]?.[0]);
     if (!stored || stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored ?? { epoch: 0, file: '', pos: 0, gtidSet: null, state: null, updatedAt: null, owner: null, ownerSince: null, leaseLeft: 0 }, this.epoch);
-    for (let i = 0; i < statements.length; i++) await conn.query(i === statements.length - 1 ? `${statements[i]};\nCOMMIT` : statements[i]!);
+  }
+
+  /** The chunk's progress row (written in the chunk's transaction). */
+  private chunkDoneSql(database: string, table: string, count: number, chunk: { index: number; position: Position }): string {
+    return format(`INSERT INTO ${this.chunkTable} (pipeline, db, tbl, idx, file, pos, rows_copied) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [this.pipeline, database, table, chunk.index, chunk.position.file, chunk.position.pos, count]);
   }
 
   /** A failed chunk: connection loss and lock conflicts are retryable (the chunk is copied again). */

@@ -1,0 +1,185 @@
+/**
+ * Typed cells (see mysql/values/cell.ts) → the text `LOAD DATA` reads, for one target table, exactly.
+ *
+ * The format is LOAD DATA's default one: fields separated by TAB, rows by LF, backslash escapes
+ * (`\\`, `\t`, `\n`, `\r`, `\0`), NULL as `\N`; the file's character set is utf8mb4 (the server
+ * converts to each column's own). What text cannot carry exactly goes through a user variable and a
+ * SET expression:
+ * - bytes (BINARY, VARBINARY, BLOBs, geometry, VECTOR) as hex, written with `UNHEX(@v)`: the file is
+ *   utf8mb4 text, and arbitrary bytes are not;
+ * - BIT as its number, written with `CAST(@v AS UNSIGNED)` (LOAD DATA would store the digits' bytes).
+ * Two more traps of text input: YEAR 0 must be written '0000' ('0' means 2000), and a DOUBLE -0 keeps its
+ * sign. TIMESTAMPs are UTC text: the session must use time_zone '+00:00'. Generated columns are not
+ * written (the target computes them), nor columns the target table lacks.
+ *
+ * A cell whose JS type does not fit its target column (e.g. a Buffer for a text column) cannot be encoded:
+ * `encodeLoadData` returns null and the caller writes the chunk with INSERT statements instead.
+ */
+import { JsonText, TimestampValue, type Cell } from '../../core/cell.js';
+import { quoteId } from './sql-literal.js';
+
+/** How a column's values travel in the file. */
+type ColumnMode = 'text' | 'hex' | 'bit' | 'year';
+
+const HEX_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'geometry', 'point', 'linestring',
+  'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'vector']);
+
+/** The target table as the encoder needs it: column → DATA_TYPE (lower case), and its generated columns. */
+export interface LoadDataTable {
+  database: string;
+  table: string;
+  types: ReadonlyMap<string, string>;
+  generated?: ReadonlySet<string>;
+}
+
+/** The columns of a chunk as they are written: which cell of a row goes where, and how. */
+export interface LoadDataPlan {
+  /** Index into each row of every written column, in file order. */
+  readonly cells: readonly number[];
+  readonly modes: readonly ColumnMode[];
+  /** `(col, @v1, …) SET col2 = UNHEX(@v1)`: the column list and SET clause of the statement. */
+  readonly target: string;
+}
+
+/** Column list and SET clause: `(a, @v1) SET b = UNHEX(@v1)`; a column the target lacks is read into `@skip`. */
+function targetClause(table: LoadDataTable, columns: ReadonlyArray<{ name: string; mode: ColumnMode; index: number }>): string {
+  const list: string[] = [];
+  const sets: string[] = [];
+  for (const { name, mode, index } of columns) {
+    if (!table.types.has(name) || table.generated?.has(name)) {
+      list.push('@skip');
+    } else if (mode === 'hex' || mode === 'bit') {
+      const v = `@v${index}`;
+      list.push(v);
+      sets.push(`${quoteId(name)} = ${mode === 'hex' ? `UNHEX(${v})` : `CAST(${v} AS UNSIGNED)`}`);
+    } else {
+      list.push(quoteId(name));
+    }
+  }
+  return `(${list.join(', ')})${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`;
+}
+
+/**
+ * The statement for text printed by a MySQL/MariaDB source (snapshot-reader.ts ChunkText): fields separated
+ * by commas, strings QUOTE()d, bytes as bare hex, BIT as a bare number, NULL as the bare word NULL.
+ */
+export function quotedTextStatement(table: LoadDataTable, columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>, replace: boolean): string {
+  return `LOAD DATA LOCAL INFILE 'sluice-snapshot-chunk' ${replace ? 'REPLACE ' : ''}INTO TABLE ${quoteId(table.database)}.${quoteId(table.table)} ` +
+    "CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\\'' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' STARTING BY '' " +
+    targetClause(table, columns.map((c, index) => ({ name: c.name, mode: c.as, index })));
+}
+
+function modeOf(dataType: string): ColumnMode {
+  if (HEX_TYPES.has(dataType)) return 'hex';
+  if (dataType === 'bit') return 'bit';
+  if (dataType === 'year') return 'year';
+  return 'text';
+}
+
+/** Plan how to write `columns` (the chunk's cell order) into `table`. */
+export function loadDataPlan(table: LoadDataTable, columns: readonly string[]): LoadDataPlan {
+  const written = columns.map((name, index) => ({ name, index, mode: modeOf(table.types.get(name) ?? '') }))
+    .filter((c) => table.types.has(c.name) && !table.generated?.has(c.name));
+  return { cells: written.map((c) => c.index), modes: written.map((c) => c.mode), target: targetClause(table, written) };
+}
+
+/**
+ * The LOAD DATA statement for a plan. `replace`: rows replace those with the same primary or unique key
+ * (the snapshot's idempotent write); without it, a duplicate is an error (or, with LOCAL, a warning).
+ */
+export function loadDataStatement(table: LoadDataTable, plan: LoadDataPlan, replace: boolean): string {
+  return `LOAD DATA LOCAL INFILE 'sluice-snapshot-chunk' ${replace ? 'REPLACE ' : ''}INTO TABLE ${quoteId(table.database)}.${quoteId(table.table)} ` +
+    "CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' STARTING BY '' " + plan.target;
+}
+
+const SPECIAL = /[\\\t\n\r\0]/;
+const SPECIAL_ALL = /[\\\t\n\r\0]/g;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
+const escapeChar = (c: string): string => ESCAPES[c]!;
+
+/** A string as a field: LOAD DATA's escapes for backslash, TAB, LF, CR and NUL. */
+export function escapeField(s: string): string {
+  return SPECIAL.test(s) ? s.replace(SPECIAL_ALL, escapeChar) : s;
+}
+
+/** Thrown inside encoding when a cell does not fit its column's mode. */
+class Unencodable extends Error {}
+
+function numberText(n: number): string {
+  if (!Number.isFinite(n)) throw new Unencodable(`non-finite number ${n}`);
+  return Object.is(n, -0) ? '-0' : String(n);
+}
+
+const pad2 = (n: number): string => (n < 10 ? '0' + n : String(n));
+
+/** A TIMESTAMP as UTC text, like TimestampValue.toSQL() but without a Date (H. Hinnant's civil_from_days). */
+export function timestampText(v: TimestampValue): string {
+  if (v.seconds === 0 && v.micros === 0) return v.toSQL();
+  const z = Math.floor(v.seconds / 86400) + 719468;
+  const secs = v.seconds - (z - 719468) * 86400;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const frac = v.fsp > 0 ? '.' + String(v.micros).padStart(6, '0').slice(0, v.fsp) : '';
+  return `${y}-${pad2(m)}-${pad2(d)} ${pad2(Math.floor(secs / 3600))}:${pad2(Math.floor(secs / 60) % 60)}:${pad2(secs % 60)}${frac}`;
+}
+
+function bytesOf(v: Cell): Buffer {
+  if (Buffer.isBuffer(v)) return v;
+  // VECTOR: MariaDB stores little-endian float32s.
+  if (v instanceof Float32Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  throw new Unencodable(`a ${typeof v} for a bytes column`);
+}
+
+function textOf(v: Cell): string {
+  if (typeof v === 'string') return escapeField(v);
+  if (typeof v === 'number') return numberText(v);
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof TimestampValue) return timestampText(v);
+  if (v instanceof JsonText) return escapeField(v.text);
+  if (Array.isArray(v)) return escapeField(v.join(','));
+  throw new Unencodable(`a ${Buffer.isBuffer(v) ? 'Buffer' : typeof v} for a text column`);
+}
+
+function fieldOf(v: Cell, mode: ColumnMode): string {
+  if (v === null) return '\\N';
+  switch (mode) {
+    case 'text':
+      return textOf(v);
+    case 'hex':
+      return bytesOf(v).toString('hex');
+    case 'bit':
+      if (typeof v === 'number' || typeof v === 'bigint') return v.toString();
+      if (Buffer.isBuffer(v)) return v.length === 0 ? '0' : BigInt(`0x${v.toString('hex')}`).toString();
+      throw new Unencodable(`a ${typeof v} for a BIT column`);
+    case 'year':
+      if (v === 0 || v === '0' || v === 0n) return '0000';
+      return textOf(v);
+  }
+}
+
+/** The rows as LOAD DATA text (UTF-8), or null when a cell cannot be encoded exactly (see above). */
+export function encodeLoadData(plan: LoadDataPlan, rows: ReadonlyArray<readonly Cell[]>): Buffer | null {
+  const { cells, modes } = plan;
+  const n = cells.length;
+  if (n === 0) return null;
+  const lines: string[] = new Array(rows.length + 1);
+  try {
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      let line = fieldOf(row[cells[0]!] ?? null, modes[0]!);
+      for (let j = 1; j < n; j++) line += '\t' + fieldOf(row[cells[j]!] ?? null, modes[j]!);
+      lines[r] = line;
+    }
+  } catch (err) {
+    if (err instanceof Unencodable) return null;
+    throw err;
+  }
+  lines[rows.length] = '';
+  return Buffer.from(lines.join('\n'), 'utf8');
+}
