@@ -8,17 +8,14 @@
 //   BENCH_SEED (1)         seed of the random moments
 // Figures go to stderr; the last stdout line is JSON:
 //   {"failovers":…,"takeover_p50_s":…,"takeover_max_s":…,"lost_rows":…,"duplicated_rows":…}
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_TUNING } from '../src/config/index.js';
 import { Store } from '../src/store/index.js';
-import { startMariaDb, type MariaDbServer } from '../src/testkit/index.js';
+import { startMariaDb, startServeNode, type MariaDbServer, type ServeNode } from '../src/testkit/index.js';
 import { seededRandom } from '../src/testkit/index.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
 const FAILOVERS = Number(process.env.BENCH_FAILOVERS ?? 10);
 const SEED = Number(process.env.BENCH_SEED ?? 1);
 const ENV = { SLUICE_SECRET_KEY: 'failover-bench-key', SLUICE_ADMIN_PASSWORD: 'Failover-Bench-Pw-1' };
@@ -35,29 +32,12 @@ async function until<T>(what: string, check: () => Promise<T | null | false>, ti
   }
 }
 
-interface Node { id: string; child: ChildProcess; exited: Promise<void> }
-
 const db: MariaDbServer = await startMariaDb({ serverId: 1 });
 const dirs: string[] = [];
-const nodes = new Map<string, Node>();
+const nodes = new Map<string, ServeNode>();
 const dir = (): string => { const d = mkdtempSync(join(tmpdir(), 'sluice-failover-')); dirs.push(d); return d; };
 const storeUrl = `mysql://root@127.0.0.1:${db.port}/sluice_store`;
-
-function startNode(id: string): Promise<Node> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, '..', '..', 'bin', 'sluice.js'), 'serve', '--store', storeUrl, '--node-id', id, '--port', '0', '--data-dir', dir()],
-      { env: { ...process.env, ...ENV, SLUICE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    const node: Node = { id, child, exited };
-    child.stderr!.on('data', (d: Buffer) => {
-      err = (err + d.toString()).slice(-20_000);
-      if (err.includes('listening on')) resolve(node);
-    });
-    child.once('exit', (code, signal) => reject(new Error(`node ${id} exited (${code ?? signal}) before listening: ${err.slice(-2000)}`)));
-    nodes.set(id, node);
-  });
-}
+const startNode = async (id: string): Promise<void> => { nodes.set(id, await startServeNode(storeUrl, id, ENV)); };
 
 let seq = 0;
 let writing = true;
@@ -117,9 +97,7 @@ try {
     }
     const atKill = seq;
     const killedAt = Date.now();
-    const node = nodes.get(owner)!;
-    node.child.kill('SIGKILL');
-    await node.exited;
+    await nodes.get(owner)!.kill();
     await until('a row written after the kill on the target', async () => (await maxCopied()) > atKill, 60_000, 50);
     const s = (Date.now() - killedAt) / 1000;
     takeovers.push(s);

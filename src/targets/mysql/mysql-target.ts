@@ -204,6 +204,17 @@ export class MysqlTarget implements Target {
             continue;
           }
         }
+        // A coordinator's epoch (the cluster's lease): whoever holds the row with an older epoch lost its lease —
+        // a paused or cut-off node whose transaction is still open. Its target lease does not count; end it.
+        if (errnoOf(cause) === 1205 && this.explicitEpoch) {
+          const stored = await this.readStoredRow();
+          if (stored && stored.epoch > this.epoch) throw fencedError(this.pipeline, stored, this.epoch);
+          if (stored && !brokeStaleLock) {
+            brokeStaleLock = true;
+            await this.endStaleOwner(stored);
+            continue;
+          }
+        }
         // Pipelines sharing a target open at the same time: their claims can deadlock on the new table.
         await sleep(50 * 2 ** attempt + Math.random() * 50);
       }
@@ -253,7 +264,9 @@ export class MysqlTarget implements Target {
       if (upgrade) await conn.query(upgrade);
       // A short lock wait: a transaction holding the row is an owner at work (then PIPELINE_OWNED), or a
       // stale owner's whose lease ran out (then it is ended, see open()).
-      await conn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.max(1, Math.min(5, Math.round(this.leaseSeconds / 3)))}; START TRANSACTION`);
+      // With a coordinator's epoch a held row is a stale owner's (or a commit finishing): wait briefly.
+      const lockWait = this.explicitEpoch ? 2 : Math.max(1, Math.min(5, Math.round(this.leaseSeconds / 3)));
+      await conn.query(`SET SESSION innodb_lock_wait_timeout = ${lockWait}; START TRANSACTION`);
       const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.lockSql(this.pipeline, true));
       const stored = CheckpointTable.parseRow(rows[0]);
       let epoch = this.epoch;
