@@ -38,6 +38,9 @@ export type SluiceErrorCode =
   | 'SCHEMA_MISMATCH'
   | 'VERIFY_NOT_READY'
   | 'DDL_UNSUPPORTED'
+  | 'STORE_UNAVAILABLE'
+  | 'STORE_MIGRATION_FAILED'
+  | 'LEASE_LOST'
   | 'INTERNAL';
 
 export class SluiceError extends Error {

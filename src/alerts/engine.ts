@@ -94,11 +94,15 @@ export class AlertEngine {
   private readonly open = new Map<string, Open>();
   private readonly lagSince = new Map<string, number>();
   private readonly purgeState = new Map<string, { checked: number; risk: { file: string; oldest: string; count: number; gone: boolean } | null; source: string }>();
-  private readonly sent: Notification[];
+  private sent: Notification[] = [];
+  /** Passwords of the stored endpoints (scrubbed from every message), refreshed at each evaluation. */
+  private endpointSecrets: string[] = [];
   private readonly state: AlertStateStore;
   private timer: NodeJS.Timeout | null = null;
   private evaluating: Promise<void> | null = null;
   private queue: Promise<void> = Promise.resolve();
+  /** Writes of the alert state to the store, one after the other. */
+  private writes: Promise<void> = Promise.resolve();
   private channels: AlertChannel[] = [];
   private channelKey = '';
   private closed = false;
@@ -106,13 +110,18 @@ export class AlertEngine {
   constructor(private readonly o: AlertEngineOptions) {
     this.log = o.logger.child({ component: 'alerts' });
     this.state = new AlertStateStore(o.store);
-    for (const i of this.state.incidents()) {
+  }
+
+  /** Restore the incidents open before a restart and the latest notifications from the store (before start()). */
+  async load(): Promise<void> {
+    for (const i of await this.state.incidents()) {
       this.open.set(keyOf(i.rule, i.pipeline), {
         rule: i.rule, pipeline: i.pipeline, opened: i.opened, openedAt: new Date(i.opened).toISOString(), summary: i.summary,
         restored: true, notified: i.notified, clearSince: null,
       });
     }
-    this.sent = this.state.notifications(ALERT_HISTORY);
+    this.sent = await this.state.notifications(ALERT_HISTORY);
+    await this.refreshSecrets();
     if (this.open.size > 0) this.log.info({ incidents: this.incidents().map((i) => `${i.rule}:${i.pipeline}`) }, 'alert incidents open before the restart restored');
   }
 
@@ -150,6 +159,7 @@ export class AlertEngine {
   /** Send a test message to every channel now; resolves with the delivery results. */
   async test(by: string): Promise<DeliveryResult[]> {
     this.refreshChannels();
+    await this.refreshSecrets();
     const msg: AlertMessage = { title: '[Sluice] Test alert', body: `A test message requested by ${by}. Alerts reach this channel.` };
     return this.deliver(msg, 'test', null, null);
   }
@@ -158,6 +168,7 @@ export class AlertEngine {
   async flush(): Promise<void> {
     await this.evaluating;
     await this.queue;
+    await this.writes;
   }
 
   async close(): Promise<void> {
@@ -173,7 +184,8 @@ export class AlertEngine {
   private async evaluateOnce(): Promise<void> {
     const s = this.o.settings();
     this.refreshChannels(s);
-    const names = new Set(this.o.manager.names());
+    await this.refreshSecrets();
+    const names = new Set(await this.o.manager.names());
     for (const [key, inc] of [...this.open]) {
       if (!names.has(inc.pipeline)) { // deleted pipelines end silently
         this.open.delete(key);
@@ -181,17 +193,17 @@ export class AlertEngine {
       }
     }
     for (const name of names) {
-      const st = this.o.manager.status(name);
+      const st = await this.o.manager.status(name);
       this.ruleFailed(st);
       this.ruleLag(st, s);
       await this.rulePurge(st, s);
-      this.ruleDrift(name);
+      await this.ruleDrift(name);
     }
   }
 
   /** Tables whose last verify found differences still there; only names and counts leave (no row values). */
-  private ruleDrift(name: string): void {
-    const drifted = this.o.manager.lastVerifyResults(name)
+  private async ruleDrift(name: string): Promise<void> {
+    const drifted = (await this.o.manager.lastVerifyResults(name))
       .map((r) => ({ table: r.table, rows: r.recheckMismatchedRows ?? r.mismatchedRows, at: r.checkedAt }))
       .filter((r) => r.rows > 0);
     if (drifted.length === 0) {
@@ -237,14 +249,14 @@ export class AlertEngine {
   }
 
   private async rulePurge(st: PipelineStatus, s: AlertSettings): Promise<void> {
-    const rec = this.o.store.getPipeline(st.name);
+    const rec = await this.o.store.getPipeline(st.name);
     if (!rec) return;
     if (!st.position) return; // no checkpoint known in this process: the incident (if any) holds
     const now = Date.now();
     let ps = this.purgeState.get(st.name);
     const due = !ps || ps.source !== rec.config.source || now - ps.checked >= (this.o.purgeCheckIntervalMs ?? 30_000);
     if (due) {
-      const ep = this.o.store.getEndpoint('source', rec.config.source);
+      const ep = await this.o.store.getEndpoint('source', rec.config.source);
       if (!ep) return;
       let files: BinlogFiles;
       try {
@@ -319,7 +331,7 @@ export class AlertEngine {
    * Queue one message to every channel (messages leave in order); the result lands in the history (and the
    * store), then `done` runs.
    */
-  private deliver(msg: AlertMessage, kind: Notification['kind'], rule: AlertRule | null, pipeline: string | null, done?: () => void): Promise<DeliveryResult[]> {
+  private deliver(msg: AlertMessage, kind: Notification['kind'], rule: AlertRule | null, pipeline: string | null, done?: () => Promise<void>): Promise<DeliveryResult[]> {
     const clean: AlertMessage = { title: this.scrub(msg.title), body: this.scrub(msg.body) };
     const channels = [...this.channels];
     const run = this.queue.then(async () => {
@@ -340,12 +352,19 @@ export class AlertEngine {
   }
 
   /** A write to the store; a failure (e.g. the store closed under a late delivery) is logged, not thrown. */
-  private persist(write: () => void): void {
-    try {
-      write();
-    } catch (err) {
+  private persist(write: () => Promise<void>): void {
+    // In order (an incident's open, notified and close must not overtake each other on a pooled store).
+    this.writes = this.writes.then(write).catch((err: unknown) => {
       this.log.warn({ err: this.scrub(String(err)) }, 'cannot save the alert state in the store');
-    }
+    });
+  }
+
+  private async refreshSecrets(): Promise<void> {
+    const secrets: string[] = [];
+    try {
+      for (const kind of ['source', 'target'] as const) for (const e of await this.o.store.listEndpoints(kind)) if (e.password) secrets.push(e.password, encodeURIComponent(e.password));
+      this.endpointSecrets = secrets;
+    } catch { /* store closed or unreachable: keep the ones known */ }
   }
 
   private refreshChannels(s: AlertSettings = this.o.settings()): void {
@@ -361,10 +380,7 @@ export class AlertEngine {
   /** Remove secrets from a text: URL credentials, stored database passwords, the alert settings' secrets. */
   private scrub(text: string): string {
     let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^@\s/]*@/gi, '$1:***@');
-    const secrets = [...secretsOf(this.o.settings())];
-    try {
-      for (const kind of ['source', 'target'] as const) for (const e of this.o.store.listEndpoints(kind)) if (e.password) secrets.push(e.password, encodeURIComponent(e.password));
-    } catch { /* store closed */ }
+    const secrets = [...secretsOf(this.o.settings()), ...this.endpointSecrets];
     for (const sec of secrets.filter((x) => x.length >= 3).sort((a, b) => b.length - a.length)) out = out.split(sec).join('***');
     return out;
   }

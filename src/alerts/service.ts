@@ -37,7 +37,7 @@ export class AlertService {
 
   constructor(o: AlertServiceOptions) {
     this.log = o.logger.child({ component: 'alerts' });
-    this.saved = new AlertSettingsStore(o.store, o.env);
+    this.saved = new AlertSettingsStore(o.store);
     this.configLayer = o.fromConfig ?? {};
     this.envLayer = o.fromEnvironment ?? {};
     this.engine = new AlertEngine({
@@ -63,6 +63,12 @@ export class AlertService {
     return alertsSection(this.settings(), [...fieldsOf(this.saved.get()), ...fieldsOf(this.configLayer), ...fieldsOf(this.envLayer)]);
   }
 
+  /** Read the stored settings and alert state (before start()). */
+  async load(): Promise<void> {
+    await this.saved.load();
+    await this.engine.load();
+  }
+
   start(): void {
     const p = publicAlertSettings(this.settings());
     const channels = this.engine.channelNames();
@@ -86,13 +92,13 @@ export class AlertService {
     };
   }
 
-  /** The settings kept in the store (the layer PUT /api/alerts changes). */
-  storedSettings(): AlertSettingsInput {
-    return this.saved.get();
+  /** The settings kept in the store (the layer PUT /api/alerts changes), read again (another node may have changed them). */
+  storedSettings(): Promise<AlertSettingsInput> {
+    return this.saved.load();
   }
 
-  saveSettings(settings: AlertSettingsInput): void {
-    this.saved.put(settings);
+  saveSettings(settings: AlertSettingsInput): Promise<void> {
+    return this.saved.put(settings);
   }
 
   /** The read-only layers: the config file's `alerts:` and the environment/flags. */

@@ -1,29 +1,29 @@
 /**
- * Alert settings kept in the control-plane store (its own table in `sluice.db`, created on first use).
- * The whole settings document is sealed with the store's secret key: it holds the SMTP password and the
- * webhook URL, which are both secrets.
+ * Alert settings kept in the control-plane store (table `alert_settings`). The whole settings document is
+ * sealed with the store's secret key: it holds the SMTP password and the webhook URL, which are both
+ * secrets. The settings are read at `load()` and kept in memory; `put` writes through.
  */
-import { dirname } from 'node:path';
-import type { Store } from '../store/store.js';
-import { SecretBox } from '../store/secret-box.js';
+import { upsert, type Store } from '../store/index.js';
 import type { AlertSettingsInput } from '../config/alert-settings.js';
 
 export class AlertSettingsStore {
-  private readonly box: SecretBox;
+  private current: AlertSettingsInput = {};
 
-  constructor(private readonly store: Store, env: NodeJS.ProcessEnv = process.env) {
-    this.box = SecretBox.open(dirname(store.path), env);
-    store.db.exec('CREATE TABLE IF NOT EXISTS alert_settings (id INTEGER PRIMARY KEY CHECK (id = 1), sealed TEXT NOT NULL, updated_at TEXT NOT NULL)');
+  constructor(private readonly store: Store) {}
+
+  /** Read the stored settings (again). */
+  async load(): Promise<AlertSettingsInput> {
+    const r = await this.store.db.selectFrom('alert_settings').select('sealed').where('id', '=', 1).executeTakeFirst();
+    this.current = r ? JSON.parse(this.store.box.open(r.sealed)) as AlertSettingsInput : {};
+    return this.get();
   }
 
   get(): AlertSettingsInput {
-    const r = this.store.db.prepare('SELECT sealed FROM alert_settings WHERE id = 1').get() as { sealed: string } | undefined;
-    if (!r) return {};
-    return JSON.parse(this.box.open(r.sealed)) as AlertSettingsInput;
+    return structuredClone(this.current);
   }
 
-  put(input: AlertSettingsInput): void {
-    this.store.db.prepare('INSERT OR REPLACE INTO alert_settings (id, sealed, updated_at) VALUES (1, ?, ?)')
-      .run(this.box.seal(JSON.stringify(input)), new Date().toISOString());
+  async put(input: AlertSettingsInput): Promise<void> {
+    await upsert(this.store.db, this.store.dialect, 'alert_settings', { id: 1, sealed: this.store.box.seal(JSON.stringify(input)), updated_at: new Date().toISOString() }, ['id']);
+    this.current = structuredClone(input);
   }
 }

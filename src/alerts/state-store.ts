@@ -1,13 +1,13 @@
 /**
  * What the alert engine must remember across restarts of `sluice serve`, kept in the control-plane store
- * (`sluice.db`, its own tables created on first use like `alert_settings`): the open incidents — so an
+ * (its tables `alert_incidents` and `alert_notifications`): the open incidents — so an
  * incident that still holds after a restart sends no second "firing" message, and one that ended while
  * the server was down gets its "recovered" notice — and the latest notifications shown by the API.
  *
  * Nothing here is secret: titles and summaries are scrubbed (passwords, URL credentials, the webhook URL)
  * before they are stored, like everything else that leaves the engine.
  */
-import type { Store } from '../store/store.js';
+import { upsert, type Store } from '../store/index.js';
 import type { DeliveryResult } from './channels.js';
 import type { AlertRule, Notification } from './engine.js';
 
@@ -21,56 +21,46 @@ export interface StoredIncident {
   notified: boolean;
 }
 
-interface IncidentRow { rule: string; pipeline: string; opened_at: number; summary: string; notified: number }
-interface NotificationRow { time: string; kind: string; rule: string | null; pipeline: string | null; title: string; deliveries: string }
-
 const RULES: readonly string[] = ['failed', 'lag', 'purge', 'drift'];
 const KINDS: readonly string[] = ['firing', 'recovered', 'test'];
 
 export class AlertStateStore {
-  constructor(private readonly store: Store) {
-    store.db.exec(`CREATE TABLE IF NOT EXISTS alert_incidents (
-        rule TEXT NOT NULL, pipeline TEXT NOT NULL, opened_at INTEGER NOT NULL, summary TEXT NOT NULL,
-        notified INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (rule, pipeline));
-      CREATE TABLE IF NOT EXISTS alert_notifications (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, kind TEXT NOT NULL, rule TEXT, pipeline TEXT,
-        title TEXT NOT NULL, deliveries TEXT NOT NULL)`);
-  }
+  constructor(private readonly store: Store) {}
 
-  incidents(): StoredIncident[] {
-    const rows = this.store.db.prepare('SELECT rule, pipeline, opened_at, summary, notified FROM alert_incidents ORDER BY opened_at').all() as IncidentRow[];
+  async incidents(): Promise<StoredIncident[]> {
+    const rows = await this.store.db.selectFrom('alert_incidents').selectAll().orderBy('opened_at').execute();
     return rows.filter((r) => RULES.includes(r.rule)).map((r) => ({
-      rule: r.rule as AlertRule, pipeline: r.pipeline, opened: r.opened_at, summary: r.summary, notified: r.notified === 1,
+      rule: r.rule as AlertRule, pipeline: r.pipeline, opened: Number(r.opened_at), summary: r.summary, notified: Number(r.notified) === 1,
     }));
   }
 
-  open(i: StoredIncident): void {
-    this.store.db.prepare('INSERT OR REPLACE INTO alert_incidents (rule, pipeline, opened_at, summary, notified) VALUES (?, ?, ?, ?, ?)')
-      .run(i.rule, i.pipeline, i.opened, i.summary, i.notified ? 1 : 0);
+  async open(i: StoredIncident): Promise<void> {
+    await upsert(this.store.db, this.store.dialect, 'alert_incidents',
+      { rule: i.rule, pipeline: i.pipeline, opened_at: i.opened, summary: i.summary, notified: i.notified ? 1 : 0 }, ['rule', 'pipeline']);
   }
 
   /** The firing message of this incident (opened at `opened`) went to the channels. */
-  notified(rule: AlertRule, pipeline: string, opened: number): void {
-    this.store.db.prepare('UPDATE alert_incidents SET notified = 1 WHERE rule = ? AND pipeline = ? AND opened_at = ?').run(rule, pipeline, opened);
+  async notified(rule: AlertRule, pipeline: string, opened: number): Promise<void> {
+    await this.store.db.updateTable('alert_incidents').set({ notified: 1 }).where('rule', '=', rule).where('pipeline', '=', pipeline).where('opened_at', '=', opened).execute();
   }
 
-  close(rule: AlertRule, pipeline: string): void {
-    this.store.db.prepare('DELETE FROM alert_incidents WHERE rule = ? AND pipeline = ?').run(rule, pipeline);
+  async close(rule: AlertRule, pipeline: string): Promise<void> {
+    await this.store.db.deleteFrom('alert_incidents').where('rule', '=', rule).where('pipeline', '=', pipeline).execute();
   }
 
   /** Record a notification and keep only the newest `keep`. */
-  addNotification(n: Notification, keep: number): void {
-    const db = this.store.db;
-    db.transaction(() => {
-      db.prepare('INSERT INTO alert_notifications (time, kind, rule, pipeline, title, deliveries) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(n.time, n.kind, n.rule, n.pipeline, n.title, JSON.stringify(n.deliveries));
-      db.prepare('DELETE FROM alert_notifications WHERE id <= (SELECT id FROM alert_notifications ORDER BY id DESC LIMIT 1 OFFSET ?)').run(keep);
-    })();
+  async addNotification(n: Notification, keep: number): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      await tx.db.insertInto('alert_notifications')
+        .values({ time: n.time, kind: n.kind, rule: n.rule, pipeline: n.pipeline, title: n.title, deliveries: JSON.stringify(n.deliveries) }).execute();
+      const edge = await tx.db.selectFrom('alert_notifications').select('id').orderBy('id', 'desc').limit(1).offset(keep).executeTakeFirst();
+      if (edge) await tx.db.deleteFrom('alert_notifications').where('id', '<=', Number(edge.id)).execute();
+    });
   }
 
   /** The newest notifications first. */
-  notifications(limit: number): Notification[] {
-    const rows = this.store.db.prepare('SELECT time, kind, rule, pipeline, title, deliveries FROM alert_notifications ORDER BY id DESC LIMIT ?').all(limit) as NotificationRow[];
+  async notifications(limit: number): Promise<Notification[]> {
+    const rows = await this.store.db.selectFrom('alert_notifications').selectAll().orderBy('id', 'desc').limit(limit).execute();
     return rows.filter((r) => KINDS.includes(r.kind)).map((r) => ({
       time: r.time, kind: r.kind as Notification['kind'], rule: r.rule !== null && RULES.includes(r.rule) ? r.rule as AlertRule : null,
       pipeline: r.pipeline, title: r.title, deliveries: JSON.parse(r.deliveries) as DeliveryResult[],

@@ -1,5 +1,5 @@
 /**
- * `sluice serve [--config FILE] [--data-dir DIR] [--port 8080] [--host 127.0.0.1] [--trust-proxy ADDRS] [--secure-cookies]
+ * `sluice serve [--config FILE] [--data-dir DIR] [--store mysql://…|postgresql://…] [--port 8080] [--host 127.0.0.1] [--trust-proxy ADDRS] [--secure-cookies]
  * [--metrics-auth] [--tls-dir DIR] [--secret-key-file FILE]`: the control plane —
  * runs the store's pipelines and serves the web UI, the REST API, /metrics, /healthz and /readyz. The config
  * file's sources, targets and pipelines are imported into the store; its `alerts:` is a settings layer of
@@ -13,6 +13,8 @@ import { createLogger, type Logger } from '../log.js';
 import { loadConfig } from '../config/index.js';
 import { PipelineManager } from '../control/pipeline-manager.js';
 import { PipelineMetrics } from '../control/metrics.js';
+import { ClusterMember } from '../control/cluster-member.js';
+import { thisNode } from '../cluster/index.js';
 import { Store, hashPassword, importConfig } from '../store/index.js';
 import { createControlServer, type ControlServer } from '../server/server.js';
 import { alertRoutes } from '../server/routes/alert-routes.js';
@@ -23,6 +25,12 @@ export const VERSION = '0.1.0';
 
 export interface ServeOptions {
   dataDir: string;
+  /** `--store`: a mysql:// (MySQL, MariaDB) or postgresql:// URL of a store shared by several nodes; none = `<data-dir>/sluice.db`. */
+  store?: string;
+  /** `--node-id`: this node's name in a cluster (default host:pid). */
+  nodeId?: string;
+  /** Cluster timings (tests): lease time to live and the period of the claim pass. */
+  cluster?: { leaseMs?: number; tickMs?: number };
   configFile?: string;
   port: number;
   host: string;
@@ -53,6 +61,8 @@ export interface RunningServe {
   manager: PipelineManager;
   server: ControlServer;
   alerts: AlertService;
+  /** This node's cluster membership (a shared store), or null. */
+  cluster: ClusterMember | null;
   /** The one-time setup token (null when an admin existed or SLUICE_ADMIN_PASSWORD created one). */
   setupToken: string | null;
   close(): Promise<void>;
@@ -65,28 +75,37 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
   const cfg = o.configFile ? await loadConfig(o.configFile, { env }) : null;
   const verifyEvery = o.verifyEvery ?? env['SLUICE_VERIFY_EVERY'];
   const verifyEveryMs = verifyEvery ? parseVerifyEvery(verifyEvery) : null;
-  const store = new Store(o.dataDir, { env });
+  const store = await Store.open({ dataDir: o.dataDir, url: o.store ?? env['SLUICE_STORE'], env });
   try {
-    if (cfg) importConfig(store, cfg);
+    if (cfg) await importConfig(store, cfg);
     let setupToken: string | null = null;
-    if (store.countAdmins() === 0) {
+    if (await store.countAdmins() === 0) {
       const pw = env['SLUICE_ADMIN_PASSWORD'];
       if (pw) {
         const username = env['SLUICE_ADMIN_USER'] || 'admin';
-        store.createUser(username, 'admin', await hashPassword(pw));
-        store.audit({ actor: null, action: 'setup', target: username, details: { from: 'SLUICE_ADMIN_PASSWORD' } });
+        await store.createUser(username, 'admin', await hashPassword(pw));
+        await store.audit({ actor: null, action: 'setup', target: username, details: { from: 'SLUICE_ADMIN_PASSWORD' } });
       } else {
         setupToken = randomBytes(24).toString('base64url');
       }
     }
-    const manager = new PipelineManager({ store, logger: log, ...(o.sampleIntervalMs ? { sampleIntervalMs: o.sampleIntervalMs } : {}), ...(o.retry ? { retry: o.retry } : {}) });
+    const clustered = store.dialect !== 'sqlite';
+    let cluster: ClusterMember | null = null;
+    const manager = new PipelineManager({ store, logger: log, leased: clustered, onEpochBehind: (name, stored) => { void cluster?.epochBehind(name, stored); }, ...(o.sampleIntervalMs ? { sampleIntervalMs: o.sampleIntervalMs } : {}), ...(o.retry ? { retry: o.retry } : {}) });
     const metrics = new PipelineMetrics(manager);
+    const nodeId = o.nodeId ?? env['SLUICE_NODE_ID'];
+    cluster = clustered ? new ClusterMember({
+      store, manager, logger: log, registry: metrics.registry, node: thisNode(VERSION, nodeId || undefined),
+      ...(o.cluster?.leaseMs ? { leaseMs: o.cluster.leaseMs } : {}), ...(o.cluster?.tickMs ? { tickMs: o.cluster.tickMs } : {}),
+    }) : null;
     const { flags: alertFlags, ...alertTimings } = o.alerts ?? {};
     // Layers: defaults < store (PUT /api/alerts) < the config file's alerts: < environment/flags.
     const alerts = new AlertService({
       store, manager, logger: log, env, ...(cfg?.alerts ? { fromConfig: cfg.alerts } : {}), fromEnvironment: alertSettingsFromEnv(env, alertFlags), ...alertTimings,
     });
+    await alerts.load();
     const server = await createControlServer({
+      ...(cluster ? { cluster } : {}),
       store, manager, metrics, logger: log, version: VERSION, setupToken, extraRoutes: alertRoutes(alerts), exportAlerts: () => alerts.exportSection(),
       ...(o.secureCookies !== undefined ? { secureCookies: o.secureCookies } : {}),
       ...(o.trustProxy !== undefined ? { trustProxy: o.trustProxy } : {}),
@@ -98,28 +117,29 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     const addr = server.app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : o.port;
     const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
-    manager.startAll();
+    await manager.startAll();
+    if (cluster) await cluster.start();
     alerts.start();
     const schedule = verifyEveryMs !== null ? new VerifySchedule({
       names: () => manager.names(),
-      isStreaming: (name) => manager.status(name).state === 'streaming',
+      isStreaming: async (name) => (await manager.status(name)).state === 'streaming',
       isRunning: (name) => manager.latestVerify(name)?.state === 'running',
-      lastCheckedAt: (name) => {
-        const times = manager.lastVerifyResults(name).map((r) => Date.parse(r.checkedAt)).filter(Number.isFinite);
+      lastCheckedAt: async (name) => {
+        const times = (await manager.lastVerifyResults(name)).map((r) => Date.parse(r.checkedAt)).filter(Number.isFinite);
         return times.length > 0 ? Math.max(...times) : null;
       },
-      start: (name) => {
-        manager.verify(name, {});
+      start: async (name) => {
+        await manager.verify(name, {});
         log.info({ pipeline: name }, 'scheduled verify started');
       },
     }, verifyEveryMs, (pipeline, err) => log.warn({ pipeline, err: String(err) }, 'scheduled verify could not start')) : null;
     schedule?.start();
     server.readiness.ready = true;
     if (setupToken) print(`sluice: no admin yet — create one at ${url}/setup?token=${setupToken} (one-time link, valid until the first admin exists)`);
-    log.info({ address: url, dataDir: o.dataDir, pipelines: manager.names() }, 'sluice serve started');
+    log.info({ address: url, dataDir: o.dataDir, store: store.location.describe, pipelines: await manager.names() }, 'sluice serve started');
     let closed = false;
     return {
-      url, port, store, manager, server, alerts, setupToken,
+      url, port, store, manager, server, alerts, cluster, setupToken,
       close: async () => {
         if (closed) return;
         closed = true;
@@ -127,12 +147,13 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
         schedule?.close();
         await server.app.close();
         await alerts.close();
+        await cluster?.close();
         await manager.close();
-        store.close();
+        await store.close();
       },
     };
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
 }
@@ -144,6 +165,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     options: {
       config: { type: 'string', short: 'c' },
       'data-dir': { type: 'string' },
+      store: { type: 'string' },
+      'node-id': { type: 'string' },
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       'metrics-auth': { type: 'boolean' },
@@ -166,6 +189,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   const running = await startServe({
     dataDir: values['data-dir'] ?? process.env['SLUICE_DATA_DIR'] ?? 'sluice-data',
     ...(values.config ? { configFile: values.config } : {}),
+    ...(values.store ? { store: values.store } : {}),
+    ...(values['node-id'] ? { nodeId: values['node-id'] } : {}),
     port, host: values.host ?? '127.0.0.1',
     metricsAuth: values['metrics-auth'] ?? false,
     secureCookies: values['secure-cookies'] ? true : 'auto',

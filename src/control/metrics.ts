@@ -134,8 +134,8 @@ export class PipelineMetrics {
   }
 
   /** Refresh every metric from the manager; a deleted pipeline loses all its series. */
-  update(): void {
-    const names = new Set(this.manager.names());
+  async update(): Promise<void> {
+    const names = new Set(await this.manager.names());
     for (const old of this.known) {
       if (names.has(old)) continue;
       for (const m of [this.lag, this.rows, this.txns, this.bytesRead, this.reconnects, this.queueDepth, this.errors, this.restarts, this.stalls, this.skipped,
@@ -144,7 +144,7 @@ export class PipelineMetrics {
     }
     for (const pipeline of names) {
       this.known.add(pipeline);
-      const st = this.manager.status(pipeline);
+      const st = await this.manager.status(pipeline);
       const totals = this.manager.totals(pipeline);
       for (const [table, counts] of totals.tables) {
         for (const [op, field] of OPS) this.rows.report({ pipeline, table, op }, counts[field]);
@@ -165,13 +165,13 @@ export class PipelineMetrics {
       const verified = this.manager.verifyRuns.tableFigures(pipeline);
       for (const f of verified) this.verifyRows.report({ pipeline, table: f.table }, f.rowsCheckedTotal);
       // From the last result per table kept in the store: the gauge survives a restart of sluice serve.
-      const last = this.manager.lastVerifyResults(pipeline);
+      const last = await this.manager.lastVerifyResults(pipeline);
       this.verifyMismatched.replace(pipeline, last.map((r) => [{ pipeline, table: r.table }, r.recheckMismatchedRows ?? r.mismatchedRows] as const));
     }
   }
 
   async text(): Promise<string> {
-    this.update();
+    await this.update();
     return this.registry.metrics();
   }
 

@@ -29,6 +29,16 @@ export interface PipelineManagerOptions {
   preflight?: boolean;
   /** Pipeline retry backoff (tests use short delays). */
   retry?: { baseDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Cluster mode: run a pipeline only while this node holds its lease (handed over by the ClusterMember with
+   * `runLeased`); start/resume elsewhere only record the desired state, which the owner (or the next claimer) acts on.
+   */
+  leased?: boolean;
+  /**
+   * Cluster mode: a run was refused by the target because its checkpoint row carries a newer epoch than the
+   * lease's (written before the cluster, e.g. by `sluice run`); the ClusterMember raises the lease's epoch past it.
+   */
+  onEpochBehind?(name: string, storedEpoch: number): void;
 }
 
 /** Counters that survive restarts of a pipeline's run (Prometheus counters must not go down). */
@@ -86,6 +96,8 @@ export class PipelineManager {
   private timer: NodeJS.Timeout | null = null;
   private readonly sampleIntervalMs: number;
   private readonly retentionMs: number;
+  /** Cluster mode: the lease epoch of every pipeline this node holds (the fencing token its runs write with). */
+  private readonly leasedEpochs = new Map<string, number>();
 
   constructor(private readonly opts: PipelineManagerOptions) {
     this.store = opts.store;
@@ -95,31 +107,37 @@ export class PipelineManager {
   }
 
   /** Start every pipeline whose desired state is `running`, and the sampler. */
-  startAll(): void {
-    for (const p of this.store.listPipelines()) if (p.desiredState === 'running') this.launch(p.config.name);
-    this.timer = setInterval(() => this.sample(), this.sampleIntervalMs);
+  async startAll(): Promise<void> {
+    if (!this.opts.leased) for (const p of await this.store.listPipelines()) if (p.desiredState === 'running') await this.launch(p.config.name);
+    this.timer = setInterval(() => { void this.sample(); }, this.sampleIntervalMs);
     this.timer.unref();
   }
 
-  names(): string[] {
-    return this.store.listPipelines().map((p) => p.config.name);
+  async names(): Promise<string[]> {
+    return (await this.store.listPipelines()).map((p) => p.config.name);
   }
 
   /** Verify runs (`sluice verify` in the background) and their per-table figures for the metrics. */
   readonly verifyRuns = new VerifyRuns((pipeline, result) => {
-    try {
-      this.store.recordVerifyResult(pipeline, result);
-    } catch (err) { // the result stays in memory (GET shows it until a restart)
-      this.log.warn({ pipeline, table: result.table, err: String(err) }, 'could not keep the verify result in the store');
-    }
+    // On failure the result stays in memory (GET shows it until a restart).
+    this.background(`keep the verify result of ${pipeline} ${result.table}`, () => this.store.recordVerifyResult(pipeline, result));
   });
 
+  /** Store writes made on the side of a run (its observations), one after the other; a failure is logged. */
+  private writes: Promise<void> = Promise.resolve();
+
+  private background(what: string, write: () => Promise<void>): void {
+    this.writes = this.writes.then(write).catch((err: unknown) => {
+      this.log.warn({ err: String(err) }, `cannot ${what} in the store`);
+    });
+  }
+
   /** Start verifying a pipeline's tables against the source (and repairing, if asked); see verify/. */
-  verify(name: string, req: VerifyRequest): VerifyRun {
-    const rec = this.store.getPipeline(name);
+  async verify(name: string, req: VerifyRequest): Promise<VerifyRun> {
+    const rec = await this.store.getPipeline(name);
     if (!rec) throw new SluiceError('BAD_ARGUMENT', `no pipeline named ${name}`, 'create it first');
-    const source = this.store.getEndpoint('source', rec.config.source);
-    const target = this.store.getEndpoint('target', rec.config.target);
+    const source = await this.store.getEndpoint('source', rec.config.source);
+    const target = await this.store.getEndpoint('target', rec.config.target);
     if (!source || !target) throw new SluiceError('BAD_CONFIG', `pipeline ${name} refers to a missing ${source ? 'target' : 'source'}`, 'create it, or edit the pipeline');
     return this.verifyRuns.start(rec.config, toSourceConfig(source), toTargetConfig(target), req);
   }
@@ -129,28 +147,45 @@ export class PipelineManager {
   }
 
   /** The latest verify result of every table of the pipeline (kept in the store: survives a restart). */
-  lastVerifyResults(name: string): LastVerifyResult[] {
+  lastVerifyResults(name: string): Promise<LastVerifyResult[]> {
     return this.store.verifyResults(name);
   }
 
-  start(name: string): PipelineStatus {
-    this.store.setDesiredState(name, 'running');
-    if (!this.isRunning(name)) this.launch(name);
+  async start(name: string): Promise<PipelineStatus> {
+    await this.store.setDesiredState(name, 'running');
+    if (!this.isRunning(name) && (!this.opts.leased || this.leasedEpochs.has(name))) await this.launch(name);
     return this.status(name);
   }
 
+  /** Cluster mode: this node now holds the pipeline's lease with `epoch`: run it (with that fencing token). */
+  async runLeased(name: string, epoch: number): Promise<void> {
+    this.leasedEpochs.set(name, epoch);
+    if (!this.isRunning(name)) await this.launch(name);
+  }
+
+  /** Cluster mode: the lease is gone (lost, released, or to be released): stop the run now. */
+  async dropLeased(name: string): Promise<void> {
+    this.leasedEpochs.delete(name);
+    await this.halt(name);
+  }
+
+  /** Cluster mode: the pipelines this node holds, with their lease epochs. */
+  leased(): ReadonlyMap<string, number> {
+    return this.leasedEpochs;
+  }
+
   async pause(name: string): Promise<PipelineStatus> {
-    this.store.setDesiredState(name, 'paused');
+    await this.store.setDesiredState(name, 'paused');
     await this.halt(name);
     return this.status(name);
   }
 
-  resume(name: string): PipelineStatus {
+  resume(name: string): Promise<PipelineStatus> {
     return this.start(name);
   }
 
   async stop(name: string): Promise<PipelineStatus> {
-    this.store.setDesiredState(name, 'stopped');
+    await this.store.setDesiredState(name, 'stopped');
     await this.halt(name);
     return this.status(name);
   }
@@ -165,7 +200,7 @@ export class PipelineManager {
   async reload(name: string): Promise<void> {
     if (!this.isRunning(name)) return;
     await this.halt(name);
-    this.launch(name);
+    if (!this.opts.leased || this.leasedEpochs.has(name)) await this.launch(name);
   }
 
   /** Stop and forget a pipeline (before it is deleted from the store). */
@@ -191,7 +226,7 @@ export class PipelineManager {
    * by the latest error), and restart the pipeline. Its changes never reach the target.
    */
   async skip(name: string, target?: SkipTarget): Promise<PipelineStatus> {
-    const e = this.entry(name);
+    const e = await this.entry(name);
     const at = target ?? e.errors[0]?.skip;
     if (!at) {
       throw new SluiceError('BAD_ARGUMENT', `the latest error of pipeline ${name} names no source transaction to skip`,
@@ -199,7 +234,7 @@ export class PipelineManager {
     }
     await this.halt(name);
     e.skipAt = { file: at.file, pos: at.pos, kind: at.kind };
-    this.store.setPendingSkip(name, e.skipAt);
+    await this.store.setPendingSkip(name, e.skipAt);
     this.log.warn({ pipeline: name, skip: e.skipAt }, 'skip requested');
     return this.start(name);
   }
@@ -209,7 +244,7 @@ export class PipelineManager {
    * the repair when the checkpoint's binlog was purged or the target drifted. Restarts the pipeline.
    */
   async resync(name: string): Promise<PipelineStatus> {
-    const e = this.entry(name);
+    const e = await this.entry(name);
     await this.halt(name);
     e.resync = true;
     this.log.warn({ pipeline: name }, 'resync requested');
@@ -226,8 +261,9 @@ export class PipelineManager {
     return this.status(name);
   }
 
-  status(name: string): PipelineStatus {
-    const rec = this.store.getPipeline(name);
+  async status(name: string): Promise<PipelineStatus> {
+    const rec = await this.store.getPipeline(name);
+    const lastCopies = await this.store.tableCopies(name);
     const desired: DesiredState = rec?.desiredState ?? 'stopped';
     const e = this.entries.get(name);
     if (e) this.observe(e);
@@ -251,7 +287,7 @@ export class PipelineManager {
         rowsCopied: copied, rowsEstimated: estimated, percent, rowsPerSecond: snapRate,
         etaSeconds: state === 'snapshotting' && snapRate > 0 ? Math.max(0, Math.round((estimated - copied) / snapRate)) : null,
         tables: (s?.snapshotTables ?? []).map((t) => ({ database: t.database, table: t.table, rowsCopied: t.rowsCopied, rowsEstimated: t.rowsEstimated, done: t.done })),
-        lastCopies: this.store.tableCopies(name),
+        lastCopies,
       },
       position: pos ? { file: pos.file, pos: pos.pos, ...(pos.gtidSet ? { gtidSet: pos.gtidSet } : {}) } : null,
       errorCount: e?.totals.errors ?? 0, restarts: e?.totals.restarts ?? 0, recentErrors: (e?.errors ?? []).map((x) => ({ ...x })),
@@ -266,16 +302,20 @@ export class PipelineManager {
     this.timer = null;
     await Promise.all([...this.entries.keys()].map((n) => this.halt(n)));
     await this.verifyRuns.close();
+    await this.writes;
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
 
-  private entry(name: string): Entry {
+  private async entry(name: string): Promise<Entry> {
     let e = this.entries.get(name);
+    if (e) return e;
+    const skipAt = await this.store.pendingSkip(name);
+    e = this.entries.get(name); // another call made it meanwhile
     if (!e) {
       e = {
         name, pipeline: null, controller: null, done: null, failed: false, errors: [], startedAt: null, since: null, lastState: 'stopped',
-        seen: newSeen(), totals: newTotals(), skipAt: this.store.pendingSkip(name), skipped: [], resync: false,
+        seen: newSeen(), totals: newTotals(), skipAt, skipped: [], resync: false,
         rate: { time: Date.now(), rows: 0, snapshotRows: 0, rowsPerSecond: 0, snapshotRowsPerSecond: 0 },
         copies: { tables: new Map(), queue: [] },
       };
@@ -284,12 +324,15 @@ export class PipelineManager {
     return e;
   }
 
-  private launch(name: string): void {
-    const rec = this.store.getPipeline(name);
+  private async launch(name: string): Promise<void> {
+    const rec = await this.store.getPipeline(name);
     if (!rec) return;
-    const e = this.entry(name);
-    const source = this.store.getEndpoint('source', rec.config.source);
-    const target = this.store.getEndpoint('target', rec.config.target);
+    const e = await this.entry(name);
+    const source = await this.store.getEndpoint('source', rec.config.source);
+    const target = await this.store.getEndpoint('target', rec.config.target);
+    if (this.isRunning(name)) return; // started by a concurrent call while the store answered
+    const epoch = this.opts.leased ? this.leasedEpochs.get(name) : undefined;
+    if (this.opts.leased && epoch === undefined) return; // the lease went while the store answered
     e.failed = false;
     if (!source || !target) {
       this.fail(e, 'BAD_CONFIG', `pipeline ${name} refers to a missing ${source ? 'target' : 'source'}`, 'create it, or edit the pipeline');
@@ -300,6 +343,7 @@ export class PipelineManager {
       ...(this.opts.retry ? { retry: this.opts.retry } : {}),
       ...(e.skipAt ? { skip: e.skipAt } : {}),
       ...(e.resync ? { resync: true } : {}),
+      ...(epoch !== undefined ? { epoch } : {}),
     });
     e.resync = false;
     const controller = new AbortController();
@@ -323,6 +367,11 @@ export class PipelineManager {
       }, (err: unknown) => {
         if (this.observe(e)) e.errors.shift(); // the failure is recorded below with its code and fix
         const code = isSluiceError(err) ? err.code : 'INTERNAL';
+        const stored = isSluiceError(err) && code === 'FENCED' ? Number(err.details['storedEpoch']) : NaN;
+        if (epoch !== undefined && this.leasedEpochs.get(name) === epoch && Number.isFinite(stored) && stored > epoch && this.opts.onEpochBehind) {
+          this.log.warn({ pipeline: name, epoch, storedEpoch: stored }, 'the target holds a newer epoch than the lease (written outside the cluster): raising the lease epoch');
+          this.opts.onEpochBehind(name, stored);
+        }
         this.fail(e, code, err instanceof Error ? err.message : String(err), isSluiceError(err) ? err.fix : null, false, isSluiceError(err) ? skipOf(err.details) : undefined);
       });
     }).finally(() => {
@@ -420,14 +469,14 @@ export class PipelineManager {
     // The run passed the skip position without meeting it: nothing to wait for any more.
     if (e.skipAt && s.pendingSkip === null) {
       e.skipAt = null;
-      this.store.setPendingSkip(e.name, null);
+      this.background(`clear the pending skip of ${e.name}`, () => this.store.setPendingSkip(e.name, null));
     }
     for (const sk of s.skipped.slice(e.seen.skipped)) {
       e.totals.skipped++;
       e.skipped.unshift(sk);
       if (e.skipAt && e.skipAt.file === sk.position.file && e.skipAt.pos === sk.position.pos && e.skipAt.kind === sk.position.kind) {
         e.skipAt = null;
-        this.store.setPendingSkip(e.name, null);
+        this.background(`clear the pending skip of ${e.name}`, () => this.store.setPendingSkip(e.name, null));
       }
     }
     if (e.skipped.length > MAX_ERRORS) e.skipped.length = MAX_ERRORS;
@@ -448,11 +497,8 @@ export class PipelineManager {
       const before = e.copies.tables.get(key);
       const requeued = e.copies.queue.includes(key) && !s.resnapshotQueue.includes(key);
       if (t.done && (!before || !before.done || before.rows !== t.rowsCopied || requeued)) {
-        try {
-          this.store.recordTableCopy(e.name, { table: key, rowsCopied: t.rowsCopied, finishedAt });
-        } catch (err) {
-          this.log.warn({ pipeline: e.name, err: String(err) }, 'cannot record a table copy');
-        }
+        const copy = { table: key, rowsCopied: t.rowsCopied, finishedAt };
+        this.background(`record the copy of ${e.name} ${key}`, () => this.store.recordTableCopy(e.name, copy));
       }
       e.copies.tables.set(key, { done: t.done, rows: t.rowsCopied });
     }
@@ -460,13 +506,26 @@ export class PipelineManager {
   }
 
   /** One metric sample per known pipeline, rates since the previous sample; prune old samples. */
-  sample(): void {
+  async sample(): Promise<void> {
     const t = Date.now();
     const samples: MetricSample[] = [];
-    for (const name of this.names()) {
-      const e = this.entry(name);
+    let names: string[];
+    try {
+      // Cluster mode: each pipeline is sampled by the node that runs it (the history is shared).
+      names = this.opts.leased ? [...this.leasedEpochs.keys()] : await this.names();
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'cannot read the pipelines for the metric samples');
+      return;
+    }
+    for (const name of names) {
+      const e = await this.entry(name);
       this.observe(e);
-      const st = this.status(name);
+      let st: PipelineStatus;
+      try {
+        st = await this.status(name);
+      } catch {
+        continue;
+      }
       const dt = Math.max(0.001, (t - e.rate.time) / 1000);
       const rows = e.totals.rowsApplied;
       const snapRows = st.snapshot.rowsCopied;
@@ -480,8 +539,8 @@ export class PipelineManager {
         rowsApplied: rows, snapshotRowsCopied: snapRows, errorCount: e.totals.errors });
     }
     try {
-      this.store.addSamples(samples);
-      this.store.pruneSamples(t - this.retentionMs);
+      await this.store.addSamples(samples);
+      await this.store.pruneSamples(t - this.retentionMs);
     } catch (err) {
       this.log.warn({ err: String(err) }, 'cannot write metric samples');
     }

@@ -91,13 +91,13 @@ export async function startDemo(o: DemoOptions = {}): Promise<RunningDemo> {
       ],
     }), { format: 'json', env: {} });
     // Created in the store (not from a config file), so they can be edited in the UI like any other.
-    const store = new Store(dataDir);
+    const store = await Store.open({ dataDir });
     try {
-      store.putEndpoint({ kind: 'source', name: 'product_db', type: 'mariadb', host: source.host, port: source.port, user: 'sluice_repl', password: replPw, options: {} });
-      store.putEndpoint({ kind: 'target', name: 'service_db', type: 'mariadb', host: target.host, port: target.port, user: 'sluice_sync', password: syncPw, options: {} });
-      for (const p of cfg.pipelines) store.putPipeline(p, 'running');
+      await store.putEndpoint({ kind: 'source', name: 'product_db', type: 'mariadb', host: source.host, port: source.port, user: 'sluice_repl', password: replPw, options: {} });
+      await store.putEndpoint({ kind: 'target', name: 'service_db', type: 'mariadb', host: target.host, port: target.port, user: 'sluice_sync', password: syncPw, options: {} });
+      for (const p of cfg.pipelines) await store.putPipeline(p, 'running');
     } finally {
-      store.close();
+      await store.close();
     }
 
     const password = secret(15);

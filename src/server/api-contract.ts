@@ -12,6 +12,7 @@ import type { LastVerifyResult, ReportedDifference, RunTableResult } from '../co
 import type { VerifyRun } from '../verify/verify-runs.js';
 import type { AuditEntry, DesiredState, EndpointKind, Role, TokenRecord } from '../store/store.js';
 import type { Principal } from './route-table.js';
+import type { ClusterView } from '../control/cluster-member.js';
 
 /** True when A and B are the same type (deeply, optional and readonly modifiers included). */
 export type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
@@ -23,6 +24,7 @@ type Flat<T> = T extends object ? { [K in keyof T]: Flat<T[K]> } : T;
 type SameFlat<A, B> = Same<Flat<A>, Flat<B>>;
 
 export type ApiContract = [
+  Expect<SameFlat<{ enabled: true } & ClusterView, Extract<Api.ClusterResponse, { enabled: true }>>>,
   Expect<Same<Role, Api.Role>>,
   Expect<Same<DesiredState, Api.DesiredState>>,
   Expect<Same<EndpointKind, Api.EndpointKind>>,

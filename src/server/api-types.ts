@@ -359,3 +359,31 @@ export interface OpenApiDoc {
   components: { securitySchemes: Record<string, Record<string, string>>; schemas: Record<string, unknown> };
   security: Array<Record<string, []>>;
 }
+
+/** A node of a cluster on a shared store (`GET /api/cluster`); times in ms since the epoch by the store's clock. */
+export interface ClusterNode {
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+  startedAt: number;
+  heartbeatAt: number;
+  heartbeatAgeMs: number;
+  draining: boolean;
+  /** Heartbeat within the lease time. */
+  live: boolean;
+  /** Pipelines whose lease it holds. */
+  pipelines: string[];
+}
+
+/** Who runs a pipeline in the cluster: the lease's owner (null: nobody now), its fencing epoch and time left. */
+export interface ClusterPipeline {
+  pipeline: string;
+  owner: string | null;
+  epoch: number;
+  leaseRemainingMs: number;
+  acquiredAt: number;
+}
+
+/** `GET /api/cluster`, `POST /api/cluster/nodes/{id}/drain`. */
+export type ClusterResponse = { enabled: false } | { enabled: true; self: string; leaseMs: number; nodes: ClusterNode[]; pipelines: ClusterPipeline[] };

@@ -1,4 +1,5 @@
 /** What the routes work with. */
+import type { ClusterMember } from '../control/cluster-member.js';
 import type { PipelineManager } from '../control/pipeline-manager.js';
 import type { ExportedAlerts } from '../store/config-sync.js';
 import type { Store } from '../store/store.js';
@@ -16,6 +17,8 @@ export interface ServerDeps {
   tlsDir: string | null;
   /** The `alerts:` section of the config export (the alert settings in force, secrets as ${ENV}). */
   exportAlerts?: () => ExportedAlerts | undefined;
+  /** This node's membership of a cluster on a shared store (none: a single node). */
+  cluster?: ClusterMember | undefined;
 }
 
 export const SESSION_COOKIE = 'sluice_session';

@@ -16,6 +16,8 @@ import fastifyStatic from '@fastify/static';
 import type { Logger } from '../log.js';
 import type { PipelineManager } from '../control/pipeline-manager.js';
 import type { PipelineMetrics } from '../control/metrics.js';
+import type { ClusterMember } from '../control/cluster-member.js';
+import { clusterRoutes } from './routes/cluster-routes.js';
 import type { Store } from '../store/store.js';
 import type { ExportedAlerts } from '../store/config-sync.js';
 import { SESSION_COOKIE, type ServerDeps } from './deps.js';
@@ -59,6 +61,8 @@ export interface ControlServerOptions {
   extraRoutes?: readonly RouteDef[];
   /** The `alerts:` section of GET /api/config/export (AlertService.exportSection). */
   exportAlerts?: () => ExportedAlerts | undefined;
+  /** This node's cluster membership (GET /api/cluster); none for a single node. */
+  cluster?: ClusterMember;
 }
 
 export interface ControlServer {
@@ -100,6 +104,7 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
     tlsDir: opts.tlsDir ?? null,
     setup: { token: opts.setupToken }, secureCookies: opts.secureCookies ?? 'auto',
     ...(opts.exportAlerts ? { exportAlerts: opts.exportAlerts } : {}),
+    ...(opts.cluster ? { cluster: opts.cluster } : {}),
   };
   const readiness = { ready: false, reason: 'starting' };
   const app = Fastify({
@@ -156,27 +161,27 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
 
   const routes: RouteDef[] = [
     ...authRoutes(deps), ...endpointRoutes(deps, 'source'), ...endpointRoutes(deps, 'target'), targetKindsRoute(), connectionTestRoute(deps),
-    ...pipelineRoutes(deps), ...verifyRoutes(deps), ...adminRoutes(deps), ...(opts.extraRoutes ?? []),
+    ...pipelineRoutes(deps), ...verifyRoutes(deps), ...adminRoutes(deps), ...clusterRoutes(deps), ...(opts.extraRoutes ?? []),
   ];
   const extraPaths: ExtraPath[] = [...EXTRA_PATHS, { method: 'GET', path: '/metrics', summary: 'Prometheus metrics', tag: 'health', anonymous: !opts.metricsAuth }];
 
-  const principalOf = (req: FastifyRequest): Principal | null => {
+  const principalOf = async (req: FastifyRequest): Promise<Principal | null> => {
     const auth = req.headers.authorization;
     if (auth !== undefined) {
       const m = /^Bearer\s+(\S+)$/i.exec(auth);
-      const t = m ? store.findToken(m[1]!) : null;
+      const t = m ? await store.findToken(m[1]!) : null;
       return t ? { username: t.username, role: t.role, via: 'token' } : null;
     }
     const sid = req.cookies[SESSION_COOKIE];
     if (!sid) return null;
-    const s = store.getSession(sid);
+    const s = await store.getSession(sid);
     return s ? { username: s.username, role: s.role, via: 'session', sessionId: sid, csrfToken: s.csrfToken } : null;
   };
   const principals = new WeakMap<FastifyRequest, Principal | null>();
 
   /** Authentication, role and CSRF, before the body is read. */
   const guard = (def: Pick<RouteDef, 'access' | 'method'>) => async (req: FastifyRequest): Promise<void> => {
-    const p = principalOf(req);
+    const p = await principalOf(req);
     principals.set(req, p);
     if (def.access === 'anonymous') return;
     if (!p) {
@@ -208,9 +213,19 @@ export async function createControlServer(opts: ControlServerOptions): Promise<C
           params: (req.params ?? {}) as Record<string, string>,
           query: (req.query ?? {}) as Record<string, string | undefined>,
           body: (rawBody ?? {}) as Record<string, unknown>,
-          audit: (action, target, details) => store.audit({ actor: principal?.username ?? null, action, target: target ?? null, details: details ?? {}, ip: req.ip }),
+          audit: (action, target, details) => {
+            audits.push(store.audit({ actor: principal?.username ?? null, action, target: target ?? null, details: details ?? {}, ip: req.ip }));
+          },
         };
-        const out = await def.handler(ctx);
+        const audits: Array<Promise<void>> = [];
+        let out: unknown;
+        try {
+          out = await def.handler(ctx);
+        } catch (err) {
+          await Promise.allSettled(audits);
+          throw err;
+        }
+        await Promise.all(audits); // the change is in the audit log before the client hears of it
         return out === reply ? reply : out;
       },
     });

@@ -10,12 +10,12 @@ import type { SluiceConfig } from '../config/index.js';
 import type { AlertSettings } from '../config/alert-settings.js';
 import { endpointUrl, type EndpointKind, type EndpointRecord, type Store } from './store.js';
 
-export function importConfig(store: Store, cfg: SluiceConfig): void {
-  store.db.transaction(() => {
-    const sync = (kind: EndpointKind, entries: Array<SluiceConfig['sources'][string] | SluiceConfig['targets'][string]>): void => {
+export async function importConfig(store: Store, cfg: SluiceConfig): Promise<void> {
+  await store.transaction(async (tx) => {
+    const sync = async (kind: EndpointKind, entries: Array<SluiceConfig['sources'][string] | SluiceConfig['targets'][string]>): Promise<void> => {
       for (const e of entries) {
         const c = e.connection;
-        store.putEndpoint({
+        await tx.putEndpoint({
           kind, name: e.name, type: e.type, host: c.host, port: c.port, user: c.user, password: c.password,
           ...(c.database ? { database: c.database } : {}), options: { ...c.options },
           ...('serverId' in e && e.serverId !== undefined ? { serverId: e.serverId } : {}),
@@ -23,19 +23,19 @@ export function importConfig(store: Store, cfg: SluiceConfig): void {
         }, true);
       }
       const declared = new Set(entries.map((e) => e.name));
-      for (const r of store.listEndpoints(kind)) {
-        if (r.managed && !declared.has(r.name)) store.putEndpoint({ ...r }, false);
+      for (const r of await tx.listEndpoints(kind)) {
+        if (r.managed && !declared.has(r.name)) await tx.putEndpoint({ ...r }, false);
       }
     };
-    sync('source', Object.values(cfg.sources));
-    sync('target', Object.values(cfg.targets));
+    await sync('source', Object.values(cfg.sources));
+    await sync('target', Object.values(cfg.targets));
     const declared = new Set(cfg.pipelines.map((p) => p.name));
     for (const p of cfg.pipelines) {
-      const existing = store.getPipeline(p.name);
-      store.putPipeline(p, existing?.managed ? existing.desiredState : 'running', true);
+      const existing = await tx.getPipeline(p.name);
+      await tx.putPipeline(p, existing?.managed ? existing.desiredState : 'running', true);
     }
-    for (const r of store.listPipelines()) if (r.managed && !declared.has(r.config.name)) store.deletePipeline(r.config.name);
-  })();
+    for (const r of await tx.listPipelines()) if (r.managed && !declared.has(r.config.name)) await tx.deletePipeline(r.config.name);
+  });
 }
 
 /** The environment variable an exported config reads a password from. */
@@ -88,18 +88,18 @@ export interface ExportOptions {
   alerts?: ExportedAlerts | undefined;
 }
 
-export function exportConfig(store: Store, opts: ExportOptions = {}): ExportedConfig {
+export async function exportConfig(store: Store, opts: ExportOptions = {}): Promise<ExportedConfig> {
   const url = (kind: EndpointKind, e: EndpointRecord): string =>
     endpointUrl(e, e.password ? `\${${passwordEnvName(kind, e.name)}}` : undefined);
   const sources: ExportedConfig['sources'] = {};
-  for (const s of store.listEndpoints('source')) {
+  for (const s of await store.listEndpoints('source')) {
     sources[s.name] = { type: s.type, url: url('source', s), ...(s.serverId !== undefined ? { serverId: s.serverId } : {}) };
   }
   const targets: ExportedConfig['targets'] = {};
-  for (const t of store.listEndpoints('target')) {
+  for (const t of await store.listEndpoints('target')) {
     targets[t.name] = { type: t.type, url: url('target', t), ...(t.checkpointDatabase ? { checkpointDatabase: t.checkpointDatabase } : {}) };
   }
-  const pipelines = store.listPipelines().map((r) => {
+  const pipelines = (await store.listPipelines()).map((r) => {
     const p = r.config;
     return {
       name: p.name, source: p.source, target: p.target, tables: p.tables, ...(p.exclude.length ? { exclude: p.exclude } : {}),
@@ -109,8 +109,8 @@ export function exportConfig(store: Store, opts: ExportOptions = {}): ExportedCo
   return { sources, targets, pipelines, ...(opts.alerts ? { alerts: opts.alerts } : {}) };
 }
 
-export function exportConfigText(store: Store, format: 'yaml' | 'json', opts: ExportOptions = {}): string {
-  const doc = exportConfig(store, opts);
+export async function exportConfigText(store: Store, format: 'yaml' | 'json', opts: ExportOptions = {}): Promise<string> {
+  const doc = await exportConfig(store, opts);
   const alertNote = doc.alerts?.webhook || doc.alerts?.email?.smtp.includes(SMTP_PASSWORD_ENV)
     ? `\n# The alert webhook URL and SMTP password are read from ${ALERT_WEBHOOK_ENV} and ${SMTP_PASSWORD_ENV}.` : '';
   return format === 'json' ? JSON.stringify(doc, null, 2) + '\n'

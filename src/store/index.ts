@@ -1,5 +1,8 @@
-/** The control-plane store (SQLite): see store.ts. */
+/** The control-plane store (SQLite, or a shared MySQL/PostgreSQL database): see store.ts. */
 export * from './store.js';
+export { storeLocation, storeNowMs, upsert, insertIfMissing, type StoreDialect, type StoreLocation } from './dialect.js';
+export type { StoreSchema } from './schema.js';
+export { knownMigrations } from './migrations.js';
 export { SecretBox } from './secret-box.js';
 export { hashPassword, verifyPassword, DUMMY_HASH } from './passwords.js';
 export {

@@ -1,17 +1,21 @@
 /**
- * The control-plane store: an embedded SQLite database (`<data-dir>/sluice.db`) holding sources, targets,
- * pipelines, users, sessions, API tokens, the audit log and recent metric samples. Database passwords are
- * sealed with the SecretBox; user passwords are scrypt hashes; session ids and API tokens are stored only
- * as SHA-256 hashes.
+ * The control-plane store: sources, targets, pipelines, users, sessions, API tokens, the audit log, recent
+ * metric samples, alert state and (for a cluster) nodes and leases. By default an embedded SQLite file
+ * (`<data-dir>/sluice.db`); with `--store` a MySQL/MariaDB or PostgreSQL database that several `sluice serve`
+ * nodes share. One asynchronous interface over Kysely, one dialect per kind of database (dialect.ts);
+ * the schema is migrated at open (migrations.ts). Database passwords are sealed with the SecretBox; user
+ * passwords are scrypt hashes; session ids and API tokens are stored only as SHA-256 hashes.
  */
-import Database from 'better-sqlite3';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { DEFAULT_CHECKPOINT_DATABASE, type PipelineConfig, type SourceConfig, type TargetConfig } from '../config/index.js';
 import { attachRedaction } from '../config/redact.js';
+import { isSluiceError, SluiceError } from '../errors.js';
 import type { LastVerifyResult } from '../core/verify-result.js';
-import { migrate } from './migrations.js';
+import { insertIfMissing, openDatabase, storeLocation, upsert, type StoreDialect, type StoreLocation } from './dialect.js';
+import { LEGACY_VERSION } from './legacy-sqlite-migrations.js';
+import { migrateStore } from './migrations.js';
+import type { EndpointsTable, PipelinesTable, StoreSchema } from './schema.js';
 import { targetKind } from '../targets/registry.js';
 import { SecretBox } from './secret-box.js';
 
@@ -71,277 +75,348 @@ export const SESSION_MAX_MS = 24 * 3600 * 1000;
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 const now = (): string => new Date().toISOString();
 
-interface EndpointRow {
-  kind: EndpointKind; name: string; type: string; host: string; port: number; user: string; password_sealed: string | null;
-  database_name: string | null; options: string; server_id: number | null; checkpoint_database: string | null; managed: number;
-  created_at: string; updated_at: string;
+type EndpointRow = Selectable<EndpointsTable>;
+type PipelineRow = Selectable<PipelinesTable>;
+
+export interface StoreOptions {
+  /** The data directory: the SQLite file when no `url`, and the default place of the secret key. */
+  dataDir: string;
+  /** `--store`: a mysql:// (MySQL, MariaDB) or postgresql:// URL of a shared store; none = the SQLite file. */
+  url?: string | undefined;
+  box?: SecretBox;
+  env?: NodeJS.ProcessEnv;
 }
-interface PipelineRow { name: string; config: string; desired_state: string; managed: number; created_at: string; updated_at: string }
+
+const SECRET_CHECK = 'sluice-secret-check';
 
 export class Store {
-  readonly db: Database.Database;
-  readonly path: string;
-  private readonly box: SecretBox;
+  private constructor(
+    /** The database (a transaction's, inside `transaction`). Modules that own tables of the store (alerts, cluster) query it. */
+    readonly db: Kysely<StoreSchema>,
+    readonly dialect: StoreDialect,
+    /** Where the store is (no password). */
+    readonly location: StoreLocation,
+    /** Seals secrets kept in the store (the key is the same on every node of a shared store). */
+    readonly box: SecretBox,
+    private readonly inTransaction: boolean,
+    /** The migrations this node applied when it opened the store (none when another node, or an earlier start, did). */
+    readonly migrationsApplied: readonly string[] = [],
+  ) {}
 
-  constructor(dataDir: string, opts: { box?: SecretBox; env?: NodeJS.ProcessEnv } = {}) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    this.path = join(dataDir, 'sluice.db');
-    this.db = new Database(this.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
-    this.box = opts.box ?? SecretBox.open(dataDir, opts.env);
+  /** Open (and migrate) the store; a shared store that cannot be reached is STORE_UNAVAILABLE. */
+  static async open(o: StoreOptions): Promise<Store> {
+    const location = storeLocation(o.url, o.dataDir);
+    const box = o.box ?? SecretBox.open(o.dataDir, o.env);
+    const db = openDatabase(location);
+    const unavailable = (what: string, fix: string, err: unknown): SluiceError => new SluiceError('STORE_UNAVAILABLE',
+      `cannot ${what} the store ${location.describe}: ${err instanceof Error ? err.message : String(err)}`, fix, { store: location.describe }, { cause: err });
+    try {
+      await sql`select 1`.execute(db); // unreachable → STORE_UNAVAILABLE, before any migration
+    } catch (err) {
+      await db.destroy().catch(() => undefined);
+      throw unavailable('reach', 'check that the database server is up and reachable, that the database exists and that the URL\'s user and password are right', err);
+    }
+    try {
+      const applied = await migrateStore(db as unknown as Kysely<unknown>, location.dialect);
+      if (location.dialect === 'sqlite') await sql`pragma user_version = ${sql.lit(LEGACY_VERSION)}`.execute(db); // an older Sluice sees an up-to-date store
+      const store = new Store(db, location.dialect, location, box, false, applied);
+      await store.checkSecretKey();
+      return store;
+    } catch (err) {
+      await db.destroy().catch(() => undefined);
+      if (isSluiceError(err)) throw err;
+      throw unavailable('open', 'check that the database server is up and reachable and that the URL\'s user may create tables in its database', err);
+    }
   }
 
-  close(): void {
-    this.db.close();
+  /** Run `fn` in one transaction of the store (everything or nothing). */
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, this.location, this.box, true)));
+  }
+
+  async close(): Promise<void> {
+    if (!this.inTransaction) await this.db.destroy();
+  }
+
+  /** A node whose secret key differs from the one the store's secrets were sealed with is refused at start. */
+  private async checkSecretKey(): Promise<void> {
+    // The first node to open the store leaves its check value; every node (that one too) then reads the one kept.
+    await insertIfMissing(this.db, this.dialect, 'store_settings', { name: 'secret_check', value: this.box.seal(SECRET_CHECK) }, ['name']);
+    const r = await this.db.selectFrom('store_settings').select('value').where('name', '=', 'secret_check').executeTakeFirstOrThrow();
+    let ok = false;
+    try {
+      ok = this.box.open(r.value) === SECRET_CHECK;
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      throw new SluiceError('BAD_CONFIG', `the secret key of this node is not the one the store ${this.location.describe} was sealed with`,
+        'give every node of a shared store the same key: SLUICE_SECRET_KEY, or SLUICE_SECRET_KEY_FILE (or --secret-key-file) naming the same key file');
+    }
   }
 
   // ── sources and targets ────────────────────────────────────────────────────────────────────
 
-  listEndpoints(kind: EndpointKind): EndpointRecord[] {
-    const rows = this.db.prepare('SELECT * FROM endpoints WHERE kind = ? ORDER BY name').all(kind) as EndpointRow[];
+  async listEndpoints(kind: EndpointKind): Promise<EndpointRecord[]> {
+    const rows = await this.db.selectFrom('endpoints').selectAll().where('kind', '=', kind).orderBy('name').execute();
     return rows.map((r) => this.endpointFrom(r));
   }
 
-  getEndpoint(kind: EndpointKind, name: string): EndpointRecord | null {
-    const r = this.db.prepare('SELECT * FROM endpoints WHERE kind = ? AND name = ?').get(kind, name) as EndpointRow | undefined;
+  async getEndpoint(kind: EndpointKind, name: string): Promise<EndpointRecord | null> {
+    const r = await this.db.selectFrom('endpoints').selectAll().where('kind', '=', kind).where('name', '=', name).executeTakeFirst();
     return r ? this.endpointFrom(r) : null;
   }
 
   /** Insert or replace (keeps createdAt). */
-  putEndpoint(e: EndpointInput, managed = false): EndpointRecord {
-    const existing = this.db.prepare('SELECT created_at FROM endpoints WHERE kind = ? AND name = ?').get(e.kind, e.name) as { created_at: string } | undefined;
+  async putEndpoint(e: EndpointInput, managed = false): Promise<EndpointRecord> {
     const t = now();
-    this.db.prepare(`INSERT OR REPLACE INTO endpoints (kind, name, type, host, port, user, password_sealed, database_name, options, server_id,
-      checkpoint_database, managed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      e.kind, e.name, e.type, e.host, e.port, e.user, e.password ? this.box.seal(e.password) : null, e.database ?? null,
-      JSON.stringify(e.options), e.serverId ?? null, e.kind === 'target' ? (e.checkpointDatabase ?? DEFAULT_CHECKPOINT_DATABASE) : null,
-      managed ? 1 : 0, existing?.created_at ?? t, t);
-    return this.getEndpoint(e.kind, e.name)!;
+    const row = {
+      kind: e.kind, name: e.name, type: e.type, host: e.host, port: e.port, user: e.user, password_sealed: e.password ? this.box.seal(e.password) : null,
+      database_name: e.database ?? null, options: JSON.stringify(e.options), server_id: e.serverId ?? null,
+      checkpoint_database: e.kind === 'target' ? (e.checkpointDatabase ?? DEFAULT_CHECKPOINT_DATABASE) : null, managed: managed ? 1 : 0, updated_at: t,
+    };
+    await upsert(this.db, this.dialect, 'endpoints', { ...row, created_at: t }, ['kind', 'name'], row);
+    return (await this.getEndpoint(e.kind, e.name))!;
   }
 
-  deleteEndpoint(kind: EndpointKind, name: string): boolean {
-    return this.db.prepare('DELETE FROM endpoints WHERE kind = ? AND name = ?').run(kind, name).changes > 0;
+  async deleteEndpoint(kind: EndpointKind, name: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('endpoints').where('kind', '=', kind).where('name', '=', name).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
   }
 
   private endpointFrom(r: EndpointRow): EndpointRecord {
     return {
-      kind: r.kind, name: r.name, type: r.kind === 'target' ? r.type : r.type === 'mariadb' ? 'mariadb' : 'mysql', host: r.host, port: r.port, user: r.user,
+      kind: r.kind === 'target' ? 'target' : 'source', name: r.name, type: r.kind === 'target' ? r.type : r.type === 'mariadb' ? 'mariadb' : 'mysql', host: r.host, port: Number(r.port), user: r.user,
       password: r.password_sealed ? this.box.open(r.password_sealed) : '',
       ...(r.database_name ? { database: r.database_name } : {}),
       options: JSON.parse(r.options) as Record<string, string>,
-      ...(r.server_id !== null ? { serverId: r.server_id } : {}),
+      ...(r.server_id !== null ? { serverId: Number(r.server_id) } : {}),
       ...(r.checkpoint_database ? { checkpointDatabase: r.checkpoint_database } : {}),
-      managed: r.managed === 1, createdAt: r.created_at, updatedAt: r.updated_at,
+      managed: Number(r.managed) === 1, createdAt: r.created_at, updatedAt: r.updated_at,
     };
   }
 
   // ── pipelines ──────────────────────────────────────────────────────────────────────────────
 
-  listPipelines(): PipelineRecord[] {
-    return (this.db.prepare('SELECT * FROM pipelines ORDER BY name').all() as PipelineRow[]).map(pipelineFrom);
+  async listPipelines(): Promise<PipelineRecord[]> {
+    return (await this.db.selectFrom('pipelines').selectAll().orderBy('name').execute()).map(pipelineFrom);
   }
 
-  getPipeline(name: string): PipelineRecord | null {
-    const r = this.db.prepare('SELECT * FROM pipelines WHERE name = ?').get(name) as PipelineRow | undefined;
+  async getPipeline(name: string): Promise<PipelineRecord | null> {
+    const r = await this.db.selectFrom('pipelines').selectAll().where('name', '=', name).executeTakeFirst();
     return r ? pipelineFrom(r) : null;
   }
 
-  putPipeline(config: PipelineConfig, desiredState: DesiredState, managed = false): PipelineRecord {
-    const existing = this.db.prepare('SELECT created_at FROM pipelines WHERE name = ?').get(config.name) as { created_at: string } | undefined;
+  async putPipeline(config: PipelineConfig, desiredState: DesiredState, managed = false): Promise<PipelineRecord> {
     const t = now();
-    this.db.prepare('INSERT OR REPLACE INTO pipelines (name, config, desired_state, managed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(config.name, JSON.stringify(config), desiredState, managed ? 1 : 0, existing?.created_at ?? t, t);
-    return this.getPipeline(config.name)!;
+    const row = { name: config.name, config: JSON.stringify(config), desired_state: desiredState, managed: managed ? 1 : 0, updated_at: t };
+    await upsert(this.db, this.dialect, 'pipelines', { ...row, created_at: t }, ['name'], row);
+    return (await this.getPipeline(config.name))!;
   }
 
-  setDesiredState(name: string, state: DesiredState): void {
-    this.db.prepare('UPDATE pipelines SET desired_state = ? WHERE name = ?').run(state, name);
+  async setDesiredState(name: string, state: DesiredState): Promise<void> {
+    await this.db.updateTable('pipelines').set({ desired_state: state }).where('name', '=', name).execute();
   }
 
-  deletePipeline(name: string): boolean {
-    this.db.prepare('DELETE FROM pipeline_skips WHERE pipeline = ?').run(name);
-    this.db.prepare('DELETE FROM table_copies WHERE pipeline = ?').run(name);
-    this.db.prepare('DELETE FROM verify_results WHERE pipeline = ?').run(name);
-    return this.db.prepare('DELETE FROM pipelines WHERE name = ?').run(name).changes > 0;
+  async deletePipeline(name: string): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      await tx.db.deleteFrom('pipeline_skips').where('pipeline', '=', name).execute();
+      await tx.db.deleteFrom('table_copies').where('pipeline', '=', name).execute();
+      await tx.db.deleteFrom('verify_results').where('pipeline', '=', name).execute();
+      const r = await tx.db.deleteFrom('pipelines').where('name', '=', name).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    });
   }
 
   /** The skip an operator asked for and the stream has not reached yet (kept across restarts). */
-  pendingSkip(name: string): { file: string; pos: number; kind: 'transaction' | 'ddl' } | null {
-    const r = this.db.prepare('SELECT file, pos, kind FROM pipeline_skips WHERE pipeline = ?').get(name) as { file: string; pos: number; kind: string } | undefined;
+  async pendingSkip(name: string): Promise<{ file: string; pos: number; kind: 'transaction' | 'ddl' } | null> {
+    const r = await this.db.selectFrom('pipeline_skips').select(['file', 'pos', 'kind']).where('pipeline', '=', name).executeTakeFirst();
     if (!r) return null;
     return { file: r.file, pos: Number(r.pos), kind: r.kind === 'ddl' ? 'ddl' : 'transaction' };
   }
 
-  setPendingSkip(name: string, skip: { file: string; pos: number; kind: 'transaction' | 'ddl' } | null): void {
-    if (skip === null) this.db.prepare('DELETE FROM pipeline_skips WHERE pipeline = ?').run(name);
-    else {
-      this.db.prepare('INSERT OR REPLACE INTO pipeline_skips (pipeline, file, pos, kind, requested_at) VALUES (?, ?, ?, ?, ?)')
-        .run(name, skip.file, skip.pos, skip.kind, new Date().toISOString());
-    }
+  async setPendingSkip(name: string, skip: { file: string; pos: number; kind: 'transaction' | 'ddl' } | null): Promise<void> {
+    if (skip === null) await this.db.deleteFrom('pipeline_skips').where('pipeline', '=', name).execute();
+    else await upsert(this.db, this.dialect, 'pipeline_skips', { pipeline: name, file: skip.file, pos: skip.pos, kind: skip.kind, requested_at: now() }, ['pipeline']);
   }
 
   /** Pipelines that use a source or target. */
-  pipelinesUsing(kind: EndpointKind, name: string): string[] {
-    return this.listPipelines().filter((p) => (kind === 'source' ? p.config.source : p.config.target) === name).map((p) => p.config.name);
+  async pipelinesUsing(kind: EndpointKind, name: string): Promise<string[]> {
+    return (await this.listPipelines()).filter((p) => (kind === 'source' ? p.config.source : p.config.target) === name).map((p) => p.config.name);
   }
 
   // ── users ──────────────────────────────────────────────────────────────────────────────────
 
-  countAdmins(): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM users WHERE role = 'admin'").get() as { n: number }).n;
+  async countAdmins(): Promise<number> {
+    const r = await this.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('role', '=', 'admin').executeTakeFirstOrThrow();
+    return Number(r.n);
   }
 
-  listUsers(): UserRecord[] {
-    return (this.db.prepare('SELECT username, role, password_hash AS passwordHash, created_at AS createdAt FROM users ORDER BY username').all()) as UserRecord[];
+  async listUsers(): Promise<UserRecord[]> {
+    return (await this.db.selectFrom('users').selectAll().orderBy('username').execute()).map(userFrom);
   }
 
-  getUser(username: string): UserRecord | null {
-    return (this.db.prepare('SELECT username, role, password_hash AS passwordHash, created_at AS createdAt FROM users WHERE username = ?').get(username) as UserRecord | undefined) ?? null;
+  async getUser(username: string): Promise<UserRecord | null> {
+    const r = await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    return r ? userFrom(r) : null;
   }
 
-  createUser(username: string, role: Role, passwordHash: string): UserRecord {
-    this.db.prepare('INSERT INTO users (username, role, password_hash, created_at) VALUES (?, ?, ?, ?)').run(username, role, passwordHash, now());
-    return this.getUser(username)!;
+  async createUser(username: string, role: Role, passwordHash: string): Promise<UserRecord> {
+    await this.db.insertInto('users').values({ username, role, password_hash: passwordHash, created_at: now() }).execute();
+    return (await this.getUser(username))!;
   }
 
-  updateUser(username: string, change: { role?: Role; passwordHash?: string }): void {
-    if (change.role) this.db.prepare('UPDATE users SET role = ? WHERE username = ?').run(change.role, username);
-    if (change.passwordHash) this.db.prepare('UPDATE users SET password_hash = ? WHERE username = ?').run(change.passwordHash, username);
+  async updateUser(username: string, change: { role?: Role; passwordHash?: string }): Promise<void> {
+    const set = { ...(change.role ? { role: change.role } : {}), ...(change.passwordHash ? { password_hash: change.passwordHash } : {}) };
+    if (Object.keys(set).length > 0) await this.db.updateTable('users').set(set).where('username', '=', username).execute();
   }
 
-  deleteUser(username: string): boolean {
-    return this.db.prepare('DELETE FROM users WHERE username = ?').run(username).changes > 0;
+  async deleteUser(username: string): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      // The foreign keys cascade too; deleting here does not depend on them (SQLite enforces them per connection).
+      await tx.db.deleteFrom('sessions').where('username', '=', username).execute();
+      await tx.db.deleteFrom('api_tokens').where('username', '=', username).execute();
+      const r = await tx.db.deleteFrom('users').where('username', '=', username).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    });
   }
 
   // ── sessions ───────────────────────────────────────────────────────────────────────────────
 
-  createSession(username: string): { id: string; csrfToken: string } {
+  async createSession(username: string): Promise<{ id: string; csrfToken: string }> {
     const id = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
     const t = Date.now();
-    this.db.prepare('INSERT INTO sessions (id_hash, username, csrf_token, created_at, last_seen) VALUES (?, ?, ?, ?, ?)').run(sha256(id), username, csrfToken, t, t);
+    await this.db.insertInto('sessions').values({ id_hash: sha256(id), username, csrf_token: csrfToken, created_at: t, last_seen: t }).execute();
     return { id, csrfToken };
   }
 
   /** The live session with this id (its idle timer restarted), or null. */
-  getSession(id: string): SessionRecord | null {
+  async getSession(id: string): Promise<SessionRecord | null> {
     const t = Date.now();
-    const r = this.db.prepare(`SELECT s.username, u.role, s.csrf_token AS csrfToken, s.last_seen AS lastSeen, s.created_at AS createdAt FROM sessions s
-      JOIN users u ON u.username = s.username WHERE s.id_hash = ?`).get(sha256(id)) as (SessionRecord & { lastSeen: number; createdAt: number }) | undefined;
+    const r = await this.db.selectFrom('sessions as s').innerJoin('users as u', 'u.username', 's.username')
+      .select(['s.username', 'u.role', 's.csrf_token', 's.last_seen', 's.created_at']).where('s.id_hash', '=', sha256(id)).executeTakeFirst();
     if (!r) return null;
-    if (t - r.lastSeen > SESSION_IDLE_MS || t - r.createdAt > SESSION_MAX_MS) {
-      this.deleteSession(id);
+    if (t - Number(r.last_seen) > SESSION_IDLE_MS || t - Number(r.created_at) > SESSION_MAX_MS) {
+      await this.deleteSession(id);
       return null;
     }
-    if (t - r.lastSeen > 10_000) this.db.prepare('UPDATE sessions SET last_seen = ? WHERE id_hash = ?').run(t, sha256(id));
-    return { username: r.username, role: r.role, csrfToken: r.csrfToken };
+    if (t - Number(r.last_seen) > 10_000) await this.db.updateTable('sessions').set({ last_seen: t }).where('id_hash', '=', sha256(id)).execute();
+    return { username: r.username, role: roleOf(r.role), csrfToken: r.csrf_token };
   }
 
-  deleteSession(id: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(sha256(id));
+  async deleteSession(id: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('id_hash', '=', sha256(id)).execute();
   }
 
-  deleteSessionsOf(username: string, exceptId?: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE username = ? AND id_hash != ?').run(username, exceptId ? sha256(exceptId) : '');
+  async deleteSessionsOf(username: string, exceptId?: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('username', '=', username).where('id_hash', '!=', exceptId ? sha256(exceptId) : '').execute();
   }
 
   // ── API tokens ─────────────────────────────────────────────────────────────────────────────
 
   /** A new API token; `expiresAt` (ISO time) null for a token that does not expire. */
-  createToken(username: string, name: string, role: Role, expiresAt: string | null = null): { token: TokenRecord; secret: string } {
+  async createToken(username: string, name: string, role: Role, expiresAt: string | null = null): Promise<{ token: TokenRecord; secret: string }> {
     const id = randomUUID();
     const secret = `sluice_${randomBytes(32).toString('base64url')}`;
-    this.db.prepare('INSERT INTO api_tokens (id, name, username, role, secret_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(id, name, username, role, sha256(secret), now(), expiresAt);
-    return { token: this.listTokens().find((t) => t.id === id)!, secret };
+    await this.db.insertInto('api_tokens').values({ id, name, username, role, secret_hash: sha256(secret), created_at: now(), last_used_at: null, expires_at: expiresAt }).execute();
+    return { token: (await this.listTokens()).find((t) => t.id === id)!, secret };
   }
 
-  listTokens(username?: string): TokenRecord[] {
-    const sql = `SELECT id, name, username, role, created_at AS createdAt, last_used_at AS lastUsedAt, expires_at AS expiresAt FROM api_tokens
-      ${username !== undefined ? 'WHERE username = ?' : ''} ORDER BY created_at`;
-    return (username !== undefined ? this.db.prepare(sql).all(username) : this.db.prepare(sql).all()) as TokenRecord[];
+  async listTokens(username?: string): Promise<TokenRecord[]> {
+    let q = this.db.selectFrom('api_tokens').select(['id', 'name', 'username', 'role', 'created_at', 'last_used_at', 'expires_at']).orderBy('created_at').orderBy('id');
+    if (username !== undefined) q = q.where('username', '=', username);
+    return (await q.execute()).map((r) => ({ id: r.id, name: r.name, username: r.username, role: roleOf(r.role), createdAt: r.created_at, lastUsedAt: r.last_used_at, expiresAt: r.expires_at }));
   }
 
   /** The unexpired token with this secret (role capped by its owner's current role), or null. */
-  findToken(secret: string): TokenRecord | null {
-    const r = this.db.prepare(`SELECT t.id, t.name, t.username, t.role, u.role AS ownerRole, t.created_at AS createdAt, t.last_used_at AS lastUsedAt,
-      t.expires_at AS expiresAt FROM api_tokens t JOIN users u ON u.username = t.username WHERE t.secret_hash = ?`).get(sha256(secret)) as (TokenRecord & { ownerRole: Role }) | undefined;
+  async findToken(secret: string): Promise<TokenRecord | null> {
+    const r = await this.db.selectFrom('api_tokens as t').innerJoin('users as u', 'u.username', 't.username')
+      .select(['t.id', 't.name', 't.username', 't.role', 'u.role as ownerRole', 't.created_at', 't.last_used_at', 't.expires_at'])
+      .where('t.secret_hash', '=', sha256(secret)).executeTakeFirst();
     if (!r) return null;
-    if (r.expiresAt !== null && Date.parse(r.expiresAt) <= Date.now()) return null;
-    this.db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(now(), r.id);
-    const role = ROLES.indexOf(r.ownerRole) < ROLES.indexOf(r.role) ? r.ownerRole : r.role;
-    return { id: r.id, name: r.name, username: r.username, role, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt, expiresAt: r.expiresAt };
+    if (r.expires_at !== null && Date.parse(r.expires_at) <= Date.now()) return null;
+    await this.db.updateTable('api_tokens').set({ last_used_at: now() }).where('id', '=', r.id).execute();
+    const own = roleOf(r.ownerRole);
+    const asked = roleOf(r.role);
+    const role = ROLES.indexOf(own) < ROLES.indexOf(asked) ? own : asked;
+    return { id: r.id, name: r.name, username: r.username, role, createdAt: r.created_at, lastUsedAt: r.last_used_at, expiresAt: r.expires_at };
   }
 
-  deleteToken(id: string): boolean {
-    return this.db.prepare('DELETE FROM api_tokens WHERE id = ?').run(id).changes > 0;
+  async deleteToken(id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('api_tokens').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
   }
 
   // ── last copy of each table ────────────────────────────────────────────────────────────────
 
-  recordTableCopy(pipeline: string, copy: TableCopy): void {
-    this.db.prepare('INSERT OR REPLACE INTO table_copies (pipeline, source_table, rows_copied, finished_at) VALUES (?, ?, ?, ?)')
-      .run(pipeline, copy.table, copy.rowsCopied, copy.finishedAt);
+  async recordTableCopy(pipeline: string, copy: TableCopy): Promise<void> {
+    await upsert(this.db, this.dialect, 'table_copies', { pipeline, source_table: copy.table, rows_copied: copy.rowsCopied, finished_at: copy.finishedAt }, ['pipeline', 'source_table']);
   }
 
-  tableCopies(pipeline: string): TableCopy[] {
-    return this.db.prepare('SELECT source_table AS "table", rows_copied AS rowsCopied, finished_at AS finishedAt FROM table_copies WHERE pipeline = ? ORDER BY source_table')
-      .all(pipeline) as TableCopy[];
+  async tableCopies(pipeline: string): Promise<TableCopy[]> {
+    const rows = await this.db.selectFrom('table_copies').select(['source_table', 'rows_copied', 'finished_at']).where('pipeline', '=', pipeline).orderBy('source_table').execute();
+    return rows.map((r) => ({ table: r.source_table, rowsCopied: Number(r.rows_copied), finishedAt: r.finished_at }));
   }
 
   /** Keep the result of a table's latest verify (replacing the one before). */
-  recordVerifyResult(pipeline: string, result: StoredVerifyResult): void {
+  async recordVerifyResult(pipeline: string, result: StoredVerifyResult): Promise<void> {
     const { table, repair, checkedAt } = result;
-    this.db.prepare('INSERT OR REPLACE INTO verify_results (pipeline, source_table, repair, result, checked_at) VALUES (?, ?, ?, ?, ?)')
-      .run(pipeline, table, repair ? 1 : 0, JSON.stringify(result), checkedAt);
+    await upsert(this.db, this.dialect, 'verify_results', { pipeline, source_table: table, repair: repair ? 1 : 0, result: JSON.stringify(result), checked_at: checkedAt }, ['pipeline', 'source_table']);
   }
 
   /** The latest verify result of every table of the pipeline, by table. */
-  verifyResults(pipeline: string): StoredVerifyResult[] {
-    const rows = this.db.prepare('SELECT result FROM verify_results WHERE pipeline = ? ORDER BY source_table').all(pipeline) as Array<{ result: string }>;
+  async verifyResults(pipeline: string): Promise<StoredVerifyResult[]> {
+    const rows = await this.db.selectFrom('verify_results').select('result').where('pipeline', '=', pipeline).orderBy('source_table').execute();
     return rows.map((r) => JSON.parse(r.result) as StoredVerifyResult);
   }
 
   // ── audit log ──────────────────────────────────────────────────────────────────────────────
 
-  audit(e: AuditInput): void {
-    this.db.prepare('INSERT INTO audit_log (time, actor, action, target, details, ip) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(now(), e.actor, e.action, e.target ?? null, JSON.stringify(e.details ?? {}), e.ip ?? null);
+  async audit(e: AuditInput): Promise<void> {
+    await this.db.insertInto('audit_log').values({ time: now(), actor: e.actor, action: e.action, target: e.target ?? null, details: JSON.stringify(e.details ?? {}), ip: e.ip ?? null }).execute();
   }
 
-  listAudit(limit: number, before?: number): AuditEntry[] {
-    const rows = this.db.prepare(`SELECT * FROM audit_log ${before !== undefined ? 'WHERE id < ?' : ''} ORDER BY id DESC LIMIT ?`)
-      .all(...(before !== undefined ? [before, limit] : [limit])) as Array<Omit<AuditEntry, 'details'> & { details: string }>;
-    return rows.map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
+  async listAudit(limit: number, before?: number): Promise<AuditEntry[]> {
+    let q = this.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit);
+    if (before !== undefined) q = q.where('id', '<', before);
+    return (await q.execute()).map((r) => ({ ...r, id: Number(r.id), details: JSON.parse(r.details) as Record<string, unknown> }));
   }
 
   // ── metric history ─────────────────────────────────────────────────────────────────────────
 
-  addSamples(samples: MetricSample[]): void {
-    const ins = this.db.prepare(`INSERT INTO metric_samples (pipeline, time, state, lag_seconds, rows_per_second, rows_applied, snapshot_rows_copied, error_count)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.db.transaction(() => {
-      for (const s of samples) ins.run(s.pipeline, s.time, s.state, s.lagSeconds, s.rowsPerSecond, s.rowsApplied, s.snapshotRowsCopied, s.errorCount);
-    })();
+  async addSamples(samples: MetricSample[]): Promise<void> {
+    if (samples.length === 0) return;
+    await this.db.insertInto('metric_samples').values(samples.map((s) => ({
+      pipeline: s.pipeline, time: s.time, state: s.state, lag_seconds: s.lagSeconds, rows_per_second: s.rowsPerSecond, rows_applied: s.rowsApplied,
+      snapshot_rows_copied: s.snapshotRowsCopied, error_count: s.errorCount,
+    }))).execute();
   }
 
-  samples(sinceMs: number, pipeline?: string): MetricSample[] {
-    const sql = `SELECT pipeline, time, state, lag_seconds AS lagSeconds, rows_per_second AS rowsPerSecond, rows_applied AS rowsApplied,
-      snapshot_rows_copied AS snapshotRowsCopied, error_count AS errorCount FROM metric_samples WHERE time >= ? ${pipeline !== undefined ? 'AND pipeline = ?' : ''} ORDER BY time`;
-    return (pipeline !== undefined ? this.db.prepare(sql).all(sinceMs, pipeline) : this.db.prepare(sql).all(sinceMs)) as MetricSample[];
+  async samples(sinceMs: number, pipeline?: string): Promise<MetricSample[]> {
+    let q = this.db.selectFrom('metric_samples').selectAll().where('time', '>=', sinceMs).orderBy('time');
+    if (pipeline !== undefined) q = q.where('pipeline', '=', pipeline);
+    return (await q.execute()).map((r) => ({
+      pipeline: r.pipeline, time: Number(r.time), state: r.state, lagSeconds: r.lag_seconds === null ? null : Number(r.lag_seconds), rowsPerSecond: Number(r.rows_per_second),
+      rowsApplied: Number(r.rows_applied), snapshotRowsCopied: Number(r.snapshot_rows_copied), errorCount: Number(r.error_count),
+    }));
   }
 
-  pruneSamples(beforeMs: number): void {
-    this.db.prepare('DELETE FROM metric_samples WHERE time < ?').run(beforeMs);
+  async pruneSamples(beforeMs: number): Promise<void> {
+    await this.db.deleteFrom('metric_samples').where('time', '<', beforeMs).execute();
   }
+}
+
+const roleOf = (r: string): Role => (r === 'admin' || r === 'operator' ? r : 'viewer');
+
+function userFrom(r: Selectable<StoreSchema['users']>): UserRecord {
+  return { username: r.username, role: roleOf(r.role), passwordHash: r.password_hash, createdAt: r.created_at };
 }
 
 function pipelineFrom(r: PipelineRow): PipelineRecord {
   const desired = r.desired_state === 'running' || r.desired_state === 'paused' ? r.desired_state : 'stopped';
-  return { config: JSON.parse(r.config) as PipelineConfig, desiredState: desired, managed: r.managed === 1, createdAt: r.created_at, updatedAt: r.updated_at };
+  return { config: JSON.parse(r.config) as PipelineConfig, desiredState: desired, managed: Number(r.managed) === 1, createdAt: r.created_at, updatedAt: r.updated_at };
 }
 
 /** The URL of an endpoint (password included: internal use only); a target's as its kind writes it. */

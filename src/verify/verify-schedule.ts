@@ -7,13 +7,13 @@
 import { SluiceError } from '../errors.js';
 
 export interface VerifyScheduleDeps {
-  names(): string[];
+  names(): string[] | Promise<string[]>;
   /** Verify needs a streaming pipeline. */
-  isStreaming(name: string): boolean;
+  isStreaming(name: string): boolean | Promise<boolean>;
   isRunning(name: string): boolean;
   /** Newest check of any of the pipeline's tables (ms since the epoch), null when never verified. */
-  lastCheckedAt(name: string): number | null;
-  start(name: string): void;
+  lastCheckedAt(name: string): number | null | Promise<number | null>;
+  start(name: string): void | Promise<void>;
 }
 
 /** `24h`, `90m`, `3600s`, `1d` or plain seconds → milliseconds (at least one minute). */
@@ -35,19 +35,19 @@ export class VerifySchedule {
   /** Look every `checkMs` (default one minute) for pipelines due. */
   start(checkMs = 60_000): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.tick(), checkMs);
+    this.timer = setInterval(() => { this.tick().catch((err: unknown) => this.onError('*', err)); }, checkMs);
     this.timer.unref();
   }
 
   /** Start the runs that are due now; returns the pipelines started. */
-  tick(now = Date.now()): string[] {
+  async tick(now = Date.now()): Promise<string[]> {
     const started: string[] = [];
-    for (const name of this.deps.names()) {
-      if (!this.deps.isStreaming(name) || this.deps.isRunning(name)) continue;
-      const last = this.deps.lastCheckedAt(name);
+    for (const name of await this.deps.names()) {
+      if (!(await this.deps.isStreaming(name)) || this.deps.isRunning(name)) continue;
+      const last = await this.deps.lastCheckedAt(name);
       if (last !== null && now - last < this.everyMs) continue;
       try {
-        this.deps.start(name);
+        await this.deps.start(name);
         started.push(name);
       } catch (err) {
         this.onError(name, err);

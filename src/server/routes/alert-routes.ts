@@ -14,12 +14,12 @@ export function alertRoutes(alerts: AlertService): RouteDef[] {
     { method: 'GET', path: '/api/alerts', access: 'admin', tag: 'alerts', summary: 'Alert settings (secrets redacted) and the channels in use',
       handler: () => alerts.view() },
     { method: 'PUT', path: '/api/alerts', access: 'admin', tag: 'alerts', summary: 'Change the alert settings (null clears a field; *** keeps a secret)',
-      handler: ({ body, audit }) => {
-        const stored = alerts.storedSettings();
+      handler: async ({ body, audit }) => {
+        const stored = await alerts.storedSettings();
         applyChange(stored, body); // 400 for a malformed body before any 409
         const locked = alerts.lockedLayers();
         const change = withoutLocked(body, locked.config, locked.env);
-        alerts.saveSettings(applyChange(stored, change));
+        await alerts.saveSettings(applyChange(stored, change));
         audit('alerts.update', null, { fields: fieldsOf(change as AlertSettingsInput).filter((f) => f !== 'smtp.password') });
         return alerts.view();
       } },

@@ -33,8 +33,8 @@ function isSecure(deps: ServerDeps, req: FastifyRequest): boolean {
   return deps.secureCookies === 'auto' ? req.protocol === 'https' : deps.secureCookies;
 }
 
-function startSession(deps: ServerDeps, req: FastifyRequest, reply: FastifyReply, username: string): string {
-  const s = deps.store.createSession(username);
+async function startSession(deps: ServerDeps, req: FastifyRequest, reply: FastifyReply, username: string): Promise<string> {
+  const s = await deps.store.createSession(username);
   reply.setCookie(SESSION_COOKIE, s.id, { path: '/', httpOnly: true, sameSite: 'strict', secure: isSecure(deps, req) });
   return s.csrfToken;
 }
@@ -50,12 +50,15 @@ export function authRoutes(deps: ServerDeps): RouteDef[] {
   return [
     {
       method: 'GET', path: '/api/setup', access: 'anonymous', tag: 'session', summary: 'Whether the first admin still has to be created',
-      handler: (): Api.SetupInfo => ({ needed: store.countAdmins() === 0, tokenRequired: store.countAdmins() === 0 }),
+      handler: async (): Promise<Api.SetupInfo> => {
+        const none = await store.countAdmins() === 0;
+        return { needed: none, tokenRequired: none };
+      },
     },
     {
       method: 'POST', path: '/api/setup', access: 'anonymous', tag: 'session', summary: 'Create the first admin (only while none exists)',
       handler: async ({ req, reply, body, audit }): Promise<Api.Session> => {
-        if (store.countAdmins() > 0 || deps.setup.token === null) {
+        if (await store.countAdmins() > 0 || deps.setup.token === null) {
           throw new HttpError(403, 'FORBIDDEN', 'setup is already done: an admin exists', 'log in with POST /api/login');
         }
         const token = typeof body['token'] === 'string' ? body['token'] : '';
@@ -67,11 +70,11 @@ export function authRoutes(deps: ServerDeps): RouteDef[] {
         checkUsername(username);
         checkNewPassword(password);
         const hash = await hashPassword(password);
-        if (store.countAdmins() > 0) throw new HttpError(403, 'FORBIDDEN', 'setup is already done: an admin exists', 'log in with POST /api/login');
-        const user = store.createUser(username, 'admin', hash);
+        if (await store.countAdmins() > 0) throw new HttpError(403, 'FORBIDDEN', 'setup is already done: an admin exists', 'log in with POST /api/login');
+        const user = await store.createUser(username, 'admin', hash);
         deps.setup.token = null;
         audit('setup', username, {});
-        const csrfToken = startSession(deps, req, reply, username);
+        const csrfToken = await startSession(deps, req, reply, username);
         return { user: publicUser(user), csrfToken };
       },
     },
@@ -84,23 +87,23 @@ export function authRoutes(deps: ServerDeps): RouteDef[] {
         if (wait > 0) {
           throw rateLimited(wait, 'logins');
         }
-        const user = store.getUser(username);
+        const user = await store.getUser(username);
         const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
         if (!user || !ok) {
           deps.limiter.fail(req.ip, username);
-          store.audit({ actor: null, action: 'login.failed', target: username, ip: req.ip });
+          await store.audit({ actor: null, action: 'login.failed', target: username, ip: req.ip });
           throw new HttpError(401, 'UNAUTHORIZED', 'wrong user name or password', 'check both; after 5 failures in a minute, logins are refused for a while');
         }
         deps.limiter.succeed(req.ip, username);
-        store.audit({ actor: username, action: 'login', target: username, ip: req.ip });
-        const csrfToken = startSession(deps, req, reply, username);
+        await store.audit({ actor: username, action: 'login', target: username, ip: req.ip });
+        const csrfToken = await startSession(deps, req, reply, username);
         return { user: publicUser(user), csrfToken };
       },
     },
     {
       method: 'POST', path: '/api/logout', access: 'viewer', tag: 'session', summary: 'End the session',
-      handler: ({ principal, reply, audit }): Api.Ok => {
-        if (principal?.sessionId) store.deleteSession(principal.sessionId);
+      handler: async ({ principal, reply, audit }): Promise<Api.Ok> => {
+        if (principal?.sessionId) await store.deleteSession(principal.sessionId);
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         audit('logout', principal?.username ?? null);
         return { ok: true };
@@ -108,8 +111,8 @@ export function authRoutes(deps: ServerDeps): RouteDef[] {
     },
     {
       method: 'GET', path: '/api/me', access: 'viewer', tag: 'session', summary: 'The current user and CSRF token',
-      handler: ({ principal }): Api.Session => {
-        const user = store.getUser(principal!.username)!;
+      handler: async ({ principal }): Promise<Api.Session> => {
+        const user = (await store.getUser(principal!.username))!;
         return { user: publicUser(user), csrfToken: principal!.csrfToken ?? null, auth: principal!.via };
       },
     },
@@ -120,7 +123,7 @@ export function authRoutes(deps: ServerDeps): RouteDef[] {
         if (principal!.via !== 'session') {
           throw new HttpError(403, 'FORBIDDEN', 'an API token cannot change its owner\'s password', 'sign in with the user name and password, then change it');
         }
-        const user = store.getUser(principal!.username)!;
+        const user = (await store.getUser(principal!.username))!;
         const current = str(body, 'currentPassword');
         const next = str(body, 'newPassword');
         // Guessing the current password here is limited and audited exactly like logins (same counters; refused
@@ -134,8 +137,8 @@ export function authRoutes(deps: ServerDeps): RouteDef[] {
         }
         deps.limiter.succeed(req.ip, user.username);
         checkNewPassword(next);
-        store.updateUser(user.username, { passwordHash: await hashPassword(next) });
-        store.deleteSessionsOf(user.username, principal!.sessionId);
+        await store.updateUser(user.username, { passwordHash: await hashPassword(next) });
+        await store.deleteSessionsOf(user.username, principal!.sessionId);
         audit('password.change', user.username);
         return { ok: true };
       },

@@ -152,57 +152,57 @@ export function endpointRoutes(deps: ServerDeps, kind: EndpointKind): RouteDef[]
   const { store } = deps;
   const plural = `${kind}s`;
   const base = `/api/${plural}`;
-  const get = (name: string): EndpointRecord => {
-    const e = store.getEndpoint(kind, name);
+  const get = async (name: string): Promise<EndpointRecord> => {
+    const e = await store.getEndpoint(kind, name);
     if (!e) throw notFound(`no ${kind} named '${name}'`, `list them with GET ${base}`);
     return e;
   };
-  const show = (e: EndpointRecord): Api.Endpoint => publicEndpoint(e, store.pipelinesUsing(kind, e.name));
+  const show = async (e: EndpointRecord): Promise<Api.Endpoint> => publicEndpoint(e, await store.pipelinesUsing(kind, e.name));
   return [
     { method: 'GET', path: base, access: 'viewer', tag: plural, summary: `List ${plural}`,
-      handler: (): Api.EndpointList => ({ [plural]: store.listEndpoints(kind).map(show) }) },
+      handler: async (): Promise<Api.EndpointList> => ({ [plural]: await Promise.all((await store.listEndpoints(kind)).map(show)) }) },
     { method: 'POST', path: base, access: 'admin', tag: plural, summary: `Create a ${kind}`, body: endpointBodySchema(kind, true),
-      handler: ({ body, reply, audit }): Api.EndpointResponse => {
+      handler: async ({ body, reply, audit }): Promise<Api.EndpointResponse> => {
         const name = str(body, 'name');
-        if (store.getEndpoint(kind, name)) throw new HttpError(409, 'CONFLICT', `a ${kind} named '${name}' exists`, 'choose another name, or edit it with PUT');
-        const e = store.putEndpoint(checkedInput(deps, kind, name, body, null));
+        if (await store.getEndpoint(kind, name)) throw new HttpError(409, 'CONFLICT', `a ${kind} named '${name}' exists`, 'choose another name, or edit it with PUT');
+        const e = await store.putEndpoint(checkedInput(deps, kind, name, body, null));
         audit(`${kind}.create`, name, { host: e.host, port: e.port, user: e.user });
         reply.code(201);
-        return { [kind]: show(e) };
+        return { [kind]: await show(e) };
       } },
     { method: 'GET', path: `${base}/:name`, access: 'viewer', tag: plural, summary: `Get a ${kind}`,
-      handler: ({ params }): Api.EndpointResponse => ({ [kind]: show(get(params['name']!)) }) },
+      handler: async ({ params }): Promise<Api.EndpointResponse> => ({ [kind]: await show(await get(params['name']!)) }) },
     { method: 'PUT', path: `${base}/:name`, access: 'admin', tag: plural, summary: `Replace a ${kind}`, body: endpointBodySchema(kind, false),
       handler: async ({ params, body, audit }): Promise<Api.EndpointResponse> => {
-        const old = get(params['name']!);
+        const old = await get(params['name']!);
         if (old.managed) throw managedByConfig(`${kind} '${old.name}'`);
-        const e = store.putEndpoint(checkedInput(deps, kind, old.name, body, old));
+        const e = await store.putEndpoint(checkedInput(deps, kind, old.name, body, old));
         audit(`${kind}.update`, old.name, { host: e.host, port: e.port, user: e.user, passwordChanged: e.password !== old.password, passwordRemoved: !e.password && !!old.password });
-        for (const p of store.pipelinesUsing(kind, old.name)) await deps.manager.reload(p);
-        return { [kind]: show(e) };
+        for (const p of await store.pipelinesUsing(kind, old.name)) await deps.manager.reload(p);
+        return { [kind]: await show(e) };
       } },
     { method: 'DELETE', path: `${base}/:name`, access: 'admin', tag: plural, summary: `Delete a ${kind}`,
-      handler: ({ params, audit }): Api.Ok => {
-        const e = get(params['name']!);
+      handler: async ({ params, audit }): Promise<Api.Ok> => {
+        const e = await get(params['name']!);
         if (e.managed) throw managedByConfig(`${kind} '${e.name}'`);
-        const users = store.pipelinesUsing(kind, e.name);
+        const users = await store.pipelinesUsing(kind, e.name);
         if (users.length > 0) throw new HttpError(409, 'CONFLICT', `${kind} '${e.name}' is used by pipelines ${users.join(', ')}`, 'delete or edit those pipelines first');
-        store.deleteEndpoint(kind, e.name);
+        await store.deleteEndpoint(kind, e.name);
         audit(`${kind}.delete`, e.name);
         return { ok: true };
       } },
     { method: 'POST', path: `${base}/:name/test`, access: 'operator', tag: plural, summary: `Test connection: preflight checks of a ${kind}`,
       handler: async ({ params, audit }): Promise<Api.TestResult> => {
-        const e = get(params['name']!);
+        const e = await get(params['name']!);
         const result = await testEndpoint(e);
         audit(`${kind}.test`, e.name, { ok: result.ok });
         return result;
       } },
     { method: 'GET', path: `${base}/:name/databases`, access: 'viewer', tag: plural, summary: `Databases of a ${kind} with their table counts`,
-      handler: async ({ params }): Promise<Api.DatabasesResponse> => ({ databases: await listDatabases(endpointUrl(get(params['name']!))).catch(fromSluiceError) }) },
+      handler: async ({ params }): Promise<Api.DatabasesResponse> => ({ databases: await listDatabases(endpointUrl(await get(params['name']!))).catch(fromSluiceError) }) },
     { method: 'GET', path: `${base}/:name/databases/:db/tables`, access: 'viewer', tag: plural, summary: `Tables of a database with row counts`,
       handler: async ({ params }): Promise<Api.TablesResponse> => {
-        const tables = await listTables(endpointUrl(get(params['name']!)), params['db']!).catch(fromSluiceError);
+        const tables = await listTables(endpointUrl(await get(params['name']!)), params['db']!).catch(fromSluiceError);
         if (tables === null) throw notFound(`no database named '${params['db']}'`, `list them with GET ${base}/${params['name']}/databases`);
         return { tables };
       } },

@@ -12,13 +12,13 @@ import type { RouteDef } from '../route-table.js';
 const PIPELINE_KEYS: ReadonlyArray<keyof Api.PipelineInput> = ['name', 'source', 'target', 'tables', 'exclude', 'targetDatabase', 'snapshot', 'ddl', 'tuning'];
 
 /** Validate a pipeline body with the config validator (same rules and messages as a config file). */
-export function pipelineConfig(deps: ServerDeps, name: string, body: Record<string, unknown>): PipelineConfig {
+export async function pipelineConfig(deps: ServerDeps, name: string, body: Record<string, unknown>): Promise<PipelineConfig> {
   const raw: Record<string, unknown> = { name };
   for (const k of PIPELINE_KEYS) if (k !== 'name' && body[k] !== undefined && body[k] !== null) raw[k] = body[k];
   const source = str(body, 'source');
   const target = str(body, 'target');
-  if (!deps.store.getEndpoint('source', source)) throw badRequest(`no source named '${source}'`, 'create the source first, or pick one of GET /api/sources');
-  if (!deps.store.getEndpoint('target', target)) throw badRequest(`no target named '${target}'`, 'create the target first, or pick one of GET /api/targets');
+  if (!await deps.store.getEndpoint('source', source)) throw badRequest(`no source named '${source}'`, 'create the source first, or pick one of GET /api/sources');
+  if (!await deps.store.getEndpoint('target', target)) throw badRequest(`no target named '${target}'`, 'create the target first, or pick one of GET /api/targets');
   const doc = { sources: { [source]: { type: 'mysql', url: 'mysql://u@localhost' } }, targets: { [target]: { type: 'mysql', url: 'mysql://u@localhost' } }, pipelines: [raw] };
   try {
     return parseConfig(JSON.stringify(doc), { format: 'json', env: {}, origin: 'pipeline' }).pipelines[0]!;
@@ -30,20 +30,21 @@ export function pipelineConfig(deps: ServerDeps, name: string, body: Record<stri
 
 export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
   const { store, manager } = deps;
-  const get = (name: string): PipelineRecord => {
-    const p = store.getPipeline(name);
+  const get = async (name: string): Promise<PipelineRecord> => {
+    const p = await store.getPipeline(name);
     if (!p) throw notFound(`no pipeline named '${name}'`, 'list them with GET /api/pipelines');
     return p;
   };
-  const show = (p: PipelineRecord): Api.Pipeline => ({
+  const show = (p: PipelineRecord, status: PipelineStatus): Api.Pipeline => ({
     ...p.config, desiredState: p.desiredState, managedByConfig: p.managed, createdAt: p.createdAt, updatedAt: p.updatedAt,
-    state: manager.status(p.config.name).state,
+    state: status.state,
   });
+  const shown = async (p: PipelineRecord): Promise<Api.Pipeline> => show(p, await manager.status(p.config.name));
   const action = (verb: 'start' | 'pause' | 'resume' | 'stop' | 'retry', summary: string, run: (name: string, st: PipelineStatus) => Promise<PipelineStatus> | PipelineStatus): RouteDef => ({
     method: 'POST', path: `/api/pipelines/:name/${verb}`, access: 'operator', tag: 'pipelines', summary,
     handler: async ({ params, audit }): Promise<Api.StatusResponse> => {
-      const p = get(params['name']!);
-      const status = await run(p.config.name, manager.status(p.config.name));
+      const p = await get(params['name']!);
+      const status = await run(p.config.name, await manager.status(p.config.name));
       audit(`pipeline.${verb}`, p.config.name);
       return { status };
     },
@@ -51,44 +52,49 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
   const invalid = (msg: string, fix: string): HttpError => new HttpError(409, 'INVALID_STATE', msg, fix);
   return [
     { method: 'GET', path: '/api/pipelines', access: 'viewer', tag: 'pipelines', summary: 'List pipelines with their status',
-      handler: (): Api.PipelinesResponse => ({ pipelines: store.listPipelines().map((p) => ({ ...show(p), status: manager.status(p.config.name) })) }) },
+      handler: async (): Promise<Api.PipelinesResponse> => ({
+        pipelines: await Promise.all((await store.listPipelines()).map(async (p) => {
+          const status = await manager.status(p.config.name);
+          return { ...show(p, status), status };
+        })),
+      }) },
     { method: 'POST', path: '/api/pipelines', access: 'operator', tag: 'pipelines', summary: 'Create a pipeline (start: true to start it)',
-      handler: ({ body, reply, audit }): Api.PipelineResponse => {
+      handler: async ({ body, reply, audit }): Promise<Api.PipelineResponse> => {
         const name = str(body, 'name');
-        if (store.getPipeline(name)) throw new HttpError(409, 'CONFLICT', `a pipeline named '${name}' exists`, 'choose another name, or edit it with PUT');
-        const cfg = pipelineConfig(deps, name, body);
-        const rec = store.putPipeline(cfg, 'stopped');
+        if (await store.getPipeline(name)) throw new HttpError(409, 'CONFLICT', `a pipeline named '${name}' exists`, 'choose another name, or edit it with PUT');
+        const cfg = await pipelineConfig(deps, name, body);
+        const rec = await store.putPipeline(cfg, 'stopped');
         audit('pipeline.create', name, { source: cfg.source, target: cfg.target, tables: cfg.tables });
         if (body['start'] === true) {
-          manager.start(name);
+          await manager.start(name);
           audit('pipeline.start', name);
         }
         reply.code(201);
-        return { pipeline: show(store.getPipeline(name) ?? rec) };
+        return { pipeline: await shown((await store.getPipeline(name)) ?? rec) };
       } },
     { method: 'GET', path: '/api/pipelines/:name', access: 'viewer', tag: 'pipelines', summary: 'Get a pipeline',
-      handler: ({ params }): Api.PipelineResponse => ({ pipeline: show(get(params['name']!)) }) },
+      handler: async ({ params }): Promise<Api.PipelineResponse> => ({ pipeline: await shown(await get(params['name']!)) }) },
     { method: 'PUT', path: '/api/pipelines/:name', access: 'operator', tag: 'pipelines', summary: 'Replace a pipeline definition (a running pipeline restarts)',
       handler: async ({ params, body, audit }): Promise<Api.PipelineResponse> => {
-        const old = get(params['name']!);
+        const old = await get(params['name']!);
         if (old.managed) throw managedByConfig(`pipeline '${old.config.name}'`);
-        const cfg = pipelineConfig(deps, old.config.name, body);
-        store.putPipeline(cfg, old.desiredState);
+        const cfg = await pipelineConfig(deps, old.config.name, body);
+        await store.putPipeline(cfg, old.desiredState);
         await manager.reload(cfg.name);
         audit('pipeline.update', cfg.name, { source: cfg.source, target: cfg.target, tables: cfg.tables });
-        return { pipeline: show(get(cfg.name)) };
+        return { pipeline: await shown(await get(cfg.name)) };
       } },
     { method: 'DELETE', path: '/api/pipelines/:name', access: 'operator', tag: 'pipelines', summary: 'Stop and delete a pipeline (the target keeps its checkpoint)',
       handler: async ({ params, audit }): Promise<Api.Ok> => {
-        const p = get(params['name']!);
+        const p = await get(params['name']!);
         if (p.managed) throw managedByConfig(`pipeline '${p.config.name}'`);
         await manager.remove(p.config.name);
-        store.deletePipeline(p.config.name);
+        await store.deletePipeline(p.config.name);
         audit('pipeline.delete', p.config.name);
         return { ok: true };
       } },
     { method: 'GET', path: '/api/pipelines/:name/status', access: 'viewer', tag: 'pipelines', summary: 'State, lag, rates, snapshot progress, position, recent errors',
-      handler: ({ params }): Api.StatusResponse => ({ status: manager.status(get(params['name']!).config.name) }) },
+      handler: async ({ params }): Promise<Api.StatusResponse> => ({ status: await manager.status((await get(params['name']!)).config.name) }) },
     action('start', 'Start (from the checkpoint)', (n) => manager.start(n)),
     action('pause', 'Pause: stop after the current batch, keep the checkpoint', (n) => manager.pause(n)),
     action('resume', 'Resume a paused pipeline from its checkpoint', (n, st) => {
@@ -100,7 +106,7 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
     { method: 'POST', path: '/api/pipelines/:name/skip', access: 'operator', tag: 'pipelines',
       summary: 'Skip the source transaction (or DDL) that failed and restart; body {file, pos, kind} names another one',
       handler: async ({ params, body, audit }): Promise<Api.StatusResponse> => {
-        const p = get(params['name']!);
+        const p = await get(params['name']!);
         const file = optStr(body, 'file');
         const pos = optInt(body, 'pos', 4, Number.MAX_SAFE_INTEGER);
         const kind = optStr(body, 'kind') ?? 'transaction';
@@ -119,7 +125,7 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
     { method: 'POST', path: '/api/pipelines/:name/resync', access: 'operator', tag: 'pipelines',
       summary: 'Start over without downtime: stream from the source\'s current position and copy every table again (swapped in atomically)',
       handler: async ({ params, audit }): Promise<Api.StatusResponse> => {
-        const p = get(params['name']!);
+        const p = await get(params['name']!);
         const status = await manager.resync(p.config.name);
         audit('pipeline.resync', p.config.name);
         return { status };
@@ -127,7 +133,7 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
     { method: 'POST', path: '/api/pipelines/:name/tables/:table/resnapshot', access: 'operator', tag: 'pipelines',
       summary: 'Copy one table (`db.table`) again while streaming: built in a shadow table, swapped in atomically',
       handler: async ({ params, audit }): Promise<Api.StatusResponse> => {
-        const p = get(params['name']!);
+        const p = await get(params['name']!);
         const key = params['table'] ?? '';
         const dot = key.indexOf('.');
         if (dot <= 0 || dot === key.length - 1) throw badRequest(`'${key}' is not a table name: use database.table`);
@@ -142,14 +148,14 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
         return { status };
       } },
     { method: 'GET', path: '/api/metrics/history', access: 'viewer', tag: 'pipelines', summary: 'Metric samples (5 s) for charts',
-      handler: ({ query }): Api.MetricsHistory => {
+      handler: async ({ query }): Promise<Api.MetricsHistory> => {
         const minutes = query['minutes'] === undefined ? 60 : Number(query['minutes']);
         if (!Number.isFinite(minutes) || minutes < 1 || minutes > 1440) throw badRequest("'minutes' must be from 1 to 1440");
         const pipeline = query['pipeline'] || undefined;
-        if (pipeline !== undefined) get(pipeline);
+        if (pipeline !== undefined) await get(pipeline);
         const series: Api.MetricsHistory['series'] = {};
         if (pipeline !== undefined) series[pipeline] = [];
-        for (const s of store.samples(Date.now() - minutes * 60_000, pipeline)) {
+        for (const s of await store.samples(Date.now() - minutes * 60_000, pipeline)) {
           (series[s.pipeline] ??= []).push({ time: new Date(s.time).toISOString(), state: s.state, lagSeconds: s.lagSeconds, rowsPerSecond: s.rowsPerSecond,
             rowsApplied: s.rowsApplied, snapshotRowsCopied: s.snapshotRowsCopied, errorCount: s.errorCount });
         }

@@ -16,20 +16,20 @@ function tablesOf(body: Record<string, unknown>): string[] | undefined {
 
 export function verifyRoutes(deps: ServerDeps): RouteDef[] {
   const { store, manager } = deps;
-  const known = (name: string): string => {
-    if (!store.getPipeline(name)) throw notFound(`no pipeline named '${name}'`, 'list them with GET /api/pipelines');
+  const known = async (name: string): Promise<string> => {
+    if (!await store.getPipeline(name)) throw notFound(`no pipeline named '${name}'`, 'list them with GET /api/pipelines');
     return name;
   };
   return [
     { method: 'POST', path: '/api/pipelines/:name/verify', access: 'operator', tag: 'pipelines',
       summary: 'Compare the pipeline\'s tables with the source while it streams (body {tables?: ["db.t*"], repair?: true}); runs in the background, see GET',
-      handler: ({ params, body, audit, reply }): Api.VerifyStarted => {
-        const name = known(params['name']!);
+      handler: async ({ params, body, audit, reply }): Promise<Api.VerifyStarted> => {
+        const name = await known(params['name']!);
         const repair = body['repair'];
         if (repair !== undefined && typeof repair !== 'boolean') throw badRequest("'repair' must be true or false");
         const tables = tablesOf(body);
         try {
-          const run = manager.verify(name, { ...(tables ? { tables } : {}), repair: repair === true });
+          const run = await manager.verify(name, { ...(tables ? { tables } : {}), repair: repair === true });
           audit(repair === true ? 'pipeline.verify_repair' : 'pipeline.verify', name, tables ? { tables } : {});
           void reply.code(202);
           return { verify: run };
@@ -40,9 +40,9 @@ export function verifyRoutes(deps: ServerDeps): RouteDef[] {
       } },
     { method: 'GET', path: '/api/pipelines/:name/verify', access: 'viewer', tag: 'pipelines',
       summary: 'The latest verify of the pipeline (state, progress, per table rows checked and differences: a sample of keys with both sides\' values), and the last result of every table (kept across restarts)',
-      handler: ({ params }): Api.VerifyState => {
-        const name = known(params['name']!);
-        return { verify: manager.latestVerify(name), tables: manager.lastVerifyResults(name) };
+      handler: async ({ params }): Promise<Api.VerifyState> => {
+        const name = await known(params['name']!);
+        return { verify: manager.latestVerify(name), tables: await manager.lastVerifyResults(name) };
       } },
   ];
 }

@@ -4,6 +4,7 @@
 // a slowed-down target makes the lag pass the threshold → one lag alert, then recovery when the target is
 // fast again; a paused pipeline whose binlog becomes the oldest on the source → one purge alert, recovery
 // after it resumes. No message repeats while an incident lasts; no secret appears in any message.
+import { sql } from 'kysely';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -167,7 +168,7 @@ describe('alerts (webhook + e-mail)', () => {
     assert.match(mails[0]!.raw, /^To: ops@example\.com, oncall@example\.com/m);
     assert.match(mails[0]!.raw, /^From: sluice@example\.com/m);
 
-    serve.store.db.pragma('wal_checkpoint(TRUNCATE)');
+    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(serve.store.db);
     for (const f of readdirSync(dataDir)) {
       const bytes = readFileSync(join(dataDir, f));
       assert.equal(bytes.includes(Buffer.from(SOURCE_PW)), false, f);

@@ -25,16 +25,16 @@ describe('pipeline manager preflight', () => {
     [nobinlog, source, target] = await Promise.all([startMariaDb({ serverId: 71, binlog: false }), startMariaDb({ serverId: 72 }), startMariaDb({ serverId: 73 })]);
     for (const s of [nobinlog, source]) await s.query('CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY, v INT); INSERT INTO shop.t SELECT seq, seq FROM shop.seq_1_to_50');
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-preflight-'));
-    store = new Store(dataDir);
+    store = await Store.open({ dataDir: dataDir });
     for (const [kind, name, server] of [['source', 'off', nobinlog], ['source', 'on', source], ['target', 'dst', target]] as const) {
-      store.putEndpoint({ kind, name, type: 'mariadb', host: server.host, port: server.port, user: 'root', password: '', options: {} });
+      await store.putEndpoint({ kind, name, type: 'mariadb', host: server.host, port: server.port, user: 'root', password: '', options: {} });
     }
-    const pipeline = (name: string, src: string): void => {
-      store.putPipeline({ name, source: src, target: 'dst', tables: ['shop.*'], exclude: [], targetDatabase: `copy_${name}`, snapshot: 'initial', ddl: 'apply',
+    const pipeline = async (name: string, src: string): Promise<void> => {
+      await store.putPipeline({ name, source: src, target: 'dst', tables: ['shop.*'], exclude: [], targetDatabase: `copy_${name}`, snapshot: 'initial', ddl: 'apply',
         tuning: { ...DEFAULT_TUNING } }, 'stopped');
     };
-    pipeline('bad', 'off');
-    pipeline('good', 'on');
+    await pipeline('bad', 'off');
+    await pipeline('good', 'on');
     manager = new PipelineManager({ store, logger: createLogger('sluice', 'silent'), sampleIntervalMs: 60_000, retry: { baseDelayMs: 100, maxDelayMs: 500 } });
   });
   after(async () => {
@@ -45,9 +45,9 @@ describe('pipeline manager preflight', () => {
   });
 
   it('fails a pipeline whose source has the binary log off, before copying anything', async () => {
-    manager.start('bad');
-    await eventually(async () => manager.status('bad').state === 'failed', 20_000, 'the preflight failure');
-    const st = manager.status('bad');
+    await manager.start('bad');
+    await eventually(async () => (await manager.status('bad')).state === 'failed', 20_000, 'the preflight failure');
+    const st = await manager.status('bad');
     assert.equal(st.recentErrors[0]?.code, 'BINLOG_DISABLED');
     assert.match(st.recentErrors[0]?.fix ?? '', /log[-_]bin/);
     assert.equal(st.errorCount, 1);
@@ -57,9 +57,9 @@ describe('pipeline manager preflight', () => {
   });
 
   it('a good pipeline passes the preflight and syncs', async () => {
-    manager.start('good');
-    await eventually(async () => manager.status('good').state === 'streaming'
+    await manager.start('good');
+    await eventually(async () => (await manager.status('good')).state === 'streaming'
       && Number((await target.query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM copy_good.t'))[0]!.n) === 50, 30_000, 'the good pipeline');
-    assert.equal(manager.status('good').errorCount, 0);
+    assert.equal((await manager.status('good')).errorCount, 0);
   });
 });

@@ -47,11 +47,11 @@ describe('Prometheus metrics of managed pipelines', () => {
       INSERT INTO shop.t SELECT seq, seq FROM shop.seq_1_to_20;
       INSERT INTO shop.other SELECT seq, seq FROM shop.seq_1_to_5;`);
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-metrics-'));
-    store = new Store(dataDir);
+    store = await Store.open({ dataDir: dataDir });
     for (const [kind, name, server] of [['source', 'src', source], ['target', 'dst', target]] as const) {
-      store.putEndpoint({ kind, name, type: 'mariadb', host: server.host, port: server.port, user: 'root', password: '', options: {} });
+      await store.putEndpoint({ kind, name, type: 'mariadb', host: server.host, port: server.port, user: 'root', password: '', options: {} });
     }
-    store.putPipeline({ name: 'm1', source: 'src', target: 'dst', tables: ['shop.*'], exclude: [], targetDatabase: 'copy', snapshot: 'initial', ddl: 'apply',
+    await store.putPipeline({ name: 'm1', source: 'src', target: 'dst', tables: ['shop.*'], exclude: [], targetDatabase: 'copy', snapshot: 'initial', ddl: 'apply',
       tuning: { ...DEFAULT_TUNING } }, 'stopped');
     manager = new PipelineManager({ store, logger: createLogger('sluice', 'error'), sampleIntervalMs: 60_000, retry: { baseDelayMs: 100, maxDelayMs: 500 } });
     metrics = new PipelineMetrics(manager);
@@ -70,8 +70,8 @@ describe('Prometheus metrics of managed pipelines', () => {
     assert.equal(samples(idle, 'sluice_queue_depth').get('{pipeline="m1"}'), 0);
     assert.equal(samples(idle, 'sluice_pipeline_lag_seconds').size, 0, 'no lag before the pipeline has streamed');
 
-    manager.start('m1');
-    await eventually('streaming', () => manager.status('m1').state === 'streaming');
+    await manager.start('m1');
+    await eventually('streaming', async () => (await manager.status('m1')).state === 'streaming');
     let text = await metrics.text();
     assert.deepEqual(Object.fromEntries(samples(text, 'sluice_snapshot_rows_copied')), { '{pipeline="m1",table="shop.t"}': 20, '{pipeline="m1",table="shop.other"}': 5 });
     const estimated = samples(text, 'sluice_snapshot_rows_estimated');
@@ -96,7 +96,7 @@ describe('Prometheus metrics of managed pipelines', () => {
       '{pipeline="m1",table="shop.other",op="update"}': 0,
       '{pipeline="m1",table="shop.other",op="delete"}': 0,
     });
-    assert.equal([...rows.values()].reduce((a, b) => a + b, 0), manager.status('m1').rowsApplied, 'sum() over the series is the pipeline total');
+    assert.equal([...rows.values()].reduce((a, b) => a + b, 0), (await manager.status('m1')).rowsApplied, 'sum() over the series is the pipeline total');
     assert.equal(Number((await target.query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM copy.t'))[0]!.n), 24);
 
     const bytes = samples(text, 'sluice_source_bytes_read_total').get('{pipeline="m1"}') ?? 0;
@@ -120,7 +120,7 @@ describe('Prometheus metrics of managed pipelines', () => {
   it('a refused row: errors by kind and the failed state; skipping it: skipped events; counters survive the restart', async () => {
     await target.query('ALTER TABLE copy.t ADD CONSTRAINT v_small CHECK (v < 1000)');
     await source.query('INSERT INTO shop.t VALUES (1000, 5000)');
-    await eventually('failed', () => manager.status('m1').state === 'failed');
+    await eventually('failed', async () => (await manager.status('m1')).state === 'failed');
     let text = await metrics.text();
     assert.equal(samples(text, 'sluice_errors_total').get('{pipeline="m1",kind="TARGET_WRITE_FAILED"}'), 1, text);
     assert.equal(samples(text, 'sluice_pipeline_state').get('{pipeline="m1",state="failed"}'), 1);
@@ -143,7 +143,7 @@ describe('Prometheus metrics of managed pipelines', () => {
   it('a deleted pipeline loses every series', async () => {
     assert.match(await metrics.text(), /pipeline="m1"/);
     await manager.remove('m1');
-    store.deletePipeline('m1');
+    await store.deletePipeline('m1');
     const text = await metrics.text();
     assert.doesNotMatch(text, /pipeline="m1"/);
     assert.match(text, /# HELP sluice_rows_applied_total/, 'the metric families stay');

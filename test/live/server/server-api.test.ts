@@ -2,6 +2,7 @@
 // cookie + CSRF, sources/targets (passwords sealed at rest, never returned), test connection, browsing,
 // a pipeline that snapshots and streams, pause/resume, roles, API tokens, login rate limit, /metrics,
 // the anonymous sweep over every route of /api/openapi.json, and the audit log.
+import { sql } from 'kysely';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -131,7 +132,7 @@ describe('sluice serve API', () => {
     // PUT without password keeps it.
     const put = await admin.call('PUT', '/api/sources/products', { type: 'mariadb', host: '127.0.0.1', port: source.port, user: 'sync', password: '***' });
     assert.equal(put.status, 200, put.text);
-    serve.store.db.pragma('wal_checkpoint(TRUNCATE)');
+    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(serve.store.db);
     for (const f of readdirSync(dataDir)) {
       const bytes = readFileSync(join(dataDir, f));
       assert.equal(bytes.includes(Buffer.from(SOURCE_PW)), false, f);
@@ -256,7 +257,7 @@ describe('sluice serve API', () => {
     assert.equal((await bot.call('GET', '/api/pipelines')).status, 200);
     assert.equal((await bot.call('POST', '/api/pipelines/p1/retry')).status, 200);
     assert.equal((await bot.call('GET', '/api/users')).status, 403);
-    assert.ok(!JSON.stringify(serve.store.db.prepare('SELECT * FROM api_tokens').all()).includes(secret));
+    assert.ok(!JSON.stringify(await serve.store.db.selectFrom('api_tokens').selectAll().execute()).includes(secret));
     assert.ok(!(await admin.call('GET', '/api/tokens')).text.includes(secret));
     assert.equal((await admin.call('DELETE', `/api/tokens/${id}`)).status, 200);
     assert.equal((await bot.call('GET', '/api/pipelines')).status, 401);

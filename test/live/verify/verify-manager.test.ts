@@ -31,16 +31,16 @@ describe('verify in the control plane', () => {
     [source, target] = await Promise.all([startMariaDb({ serverId: 71 }), startMariaDb({ serverId: 72 })]);
     await source.query('CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO shop.t SELECT seq, CONCAT(\'v\', seq) FROM shop.seq_1_to_50;');
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-verify-manager-'));
-    store = new Store(dataDir);
+    store = await Store.open({ dataDir: dataDir });
     for (const [kind, name, server] of [['source', 'src', source], ['target', 'dst', target]] as const) {
-      store.putEndpoint({ kind, name, type: 'mariadb', host: server.host, port: server.port, user: 'root', password: '', options: {} });
+      await store.putEndpoint({ kind, name, type: 'mariadb', host: server.host, port: server.port, user: 'root', password: '', options: {} });
     }
-    store.putPipeline({ name: 'v1', source: 'src', target: 'dst', tables: ['shop.*'], exclude: [], targetDatabase: 'copy', snapshot: 'initial', ddl: 'apply',
+    await store.putPipeline({ name: 'v1', source: 'src', target: 'dst', tables: ['shop.*'], exclude: [], targetDatabase: 'copy', snapshot: 'initial', ddl: 'apply',
       tuning: { ...DEFAULT_TUNING } }, 'stopped');
     manager = new PipelineManager({ store, logger: createLogger('sluice', 'error'), sampleIntervalMs: 60_000 });
     metrics = new PipelineMetrics(manager);
-    manager.start('v1');
-    await waitFor('streaming', () => manager.status('v1').state === 'streaming');
+    await manager.start('v1');
+    await waitFor('streaming', async () => (await manager.status('v1')).state === 'streaming');
   });
   after(async () => {
     await manager?.close();
@@ -52,9 +52,9 @@ describe('verify in the control plane', () => {
   it('runs in the background, keeps the latest result, feeds the metrics; repair clears the gauge', async () => {
     assert.equal(manager.latestVerify('v1'), null);
     await target.query("UPDATE copy.t SET v = 'DRIFTED' WHERE id = 7");
-    const started = manager.verify('v1', {});
+    const started = await manager.verify('v1', {});
     assert.equal(started.state, 'running');
-    assert.throws(() => manager.verify('v1', {}), /already running/);
+    await assert.rejects(manager.verify('v1', {}), /already running/);
     await waitFor('verify done', () => manager.latestVerify('v1')?.state !== 'running');
     const run = manager.latestVerify('v1')!;
     assert.equal(run.state, 'done', JSON.stringify(run.error));
@@ -64,7 +64,7 @@ describe('verify in the control plane', () => {
     assert.equal(sample(text, 'sluice_verify_rows_checked_total', '{pipeline="v1",table="shop.t"}'), 50);
     assert.equal(sample(text, 'sluice_verify_mismatched_rows', '{pipeline="v1",table="shop.t"}'), 1);
 
-    manager.verify('v1', { repair: true, tables: ['shop.t'] });
+    await manager.verify('v1', { repair: true, tables: ['shop.t'] });
     await waitFor('repair done', () => manager.latestVerify('v1')?.state !== 'running');
     assert.equal(manager.latestVerify('v1')!.summary!.repaired_rows, 1);
     text = await metrics.text();

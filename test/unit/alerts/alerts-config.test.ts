@@ -131,7 +131,7 @@ alerts:
     assert.deepEqual(withoutLocked({ webhookUrl: null, smtp: null }, {}, {}), { webhookUrl: null, smtp: null });
   });
 
-  it('config export: the alert settings in force, the webhook and SMTP password as ${ENV} references; it loads back', () => {
+  it('config export: the alert settings in force, the webhook and SMTP password as ${ENV} references; it loads back', async () => {
     const s = mergeAlertSettings({ lagSeconds: 45 }, { webhookUrl: HOOK, smtp: { host: 'mail.example.com', port: 587, secure: false, user: 'al@rts', password: SMTP_PW, to: ['a@b.c', 'd@e.f'] } });
     const section = alertsSection(s, ['lagSeconds', 'webhookUrl', 'smtp.host', 'smtp.port', 'smtp.secure', 'smtp.user', 'smtp.password', 'smtp.to']);
     assert.deepEqual(section, {
@@ -142,20 +142,20 @@ alerts:
     assert.equal(alertsSection(mergeAlertSettings(), []), undefined, 'defaults only: no alerts section');
 
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-alert-export-'));
-    const store = new Store(dataDir);
+    const store = await Store.open({ dataDir: dataDir });
     try {
-      importConfig(store, parseConfig(BASE, { env: {} }));
+      await importConfig(store, parseConfig(BASE, { env: {} }));
       const env = { SLUICE_ALERT_WEBHOOK: HOOK, SLUICE_SMTP_PASSWORD: SMTP_PW, SLUICE_SOURCE_SRC_PASSWORD: 'pw', SLUICE_TARGET_TGT_PASSWORD: 'pw' };
       for (const format of ['yaml', 'json'] as const) {
-        const text = exportConfigText(store, format, { alerts: section });
+        const text = await exportConfigText(store, format, { alerts: section });
         assert.ok(!text.includes('hook-secret-xyz') && !text.includes(SMTP_PW));
         if (format === 'yaml') assert.match(text, /SLUICE_ALERT_WEBHOOK and SLUICE_SMTP_PASSWORD/);
         const back = parseConfig(text, { env, format });
         assert.deepEqual(mergeAlertSettings(back.alerts!), { ...s, smtp: { ...s.smtp!, from: 'sluice@mail.example.com' } });
       }
-      assert.ok(!exportConfigText(store, 'yaml').includes('alerts'));
+      assert.ok(!(await exportConfigText(store, 'yaml')).includes('alerts'));
     } finally {
-      store.close();
+      await store.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

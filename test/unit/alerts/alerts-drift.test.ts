@@ -44,17 +44,17 @@ function result(over: Partial<LastVerifyResult> = {}): LastVerifyResult {
 test('drift found by verify fires one alert (no row values) and recovers once the table is repaired', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-drift-'));
   const logger = createLogger('test', 'silent');
-  const store = new Store(dir);
+  const store = await Store.open({ dataDir: dir });
   const manager = new PipelineManager({ store, logger, sampleIntervalMs: 60_000 });
   const engine = new AlertEngine({ manager, store, logger, settings: () => ({ ...DEFAULT_ALERT_SETTINGS, webhookUrl: hookUrl }), retry: { attempts: 1, baseDelayMs: 10 } });
   try {
-    store.putPipeline({ name: 'p', source: 's', target: 't', tables: ['shop.*'], exclude: [], snapshot: 'initial', ddl: 'apply', tuning: { ...DEFAULT_TUNING } }, 'stopped');
+    await store.putPipeline({ name: 'p', source: 's', target: 't', tables: ['shop.*'], exclude: [], snapshot: 'initial', ddl: 'apply', tuning: { ...DEFAULT_TUNING } }, 'stopped');
     await engine.evaluate();
     await engine.flush();
     assert.deepEqual(engine.incidents(), [], 'nothing verified yet: no drift');
 
-    store.recordVerifyResult('p', result());
-    store.recordVerifyResult('p', result({ table: 'shop.orders', target: 'copy.orders', mismatchedRows: 0, differences: [], differencesTotal: 0 }));
+    await store.recordVerifyResult('p', result());
+    await store.recordVerifyResult('p', result({ table: 'shop.orders', target: 'copy.orders', mismatchedRows: 0, differences: [], differencesTotal: 0 }));
     await engine.evaluate();
     await engine.flush();
     assert.deepEqual(engine.incidents().map((i) => `${i.rule}:${i.pipeline}`), ['drift:p']);
@@ -67,7 +67,7 @@ test('drift found by verify fires one alert (no row values) and recovers once th
     await engine.flush();
     assert.equal(texts.length, 1, 'no second message while the drift lasts');
 
-    store.recordVerifyResult('p', result({ repair: true, repairedRows: 2, recheckMismatchedRows: 0 }));
+    await store.recordVerifyResult('p', result({ repair: true, repairedRows: 2, recheckMismatchedRows: 0 }));
     await engine.evaluate();
     await engine.flush();
     assert.deepEqual(engine.incidents(), []);
@@ -76,7 +76,7 @@ test('drift found by verify fires one alert (no row values) and recovers once th
   } finally {
     await engine.close();
     await manager.close();
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

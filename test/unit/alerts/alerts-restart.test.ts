@@ -50,17 +50,18 @@ describe('alert incidents across restarts', () => {
   });
 
   /** One "sluice serve" process: store, manager (pipelines launched) and alerts on a data dir. */
-  function boot(dataDir: string): { store: Store; manager: PipelineManager; alerts: AlertService; close: () => Promise<void> } {
-    const store = new Store(dataDir);
+  async function boot(dataDir: string): Promise<{ store: Store; manager: PipelineManager; alerts: AlertService; close: () => Promise<void> }> {
+    const store = await Store.open({ dataDir: dataDir });
     const manager = new PipelineManager({ store, logger });
-    manager.startAll();
+    await manager.startAll();
     const alerts = new AlertService({
       store, manager, logger, env: {}, fromEnvironment: { webhookUrl: hookUrl }, intervalMs: 60_000, retry: { attempts: 2, baseDelayMs: 10 },
       restoredSettleMs: SETTLE_MS,
     });
+    await alerts.load();
     return {
       store, manager, alerts,
-      close: async () => { await alerts.close(); await manager.close(); store.close(); },
+      close: async () => { await alerts.close(); await manager.close(); await store.close(); },
     };
   }
 
@@ -73,25 +74,25 @@ describe('alert incidents across restarts', () => {
   it('an incident that still holds after the restart sends nothing; one that ended sends one "recovered"', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-alert-restart-'));
     dirs.push(dataDir);
-    let s = boot(dataDir);
-    s.store.putPipeline(pipeline('p1'), 'running');
-    s.store.putPipeline(pipeline('p2'), 'running');
+    let s = await boot(dataDir);
+    await s.store.putPipeline(pipeline('p1'), 'running');
+    await s.store.putPipeline(pipeline('p2'), 'running');
     await s.close();
 
     // 1st process: both pipelines fail (their source is missing) → one FAILED message each.
-    s = boot(dataDir);
-    assert.equal(s.manager.status('p1').state, 'failed');
+    s = await boot(dataDir);
+    assert.equal((await s.manager.status('p1')).state, 'failed');
     await evaluate(s.alerts, 3);
     assert.equal(count(/FAILED: pipeline p1/), 1);
     assert.equal(count(/FAILED: pipeline p2/), 1);
     assert.deepEqual(s.alerts.engine.incidents().map((i) => `${i.rule}:${i.pipeline}`).sort(), ['failed:p1', 'failed:p2']);
     const openedAt = s.alerts.engine.incidents().find((i) => i.pipeline === 'p1')!.openedAt;
     // While the server is down, p2 is stopped (as an operator would through the API before the restart).
-    s.store.setDesiredState('p2', 'stopped');
+    await s.store.setDesiredState('p2', 'stopped');
     await s.close();
 
     // 2nd process: p1 fails again (still holds) → no message; p2 is stopped (ended) → one RECOVERED, after the settle time.
-    s = boot(dataDir);
+    s = await boot(dataDir);
     const restored = s.alerts.engine.incidents();
     assert.equal(restored.length, 2, 'the open incidents were restored from the store');
     assert.equal(restored.find((i) => i.pipeline === 'p1')!.openedAt, openedAt);
@@ -108,7 +109,7 @@ describe('alert incidents across restarts', () => {
     await s.close();
 
     // 3rd process: still one incident (p1), still no new message; p1 then recovers → one RECOVERED.
-    s = boot(dataDir);
+    s = await boot(dataDir);
     await evaluate(s.alerts, 2);
     await sleep(SETTLE_MS + 50);
     await evaluate(s.alerts, 2);
@@ -129,30 +130,30 @@ describe('alert incidents across restarts', () => {
   it('a restored incident that holds again within the settle time goes on silently; a deleted pipeline ends silently', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-alert-restart-'));
     dirs.push(dataDir);
-    let s = boot(dataDir);
-    s.store.putPipeline(pipeline('flappy'), 'running');
-    s.store.putPipeline(pipeline('gone'), 'running');
+    let s = await boot(dataDir);
+    await s.store.putPipeline(pipeline('flappy'), 'running');
+    await s.store.putPipeline(pipeline('gone'), 'running');
     await s.close();
-    s = boot(dataDir);
+    s = await boot(dataDir);
     await evaluate(s.alerts);
     assert.equal(count(/FAILED: pipeline flappy/), 1);
     assert.equal(count(/FAILED: pipeline gone/), 1);
     await s.close();
 
-    s = boot(dataDir);
+    s = await boot(dataDir);
     // Stopped for a moment (the rule does not hold), then failing again before the settle time is over.
     await s.manager.stop('flappy');
     await evaluate(s.alerts);
-    s.manager.start('flappy');
+    await s.manager.start('flappy');
     await evaluate(s.alerts);
-    s.store.deletePipeline('gone');
+    await s.store.deletePipeline('gone');
     await sleep(SETTLE_MS + 50);
     await evaluate(s.alerts, 2);
     assert.equal(count(/flappy/), 1, 'no recovered + firing pair for a restored incident that holds again');
     assert.equal(count(/gone/), 1);
     assert.deepEqual(s.alerts.engine.incidents().map((i) => i.pipeline), ['flappy']);
     await s.close();
-    s = boot(dataDir);
+    s = await boot(dataDir);
     assert.deepEqual(s.alerts.engine.incidents().map((i) => i.pipeline), ['flappy'], 'the deleted pipeline\'s incident left the store');
     await s.close();
   });
@@ -160,36 +161,36 @@ describe('alert incidents across restarts', () => {
   it('a firing message the earlier process never handed to the channels is sent after the restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-alert-restart-'));
     dirs.push(dataDir);
-    let s = boot(dataDir);
-    s.store.putPipeline(pipeline('crashy'), 'running');
+    let s = await boot(dataDir);
+    await s.store.putPipeline(pipeline('crashy'), 'running');
     // As if the process had died between opening the incident and delivering its message.
-    new AlertStateStore(s.store).open({ rule: 'failed', pipeline: 'crashy', opened: Date.now() - 5000, summary: '[Sluice] FAILED: pipeline crashy', notified: false });
+    await new AlertStateStore(s.store).open({ rule: 'failed', pipeline: 'crashy', opened: Date.now() - 5000, summary: '[Sluice] FAILED: pipeline crashy', notified: false });
     await s.close();
-    s = boot(dataDir);
+    s = await boot(dataDir);
     await evaluate(s.alerts, 3);
     assert.equal(count(/FAILED: pipeline crashy/), 1);
     await s.close();
-    s = boot(dataDir);
+    s = await boot(dataDir);
     await evaluate(s.alerts, 2);
     assert.equal(count(/FAILED: pipeline crashy/), 1, 'marked as sent in the store');
     await s.close();
   });
 
-  it('the notification list in the store is capped', () => {
+  it('the notification list in the store is capped', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-alert-restart-'));
     dirs.push(dataDir);
-    const store = new Store(dataDir);
+    const store = await Store.open({ dataDir: dataDir });
     try {
       const st = new AlertStateStore(store);
       for (let i = 0; i < ALERT_HISTORY + 15; i++) {
-        st.addNotification({ time: new Date(1_700_000_000_000 + i).toISOString(), kind: 'test', rule: null, pipeline: null, title: `n${i}`, deliveries: [] }, ALERT_HISTORY);
+        await st.addNotification({ time: new Date(1_700_000_000_000 + i).toISOString(), kind: 'test', rule: null, pipeline: null, title: `n${i}`, deliveries: [] }, ALERT_HISTORY);
       }
-      const list = st.notifications(1000);
+      const list = await st.notifications(1000);
       assert.equal(list.length, ALERT_HISTORY);
       assert.equal(list[0]!.title, `n${ALERT_HISTORY + 14}`);
       assert.equal(list[list.length - 1]!.title, 'n15');
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -14,26 +14,26 @@ import { DEFAULT_TUNING } from '../../../src/config/types.js';
 test('a pending skip is kept in the store across a restart and dropped with its pipeline', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-skip-'));
   try {
-    let store = new Store(dir);
-    store.putPipeline({ name: 'p', source: 's', target: 't', tables: ['a.*'], exclude: [], snapshot: 'initial', ddl: 'apply', tuning: { ...DEFAULT_TUNING } }, 'stopped');
-    assert.equal(store.pendingSkip('p'), null);
+    let store = await Store.open({ dataDir: dir });
+    await store.putPipeline({ name: 'p', source: 's', target: 't', tables: ['a.*'], exclude: [], snapshot: 'initial', ddl: 'apply', tuning: { ...DEFAULT_TUNING } }, 'stopped');
+    assert.equal(await store.pendingSkip('p'), null);
     const skip = { file: 'bin.000007', pos: 4242, kind: 'ddl' as const };
-    store.setPendingSkip('p', skip);
-    store.close();
+    await store.setPendingSkip('p', skip);
+    await store.close();
 
-    store = new Store(dir);
-    assert.deepEqual(store.pendingSkip('p'), skip);
+    store = await Store.open({ dataDir: dir });
+    assert.deepEqual(await store.pendingSkip('p'), skip);
     const manager = new PipelineManager({ store, logger: createLogger('test', 'silent'), sampleIntervalMs: 60_000 });
-    manager.sample(); // the manager learns of the pipeline, as at server start
-    assert.deepEqual(manager.status('p').pendingSkip, skip, 'the status shows the skip requested before the restart');
+    await manager.sample(); // the manager learns of the pipeline, as at server start
+    assert.deepEqual((await manager.status('p')).pendingSkip, skip, 'the status shows the skip requested before the restart');
     await manager.close();
 
-    store.setPendingSkip('p', null);
-    assert.equal(store.pendingSkip('p'), null);
-    store.setPendingSkip('p', skip);
-    store.deletePipeline('p');
-    assert.equal(store.pendingSkip('p'), null, 'deleting the pipeline drops its skip');
-    store.close();
+    await store.setPendingSkip('p', null);
+    assert.equal(await store.pendingSkip('p'), null);
+    await store.setPendingSkip('p', skip);
+    await store.deletePipeline('p');
+    assert.equal(await store.pendingSkip('p'), null, 'deleting the pipeline drops its skip');
+    await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -196,7 +196,7 @@ describe('control plane security', { timeout: 120_000 }, () => {
     const c = new Client(serve.url);
     assert.equal((await c.login('olga', 'olga-Security-Pa55')).status, 200);
     assert.equal((await c.call('GET', '/api/me')).status, 200);
-    serve.store.db.prepare("UPDATE sessions SET created_at = ?, last_seen = ? WHERE username = 'olga'").run(Date.now() - SESSION_MAX_MS - 1000, Date.now());
+    await serve.store.db.updateTable('sessions').set({ created_at: Date.now() - SESSION_MAX_MS - 1000, last_seen: Date.now() }).where('username', '=', 'olga').execute();
     assert.equal((await c.call('GET', '/api/me')).status, 401);
     const t = await admin.call('POST', '/api/tokens', { name: 'short', expiresInDays: 1 });
     assert.equal(t.status, 201, t.text);
@@ -206,11 +206,11 @@ describe('control plane security', { timeout: 120_000 }, () => {
     const bot = new Client(serve.url);
     bot.bearer = String(t.body['secret']);
     assert.equal((await bot.call('GET', '/api/pipelines')).status, 200);
-    serve.store.db.prepare('UPDATE api_tokens SET expires_at = ? WHERE id = ?').run(new Date(Date.now() - 1000).toISOString(), tok.id);
+    await serve.store.db.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', tok.id).execute();
     assert.equal((await bot.call('GET', '/api/pipelines')).status, 401);
   });
 
-  it('the secret key can live outside the data directory (SLUICE_SECRET_KEY_FILE)', () => {
+  it('the secret key can live outside the data directory (SLUICE_SECRET_KEY_FILE)', async () => {
     assert.ok(existsSync(join(dir, 'keys', 'sluice.key')), 'key file created where the variable points');
     assert.ok(!existsSync(join(dir, 'data', 'secret.key')), 'no key next to the database');
     // The store opened with the same key reads the sealed passwords; another data dir with that key too.
@@ -218,10 +218,10 @@ describe('control plane security', { timeout: 120_000 }, () => {
     mkdirSync(other);
     const keyFile = join(dir, 'keys', 'copy.key');
     writeFileSync(keyFile, readFileSync(join(dir, 'keys', 'sluice.key')));
-    const store = new Store(other, { env: { SLUICE_SECRET_KEY_FILE: keyFile } });
-    store.putEndpoint({ kind: 'source', name: 's', type: 'mysql', host: 'h', port: 3306, user: 'u', password: 'pw-1', options: {} });
-    assert.equal(store.getEndpoint('source', 's')?.password, 'pw-1');
-    store.close();
+    const store = await Store.open({ dataDir: other, env: { SLUICE_SECRET_KEY_FILE: keyFile } });
+    await store.putEndpoint({ kind: 'source', name: 's', type: 'mysql', host: 'h', port: 3306, user: 'u', password: 'pw-1', options: {} });
+    assert.equal((await store.getEndpoint('source', 's'))?.password, 'pw-1');
+    await store.close();
     assert.ok(!existsSync(join(other, 'secret.key')));
   });
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -9,22 +10,22 @@ import { Store, exportConfigText, hashPassword, importConfig, toSourceConfig, ve
 function withStore(fn: (store: Store, dir: string) => void | Promise<void>): () => Promise<void> {
   return async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-store-'));
-    const store = new Store(dir);
+    const store = await Store.open({ dataDir: dir });
     try {
       await fn(store, dir);
     } finally {
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   };
 }
 
-test('database passwords are sealed at rest, key file is 0600', withStore((store, dir) => {
+test('database passwords are sealed at rest, key file is 0600', withStore(async (store, dir) => {
   const secret = 'Sup3r-Secret-Passw0rd!';
-  store.putEndpoint({ kind: 'source', name: 's1', type: 'mysql', host: '127.0.0.1', port: 3307, user: 'repl', password: secret, options: {} });
-  const got = store.getEndpoint('source', 's1')!;
+  await store.putEndpoint({ kind: 'source', name: 's1', type: 'mysql', host: '127.0.0.1', port: 3307, user: 'repl', password: secret, options: {} });
+  const got = (await store.getEndpoint('source', 's1'))!;
   assert.equal(got.password, secret);
-  store.db.pragma('wal_checkpoint(TRUNCATE)');
+  await sql`pragma wal_checkpoint(TRUNCATE)`.execute(store.db);
   const bytes = readFileSync(join(dir, 'sluice.db'));
   assert.equal(bytes.includes(Buffer.from(secret)), false);
   assert.equal(statSync(join(dir, 'secret.key')).mode & 0o777, 0o600);
@@ -42,27 +43,27 @@ test('scrypt password hashes verify, salted per user', async () => {
   assert.equal(await verifyPassword('wrong', a), false);
 });
 
-test('sessions, tokens (hash only), audit, samples', withStore((store) => {
-  store.createUser('alice', 'operator', 'x');
-  const s = store.createSession('alice');
-  assert.deepEqual(store.getSession(s.id), { username: 'alice', role: 'operator', csrfToken: s.csrfToken });
-  store.deleteSession(s.id);
-  assert.equal(store.getSession(s.id), null);
-  const { token, secret } = store.createToken('alice', 'ci', 'admin');
-  const found = store.findToken(secret)!;
+test('sessions, tokens (hash only), audit, samples', withStore(async (store) => {
+  await store.createUser('alice', 'operator', 'x');
+  const s = await store.createSession('alice');
+  assert.deepEqual(await store.getSession(s.id), { username: 'alice', role: 'operator', csrfToken: s.csrfToken });
+  await store.deleteSession(s.id);
+  assert.equal(await store.getSession(s.id), null);
+  const { token, secret } = await store.createToken('alice', 'ci', 'admin');
+  const found = (await store.findToken(secret))!;
   assert.equal(found.id, token.id);
   assert.equal(found.role, 'operator', 'a token never exceeds its owner');
-  const raw = JSON.stringify(store.db.prepare('SELECT * FROM api_tokens').all());
+  const raw = JSON.stringify(await store.db.selectFrom('api_tokens').selectAll().execute());
   assert.ok(!raw.includes(secret));
-  store.audit({ actor: 'alice', action: 'pipeline.start', target: 'p1' });
-  assert.equal(store.listAudit(10)[0]!.action, 'pipeline.start');
-  store.addSamples([{ pipeline: 'p1', time: 1000, state: 'streaming', lagSeconds: 1, rowsPerSecond: 2, rowsApplied: 3, snapshotRowsCopied: 0, errorCount: 0 }]);
-  assert.equal(store.samples(0, 'p1').length, 1);
-  store.pruneSamples(2000);
-  assert.equal(store.samples(0).length, 0);
+  await store.audit({ actor: 'alice', action: 'pipeline.start', target: 'p1' });
+  assert.equal((await store.listAudit(10))[0]!.action, 'pipeline.start');
+  await store.addSamples([{ pipeline: 'p1', time: 1000, state: 'streaming', lagSeconds: 1, rowsPerSecond: 2, rowsApplied: 3, snapshotRowsCopied: 0, errorCount: 0 }]);
+  assert.equal((await store.samples(0, 'p1')).length, 1);
+  await store.pruneSamples(2000);
+  assert.equal((await store.samples(0)).length, 0);
 }));
 
-test('config import marks rows managed; export has no passwords', withStore((store) => {
+test('config import marks rows managed; export has no passwords', withStore(async (store) => {
   const cfg = parseConfig(`
 sources:
   src: { type: mariadb, url: "mysql://repl:pw-source-123@db1:3306" }
@@ -71,10 +72,10 @@ targets:
 pipelines:
   - { name: p1, source: src, target: tgt, tables: ["shop.*"] }
 `);
-  importConfig(store, cfg);
-  assert.equal(store.getEndpoint('source', 'src')!.managed, true);
-  assert.equal(store.getPipeline('p1')!.desiredState, 'running');
-  const text = exportConfigText(store, 'yaml');
+  await importConfig(store, cfg);
+  assert.equal((await store.getEndpoint('source', 'src'))!.managed, true);
+  assert.equal((await store.getPipeline('p1'))!.desiredState, 'running');
+  const text = await exportConfigText(store, 'yaml');
   assert.ok(!text.includes('pw-source-123') && !text.includes('pw-target-456'));
   assert.ok(text.includes('${SLUICE_SOURCE_SRC_PASSWORD}'));
   const back = parseConfig(text, { env: { SLUICE_SOURCE_SRC_PASSWORD: 'pw-source-123', SLUICE_TARGET_TGT_PASSWORD: 'x' } });

@@ -21,7 +21,7 @@ test('parseVerifyEvery: units, and at least one minute', () => {
   }
 });
 
-test('the schedule starts the runs that are due, and only those', () => {
+test('the schedule starts the runs that are due, and only those', async () => {
   const HOUR = 3_600_000;
   const now = Date.parse('2026-11-30T12:00:00Z');
   const pipes: Record<string, { streaming: boolean; running: boolean; last: number | null }> = {
@@ -44,14 +44,14 @@ test('the schedule starts the runs that are due, and only those', () => {
       started.push(n);
     },
   }, 24 * HOUR, (p) => errors.push(p));
-  assert.deepEqual(schedule.tick(now), ['never', 'old']);
+  assert.deepEqual(await schedule.tick(now), ['never', 'old']);
   assert.deepEqual(started, ['never', 'old']);
   assert.deepEqual(errors, ['refused']);
   // Once verified, not again before the period has passed.
   pipes['never']!.last = now;
   pipes['old']!.last = now;
-  assert.deepEqual(schedule.tick(now + HOUR).filter((n) => n !== 'refused'), []);
-  assert.deepEqual(schedule.tick(now + 24 * HOUR), ['never', 'old', 'fresh']);
+  assert.deepEqual((await schedule.tick(now + HOUR)).filter((n) => n !== 'refused'), []);
+  assert.deepEqual(await schedule.tick(now + 24 * HOUR), ['never', 'old', 'fresh']);
   schedule.close();
 });
 

@@ -23,25 +23,25 @@ function result(table: string, over: Partial<LastVerifyResult> = {}): LastVerify
 test('the last verify result per table survives a reopen of the store and is dropped with its pipeline', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-verify-store-'));
   try {
-    let store = new Store(dir);
-    store.putPipeline({ name: 'p', source: 's', target: 't', tables: ['a.*'], exclude: [], snapshot: 'initial', ddl: 'apply', tuning: { ...DEFAULT_TUNING } }, 'stopped');
-    assert.deepEqual(store.verifyResults('p'), []);
-    store.recordVerifyResult('p', result('a.t'));
-    store.recordVerifyResult('p', result('a.b', { mismatchedRows: 0, differences: [], differencesTotal: 0 }));
+    let store = await Store.open({ dataDir: dir });
+    await store.putPipeline({ name: 'p', source: 's', target: 't', tables: ['a.*'], exclude: [], snapshot: 'initial', ddl: 'apply', tuning: { ...DEFAULT_TUNING } }, 'stopped');
+    assert.deepEqual(await store.verifyResults('p'), []);
+    await store.recordVerifyResult('p', result('a.t'));
+    await store.recordVerifyResult('p', result('a.b', { mismatchedRows: 0, differences: [], differencesTotal: 0 }));
     const repaired = result('a.t', { repair: true, repairedRows: 1, recheckMismatchedRows: 0, checkedAt: '2026-11-30T11:00:00.000Z' });
-    store.recordVerifyResult('p', repaired);
-    store.close();
+    await store.recordVerifyResult('p', repaired);
+    await store.close();
 
-    store = new Store(dir);
-    assert.deepEqual(store.verifyResults('p'), [result('a.b', { mismatchedRows: 0, differences: [], differencesTotal: 0 }), repaired],
+    store = await Store.open({ dataDir: dir });
+    assert.deepEqual(await store.verifyResults('p'), [result('a.b', { mismatchedRows: 0, differences: [], differencesTotal: 0 }), repaired],
       'one result per table, the latest, sorted by table');
     const manager = new PipelineManager({ store, logger: createLogger('test', 'silent'), sampleIntervalMs: 60_000 });
-    assert.deepEqual(manager.lastVerifyResults('p').map((r) => r.table), ['a.b', 'a.t']);
+    assert.deepEqual((await manager.lastVerifyResults('p')).map((r) => r.table), ['a.b', 'a.t']);
     assert.equal(manager.latestVerify('p'), null, 'the run itself is not kept');
     await manager.close();
-    store.deletePipeline('p');
-    assert.deepEqual(store.verifyResults('p'), [], 'deleting the pipeline drops its results');
-    store.close();
+    await store.deletePipeline('p');
+    assert.deepEqual(await store.verifyResults('p'), [], 'deleting the pipeline drops its results');
+    await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,200 @@
+/**
+ * One `sluice serve` node in a cluster on a shared store. Every tick it heartbeats, and:
+ * - claims the leases of running pipelines that nobody holds (free, released or expired), up to its share —
+ *   the running pipelines divided by the live, non-draining nodes, rounded up — and runs them with the lease's
+ *   epoch as their fencing token (the target's checkpoint row refuses any older epoch);
+ * - hands back a pipeline over its share (a node joined) or whose desired state is no longer `running`;
+ * - renews what it holds (LeaseRenewer): a lease another node took, or one it could not renew before its local
+ *   deadline, stops the run at once.
+ * On close (SIGTERM) it stops its runs and releases their leases, so other nodes take them over on their next
+ * tick instead of waiting for the expiry. Any node serves the API: start/pause/stop only change the desired state
+ * in the store, which the owner (or the next claimer) acts on.
+ */
+import { Gauge, Counter, type Registry } from 'prom-client';
+import type { Logger } from '../log.js';
+import { LeaseRenewer, NodeRegistry, StoreLeaseBackend, type LeaseBackend, type LeaseState, type NodeInfo, type NodeState } from '../cluster/index.js';
+import type { Store } from '../store/index.js';
+import type { PipelineManager } from './pipeline-manager.js';
+
+export interface ClusterMemberOptions {
+  store: Store;
+  manager: PipelineManager;
+  node: NodeInfo;
+  logger: Logger;
+  /** The registry /metrics serves (sluice_cluster_nodes, sluice_lease_renew_failures_total, sluice_failovers_total). */
+  registry?: Registry;
+  /** Lease time to live (default 6000 ms; renewed every third). */
+  leaseMs?: number;
+  /** Period of the heartbeat and the claim/hand-back pass (default 1000 ms). */
+  tickMs?: number;
+  /** The lease backend (default: the store's). */
+  leases?: LeaseBackend;
+}
+
+export const leaseName = (pipeline: string): string => `pipeline:${pipeline}`;
+const pipelineOf = (lease: string): string | null => (lease.startsWith('pipeline:') ? lease.slice('pipeline:'.length) : null);
+
+export interface ClusterView {
+  self: string;
+  leaseMs: number;
+  nodes: Array<NodeState & { pipelines: string[]; live: boolean }>;
+  pipelines: Array<{ pipeline: string; owner: string | null; epoch: number; leaseRemainingMs: number; acquiredAt: number }>;
+}
+
+export class ClusterMember {
+  readonly registry: NodeRegistry;
+  readonly leases: LeaseBackend;
+  private readonly held = new Map<string, LeaseRenewer>();
+  private readonly log: Logger;
+  private readonly leaseMs: number;
+  private readonly tickMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private closed = false;
+  private readonly nodesGauge: Gauge | null;
+  private readonly renewFailures: Counter | null;
+  private readonly failovers: Counter | null;
+
+  constructor(private readonly o: ClusterMemberOptions) {
+    this.registry = new NodeRegistry(o.store);
+    this.leases = o.leases ?? new StoreLeaseBackend(o.store);
+    this.log = o.logger.child({ component: 'cluster', node: o.node.id });
+    this.leaseMs = o.leaseMs ?? 6000;
+    this.tickMs = o.tickMs ?? 1000;
+    const r = o.registry;
+    this.nodesGauge = r ? new Gauge({ name: 'sluice_cluster_nodes', help: 'Nodes of the cluster whose heartbeat is recent (by the store clock), draining ones included', registers: [r] }) : null;
+    this.renewFailures = r ? new Counter({ name: 'sluice_lease_renew_failures_total', help: 'Lease renewals of this node that failed (store unreachable) or were refused (another node took the lease)', registers: [r] }) : null;
+    this.failovers = r ? new Counter({ name: 'sluice_failovers_total', help: 'Pipelines this node took over from another node whose lease had expired', registers: [r] }) : null;
+  }
+
+  get nodeId(): string {
+    return this.o.node.id;
+  }
+
+  /** The target refused a run of `name` with an older epoch than its checkpoint's: raise the lease past it and run again. */
+  async epochBehind(name: string, storedEpoch: number): Promise<void> {
+    const renewer = this.held.get(name);
+    if (!renewer || !(await renewer.raise(storedEpoch + 1))) return;
+    this.log.info({ pipeline: name, epoch: renewer.grant.epoch }, 'lease epoch raised past the target\'s');
+    await this.o.manager.dropLeased(name);
+    if (this.held.get(name) === renewer) await this.o.manager.runLeased(name, renewer.grant.epoch);
+  }
+
+  async start(): Promise<void> {
+    await this.registry.register(this.o.node);
+    this.log.info({ leaseMs: this.leaseMs }, 'node registered in the cluster');
+    await this.tick();
+    this.timer = setInterval(() => { void this.tick(); }, this.tickMs);
+    this.timer.unref();
+  }
+
+  /** One pass (the timer calls it; tests may). Overlapping calls share one run. */
+  tick(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.ticking ??= this.tickOnce().catch((err: unknown) => {
+      this.log.warn({ err: String(err) }, 'cluster pass failed (store unreachable?); held leases run until their deadline');
+    }).finally(() => { this.ticking = null; });
+    return this.ticking;
+  }
+
+  private async tickOnce(): Promise<void> {
+    if (!(await this.registry.heartbeat(this.o.node.id))) await this.registry.register(this.o.node);
+    const [nodes, leases, pipelines] = await Promise.all([this.registry.list(), this.leases.list(), this.o.store.listPipelines()]);
+    const live = nodes.filter((n) => n.heartbeatAgeMs <= this.leaseMs);
+    this.nodesGauge?.set(live.length);
+    const me = nodes.find((n) => n.id === this.o.node.id);
+    const draining = me?.draining ?? false;
+    const running = new Set(pipelines.filter((p) => p.desiredState === 'running').map((p) => p.config.name));
+    // Hand back what is no longer wanted here.
+    for (const name of [...this.held.keys()]) {
+      if (!running.has(name) || draining) await this.handBack(name, draining ? 'node draining' : 'pipeline not running');
+    }
+    const workers = Math.max(1, live.filter((n) => !n.draining).length);
+    const share = Math.ceil(running.size / workers);
+    if (this.held.size > share) {
+      const name = [...this.held.keys()].sort().pop()!;
+      await this.handBack(name, `over this node's share (${share} of ${running.size} pipelines on ${workers} nodes)`);
+      return;
+    }
+    if (draining || this.closed) return;
+    const byName = new Map(leases.map((l) => [l.name, l]));
+    for (const name of [...running].sort()) {
+      if (this.held.size >= share || this.closed) break;
+      if (this.held.has(name)) continue;
+      const l = byName.get(leaseName(name));
+      if (l && l.owner !== null && l.remainingMs > 0) continue; // someone holds it
+      await this.claim(name, l);
+    }
+  }
+
+  private async claim(name: string, before: LeaseState | undefined): Promise<void> {
+    const grant = await this.leases.acquire(leaseName(name), this.o.node.id, this.leaseMs);
+    if (!grant) return;
+    const renewer = new LeaseRenewer(this.leases, grant, {
+      onRenewError: (err) => {
+        this.renewFailures?.inc();
+        this.log.warn({ pipeline: name, err: String(err) }, 'lease renewal failed; the pipeline stops at the lease deadline unless a renewal succeeds');
+      },
+      onLost: (reason) => {
+        if (this.held.get(name) !== renewer) return;
+        this.held.delete(name);
+        if (reason === 'taken') this.renewFailures?.inc();
+        this.log.warn({ pipeline: name, epoch: grant.epoch, reason }, reason === 'taken' ? 'lease taken by another node: pipeline stopped' : 'lease not renewed in time: pipeline stopped before it expires');
+        void this.o.manager.dropLeased(name);
+      },
+    });
+    this.held.set(name, renewer);
+    const takeover = before?.owner && before.owner !== this.o.node.id;
+    if (takeover) this.failovers?.inc();
+    this.log.info({ pipeline: name, epoch: grant.epoch, ...(takeover ? { from: before.owner } : {}) }, takeover ? 'pipeline taken over' : 'pipeline claimed');
+    await this.o.manager.runLeased(name, grant.epoch);
+  }
+
+  private async handBack(name: string, why: string): Promise<void> {
+    const renewer = this.held.get(name);
+    if (!renewer) return;
+    this.held.delete(name);
+    await this.o.manager.dropLeased(name); // stop writing first, then let go
+    await renewer.stop(true);
+    this.log.info({ pipeline: name, epoch: renewer.grant.epoch, why }, 'pipeline handed back');
+  }
+
+  /** What GET /api/cluster shows. */
+  async view(): Promise<ClusterView> {
+    const [nodes, leases] = await Promise.all([this.registry.list(), this.leases.list()]);
+    const pipelines = leases.flatMap((l) => {
+      const p = pipelineOf(l.name);
+      return p === null ? [] : [{ pipeline: p, owner: l.remainingMs > 0 ? l.owner : null, epoch: l.epoch, leaseRemainingMs: Math.max(0, l.remainingMs), acquiredAt: l.acquiredAt }];
+    });
+    return {
+      self: this.o.node.id, leaseMs: this.leaseMs,
+      nodes: nodes.map((n) => ({ ...n, live: n.heartbeatAgeMs <= this.leaseMs, pipelines: pipelines.filter((p) => p.owner === n.id).map((p) => p.pipeline) })),
+      pipelines,
+    };
+  }
+
+  /** Drain this node (or another): it hands its pipelines back and takes no new ones. */
+  async setDraining(nodeId: string, draining: boolean): Promise<boolean> {
+    const ok = await this.registry.setDraining(nodeId, draining);
+    if (ok && nodeId === this.o.node.id) await this.tick();
+    return ok;
+  }
+
+  /** Stop every run here and release its lease (a graceful handover), then leave the registry. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.ticking;
+    const names = [...this.held.keys()];
+    await Promise.all(names.map(async (name) => {
+      const renewer = this.held.get(name)!;
+      this.held.delete(name);
+      await this.o.manager.dropLeased(name);
+      await renewer.stop(true).catch((err: unknown) => this.log.warn({ pipeline: name, err: String(err) }, 'could not release the lease; it expires by itself'));
+    }));
+    await this.registry.remove(this.o.node.id).catch(() => undefined);
+    if (names.length) this.log.info({ pipelines: names }, 'pipelines handed over');
+  }
+}
