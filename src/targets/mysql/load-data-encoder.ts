@@ -15,7 +15,9 @@
  * A cell whose JS type does not fit its target column (e.g. a Buffer for a text column) cannot be encoded:
  * `encodeLoadData` returns null and the caller writes the chunk with INSERT statements instead.
  */
-import { JsonText, TimestampValue, type Cell } from '../../core/cell.js';
+import { JsonText, TimestampValue, timestampText, type Cell } from '../../core/cell.js';
+
+export { timestampText };
 import { quoteId } from './sql-literal.js';
 
 /** How a column's values travel in the file. */
@@ -110,24 +112,6 @@ function numberText(n: number): string {
   return Object.is(n, -0) ? '-0' : String(n);
 }
 
-const pad2 = (n: number): string => (n < 10 ? '0' + n : String(n));
-
-/** A TIMESTAMP as UTC text, like TimestampValue.toSQL() but without a Date (H. Hinnant's civil_from_days). */
-export function timestampText(v: TimestampValue): string {
-  if (v.seconds === 0 && v.micros === 0) return v.toSQL();
-  const z = Math.floor(v.seconds / 86400) + 719468;
-  const secs = v.seconds - (z - 719468) * 86400;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  const frac = v.fsp > 0 ? '.' + String(v.micros).padStart(6, '0').slice(0, v.fsp) : '';
-  return `${y}-${pad2(m)}-${pad2(d)} ${pad2(Math.floor(secs / 3600))}:${pad2(Math.floor(secs / 60) % 60)}:${pad2(secs % 60)}${frac}`;
-}
 
 function bytesOf(v: Cell): Buffer {
   if (Buffer.isBuffer(v)) return v;

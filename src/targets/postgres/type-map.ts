@@ -19,7 +19,7 @@
  */
 import { SluiceError } from '../../errors.js';
 import type { SchemaColumn } from '../../mysql/schema/table-schema.js';
-import { JsonText, TimestampValue, integerCell, type Cell } from '../../core/cell.js';
+import { JsonText, TimestampValue, integerCell, timestampText, type Cell } from '../../core/cell.js';
 import { formatInet4, formatInet6, formatUuid } from '../../mysql/values/mariadb-types.js';
 
 const TEXT_TYPES = new Set(['tinytext', 'text', 'mediumtext', 'longtext']);
@@ -222,30 +222,10 @@ export function pgText(col: PgColumn, v: Cell): string | null {
   }
   if (v instanceof TimestampValue) {
     if (v.seconds === 0 && v.micros === 0) return col.kind === 'text' ? v.toSQL() : '-infinity';
-    return col.kind === 'text' ? v.toSQL() : utcText(v.seconds, v.micros) + '+00';
+    return col.kind === 'text' ? v.toSQL() : timestampText(v) + '+00';
   }
   // Float32Array (VECTOR)
   return '{' + Array.from(v, (x) => String(x)).join(',') + '}';
-}
-
-const pad2 = (n: number): string => (n < 10 ? '0' + n : String(n));
-
-/** "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) of epoch seconds and microseconds, without a Date (the snapshot's hot path). */
-export function utcText(seconds: number, micros: number): string {
-  const days = Math.floor(seconds / 86400);
-  const secs = seconds - days * 86400;
-  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  const frac = micros > 0 ? '.' + String(micros).padStart(6, '0') : '';
-  return `${String(y).padStart(4, '0')}-${pad2(m)}-${pad2(d)} ${pad2(Math.floor(secs / 3600))}:${pad2(Math.floor(secs / 60) % 60)}:${pad2(secs % 60)}${frac}`;
 }
 
 /** A value as a SQL literal (NULL, or a quoted string PostgreSQL casts to the column's type). */
