@@ -4,26 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SchemaHistory } from '../../../../src/mysql/schema/schema-history.js';
-import type { SchemaSource } from '../../../../src/mysql/schema/schema-loader.js';
-import type { SchemaColumn, TableSchema } from '../../../../src/mysql/schema/table-schema.js';
+import { at, fakeLoader } from './history-fixtures.js';
 
-const intCol = (name: string): SchemaColumn => ({
-  name, dataType: 'int', sqlType: 'int(11)', unsigned: false, nullable: false, charset: null, collation: null, collationId: null,
-  octetLength: null, numericPrecision: 10, numericScale: 0, datetimePrecision: null, generated: null, visible: true,
-});
-const schema = (database: string, table: string): TableSchema => ({
-  database, table, columns: [intCol('id'), intCol('v')], primaryKey: ['id'], version: 0, charset: 'utf8mb4', collation: 'utf8mb4_general_ci',
-});
-
-function fakeLoader(tables: Record<string, string[]>): SchemaSource {
-  return {
-    loadDatabase: (db, only) => Promise.resolve(new Map((tables[db] ?? []).filter((t) => !only || only.includes(t)).map((t) => [t, schema(db, t)]))),
-    databaseDefaults: () => Promise.resolve({ charset: 'utf8mb4', collation: 'utf8mb4_general_ci' }),
-    close: () => Promise.resolve(),
-  };
-}
-
-const at = (pos: number): { file: string; pos: number } => ({ file: 'bin.000001', pos });
 
 test('revision grows with each recorded change and only then; toJSON differs exactly when it grew (cursor aside)', async () => {
   const h = new SchemaHistory({ loader: fakeLoader({ app: ['a', 'b'] }) });
