@@ -54,6 +54,8 @@ export class ClusterMember {
   private readonly nodesGauge: Gauge | null;
   private readonly renewFailures: Counter | null;
   private readonly failovers: Counter | null;
+  private readonly ownerGauge: Gauge | null;
+  private readonly ownerlessGauge: Gauge | null;
 
   constructor(private readonly o: ClusterMemberOptions) {
     this.registry = new NodeRegistry(o.store);
@@ -65,6 +67,8 @@ export class ClusterMember {
     this.nodesGauge = r ? new Gauge({ name: 'sluice_cluster_nodes', help: 'Nodes of the cluster whose heartbeat is recent (by the store clock), draining ones included', registers: [r] }) : null;
     this.renewFailures = r ? new Counter({ name: 'sluice_lease_renew_failures_total', help: 'Lease renewals of this node that failed (store unreachable) or were refused (another node took the lease)', registers: [r] }) : null;
     this.failovers = r ? new Counter({ name: 'sluice_failovers_total', help: 'Pipelines this node took over from another node whose lease had expired', registers: [r] }) : null;
+    this.ownerGauge = r ? new Gauge({ name: 'sluice_pipeline_owner', help: 'The node that runs each running pipeline (1 for its owner, from the leases in the store; every node reports the same view)', labelNames: ['pipeline', 'node'], registers: [r] }) : null;
+    this.ownerlessGauge = r ? new Gauge({ name: 'sluice_pipelines_without_owner', help: 'Running pipelines whose lease no node holds (normal for a moment after a node died; alert when it lasts)', registers: [r] }) : null;
   }
 
   get nodeId(): string {
@@ -105,6 +109,7 @@ export class ClusterMember {
     const me = nodes.find((n) => n.id === this.o.node.id);
     const draining = me?.draining ?? false;
     const running = new Set(pipelines.filter((p) => p.desiredState === 'running').map((p) => p.config.name));
+    this.exportOwners(running, leases);
     // Hand back what is no longer wanted here.
     for (const name of [...this.held.keys()]) {
       if (!running.has(name) || draining) await this.handBack(name, draining ? 'node draining' : 'pipeline not running');
@@ -125,6 +130,20 @@ export class ClusterMember {
       if (l && l.owner !== null && l.remainingMs > 0) continue; // someone holds it
       await this.claim(name, l);
     }
+  }
+
+  /** `sluice_pipeline_owner{pipeline,node}` and `sluice_pipelines_without_owner` from the leases read this pass. */
+  private exportOwners(running: ReadonlySet<string>, leases: readonly LeaseState[]): void {
+    if (!this.ownerGauge) return;
+    const byName = new Map(leases.map((l) => [l.name, l]));
+    this.ownerGauge.reset();
+    let ownerless = 0;
+    for (const name of running) {
+      const l = byName.get(leaseName(name));
+      if (l && l.owner !== null && l.remainingMs > 0) this.ownerGauge.set({ pipeline: name, node: l.owner }, 1);
+      else ownerless++;
+    }
+    this.ownerlessGauge?.set(ownerless);
   }
 
   private async claim(name: string, before: LeaseState | undefined): Promise<void> {

@@ -76,6 +76,13 @@ for (const storeKind of ['mariadb', 'postgres'] as const) describe(`sluice serve
       const o = Object.fromEntries(v.pipelines.map((p) => [p.pipeline, p.owner]));
       return o['pa'] && o['pb'] && o['pa'] !== o['pb'] ? o : null;
     }, 30_000);
+    // Every node's /metrics tells who runs what, and that no running pipeline is without an owner.
+    await waitFor('owner metrics on node-a', async () => {
+      const text = await (await fetch(`${a!.url}/metrics`)).text();
+      return text.includes(`sluice_pipeline_owner{pipeline="pa",node="${owners['pa']}"} 1`)
+        && text.includes(`sluice_pipeline_owner{pipeline="pb",node="${owners['pb']}"} 1`)
+        && /\nsluice_pipelines_without_owner 0\n/.test(text);
+    }, 10_000);
     const onB = owners['pa'] === 'node-b' ? 'pa' : 'pb';
     const epochBefore = (await view()).pipelines.find((p) => p.pipeline === onB)!.epoch;
     let seq = 0;
