@@ -4,7 +4,6 @@
 // every row exactly once; GET /api/cluster shows nodes, owners and epochs; closing hands the pipelines back.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { startServe, type RunningServe } from '../../../src/cli/serve.js';
 import { DEFAULT_TUNING } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log.js';
 import { Store } from '../../../src/store/index.js';
-import { startMariaDb, type MariaDbServer } from '../../../src/testkit/index.js';
+import { startMariaDb, startServeNode, type MariaDbServer, type ServeNode } from '../../../src/testkit/index.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { postgresBackend, type StoreBackend } from '../../helpers/store-backends.js';
 
@@ -23,7 +22,7 @@ for (const storeKind of ['mariadb', 'postgres'] as const) describe(`sluice serve
   let storeUrl: string;
   const dirs: string[] = [];
   let a: RunningServe | null = null;
-  let child: ChildProcess | null = null;
+  let child: ServeNode | null = null;
   let pgStore: StoreBackend | null = null;
   const dir = (): string => { const d = mkdtempSync(join(tmpdir(), 'sluice-cluster-')); dirs.push(d); return d; };
 
@@ -50,20 +49,14 @@ for (const storeKind of ['mariadb', 'postgres'] as const) describe(`sluice serve
   });
 
   after(async () => {
-    child?.kill('SIGKILL');
+    await child?.kill();
     await a?.close();
     await db?.stop();
     await pgStore?.close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  const startChild = (): Promise<void> => new Promise((resolve, reject) => {
-    child = spawn(process.execPath, [join(process.cwd(), 'bin', 'sluice.js'), 'serve', '--store', storeUrl, '--node-id', 'node-b', '--port', '0', '--data-dir', dir()],
-      { env: { ...process.env, ...ENV, SLUICE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); if (err.includes('listening on')) resolve(); });
-    child.once('exit', (code) => reject(new Error(`node-b exited (${code}): ${err.slice(-2000)}`)));
-  });
+  const startChild = async (): Promise<void> => { child = await startServeNode(storeUrl, 'node-b', ENV); };
 
   it('balances, fails over after SIGKILL with nothing lost or doubled, and hands over on close', async (t) => {
     if (storeKind === 'postgres' && !pgStore) return t.skip('PostgreSQL not reachable');
@@ -105,7 +98,7 @@ for (const storeKind of ['mariadb', 'postgres'] as const) describe(`sluice serve
     const writer = (async () => { while (writing) { await write(1); await new Promise((r) => setTimeout(r, 20)); } })();
     await new Promise((r) => setTimeout(r, 500));
     const killedAt = Date.now();
-    child!.kill('SIGKILL');
+    void child!.kill();
     await waitFor('node-a owns both pipelines', async () => (await view()).pipelines.every((p) => p.owner === 'node-a'), 20_000, 100);
     const takeover = (Date.now() - killedAt) / 1000;
     await new Promise((r) => setTimeout(r, 1000));
