@@ -8,10 +8,10 @@
  *   reader's, nor inside a transaction the reader has begun to hand out); otherwise the reader restarts from the
  *   earliest position its subscribers need — the others see the unfinished transaction withdrawn (a rolled-back
  *   part) and skip what they already had, by position;
- * - backpressure: the reader waits while a subscriber's queue is full — but a subscriber that holds it longer than
- *   `parkAfterMs` while another one waits for messages (a re-snapshot, a slow target) is *parked*: it keeps what
- *   it has queued, gets nothing more, and rejoins (as a late joiner, from its own position) once it has taken
- *   everything — so one pipeline never stalls the others;
+ * - backpressure: the reader waits while a subscriber's queue is full — but a subscriber that takes nothing for
+ *   `parkAfterMs` (ten times that inside a transaction) while another one waits for messages (a re-snapshot, a
+ *   stuck target) is *parked*: it keeps what it has queued, gets nothing more, and rejoins (as a late joiner, from
+ *   its own position) once it has taken everything — so one pipeline never stalls the others;
  * - the reader stops when the last subscriber leaves (`onIdle`); restarts are serialized, so the hub never has two
  *   connections (the source would drop one of them: same server id).
  */
@@ -27,6 +27,7 @@ const QUEUE_LIMIT = 64;
 /** A reader that handed out nothing for this long (the source sends a heartbeat every second) is restarted by the next subscriber. */
 const SILENT_READER_MS = 5000;
 const PARK_AFTER_MS = 2000;
+const IN_TXN_PARK_FACTOR = 10;
 
 export interface SubscribeOptions {
   name: string;
@@ -46,7 +47,10 @@ export interface SharedReader {
 export interface SourceHubOptions {
   /** Messages queued per subscriber before the reader waits (default 64). */
   queueLimit?: number;
-  /** A subscriber whose full queue held the reader this long while another waited is parked (default 2000 ms). */
+  /**
+   * A subscriber whose full queue held the reader this long (ten times as long inside a transaction) without taking
+   * a message, while another subscriber waited, is parked (default 2000 ms).
+   */
   parkAfterMs?: number;
   /** Row changes per part of a large transaction (BinlogSource's default otherwise). */
   maxChangesPerPart?: number;
@@ -65,6 +69,8 @@ export class Subscription {
   inTxn = false;
   /** Offered messages by the reader (false while joining, and while parked). */
   attached = false;
+  /** When this subscriber last took a message (or joined). */
+  takenAt = Date.now();
   /** The transaction whose first part this subscriber was offered (a later part of another one means it missed a beginning). */
   private openTxn: string | null = null;
 
@@ -87,6 +93,7 @@ export class Subscription {
 
   next(): Promise<SourceMessage | null> {
     const m = this.queue.shift();
+    this.takenAt = Date.now();
     if (m !== undefined) {
       this.hub.drained();
       return Promise.resolve(m);
@@ -409,9 +416,12 @@ export class SourceHub implements SharedReader {
       if (timer) clearTimeout(timer);
       this.space = null;
       if (room || gen !== this.generation) continue;
-      const full = [...this.subs].filter((s) => s.full);
+      // Inside a transaction a subscriber is given longer: parking it withdraws the parts it has (a slow target
+      // applying a large transaction part by part must not be parked over and over).
+      const now = Date.now();
+      const full = [...this.subs].filter((s) => s.full && now - s.takenAt >= this.parkAfterMs * (s.inTxn ? IN_TXN_PARK_FACTOR : 1));
       const waiting = [...this.subs].some((s) => s.attached && s.error === null && !s.full);
-      if (!waiting) continue; // nobody else to serve: plain backpressure
+      if (!waiting || full.length === 0) continue; // nobody else to serve (plain backpressure), or not yet
       for (const s of full) {
         s.attached = false;
         s.retract();

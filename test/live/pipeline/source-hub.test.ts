@@ -146,6 +146,24 @@ describe('SourceHub: pipelines join, park, rejoin and leave at their own positio
     for (const r of [slow, fast, ahead]) await r.sub.close();
   });
 
+  it('gives a subscriber inside a large transaction longer before parking it (parking withdraws its parts)', async () => {
+    const hub = new SourceHub(db.url, 5104, log, { parkAfterMs: 300, maxChangesPerPart: 5 });
+    hubs.push(hub);
+    const p0 = await currentPosition(db.url);
+    const inTxn = await join(hub, 'in-txn', p0);
+    const other = await join(hub, 'other', p0);
+    inTxn.pause();
+    const big = await insertOne(1000);
+    await waitFor('in-txn holds a full queue', () => inTxn.sub.queue.length >= hub.queueLimit, 10_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(hub.parks, 0, 'not parked after 5 × parkAfterMs inside a transaction');
+    await waitFor('parked after 10 × parkAfterMs', () => hub.parks > 0, 10_000);
+    await got(other, big, 'the other goes on');
+    inTxn.resume();
+    await got(inTxn, big, 'in-txn rejoins and gets the transaction once');
+    for (const r of [inTxn, other]) await r.sub.close();
+  });
+
   it('opens one connection for concurrent joiners, goes on when one leaves, and stops with the last', async () => {
     let idle = 0;
     const hub = new SourceHub(db.url, 5103, log, { onIdle: () => { idle++; } });
