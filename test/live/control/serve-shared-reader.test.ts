@@ -8,15 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServe, type RunningServe } from '../../../src/cli/serve.js';
-import { DEFAULT_TUNING } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log.js';
 import { Store } from '../../../src/store/index.js';
 import { startMariaDb, type MariaDbServer } from '../../../src/testkit/index.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { tableRows } from '../sync-helpers.js';
+import { copiesIdentical, dumpConnections, duplicatedRows, seedShop, writeShop } from '../serve-helpers.js';
 
 const ENV = { SLUICE_SECRET_KEY: 'shared-reader-test-key', SLUICE_ADMIN_PASSWORD: 'Shared-Reader-Pw-1' };
-const TABLES = ['a', 'b'];
 
 describe('sluice serve shares one binlog reader per source', () => {
   let db: MariaDbServer;
@@ -25,18 +23,8 @@ describe('sluice serve shares one binlog reader per source', () => {
 
   before(async () => {
     db = await startMariaDb();
-    await db.query('CREATE DATABASE shop');
-    await db.query('CREATE TABLE shop.a (id INT PRIMARY KEY, v INT, note VARCHAR(40))');
-    await db.query('CREATE TABLE shop.b (seq INT NOT NULL, note VARCHAR(20))'); // key-less, insert-only
     const store = await Store.open({ dataDir: dir, env: ENV });
-    const ep = { type: 'mariadb' as const, host: '127.0.0.1', port: db.port, user: 'root', password: '', options: {} };
-    await store.putEndpoint({ kind: 'source', name: 'src', ...ep });
-    await store.putEndpoint({ kind: 'target', name: 'tgt', ...ep });
-    for (const name of ['pa', 'pb']) {
-      await store.putPipeline({ name, source: 'src', target: 'tgt', tables: ['shop.a', 'shop.b'], exclude: [], targetDatabase: `copy_${name}`, snapshot: 'initial', ddl: 'apply',
-        tuning: { ...DEFAULT_TUNING, maxBatchDelayMs: 20 } }, 'running');
-    }
-    await store.close();
+    try { await seedShop(db, store, ['pa', 'pb']); } finally { await store.close(); }
   });
 
   after(async () => {
@@ -45,25 +33,15 @@ describe('sluice serve shares one binlog reader per source', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const dumps = async (): Promise<Array<{ id: number }>> =>
-    db.query<Array<{ id: number }>>("SELECT ID AS id FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
   let seq = 0;
   const write = async (n: number): Promise<void> => {
     for (let i = 0; i < n; i++) {
-      seq++;
-      await db.query('INSERT INTO shop.a VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE v = v + 1, note = VALUES(note)', [seq % 40, seq, `w${seq}`]);
-      await db.query('INSERT INTO shop.b VALUES (?, ?)', [seq, `row ${seq}`]);
-      if (seq % 7 === 0) await db.query('DELETE FROM shop.a WHERE id = ?', [(seq * 3) % 40]);
+      await writeShop(db, ++seq);
+      if (seq % 7 === 0) await db.query('DELETE FROM shop.a WHERE id = ?', [(seq * 3) % 25]);
     }
   };
-  const identical = async (copy: string): Promise<boolean> => {
-    for (const t of TABLES) {
-      const [a, b] = await Promise.all([tableRows(db, 'shop', t), tableRows(db, copy, t).catch(() => [] as string[])]);
-      if (a.length !== b.length || a.some((r, i) => r !== b[i])) return false;
-    }
-    return true;
-  };
-  const bothIdentical = async (): Promise<boolean> => (await identical('copy_pa')) && (await identical('copy_pb'));
+  const dumps = (): Promise<number> => dumpConnections(db);
+  const bothIdentical = (): Promise<boolean> => copiesIdentical(db, ['copy_pa', 'copy_pb']);
 
   it('reads the source once for both pipelines, through pause/resume and a steady writer, exactly once', async () => {
     await write(30);
@@ -73,7 +51,7 @@ describe('sluice serve shares one binlog reader per source', () => {
     await waitFor('both pipelines streaming', async () => (await m.status('pa')).state === 'streaming' && (await m.status('pb')).state === 'streaming', 60_000);
     await write(30);
     await waitFor('both copies identical to the source', bothIdentical, 30_000);
-    assert.equal((await dumps()).length, 1, 'one binlog dump connection for the two pipelines of the source');
+    assert.equal((await dumps()), 1, 'one binlog dump connection for the two pipelines of the source');
 
     // A steady writer while pb is paused and resumed (it rejoins the reader behind it) and pa goes on.
     let writing = true;
@@ -81,21 +59,20 @@ describe('sluice serve shares one binlog reader per source', () => {
     await new Promise((r) => setTimeout(r, 500));
     await m.pause('pb');
     await new Promise((r) => setTimeout(r, 1500));
-    assert.equal((await dumps()).length, 1, 'the reader goes on for pa');
+    assert.equal((await dumps()), 1, 'the reader goes on for pa');
     await m.resume('pb');
     await waitFor('pb streaming again', async () => (await m.status('pb')).state === 'streaming', 30_000);
     await new Promise((r) => setTimeout(r, 1000));
     writing = false;
     await writer;
     await waitFor('both copies identical after pause/resume', bothIdentical, 30_000);
-    assert.equal((await dumps()).length, 1, 'still one binlog dump connection');
-    const dup = await db.query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM (SELECT seq FROM copy_pb.b GROUP BY seq HAVING COUNT(*) > 1) d');
-    assert.equal(Number(dup[0]!.n), 0, 'no row of the key-less table applied twice');
+    assert.equal((await dumps()), 1, 'still one binlog dump connection');
+    assert.equal(await duplicatedRows(db, 'copy_pa') + await duplicatedRows(db, 'copy_pb'), 0, 'no row of the key-less table applied twice');
     console.log(`# ${seq} source transactions, both copies identical, one dump connection`);
 
     // Both stopped: the reader is closed.
     await m.stop('pa');
     await m.stop('pb');
-    await waitFor('no binlog dump connection with no pipeline running', async () => (await dumps()).length === 0, 10_000);
+    await waitFor('no binlog dump connection with no pipeline running', async () => (await dumps()) === 0, 10_000);
   });
 });
