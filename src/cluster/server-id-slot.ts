@@ -27,7 +27,7 @@ export const serverIdLeaseName = (slot: number): string => `${PREFIX}${slot}`;
 export const isServerIdLease = (name: string): boolean => name.startsWith(PREFIX);
 
 /** The server id a node in `slot` reads source `name` with. */
-export function clusterServerId(name: string, source: SourceConfig, slot: number, clusterId: string): number {
+export function clusterServerId(name: string, source: Pick<SourceConfig, 'serverId'>, slot: number, clusterId: string): number {
   const base = source.serverId ?? 1_000_000 + (fnv1a32(`${name}\0${clusterId}`) % 3_000_000_000);
   const id = base + slot;
   if (id > MAX_SERVER_ID) {
