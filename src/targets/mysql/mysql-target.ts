@@ -131,7 +131,7 @@ const MYSQL_DRIVER: SqlDriver<Connection> = {
 
 /** What a MySQL/MariaDB target does: everything, with the source's DDL run as is (routed). */
 export const MYSQL_CAPABILITIES: TargetCapabilities = {
-  transactionalCheckpoint: true, bulkLoad: false, shadowSwap: true, ddl: 'native', foreignKeys: true, sourceText: true,
+  transactionalCheckpoint: true, bulkLoad: false, shadowSwap: true, ddl: 'native', foreignKeys: true, sourceText: 'load-data',
 };
 
 export class MysqlTarget extends SqlTargetBase<Connection, string> implements Target {
@@ -399,7 +399,9 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
    */
   async applySnapshotChunk(chunk: SnapshotChunk): Promise<void> {
     if (chunk.sourceText !== undefined) {
-      const done = await this.applySnapshotText({ database: chunk.database, table: chunk.table, ...chunk.sourceText, index: chunk.index, position: chunk.position });
+      const text = chunk.sourceText;
+      if (text.format === 'pg-copy') throw sourceTextDeclined(chunk.database, chunk.table, true);
+      const done = await this.applySnapshotText({ database: chunk.database, table: chunk.table, ...text, index: chunk.index, position: chunk.position });
       if (done) return;
       throw sourceTextDeclined(chunk.database, chunk.table, this.loadData === false);
     }

@@ -30,12 +30,13 @@ import { SqlTargetBase, type CommitProgress, type SqlDriver } from '../sql-targe
 import type {
   Checkpoint, ChunkDone, DdlChange, SnapshotChunk, SourceTable, TableRef, Target, TargetCapabilities,
 } from '../target.js';
+import { sourceTextDeclined } from '../target.js';
 import { PgCheckpointTable } from './checkpoint-table.js';
 import { copyBuffers } from './copy-encoder.js';
 import { translateDdl, type Router } from './ddl-translate.js';
 import { connectFailed, connectionLost, isConnectionError, isLockConflict, isUniqueViolation, pgMessage, sqlState, targetWriteFailed } from './pg-errors.js';
 import { createTableSql, qualified } from './table-sql.js';
-import { pgIdent, pgKind, pgSqlLiteral, type PgColumn } from './type-map.js';
+import { bitWidth, pgIdent, pgKind, pgSqlLiteral, type PgColumn } from './type-map.js';
 
 export interface PostgresTargetOptions {
   /** Pipeline name: the checkpoint row's key. */
@@ -100,6 +101,7 @@ export const POSTGRES_CAPABILITIES: TargetCapabilities = {
   shadowSwap: true,
   ddl: 'translated',
   foreignKeys: false,
+  sourceText: 'pg-copy',
 };
 
 /** node-postgres as SqlTargetBase needs it. */
@@ -773,21 +775,38 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
    * progress row. Rows already on the target (the stream got there first, or a retried chunk of a re-copy)
    * make the COPY fail with a unique violation: then the chunk goes through a temporary table and
    * INSERT … ON CONFLICT DO UPDATE (the chunk's rows win, as REPLACE does on the MySQL target).
+   *
+   * A chunk given as COPY text printed by the source (`sourceText`, format `pg-copy`; see copy-select.ts) is
+   * forwarded as it is. It is declined (nothing written; the pipeline sends the typed cells) when the target table's
+   * columns are not the types the text was printed for, or PostgreSQL rejects a value of it.
    */
   async applySnapshotChunk(chunk: SnapshotChunk): Promise<void> {
+    const text = chunk.sourceText;
+    if (text && text.format !== 'pg-copy') throw sourceTextDeclined(chunk.database, chunk.table, true);
     const client = await this.connect('snapshot');
     const r = this.route(chunk.database, chunk.table);
     const table = r.table;
+    const count = text ? text.rows : chunk.rows.length;
     try {
       await this.loadShapes(client, [{ database: r.database, table }]);
       const shape = this.shapeOf(r.database, table);
-      const idx: number[] = [];
-      const cols: PgColumn[] = [];
-      chunk.columns.forEach((name, i) => {
-        const c = shape.byName.get(name);
-        if (c) { idx.push(i); cols.push(c); } else this.warnUnknownColumn(r.database, table, name);
-      });
-      const rows = idx.length === chunk.columns.length ? chunk.rows : chunk.rows.map((row) => idx.map((i) => row[i] ?? null));
+      let cols: PgColumn[];
+      let feed: () => Iterable<Buffer>;
+      if (text) {
+        const matching = text.columns.map((c) => shape.byName.get(c.name)).filter((c, i): c is PgColumn => c !== undefined && sameType(c, text.columns[i]!.pgType));
+        if (matching.length !== text.columns.length) throw sourceTextDeclined(chunk.database, chunk.table, false);
+        cols = matching;
+        feed = () => [text.data];
+      } else {
+        const idx: number[] = [];
+        cols = [];
+        chunk.columns.forEach((name, i) => {
+          const c = shape.byName.get(name);
+          if (c) { idx.push(i); cols.push(c); } else this.warnUnknownColumn(r.database, table, name);
+        });
+        const rows = idx.length === chunk.columns.length ? chunk.rows : chunk.rows.map((row) => idx.map((i) => row[i] ?? null));
+        feed = () => copyBuffers(cols, rows);
+      }
       const savepoint = shape.primaryKey.length > 0 ? '; SAVEPOINT sluice_chunk' : '';
       const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.checkpoints.shareSql(this.pipeline).replace(/FOR SHARE$/, 'FOR KEY SHARE')}${savepoint}`);
       const stored = PgCheckpointTable.parseRow(lockRes[1]?.rows[0]);
@@ -797,22 +816,30 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
       const t = qualified(r.database, table);
       const colList = cols.map((c) => pgIdent(c.name)).join(', ');
       try {
-        await copyInto(client, `COPY ${t} (${colList}) FROM STDIN`, cols, rows);
+        try {
+          await copyFeed(client, `COPY ${t} (${colList}) FROM STDIN`, feed());
+        } catch (err) {
+          if (!isUniqueViolation(err) || shape.primaryKey.length === 0) throw err;
+          await client.query('ROLLBACK TO SAVEPOINT sluice_chunk');
+          const stage = pgIdent(`sluice_stage_${fnv1a32(`${r.database}.${table}`).toString(16)}`);
+          await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${colList} FROM ${t} WITH NO DATA`);
+          await copyFeed(client, `COPY ${stage} (${colList}) FROM STDIN`, feed());
+          const nonKey = cols.filter((c) => !shape.primaryKey.includes(c.name));
+          const action = nonKey.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${nonKey.map((c) => `${pgIdent(c.name)} = EXCLUDED.${pgIdent(c.name)}`).join(', ')}`;
+          await client.query(`INSERT INTO ${t} (${colList}) SELECT ${colList} FROM ${stage} ON CONFLICT (${shape.primaryKey.map(pgIdent).join(', ')}) ${action}`);
+        }
       } catch (err) {
-        if (!isUniqueViolation(err) || shape.primaryKey.length === 0) throw err;
-        await client.query('ROLLBACK TO SAVEPOINT sluice_chunk');
-        const stage = pgIdent(`sluice_stage_${fnv1a32(`${r.database}.${table}`).toString(16)}`);
-        await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${colList} FROM ${t} WITH NO DATA`);
-        await copyInto(client, `COPY ${stage} (${colList}) FROM STDIN`, cols, rows);
-        const nonKey = cols.filter((c) => !shape.primaryKey.includes(c.name));
-        const action = nonKey.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${nonKey.map((c) => `${pgIdent(c.name)} = EXCLUDED.${pgIdent(c.name)}`).join(', ')}`;
-        await client.query(`INSERT INTO ${t} (${colList}) SELECT ${colList} FROM ${stage} ON CONFLICT (${shape.primaryKey.map(pgIdent).join(', ')}) ${action}`);
+        // A value of the source's text PostgreSQL refuses: the typed path writes the chunk, or says exactly what is wrong.
+        if (!text || isConnectionError(err) || isLockConflict(err) || isSluiceError(err)) throw err;
+        this.log.warn({ pipeline: this.pipeline, table: `${r.database}.${table}`, chunk: chunk.index, why: pgMessage(err) },
+          'a snapshot chunk did not load as the source printed it: it is written from typed values instead');
+        throw sourceTextDeclined(chunk.database, chunk.table, false);
       }
-      await client.query(`${this.checkpoints.chunkDoneSql(this.pipeline, { database: chunk.database, table: chunk.table, index: chunk.index, file: chunk.position.file, pos: chunk.position.pos, rows: chunk.rows.length })}; COMMIT`);
+      await client.query(`${this.checkpoints.chunkDoneSql(this.pipeline, { database: chunk.database, table: chunk.table, index: chunk.index, file: chunk.position.file, pos: chunk.position.pos, rows: count })}; COMMIT`);
     } catch (err) {
       // The table may be fixed by hand before the retry (e.g. a column made bytea): read its shape again then.
       this.invalidate(r.database, table);
-      throw await this.chunkFailure(err, `a snapshot chunk of ${r.database}.${table} (${chunk.rows.length} rows)`);
+      throw await this.chunkFailure(err, `a snapshot chunk of ${r.database}.${table} (${count} rows)`);
     }
   }
 
@@ -843,8 +870,20 @@ function cut(client: pg.Client): void {
 
 /** COPY rows (cells in `cols` order) into a table through pg-copy-streams. */
 async function copyInto(client: pg.Client, sql: string, cols: readonly PgColumn[], rows: ReadonlyArray<readonly Cell[]>): Promise<void> {
+  await copyFeed(client, sql, copyBuffers(cols, rows));
+}
+
+/** COPY text (buffers of whole or partial lines) into a table through pg-copy-streams. */
+async function copyFeed(client: pg.Client, sql: string, data: Iterable<Buffer>): Promise<void> {
   const stream = client.query(copyFrom(sql));
-  await streamPipeline(Readable.from(copyBuffers(cols, rows)), stream);
+  await streamPipeline(Readable.from(data), stream);
+}
+
+/** The target column has the type a COPY text field was printed for (pgColumnType; compared as the catalog prints it). */
+function sameType(col: PgColumn, pgType: string): boolean {
+  const kind = pgKind(pgType);
+  if (kind !== col.kind) return false;
+  return kind !== 'bit' || bitWidth(pgType) === bitWidth(col.type);
 }
 
 /** Rename the indexes of `shadow` (named `shadow__x`) to the live table's names (`table__x`), by a DO block over the catalog. */
