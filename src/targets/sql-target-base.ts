@@ -110,6 +110,13 @@ export abstract class SqlTargetBase<C, S> {
   protected abstract runSteps(conn: C, steps: S[], commit: boolean, progress?: CommitProgress): Promise<number | null>;
   /** The checkpoint's write statements, as steps. */
   protected abstract checkpointSteps(checkpoint: Checkpoint): S[];
+  /**
+   * Steps that begin the writer's transaction and lock the checkpoint row, failing (`isFenceFailure`) unless the row
+   * is this writer's at the position it last committed: the batch then goes in one round trip. Null (the default):
+   * the row is read and checked first (beginWriter), one round trip more.
+   */
+  protected fenceSteps(): S[] | null { return null; }
+  protected isFenceFailure(_err: unknown): boolean { return false; }
   /** A batch failed with an error the target does not retry (a kind forgets cached table shapes here). */
   protected onApplyFailed(): void { /* nothing by default */ }
 
@@ -295,6 +302,22 @@ export abstract class SqlTargetBase<C, S> {
 
   private async applyOnce(conn: C, batch: TargetBatch, strict: boolean, progress: CommitProgress): Promise<void> {
     const steps = await this.stepsFor(conn, batch.changes, strict);
+    const fence = this.uncertain ? null : this.fenceSteps();
+    if (fence) {
+      let changed: number | null;
+      try {
+        changed = await this.runSteps(conn, [...fence, ...steps, ...this.checkpointSteps(batch.checkpoint)], true, progress);
+      } catch (err) {
+        if (!this.isFenceFailure(err)) throw err;
+        // Nothing ran after the fence (nor the COMMIT): say whose the row is now.
+        await this.driver.rollback(conn);
+        this.checkOwnership(await this.readStoredRow(), true);
+        throw err;
+      }
+      if (changed === 0) throw new SluiceError('INTERNAL', `checkpoint row for '${this.pipeline}' was not updated`, 'report this as a bug');
+      this.committed = batch.checkpoint.position;
+      return;
+    }
     const stored = await this.beginWriter(conn, this.uncertain);
     if (this.uncertain && stored && stored.epoch === this.epoch && CheckpointTable.holds(stored, batch.checkpoint)) {
       this.log.info({ pipeline: this.pipeline, position: batch.checkpoint.position }, 'batch was committed before the connection was lost; not applying it again');

@@ -533,6 +533,14 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
     return PgCheckpointTable.parseRow(lockRes[1]?.rows[0]);
   }
 
+  protected override fenceSteps(): Step[] {
+    return ['BEGIN', this.checkpoints.fenceSql(this.pipeline, this.epoch, this.committed)];
+  }
+
+  protected override isFenceFailure(err: unknown): boolean {
+    return sqlState(err) === '22012';
+  }
+
   protected checkpointSteps(checkpoint: Checkpoint): Step[] {
     return this.checkpoints.writeStatements(this.pipeline, checkpoint, this.epoch, this.leaseSeconds);
   }
