@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import { LeaseRenewer, NodeRegistry, StoreLeaseBackend, type LeaseBackend, type LeaseState, type NodeInfo, type NodeState } from '../cluster/index.js';
 import type { Store } from '../store/index.js';
 import type { PipelineManager } from './pipeline-manager.js';
+import { buildClusterView, leaseName, type ClusterView } from './cluster-view.js';
 
 export interface ClusterMemberOptions {
   store: Store;
@@ -31,15 +32,7 @@ export interface ClusterMemberOptions {
   leases?: LeaseBackend;
 }
 
-export const leaseName = (pipeline: string): string => `pipeline:${pipeline}`;
-const pipelineOf = (lease: string): string | null => (lease.startsWith('pipeline:') ? lease.slice('pipeline:'.length) : null);
-
-export interface ClusterView {
-  self: string;
-  leaseMs: number;
-  nodes: Array<NodeState & { pipelines: string[]; live: boolean }>;
-  pipelines: Array<{ pipeline: string; owner: string | null; epoch: number; leaseRemainingMs: number; acquiredAt: number }>;
-}
+export { leaseName, type ClusterView } from './cluster-view.js';
 
 export class ClusterMember {
   readonly registry: NodeRegistry;
@@ -180,16 +173,8 @@ export class ClusterMember {
 
   /** What GET /api/cluster shows. */
   async view(): Promise<ClusterView> {
-    const [nodes, leases] = await Promise.all([this.registry.list(), this.leases.list()]);
-    const pipelines = leases.flatMap((l) => {
-      const p = pipelineOf(l.name);
-      return p === null ? [] : [{ pipeline: p, owner: l.remainingMs > 0 ? l.owner : null, epoch: l.epoch, leaseRemainingMs: Math.max(0, l.remainingMs), acquiredAt: l.acquiredAt }];
-    });
-    return {
-      self: this.o.node.id, leaseMs: this.leaseMs,
-      nodes: nodes.map((n) => ({ ...n, live: n.heartbeatAgeMs <= this.leaseMs, pipelines: pipelines.filter((p) => p.owner === n.id).map((p) => p.pipeline) })),
-      pipelines,
-    };
+    const [nodes, leases, pipelines] = await Promise.all([this.registry.list(), this.leases.list(), this.o.store.listPipelines()]);
+    return buildClusterView(this.o.node.id, this.leaseMs, nodes, leases, pipelines.map((p) => ({ name: p.config.name, desiredState: p.desiredState })));
   }
 
   /** Drain this node (or another): it hands its pipelines back and takes no new ones. */
