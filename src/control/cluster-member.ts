@@ -39,7 +39,7 @@ export class ClusterMember {
   readonly leases: LeaseBackend;
   private readonly held = new Map<string, LeaseRenewer>();
   private readonly log: Logger;
-  private readonly leaseMs: number;
+  readonly leaseMs: number;
   private readonly tickMs: number;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
