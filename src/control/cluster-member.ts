@@ -12,7 +12,7 @@
  */
 import { Gauge, Counter, type Registry } from 'prom-client';
 import type { Logger } from '../log.js';
-import { LeaseRenewer, NodeRegistry, StoreLeaseBackend, type LeaseBackend, type LeaseState, type NodeInfo, type NodeState } from '../cluster/index.js';
+import { LeaseRenewer, NodeRegistry, StoreLeaseBackend, type LeaseBackend, type LeaseState, type NodeInfo } from '../cluster/index.js';
 import type { Store } from '../store/index.js';
 import type { PipelineManager } from './pipeline-manager.js';
 import { buildClusterView, leaseName, type ClusterView } from './cluster-view.js';
