@@ -19,8 +19,13 @@ export interface ClusterVerdict {
   rule: ClusterRule;
   /** The node (node-lost) or the pipeline (no-owner). */
   subject: string;
-  holds: boolean;
-  /** When it holds: the message; otherwise why it does not (the "recovered" notice). */
+  /**
+   * `holds`: fire (or go on); `clear`: recover; `pending`: the condition is there but not for long enough yet — an
+   * open incident goes on, none opens (e.g. a new evaluator that has not yet seen a pipeline without owner for the
+   * threshold must not end the incident the previous one opened).
+   */
+  state: 'holds' | 'pending' | 'clear';
+  /** When it holds: the message; when clear: why (the "recovered" notice). */
   title: string;
   body: string;
 }
@@ -39,13 +44,13 @@ export function clusterVerdicts(view: ClusterView, t: ClusterThresholds, ownerle
   for (const n of view.nodes) {
     const lateMs = n.heartbeatAgeMs - view.leaseMs;
     if (lateMs >= t.nodeLostSeconds * 1000) {
-      out.push({ rule: 'node-lost', subject: n.id, holds: true,
+      out.push({ rule: 'node-lost', subject: n.id, state: 'holds',
         title: `[Sluice] NODE LOST: ${n.id} (${n.host}, pid ${n.pid}) has not heartbeated for ${secs(n.heartbeatAgeMs)}`,
         body: [`Its pipelines moved to the ${live.length} live node(s) once its leases expired (lease ${secs(view.leaseMs)}).`,
           'Fix: restart sluice serve on that host (it joins again with its --node-id), or check its link to the store;'
           + ' if it is gone for good, forget it on the Cluster page (or DELETE /api/cluster/nodes/{id}).'].join('\n') });
     } else {
-      out.push({ rule: 'node-lost', subject: n.id, holds: false, title: 'heartbeating again', body: '' });
+      out.push({ rule: 'node-lost', subject: n.id, state: n.live ? 'clear' : 'pending', title: 'heartbeating again', body: '' });
     }
   }
   const seen = new Set<string>();
@@ -53,14 +58,14 @@ export function clusterVerdicts(view: ClusterView, t: ClusterThresholds, ownerle
     seen.add(p.pipeline);
     if (p.desiredState !== 'running' || p.owner !== null) {
       ownerlessSince.delete(p.pipeline);
-      out.push({ rule: 'no-owner', subject: p.pipeline, holds: false, title: p.owner !== null ? `owned by ${p.owner}` : `desired state ${p.desiredState ?? 'deleted'}`, body: '' });
+      out.push({ rule: 'no-owner', subject: p.pipeline, state: 'clear', title: p.owner !== null ? `owned by ${p.owner}` : `desired state ${p.desiredState ?? 'deleted'}`, body: '' });
       continue;
     }
     const since = ownerlessSince.get(p.pipeline) ?? now;
     ownerlessSince.set(p.pipeline, since);
     const forMs = now - since;
     const draining = view.nodes.filter((n) => n.live && n.draining).length;
-    out.push({ rule: 'no-owner', subject: p.pipeline, holds: forMs >= t.ownerlessSeconds * 1000,
+    out.push({ rule: 'no-owner', subject: p.pipeline, state: forMs >= t.ownerlessSeconds * 1000 ? 'holds' : 'pending',
       title: `[Sluice] NO OWNER: pipeline ${p.pipeline} should run and no node has run it for ${secs(forMs)}`,
       body: [`Live nodes: ${live.length}${draining ? ` (${draining} draining)` : ''}.`,
         live.length === draining

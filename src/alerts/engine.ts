@@ -260,8 +260,8 @@ export class AlertEngine {
     const verdicts = clusterVerdicts(view, s, this.ownerlessSince, Date.now());
     const judged = new Set(verdicts.map((v) => keyOf(v.rule, v.subject)));
     for (const v of verdicts) {
-      if (v.holds) this.fire(v.rule, v.subject, v.title, v.body);
-      else this.recover(v.rule, v.subject, v.title);
+      if (v.state === 'holds') this.fire(v.rule, v.subject, v.title, v.body);
+      else if (v.state === 'clear') this.recover(v.rule, v.subject, v.title);
     }
     for (const inc of [...this.open.values()]) {
       if (!STORE_FACTS.has(inc.rule) || judged.has(keyOf(inc.rule, inc.pipeline))) continue;
