@@ -6,7 +6,6 @@
 // when a node is undrained.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { Store } from '../../../src/store/index.js';
 import { NodeRegistry, StoreLeaseBackend } from '../../../src/cluster/index.js';
 import { startMariaDb, startServeNode, type MariaDbServer, type ServeNode } from '../../../src/testkit/index.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
 
 const ENV = { SLUICE_SECRET_KEY: 'cluster-alerts-key', SLUICE_ADMIN_PASSWORD: 'Cluster-Admin-Pw-1', SLUICE_ALERT_NODE_LOST_SECONDS: '1', SLUICE_ALERT_OWNERLESS_SECONDS: '2' };
 /** Longer than an alert period (5 s) on every node: a second message would have come by then. */
@@ -24,9 +24,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 describe('alerts of a cluster: one evaluator', () => {
   let db: MariaDbServer;
   let storeUrl = '';
-  let hook: Server;
+  let hook: WebhookReceiver;
   let env: Record<string, string> = {};
-  const texts: string[] = [];
+  let texts: string[] = [];
   /** What came, with times (printed when a check fails). */
   const log: string[] = [];
   const nodes = new Map<string, ServeNode>();
@@ -34,17 +34,9 @@ describe('alerts of a cluster: one evaluator', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-cluster-alerts-'));
 
   before(async () => {
-    hook = createServer((req, res) => {
-      let data = '';
-      req.on('data', (c: Buffer) => { data += c.toString('utf8'); });
-      req.on('end', () => {
-        texts.push(String((JSON.parse(data) as { text: string }).text));
-        log.push(`${new Date().toISOString()} ${texts.at(-1)!.split('\n')[0]}`);
-        res.writeHead(200).end('ok');
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-    env = { ...ENV, SLUICE_ALERT_WEBHOOK: `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook` };
+    hook = await startWebhookReceiver('/hook', (text) => log.push(`${new Date().toISOString()} ${text.split('\n')[0]}`));
+    texts = hook.texts;
+    env = { ...ENV, SLUICE_ALERT_WEBHOOK: hook.url };
     db = await startMariaDb();
     await db.query('CREATE DATABASE shop');
     await db.query('CREATE DATABASE sluice_store');
@@ -61,7 +53,7 @@ describe('alerts of a cluster: one evaluator', () => {
     for (const n of nodes.values()) await n.kill();
     await store?.close();
     await db?.stop();
-    await new Promise<void>((r) => hook.close(() => r()));
+    await hook?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,7 +5,6 @@
 // from the lease's end.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { PipelineManager } from '../../../src/control/pipeline-manager.js';
 import { AlertService, clusterVerdicts } from '../../../src/alerts/index.js';
 import { StoreLeaseBackend, type NodeState } from '../../../src/cluster/index.js';
 import type { ClusterView } from '../../../src/control/cluster-view.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const node = (id: string, heartbeatAgeMs: number): NodeState & { live: boolean; pipelines: string[] } => ({
@@ -23,31 +23,24 @@ const node = (id: string, heartbeatAgeMs: number): NodeState & { live: boolean; 
 });
 
 describe('alerts of a cluster', () => {
-  let hook: Server;
+  let hook: WebhookReceiver;
   let hookUrl = '';
-  const texts: string[] = [];
+  /** Titles (first lines) of the messages. */
+  const texts = (): string[] => hook.texts.map((t) => t.split('\n')[0]!);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-alerts-cluster-'));
   const logger = createLogger('sluice', 'silent');
   let store: Store;
 
   before(async () => {
-    hook = createServer((req, res) => {
-      let data = '';
-      req.on('data', (c: Buffer) => { data += c.toString('utf8'); });
-      req.on('end', () => {
-        texts.push(String((JSON.parse(data) as { text: string }).text).split('\n')[0]!);
-        res.writeHead(200).end('ok');
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-    hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`;
+    hook = await startWebhookReceiver();
+    hookUrl = hook.url;
     store = await Store.open({ dataDir: dir });
     await store.putPipeline({ name: 'p1', source: 'nowhere', target: 'nowhere', tables: ['shop.t'], exclude: [], snapshot: 'initial', ddl: 'apply', tuning: { ...DEFAULT_TUNING } }, 'running');
   });
 
   after(async () => {
     await store.close();
-    await new Promise<void>((r) => hook.close(() => r()));
+    await hook.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -76,20 +69,20 @@ describe('alerts of a cluster', () => {
     await round(x, y);
     await sleep(300);
     for (let i = 0; i < 3; i++) await round(x, y);
-    assert.deepEqual(texts.filter((t) => /NO OWNER/.test(t)).length, 1, texts.join('\n'));
-    assert.match(texts[0]!, /NO OWNER: pipeline p1/);
+    assert.deepEqual(texts().filter((t) => /NO OWNER/.test(t)).length, 1, texts().join('\n'));
+    assert.match(texts()[0]!, /NO OWNER: pipeline p1/);
     assert.equal((await leases.list()).find((l) => l.name === 'alerts')?.owner, 'x');
     assert.deepEqual(y.engine.incidents().map((i) => `${i.rule}:${i.pipeline}`), ['no-owner:p1'], 'the other node shows the incident from the store');
 
     await x.close(); // releases the role
     for (let i = 0; i < 3; i++) await round(y);
     assert.equal((await leases.list()).find((l) => l.name === 'alerts')?.owner, 'y');
-    assert.equal(texts.length, 1, `the new evaluator sent nothing again: ${texts.join('\n')}`);
+    assert.equal(texts().length, 1, `the new evaluator sent nothing again: ${texts().join('\n')}`);
 
     owner = 'n1';
     await round(y);
-    assert.equal(texts.length, 2, texts.join('\n'));
-    assert.match(texts[1]!, /RECOVERED: pipeline p1 - without owner \(owned by n1\)/);
+    assert.equal(texts().length, 2, texts().join('\n'));
+    assert.match(texts()[1]!, /RECOVERED: pipeline p1 - without owner \(owned by n1\)/);
     await y.close();
     await manager.close();
   });
