@@ -2,6 +2,7 @@
 // the UI, node-b is a child process), one streaming pipeline. The navigation offers Cluster; the page lists both
 // nodes live with their version and the pipeline with its owner and lease epoch; Drain on the owner hands the
 // pipeline over to the other node (owner and epoch change on the page), Undrain clears the mark. No console error.
+// A single node (no --store) has no Cluster entry, and #/cluster says how to run a cluster.
 // Screenshot: artifacts/screenshots/cluster-page.png.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,15 @@ const skip = !chromiumAvailable() ? `Chromium not found at ${CHROMIUM}` : !serve
 
 async function text(page: Page, testId: string): Promise<string> {
   return ((await page.getByTestId(testId).first().textContent({ timeout: 5000 })) ?? '').trim();
+}
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto('/');
+  await page.getByRole('form', { name: 'Sign in' }).waitFor();
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('dashboard').waitFor();
 }
 
 describe('Cluster page in Chromium', { skip, timeout: 180_000 }, () => {
@@ -56,12 +66,7 @@ describe('Cluster page in Chromium', { skip, timeout: 180_000 }, () => {
 
   it('shows the nodes and the pipeline owner, and drains a node from the page', async () => {
     const page = b.page;
-    await page.goto('/');
-    await page.getByRole('form', { name: 'Sign in' }).waitFor();
-    await page.fill('input[name=username]', 'admin');
-    await page.fill('input[name=password]', ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('dashboard').waitFor();
+    await signIn(page);
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Cluster' }).click();
     await page.getByTestId('cluster-page').waitFor();
@@ -90,5 +95,21 @@ describe('Cluster page in Chromium', { skip, timeout: 180_000 }, () => {
     await page.getByTestId(`node-draining-${owner}`).waitFor({ state: 'detached' });
     assert.equal(await page.getByTestId(`node-drain-${owner}`).textContent(), 'Drain');
     assert.deepEqual(b.errors, []);
+  });
+
+  it('on a single node: no Cluster entry, and the page says how to run a cluster', async () => {
+    const single = await startServe(ENV);
+    const sb = await openBrowser(single.url, { width: 1280, height: 800 });
+    try {
+      await signIn(sb.page);
+      const links = (await sb.page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).map((l) => l.trim());
+      assert.ok(!links.includes('Cluster'), links.join(', '));
+      await sb.page.goto('/#/cluster');
+      assert.match((await sb.page.getByTestId('cluster-single').textContent()) ?? '', /--store mysql:\/\//);
+      assert.deepEqual(sb.errors, []);
+    } finally {
+      await sb.close();
+      await single.stop();
+    }
   });
 });
