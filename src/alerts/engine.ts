@@ -9,6 +9,8 @@
  *  - `drift`:  the last verify of a table of the pipeline (kept in the store) found rows that differ from the
  *              source and no later check (or repair) found it equal;
  *
+ * and, in a cluster (`cluster`), the rules of cluster-rules.ts: `node-lost` and `no-owner`.
+ *
  * An incident opens when a rule starts to hold for a pipeline and ends when it stops holding: one message
  * when it opens and one "recovered" notice when it ends — never more while it lasts (deduplicated by rule +
  * pipeline). Messages go to every configured channel, in order, with retries; secrets (database and SMTP
@@ -20,6 +22,10 @@
  * doing (it is starting again, its checkpoint and lag are unknown): a restored incident holds until its
  * rule has stopped holding for `restoredSettleMs`, so a pipeline that is relaunched and fails again at
  * once (e.g. on the same DDL) does not send "recovered" and then "failed" again.
+ *
+ * In a cluster only one node evaluates (`gate`: the holder of the `alerts` lease, evaluator-lease.ts); the
+ * others reload the state from the store at each period (for GET /api/alerts/incidents) and send nothing. A
+ * node that becomes the evaluator starts from the state in the store, so a handover sends nothing twice.
  */
 import type { Logger } from '../log.js';
 import type { PipelineManager } from '../control/pipeline-manager.js';
@@ -29,11 +35,15 @@ import { toSourceConfig, type Store } from '../store/store.js';
 import { EmailChannel, WebhookChannel, type AlertChannel, type AlertMessage, type DeliveryResult, type RetryOptions } from './channels.js';
 import { secretsOf, type AlertSettings } from '../config/alert-settings.js';
 import { AlertStateStore } from './state-store.js';
+import { CLUSTER_RULES, clusterVerdicts, type ClusterRule } from './cluster-rules.js';
+import type { EvaluatorGate } from './evaluator-lease.js';
+import type { ClusterView } from '../control/cluster-view.js';
 
-export type AlertRule = 'failed' | 'lag' | 'purge' | 'drift';
+export type AlertRule = 'failed' | 'lag' | 'purge' | 'drift' | ClusterRule;
 
 export interface Incident {
   rule: AlertRule;
+  /** The pipeline — or, for `node-lost`, the node. */
   pipeline: string;
   openedAt: string;
   /** What the firing message said (first line). */
@@ -71,6 +81,15 @@ export interface AlertEngineOptions {
    * this long (default 30000 ms): the pipelines are just being relaunched and may fail again at once.
    */
   restoredSettleMs?: number;
+  /** A cluster's nodes and leases (GET /api/cluster): the node-lost and no-owner rules. */
+  cluster?: () => Promise<ClusterView>;
+  /** Whether this node evaluates now (a cluster: the holder of the `alerts` lease); default always. */
+  gate?: EvaluatorGate;
+  /**
+   * A pipeline's status for the rules failed, lag and purge; null when this node cannot know it (a cluster: it
+   * runs elsewhere), and the incident (if any) holds. Default: the manager's.
+   */
+  status?: (name: string) => Promise<PipelineStatus | null>;
 }
 
 interface Open extends Incident {
@@ -85,7 +104,11 @@ interface Open extends Incident {
 
 const RULE_TEXT: Record<AlertRule, string> = {
   failed: 'failed', lag: 'lag above the threshold', purge: 'binlog about to be purged', drift: 'target differs from the source',
+  'node-lost': 'lost', 'no-owner': 'without owner',
 };
+/** Rules whose facts come from the store (not from a pipeline run): a restored incident needs no settling time. */
+const STORE_FACTS: ReadonlySet<AlertRule> = new Set<AlertRule>(CLUSTER_RULES);
+const subjectOf = (rule: AlertRule, subject: string): string => (rule === 'node-lost' ? `node ${subject}` : `pipeline ${subject}`);
 /** Notifications kept (in the store) and shown by GET /api/alerts/incidents. */
 export const ALERT_HISTORY = 200;
 
@@ -93,6 +116,9 @@ export class AlertEngine {
   private readonly log: Logger;
   private readonly open = new Map<string, Open>();
   private readonly lagSince = new Map<string, number>();
+  private readonly ownerlessSince = new Map<string, number>();
+  /** A cluster: this node held the evaluator role at its last evaluation. */
+  private evaluator = false;
   private readonly purgeState = new Map<string, { checked: number; risk: { file: string; oldest: string; count: number; gone: boolean } | null; source: string }>();
   private sent: Notification[] = [];
   /** Passwords of the stored endpoints (scrubbed from every message), refreshed at each evaluation. */
@@ -114,7 +140,9 @@ export class AlertEngine {
 
   /** Restore the incidents open before a restart and the latest notifications from the store (before start()). */
   async load(): Promise<void> {
-    for (const i of await this.state.incidents()) {
+    const stored = await this.state.incidents();
+    this.open.clear();
+    for (const i of stored) {
       this.open.set(keyOf(i.rule, i.pipeline), {
         rule: i.rule, pipeline: i.pipeline, opened: i.opened, openedAt: new Date(i.opened).toISOString(), summary: i.summary,
         restored: true, notified: i.notified, clearSince: null,
@@ -122,7 +150,7 @@ export class AlertEngine {
     }
     this.sent = await this.state.notifications(ALERT_HISTORY);
     await this.refreshSecrets();
-    if (this.open.size > 0) this.log.info({ incidents: this.incidents().map((i) => `${i.rule}:${i.pipeline}`) }, 'alert incidents open before the restart restored');
+    if (this.open.size > 0 && (!this.o.gate || this.evaluator)) this.log.info({ incidents: this.incidents().map((i) => `${i.rule}:${i.pipeline}`) }, 'alert incidents open before the restart restored');
   }
 
   start(): void {
@@ -176,28 +204,73 @@ export class AlertEngine {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.flush();
+    await this.o.gate?.release();
     for (const c of this.channels) if (c instanceof EmailChannel) c.close();
   }
 
   // ── rules ────────────────────────────────────────────────────────────────────────────────────
 
   private async evaluateOnce(): Promise<void> {
+    if (!(await this.takeTurn())) return;
     const s = this.o.settings();
     this.refreshChannels(s);
     await this.refreshSecrets();
     const names = new Set(await this.o.manager.names());
     for (const [key, inc] of [...this.open]) {
-      if (!names.has(inc.pipeline)) { // deleted pipelines end silently
+      if (!STORE_FACTS.has(inc.rule) && !names.has(inc.pipeline)) { // deleted pipelines end silently
         this.open.delete(key);
         this.persist(() => this.state.close(inc.rule, inc.pipeline));
       }
     }
     for (const name of names) {
-      const st = await this.o.manager.status(name);
-      this.ruleFailed(st);
-      this.ruleLag(st, s);
-      await this.rulePurge(st, s);
+      const st = await (this.o.status ?? ((n: string) => this.o.manager.status(n)))(name);
+      if (st) {
+        this.ruleFailed(st);
+        this.ruleLag(st, s);
+        await this.rulePurge(st, s);
+      }
       await this.ruleDrift(name);
+    }
+    if (this.o.cluster) this.ruleCluster(await this.o.cluster(), s);
+  }
+
+  /**
+   * A cluster: whether this node evaluates now. Taking the role over, it starts from the state in the store
+   * (the previous evaluator's incidents and notifications); without it, it only mirrors that state.
+   */
+  private async takeTurn(): Promise<boolean> {
+    const gate = this.o.gate;
+    if (!gate) return true;
+    const held = await gate.hold();
+    if (held && this.evaluator) return true;
+    await this.queue; // messages this node queued while it was the evaluator leave (or are dropped) first
+    await this.writes;
+    this.evaluator = held;
+    await this.load();
+    if (!held) {
+      this.lagSince.clear();
+      this.ownerlessSince.clear();
+      this.purgeState.clear();
+    }
+    return held;
+  }
+
+  /** node-lost and no-owner (cluster-rules.ts) over the view of the cluster. */
+  private ruleCluster(view: ClusterView, s: AlertSettings): void {
+    const verdicts = clusterVerdicts(view, s, this.ownerlessSince, Date.now());
+    const judged = new Set(verdicts.map((v) => keyOf(v.rule, v.subject)));
+    for (const v of verdicts) {
+      if (v.state === 'holds') this.fire(v.rule, v.subject, v.title, v.body);
+      else if (v.state === 'clear') this.recover(v.rule, v.subject, v.title);
+    }
+    for (const inc of [...this.open.values()]) {
+      if (!STORE_FACTS.has(inc.rule) || judged.has(keyOf(inc.rule, inc.pipeline))) continue;
+      // A node removed from the cluster (left cleanly, or forgotten): its incident ends with a notice; a pipeline gone: silently.
+      if (inc.rule === 'node-lost') this.recover(inc.rule, inc.pipeline, 'removed from the cluster');
+      else {
+        this.open.delete(keyOf(inc.rule, inc.pipeline));
+        this.persist(() => this.state.close(inc.rule, inc.pipeline));
+      }
     }
   }
 
@@ -310,7 +383,7 @@ export class AlertEngine {
     const key = keyOf(rule, pipeline);
     const inc = this.open.get(key);
     if (!inc) return;
-    if (inc.restored) {
+    if (inc.restored && !STORE_FACTS.has(rule)) {
       const t = Date.now();
       inc.clearSince ??= t;
       if (t - inc.clearSince < (this.o.restoredSettleMs ?? 30_000)) return;
@@ -322,7 +395,7 @@ export class AlertEngine {
       return;
     }
     const secs = Math.round((Date.now() - inc.opened) / 1000);
-    const title = `[Sluice] RECOVERED: pipeline ${pipeline} - ${RULE_TEXT[rule]} (${why})`;
+    const title = `[Sluice] RECOVERED: ${subjectOf(rule, pipeline)} - ${RULE_TEXT[rule]} (${why})`;
     this.log.info({ rule, pipeline, seconds: secs }, `alert recovered: ${this.scrub(title)}`);
     void this.deliver({ title, body: `The incident opened at ${inc.openedAt} ("${inc.summary}") ended after ${secs} s.` }, 'recovered', rule, pipeline);
   }
@@ -335,6 +408,11 @@ export class AlertEngine {
     const clean: AlertMessage = { title: this.scrub(msg.title), body: this.scrub(msg.body) };
     const channels = [...this.channels];
     const run = this.queue.then(async () => {
+      if (kind !== 'test' && this.o.gate && !this.o.gate.valid) {
+        // A cluster: this node lost the evaluator role since it decided to send; the next evaluator decides again from the store.
+        this.log.warn({ rule, pipeline }, 'alert not sent: this node no longer evaluates the alerts');
+        return [];
+      }
       const deliveries = (await Promise.all(channels.map((c) => c.send(clean))))
         .map((d) => (d.error !== undefined ? { ...d, error: this.scrub(d.error) } : d));
       for (const d of deliveries) {

@@ -9,6 +9,10 @@ import type { Store } from '../store/store.js';
 import { alertsSection, type ExportedAlerts } from '../store/config-sync.js';
 import type { RetryOptions } from './channels.js';
 import { AlertEngine, type BinlogFiles } from './engine.js';
+import { EvaluatorLease } from './evaluator-lease.js';
+import type { LeaseBackend } from '../cluster/index.js';
+import type { ClusterView } from '../control/cluster-view.js';
+import type { PipelineStatus } from '../control/pipeline-status.js';
 import { AlertSettingsStore } from './settings-store.js';
 import { fieldsOf, mergeAlertSettings, publicAlertSettings, type AlertSettings, type AlertSettingsInput } from '../config/alert-settings.js';
 
@@ -26,6 +30,30 @@ export interface AlertServiceOptions {
   retry?: RetryOptions;
   binlogFiles?: (sourceUrl: string) => Promise<BinlogFiles>;
   restoredSettleMs?: number;
+  /**
+   * A cluster on a shared store: one node evaluates (the holder of the `alerts` lease) and the node-lost and
+   * no-owner rules apply.
+   */
+  cluster?: AlertClusterOptions;
+}
+
+export interface AlertClusterOptions {
+  nodeId: string;
+  leases: LeaseBackend;
+  /** The lease time of the evaluator role (the cluster's lease time). */
+  leaseMs: number;
+  view: () => Promise<ClusterView>;
+}
+
+/**
+ * A cluster: the status of a pipeline as this node knows it — its own runs, and pipelines that should not run
+ * (paused, stopped); null for one that runs on another node (its failed, lag and purge incidents hold).
+ */
+export function localStatusOnly(manager: PipelineManager): (name: string) => Promise<PipelineStatus | null> {
+  return async (name) => {
+    const st = await manager.status(name);
+    return manager.leased().has(name) || st.desiredState !== 'running' ? st : null;
+  };
 }
 
 export class AlertService {
@@ -47,6 +75,10 @@ export class AlertService {
       ...(o.retry ? { retry: o.retry } : {}),
       ...(o.binlogFiles ? { binlogFiles: o.binlogFiles } : {}),
       ...(o.restoredSettleMs !== undefined ? { restoredSettleMs: o.restoredSettleMs } : {}),
+      ...(o.cluster ? {
+        cluster: o.cluster.view, status: localStatusOnly(o.manager),
+        gate: new EvaluatorLease(o.cluster.leases, o.cluster.nodeId, o.cluster.leaseMs, o.logger),
+      } : {}),
     });
   }
 

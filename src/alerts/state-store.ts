@@ -21,7 +21,7 @@ export interface StoredIncident {
   notified: boolean;
 }
 
-const RULES: readonly string[] = ['failed', 'lag', 'purge', 'drift'];
+const RULES: readonly string[] = ['failed', 'lag', 'purge', 'drift', 'node-lost', 'no-owner'];
 const KINDS: readonly string[] = ['firing', 'recovered', 'test'];
 
 export class AlertStateStore {

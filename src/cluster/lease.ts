@@ -33,6 +33,8 @@ export interface LeaseState {
   /** When it was acquired, and last renewed, in ms since the epoch by the backend's clock (0: never). */
   acquiredAt: number;
   renewedAt: number;
+  /** The backend's clock when it listed the lease (ms since the epoch), to age the times above. */
+  nowMs: number;
 }
 
 export interface LeaseBackend {

@@ -63,11 +63,11 @@ export class StoreLeaseBackend implements LeaseBackend {
   async list(): Promise<LeaseState[]> {
     const now = storeNowMs(this.store.dialect);
     const rows = await this.store.db.selectFrom('leases')
-      .select(['name', 'owner', 'epoch', 'acquired_at', 'renewed_at', sql<number>`expires_at - ${now}`.as('remaining')])
+      .select(['name', 'owner', 'epoch', 'acquired_at', 'renewed_at', sql<number>`expires_at - ${now}`.as('remaining'), sql<number>`${now}`.as('now')])
       .orderBy('name').execute();
     return rows.map((r) => ({
       name: r.name, owner: r.owner, epoch: Number(r.epoch), remainingMs: r.owner === null ? 0 : Number(r.remaining),
-      acquiredAt: Number(r.acquired_at), renewedAt: Number(r.renewed_at),
+      acquiredAt: Number(r.acquired_at), renewedAt: Number(r.renewed_at), nowMs: Number(r.now),
     }));
   }
 }

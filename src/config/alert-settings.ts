@@ -31,6 +31,10 @@ export interface AlertSettings {
   lagForSeconds: number;
   /** Purge alert: the pipeline's binlog file is the oldest on the source or within this many files of it. */
   purgeWarnFiles: number;
+  /** Cluster: a node whose heartbeat is older than the lease for this many seconds more is lost. */
+  nodeLostSeconds: number;
+  /** Cluster: a running pipeline that no node holds for this many seconds has no owner. */
+  ownerlessSeconds: number;
 }
 
 /** Fields that may be set by one layer (smtp may be given partly, e.g. only `to` by a flag). */
@@ -40,11 +44,16 @@ export interface AlertSettingsInput {
   lagSeconds?: number;
   lagForSeconds?: number;
   purgeWarnFiles?: number;
+  nodeLostSeconds?: number;
+  ownerlessSeconds?: number;
 }
 
 export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
-  webhookUrl: null, smtp: null, lagSeconds: 60, lagForSeconds: 120, purgeWarnFiles: 1,
+  webhookUrl: null, smtp: null, lagSeconds: 60, lagForSeconds: 120, purgeWarnFiles: 1, nodeLostSeconds: 30, ownerlessSeconds: 30,
 };
+
+/** The numeric thresholds of the settings (every layer may set them). */
+export const ALERT_THRESHOLDS = ['lagSeconds', 'lagForSeconds', 'purgeWarnFiles', 'nodeLostSeconds', 'ownerlessSeconds'] as const;
 
 /** The field names (dotted for smtp) that an input sets. */
 export function fieldsOf(input: AlertSettingsInput): string[] {
@@ -64,9 +73,10 @@ export function mergeAlertSettings(...layers: AlertSettingsInput[]): AlertSettin
   let smtp: Partial<SmtpSettings> | null = null;
   for (const l of layers) {
     if (l.webhookUrl !== undefined) out.webhookUrl = l.webhookUrl || null;
-    if (l.lagSeconds !== undefined) out.lagSeconds = l.lagSeconds;
-    if (l.lagForSeconds !== undefined) out.lagForSeconds = l.lagForSeconds;
-    if (l.purgeWarnFiles !== undefined) out.purgeWarnFiles = l.purgeWarnFiles;
+    for (const k of ALERT_THRESHOLDS) {
+      const v = l[k];
+      if (v !== undefined) out[k] = v;
+    }
     if (l.smtp === null) smtp = null;
     else if (l.smtp !== undefined) {
       smtp = { ...(smtp ?? {}) };
@@ -138,7 +148,8 @@ export interface AlertFlags {
 
 /**
  * Environment: SLUICE_ALERT_WEBHOOK, SLUICE_SMTP_URL, SLUICE_ALERT_EMAIL_TO (comma-separated),
- * SLUICE_ALERT_EMAIL_FROM, SLUICE_ALERT_LAG_SECONDS, SLUICE_ALERT_LAG_FOR_SECONDS, SLUICE_ALERT_PURGE_WARN_FILES.
+ * SLUICE_ALERT_EMAIL_FROM, SLUICE_ALERT_LAG_SECONDS, SLUICE_ALERT_LAG_FOR_SECONDS, SLUICE_ALERT_PURGE_WARN_FILES,
+ * SLUICE_ALERT_NODE_LOST_SECONDS, SLUICE_ALERT_OWNERLESS_SECONDS.
  */
 export function alertSettingsFromEnv(env: NodeJS.ProcessEnv, flags: AlertFlags = {}): AlertSettingsInput {
   const out: AlertSettingsInput = {};
@@ -158,6 +169,10 @@ export function alertSettingsFromEnv(env: NodeJS.ProcessEnv, flags: AlertFlags =
   if (lagFor !== undefined) out.lagForSeconds = lagFor;
   const files = num(flags.purgeWarnFiles ?? env['SLUICE_ALERT_PURGE_WARN_FILES'], 'purge warning distance (files)', 0);
   if (files !== undefined) out.purgeWarnFiles = Math.floor(files);
+  const lost = num(env['SLUICE_ALERT_NODE_LOST_SECONDS'], 'node-lost alert delay (seconds)', 0);
+  if (lost !== undefined) out.nodeLostSeconds = lost;
+  const ownerless = num(env['SLUICE_ALERT_OWNERLESS_SECONDS'], 'pipeline-without-owner alert delay (seconds)', 0);
+  if (ownerless !== undefined) out.ownerlessSeconds = ownerless;
   return out;
 }
 
@@ -192,6 +207,8 @@ export interface PublicAlertSettings {
   lagSeconds: number;
   lagForSeconds: number;
   purgeWarnFiles: number;
+  nodeLostSeconds: number;
+  ownerlessSeconds: number;
 }
 
 export function publicAlertSettings(s: AlertSettings): PublicAlertSettings {
@@ -199,6 +216,7 @@ export function publicAlertSettings(s: AlertSettings): PublicAlertSettings {
     webhookUrl: s.webhookUrl ? redactWebhookUrl(s.webhookUrl) : null,
     smtp: s.smtp ? { ...s.smtp, password: s.smtp.password ? '***' : null } : null,
     lagSeconds: s.lagSeconds, lagForSeconds: s.lagForSeconds, purgeWarnFiles: s.purgeWarnFiles,
+    nodeLostSeconds: s.nodeLostSeconds, ownerlessSeconds: s.ownerlessSeconds,
   };
 }
 

@@ -304,6 +304,8 @@ function normalizeAlerts(a: NonNullable<RawConfig['alerts']>, problems: ConfigPr
   if (a.lagSeconds !== undefined) out.lagSeconds = a.lagSeconds;
   if (a.lagForSeconds !== undefined) out.lagForSeconds = a.lagForSeconds;
   if (a.purgeWarnFiles !== undefined) out.purgeWarnFiles = a.purgeWarnFiles;
+  if (a.nodeLostSeconds !== undefined) out.nodeLostSeconds = a.nodeLostSeconds;
+  if (a.ownerlessSeconds !== undefined) out.ownerlessSeconds = a.ownerlessSeconds;
   return out;
 }
 

@@ -51,6 +51,8 @@ export const alertsSchema = z.strictObject({
   lagSeconds: z.number().min(0).optional(),
   lagForSeconds: z.number().min(0).optional(),
   purgeWarnFiles: z.number().int().min(0).optional(),
+  nodeLostSeconds: z.number().min(0).optional(),
+  ownerlessSeconds: z.number().min(0).optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -16,9 +16,10 @@ import { Gauge, Counter, type Registry } from 'prom-client';
 import type { Logger } from '../log.js';
 import type { SourceConfig } from '../config/types.js';
 import { SluiceError } from '../errors.js';
-import { LeaseRenewer, NodeRegistry, ServerIdSlot, StoreLeaseBackend, clusterId, clusterServerId, type LeaseBackend, type LeaseState, type NodeInfo, type NodeState } from '../cluster/index.js';
+import { LeaseRenewer, NodeRegistry, ServerIdSlot, StoreLeaseBackend, clusterId, clusterServerId, type LeaseBackend, type LeaseState, type NodeInfo } from '../cluster/index.js';
 import type { Store } from '../store/index.js';
 import type { PipelineManager } from './pipeline-manager.js';
+import { buildClusterView, leaseName, type ClusterView } from './cluster-view.js';
 
 export interface ClusterMemberOptions {
   store: Store;
@@ -35,22 +36,14 @@ export interface ClusterMemberOptions {
   leases?: LeaseBackend;
 }
 
-export const leaseName = (pipeline: string): string => `pipeline:${pipeline}`;
-const pipelineOf = (lease: string): string | null => (lease.startsWith('pipeline:') ? lease.slice('pipeline:'.length) : null);
-
-export interface ClusterView {
-  self: string;
-  leaseMs: number;
-  nodes: Array<NodeState & { pipelines: string[]; live: boolean }>;
-  pipelines: Array<{ pipeline: string; owner: string | null; epoch: number; leaseRemainingMs: number; acquiredAt: number }>;
-}
+export { leaseName, type ClusterView } from './cluster-view.js';
 
 export class ClusterMember {
   readonly registry: NodeRegistry;
   readonly leases: LeaseBackend;
   private readonly held = new Map<string, LeaseRenewer>();
   private readonly log: Logger;
-  private readonly leaseMs: number;
+  readonly leaseMs: number;
   private readonly tickMs: number;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
@@ -203,16 +196,8 @@ export class ClusterMember {
 
   /** What GET /api/cluster shows. */
   async view(): Promise<ClusterView> {
-    const [nodes, leases] = await Promise.all([this.registry.list(), this.leases.list()]);
-    const pipelines = leases.flatMap((l) => {
-      const p = pipelineOf(l.name);
-      return p === null ? [] : [{ pipeline: p, owner: l.remainingMs > 0 ? l.owner : null, epoch: l.epoch, leaseRemainingMs: Math.max(0, l.remainingMs), acquiredAt: l.acquiredAt }];
-    });
-    return {
-      self: this.o.node.id, leaseMs: this.leaseMs,
-      nodes: nodes.map((n) => ({ ...n, live: n.heartbeatAgeMs <= this.leaseMs, pipelines: pipelines.filter((p) => p.owner === n.id).map((p) => p.pipeline) })),
-      pipelines,
-    };
+    const [nodes, leases, pipelines] = await Promise.all([this.registry.list(), this.leases.list(), this.o.store.listPipelines()]);
+    return buildClusterView(this.o.node.id, this.leaseMs, nodes, leases, pipelines.map((p) => ({ name: p.config.name, desiredState: p.desiredState })));
   }
 
   /** Drain this node (or another): it hands its pipelines back and takes no new ones. */

@@ -12,7 +12,7 @@ import type { LastVerifyResult, ReportedDifference, RunTableResult } from '../co
 import type { VerifyRun } from '../verify/verify-runs.js';
 import type { AuditEntry, DesiredState, EndpointKind, Role, TokenRecord } from '../store/store.js';
 import type { Principal } from './route-table.js';
-import type { ClusterView } from '../control/cluster-member.js';
+import type { ClusterView } from '../control/cluster-view.js';
 
 /** True when A and B are the same type (deeply, optional and readonly modifiers included). */
 export type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;

@@ -376,14 +376,20 @@ export interface ClusterNode {
   pipelines: string[];
 }
 
-/** Who runs a pipeline in the cluster: the lease's owner (null: nobody now), its fencing epoch and time left. */
+/** Who runs a pipeline in the cluster: the lease's owner (null: nobody now), its fencing epoch and lease timings (store clock). */
 export interface ClusterPipeline {
   pipeline: string;
+  /** Null: a lease left over from a deleted pipeline. */
+  desiredState: DesiredState | null;
   owner: string | null;
   epoch: number;
   leaseRemainingMs: number;
   acquiredAt: number;
+  /** How long the owner has held the lease, ms (null: nobody holds it). */
+  leaseAgeMs: number | null;
+  /** Since the lease's last renewal, ms (null: never acquired). */
+  renewedAgoMs: number | null;
 }
 
-/** `GET /api/cluster`, `POST /api/cluster/nodes/{id}/drain`. */
-export type ClusterResponse = { enabled: false } | { enabled: true; self: string; leaseMs: number; nodes: ClusterNode[]; pipelines: ClusterPipeline[] };
+/** `GET /api/cluster`, `POST /api/cluster/nodes/{id}/drain|undrain`. `alertEvaluator`: the node that sends the cluster's alerts. */
+export type ClusterResponse = { enabled: false } | { enabled: true; self: string; leaseMs: number; alertEvaluator: string | null; nodes: ClusterNode[]; pipelines: ClusterPipeline[] };

@@ -54,6 +54,8 @@ export interface ExportedAlerts {
   lagSeconds?: number;
   lagForSeconds?: number;
   purgeWarnFiles?: number;
+  nodeLostSeconds?: number;
+  ownerlessSeconds?: number;
 }
 
 /**
@@ -72,7 +74,7 @@ export function alertsSection(s: AlertSettings, fields: readonly string[]): Expo
     const auth = m.user ? `${encodeURIComponent(m.user)}${m.password ? `:\${${SMTP_PASSWORD_ENV}}` : ''}@` : '';
     out.email = { smtp: `${m.secure ? 'smtps' : 'smtp'}://${auth}${host}:${m.port}`, to: [...m.to], ...(set.has('smtp.from') ? { from: m.from } : {}) };
   }
-  for (const k of ['lagSeconds', 'lagForSeconds', 'purgeWarnFiles'] as const) if (set.has(k)) out[k] = s[k];
+  for (const k of ['lagSeconds', 'lagForSeconds', 'purgeWarnFiles', 'nodeLostSeconds', 'ownerlessSeconds'] as const) if (set.has(k)) out[k] = s[k];
   return Object.keys(out).length > 0 ? out : undefined;
 }
 

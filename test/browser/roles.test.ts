@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startMariaDb, type MariaDbServer } from '../../src/testkit/mariadb-server.js';
 import { chromiumAvailable, openBrowser, CHROMIUM, type BrowserSession } from './browser-harness.js';
-import { eventually, startServe, type ServeProcess } from './serve-helpers.js';
+import { ApiClient, eventually, startServe, type ServeProcess } from './serve-helpers.js';
 
 const ADMIN_PASSWORD = 'admin-Pa55word-roles';
 const OPERATOR = { username: 'olga', password: 'olga-Pa55word!', role: 'operator' } as const;
@@ -27,29 +27,8 @@ const skip = !chromiumAvailable() ? `Chromium not found at ${CHROMIUM} (apt-get 
 /** Controls that change a pipeline: none may be shown to a viewer. */
 const PIPELINE_CONTROLS = /^(Start|Pause|Resume|Stop|Resync|Delete|Really delete|Re-snapshot|Retry|Retry now|Skip this transaction|Skip this DDL|Verify|Verifying…|Repair)$/;
 
-/** An admin API client: session cookie plus the CSRF header on changes. */
-class AdminApi {
-  private cookie = '';
-  private csrf = '';
-  constructor(private readonly base: string) {}
-
-  async call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.cookie) headers['cookie'] = this.cookie;
-    if (this.csrf && method !== 'GET') headers['x-csrf-token'] = this.csrf;
-    const r = await fetch(this.base + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const m = /sluice_session=([^;]*)/.exec(r.headers.get('set-cookie') ?? '');
-    if (m?.[1]) this.cookie = `sluice_session=${m[1]}`;
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${method} ${path} → ${r.status}: ${text}`);
-    return JSON.parse(text) as Record<string, unknown>;
-  }
-
-  async login(username: string, password: string): Promise<void> {
-    this.csrf = String((await this.call('POST', '/api/login', { username, password }))['csrfToken']);
-  }
-
+/** The admin client, and the pipeline's state through it. */
+class AdminApi extends ApiClient {
   async state(): Promise<string> {
     return ((await this.call('GET', `/api/pipelines/${PIPELINE}/status`))['status'] as { state: string }).state;
   }

@@ -78,3 +78,27 @@ export async function eventually<T>(fn: () => Promise<T | null | undefined | fal
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** An API client signed in by password: session cookie plus the CSRF header on changes. */
+export class ApiClient {
+  private cookie = '';
+  private csrf = '';
+  constructor(private readonly base: string) {}
+
+  async call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.cookie) headers['cookie'] = this.cookie;
+    if (this.csrf && method !== 'GET') headers['x-csrf-token'] = this.csrf;
+    const r = await fetch(this.base + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const m = /sluice_session=([^;]*)/.exec(r.headers.get('set-cookie') ?? '');
+    if (m?.[1]) this.cookie = `sluice_session=${m[1]}`;
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path} → ${r.status}: ${text}`);
+    return JSON.parse(text) as Record<string, unknown>;
+  }
+
+  async login(username: string, password: string): Promise<void> {
+    this.csrf = String((await this.call('POST', '/api/login', { username, password }))['csrfToken']);
+  }
+}

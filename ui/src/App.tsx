@@ -10,6 +10,7 @@ import { EndpointsPage } from './pages/Endpoints';
 import { WizardPage } from './pages/Wizard';
 import { PipelinePage } from './pages/Pipeline';
 import { UsersPage } from './pages/Users';
+import { ClusterPage } from './pages/Cluster';
 import { ErrorBanner } from './components/common';
 
 const SIGNED_IN_KEY = 'sluice.signedIn';
@@ -67,6 +68,16 @@ export function App(): ReactElement {
   useEffect(() => {
     void probe();
   }, [probe]);
+
+  // The Cluster entry shows only when this server is a node of a cluster (a shared --store).
+  const [clustered, setClustered] = useState(false);
+  const signedIn = phase.kind === 'signed-in';
+  useEffect(() => {
+    if (!signedIn) return;
+    const ctl = new AbortController();
+    api.cluster(ctl.signal).then((c) => setClustered(c.enabled), () => undefined);
+    return () => ctl.abort();
+  }, [signedIn]);
 
   useEffect(() => {
     setUnauthorizedHandler(() => {
@@ -138,6 +149,9 @@ export function App(): ReactElement {
     case 'users':
       page = <UsersPage />;
       break;
+    case 'cluster':
+      page = <ClusterPage />;
+      break;
     default:
       page = <DashboardPage />;
   }
@@ -154,6 +168,7 @@ export function App(): ReactElement {
           {link('sources', 'Sources', section === 'sources')}
           {link('targets', 'Targets', section === 'targets')}
           {can(user, 'operator') && link('new-pipeline', 'New pipeline', section === 'new-pipeline')}
+          {clustered && link('cluster', 'Cluster', section === 'cluster')}
           {link('users', can(user, 'admin') ? 'Users & tokens' : 'API tokens', section === 'users')}
           <div className="spacer" />
           <div className="who" data-testid="whoami">{user.username} · {user.role}</div>

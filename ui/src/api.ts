@@ -1,7 +1,7 @@
 // Typed client for the Sluice REST API (docs/api.md). The request and response types are the server's own
 // (src/server/api-types.ts, types only): a field the API drops or renames fails this build.
 import type {
-  ApiToken, CreatedToken, DatabaseInfo, DatabasesResponse, Endpoint, EndpointInput, EndpointKind, EndpointList,
+  ApiToken, ClusterResponse, CreatedToken, DatabaseInfo, DatabasesResponse, Endpoint, EndpointInput, EndpointKind, EndpointList,
   EndpointResponse, LoginInput, MetricsHistory, Ok, OpenApiDoc, PasswordChangeInput, Pipeline, PipelineInput, PipelineResponse,
   PipelinesResponse, PipelineStatus, PipelineWithStatus, Role, Session, SetupInfo, SetupInput, SkipInput, SkipTarget, StatusResponse,
   TableInfo, TablesResponse, TargetKindInfo, TargetKindsResponse, TestResult, TokenInput, TokensResponse, User, UserChangeInput, UserInput, UserResponse, UsersResponse,
@@ -90,6 +90,13 @@ export const api = {
   createToken: (name: string, role?: Role, expiresInDays?: number) =>
     request<CreatedToken>('POST', '/api/tokens', { name, role, ...(expiresInDays ? { expiresInDays } : {}) } satisfies TokenInput),
   deleteToken: (id: string) => request<Ok>('DELETE', `/api/tokens/${enc(id)}`),
+
+  /** The cluster's nodes and pipeline owners (`enabled: false` on a single node). */
+  cluster: (signal?: AbortSignal) => request<ClusterResponse>('GET', '/api/cluster', undefined, { signal }),
+  drainNode: (id: string, draining: boolean) =>
+    request<ClusterResponse>('POST', `/api/cluster/nodes/${enc(id)}/${draining ? 'drain' : 'undrain'}`),
+  /** Forget a lost node (409 while it heartbeats). */
+  forgetNode: (id: string) => request<ClusterResponse>('DELETE', `/api/cluster/nodes/${enc(id)}`),
 
   openapi: () => request<OpenApiDoc>('GET', '/api/openapi.json', undefined, { quiet401: true }),
 };

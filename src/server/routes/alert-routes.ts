@@ -4,7 +4,7 @@
  */
 import type { AlertService } from '../../alerts/service.js';
 import {
-  checkWebhookUrl, fieldsOf, isEmailAddress, splitList, type AlertSettingsInput, type SmtpSettings,
+  ALERT_THRESHOLDS, checkWebhookUrl, fieldsOf, isEmailAddress, splitList, type AlertSettingsInput, type SmtpSettings,
 } from '../../config/alert-settings.js';
 import { HttpError, badRequest, managedByConfig } from '../http-error.js';
 import type { RouteDef } from '../route-table.js';
@@ -34,7 +34,7 @@ export function alertRoutes(alerts: AlertService): RouteDef[] {
   ];
 }
 
-const KEYS = new Set(['webhookUrl', 'smtp', 'lagSeconds', 'lagForSeconds', 'purgeWarnFiles']);
+const KEYS = new Set(['webhookUrl', 'smtp', ...ALERT_THRESHOLDS]);
 const SMTP_KEYS = new Set(['host', 'port', 'secure', 'user', 'password', 'from', 'to']);
 
 function nonNegative(body: Record<string, unknown>, key: string): number | undefined {
@@ -55,7 +55,7 @@ export function applyChange(stored: AlertSettingsInput, body: Record<string, unk
       try { next.webhookUrl = checkWebhookUrl(w); } catch (err) { throw badRequest((err as Error).message, 'use the https:// URL of a Slack-compatible incoming webhook'); }
     }
   } else if (w !== undefined) throw badRequest("'webhookUrl' must be a string or null");
-  for (const k of ['lagSeconds', 'lagForSeconds', 'purgeWarnFiles'] as const) {
+  for (const k of ALERT_THRESHOLDS) {
     const n = nonNegative(body, k);
     if (n !== undefined) next[k] = k === 'purgeWarnFiles' ? Math.floor(n) : n;
   }
@@ -126,7 +126,7 @@ export function withoutLocked(body: Record<string, unknown>, config: AlertSettin
   const locked = (f: string): boolean => byConfig.has(f) || byEnv.has(f);
   const refused: string[] = [];
   const out: Record<string, unknown> = { ...body };
-  for (const k of ['webhookUrl', 'lagSeconds', 'lagForSeconds', 'purgeWarnFiles']) {
+  for (const k of ['webhookUrl', ...ALERT_THRESHOLDS]) {
     if (body[k] === undefined || !locked(k)) continue;
     if (unchanged(k, body[k], inForce(k))) delete out[k];
     else refused.push(k);

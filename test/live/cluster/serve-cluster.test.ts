@@ -114,7 +114,7 @@ for (const storeKind of ['mariadb', 'postgres'] as const) describe(`sluice serve
     assert.ok(takeover < 10, `takeover in ${takeover} s`);
     console.log(`# ${storeKind} store: takeover after SIGKILL: ${takeover.toFixed(1)} s; ${seq} rows, 0 lost, 0 duplicated`);
 
-    // The pipelines' leases (the others are the nodes' reader slots, server-id:<n>).
+    // The pipelines' leases (the others: the nodes' reader slots server-id:<n>, and the alert evaluator's `alerts`).
     const state = await a.store.db.selectFrom('leases').selectAll().where('name', 'like', 'pipeline:%').execute();
     await a.close();
     const released = await (async () => {
