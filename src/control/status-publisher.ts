@@ -97,17 +97,16 @@ export class OwnerStatusView {
     return Promise.all(names.map(async (name) => {
       const lease = byLease.get(this.o.leaseName(name));
       const holder = lease && lease.owner !== null && lease.remainingMs > 0 ? lease.owner : null;
-      const local = await this.o.manager.status(name);
       const owner = (o: Partial<PipelineOwner>): PipelineOwner => ({ node: holder, epoch: holder ? lease!.epoch : null, self: false, reportAgeMs: null, reason: null, ...o });
-      if (holder === this.o.nodeId) return { ...local, owner: owner({ self: true }) };
+      if (holder === this.o.nodeId) return { ...await this.o.manager.status(name), owner: owner({ self: true }) };
       const report = published.get(name);
-      const wanted = desired.get(name) ?? local.desiredState;
-      if (holder !== null) {
-        if (report && report.node === holder && report.epoch === lease!.epoch) return { ...report.status, desiredState: wanted, owner: owner({ reportAgeMs: report.ageMs }) };
-        // Claimed a moment ago: no report under this epoch yet.
-        return { ...quiet(report?.status ?? local), state: 'starting', desiredState: wanted, owner: owner({}) };
+      const wanted = desired.get(name) ?? 'stopped';
+      if (holder !== null && report && report.node === holder && report.epoch === lease!.epoch) {
+        return { ...report.status, desiredState: wanted, owner: owner({ reportAgeMs: report.ageMs }) };
       }
-      const base = quiet(report?.status ?? local);
+      const base = quiet(report?.status ?? await this.o.manager.status(name));
+      // Claimed a moment ago: no report under this epoch yet.
+      if (holder !== null) return { ...base, state: 'starting', desiredState: wanted, owner: owner({}) };
       if (wanted !== 'running') return { ...base, state: wanted, desiredState: wanted, owner: owner({ reportAgeMs: report?.ageMs ?? null }) };
       return { ...base, state: 'unowned', desiredState: wanted, owner: owner({ reportAgeMs: report?.ageMs ?? null, reason: this.whyUnowned(lease, nodes) }) };
     }));
