@@ -113,12 +113,17 @@ export class OwnerStatusView {
   }
 
   private whyUnowned(lease: LeaseState | undefined, nodes: readonly NodeState[]): string {
+    // The last holder, if its lease ran out, is not renewing (dead, paused, cut off): not a candidate, even while its heartbeat looks recent.
+    const lastHolder = lease && lease.owner !== null ? lease.owner : null;
+    const lost = lastHolder ? `the lease of node ${lastHolder} ran out ${Math.round(-lease!.remainingMs / 100) / 10} s ago (node dead, paused or cut off from the store)` : null;
     const live = nodes.filter((n) => n.heartbeatAgeMs <= this.o.leaseMs);
-    if (!live.some((n) => !n.draining)) {
-      return live.length === 0 ? 'no live node in the cluster: start a sluice serve node on this store' : 'every live node is draining: undrain one (POST /api/cluster/nodes/<id>/drain with {"draining": false}) or start another';
+    if (live.some((n) => !n.draining && n.id !== lastHolder)) {
+      return lost ? `${lost}; a live node takes it over on its next pass` : 'waiting for a node to claim it (live nodes claim free pipelines on their next pass, every half second)';
     }
-    if (lease && lease.owner !== null) return `the lease of node ${lease.owner} ran out ${Math.round(-lease.remainingMs / 100) / 10} s ago (node dead, paused or cut off from the store); a live node takes it over on its next pass`;
-    return 'waiting for a node to claim it (live nodes claim free pipelines on their next pass, every half second)';
+    const others = live.filter((n) => n.id !== lastHolder);
+    const why = others.length === 0 ? `no ${lastHolder ? 'other ' : ''}live node in the cluster: start a sluice serve node on this store`
+      : 'every live node is draining: undrain one (POST /api/cluster/nodes/<id>/drain with {"draining": false}) or start another';
+    return lost ? `${lost}; ${why}` : why;
   }
 }
 

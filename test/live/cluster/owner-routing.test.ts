@@ -117,14 +117,18 @@ describe('a cluster node that does not own a pipeline shows its owner\'s status 
     await db.query('DELETE FROM copy_pa.a WHERE id < 10');
     await db.query("UPDATE copy_pa.a SET v = 'drifted' WHERE id = 20");
     assert.equal(await sameContent(), false);
+    const askedAt = Date.now();
     const resnap = await api<{ status: SeenStatus; command?: { id: number; state: string; claimedBy: string | null } }>('POST', '/api/pipelines/pa/tables/shop.a/resnapshot');
+    console.log(`# re-snapshot asked on node-a, run by node-b: answered in ${Date.now() - askedAt} ms`);
     assert.equal(resnap.code, 200, JSON.stringify(resnap.body));
     assert.deepEqual([resnap.body.command?.state, resnap.body.command?.claimedBy], ['done', 'node-b']);
     await write(20);
     await waitFor('target equal to the source after the re-snapshot', sameContent, 60_000);
 
     // 3. Resync, asked on node-a, run by node-b: every table copied again; the witness still has each row once.
+    const resyncAt = Date.now();
     const resync = await api<{ status: SeenStatus; command?: { id: number; state: string; claimedBy: string | null } }>('POST', '/api/pipelines/pa/resync');
+    console.log(`# resync asked on node-a, run by node-b: answered in ${Date.now() - resyncAt} ms`);
     assert.equal(resync.code, 200, JSON.stringify(resync.body));
     assert.deepEqual([resync.body.command?.state, resync.body.command?.claimedBy], ['done', 'node-b']);
     await write(20);

@@ -77,8 +77,11 @@ test('another node shows the owner\'s published status; a stale owner cannot ove
     assert.equal(gone!.queuedChanges, 0);
     nodes = [node('node-a', 100, true)];
     assert.match((await view.statuses(['p1']))[0]!.owner!.reason!, /every live node is draining/);
+    nodes = [node('node-c', 4000)]; // its heartbeat looks recent, but it did not renew its lease: not a candidate
+    assert.match((await view.statuses(['p1']))[0]!.owner!.reason!, /ran out .*; no other live node/);
     nodes = [];
-    assert.match((await view.statuses(['p1']))[0]!.owner!.reason!, /no live node/);
+    leases = [];
+    assert.match((await view.statuses(['p1']))[0]!.owner!.reason!, /^no live node/);
     await store.setDesiredState('p1', 'paused');
     const paused = (await view.statuses(['p1']))[0]!;
     assert.deepEqual([paused.state, paused.desiredState, paused.owner?.reason], ['paused', 'paused', null]);
