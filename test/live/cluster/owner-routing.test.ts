@@ -97,7 +97,10 @@ describe('a cluster node that does not own a pipeline shows its owner\'s status 
     await waitFor('copy caught up', sameContent, 60_000);
     const epoch = (await a.cluster!.view()).pipelines.find((p) => p.pipeline === 'pa')!.epoch;
 
-    // 1. node-a shows node-b's live status.
+    // 1. node-a shows node-b's live status (rows written once it streams: applied by the stream, not the snapshot).
+    await waitFor('node-a shows pa streaming', async () => (await statusOnA()).state === 'streaming', 30_000);
+    await write(10);
+    await waitFor('copy caught up with the streamed rows', sameContent, 60_000);
     const [[master]] = [await db.query<Array<{ File: string; Position: number }>>('SHOW MASTER STATUS')];
     let last: SeenStatus | null = null;
     const seen = await waitFor('node-a shows node-b\'s streaming status', async () => {
