@@ -4,6 +4,6 @@ export * from './channels.js';
 export * from './engine.js';
 export { AlertSettingsStore } from './settings-store.js';
 export { AlertStateStore, type StoredIncident } from './state-store.js';
-export { AlertService, localStatusOnly, type AlertClusterOptions, type AlertServiceOptions } from './service.js';
+export { AlertService, clusterStatus, type AlertClusterOptions, type AlertServiceOptions } from './service.js';
 export { clusterVerdicts, CLUSTER_RULES, type ClusterRule, type ClusterThresholds, type ClusterVerdict } from './cluster-rules.js';
 export { EvaluatorLease, type EvaluatorGate } from './evaluator-lease.js';

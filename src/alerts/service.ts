@@ -43,16 +43,25 @@ export interface AlertClusterOptions {
   /** The lease time of the evaluator role (the cluster's lease time). */
   leaseMs: number;
   view: () => Promise<ClusterView>;
+  /** Every pipeline's status as the cluster knows it (ClusterMember.statuses). */
+  statuses: (names: readonly string[]) => Promise<PipelineStatus[]>;
 }
 
+/** A published status older than this is not evidence (the owner is stuck or cut off from the store). */
+const FRESH_REPORT_MS = 15_000;
+
 /**
- * A cluster: the status of a pipeline as this node knows it — its own runs, and pipelines that should not run
- * (paused, stopped); null for one that runs on another node (its failed, lag and purge incidents hold).
+ * A cluster: the status of a pipeline as the cluster knows it — the live status on its owner, the owner's recent
+ * report (status publication, see control/status-publisher.ts) on the other nodes, and pipelines that should not
+ * run (paused, stopped); null while nobody can tell (no owner, or no fresh report): its failed, lag and purge
+ * incidents then hold, and the no-owner rule speaks.
  */
-export function localStatusOnly(manager: PipelineManager): (name: string) => Promise<PipelineStatus | null> {
+export function clusterStatus(statuses: (names: readonly string[]) => Promise<PipelineStatus[]>): (name: string) => Promise<PipelineStatus | null> {
   return async (name) => {
-    const st = await manager.status(name);
-    return manager.leased().has(name) || st.desiredState !== 'running' ? st : null;
+    const [st] = await statuses([name]);
+    if (!st) return null;
+    if (st.desiredState !== 'running' || st.owner === null || st.owner.self) return st;
+    return st.owner.node !== null && st.owner.reportAgeMs !== null && st.owner.reportAgeMs <= FRESH_REPORT_MS ? st : null;
   };
 }
 
@@ -76,7 +85,7 @@ export class AlertService {
       ...(o.binlogFiles ? { binlogFiles: o.binlogFiles } : {}),
       ...(o.restoredSettleMs !== undefined ? { restoredSettleMs: o.restoredSettleMs } : {}),
       ...(o.cluster ? {
-        cluster: o.cluster.view, status: localStatusOnly(o.manager),
+        cluster: o.cluster.view, status: clusterStatus(o.cluster.statuses),
         gate: new EvaluatorLease(o.cluster.leases, o.cluster.nodeId, o.cluster.leaseMs, o.logger),
       } : {}),
     });

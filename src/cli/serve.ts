@@ -102,7 +102,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     // Layers: defaults < store (PUT /api/alerts) < the config file's alerts: < environment/flags.
     const alerts = new AlertService({
       store, manager, logger: log, env, ...(cfg?.alerts ? { fromConfig: cfg.alerts } : {}), fromEnvironment: alertSettingsFromEnv(env, alertFlags), ...alertTimings,
-      ...(cluster ? { cluster: { nodeId: cluster.nodeId, leases: cluster.leases, leaseMs: cluster.leaseMs, view: () => cluster!.view() } } : {}),
+      ...(cluster ? { cluster: { nodeId: cluster.nodeId, leases: cluster.leases, leaseMs: cluster.leaseMs, view: () => cluster!.view(), statuses: (names) => cluster!.statuses(names) } } : {}),
     });
     await alerts.load();
     const server = await createControlServer({

@@ -8,7 +8,8 @@
  *   deadline, stops the run at once.
  * On close (SIGTERM) it stops its runs and releases their leases, so other nodes take them over on their next
  * tick instead of waiting for the expiry. Any node serves the API: start/pause/stop only change the desired state
- * in the store, which the owner (or the next claimer) acts on.
+ * in the store, which the owner (or the next claimer) acts on; after each pass the owner publishes the status of
+ * what it runs (status-publisher.ts) and runs the actions other nodes sent it (command-queue.ts).
  * Binlog readers: the pipelines of one source on this node share one reader (PipelineManager), whose server id
  * comes from this node's reader slot (a `server-id:<n>` lease, see cluster/server-id-slot.ts): distinct per node.
  */
@@ -20,6 +21,9 @@ import { LeaseRenewer, NodeRegistry, ServerIdSlot, StoreLeaseBackend, clusterId,
 import type { Store } from '../store/index.js';
 import type { PipelineManager } from './pipeline-manager.js';
 import { buildClusterView, leaseName, type ClusterView } from './cluster-view.js';
+import type { PipelineStatus } from './pipeline-status.js';
+import { CommandQueue, CommandRunner } from './command-queue.js';
+import { OwnerStatusView, StatusPublisher } from './status-publisher.js';
 
 export interface ClusterMemberOptions {
   store: Store;
@@ -34,6 +38,10 @@ export interface ClusterMemberOptions {
   tickMs?: number;
   /** The lease backend (default: the store's). */
   leases?: LeaseBackend;
+  /** Commands for an owner that no owner takes within this long expire (default 30 s). */
+  commandTtlMs?: number;
+  /** How long an API request waits for the owner to run its command before answering 202 (default 15 s). */
+  commandWaitMs?: number;
 }
 
 export { leaseName, type ClusterView } from './cluster-view.js';
@@ -56,6 +64,12 @@ export class ClusterMember {
   /** This node's reader slot (its binlog readers' server ids) and the cluster id default ids derive from. */
   private readonly readerSlot: ServerIdSlot;
   private clusterKey: string | null = null;
+  /** Actions for a pipeline's owner, sent through the store (any node submits; the owner runs them). */
+  readonly commands: CommandQueue;
+  readonly commandWaitMs: number;
+  private readonly commandRunner: CommandRunner;
+  private readonly publisher: StatusPublisher;
+  private readonly statusView: OwnerStatusView;
 
   constructor(private readonly o: ClusterMemberOptions) {
     this.registry = new NodeRegistry(o.store);
@@ -73,6 +87,30 @@ export class ClusterMember {
     this.failovers = r ? new Counter({ name: 'sluice_failovers_total', help: 'Pipelines this node took over from another node whose lease had expired', registers: [r] }) : null;
     this.ownerGauge = r ? new Gauge({ name: 'sluice_pipeline_owner', help: 'The node that runs each running pipeline (1 for its owner, from the leases in the store; every node reports the same view)', labelNames: ['pipeline', 'node'], registers: [r] }) : null;
     this.ownerlessGauge = r ? new Gauge({ name: 'sluice_pipelines_without_owner', help: 'Running pipelines whose lease no node holds (normal for a moment after a node died; alert when it lasts)', registers: [r] }) : null;
+    this.commandWaitMs = o.commandWaitMs ?? 15_000;
+    this.commands = new CommandQueue(o.store, o.node.id, o.commandTtlMs ? { ttlMs: o.commandTtlMs } : {});
+    this.commandRunner = new CommandRunner({ queue: this.commands, manager: o.manager, store: o.store, nodeId: o.node.id, logger: this.log });
+    this.publisher = new StatusPublisher({ store: o.store, manager: o.manager, nodeId: o.node.id });
+    this.statusView = new OwnerStatusView({
+      store: o.store, manager: o.manager, nodeId: o.node.id, leaseMs: this.leaseMs, leaseName,
+      leases: () => this.leases.list(), nodes: () => this.registry.list(),
+    });
+  }
+
+  /** Whether this node holds the pipeline's lease (runs it). */
+  owns(name: string): boolean {
+    return this.held.has(name);
+  }
+
+  /** The status of each pipeline as this cluster sees it: the owner's (published), with its owner; `unowned` when nobody runs it. */
+  statuses(names: readonly string[]): Promise<PipelineStatus[]> {
+    return this.statusView.statuses(names);
+  }
+
+  /** After each pass: publish the status of what this node runs, take and run the commands sent to it. */
+  private async ownerDuties(): Promise<void> {
+    const held = new Map([...this.held].map(([name, r]) => [name, r.grant.epoch]));
+    await Promise.all([this.publisher.publish(held), this.commandRunner.pass(held)]);
   }
 
   get nodeId(): string {
@@ -110,7 +148,7 @@ export class ClusterMember {
   /** One pass (the timer calls it; tests may). Overlapping calls share one run. */
   tick(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    this.ticking ??= this.tickOnce().catch((err: unknown) => {
+    this.ticking ??= this.tickOnce().then(() => this.ownerDuties()).catch((err: unknown) => {
       this.log.warn({ err: String(err) }, 'cluster pass failed (store unreachable?); held leases run until their deadline');
     }).finally(() => { this.ticking = null; });
     return this.ticking;
@@ -214,6 +252,7 @@ export class ClusterMember {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.ticking;
+    await this.commandRunner.idle();
     const names = [...this.held.keys()];
     await Promise.all(names.map(async (name) => {
       const renewer = this.held.get(name)!;
@@ -222,6 +261,7 @@ export class ClusterMember {
       await renewer.stop(true).catch((err: unknown) => this.log.warn({ pipeline: name, err: String(err) }, 'could not release the lease; it expires by itself'));
     }));
     await this.readerSlot.release().catch(() => undefined);
+    await this.publisher.publish(new Map()).catch(() => undefined); // the last reports: stopped here
     await this.registry.remove(this.o.node.id).catch(() => undefined);
     if (names.length) this.log.info({ pipelines: names }, 'pipelines handed over');
   }

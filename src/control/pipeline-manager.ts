@@ -301,6 +301,7 @@ export class PipelineManager {
       errorCount: e?.totals.errors ?? 0, restarts: e?.totals.restarts ?? 0, recentErrors: (e?.errors ?? []).map((x) => ({ ...x })),
       pendingSkip: e?.skipAt ?? null, skipped: [...(e?.skipped ?? [])], resnapshotQueue: [...(s?.resnapshotQueue ?? [])],
       bytesRead: e?.totals.bytesRead ?? 0, sourceReconnects: e?.totals.sourceReconnects ?? 0, queuedChanges: s?.queuedChanges ?? 0,
+      owner: null,
     };
   }
 

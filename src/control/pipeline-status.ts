@@ -2,8 +2,24 @@
 import type { DesiredState } from '../store/store.js';
 import type { SkipTarget, SkippedEvent } from '../pipeline/pipeline.js';
 
-export type PipelineState = 'stopped' | 'starting' | 'snapshotting' | 'streaming' | 'retrying' | 'paused' | 'failed';
+/** `unowned`: a cluster's pipeline that should run and that no node holds (see PipelineOwner.reason). */
+export type PipelineState = 'stopped' | 'starting' | 'snapshotting' | 'streaming' | 'retrying' | 'paused' | 'failed' | 'unowned';
+/** The states of a run on this node (the metrics' label values): `unowned` is a cluster's view, never a run's. */
 export const PIPELINE_STATES: readonly PipelineState[] = ['stopped', 'starting', 'snapshotting', 'streaming', 'retrying', 'paused', 'failed'];
+
+/** Which node of a cluster runs the pipeline, and where the status comes from (null on a single node). */
+export interface PipelineOwner {
+  /** The lease holder (null: no node runs it now). */
+  node: string | null;
+  /** Its lease epoch (the fencing token of its target transactions); null when nobody holds the lease. */
+  epoch: number | null;
+  /** The node that answered is the owner: the status is its own, live. */
+  self: boolean;
+  /** Age of the owner's published report by the store's clock, ms (null: the answering node's own status, or no report yet). */
+  reportAgeMs: number | null;
+  /** Why no node runs a pipeline that should run (null otherwise). */
+  reason: string | null;
+}
 
 export interface PipelineError {
   time: string;
@@ -53,4 +69,6 @@ export interface PipelineStatus {
   sourceReconnects: number;
   /** Changes read and not yet committed on the target. */
   queuedChanges: number;
+  /** Cluster: the owner, its epoch and the age of its report (null on a single node). */
+  owner: PipelineOwner | null;
 }

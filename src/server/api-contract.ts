@@ -13,6 +13,7 @@ import type { VerifyRun } from '../verify/verify-runs.js';
 import type { AuditEntry, DesiredState, EndpointKind, Role, TokenRecord } from '../store/store.js';
 import type { Principal } from './route-table.js';
 import type { ClusterView } from '../control/cluster-view.js';
+import type { PipelineCommand } from '../control/command-queue.js';
 
 /** True when A and B are the same type (deeply, optional and readonly modifiers included). */
 export type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
@@ -39,6 +40,7 @@ export type ApiContract = [
   Expect<SameFlat<PipelineError, Api.PipelineError>>,
   Expect<SameFlat<TableProgress, Api.TableProgress>>,
   Expect<SameFlat<PipelineStatus, Api.PipelineStatus>>,
+  Expect<SameFlat<PipelineCommand, Api.PipelineCommand>>,
   Expect<SameFlat<ReportedDifference, Api.VerifyDifference>>,
   Expect<SameFlat<RunTableResult, Api.VerifyTableResult>>,
   Expect<SameFlat<LastVerifyResult, Api.LastVerifyResult>>,

@@ -150,7 +150,8 @@ export interface TablesResponse { tables: TableInfo[] }
 
 // ---- Pipelines ---------------------------------------------------------------------------------------------
 
-export type PipelineState = 'stopped' | 'starting' | 'snapshotting' | 'streaming' | 'retrying' | 'paused' | 'failed';
+/** `unowned`: in a cluster, a pipeline that should run and that no node holds now (`status.owner.reason` says why). */
+export type PipelineState = 'stopped' | 'starting' | 'snapshotting' | 'streaming' | 'retrying' | 'paused' | 'failed' | 'unowned';
 export type DesiredState = 'running' | 'paused' | 'stopped';
 export type SnapshotMode = 'initial' | 'none';
 export type DdlPolicy = 'apply' | 'ignore' | 'fail';
@@ -256,14 +257,59 @@ export interface PipelineStatus {
   sourceReconnects: number;
   /** Changes read from the source and not yet committed on the target. */
   queuedChanges: number;
+  /** In a cluster: which node runs the pipeline (its published status is what every node answers); null on a single node. */
+  owner: PipelineOwner | null;
+}
+
+/** Who runs a pipeline of a cluster, and how fresh the status is. */
+export interface PipelineOwner {
+  /** The node holding the pipeline's lease (null: none now). */
+  node: string | null;
+  /** Its lease epoch (null when nobody holds the lease). */
+  epoch: number | null;
+  /** The node that answered is the owner (a live status, not a published one). */
+  self: boolean;
+  /** Age of the owner's published status by the store's clock, ms (null when `self`, or no report yet). */
+  reportAgeMs: number | null;
+  /** Why no node runs a pipeline that should run (state `unowned`); null otherwise. */
+  reason: string | null;
 }
 
 export type PipelineWithStatus = Pipeline & { status: PipelineStatus };
 
 export interface PipelinesResponse { pipelines: PipelineWithStatus[] }
 export interface PipelineResponse { pipeline: Pipeline }
-/** `GET …/status` and every action (`start`, `pause`, `resume`, `stop`, `retry`, `skip`, `resync`, `resnapshot`). */
-export interface StatusResponse { status: PipelineStatus }
+/**
+ * `GET …/status` and every action (`start`, `pause`, `resume`, `stop`, `retry`, `skip`, `resync`, `resnapshot`).
+ * In a cluster, `retry`, `skip`, `resync` and `resnapshot` sent to a node that does not own the pipeline go to the
+ * owner as a `command`: 200 with its outcome, or 202 when the owner has not run it yet (poll the command).
+ */
+export interface StatusResponse { status: PipelineStatus; command?: PipelineCommand }
+
+/** An action sent through the store to the node that owns the pipeline (times in ms by the store's clock). */
+export interface PipelineCommand {
+  id: number;
+  pipeline: string;
+  action: 'retry' | 'skip' | 'resync' | 'resnapshot';
+  args: { skip?: SkipTarget; table?: { database: string; table: string } };
+  /** pending → running → done | failed; pending → expired when no owner took it in time. */
+  state: 'pending' | 'running' | 'done' | 'failed' | 'expired';
+  /** The node that received the request, and who made it. */
+  requestedBy: string;
+  actor: string | null;
+  createdAt: number;
+  expiresAt: number;
+  /** The owner that ran it, and its lease epoch. */
+  claimedBy: string | null;
+  claimedEpoch: number | null;
+  finishedAt: number | null;
+  /** The owner's status right after the action (done). */
+  result: PipelineStatus | null;
+  error: { code: string; message: string; fix: string | null } | null;
+}
+
+/** `GET /api/pipelines/:name/commands/:id`. */
+export interface CommandResponse { command: PipelineCommand }
 
 export interface MetricSample {
   time: string;

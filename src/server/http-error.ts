@@ -5,7 +5,7 @@ export type { ErrorBody };
 export type ApiErrorCode =
   | 'BAD_REQUEST' | 'BAD_CONFIG' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'CSRF_FAILED' | 'NOT_FOUND' | 'CONFLICT'
   | 'MANAGED_BY_CONFIG' | 'INVALID_STATE' | 'RATE_LIMITED' | 'NOT_IMPLEMENTED' | 'CONNECTION_FAILED' | 'INTERNAL'
-  | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE';
+  | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'HEADERS_TOO_LARGE' | 'NO_OWNER';
 
 export class HttpError extends Error {
   constructor(readonly status: number, readonly code: ApiErrorCode, message: string, readonly fix: string | null = null,

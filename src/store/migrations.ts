@@ -191,6 +191,35 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
           .execute();
       },
     },
+    // Cluster control (src/control/status-publisher.ts, command-queue.ts): each owner's published pipeline
+    // status, and the actions other nodes send to the owner. Times by the store's clock (ms).
+    '0003_cluster_control': {
+      up: async (db: AnyDb) => {
+        await tableIn(db, dialect, 'pipeline_status')
+          .addColumn('pipeline', 'varchar(255)', (c) => c.primaryKey())
+          .addColumn('node', 'varchar(255)', (c) => c.notNull())
+          .addColumn('epoch', 'bigint', (c) => c.notNull())
+          .addColumn('status', text, (c) => c.notNull())
+          .addColumn('published_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await withSerialId(tableIn(db, dialect, 'pipeline_commands'), dialect)
+          .addColumn('pipeline', 'varchar(255)', (c) => c.notNull())
+          .addColumn('action', 'varchar(32)', (c) => c.notNull())
+          .addColumn('args', text, (c) => c.notNull())
+          .addColumn('state', 'varchar(16)', (c) => c.notNull())
+          .addColumn('requested_by', 'varchar(255)', (c) => c.notNull())
+          .addColumn('actor', 'varchar(255)')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('claimed_by', 'varchar(255)')
+          .addColumn('claimed_epoch', 'bigint')
+          .addColumn('claimed_at', 'bigint')
+          .addColumn('finished_at', 'bigint')
+          .addColumn('result', text)
+          .execute();
+        await createIndex(db, dialect, 'pipeline_commands_by_state', 'pipeline_commands', ['state', 'pipeline']);
+      },
+    },
   };
 }
 

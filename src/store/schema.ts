@@ -34,6 +34,17 @@ export interface StoreSettingsTable { name: string; value: string }
 export interface NodesTable { id: string; host: string; pid: number; version: string; started_at: number; heartbeat_at: number; draining: number }
 /** Leases (src/cluster/): owner, fencing epoch and expiry of each named resource, by the store's clock (ms). */
 export interface LeasesTable { name: string; owner: string | null; epoch: number; expires_at: number; acquired_at: number; renewed_at: number }
+/** The status each pipeline's owner publishes (src/control/status-publisher.ts): a PipelineStatus as JSON, store-clock time. */
+export interface PipelineStatusTable { pipeline: string; node: string; epoch: number; status: string; published_at: number }
+/**
+ * Actions on a pipeline sent to its owner (src/control/command-queue.ts): `state` pending → running → done | failed,
+ * or pending → expired; `result` is the owner's PipelineStatus (done) or an error {code, message, fix} (failed), as JSON.
+ */
+export interface PipelineCommandsTable {
+  id: Generated<number>; pipeline: string; action: string; args: string; state: string; requested_by: string; actor: string | null;
+  created_at: number; expires_at: number; claimed_by: string | null; claimed_epoch: number | null; claimed_at: number | null; finished_at: number | null;
+  result: string | null;
+}
 
 export interface StoreSchema {
   endpoints: EndpointsTable;
@@ -52,4 +63,6 @@ export interface StoreSchema {
   store_settings: StoreSettingsTable;
   nodes: NodesTable;
   leases: LeasesTable;
+  pipeline_status: PipelineStatusTable;
+  pipeline_commands: PipelineCommandsTable;
 }

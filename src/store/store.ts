@@ -224,6 +224,8 @@ export class Store {
       await tx.db.deleteFrom('pipeline_skips').where('pipeline', '=', name).execute();
       await tx.db.deleteFrom('table_copies').where('pipeline', '=', name).execute();
       await tx.db.deleteFrom('verify_results').where('pipeline', '=', name).execute();
+      await tx.db.deleteFrom('pipeline_status').where('pipeline', '=', name).execute();
+      await tx.db.deleteFrom('pipeline_commands').where('pipeline', '=', name).execute();
       const r = await tx.db.deleteFrom('pipelines').where('name', '=', name).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     });

@@ -38,7 +38,7 @@ function status(name: string, over: Json = {}): Json {
     lagSeconds: 0.8, rowsPerSecond: 5, rowsApplied: 1234, transactionsApplied: 300,
     snapshot: { rowsCopied: 0, rowsEstimated: 0, percent: 100, rowsPerSecond: 0, etaSeconds: null, tables: [], lastCopies: [] },
     position: { file: 'bin.000002', pos: 4242 }, errorCount: 0, restarts: 0, recentErrors: [], pendingSkip: null, skipped: [],
-    resnapshotQueue: [], bytesRead: 1_000_000, sourceReconnects: 0, queuedChanges: 0, ...over,
+    resnapshotQueue: [], bytesRead: 1_000_000, sourceReconnects: 0, queuedChanges: 0, owner: null, ...over,
   };
 }
 

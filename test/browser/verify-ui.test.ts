@@ -33,7 +33,7 @@ function status(): Json {
     snapshot: { rowsCopied: 0, rowsEstimated: 0, percent: 100, rowsPerSecond: 0, etaSeconds: null, tables: [],
       lastCopies: [{ table: 'shop.product', rowsCopied: 5000, finishedAt: finished }, { table: 'shop.orders', rowsCopied: 120, finishedAt: finished }] },
     position: { file: 'bin.000002', pos: 4242 }, errorCount: 0, restarts: 0, recentErrors: [], pendingSkip: null, skipped: [],
-    resnapshotQueue: [], bytesRead: 1_000_000, sourceReconnects: 0, queuedChanges: 0,
+    resnapshotQueue: [], bytesRead: 1_000_000, sourceReconnects: 0, queuedChanges: 0, owner: null,
   };
 }
 

@@ -8,6 +8,7 @@ import { optInt, optStr, str } from '../body.js';
 import type { ServerDeps } from '../deps.js';
 import { HttpError, badRequest, managedByConfig, notFound } from '../http-error.js';
 import type { RouteDef } from '../route-table.js';
+import { commandOf, ownerAction, statusOf, statusesOf } from './owner-actions.js';
 
 const PIPELINE_KEYS: ReadonlyArray<keyof Api.PipelineInput> = ['name', 'source', 'target', 'tables', 'exclude', 'targetDatabase', 'snapshot', 'ddl', 'tuning'];
 
@@ -39,24 +40,26 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
     ...p.config, desiredState: p.desiredState, managedByConfig: p.managed, createdAt: p.createdAt, updatedAt: p.updatedAt,
     state: status.state,
   });
-  const shown = async (p: PipelineRecord): Promise<Api.Pipeline> => show(p, await manager.status(p.config.name));
-  const action = (verb: 'start' | 'pause' | 'resume' | 'stop' | 'retry', summary: string, run: (name: string, st: PipelineStatus) => Promise<PipelineStatus> | PipelineStatus): RouteDef => ({
+  const shown = async (p: PipelineRecord): Promise<Api.Pipeline> => show(p, await statusOf(deps, p.config.name));
+  /** Start, pause, resume, stop: the desired state in the store, which the owner (in a cluster) acts on. */
+  const action = (verb: 'start' | 'pause' | 'resume' | 'stop', summary: string, run: (name: string, st: PipelineStatus) => Promise<PipelineStatus> | PipelineStatus): RouteDef => ({
     method: 'POST', path: `/api/pipelines/:name/${verb}`, access: 'operator', tag: 'pipelines', summary,
     handler: async ({ params, audit }): Promise<Api.StatusResponse> => {
       const p = await get(params['name']!);
-      const status = await run(p.config.name, await manager.status(p.config.name));
+      const status = await run(p.config.name, await statusOf(deps, p.config.name));
       audit(`pipeline.${verb}`, p.config.name);
-      return { status };
+      return { status: deps.cluster ? await statusOf(deps, p.config.name) : status };
     },
   });
   const invalid = (msg: string, fix: string): HttpError => new HttpError(409, 'INVALID_STATE', msg, fix);
   return [
     { method: 'GET', path: '/api/pipelines', access: 'viewer', tag: 'pipelines', summary: 'List pipelines with their status',
       handler: async (): Promise<Api.PipelinesResponse> => ({
-        pipelines: await Promise.all((await store.listPipelines()).map(async (p) => {
-          const status = await manager.status(p.config.name);
-          return { ...show(p, status), status };
-        })),
+        pipelines: await (async () => {
+          const list = await store.listPipelines();
+          const statuses = await statusesOf(deps, list.map((p) => p.config.name));
+          return list.map((p, i) => ({ ...show(p, statuses[i]!), status: statuses[i]! }));
+        })(),
       }) },
     { method: 'POST', path: '/api/pipelines', access: 'operator', tag: 'pipelines', summary: 'Create a pipeline (start: true to start it)',
       handler: async ({ body, reply, audit }): Promise<Api.PipelineResponse> => {
@@ -94,7 +97,7 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
         return { ok: true };
       } },
     { method: 'GET', path: '/api/pipelines/:name/status', access: 'viewer', tag: 'pipelines', summary: 'State, lag, rates, snapshot progress, position, recent errors',
-      handler: async ({ params }): Promise<Api.StatusResponse> => ({ status: await manager.status((await get(params['name']!)).config.name) }) },
+      handler: async ({ params }): Promise<Api.StatusResponse> => ({ status: await statusOf(deps, (await get(params['name']!)).config.name) }) },
     action('start', 'Start (from the checkpoint)', (n) => manager.start(n)),
     action('pause', 'Pause: stop after the current batch, keep the checkpoint', (n) => manager.pause(n)),
     action('resume', 'Resume a paused pipeline from its checkpoint', (n, st) => {
@@ -102,50 +105,48 @@ export function pipelineRoutes(deps: ServerDeps): RouteDef[] {
       return manager.resume(n);
     }),
     action('stop', 'Stop (not restarted when the server starts)', (n) => manager.stop(n)),
-    action('retry', 'Restart a failed or retrying pipeline now', (n) => manager.retry(n)),
+    { method: 'POST', path: '/api/pipelines/:name/retry', access: 'operator', tag: 'pipelines', summary: 'Restart a failed or retrying pipeline now',
+      handler: async (ctx): Promise<Api.StatusResponse> => {
+        const name = (await get(ctx.params['name']!)).config.name;
+        return ownerAction(deps, ctx, name, 'retry', {}, () => manager.retry(name));
+      } },
     { method: 'POST', path: '/api/pipelines/:name/skip', access: 'operator', tag: 'pipelines',
       summary: 'Skip the source transaction (or DDL) that failed and restart; body {file, pos, kind} names another one',
-      handler: async ({ params, body, audit }): Promise<Api.StatusResponse> => {
+      handler: async (ctx): Promise<Api.StatusResponse> => {
+        const { params, body } = ctx;
         const p = await get(params['name']!);
         const file = optStr(body, 'file');
         const pos = optInt(body, 'pos', 4, Number.MAX_SAFE_INTEGER);
         const kind = optStr(body, 'kind') ?? 'transaction';
         if ((file === undefined) !== (pos === undefined)) throw badRequest("give both 'file' and 'pos', or neither (to skip what the latest error names)");
         if (kind !== 'transaction' && kind !== 'ddl') throw badRequest("'kind' must be 'transaction' or 'ddl'");
-        let status: PipelineStatus;
-        try {
-          status = await manager.skip(p.config.name, file !== undefined && pos !== undefined ? { file, pos, kind } : undefined);
-        } catch (err) {
-          if (isSluiceError(err)) throw invalid(err.message, err.fix);
-          throw err;
-        }
-        audit('pipeline.skip', p.config.name, { skip: status.pendingSkip });
-        return { status };
+        const skip = file !== undefined && pos !== undefined ? { file, pos, kind } as const : undefined;
+        return ownerAction(deps, ctx, p.config.name, 'skip', skip ? { skip } : {}, () => manager.skip(p.config.name, skip));
       } },
     { method: 'POST', path: '/api/pipelines/:name/resync', access: 'operator', tag: 'pipelines',
       summary: 'Start over without downtime: stream from the source\'s current position and copy every table again (swapped in atomically)',
-      handler: async ({ params, audit }): Promise<Api.StatusResponse> => {
-        const p = await get(params['name']!);
-        const status = await manager.resync(p.config.name);
-        audit('pipeline.resync', p.config.name);
-        return { status };
+      handler: async (ctx): Promise<Api.StatusResponse> => {
+        const p = await get(ctx.params['name']!);
+        return ownerAction(deps, ctx, p.config.name, 'resync', {}, () => manager.resync(p.config.name));
       } },
     { method: 'POST', path: '/api/pipelines/:name/tables/:table/resnapshot', access: 'operator', tag: 'pipelines',
       summary: 'Copy one table (`db.table`) again while streaming: built in a shadow table, swapped in atomically',
-      handler: async ({ params, audit }): Promise<Api.StatusResponse> => {
-        const p = await get(params['name']!);
-        const key = params['table'] ?? '';
+      handler: async (ctx): Promise<Api.StatusResponse> => {
+        const p = await get(ctx.params['name']!);
+        const key = ctx.params['table'] ?? '';
         const dot = key.indexOf('.');
         if (dot <= 0 || dot === key.length - 1) throw badRequest(`'${key}' is not a table name: use database.table`);
-        let status: PipelineStatus;
-        try {
-          status = await manager.resnapshot(p.config.name, key.slice(0, dot), key.slice(dot + 1));
-        } catch (err) {
-          if (isSluiceError(err)) throw invalid(err.message, err.fix);
-          throw err;
-        }
-        audit('pipeline.resnapshot', p.config.name, { table: key });
-        return { status };
+        const table = { database: key.slice(0, dot), table: key.slice(dot + 1) };
+        return ownerAction(deps, ctx, p.config.name, 'resnapshot', { table }, () => manager.resnapshot(p.config.name, table.database, table.table));
+      } },
+    { method: 'GET', path: '/api/pipelines/:name/commands/:id', access: 'viewer', tag: 'pipelines',
+      summary: 'An action sent to the pipeline\'s owner in a cluster (retry, skip, resync, resnapshot): its state and outcome',
+      handler: async ({ params }): Promise<Api.CommandResponse> => {
+        const p = await get(params['name']!);
+        const id = Number(params['id']);
+        const command = Number.isSafeInteger(id) ? await commandOf(deps, p.config.name, id) : null;
+        if (!command) throw notFound(`no command ${params['id']} of pipeline '${p.config.name}'`, 'the id is in the answer (202) of the action');
+        return { command };
       } },
     { method: 'GET', path: '/api/metrics/history', access: 'viewer', tag: 'pipelines', summary: 'Metric samples (5 s) for charts',
       handler: async ({ query }): Promise<Api.MetricsHistory> => {

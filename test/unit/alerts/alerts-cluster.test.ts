@@ -12,7 +12,8 @@ import { DEFAULT_TUNING } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log.js';
 import { Store } from '../../../src/store/store.js';
 import { PipelineManager } from '../../../src/control/pipeline-manager.js';
-import { AlertService, clusterVerdicts } from '../../../src/alerts/index.js';
+import { AlertService, clusterStatus, clusterVerdicts } from '../../../src/alerts/index.js';
+import type { PipelineStatus } from '../../../src/control/pipeline-status.js';
 import { StoreLeaseBackend, type NodeState } from '../../../src/cluster/index.js';
 import type { ClusterView } from '../../../src/control/cluster-view.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
@@ -54,7 +55,7 @@ describe('alerts of a cluster', () => {
     const manager = new PipelineManager({ store, logger, leased: true });
     const service = (nodeId: string): AlertService => new AlertService({
       store, manager, logger, env: {}, fromEnvironment: { webhookUrl: hookUrl, ownerlessSeconds: 0.2 }, intervalMs: 60_000,
-      retry: { attempts: 1 }, cluster: { nodeId, leases, leaseMs: 1000, view },
+      retry: { attempts: 1 }, cluster: { nodeId, leases, leaseMs: 1000, view, statuses: (names) => Promise.all(names.map(async (n) => ({ ...await manager.status(n), owner: null }))) },
     });
     const x = service('x');
     const y = service('y');
@@ -95,5 +96,17 @@ describe('alerts of a cluster', () => {
     const lost = clusterVerdicts(v(3100), t, new Map(), 0)[0]!;
     assert.equal(lost.state, 'holds');
     assert.match(lost.title, /NODE LOST: n1 \(h, pid 1\) has not heartbeated for 3 s/);
+  });
+
+  it('the failed/lag/purge rules see another node\'s pipeline through its owner\'s fresh report, and nothing from a stale one', async () => {
+    const manager = new PipelineManager({ store, logger, leased: true });
+    const base = await manager.status('p1');
+    const as = (over: Partial<PipelineStatus>) => (): Promise<PipelineStatus[]> => Promise.resolve([{ ...base, desiredState: 'running', ...over }]);
+    const owner = { node: 'y', epoch: 3, self: false, reason: null };
+    const fresh = await clusterStatus(as({ state: 'failed', owner: { ...owner, reportAgeMs: 800 } }))('p1');
+    assert.equal(fresh?.state, 'failed', 'a fresh report of the owner counts');
+    assert.equal(await clusterStatus(as({ state: 'failed', owner: { ...owner, reportAgeMs: 60_000 } }))('p1'), null, 'a stale report is no evidence');
+    assert.equal(await clusterStatus(as({ state: 'unowned', owner: { ...owner, node: null, epoch: null, reportAgeMs: null } }))('p1'), null, 'no owner: the no-owner rule speaks');
+    assert.equal((await clusterStatus(as({ state: 'streaming', owner: { ...owner, self: true, reportAgeMs: null } }))('p1'))?.state, 'streaming', 'its own run');
   });
 });

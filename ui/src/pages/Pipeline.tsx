@@ -1,7 +1,7 @@
 // One pipeline: state and actions, per-table snapshot progress and re-snapshot, position, charts, recent errors
 // (with skip of a failing source transaction), skipped transactions, verify (last result per table, repair).
 import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactElement } from 'react';
-import { api, type PipelineError, type PipelineState, type PipelineStatus, type SkipTarget, type TableProgress } from '../api';
+import { api, type PipelineError, type PipelineOwner, type PipelineState, type PipelineStatus, type SkipTarget, type TableProgress } from '../api';
 import { can, useAuth } from '../auth';
 import { Chart } from '../components/Chart';
 import { VerifyPanel } from '../components/VerifyPanel';
@@ -50,6 +50,18 @@ export function forThisPage(text: string): string {
     .replace(/POST \/api\/pipelines\/[^\s)]+\/resync/g, 'the “Resync” button')
     .replace(/POST \/api\/pipelines\/[^\s)]+\/tables\/[^\s)]+\/resnapshot/g, 'the table’s “Re-snapshot” button')
     .replace(/POST \/api\/pipelines\/[^\s)]+\/(retry|start)/g, 'the “Retry now” button');
+}
+
+/** In a cluster: the node that runs the pipeline (its lease epoch, how old its report is), or why none does. */
+function OwnerLine({ owner }: { owner: PipelineOwner }): ReactElement {
+  const age = owner.reportAgeMs !== null && !owner.self ? ` · reported ${(owner.reportAgeMs / 1000).toFixed(1)} s ago` : '';
+  return (
+    <p className="muted" data-testid="pipeline-owner">
+      {owner.node !== null
+        ? <>Owner: node <strong className="mono">{owner.node}</strong> (epoch {owner.epoch}){owner.self ? ' · this node' : age}</>
+        : <>Owner: none{owner.reason ? ` — ${owner.reason}` : ''}{age}</>}
+    </p>
+  );
 }
 
 /** The tables (`db`.`table`) and keys an error message names, to show them apart from the text. */
@@ -345,6 +357,7 @@ export function PipelinePage({ name }: { name: string }): ReactElement {
           </div>
         )}
       </div>
+      {s?.owner && <OwnerLine owner={s.owner} />}
       <ErrorBanner error={status.error ?? def.error} />
       <ErrorBanner error={actionError} />
       {notice && <div className="alert info" data-testid="notice">{notice}</div>}
