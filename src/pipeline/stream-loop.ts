@@ -337,7 +337,7 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
 interface TxnBounds { start: Position; end: Position; count: number }
 
 /** The distinct tables of a batch's changes (consecutive changes of one table are counted once, cheaply). */
-export class BatchTables {
+class BatchTables {
   private readonly tables = new Set<string>();
   private lastDatabase = '';
   private lastTable = '';
