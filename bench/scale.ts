@@ -12,7 +12,7 @@
 //   {"tables":…,"peak_rss_mb":…,"snapshot_s":…,"stream_rows_s":…,"stream_rows_s_10_tables":…}
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import mysql from 'mysql2/promise';
@@ -21,13 +21,31 @@ import { SchemaHistory, type SchemaHistoryJSON } from '../src/mysql/schema/schem
 import type { SchemaColumn } from '../src/mysql/schema/table-schema.js';
 import { startMariaDb, type MariaDbServer } from '../src/testkit/mariadb-server.js';
 import type { SluiceChildResult } from './sync-sluice.js';
+import { DEFAULT_TUNING } from '../src/config/types.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const env = (name: string, dflt: number): number => Number(process.env[name] ?? dflt);
 const TABLES = env('BENCH_SCALE_TABLES', 10_000);
 const ROWS = env('BENCH_SCALE_ROWS', 40_000);
-const SERVER_ARGS = ['--innodb-buffer-pool-size=256M', '--innodb-log-file-size=256M', '--table-open-cache=20000',
-  '--table-definition-cache=20000', '--open-files-limit=65535'];
+/**
+ * The throwaway servers are set up as a DBA would for this many tables: every table fits the table cache, the
+ * table definition cache and InnoDB's open files, and the buffer pool holds each table's hot pages (a few per
+ * table). Otherwise every statement reopens a table (Opened_tables grows by one per row) and the figures measure
+ * cache thrashing, not Sluice. open_files_limit is asked for; the server takes what the process's hard limit
+ * allows and, assuming two files per cached table (MyISAM), shrinks table_open_cache at start-up to
+ * (limit - connections) / 2 — 9,885 under this machine's hard limit of 20,000, fewer than 10,000 tables. InnoDB
+ * tables hold no file in the table cache (their files are innodb_open_files), so the bench sets table_open_cache
+ * again once the server runs (SET GLOBAL; on a real server: raise LimitNOFILE and open_files_limit).
+ */
+const CACHED_TABLES = TABLES + 1000;
+const SERVER_ARGS = ['--innodb-buffer-pool-size=1G', '--innodb-log-file-size=256M', `--table-open-cache=${CACHED_TABLES}`,
+  `--table-definition-cache=${CACHED_TABLES}`, `--innodb-open-files=${CACHED_TABLES}`, '--open-files-limit=65535'];
+
+async function sizeTableCache(server: MariaDbServer): Promise<void> {
+  await server.query(`SET GLOBAL table_open_cache = ${CACHED_TABLES}`);
+  const c = await tableCache(server);
+  say(`server ${server.port}: table_open_cache ${c.openCache}, table_definition_cache ${c.definitionCache}, innodb_open_files ${c.innodbFiles}, innodb_buffer_pool_size 1G (sized for ${TABLES} tables)`);
+}
 
 const say = (text: string): void => { process.stderr.write(`bench: ${text}\n`); };
 const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
@@ -93,10 +111,10 @@ function microPhase(): { stringify_ms: number; revision_ms: number } {
 
 async function createTables(source: MariaDbServer, db: string, n: number): Promise<void> {
   await source.query(`CREATE DATABASE ${db}`);
-  await source.query(`CREATE PROCEDURE ${db}.mk(n INT)
+  await source.query(`CREATE PROCEDURE ${db}.mk(lo INT, hi INT)
     BEGIN
-      DECLARE i INT DEFAULT 0;
-      WHILE i < n DO
+      DECLARE i INT DEFAULT lo;
+      WHILE i < hi DO
         SET @q = CONCAT('CREATE TABLE ${db}.t', i, ' (id INT PRIMARY KEY, v INT NOT NULL, s VARCHAR(32))');
         PREPARE st FROM @q; EXECUTE st; DEALLOCATE PREPARE st;
         SET @q = CONCAT('INSERT INTO ${db}.t', i, ' VALUES (1, 1, ''a''), (2, 2, ''b''), (3, 3, ''c'')');
@@ -117,11 +135,19 @@ async function createTables(source: MariaDbServer, db: string, n: number): Promi
         SET i = i + 1;
       END WHILE;
     END`);
-  await source.query('SET autocommit = 1');
-  await source.query(`CALL ${db}.mk(${n})`);
+  // Over a few connections at once (10,000 CREATE TABLEs take minutes on one).
+  const parts = Math.min(4, n);
+  await Promise.all(Array.from({ length: parts }, async (_, k) => {
+    const conn = await mysql.createConnection({ host: '127.0.0.1', port: source.port, user: 'root' });
+    try {
+      await conn.query(`CALL ${db}.mk(${Math.floor(n * k / parts)}, ${Math.floor(n * (k + 1) / parts)})`);
+    } finally {
+      await conn.end();
+    }
+  }));
 }
 
-async function runScale(dir: string, source: MariaDbServer, target: MariaDbServer, n: number): Promise<{ peakRss: number; snapshotS: number; rowsS: number; ceiling: number }> {
+async function runScale(dir: string, source: MariaDbServer, target: MariaDbServer, n: number): Promise<{ peakRss: number; snapshotS: number; rowsS: number; ceiling: number; oneTxn: number; snapRss: Record<string, number>; streamRss: Record<string, number> }> {
   const db = `scale${n}`;
   say(`${n} tables: creating them on the source …`);
   const c0 = performance.now();
@@ -135,44 +161,66 @@ async function runScale(dir: string, source: MariaDbServer, target: MariaDbServe
   }));
   const snap = await runChild(config, 'snapshot', null);
   const snapshotS = snap.streaming_after_s ?? snap.seconds;
-  say(`${n} tables: initial copy ${snapshotS.toFixed(1)} s (${snap.snapshot_rows} rows), peak RSS ${snap.peak_rss_mb} MB (heap ${snap.peak_heap_mb} MB, outside the heap ${snap.peak_external_mb} MB)`);
+  say(`${n} tables: initial copy ${snapshotS.toFixed(1)} s (${snap.snapshot_rows} rows), peak RSS ${snap.peak_rss_mb} MB ${JSON.stringify(snap.peak_rss_mb_by_status)} (heap ${snap.peak_heap_mb} MB, outside the heap ${snap.peak_external_mb} MB)`);
 
   await source.query(`CALL ${db}.gen(${ROWS}, ${n})`);
   const end = await masterPos(source);
+  const before = await tableCache(target);
   const stream = await runChild(config, 'until', `${end.file}:${end.pos}`);
+  const after = await tableCache(target);
+  say(`${n} tables: target during the stream: ${after.opened - before.opened} tables opened, ${after.misses - before.misses} table cache misses, `
+    + `${after.definitions - before.definitions} definitions opened (table_open_cache ${after.openCache}, table_definition_cache ${after.definitionCache}, innodb_open_files ${after.innodbFiles})`);
   const streamS = stream.seconds - (stream.streaming_after_s ?? 0);
   const rowsS = stream.rows_applied / streamS;
-  say(`${n} tables: stream ${stream.rows_applied} rows in ${streamS.toFixed(2)} s = ${Math.round(rowsS)} rows/s (start-up ${(stream.streaming_after_s ?? 0).toFixed(1)} s), peak RSS ${stream.peak_rss_mb} MB (heap ${stream.peak_heap_mb} MB, outside the heap ${stream.peak_external_mb} MB), ${stream.cpu_s.toFixed(1)} s CPU`);
+  say(`${n} tables: stream ${stream.rows_applied} rows in ${streamS.toFixed(2)} s = ${Math.round(rowsS)} rows/s (start-up ${(stream.streaming_after_s ?? 0).toFixed(1)} s), peak RSS ${stream.peak_rss_mb} MB ${JSON.stringify(stream.peak_rss_mb_by_status)} (heap ${stream.peak_heap_mb} MB, outside the heap ${stream.peak_external_mb} MB), ${stream.cpu_s.toFixed(1)} s CPU`);
   if (stream.rows_applied < ROWS) throw new Error(`only ${stream.rows_applied} of ${ROWS} rows applied`);
   const check = await target.query<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM ${db}.t${(ROWS - 2) % n}`);
   say(`${n} tables: target table t${(ROWS - 2) % n} has ${check[0]!.n} rows`);
-  const ceiling = await targetCeiling(target, db, n);
-  say(`${n} tables: the target's own ceiling for the same batches (one client, ${BATCH} single-row changes round-robin over the tables per transaction): ${Math.round(ceiling)} rows/s — Sluice reaches ${(rowsS / ceiling * 100).toFixed(0)} % of it`);
-  return { peakRss: Math.max(snap.peak_rss_mb, stream.peak_rss_mb), snapshotS, rowsS, ceiling };
+  const ceiling = await targetCeiling(target, db, n, BATCH_TABLES, 3);
+  say(`${n} tables: the target's own ceiling for the same batches (one client, ${BATCH} changes round-robin over the tables, at most ${BATCH_TABLES} tables per transaction): ${Math.round(ceiling)} rows/s — Sluice reaches ${(rowsS / ceiling * 100).toFixed(0)} % of it`);
+  const oneTxn = await targetCeiling(target, db, n, BATCH, 1);
+  say(`${n} tables: the same ${BATCH} changes in one transaction (before maxBatchTables): ${Math.round(oneTxn)} rows/s`);
+  return { peakRss: Math.max(snap.peak_rss_mb, stream.peak_rss_mb), snapshotS, rowsS, ceiling, oneTxn, snapRss: snap.peak_rss_mb_by_status, streamRss: stream.peak_rss_mb_by_status };
 }
 
-/** Changes per target transaction in the pipeline (tuning.batchSize default). */
-const BATCH = 5000;
+interface TableCacheFigures { opened: number; misses: number; definitions: number; openCache: number; definitionCache: number; innodbFiles: number }
+
+/** The server's table cache counters and sizes (a cache smaller than the tables written reopens tables on every statement). */
+async function tableCache(server: MariaDbServer): Promise<TableCacheFigures> {
+  const rows = await server.query<Array<{ Variable_name: string; Value: string }>>(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Opened_tables', 'Table_open_cache_misses', 'Opened_table_definitions')");
+  const vars = await server.query<Array<{ Variable_name: string; Value: string }>>(
+    "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('table_open_cache', 'table_definition_cache', 'innodb_open_files')");
+  const v = new Map([...rows, ...vars].map((r) => [r.Variable_name.toLowerCase(), Number(r.Value)]));
+  return { opened: v.get('opened_tables') ?? 0, misses: v.get('table_open_cache_misses') ?? 0, definitions: v.get('opened_table_definitions') ?? 0,
+    openCache: v.get('table_open_cache') ?? 0, definitionCache: v.get('table_definition_cache') ?? 0, innodbFiles: v.get('innodb_open_files') ?? 0 };
+}
+
+/** Changes per target transaction, and distinct tables per target transaction (tuning.batchSize, tuning.maxBatchTables defaults). */
+const BATCH = DEFAULT_TUNING.batchSize;
+const BATCH_TABLES = DEFAULT_TUNING.maxBatchTables;
 
 /**
- * What the target itself sustains for the stream's batch shape: transactions of BATCH rows spread round-robin
- * over the tables (per table one multi-row REPLACE, as Sluice writes them), sent in one round trip. With
- * thousands of tables each row is its own statement on its own table: the server's per-statement, per-table
- * cost bounds any client. Rolled back; best of three.
+ * What the target itself sustains for the stream's batch shape: BATCH changes spread round-robin over the tables,
+ * per table one multi-row REPLACE (as Sluice writes them), in transactions of at most `tablesPerTxn` tables (each
+ * one round trip). With thousands of tables each row is its own statement on its own table, and the server's cost
+ * per statement grows with the tables its transaction already touched. Rolled back; best of `rounds`.
  */
-async function targetCeiling(target: MariaDbServer, db: string, n: number): Promise<number> {
+async function targetCeiling(target: MariaDbServer, db: string, n: number, tablesPerTxn: number, rounds: number): Promise<number> {
   const conn = await mysql.createConnection({ host: '127.0.0.1', port: target.port, user: 'root', multipleStatements: true });
   try {
     let best = Infinity;
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < rounds; round++) {
       const rows = new Map<number, string[]>();
       for (let i = 0; i < BATCH; i++) {
-        const t = i % n;
+        const t = (round * BATCH + i) % n;
         rows.set(t, [...(rows.get(t) ?? []), `(${1_000_000 + round * BATCH + i}, ${i}, 'y')`]);
       }
-      const sql = [...rows].map(([t, values]) => `REPLACE INTO ${db}.t${t} (id, v, s) VALUES ${values.join(',')}`).join(';\n');
+      const statements = [...rows].map(([t, values]) => `REPLACE INTO ${db}.t${t} (id, v, s) VALUES ${values.join(',')}`);
       const t0 = performance.now();
-      await conn.query(`START TRANSACTION; ${sql}; ROLLBACK`);
+      for (let i = 0; i < statements.length; i += tablesPerTxn) {
+        await conn.query(`START TRANSACTION; ${statements.slice(i, i + tablesPerTxn).join(';\n')}; ROLLBACK`);
+      }
       best = Math.min(best, performance.now() - t0);
     }
     return BATCH / (best / 1000);
@@ -186,6 +234,8 @@ const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-scale-'));
 const source = await startMariaDb({ serverId: 1, extraArgs: SERVER_ARGS, startTimeoutMs: 60_000 });
 const target = await startMariaDb({ serverId: 2, binlog: false, extraArgs: SERVER_ARGS, startTimeoutMs: 60_000 });
 try {
+  await sizeTableCache(source);
+  await sizeTableCache(target);
   const small = await runScale(dir, source, target, 10);
   const big = await runScale(dir, source, target, TABLES);
   const within = big.rowsS / small.rowsS;
@@ -195,6 +245,9 @@ try {
     tables: TABLES, peak_rss_mb: big.peakRss, snapshot_s: round(big.snapshotS, 1), stream_rows_s: Math.round(big.rowsS),
     stream_rows_s_10_tables: Math.round(small.rowsS), peak_rss_mb_10_tables: small.peakRss, snapshot_s_10_tables: round(small.snapshotS, 1),
     target_ceiling_rows_s: Math.round(big.ceiling), target_ceiling_rows_s_10_tables: Math.round(small.ceiling),
+    target_one_txn_rows_s: Math.round(big.oneTxn), target_one_txn_rows_s_10_tables: Math.round(small.oneTxn),
+    stream_ratio: round(within, 3), peak_rss_mb_by_status: { snapshot: big.snapRss, stream: big.streamRss },
+    load_average: loadavg().map((x) => round(x, 1)),
     check_state_ms_serialize: micro.stringify_ms, check_state_ms_revision: micro.revision_ms,
   }) + '\n');
 } finally {

@@ -6,6 +6,7 @@
 // Prints `streaming` on stdout when the pipeline starts streaming; the last stdout line is JSON.
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { writeHeapSnapshot } from 'node:v8';
 import { parseConfig } from '../src/config/index.js';
 import { createLogger } from '../src/log.js';
 import { comparePositions } from '../src/mysql/schema/schema-history.js';
@@ -29,6 +30,8 @@ export interface SluiceChildResult {
   /** Peaks of process.memoryUsage() sampled every 50 ms: V8 heap in use, and memory outside it (Buffers). */
   peak_heap_mb: number;
   peak_external_mb: number;
+  /** Peak RSS (MB, sampled every 50 ms) per pipeline status: where the peak comes from. */
+  peak_rss_mb_by_status: Record<string, number>;
 }
 
 function parsePosition(text: string): Position {
@@ -68,6 +71,10 @@ let doneAt: number | null = null;
 let peakHeap = 0;
 let peakExternal = 0;
 let lastSample = 0;
+const rssByStatus: Record<string, number> = {};
+// BENCH_HEAP_SNAPSHOT_MB: write one heap snapshot (to the working directory) the first time the heap in use passes it.
+const heapSnapshotAt = Number(process.env.BENCH_HEAP_SNAPSHOT_MB ?? 0) * 1048576;
+let heapSnapshotTaken = false;
 while (doneAt === null && !finished) {
   await new Promise((r) => setTimeout(r, 5));
   const s = pipeline.stats;
@@ -77,6 +84,12 @@ while (doneAt === null && !finished) {
     const m = process.memoryUsage();
     peakHeap = Math.max(peakHeap, m.heapUsed);
     peakExternal = Math.max(peakExternal, m.external);
+    const mb = Math.round(m.rss / 1048576);
+    rssByStatus[s.status] = Math.max(rssByStatus[s.status] ?? 0, mb);
+    if (heapSnapshotAt > 0 && !heapSnapshotTaken && m.heapUsed >= heapSnapshotAt) {
+      heapSnapshotTaken = true;
+      process.stderr.write(`bench: heap snapshot written to ${writeHeapSnapshot()} (heap ${Math.round(m.heapUsed / 1048576)} MB, status ${s.status})\n`);
+    }
   }
   if (streamingAt === null && s.status === 'streaming') {
     streamingAt = now;
@@ -105,6 +118,7 @@ const result: SluiceChildResult = {
   cpu_s: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   peak_heap_mb: Math.round(peakHeap / 1048576),
   peak_external_mb: Math.round(peakExternal / 1048576),
+  peak_rss_mb_by_status: rssByStatus,
 };
 process.stdout.write(JSON.stringify(result) + '\n');
 process.exit(0);

@@ -8,6 +8,7 @@ export const tuningSchema = z.strictObject({
   batchSize: positiveInt(1_000_000).optional(),
   maxStatementBytes: z.number().int().min(16 * 1024).max(1024 * 1024 * 1024).optional(),
   maxBatchDelayMs: z.number().int().min(0).max(600_000).optional(),
+  maxBatchTables: positiveInt(1_000_000).optional(),
   snapshotChunkSize: positiveInt(10_000_000).optional(),
   snapshotParallelism: positiveInt(256).optional(),
   leaseSeconds: z.number().min(1).max(3600).optional(),

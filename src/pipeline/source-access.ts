@@ -7,6 +7,7 @@ import type { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
 import type { TableSchema } from '../mysql/schema/table-schema.js';
 import type { Position } from '../core/types.js';
 import type { TableName } from '../source/source-tables.js';
+import { tablesByDatabase } from '../core/tables-by-database.js';
 
 export async function connectSource(url: string): Promise<mysql.Connection> {
   try {
@@ -28,10 +29,8 @@ export async function currentPosition(url: string): Promise<Position> {
 }
 
 export async function loadSchemas(loader: InformationSchemaLoader, tables: readonly TableName[]): Promise<Map<string, TableSchema>> {
-  const byDb = new Map<string, string[]>();
-  for (const t of tables) byDb.set(t.database, [...(byDb.get(t.database) ?? []), t.table]);
   const out = new Map<string, TableSchema>();
-  for (const [db, names] of byDb) {
+  for (const [db, names] of tablesByDatabase(tables)) {
     const m = await loader.loadDatabase(db, names);
     for (const [name, schema] of m) out.set(`${db}.${name}`, schema);
   }

@@ -86,6 +86,8 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
   let skippedChanges = 0;
   let txn: RowChange[] = [];
   let batchPos: Position | null = null;
+  /** The distinct tables `batch` writes (a batch is applied once it holds tuning.maxBatchTables; see TuningConfig). */
+  const batchTables = new BatchTables();
   let batchTxns = 0;
   let batchCommitTime = 0;
   let batchStarted = 0;
@@ -160,6 +162,7 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
     batch = [];
     batchBounds = [];
     batchPos = null;
+    batchTables.clear();
     batchTxns = 0;
     lastPos = position;
     lastWrite = Date.now();
@@ -283,12 +286,13 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
         if (batchPos === null) batchStarted = Date.now();
         batchBounds.push({ start: m.startPosition, end: m.position, count: txn.length });
         for (const ch of txn) batch.push(ch);
+        batchTables.addAll(txn);
         txn = [];
         p.stats.queuedChanges = batch.length + inflightChanges;
         batchPos = m.position;
         batchTxns++;
         batchCommitTime = m.commitTime;
-        if (batch.length >= tuning.batchSize) await flush();
+        if (batch.length >= tuning.batchSize || batchTables.size >= tuning.maxBatchTables) await flush();
       } else if (m.kind === 'ddl') {
         await flush();
         await drain();
@@ -331,6 +335,30 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
 }
 
 interface TxnBounds { start: Position; end: Position; count: number }
+
+/** The distinct tables of a batch's changes (consecutive changes of one table are counted once, cheaply). */
+class BatchTables {
+  private readonly tables = new Set<string>();
+  private lastDatabase = '';
+  private lastTable = '';
+
+  get size(): number {
+    return this.tables.size;
+  }
+
+  addAll(changes: readonly RowChange[]): void {
+    for (const ch of changes) {
+      if (ch.table === this.lastTable && ch.database === this.lastDatabase && this.tables.size > 0) continue;
+      this.lastDatabase = ch.database;
+      this.lastTable = ch.table;
+      this.tables.add(`${ch.database}\0${ch.table}`);
+    }
+  }
+
+  clear(): void {
+    this.tables.clear();
+  }
+}
 
 function samePosition(a: Position, b: Position): boolean {
   return a.pos === b.pos && a.file === b.file;

@@ -8,7 +8,7 @@ import type { PipelineConfig, SluiceConfig, SourceConfig, TargetConfig } from '.
 import { connectMysql } from '../mysql/connection.js';
 import { ReplicationSession } from '../mysql/protocol/replication-session.js';
 import { missingGrants } from '../mysql/protocol/replication-errors.js';
-import { failure } from '../mysql/checks.js';
+import { checkTableCaches, failure } from '../mysql/checks.js';
 import type { CheckResult } from '../core/check-result.js';
 import { targetKind } from '../targets/registry.js';
 import type { TargetKindConfig } from '../targets/kind.js';
@@ -123,6 +123,8 @@ export async function checkPipeline(p: PipelineConfig, source: SourceConfig, tar
     const tables = await listSourceTables(src, compileTableFilter(p.tables, p.exclude));
     out.push(tables.length > 0 ? { ok: true, what: `${tables.length} source tables in scope` }
       : { ok: true, warn: true, what: 'no source table matches tables/exclude yet', fix: 'check the patterns under tables: (tables created later are picked up)' });
+    const caches = await checkTableCaches(src, tables.length, 'source');
+    if (caches) out.push(caches);
     const side = await targetKind(target.type).checkPipeline(target, {
       pipeline: p.name, ...(p.targetDatabase !== undefined ? { targetDatabase: p.targetDatabase } : {}), tables, resync: opts.resync === true,
       sourceTables: (some) => readSourceTables(source.url, some, { parallelism: p.tuning.snapshotParallelism }),

@@ -160,6 +160,7 @@ export interface Tuning {
   batchSize: number;
   maxStatementBytes: number;
   maxBatchDelayMs: number;
+  maxBatchTables: number;
   snapshotChunkSize: number;
   snapshotParallelism: number;
   leaseSeconds: number;

@@ -12,6 +12,7 @@ import { parseCreateTable, type SourceTableModel } from '../mysql/schema/source-
 import type { TableDefaults } from '../mysql/schema/column-model.js';
 import type { TableSchema } from '../mysql/schema/table-schema.js';
 import type { TableName } from './source-tables.js';
+import { tablesByDatabase } from '../core/tables-by-database.js';
 
 export interface ReadSourceTablesOptions {
   /** Connections reading SHOW CREATE TABLE at once (default 4). */
@@ -25,9 +26,7 @@ export async function readSourceTables(url: string, tables: readonly TableName[]
   const schemas = new Map<string, TableSchema>();
   const defaults = new Map<string, TableDefaults | null>();
   try {
-    const byDb = new Map<string, string[]>();
-    for (const t of tables) byDb.set(t.database, [...(byDb.get(t.database) ?? []), t.table]);
-    for (const [db, names] of byDb) {
+    for (const [db, names] of tablesByDatabase(tables)) {
       for (const [name, schema] of await loader.loadDatabase(db, names)) schemas.set(`${db}\0${name}`, schema);
       defaults.set(db, await loader.databaseDefaults(db));
     }

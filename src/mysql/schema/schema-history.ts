@@ -32,6 +32,7 @@ import type { TableDefaults } from './column-model.js';
 import { isCompatible } from './column-compat.js';
 import { InformationSchemaLoader, type SchemaSource } from './schema-loader.js';
 import { charsetDecoderName, type TableSchema } from './table-schema.js';
+import { tablesByDatabase } from '../../core/tables-by-database.js';
 
 /** A binlog position (file and offset; a GTID set may ride along and is ignored here). */
 export interface HistoryPosition { file: string; pos: number; gtidSet?: string }
@@ -375,9 +376,7 @@ export class SchemaHistory implements ColumnResolver {
       if (ast.kind === 'create_database') this.loadedDbs.add(d.database);
     }
     if (evo.unknown.length > 0 && this.loader !== null) {
-      const byDb = new Map<string, string[]>();
-      for (const t of evo.unknown) byDb.set(t.database, [...(byDb.get(t.database) ?? []), t.table]);
-      for (const [db, names] of byDb) {
+      for (const [db, names] of tablesByDatabase(evo.unknown)) {
         // Only tables the model follows (or in a database it follows) are read again.
         const wanted = names.filter((n) => this.tables.has(key(db, n)) || this.loadedDbs.has(db));
         if (wanted.length === 0) continue;

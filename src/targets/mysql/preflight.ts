@@ -6,7 +6,7 @@
 import type mysql from 'mysql2/promise';
 import type { CheckResult } from '../../core/check-result.js';
 import { connectMysql, tlsStatus } from '../../mysql/connection.js';
-import { checkWritePrivileges, failure } from '../../mysql/checks.js';
+import { checkTableCaches, checkWritePrivileges, failure } from '../../mysql/checks.js';
 import type { PipelineTargetCheck, PipelineTargetCheckResult, TargetKindConfig } from '../kind.js';
 import { routeToDatabase } from '../target.js';
 import { planEnsureTables } from './ensure-tables.js';
@@ -96,6 +96,8 @@ export async function checkMysqlPipelineTarget(config: TargetKindConfig, check: 
       }
       if (compatible > 0) out.push({ ok: true, what: `${compatible} existing target tables match the source definitions` });
     }
+    const caches = await checkTableCaches(tgt, check.tables.length, 'target');
+    if (caches) out.push(caches);
     if (targetDbs.size > 0) out.push(await checkWritePrivileges(tgt, [...targetDbs], `target databases ${[...targetDbs].join(', ')}`));
   } catch (err) {
     out.push(failure('checks', err, 'target'));

@@ -2,6 +2,7 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
 import type { ReferencingKey, TargetTable } from './statements.js';
+import { tablesByDatabase } from '../../core/tables-by-database.js';
 
 export interface TargetTableInfo extends TargetTable {
   engine: string;
@@ -90,12 +91,7 @@ interface ForeignKeyCatalog {
  */
 export async function readTableInfos(conn: Pick<Connection, 'query'>, tables: ReadonlyArray<{ database: string; table: string }>,
   fkCache: Map<string, ForeignKeyCatalog> = new Map()): Promise<Map<string, TargetTableInfo>> {
-  const byDb = new Map<string, string[]>();
-  for (const t of tables) {
-    const names = byDb.get(t.database) ?? [];
-    if (!names.includes(t.table)) names.push(t.table);
-    byDb.set(t.database, names);
-  }
+  const byDb = tablesByDatabase(tables);
   const out = new Map<string, TargetTableInfo>();
   for (const [database, names] of byDb) {
     let fks = fkCache.get(database);
