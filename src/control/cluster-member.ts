@@ -159,7 +159,7 @@ export class ClusterMember {
         this.held.delete(name);
         if (reason === 'taken') this.renewFailures?.inc();
         this.log.warn({ pipeline: name, epoch: grant.epoch, reason }, reason === 'taken' ? 'lease taken by another node: pipeline stopped' : 'lease not renewed in time: pipeline stopped before it expires');
-        void this.o.manager.dropLeased(name);
+        void this.o.manager.dropLeased(name, true);
       },
     });
     this.held.set(name, renewer);

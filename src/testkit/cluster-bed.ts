@@ -105,19 +105,55 @@ export class ClusterBed {
     return `mysql://root@127.0.0.1:${p.port}/sluice_store`;
   }
 
-  /** Put a running pipeline into the store (directly, not through a node). */
-  async addPipeline(name: string, tables: string[], targetDatabase: string): Promise<void> {
+  /** The store, opened directly (not through a proxy), for `work`. */
+  private async withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
     const d = mkdtempSync(join(tmpdir(), 'sluice-bed-'));
     this.dirs.push(d);
     const store = await Store.open({ dataDir: d, url: `mysql://root@127.0.0.1:${this.storeDb.port}/sluice_store`, env: CLUSTER_BED_ENV });
     try {
+      return await work(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** Put a running pipeline into the store (directly, not through a node). */
+  async addPipeline(name: string, tables: string[], targetDatabase: string): Promise<void> {
+    await this.withStore(async (store) => {
       const ep = { type: 'mariadb' as const, host: '127.0.0.1', port: this.db.port, user: 'root', password: '', options: {} };
       if (!(await store.getEndpoint('source', 'src'))) await store.putEndpoint({ kind: 'source', name: 'src', ...ep });
       if (!(await store.getEndpoint('target', 'tgt'))) await store.putEndpoint({ kind: 'target', name: 'tgt', ...ep });
       await store.putPipeline({ name, source: 'src', target: 'tgt', tables, exclude: [], targetDatabase, snapshot: 'initial', ddl: 'apply',
         tuning: { ...DEFAULT_TUNING } }, 'running');
-    } finally {
-      await store.close();
+    });
+  }
+
+  /** Stop a pipeline (its desired state in the store): its owner hands it back. */
+  async stopPipeline(name: string): Promise<void> {
+    await this.withStore((store) => store.setDesiredState(name, 'stopped'));
+  }
+
+  private bigTables: Promise<void> | null = null;
+
+  /**
+   * A new running pipeline whose initial copy takes a while: `shop.big` (keyed) and `shop.biglog` (key-less,
+   * half as many rows), made once with `rows` rows, copied to the database `targetDatabase`.
+   */
+  async addSnapshotPipeline(name: string, targetDatabase: string, rows = 150_000): Promise<void> {
+    this.bigTables ??= this.db.query(`CREATE TABLE shop.big (id INT PRIMARY KEY, v VARCHAR(60) NOT NULL);
+      INSERT INTO shop.big SELECT seq, CONCAT('big ', seq, REPEAT('x', 30)) FROM shop.seq_1_to_${rows};
+      CREATE TABLE shop.biglog (seq INT NOT NULL, note VARCHAR(60) NOT NULL);
+      INSERT INTO shop.biglog SELECT seq, CONCAT('log ', seq) FROM shop.seq_1_to_${Math.ceil(rows / 2)}`).then(() => undefined);
+    await this.bigTables;
+    await this.addPipeline(name, ['shop.big', 'shop.biglog'], targetDatabase);
+  }
+
+  /** Rows of `db.table` (0 when it does not exist yet). */
+  async rowCount(table: string): Promise<number> {
+    try {
+      return Number((await this.db.query<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM ${table}`))[0]!.n);
+    } catch {
+      return 0;
     }
   }
 
@@ -223,13 +259,15 @@ export class ClusterBed {
     return 0;
   }
 
-  /** Log every write of the target's checkpoint rows (once the pipeline created `_sluice.checkpoints`). */
+  /** Log every write of the target's checkpoint rows that moves a pipeline (once the pipeline created `_sluice.checkpoints`). */
   async installWitness(): Promise<void> {
     await until('the target checkpoint table', async () => (await this.db.query<unknown[]>(
       "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = '_sluice' AND TABLE_NAME = 'checkpoints'")).length > 0, 60_000);
     for (const ev of ['INSERT', 'UPDATE']) {
+      // Writes that move the pipeline (a claim, a position, a snapshot's progress), not lease renewals or releases.
+      const moved = ev === 'INSERT' ? 'TRUE' : 'NOT (NEW.epoch <=> OLD.epoch AND NEW.file <=> OLD.file AND NEW.pos <=> OLD.pos AND NEW.gtid_set <=> OLD.gtid_set AND NEW.state <=> OLD.state)';
       await this.db.query(`CREATE TRIGGER IF NOT EXISTS _sluice.witness_${ev.toLowerCase()} AFTER ${ev} ON _sluice.checkpoints FOR EACH ROW
-        INSERT INTO witness.checkpoint_writes (pipeline, epoch, owner, at) VALUES (NEW.pipeline, NEW.epoch, NEW.owner, SYSDATE(6))`);
+        IF ${moved} THEN INSERT INTO witness.checkpoint_writes (pipeline, epoch, owner, at) VALUES (NEW.pipeline, NEW.epoch, NEW.owner, SYSDATE(6)); END IF`);
     }
   }
 

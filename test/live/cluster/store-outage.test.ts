@@ -34,8 +34,8 @@ describe('cluster: the store down for 30 s', () => {
       if (how === 'black hole') for (const p of bed.proxies.values()) p.blackhole();
       else await bed.storeDb.kill();
       // The owner notices its deadline passed without a renewal and says so.
-      await waitFor(`${owner.owner} to stop the pipeline at its lease deadline`,
-        () => /lease not renewed in time/.test(ownerNode.logsSince(mark)), LEASE_MS + 5000, 100)
+      const stepDown = await waitFor(`${owner.owner} to stop the pipeline at its lease deadline`,
+        () => ownerNode.logsSince(mark).split('\n').find((l) => /lease not renewed in time/.test(l)), LEASE_MS + 5000, 100)
         .catch((err: unknown) => { throw new Error(`${String(err)}\n${ownerNode.logsSince(mark).split('\n').filter((l) => /lease|renew|pipeline/.test(l)).join('\n').slice(-4000)}`); });
       await sleep(Math.max(0, OUTAGE_MS - (await bed.targetNow() - downAt)));
       const upAt = await bed.targetNow();
@@ -48,8 +48,12 @@ describe('cluster: the store down for 30 s', () => {
 
       const writes = await bed.checkpointWrites('watched');
       const during = writes.filter((w) => w.at > downAt && w.at < upAt);
+      // The node's log time (this machine's clock, as the target's): nothing written under its epoch after it said it stopped.
+      const stoppedAt = Date.parse(/"time":"([^"]+)"/.exec(stepDown)?.[1] ?? '');
+      const afterStop = writes.filter((w) => w.epoch === owner.epoch && w.at > stoppedAt + 100).map((w) => `${(w.at - stoppedAt).toFixed(0)} ms`);
       const lastDuring = during.length ? Math.max(...during.map((w) => w.at)) - downAt : null;
-      console.log(`# store ${how} ${OUTAGE_MS / 1000} s: owner ${owner.owner} (epoch ${owner.epoch}) wrote for ${lastDuring === null ? 0 : (lastDuring / 1000).toFixed(2)} s into the outage (lease ${LEASE_MS / 1000} s); writing resumed ${resumeS.toFixed(2)} s after the store was back`);
+      console.log(`# store ${how} ${OUTAGE_MS / 1000} s: owner ${owner.owner} (epoch ${owner.epoch}) stopped ${((stoppedAt - downAt) / 1000).toFixed(2)} s into the outage, last write at ${lastDuring === null ? '-' : (lastDuring / 1000).toFixed(2)} s (lease ${LEASE_MS / 1000} s); writing resumed ${resumeS.toFixed(2)} s after the store was back`);
+      assert.deepEqual(afterStop, [], `${owner.owner} wrote after it stopped the pipeline at its lease deadline (${((stoppedAt - downAt) / 1000).toFixed(2)} s into the outage)`);
       assert.ok(during.every((w) => w.epoch === owner.epoch), `only the owner's epoch ${owner.epoch} wrote during the outage: ${JSON.stringify(during.filter((w) => w.epoch !== owner.epoch))}`);
       assert.ok(lastDuring === null || lastDuring < LEASE_MS, `the owner wrote ${lastDuring} ms into the outage, past its lease (${LEASE_MS} ms)`);
       const next = writes.filter((w) => w.at >= upAt);
