@@ -141,7 +141,10 @@ export async function runClusterChaos(opts: ClusterChaosOptions): Promise<Cluste
           const t = Date.now();
           const mark = node.logMark();
           proxy.blackhole();
-          r = await recovery(t);
+          // The owner writes on until its deadline: recovered once another node owns the pipeline and applies.
+          const moved = await until('another node to own the pipeline', async () => { const n = await bed.owner(); return n && n.owner !== o.owner ? n : null; }, recoveryTimeout)
+            .then(() => true, () => false);
+          r = moved ? await recovery(t) : null;
           await sleep(Math.max(0, cutMs - (Date.now() - t)));
           proxy.heal();
           if (!/lease not renewed|lease taken|FENCED/.test(node.logsSince(mark))) faultProblems.push(`${o.owner} cut off from the store did not say it stopped`);

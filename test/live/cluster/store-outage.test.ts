@@ -3,7 +3,7 @@
 // writer into a key-less insert-only table, and a trigger on the target's checkpoint row that logs every write
 // of it with its epoch and the target's time. Checked: the owner stops writing before its lease can have ended
 // (no checkpoint write later than the lease's end — the last renewal was before the store went away — until the
-// store is back), nobody else writes meanwhile, epochs only rise, writing resumes within 20 s of the store's
+// store is back), nobody else writes meanwhile, epochs only rise, writing resumes within 30 s of the store's
 // return, no node dies, and the copy ends with every source row exactly once (ordered, every column).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,7 +58,7 @@ describe('cluster: the store down for 30 s', () => {
       assert.ok(lastDuring === null || lastDuring < LEASE_MS, `the owner wrote ${lastDuring} ms into the outage, past its lease (${LEASE_MS} ms)`);
       const next = writes.filter((w) => w.at >= upAt);
       assert.ok(next.length > 0 && next.every((w) => w.epoch > owner.epoch), 'after the outage the pipeline runs under a new epoch');
-      assert.ok(resumeS < 20, `writing resumed ${resumeS} s after the store came back`);
+      assert.ok(resumeS < 30, `writing resumed ${resumeS} s after the store came back`);
       for (const id of bed.nodeIds) assert.ok(bed.alive(id), `node ${id} survived the store ${how}: ${bed.nodes.get(id)!.logs().slice(-2000)}`);
     }
     await bed.stopWriter();
