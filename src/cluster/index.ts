@@ -3,3 +3,4 @@ export { localDeadline, type LeaseBackend, type LeaseGrant, type LeaseState } fr
 export { StoreLeaseBackend } from './store-lease-backend.js';
 export { LeaseRenewer, type LeaseLoss, type LeaseRenewerOptions } from './lease-renewer.js';
 export { NodeRegistry, thisNode, type NodeInfo, type NodeState } from './node-registry.js';
+export { ServerIdSlot, SERVER_ID_SLOTS, clusterId, clusterServerId, isServerIdLease, serverIdLeaseName } from './server-id-slot.js';

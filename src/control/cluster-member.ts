@@ -9,10 +9,14 @@
  * On close (SIGTERM) it stops its runs and releases their leases, so other nodes take them over on their next
  * tick instead of waiting for the expiry. Any node serves the API: start/pause/stop only change the desired state
  * in the store, which the owner (or the next claimer) acts on.
+ * Binlog readers: the pipelines of one source on this node share one reader (PipelineManager), whose server id
+ * comes from this node's reader slot (a `server-id:<n>` lease, see cluster/server-id-slot.ts): distinct per node.
  */
 import { Gauge, Counter, type Registry } from 'prom-client';
 import type { Logger } from '../log.js';
-import { LeaseRenewer, NodeRegistry, StoreLeaseBackend, type LeaseBackend, type LeaseState, type NodeInfo, type NodeState } from '../cluster/index.js';
+import type { SourceConfig } from '../config/types.js';
+import { SluiceError } from '../errors.js';
+import { LeaseRenewer, NodeRegistry, ServerIdSlot, StoreLeaseBackend, clusterId, clusterServerId, type LeaseBackend, type LeaseState, type NodeInfo, type NodeState } from '../cluster/index.js';
 import type { Store } from '../store/index.js';
 import type { PipelineManager } from './pipeline-manager.js';
 
@@ -56,6 +60,9 @@ export class ClusterMember {
   private readonly failovers: Counter | null;
   private readonly ownerGauge: Gauge | null;
   private readonly ownerlessGauge: Gauge | null;
+  /** This node's reader slot (its binlog readers' server ids) and the cluster id default ids derive from. */
+  private readonly readerSlot: ServerIdSlot;
+  private clusterKey: string | null = null;
 
   constructor(private readonly o: ClusterMemberOptions) {
     this.registry = new NodeRegistry(o.store);
@@ -63,6 +70,10 @@ export class ClusterMember {
     this.log = o.logger.child({ component: 'cluster', node: o.node.id });
     this.leaseMs = o.leaseMs ?? 5000;
     this.tickMs = o.tickMs ?? 500;
+    this.readerSlot = new ServerIdSlot(this.leases, o.node.id, this.leaseMs, (slot, reason) => {
+      this.log.warn({ slot, reason }, 'reader slot lost: stopping every pipeline of this node (its server ids may go to another node)');
+      for (const name of [...this.held.keys()]) void this.handBack(name, 'reader slot lost').catch(() => undefined);
+    });
     const r = o.registry;
     this.nodesGauge = r ? new Gauge({ name: 'sluice_cluster_nodes', help: 'Nodes of the cluster whose heartbeat is recent (by the store clock), draining ones included', registers: [r] }) : null;
     this.renewFailures = r ? new Counter({ name: 'sluice_lease_renew_failures_total', help: 'Lease renewals of this node that failed (store unreachable) or were refused (another node took the lease)', registers: [r] }) : null;
@@ -84,7 +95,18 @@ export class ClusterMember {
     if (this.held.get(name) === renewer) await this.o.manager.runLeased(name, renewer.grant.epoch);
   }
 
+  /** The server id of this node's reader of source `name` (distinct from every other node's). */
+  serverIdOf(name: string, source: SourceConfig): number {
+    const slot = this.readerSlot.slot;
+    if (slot === null || this.clusterKey === null) {
+      throw new SluiceError('LEASE_LOST', `node ${this.o.node.id} holds no reader slot: it cannot read the binlog of ${name} now`,
+        'nothing to do: the node stops its pipelines and takes them again once it holds a slot (is the store reachable?)');
+    }
+    return clusterServerId(name, source, slot, this.clusterKey);
+  }
+
   async start(): Promise<void> {
+    this.clusterKey = await clusterId(this.o.store);
     await this.registry.register(this.o.node);
     this.log.info({ leaseMs: this.leaseMs }, 'node registered in the cluster');
     await this.tick();
@@ -122,6 +144,7 @@ export class ClusterMember {
       return;
     }
     if (draining || this.closed) return;
+    if (running.size > 0) await this.readerSlot.ensure();
     const byName = new Map(leases.map((l) => [l.name, l]));
     for (const name of [...running].sort()) {
       if (this.held.size >= share || this.closed) break;
@@ -213,6 +236,7 @@ export class ClusterMember {
       await this.o.manager.dropLeased(name);
       await renewer.stop(true).catch((err: unknown) => this.log.warn({ pipeline: name, err: String(err) }, 'could not release the lease; it expires by itself'));
     }));
+    await this.readerSlot.release().catch(() => undefined);
     await this.registry.remove(this.o.node.id).catch(() => undefined);
     if (names.length) this.log.info({ pipelines: names }, 'pipelines handed over');
   }

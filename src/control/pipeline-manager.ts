@@ -13,7 +13,7 @@ import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types
 import type { Logger } from '../log.js';
 import { SluiceError } from '../errors.js';
 import { Pipeline, type PipelineStats, type SkipTarget, type SkippedEvent, type TableCounts } from '../pipeline/pipeline.js';
-import { buildPipeline } from '../pipeline/build.js';
+import { SourceReaders, buildPipeline, type ServerIdOf } from '../pipeline/build.js';
 import { toSourceConfig, toTargetConfig, type DesiredState, type MetricSample, type Store } from '../store/store.js';
 import type { PipelineError, PipelineState, PipelineStatus } from './pipeline-status.js';
 import { VerifyRuns, type LastVerifyResult, type VerifyRequest, type VerifyRun } from '../verify/verify-runs.js';
@@ -39,6 +39,11 @@ export interface PipelineManagerOptions {
    * lease's (written before the cluster, e.g. by `sluice run`); the ClusterMember raises the lease's epoch past it.
    */
   onEpochBehind?(name: string, storedEpoch: number): void;
+  /**
+   * The server id of this node's binlog reader of a source (cluster mode: distinct per node, see ClusterMember);
+   * default: the source's `serverId`, else one per source and process.
+   */
+  serverIds?: ServerIdOf;
 }
 
 /** Counters that survive restarts of a pipeline's run (Prometheus counters must not go down). */
@@ -98,12 +103,15 @@ export class PipelineManager {
   private readonly retentionMs: number;
   /** Cluster mode: the lease epoch of every pipeline this node holds (the fencing token its runs write with). */
   private readonly leasedEpochs = new Map<string, number>();
+  /** The pipelines of one source that run here share one binlog reader. */
+  readonly readers: SourceReaders;
 
   constructor(private readonly opts: PipelineManagerOptions) {
     this.store = opts.store;
     this.log = opts.logger.child({ component: 'pipeline-manager' });
     this.sampleIntervalMs = opts.sampleIntervalMs ?? 5000;
     this.retentionMs = opts.retentionMs ?? 24 * 3600 * 1000;
+    this.readers = new SourceReaders(opts.logger, opts.serverIds);
   }
 
   /** Start every pipeline whose desired state is `running`, and the sampler. */
@@ -306,6 +314,7 @@ export class PipelineManager {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await Promise.all([...this.entries.keys()].map((n) => this.halt(n)));
+    await this.readers.close();
     await this.verifyRuns.close();
     await this.writes;
   }
@@ -344,7 +353,7 @@ export class PipelineManager {
       return;
     }
     const pipeline = buildPipeline(rec.config, toSourceConfig(source), toTargetConfig(target), {
-      logger: this.opts.logger,
+      logger: this.opts.logger, readers: this.readers,
       ...(this.opts.retry ? { retry: this.opts.retry } : {}),
       ...(e.skipAt ? { skip: e.skipAt } : {}),
       ...(e.resync ? { resync: true } : {}),

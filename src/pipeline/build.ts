@@ -7,33 +7,73 @@ import type { Logger } from '../log.js';
 import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types.js';
 import { targetFactory } from '../targets/registry.js';
 import { Pipeline, defaultServerId, type PipelineOptions } from './pipeline.js';
-import { SourceHub } from './source-hub.js';
+import { SourceHub, type SharedReader, type SubscribeOptions, type Subscription } from './source-hub.js';
 
-/** One binlog reader per source, shared by all of its pipelines (opened on first use). */
+/** The replica server id of the reader of source `name` (`sluice serve` in a cluster derives it from the node's slot). */
+export type ServerIdOf = (name: string, source: SourceConfig) => number;
+
+/** Without a cluster: the configured id, else one per source and process. */
+export const defaultReaderServerId: ServerIdOf = (name, source) => source.serverId ?? defaultServerId(name);
+
+/**
+ * One binlog reader per source, shared by all of its pipelines. A pipeline holds a handle: each subscribe finds
+ * the source's hub (opened on first use, closed when its last pipeline leaves), with the server id of the moment.
+ */
 export class SourceReaders {
   private readonly hubs = new Map<string, SourceHub>();
+  /** Hubs being closed: a new hub on the same key waits (never two connections with one server id). */
+  private readonly closing = new Map<string, Promise<void>>();
 
-  constructor(private readonly log: Logger) {}
+  constructor(private readonly log: Logger, private readonly serverIdOf: ServerIdOf = defaultReaderServerId) {}
 
   /** The shared reader of source `name`. */
-  of(name: string, source: SourceConfig): SourceHub {
-    let hub = this.hubs.get(name);
-    if (!hub) {
-      hub = new SourceHub(source.url, source.serverId ?? defaultServerId(name), this.log.child({ source: name }));
-      this.hubs.set(name, hub);
+  of(name: string, source: SourceConfig): SharedReader {
+    const serverIdOf = this.serverIdOf;
+    return {
+      get serverId() { return serverIdOf(name, source); },
+      subscribe: (opts) => this.subscribe(name, source, opts),
+    };
+  }
+
+  /** Readers open now (one per source with pipelines streaming). */
+  get open(): number {
+    return this.hubs.size;
+  }
+
+  private async subscribe(name: string, source: SourceConfig, opts: SubscribeOptions): Promise<Subscription> {
+    const serverId = this.serverIdOf(name, source);
+    const key = `${name}\0${source.url}\0${serverId}`;
+    for (;;) {
+      const hub = this.hubs.get(key);
+      if (hub) return hub.subscribe(opts);
+      const closing = this.closing.get(key);
+      if (!closing) break;
+      await closing;
     }
-    return hub;
+    const hub = new SourceHub(source.url, serverId, this.log.child({ source: name }), { onIdle: (h) => this.retire(key, h) });
+    this.hubs.set(key, hub);
+    return hub.subscribe(opts);
+  }
+
+  private retire(key: string, hub: SourceHub): void {
+    if (this.hubs.get(key) !== hub) return;
+    this.hubs.delete(key);
+    const done = hub.close().catch(() => undefined).finally(() => {
+      if (this.closing.get(key) === done) this.closing.delete(key);
+    });
+    this.closing.set(key, done);
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.hubs.values()].map((h) => h.close().catch(() => undefined)));
+    const hubs = [...this.hubs.values()];
     this.hubs.clear();
+    await Promise.all([...hubs.map((h) => h.close().catch(() => undefined)), ...this.closing.values()]);
   }
 }
 
 export interface BuildPipelineOptions extends Pick<PipelineOptions, 'retry' | 'skip' | 'resync' | 'epoch'> {
   logger: Logger;
-  /** Shared binlog readers (`sluice run`); without, the pipeline reads the binlog on its own. */
+  /** Shared binlog readers (`sluice run`, `sluice serve`); without, the pipeline reads the binlog on its own. */
   readers?: SourceReaders;
 }
 

@@ -25,7 +25,7 @@ import type { Flavor, RowChange } from '../core/types.js';
 import { ChunkFilter } from '../snapshot/chunk-filter.js';
 import { isPipelineState, withHistory, type PendingSwap, type PipelineCheckpointState, type ResnapshotRequest } from './pipeline-state.js';
 import { listSourceTables, type TableName } from '../source/source-tables.js';
-import type { SourceHub } from './source-hub.js';
+import type { SharedReader } from './source-hub.js';
 import { fnv1a32 } from '../fnv-hash.js';
 import { INSTANCE, describeInstance } from '../instance.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -48,7 +48,7 @@ export interface PipelineOptions {
    */
   epoch?: number;
   /** Shared binlog reader of the source (one per source for all its pipelines); a private reader otherwise. */
-  hub?: SourceHub;
+  hub?: SharedReader;
   /** Makes this pipeline's targets; default: the registry's kind for `target.type`. */
   targets?: TargetFactory;
   /** Backoff between restarts after transient failures. */

@@ -113,7 +113,7 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
     const worker = async (): Promise<void> => {
       const ws = p.newTarget(route);
       workerSinks.push(ws);
-      let sourceText = ws.capabilities.sourceText === true;
+      let sourceText = ws.capabilities.sourceText;
       for (;;) {
         if (signal.aborted) return;
         const job = queue.shift();
@@ -124,7 +124,7 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
         let position: Position;
         let count: number;
         try {
-          const text = sourceText ? await reader.readChunkText(schema, range) : null;
+          const text = sourceText ? await reader.readChunkText(schema, range, sourceText) : null;
           let loaded = false;
           if (text) {
             try {
@@ -133,7 +133,7 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
               loaded = true;
             } catch (err) {
               if (!isSourceTextDeclined(err)) throw err;
-              if (err.details['refused'] === true) sourceText = false;
+              if (err.details['refused'] === true) sourceText = undefined;
             }
           }
           if (text && loaded) {

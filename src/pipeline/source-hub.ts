@@ -1,12 +1,21 @@
 /**
- * One binlog reader per source, shared by every pipeline of that source.
+ * One binlog reader per source, shared by every pipeline of that source (`sluice run`, and each `sluice serve` node).
  *
- * Each subscriber has a resume position and a table filter. The hub reads from the earliest position any
- * subscriber needs (restarting its reader when a subscriber needs an earlier one) and hands each
- * subscriber the messages after its own position, with the changes its filter selects; a transaction
- * that holds nothing for a subscriber reaches it as a heartbeat, so its checkpoint still moves.
- * Backpressure: the reader waits while any subscriber has a full queue.
+ * Each subscriber has a resume position and a table filter. The hub hands each subscriber the messages after its
+ * own position, with the changes its filter selects; a transaction that holds nothing for a subscriber reaches it
+ * as a heartbeat, so its checkpoint still moves. Pipelines come and go independently, at their own positions:
+ * - a subscriber joins *attached* when the reader can serve it from where it is (its position is not behind the
+ *   reader's, nor inside a transaction the reader has begun to hand out); otherwise the reader restarts from the
+ *   earliest position its subscribers need — the others see the unfinished transaction withdrawn (a rolled-back
+ *   part) and skip what they already had, by position;
+ * - backpressure: the reader waits while a subscriber's queue is full — but a subscriber that takes nothing for
+ *   `parkAfterMs` (ten times that inside a transaction) while another one waits for messages (a re-snapshot, a
+ *   stuck target) is *parked*: it keeps what it has queued, gets nothing more, and rejoins (as a late joiner, from
+ *   its own position) once it has taken everything — so one pipeline never stalls the others;
+ * - the reader stops when the last subscriber leaves (`onIdle`); restarts are serialized, so the hub never has two
+ *   connections (the source would drop one of them: same server id).
  */
+import { SluiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { classifyStatement } from '../mysql/schema/ddl.js';
 import { SchemaHistory, comparePositions } from '../mysql/schema/schema-history.js';
@@ -17,6 +26,8 @@ import type { Position, SourceMessage } from '../core/types.js';
 const QUEUE_LIMIT = 64;
 /** A reader that handed out nothing for this long (the source sends a heartbeat every second) is restarted by the next subscriber. */
 const SILENT_READER_MS = 5000;
+const PARK_AFTER_MS = 2000;
+const IN_TXN_PARK_FACTOR = 10;
 
 export interface SubscribeOptions {
   name: string;
@@ -26,6 +37,29 @@ export interface SubscribeOptions {
   history: SchemaHistory;
 }
 
+/** What a pipeline reads its binlog through when it shares the reader of its source (a SourceHub, or SourceReaders' handle). */
+export interface SharedReader {
+  /** The replica server id the reader registers with (for error messages). */
+  readonly serverId: number;
+  subscribe(opts: SubscribeOptions): Promise<Subscription>;
+}
+
+export interface SourceHubOptions {
+  /** Messages queued per subscriber before the reader waits (default 64). */
+  queueLimit?: number;
+  /**
+   * A subscriber whose full queue held the reader this long (ten times as long inside a transaction) without taking
+   * a message, while another subscriber waited, is parked (default 2000 ms).
+   */
+  parkAfterMs?: number;
+  /** Row changes per part of a large transaction (BinlogSource's default otherwise). */
+  maxChangesPerPart?: number;
+  /** The last subscriber left and the reader stopped. */
+  onIdle?(hub: SourceHub): void;
+}
+
+const posKey = (p: Position): string => `${p.file}:${p.pos}`;
+
 export class Subscription {
   readonly queue: SourceMessage[] = [];
   waiter: { resolve: (m: SourceMessage | null) => void; reject: (e: unknown) => void } | null = null;
@@ -33,6 +67,12 @@ export class Subscription {
   closed = false;
   /** Parts of an unfinished transaction were handed out (a reader restart must retract them). */
   inTxn = false;
+  /** Offered messages by the reader (false while joining, and while parked). */
+  attached = false;
+  /** When this subscriber last took a message (or joined). */
+  takenAt = Date.now();
+  /** The transaction whose first part this subscriber was offered (a later part of another one means it missed a beginning). */
+  private openTxn: string | null = null;
 
   constructor(readonly hub: SourceHub, readonly name: string, public position: Position, readonly filter: TableFilter) {}
 
@@ -53,12 +93,15 @@ export class Subscription {
 
   next(): Promise<SourceMessage | null> {
     const m = this.queue.shift();
+    this.takenAt = Date.now();
     if (m !== undefined) {
       this.hub.drained();
       return Promise.resolve(m);
     }
     if (this.error !== null) return Promise.reject(this.error);
     if (this.closed) return Promise.resolve(null);
+    // Parked and caught up with what it had: join the reader again, from this position.
+    if (!this.attached) this.hub.rejoin(this);
     return new Promise((resolve, reject) => { this.waiter = { resolve, reject }; });
   }
 
@@ -70,12 +113,26 @@ export class Subscription {
     await this.hub.unsubscribe(this);
   }
 
+  /** Whether the reader must wait for this subscriber. */
+  get full(): boolean {
+    return this.attached && this.error === null && this.queue.length >= this.hub.queueLimit;
+  }
+
   /** Queue `m` if it is past this subscriber's position, reduced to what its filter selects. */
   offer(m: SourceMessage): void {
-    if (this.closed) return;
+    if (this.closed || !this.attached || this.error !== null) return;
     let out: SourceMessage | null = null;
     if (m.kind === 'transaction') {
       if (comparePositions(m.startPosition, this.position) < 0) return;
+      const key = posKey(m.startPosition);
+      if (m.part === 0) this.openTxn = key;
+      else if (this.openTxn !== key) {
+        // Never expected (a joiner inside a transaction restarts the reader): refuse rather than hand out half of one.
+        this.fail(new SluiceError('CONNECTION_LOST', `the shared binlog reader joined pipeline ${this.name} inside the transaction at ${key}`,
+          'nothing to do: the pipeline restarts from its checkpoint', { position: m.startPosition }));
+        return;
+      }
+      if (m.last) this.openTxn = null;
       const changes = m.changes.filter((c) => this.filter(c.database, c.table));
       if (m.last) this.position = m.position;
       const hadParts = this.inTxn;
@@ -97,8 +154,9 @@ export class Subscription {
     this.push(out);
   }
 
-  /** The reader restarts mid-transaction: the parts already handed out are withdrawn (re-read later). */
+  /** The reader restarts mid-transaction (or leaves this subscriber behind): the parts already handed out are withdrawn (re-read later). */
   retract(): void {
+    this.openTxn = null;
     if (!this.inTxn) return;
     this.inTxn = false;
     this.push({ kind: 'transaction', position: this.position, startPosition: this.position, commitTime: Date.now(), changes: [], part: 0, last: true, rolledBack: true });
@@ -115,6 +173,7 @@ export class Subscription {
   }
 
   fail(err: unknown): void {
+    if (this.error !== null) return;
     this.error = err;
     const w = this.waiter;
     this.waiter = null;
@@ -130,15 +189,19 @@ function ddlConcerns(sql: string, database: string, filter: TableFilter): boolea
   return tables.some((t) => filter(t.database, t.table));
 }
 
-export class SourceHub {
+export class SourceHub implements SharedReader {
   readonly history: SchemaHistory;
+  readonly queueLimit: number;
+  private readonly parkAfterMs: number;
   private readonly subs = new Set<Subscription>();
   private source: BinlogSource | null = null;
   /** Where the current reader started (a subscriber needing an earlier position restarts it). */
   private readerStart: Position | null = null;
   private loop: Promise<void> | null = null;
-  /** Resume point of the last message the reader handed out. */
+  /** Resume point of the last complete message the reader handed out. */
   private lastPos: Position | null = null;
+  /** Start of the transaction the reader is handing out in parts (null between transactions). */
+  private txnStart: Position | null = null;
   private generation = 0;
   private space: (() => void) | null = null;
   /** Bytes and reconnects of readers already stopped. */
@@ -146,9 +209,18 @@ export class SourceHub {
   private pastReconnects = 0;
   /** When the reader last handed out a message. */
   private lastMessageAt = 0;
+  /** Joins, rejoins and stops, one at a time (never two readers at once). */
+  private serial: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Times the reader was (re)started: for tests and logs. */
+  starts = 0;
+  /** Subscribers parked so far. */
+  parks = 0;
 
-  constructor(private readonly url: string, readonly serverId: number, private readonly log: Logger) {
+  constructor(private readonly url: string, readonly serverId: number, private readonly log: Logger, private readonly opts: SourceHubOptions = {}) {
     this.history = new SchemaHistory({ url });
+    this.queueLimit = opts.queueLimit ?? QUEUE_LIMIT;
+    this.parkAfterMs = opts.parkAfterMs ?? PARK_AFTER_MS;
   }
 
   /** Binlog bytes received by this hub's readers. */
@@ -160,38 +232,91 @@ export class SourceHub {
     return this.pastReconnects + (this.source?.reconnects ?? 0);
   }
 
+  /** Subscribers (joined or parked). */
+  get size(): number {
+    return this.subs.size;
+  }
+
   /** Subscribe from `start`; the reader is (re)started as needed. */
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+    if (this.closed) throw new SluiceError('CONNECTION_LOST', `the shared binlog reader of ${opts.name}'s source was closed`, 'nothing to do: the pipeline restarts');
     this.history.merge(opts.history.toJSON());
     const sub = new Subscription(this, opts.name, opts.start, opts.filter);
     this.subs.add(sub);
-    const at = this.lastPos ?? this.readerStart;
-    // A subscriber restarting after a stall finds the reader silent: restart it too (its connection may hang).
-    if (this.source === null || at === null || comparePositions(opts.start, at) < 0 || Date.now() - this.lastMessageAt > SILENT_READER_MS) {
-      if (this.source !== null && at !== null && comparePositions(opts.start, at) >= 0) this.log.warn({ silentMs: Date.now() - this.lastMessageAt }, 'shared binlog reader silent: restarting it');
-      await this.restart(this.earliest());
+    try {
+      await this.attach(sub);
+    } catch (err) {
+      await sub.close().catch(() => undefined);
+      throw err;
     }
     return sub;
   }
 
   async unsubscribe(sub: Subscription): Promise<void> {
-    this.subs.delete(sub);
+    if (!this.subs.delete(sub)) return;
     this.drained();
-    if (this.subs.size === 0) await this.stopReader();
+    if (this.subs.size > 0) return;
+    await this.exclusive(async () => {
+      if (this.subs.size > 0) return; // someone joined meanwhile
+      await this.stopReader();
+    });
+    if (this.subs.size === 0) this.opts.onIdle?.(this);
+  }
+
+  /** A parked subscriber took everything it had: attach it again (in the background; a failure fails it). */
+  rejoin(sub: Subscription): void {
+    this.attach(sub).catch((err: unknown) => sub.fail(err));
   }
 
   /** A subscriber took a message: the reader may go on. */
   drained(): void {
     const s = this.space;
-    if (s && [...this.subs].every((x) => x.queue.length < QUEUE_LIMIT)) {
+    if (s && ![...this.subs].some((x) => x.full)) {
       this.space = null;
       s();
     }
   }
 
-  private earliest(): Position {
-    const positions = [...this.subs].map((s) => s.position).sort(comparePositions);
-    return positions[0]!;
+  private exclusive(fn: () => Promise<void>): Promise<void> {
+    const run = this.serial.then(fn);
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Let the reader offer messages to `sub`: at once when the reader can still serve its position, else by
+   * restarting the reader from the earliest position of its subscribers. Decided and done without a message
+   * offered in between, so the subscriber neither misses nor repeats one.
+   */
+  private attach(sub: Subscription): Promise<void> {
+    return this.exclusive(async () => {
+      if (sub.closed || sub.attached || !this.subs.has(sub)) return;
+      if (this.canServe(sub.position)) {
+        sub.attached = true;
+        return;
+      }
+      if (this.source !== null && this.silent()) this.log.warn({ silentMs: Date.now() - this.lastMessageAt }, 'shared binlog reader silent: restarting it');
+      sub.attached = true;
+      await this.restart();
+    });
+  }
+
+  /** Whether the running reader has not yet handed out anything a subscriber at `position` needs. */
+  private canServe(position: Position): boolean {
+    if (this.source === null || this.silent()) return false;
+    if (this.txnStart !== null) return comparePositions(position, this.txnStart) > 0;
+    const at = this.lastPos ?? this.readerStart;
+    return at !== null && comparePositions(position, at) >= 0;
+  }
+
+  /** A subscriber restarting after a stall finds the reader silent: restart it too (its connection may hang). */
+  private silent(): boolean {
+    return this.space === null && Date.now() - this.lastMessageAt > SILENT_READER_MS;
+  }
+
+  private earliest(): Position | null {
+    const positions = [...this.subs].filter((s) => s.attached && !s.closed).map((s) => s.position).sort(comparePositions);
+    return positions[0] ?? null;
   }
 
   private async stopReader(): Promise<void> {
@@ -199,6 +324,7 @@ export class SourceHub {
     const src = this.source;
     this.source = null;
     this.readerStart = null;
+    this.txnStart = null;
     const s = this.space;
     this.space = null;
     s?.();
@@ -213,9 +339,12 @@ export class SourceHub {
     if (loop) await Promise.race([loop.catch(() => undefined), new Promise<void>((r) => setTimeout(r, 2000).unref())]);
   }
 
-  private async restart(from: Position): Promise<void> {
+  /** Only inside `exclusive`. */
+  private async restart(): Promise<void> {
     await this.stopReader();
     for (const s of this.subs) s.retract();
+    const from = this.earliest();
+    if (from === null || this.closed) return;
     const gen = ++this.generation;
     this.lastPos = null;
     this.history.setPosition(from);
@@ -229,11 +358,13 @@ export class SourceHub {
       heartbeatSeconds: 1,
       reconnect: { maxAttempts: 5 },
       closeSchemaHistory: false,
+      ...(this.opts.maxChangesPerPart !== undefined ? { maxChangesPerPart: this.opts.maxChangesPerPart } : {}),
     });
     this.source = source;
     this.readerStart = from;
     this.lastMessageAt = Date.now();
-    this.log.info({ position: from, subscribers: [...this.subs].map((s) => s.name) }, 'shared binlog reader started');
+    this.starts++;
+    this.log.info({ position: from, serverId: this.serverId, subscribers: [...this.subs].filter((s) => s.attached).map((s) => s.name) }, 'shared binlog reader started');
     this.loop = this.pump(source, gen);
   }
 
@@ -244,10 +375,15 @@ export class SourceHub {
         if (m === null || gen !== this.generation) return;
         this.lastMessageAt = Date.now();
         for (const s of this.subs) s.offer(m);
-        if (m.kind !== 'transaction' || m.last) this.lastPos = m.position;
-        if ([...this.subs].some((s) => s.queue.length >= QUEUE_LIMIT)) {
-          await new Promise<void>((resolve) => { this.space = resolve; });
+        // A heartbeat inside a transaction carries the position before it: the transaction is still open.
+        if (m.kind === 'heartbeat') this.lastPos = m.position;
+        else if (m.kind !== 'transaction' || m.last) {
+          this.lastPos = m.position;
+          this.txnStart = null;
+        } else {
+          this.txnStart = m.startPosition;
         }
+        await this.waitForRoom(gen);
       }
     } catch (err) {
       if (gen !== this.generation) return;
@@ -257,16 +393,51 @@ export class SourceHub {
       this.generation++;
       this.source = null;
       this.readerStart = null;
+      this.txnStart = null;
       this.pastBytes += source.bytesRead;
       this.pastReconnects += source.reconnects;
       await source.close().catch(() => undefined);
+      this.opts.onIdle?.(this);
     }
   }
 
+  /**
+   * Backpressure: wait while a subscriber's queue is full. One that keeps the reader waiting longer than
+   * `parkAfterMs` while another attached subscriber has room is parked.
+   */
+  private async waitForRoom(gen: number): Promise<void> {
+    while (gen === this.generation && [...this.subs].some((s) => s.full)) {
+      let timer: NodeJS.Timeout | null = null;
+      const room = await new Promise<boolean>((resolve) => {
+        this.space = () => resolve(true);
+        timer = setTimeout(() => resolve(false), this.parkAfterMs);
+        timer.unref();
+      });
+      if (timer) clearTimeout(timer);
+      this.space = null;
+      if (room || gen !== this.generation) continue;
+      // Inside a transaction a subscriber is given longer: parking it withdraws the parts it has (a slow target
+      // applying a large transaction part by part must not be parked over and over).
+      const now = Date.now();
+      const full = [...this.subs].filter((s) => s.full && now - s.takenAt >= this.parkAfterMs * (s.inTxn ? IN_TXN_PARK_FACTOR : 1));
+      const waiting = [...this.subs].some((s) => s.attached && s.error === null && !s.full);
+      if (!waiting || full.length === 0) continue; // nobody else to serve (plain backpressure), or not yet
+      for (const s of full) {
+        s.attached = false;
+        s.retract();
+        this.parks++;
+        this.log.info({ subscriber: s.name, position: s.position, queued: s.queue.length }, 'a pipeline is not taking binlog messages: the shared reader goes on without it; it rejoins from its position when it has caught up');
+      }
+    }
+  }
+
+  /** Stop the reader for good; subscribers still there get a (transient) error and restart. */
   async close(): Promise<void> {
-    for (const s of this.subs) s.closed = true;
+    this.closed = true;
+    const err = new SluiceError('CONNECTION_LOST', 'the shared binlog reader was closed', 'nothing to do: the pipeline restarts');
+    for (const s of this.subs) s.fail(err);
     this.subs.clear();
-    await this.stopReader();
+    await this.exclusive(() => this.stopReader());
     await this.history.close();
   }
 }

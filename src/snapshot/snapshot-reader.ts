@@ -17,6 +17,8 @@ import type { Cell } from '../core/cell.js';
 import type { Flavor, Position } from '../core/types.js';
 import { keyLiteral, rangeCondition, type KeyRange } from './key-range.js';
 import { isBytesColumn, quoteIdent, rawTypeCast, selectExpression, toCell } from './snapshot-values.js';
+import type { SourceText, SourceTextFormat } from '../targets/target.js';
+import { pgColumnType, pgCopyLineExpression } from '../targets/postgres/index.js';
 
 export interface ChunkRead {
   /** Column names (generated columns left out), in the order of each row's cells. */
@@ -34,14 +36,10 @@ export interface ChunkRead {
  * written with UNHEX), BIT as its bare number (`as: 'bit'`), NULL as the bare word NULL; each row ends with
  * a newline (which may also occur inside a quoted string). Read it with
  * `FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\'' ESCAPED BY '\\' LINES TERMINATED BY '\n'`.
+ * Or (format `pg-copy`) in PostgreSQL's COPY text format, for the types the PostgreSQL target maps the columns to
+ * (see targets/postgres/copy-select.ts).
  */
-export interface ChunkText {
-  columns: Array<{ name: string; as: 'text' | 'hex' | 'bit' }>;
-  data: Buffer;
-  rows: number;
-  position: Position;
-  exact: boolean;
-}
+export type ChunkText = SourceText & { position: Position; exact: boolean };
 
 const NUMBER_LITERAL_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric']);
 
@@ -120,11 +118,12 @@ export class SnapshotReader {
    * the server instead of parsing every value into a cell and encoding it again here. Returns null when
    * a row is too large to print (over max_allowed_packet; the caller falls back to readChunk).
    */
-  async readChunkText(schema: TableSchema, range: KeyRange): Promise<ChunkText | null> {
+  async readChunkText(schema: TableSchema, range: KeyRange, format: SourceTextFormat = 'load-data'): Promise<ChunkText | null> {
+    const cols = schema.columns.filter((c) => c.generated === null);
+    const line = format === 'pg-copy' ? pgCopyLineExpression(cols) : `CONCAT(CONCAT_WS(',', ${cols.map(loadTextExpression).join(', ')}), '\\n')`;
+    if (line === null) return null; // a column type the format does not handle: typed cells
     return this.inSnapshot(schema, async (conn, { position, exact }) => {
       const pk = pkColumns(schema);
-      const cols = schema.columns.filter((c) => c.generated === null);
-      const line = `CONCAT(CONCAT_WS(',', ${cols.map(loadTextExpression).join(', ')}), '\\n')`;
       const order = pk.length ? ` ORDER BY ${pk.map((c) => quoteIdent(c.name)).join(', ')}` : '';
       const [rows] = await conn.query<RowDataPacket[]>({
         sql: `SELECT ${line} AS t FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
@@ -134,11 +133,13 @@ export class SnapshotReader {
       const lines: Buffer[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const t = (rows[i] as unknown as [Buffer | null])[0];
-        if (t === null) return null; // over max_allowed_packet: CONCAT gave NULL
+        if (t === null) return null; // over max_allowed_packet (or a value pg-copy leaves to the typed path): CONCAT gave NULL
         lines[i] = t;
       }
+      const data = Buffer.concat(lines);
+      if (format === 'pg-copy') return { format, columns: cols.map((c) => ({ name: c.name, pgType: pgColumnType(c) })), data, rows: rows.length, position, exact };
       const columns = cols.map((c) => ({ name: c.name, as: isBytesColumn(c) ? (c.dataType === 'bit' ? 'bit' as const : 'hex' as const) : 'text' as const }));
-      return { columns, data: Buffer.concat(lines), rows: rows.length, position, exact };
+      return { columns, data, rows: rows.length, position, exact };
     });
   }
 

@@ -30,10 +30,11 @@ export interface TargetCapabilities {
   /** Foreign keys between copied tables are kept on the target (else dropped, and cascades are reproduced or not needed). */
   foreignKeys: boolean;
   /**
-   * The target takes snapshot rows as the source server prints them (`SnapshotChunk.sourceText`: LOAD DATA text made
-   * by a MySQL/MariaDB source, a MySQL target's fast path). The pipeline never reads or makes it.
+   * The target takes snapshot rows as the source server prints them (`SnapshotChunk.sourceText`), in this format:
+   * `load-data` (LOAD DATA text, a MySQL target's fast path) or `pg-copy` (PostgreSQL COPY text, see
+   * postgres/copy-select.ts). The pipeline never reads or makes it.
    */
-  sourceText?: boolean;
+  sourceText?: SourceTextFormat;
 }
 
 export interface Checkpoint {
@@ -95,6 +96,17 @@ export interface DdlChange {
   after: SourceTable[];
 }
 
+/** The formats of `SnapshotChunk.sourceText`. */
+export type SourceTextFormat = 'load-data' | 'pg-copy';
+
+/**
+ * A chunk's rows as the source printed them: LOAD DATA text (columns: how each field is written), or PostgreSQL
+ * COPY text (columns: the PostgreSQL type each field was printed for).
+ */
+export type SourceText =
+  | { format?: 'load-data'; columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>; data: Buffer; rows: number }
+  | { format: 'pg-copy'; columns: ReadonlyArray<{ name: string; pgType: string }>; data: Buffer; rows: number };
+
 /** One chunk of the snapshot: rows typed by `schema`, in `columns` order. */
 export interface SnapshotChunk {
   /** Source table (the target routes it, or writes it to `into` for shadow copies). */
@@ -105,11 +117,11 @@ export interface SnapshotChunk {
   columns: readonly string[];
   rows: ReadonlyArray<readonly Cell[]>;
   /**
-   * Only for targets with `capabilities.sourceText`: the rows as LOAD DATA text printed by the source (see
-   * snapshot-reader.ts `ChunkText`); `rows` is then empty. A target that cannot write it exactly writes nothing
+   * Only for targets with `capabilities.sourceText`: the rows as text printed by the source in the target's format
+   * (see snapshot-reader.ts `ChunkText`); `rows` is then empty. A target that cannot write it exactly writes nothing
    * and rejects with `isSourceTextDeclined`: the pipeline sends the chunk's typed cells instead.
    */
-  sourceText?: { columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>; data: Buffer; rows: number };
+  sourceText?: SourceText;
   /** Chunk number within the table's plan and the source position the chunk was read at. */
   index: number;
   position: Position;

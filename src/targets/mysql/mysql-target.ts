@@ -17,16 +17,17 @@ import { format } from 'mysql2';
 import { SluiceError, isSluiceError } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
 import { classifyStatement, type DdlAction } from '../../mysql/schema/ddl.js';
-import type { Position } from '../../core/types.js';
+import type { Position, RowChange } from '../../core/types.js';
 import type { Cell, Row } from '../../core/cell.js';
 import type { MysqlConnectionOptions } from '../../mysql/mysql-url.js';
 import { parseMysqlUrl } from '../../mysql/mysql-url.js';
 import { abortConnection, connectMysql, endWithin } from '../../mysql/connection.js';
 import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
-import { routeToDatabase, shadowTableName, type Checkpoint, type ChunkDone, type DdlChange, type OwnerInfo, type SnapshotChunk, sourceTextDeclined, type SourceTable, type TableRef, type TableRouter, type Target, type TargetBatch, type TargetCapabilities } from '../target.js';
-import { checkOwnership, packStatements, routesOf } from '../ownership.js';
+import { routeToDatabase, shadowTableName, type Checkpoint, type ChunkDone, type DdlChange, type SnapshotChunk, sourceTextDeclined, type SourceTable, type TableRef, type TableRouter, type Target, type TargetCapabilities } from '../target.js';
+import { SqlTargetBase, type CommitProgress, type SqlDriver } from '../sql-target-base.js';
+import { packStatements, routesOf } from '../ownership.js';
 import { CheckpointTable, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
-import { INSTANCE, describeInstance, isKnownDead, type InstanceInfo } from '../../instance.js';
+import { describeInstance, isKnownDead, type InstanceInfo } from '../../instance.js';
 import { endBlockingTransactions } from './stale-owner.js';
 import { forwardedAlterSql, forwardedCreateSql } from './create-table-like.js';
 import { planEnsureTables, runSpread } from './ensure-tables.js';
@@ -110,45 +111,39 @@ const ALREADY_APPLIED: Partial<Record<DdlAction, readonly number[]>> = {
   drop_database: [1008],
 };
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** mysql2 as SqlTargetBase needs it (the socket is cut with abortConnection: destroy() only half-closes). */
+const MYSQL_DRIVER: SqlDriver<Connection> = {
+  name: 'the target',
+  cut: abortConnection,
+  endWithin,
+  rollback: (conn) => conn.query('ROLLBACK'),
+  isConnectionError,
+  isLockConflict,
+  isLockWaitTimeout: (err) => errnoOf(err) === 1205,
+  isCatalogRace: () => false,
+  abortsLargeTransaction: isLockConflict,
+  isUniqueViolation: isDuplicateKey,
+  connectionLost,
+  targetWriteFailed: (what, err) => targetWriteFailed(what, err),
+  message: serverMessage,
+  details: (err) => ({ errno: errnoOf(err) }),
+};
 
 /** What a MySQL/MariaDB target does: everything, with the source's DDL run as is (routed). */
 export const MYSQL_CAPABILITIES: TargetCapabilities = {
-  transactionalCheckpoint: true, bulkLoad: false, shadowSwap: true, ddl: 'native', foreignKeys: true, sourceText: true,
+  transactionalCheckpoint: true, bulkLoad: false, shadowSwap: true, ddl: 'native', foreignKeys: true, sourceText: 'load-data',
 };
 
-export class MysqlTarget implements Target {
+export class MysqlTarget extends SqlTargetBase<Connection, string> implements Target {
   readonly kind = 'mysql';
   readonly capabilities = MYSQL_CAPABILITIES;
-  readonly pipeline: string;
-  /** The epoch this target writes with (set by `open()`'s claim). */
-  epoch: number;
   readonly checkpoints: CheckpointTable;
-  /** The instance that owned the pipeline before this target's claim, when it was another one. */
-  previousOwner: OwnerInfo | null = null;
-  private readonly explicitEpoch: boolean;
   private readonly lockWaitSeconds: number | undefined;
-  /** interrupt() was called: no new connection. */
-  private interrupted = false;
-  private readonly leaseSeconds: number;
-  private readonly owner: InstanceInfo;
-  /** The checkpoint position this target last saw committed (compare-and-set of every write); undefined before open. */
-  private committed: Checkpoint['position'] | null | undefined = undefined;
   private readonly route: TableRouter;
   private readonly connOpts: MysqlConnectionOptions;
   private readonly limits: StatementLimits;
-  private readonly lockRetries: number;
-  private readonly log: Logger;
   private readonly shapes: TableShapeCache;
-  private conn: Connection | null = null;
-  /** A large source transaction is being applied in parts (target transaction open). */
-  private openTransaction = false;
-  /** The connection the open transaction began on. */
-  private txnConn: Connection | null = null;
   private maxPacket = 16 * 1024 * 1024;
-  /** A COMMIT's outcome is unknown (connection lost): the next apply checks the stored checkpoint first. */
-  private uncertain = false;
-  private readonly warnedColumns = new Set<string>();
   private readonly foreignKeyScope: ((database: string, table: string) => boolean) | undefined;
   /** Apply with foreign_key_checks=1 (the target's engine repeats cascades); see enforceForeignKeys. */
   private enforceFks = false;
@@ -162,12 +157,8 @@ export class MysqlTarget implements Target {
   private readonly parallelism: number;
 
   constructor(opts: MysqlTargetOptions) {
-    this.pipeline = opts.pipeline;
-    this.epoch = opts.epoch ?? 0;
-    this.explicitEpoch = opts.epoch !== undefined;
+    super(MYSQL_DRIVER, { ...opts, logger: opts.logger ?? createLogger('sluice.target.mysql') });
     this.lockWaitSeconds = opts.lockWaitSeconds;
-    this.leaseSeconds = opts.leaseSeconds ?? 15;
-    this.owner = opts.owner ?? INSTANCE;
     this.checkpoints = new CheckpointTable(opts.checkpointDatabase ?? '_sluice');
     this.route = opts.route ?? routeToDatabase(opts.targetDatabase);
     this.foreignKeyScope = opts.foreignKeyScope;
@@ -180,52 +171,10 @@ export class MysqlTarget implements Target {
       this.connOpts = opts.connection;
     }
     this.limits = { maxBytes: opts.maxStatementBytes ?? 4 * 1024 * 1024, maxRows: opts.maxRowsPerStatement ?? 5000 };
-    this.lockRetries = opts.lockRetries ?? 5;
     this.parallelism = Math.max(1, opts.parallelism ?? 4);
-    this.log = opts.logger ?? createLogger('sluice.target.mysql');
   }
 
-  /**
-   * Create the checkpoint table if needed, claim the pipeline (a new epoch, this instance as owner, a
-   * lease), return the saved checkpoint. PIPELINE_OWNED while another live instance holds the lease.
-   */
-  async open(): Promise<Checkpoint | null> {
-    let brokeStaleLock = false;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.openOnce();
-      } catch (err) {
-        const cause = (err as { cause?: unknown }).cause ?? err;
-        if (attempt >= this.lockRetries || !isLockConflict(cause)) throw err;
-        // The row is locked by a transaction. A live owner's: wait for it (PIPELINE_OWNED). One whose
-        // lease ran out (a paused or cut-off instance that holds its lock): end it once, then claim.
-        if (errnoOf(cause) === 1205 && !this.explicitEpoch) {
-          const stored = await this.readStoredRow();
-          if (stored && stored.leaseLeft > 0 && stored.owner && stored.owner.id !== this.owner.id && !isKnownDead(stored.owner)) throw ownedError(this.pipeline, stored);
-          if (stored && !brokeStaleLock) {
-            brokeStaleLock = true;
-            await this.endStaleOwner(stored);
-            continue;
-          }
-        }
-        // A coordinator's epoch (the cluster's lease): whoever holds the row with an older epoch lost its lease —
-        // a paused or cut-off node whose transaction is still open. Its target lease does not count; end it.
-        if (errnoOf(cause) === 1205 && this.explicitEpoch) {
-          const stored = await this.readStoredRow();
-          if (stored && stored.epoch > this.epoch) throw fencedError(this.pipeline, stored, this.epoch);
-          if (stored && !brokeStaleLock) {
-            brokeStaleLock = true;
-            await this.endStaleOwner(stored);
-            continue;
-          }
-        }
-        // Pipelines sharing a target open at the same time: their claims can deadlock on the new table.
-        await sleep(50 * 2 ** attempt + Math.random() * 50);
-      }
-    }
-  }
-
-  private async readStoredRow(): Promise<StoredCheckpointRow | null> {
+  protected async readStoredRow(): Promise<StoredCheckpointRow | null> {
     const conn = await this.connect('reading the checkpoint');
     try {
       const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline));
@@ -236,7 +185,7 @@ export class MysqlTarget implements Target {
   }
 
   /** The lease of `stored`'s owner ran out but its transaction still holds the row: end that transaction. */
-  private async endStaleOwner(stored: StoredCheckpointRow): Promise<void> {
+  protected async endStaleOwner(stored: StoredCheckpointRow): Promise<void> {
     const who = stored.owner ? describeInstance(stored.owner) : 'an unknown instance';
     const waiter = await this.openConnection('ending a stale owner\'s transaction');
     const probe = await this.openConnection('ending a stale owner\'s transaction').catch(async (err: unknown) => {
@@ -258,7 +207,7 @@ export class MysqlTarget implements Target {
     }
   }
 
-  private async openOnce(): Promise<Checkpoint | null> {
+  protected async openOnce(): Promise<Checkpoint | null> {
     // A connection of its own: the claim runs with a short lock wait that the writes must not inherit.
     const conn = await this.openConnection('open');
     try {
@@ -346,66 +295,37 @@ export class MysqlTarget implements Target {
     }
   }
 
-  /** Who owns the pipeline on the target now (null when no instance recorded itself). */
-  async currentOwner(): Promise<OwnerInfo | null> {
-    const conn = await this.connect('reading the owner');
-    try {
-      const [rows] = await conn.query<RowDataPacket[]>(this.checkpoints.readSql(this.pipeline));
-      const stored = CheckpointTable.parseRow(rows[0]);
-      return stored ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft, self: stored.epoch === this.epoch && stored.owner?.id === this.owner.id } : null;
-    } catch (err) {
-      throw await this.failure('reading the owner', err);
-    }
+  // ── apply (the retry loop and the large-transaction skeleton are SqlTargetBase's) ────────────
+
+  protected async beginWriter(conn: Connection, withState: boolean): Promise<StoredCheckpointRow | null> {
+    const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline, withState)}`);
+    return CheckpointTable.parseRow(lockRes[1]?.[0]);
   }
 
-  async apply(batch: TargetBatch): Promise<void> {
-    if (batch.partial || this.openTransaction) return this.applyInParts(batch);
-    let strict = false;
-    let reconnected = false;
-    for (let attempt = 0; ; attempt++) {
-      const conn = await this.connect('apply');
-      const progress = { commitSent: false };
-      try {
-        await this.applyOnce(conn, batch, strict, progress);
-        this.uncertain = false;
-        return;
-      } catch (err) {
-        if (isSluiceError(err) && err.code !== 'CONNECTION_LOST') {
-          await this.rollbackQuietly();
-          throw err;
-        }
-        if (isConnectionError(err)) {
-          this.dropConnection();
-          if (progress.commitSent) this.uncertain = true;
-          // Nothing can have committed: one immediate retry on a fresh connection (e.g. a stale idle one).
-          if (!progress.commitSent && !reconnected) {
-            reconnected = true;
-            continue;
-          }
-          throw connectionLost('apply', err);
-        }
-        await this.rollbackQuietly();
-        if (isLockConflict(err) && attempt < this.lockRetries) {
-          const wait = Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random());
-          this.log.warn({ pipeline: this.pipeline, errno: errnoOf(err), attempt: attempt + 1, waitMs: Math.round(wait) }, 'lock conflict on target, retrying batch');
-          await sleep(wait);
-          continue;
-        }
-        if (isDuplicateKey(err) && !strict) {
-          this.log.warn({ pipeline: this.pipeline, error: serverMessage(err) }, 'unique-key conflict in merged batch, re-applying in source order');
-          strict = true;
-          continue;
-        }
-        throw targetWriteFailed(`a batch of ${batch.changes.length} changes`, err);
-      }
-    }
+  protected async stepsFor(conn: Connection, changes: readonly RowChange[], strict: boolean): Promise<string[]> {
+    const routes = routesOf(changes, this.route);
+    await this.shapes.load(conn, [...routes.values()]);
+    const segments = mergeChanges(changes, (db, t) => this.mergeShape(routes, db, t), { strict, keyMoves: this.overlapsSnapshot });
+    return this.buildStatements(segments, routes);
   }
 
-  /**
-   * A source transaction too large for one batch: its parts go into one target transaction, kept
-   * open between calls; the last part writes the checkpoint and commits. No retries inside: any error
-   * rolls back the whole transaction and is reported as retryable (the pipeline re-reads it).
-   */
+  protected checkpointSteps(checkpoint: Checkpoint): string[] {
+    return this.checkpoints.writeStatements(this.pipeline, checkpoint, this.epoch, this.leaseSeconds);
+  }
+
+  protected async runSteps(conn: Connection, steps: string[], commit: boolean, progress?: CommitProgress): Promise<number | null> {
+    const packs = this.pack(steps);
+    if (packs.length === 0 && commit) packs.push('');
+    let changed: number | null = null;
+    for (let i = 0; i < packs.length; i++) {
+      const withCommit = commit && i === packs.length - 1;
+      if (withCommit && progress) progress.commitSent = true;
+      const [res] = await conn.query(withCommit ? (packs[i] === '' ? 'COMMIT' : `${packs[i]};\nCOMMIT`) : packs[i]!);
+      if (withCommit && Array.isArray(res)) changed = (res as ResultSetHeader[])[res.length - 2]?.affectedRows ?? null;
+    }
+    return changed;
+  }
+
   // ── snapshot chunks ───────────────────────────────────────────────────────────────────────
   // Chunks of the initial copy are written by several targets of one pipeline at once (one connection
   // each). Each chunk is one transaction: its rows (REPLACE, no merging: they are fresh full rows) and
@@ -479,7 +399,9 @@ export class MysqlTarget implements Target {
    */
   async applySnapshotChunk(chunk: SnapshotChunk): Promise<void> {
     if (chunk.sourceText !== undefined) {
-      const done = await this.applySnapshotText({ database: chunk.database, table: chunk.table, ...chunk.sourceText, index: chunk.index, position: chunk.position });
+      const text = chunk.sourceText;
+      if (text.format === 'pg-copy') throw sourceTextDeclined(chunk.database, chunk.table, true);
+      const done = await this.applySnapshotText({ database: chunk.database, table: chunk.table, ...text, index: chunk.index, position: chunk.position });
       if (done) return;
       throw sourceTextDeclined(chunk.database, chunk.table, this.loadData === false);
     }
@@ -503,7 +425,7 @@ export class MysqlTarget implements Target {
       const statements = this.buildStatements([[ops]], new Map([[`${database}\0${table}`, route]]));
       await this.commitSnapshotChunk(conn, statements, database, table, rows.length, progress);
     } catch (err) {
-      throw await this.snapshotFailure(err, `${database}.${table}`, rows.length);
+      throw await this.chunkFailure(err, `a snapshot chunk of ${database}.${table} (${rows.length} rows)`);
     }
   }
 
@@ -528,7 +450,7 @@ export class MysqlTarget implements Target {
       if (!(await this.snapshotLoadData(conn))) return false;
       return await this.loadInChunkTransaction(conn, chunk, () => loadQuotedText(conn, shape, chunk.columns, chunk.data, chunk.rows, true));
     } catch (err) {
-      throw await this.snapshotFailure(err, `${chunk.database}.${chunk.table}`, chunk.rows);
+      throw await this.chunkFailure(err, `a snapshot chunk of ${chunk.database}.${chunk.table} (${chunk.rows} rows)`);
     }
   }
 
@@ -597,107 +519,6 @@ export class MysqlTarget implements Target {
       [this.pipeline, database, table, chunk.index, chunk.position.file, chunk.position.pos, count]);
   }
 
-  /** A failed chunk: connection loss and lock conflicts are retryable (the chunk is copied again). */
-  private async snapshotFailure(err: unknown, table: string, count: number): Promise<unknown> {
-    if (isConnectionError(err)) {
-      this.dropConnection();
-      return connectionLost('a snapshot chunk', err);
-    }
-    await this.rollbackQuietly();
-    if (isSluiceError(err)) return err;
-    if (isLockConflict(err)) {
-      return new SluiceError('TRANSACTION_ABORTED', `the target aborted a snapshot chunk (${serverMessage(err)})`,
-        'nothing to do: the chunk is copied again', { errno: errnoOf(err) }, { cause: err });
-    }
-    return targetWriteFailed(`a snapshot chunk of ${table} (${count} rows)`, err);
-  }
-
-  async abort(): Promise<void> {
-    if (!this.openTransaction) return;
-    this.openTransaction = false;
-    await this.rollbackQuietly();
-  }
-
-  private async applyInParts(batch: TargetBatch): Promise<void> {
-    const conn = await this.connect('apply');
-    // The open transaction lives on the connection it began on: if that one is gone, so is the transaction
-    // (the parts already sent were rolled back by the server), and nothing may go on elsewhere.
-    if (this.openTransaction && this.txnConn !== conn) {
-      this.openTransaction = false;
-      throw new SluiceError('CONNECTION_LOST', 'the target connection of a large transaction was lost between its parts; the server rolled them back',
-        'nothing to do: the transaction is applied again from the checkpoint');
-    }
-    try {
-      if (!this.openTransaction) {
-        this.txnConn = conn;
-        const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline)}`);
-        this.openTransaction = true;
-        this.checkOwnership(CheckpointTable.parseRow(lockRes[1]?.[0]), true);
-      }
-      const routes = routesOf(batch.changes, this.route);
-      await this.shapes.load(conn, [...routes.values()]);
-      const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict: false, keyMoves: this.overlapsSnapshot });
-      const statements = this.buildStatements(segments, routes);
-      if (!batch.partial) statements.push(...this.checkpoints.writeStatements(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
-      const packs = this.pack(statements);
-      for (let i = 0; i < packs.length; i++) {
-        const commit = !batch.partial && i === packs.length - 1;
-        await conn.query(commit ? `${packs[i]};\nCOMMIT` : packs[i]!);
-      }
-      if (packs.length === 0 && !batch.partial) await conn.query('COMMIT');
-      if (!batch.partial) {
-        this.openTransaction = false;
-        this.committed = batch.checkpoint.position;
-      }
-    } catch (err) {
-      this.openTransaction = false;
-      if (isConnectionError(err)) {
-        this.dropConnection();
-        throw connectionLost('a large transaction', err);
-      }
-      await this.rollbackQuietly();
-      if (isSluiceError(err)) throw err;
-      if (isLockConflict(err)) {
-        throw new SluiceError('TRANSACTION_ABORTED', `the target aborted a large transaction (${serverMessage(err)})`,
-          'nothing to do: it is rolled back and applied again from the checkpoint', { errno: errnoOf(err) }, { cause: err });
-      }
-      throw targetWriteFailed(`part of a large transaction (${batch.changes.length} changes)`, err);
-    }
-  }
-
-  private async applyOnce(conn: Connection, batch: TargetBatch, strict: boolean, progress: { commitSent: boolean }): Promise<void> {
-    const routes = routesOf(batch.changes, this.route);
-    await this.shapes.load(conn, [...routes.values()]);
-    const segments = mergeChanges(batch.changes, (db, t) => this.mergeShape(routes, db, t), { strict, keyMoves: this.overlapsSnapshot });
-    const statements = this.buildStatements(segments, routes);
-
-    const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline, this.uncertain)}`);
-    const stored = CheckpointTable.parseRow(lockRes[1]?.[0]);
-    if (this.uncertain && stored && stored.epoch === this.epoch && CheckpointTable.holds(stored, batch.checkpoint)) {
-      this.log.info({ pipeline: this.pipeline, position: batch.checkpoint.position }, 'batch was committed before the connection was lost; not applying it again');
-      await conn.query('ROLLBACK');
-      this.committed = batch.checkpoint.position;
-      return;
-    }
-    this.checkOwnership(stored, true);
-    statements.push(...this.checkpoints.writeStatements(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
-    const packs = this.pack(statements);
-    for (let i = 0; i < packs.length; i++) {
-      const last = i === packs.length - 1;
-      if (last) progress.commitSent = true;
-      const [res] = await conn.query(last ? `${packs[i]};\nCOMMIT` : packs[i]!);
-      if (last) {
-        const results = res as ResultSetHeader[];
-        const cpResult = results[results.length - 2];
-        if (cpResult && cpResult.affectedRows === 0) {
-          // Unreachable while we hold the row lock; kept as a guard. The COMMIT has run: report loudly.
-          throw new SluiceError('INTERNAL', `checkpoint row for '${this.pipeline}' was not updated`, 'report this as a bug');
-        }
-        this.committed = batch.checkpoint.position;
-      }
-    }
-  }
-
   /** Run a DDL statement on the target (database rewritten by the router), then store the checkpoint. */
   async applyDdl(ddl: DdlChange, checkpoint: Checkpoint): Promise<void> {
     const conn = await this.connect('applyDdl');
@@ -731,15 +552,8 @@ export class MysqlTarget implements Target {
       await conn.query(`${this.checkpoints.writeStatements(this.pipeline, checkpoint, this.epoch, this.leaseSeconds).join(';\n')}; COMMIT`);
       this.committed = checkpoint.position;
     } catch (err) {
-      if (isSluiceError(err)) {
-        await this.rollbackQuietly();
-        throw err;
-      }
-      if (isConnectionError(err)) {
-        this.dropConnection();
-        throw connectionLost('DDL', err);
-      }
-      await this.rollbackQuietly();
+      const known = await this.ddlFailure(err);
+      if (known) throw known;
       const n = errnoOf(err);
       if (n === 1290 || n === 1836) throw targetWriteFailed('DDL', err);
       throw new SluiceError('DDL_FAILED', `target rejected DDL \`${ddl.sql.slice(0, 200)}\`: ${serverMessage(err)}`,
@@ -864,33 +678,6 @@ export class MysqlTarget implements Target {
     }
   }
 
-  /**
-   * Cut this target's connection now: a hung write fails at once with CONNECTION_LOST, and the target does
-   * not connect again (its owner starts over with a new target).
-   */
-  interrupt(): void {
-    this.interrupted = true;
-    const c = this.conn;
-    this.conn = null;
-    this.openTransaction = false;
-    if (c) abortConnection(c);
-  }
-
-  async close(): Promise<void> {
-    const c = this.conn;
-    this.conn = null;
-    // A polite COM_QUIT, but never wait long for it: the connection may hang (no reset from the network).
-    if (c) await endWithin(c, 1000);
-  }
-
-  /**
-   * The row must be this writer's: its epoch (a newer claim fences this writer) and, when `cas`, the
-   * position this writer last committed (compare-and-set: no other writer moved it).
-   */
-  private checkOwnership(stored: StoredCheckpointRow | null, cas = false): void {
-    checkOwnership(this.pipeline, stored, this.epoch, cas ? this.committed : undefined);
-  }
-
   private buildStatements(segments: Segment[], routes: Map<string, { database: string; table: string }>): string[] {
     const out: string[] = [];
     const limits = { ...this.limits, maxBytes: Math.min(this.limits.maxBytes, this.maxPacket - 64 * 1024) };
@@ -918,12 +705,9 @@ export class MysqlTarget implements Target {
     return packStatements(statements, Math.min(this.limits.maxBytes, this.maxPacket - 64 * 1024));
   }
 
-  private warnUnknownColumn(database: string, table: string, column: string): void {
-    const id = `${database}.${table}.${column}`;
-    if (this.warnedColumns.has(id) || this.shapes.get(database, table)?.generated.has(column)) return;
-    this.warnedColumns.add(id);
-    this.log.warn({ pipeline: this.pipeline, database, table, column },
-      'source column does not exist on the target table; its values are not written (apply the DDL, or ALTER the target)');
+  protected override warnUnknownColumn(database: string, table: string, column: string): void {
+    if (this.shapes.get(database, table)?.generated.has(column)) return; // the target computes it
+    super.warnUnknownColumn(database, table, column);
   }
 
   /**
@@ -961,7 +745,7 @@ export class MysqlTarget implements Target {
     return { ...shape, inOrder: true, updateInPlace: shape.referenced };
   }
 
-  private async connect(what: string): Promise<Connection> {
+  protected async connect(what: string): Promise<Connection> {
     const conn = await this.connectOnce(what);
     const fks = what === 'apply' && this.enforceFks;
     if (fks !== this.sessionFks) {
@@ -1028,33 +812,6 @@ export class MysqlTarget implements Target {
     return conn;
   }
 
-  private dropConnection(): void {
-    const c = this.conn;
-    this.conn = null;
-    if (c) {
-      try { c.destroy(); } catch { /* already gone */ }
-    }
-  }
-
-  private async rollbackQuietly(): Promise<void> {
-    const c = this.conn;
-    if (!c) return;
-    try {
-      await c.query('ROLLBACK');
-    } catch {
-      this.dropConnection();
-    }
-  }
-
-  private async failure(what: string, err: unknown): Promise<SluiceError> {
-    if (isSluiceError(err)) return err;
-    if (isConnectionError(err)) {
-      this.dropConnection();
-      return connectionLost(what, err);
-    }
-    await this.rollbackQuietly();
-    return targetWriteFailed(what, err);
-  }
 }
 
 /** Two cells hold the same value (key comparison for primary-key changes). */

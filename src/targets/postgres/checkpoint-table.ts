@@ -82,6 +82,17 @@ COMMENT ON TABLE ${this.history} IS 'Sluice schema history per source table (wri
     return `SELECT ${SELECT_COLUMNS}${withState ? ', state' : ''} FROM ${this.name} WHERE pipeline = ${lit(pipeline)} FOR UPDATE`;
   }
 
+  /**
+   * The writer's fence as one statement: locks the row (FOR NO KEY UPDATE) and fails with division_by_zero (22012)
+   * unless it holds `epoch` and, when `at` is given, that position (null: none yet). Lets a batch's statements, the
+   * checkpoint and COMMIT follow in the same round trip: an error skips them all.
+   */
+  fenceSql(pipeline: string, epoch: number, at?: Checkpoint['position'] | null): string {
+    const pos = at === undefined ? '' : at === null ? " AND file = '' AND pos = 0"
+      : ` AND file = ${lit(at.file)} AND pos = ${lit(at.pos)} AND gtid_set IS NOT DISTINCT FROM ${lit(at.gtidSet ?? null)}`;
+    return `SELECT 1 / (SELECT count(*)::int FROM (SELECT 1 FROM ${this.name} WHERE pipeline = ${lit(pipeline)} AND epoch = ${lit(epoch)}${pos} FOR NO KEY UPDATE) AS sluice_fence) AS fence`;
+  }
+
   /** A shared lock (parallel snapshot chunk writers do not block each other; a claim waits for them). */
   shareSql(pipeline: string): string {
     return `SELECT ${SELECT_COLUMNS} FROM ${this.name} WHERE pipeline = ${lit(pipeline)} FOR SHARE`;

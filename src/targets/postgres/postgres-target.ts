@@ -19,22 +19,24 @@ import { Readable } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { SluiceError, isSluiceError } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
-import { INSTANCE, describeInstance, type InstanceInfo } from '../../instance.js';
+import { describeInstance, type InstanceInfo } from '../../instance.js';
 import type { RowChange } from '../../core/types.js';
 import type { Cell, Row } from '../../core/cell.js';
 import { fnv1a32 } from '../../fnv-hash.js';
 import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
-import { CheckpointTable, fencedError, ownedError, type StoredCheckpointRow } from '../mysql/checkpoint-table.js';
-import { checkOwnership, claimEpoch, heldByLiveOther, packStatements, routesOf, storedPosition } from '../ownership.js';
+import { CheckpointTable, fencedError, type StoredCheckpointRow } from '../mysql/checkpoint-table.js';
+import { claimEpoch, packStatements, routesOf, storedPosition } from '../ownership.js';
+import { SqlTargetBase, type CommitProgress, type SqlDriver } from '../sql-target-base.js';
 import type {
-  Checkpoint, ChunkDone, DdlChange, OwnerInfo, SnapshotChunk, SourceTable, TableRef, Target, TargetBatch, TargetCapabilities,
+  Checkpoint, ChunkDone, DdlChange, SnapshotChunk, SourceTable, TableRef, Target, TargetCapabilities,
 } from '../target.js';
+import { sourceTextDeclined } from '../target.js';
 import { PgCheckpointTable } from './checkpoint-table.js';
 import { copyBuffers } from './copy-encoder.js';
 import { translateDdl, type Router } from './ddl-translate.js';
 import { connectFailed, connectionLost, isConnectionError, isLockConflict, isUniqueViolation, pgMessage, sqlState, targetWriteFailed } from './pg-errors.js';
 import { createTableSql, qualified } from './table-sql.js';
-import { pgIdent, pgKind, pgSqlLiteral, type PgColumn } from './type-map.js';
+import { bitWidth, pgIdent, pgKind, pgSqlLiteral, type PgColumn } from './type-map.js';
 
 export interface PostgresTargetOptions {
   /** Pipeline name: the checkpoint row's key. */
@@ -99,43 +101,44 @@ export const POSTGRES_CAPABILITIES: TargetCapabilities = {
   shadowSwap: true,
   ddl: 'translated',
   foreignKeys: false,
+  sourceText: 'pg-copy',
 };
 
-export class PostgresTarget implements Target {
+/** node-postgres as SqlTargetBase needs it. */
+const PG_DRIVER: SqlDriver<pg.Client> = {
+  name: 'the PostgreSQL target',
+  cut,
+  endWithin: async (conn, ms) => { await Promise.race([conn.end().catch(() => undefined), sleep(ms).then(() => cut(conn))]); },
+  rollback: (conn) => conn.query('ROLLBACK'),
+  isConnectionError,
+  isLockConflict,
+  isLockWaitTimeout: (err) => sqlState(err) === '55P03',
+  // Two pipelines creating `_sluice` at once: one loses the race on the catalog.
+  isCatalogRace: (err) => isUniqueViolation(err) || sqlState(err) === '42P06' || sqlState(err) === '42P07',
+  abortsLargeTransaction: (err) => isLockConflict(err) || isUniqueViolation(err),
+  isUniqueViolation,
+  connectionLost,
+  targetWriteFailed,
+  message: pgMessage,
+  details: (err) => ({ sqlState: sqlState(err) }),
+};
+
+export class PostgresTarget extends SqlTargetBase<pg.Client, Step> implements Target {
   readonly kind = 'postgres';
   readonly capabilities = POSTGRES_CAPABILITIES;
-  readonly pipeline: string;
-  epoch: number;
-  previousOwner: OwnerInfo | null = null;
   readonly checkpoints: PgCheckpointTable;
-  private readonly explicitEpoch: boolean;
-  private readonly leaseSeconds: number;
-  private readonly owner: InstanceInfo;
   private readonly route: Router;
   private readonly url: string;
   private readonly endpoint: { host: string; port: number; database: string; user: string };
   private readonly maxBytes: number;
   private readonly maxRows: number;
-  private readonly lockRetries: number;
   private readonly sessionSetup: string;
-  private readonly log: Logger;
-  private client: pg.Client | null = null;
-  private interrupted = false;
-  private committed: Checkpoint['position'] | null | undefined = undefined;
-  private openTransaction = false;
-  private txnClient: pg.Client | null = null;
-  private uncertain = false;
   private readonly shapes = new Map<string, PgTableShape | null>();
-  private readonly warnedColumns = new Set<string>();
   /** Names of temporary staging tables (unique per session). */
   private stageSeq = 0;
 
   constructor(opts: PostgresTargetOptions) {
-    this.pipeline = opts.pipeline;
-    this.epoch = opts.epoch ?? 0;
-    this.explicitEpoch = opts.epoch !== undefined;
-    this.leaseSeconds = opts.leaseSeconds ?? 15;
-    this.owner = opts.owner ?? INSTANCE;
+    super(PG_DRIVER, { ...opts, logger: opts.logger ?? createLogger('sluice.target.postgres') });
     this.checkpoints = new PgCheckpointTable(opts.checkpointSchema ?? '_sluice');
     const td = opts.targetDatabase;
     this.route = opts.route ?? ((database, table) => ({ database: td ?? database, table }));
@@ -143,10 +146,8 @@ export class PostgresTarget implements Target {
     this.endpoint = parsePostgresUrl(opts.url);
     this.maxBytes = opts.maxStatementBytes ?? 4 * 1024 * 1024;
     this.maxRows = opts.maxRowsPerStatement ?? 1000;
-    this.lockRetries = opts.lockRetries ?? 5;
     this.sessionSetup = SESSION_SETUP + (opts.synchronousCommit ? `; SET synchronous_commit = ${opts.synchronousCommit === 'off' ? 'off' : 'on'}` : '')
       + (opts.lockWaitSeconds !== undefined ? `; SET lock_timeout = '${Math.max(1, Math.round(opts.lockWaitSeconds))}s'` : '');
-    this.log = opts.logger ?? createLogger('sluice.target.postgres');
   }
 
   // ── connection ──────────────────────────────────────────────────────────────────────────────
@@ -160,7 +161,7 @@ export class PostgresTarget implements Target {
     // An error on an idle connection (server restart) must not crash the process; the next use fails and reconnects.
     client.on('error', (err) => {
       this.log.debug({ pipeline: this.pipeline, err: pgMessage(err) }, 'PostgreSQL target connection error');
-      if (this.client === client) this.client = null;
+      if (this.conn === client) this.conn = null;
     });
     try {
       await client.connect();
@@ -184,38 +185,12 @@ export class PostgresTarget implements Target {
     return client;
   }
 
-  private async connect(what: string): Promise<pg.Client> {
-    if (this.client) return this.client;
+  protected async connect(what: string): Promise<pg.Client> {
+    if (this.conn) return this.conn;
     const client = await this.openConnection(what);
-    client.on('end', () => { if (this.client === client) this.client = null; });
-    this.client = client;
+    client.on('end', () => { if (this.conn === client) this.conn = null; });
+    this.conn = client;
     return client;
-  }
-
-  private dropConnection(): void {
-    const c = this.client;
-    this.client = null;
-    if (c) cut(c);
-  }
-
-  private async rollbackQuietly(): Promise<void> {
-    const c = this.client;
-    if (!c) return;
-    try {
-      await c.query('ROLLBACK');
-    } catch {
-      this.dropConnection();
-    }
-  }
-
-  private async failure(what: string, err: unknown): Promise<SluiceError> {
-    if (isSluiceError(err)) return err;
-    if (isConnectionError(err)) {
-      this.dropConnection();
-      return connectionLost(what, err);
-    }
-    await this.rollbackQuietly();
-    return targetWriteFailed(what, err);
   }
 
   /** Run `sql` (one or more statements, simple protocol); the results of each statement. */
@@ -226,31 +201,7 @@ export class PostgresTarget implements Target {
 
   // ── ownership ───────────────────────────────────────────────────────────────────────────────
 
-  async open(): Promise<Checkpoint | null> {
-    let brokeStaleLock = false;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.openOnce();
-      } catch (err) {
-        const cause = (err as { cause?: unknown }).cause ?? err;
-        // Two pipelines creating `_sluice` at once: one loses the race on the catalog; try again.
-        const raced = isUniqueViolation(cause) || sqlState(cause) === '42P06' || sqlState(cause) === '42P07';
-        if (attempt >= this.lockRetries || (!isLockConflict(cause) && !raced)) throw err;
-        if (sqlState(cause) === '55P03' && !this.explicitEpoch) {
-          const stored = await this.readStoredRow();
-          if (stored && heldByLiveOther(stored, this.owner)) throw ownedError(this.pipeline, stored);
-          if (stored && !brokeStaleLock) {
-            brokeStaleLock = true;
-            await this.endStaleOwner(stored);
-            continue;
-          }
-        }
-        await sleep(50 * 2 ** attempt + Math.random() * 50);
-      }
-    }
-  }
-
-  private async openOnce(): Promise<Checkpoint | null> {
+  protected async openOnce(): Promise<Checkpoint | null> {
     const client = await this.openConnection('open');
     try {
       await client.query(this.checkpoints.createSql());
@@ -283,7 +234,7 @@ export class PostgresTarget implements Target {
     }
   }
 
-  private async readStoredRow(): Promise<StoredCheckpointRow | null> {
+  protected async readStoredRow(): Promise<StoredCheckpointRow | null> {
     const client = await this.connect('reading the checkpoint');
     try {
       const [res] = await PostgresTarget.multi(client, this.checkpoints.readSql(this.pipeline));
@@ -311,7 +262,7 @@ export class PostgresTarget implements Target {
    * cut-off instance): end the sessions that block a claim (pg_terminate_backend; needs the same user,
    * pg_signal_backend or superuser).
    */
-  private async endStaleOwner(stored: StoredCheckpointRow): Promise<void> {
+  protected async endStaleOwner(stored: StoredCheckpointRow): Promise<void> {
     const who = stored.owner ? describeInstance(stored.owner) : 'an unknown instance';
     const waiter = await this.openConnection('ending a stale owner\'s transaction');
     const probe = await this.openConnection('ending a stale owner\'s transaction').catch((err: unknown) => { cut(waiter); throw err; });
@@ -366,15 +317,6 @@ export class PostgresTarget implements Target {
     } catch (err) {
       throw await this.failure('releasing the lease', err);
     }
-  }
-
-  async currentOwner(): Promise<OwnerInfo | null> {
-    const stored = await this.readStoredRow();
-    return stored ? { owner: stored.owner, epoch: stored.epoch, leaseLeft: stored.leaseLeft, self: stored.epoch === this.epoch && stored.owner?.id === this.owner.id } : null;
-  }
-
-  private checkOwnership(stored: StoredCheckpointRow | null, cas = false): void {
-    checkOwnership(this.pipeline, stored, this.epoch, cas ? this.committed : undefined);
   }
 
   /** The writers' lock of the checkpoint row (with the state only when a lost COMMIT must be recognised). */
@@ -582,51 +524,28 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
 
   // ── apply ───────────────────────────────────────────────────────────────────────────────────
 
-  async apply(batch: TargetBatch): Promise<void> {
-    if (batch.partial || this.openTransaction) return this.applyInParts(batch);
-    let strict = false;
-    let reconnected = false;
-    for (let attempt = 0; ; attempt++) {
-      const client = await this.connect('apply');
-      const progress = { commitSent: false };
-      try {
-        await this.applyOnce(client, batch, strict, progress);
-        this.uncertain = false;
-        return;
-      } catch (err) {
-        if (isSluiceError(err) && err.code !== 'CONNECTION_LOST') {
-          await this.rollbackQuietly();
-          this.invalidate(); // a table fixed by hand before the retry is read again
-          throw err;
-        }
-        if (isConnectionError(err) || isSluiceError(err)) {
-          this.dropConnection();
-          if (progress.commitSent) this.uncertain = true;
-          if (!progress.commitSent && !reconnected) {
-            reconnected = true;
-            continue;
-          }
-          throw isSluiceError(err) ? err : connectionLost('apply', err);
-        }
-        await this.rollbackQuietly();
-        if (isLockConflict(err) && attempt < this.lockRetries) {
-          const wait = Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random());
-          this.log.warn({ pipeline: this.pipeline, sqlState: sqlState(err), attempt: attempt + 1, waitMs: Math.round(wait) }, 'lock conflict on the PostgreSQL target, retrying batch');
-          await sleep(wait);
-          continue;
-        }
-        if (isUniqueViolation(err) && !strict) {
-          this.log.warn({ pipeline: this.pipeline, error: pgMessage(err) }, 'unique-key conflict in merged batch, re-applying in source order');
-          strict = true;
-          continue;
-        }
-        this.invalidate();
-        throw targetWriteFailed(`a batch of ${batch.changes.length} changes`, err);
-      }
-    }
+  protected override onApplyFailed(): void {
+    this.invalidate(); // a table fixed by hand before the retry is read again
   }
 
-  private async statementsFor(client: pg.Client, changes: readonly RowChange[], strict: boolean): Promise<Step[]> {
+  protected async beginWriter(client: pg.Client, withState: boolean): Promise<StoredCheckpointRow | null> {
+    const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.writerLockSql(withState)}`);
+    return PgCheckpointTable.parseRow(lockRes[1]?.rows[0]);
+  }
+
+  protected override fenceSteps(): Step[] {
+    return ['BEGIN', this.checkpoints.fenceSql(this.pipeline, this.epoch, this.committed)];
+  }
+
+  protected override isFenceFailure(err: unknown): boolean {
+    return sqlState(err) === '22012';
+  }
+
+  protected checkpointSteps(checkpoint: Checkpoint): Step[] {
+    return this.checkpoints.writeStatements(this.pipeline, checkpoint, this.epoch, this.leaseSeconds);
+  }
+
+  protected async stepsFor(client: pg.Client, changes: readonly RowChange[], strict: boolean): Promise<Step[]> {
     const routes = routesOf(changes, this.route);
     await this.loadShapes(client, routes.values());
     const segments = mergeChanges(changes, (db, t) => {
@@ -636,30 +555,12 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
     return this.buildStatements(segments, routes);
   }
 
-  private async applyOnce(client: pg.Client, batch: TargetBatch, strict: boolean, progress: { commitSent: boolean }): Promise<void> {
-    const statements = await this.statementsFor(client, batch.changes, strict);
-    const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.writerLockSql(this.uncertain)}`);
-    const stored = PgCheckpointTable.parseRow(lockRes[1]?.rows[0]);
-    if (this.uncertain && stored && stored.epoch === this.epoch && CheckpointTable.holds(stored, batch.checkpoint)) {
-      this.log.info({ pipeline: this.pipeline, position: batch.checkpoint.position }, 'batch was committed before the connection was lost; not applying it again');
-      await client.query('ROLLBACK');
-      this.committed = batch.checkpoint.position;
-      return;
-    }
-    this.checkOwnership(stored, true);
-    statements.push(...this.checkpoints.writeStatements(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
-    const res = await this.runSteps(client, statements, true, progress);
-    const cp = res[res.length - 2];
-    if (cp && cp.rowCount === 0) throw new SluiceError('INTERNAL', `checkpoint row for '${this.pipeline}' was not updated`, 'report this as a bug');
-    this.committed = batch.checkpoint.position;
-  }
-
   /**
    * Run steps in order: runs of SQL statements packed into simple-protocol round trips, COPY steps between
    * them. With `commit`, COMMIT goes with the last statements (and `progress.commitSent` is set before it is
-   * sent). Returns the results of the last round trip.
+   * sent). Returns the rows the checkpoint's statement changed (the last before COMMIT), when known.
    */
-  private async runSteps(client: pg.Client, steps: readonly Step[], commit: boolean, progress?: { commitSent: boolean }): Promise<QueryResult[]> {
+  protected async runSteps(client: pg.Client, steps: Step[], commit: boolean, progress?: CommitProgress): Promise<number | null> {
     let sql: string[] = [];
     let last: QueryResult[] = [];
     const flush = async (final: boolean): Promise<void> => {
@@ -682,55 +583,8 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
       await copyInto(client, step.copy, step.cols, step.rows);
     }
     await flush(true);
-    return last;
-  }
-
-  /**
-   * A source transaction too large for one batch: its parts go into one PostgreSQL transaction, kept open
-   * between calls; the last part writes the checkpoint and commits. Any error rolls back the whole
-   * transaction and is reported as retryable (the pipeline re-reads it).
-   */
-  private async applyInParts(batch: TargetBatch): Promise<void> {
-    const client = await this.connect('apply');
-    if (this.openTransaction && this.txnClient !== client) {
-      this.openTransaction = false;
-      throw new SluiceError('CONNECTION_LOST', 'the PostgreSQL target connection of a large transaction was lost between its parts; the server rolled them back',
-        'nothing to do: the transaction is applied again from the checkpoint');
-    }
-    try {
-      if (!this.openTransaction) {
-        this.txnClient = client;
-        const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.writerLockSql()}`);
-        this.openTransaction = true;
-        this.checkOwnership(PgCheckpointTable.parseRow(lockRes[1]?.rows[0]), true);
-      }
-      const statements = await this.statementsFor(client, batch.changes, false);
-      if (!batch.partial) statements.push(...this.checkpoints.writeStatements(this.pipeline, batch.checkpoint, this.epoch, this.leaseSeconds));
-      await this.runSteps(client, statements, !batch.partial);
-      if (!batch.partial) {
-        this.openTransaction = false;
-        this.committed = batch.checkpoint.position;
-      }
-    } catch (err) {
-      this.openTransaction = false;
-      if (isConnectionError(err)) {
-        this.dropConnection();
-        throw connectionLost('a large transaction', err);
-      }
-      await this.rollbackQuietly();
-      if (isSluiceError(err)) throw err;
-      if (isLockConflict(err) || isUniqueViolation(err)) {
-        throw new SluiceError('TRANSACTION_ABORTED', `the PostgreSQL target aborted a large transaction (${pgMessage(err)})`,
-          'nothing to do: it is rolled back and applied again from the checkpoint', { sqlState: sqlState(err) }, { cause: err });
-      }
-      throw targetWriteFailed(`part of a large transaction (${batch.changes.length} changes)`, err);
-    }
-  }
-
-  async abort(): Promise<void> {
-    if (!this.openTransaction) return;
-    this.openTransaction = false;
-    await this.rollbackQuietly();
+    // The last statement before COMMIT: the checkpoint's (when the round trip holds it).
+    return commit && last.length >= 2 ? last[last.length - 2]?.rowCount ?? null : null;
   }
 
   /** The columns of `row` the target table has (others are warned about once and not written). */
@@ -742,14 +596,6 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
       else this.warnUnknownColumn(schema, table, name);
     }
     return out;
-  }
-
-  private warnUnknownColumn(schema: string, table: string, column: string): void {
-    const id = `${schema}.${table}.${column}`;
-    if (this.warnedColumns.has(id)) return;
-    this.warnedColumns.add(id);
-    this.log.warn({ pipeline: this.pipeline, schema, table, column },
-      'source column does not exist on the PostgreSQL table; its values are not written (apply the DDL, or ALTER the target)');
   }
 
   private buildStatements(segments: Segment[], routes: Map<string, { database: string; table: string }>): Step[] {
@@ -882,15 +728,8 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
       this.committed = checkpoint.position;
       if (statements.length > 0) this.log.info({ pipeline: this.pipeline, statements: statements.length }, 'DDL translated and applied on the PostgreSQL target');
     } catch (err) {
-      if (isSluiceError(err)) {
-        await this.rollbackQuietly();
-        throw err;
-      }
-      if (isConnectionError(err)) {
-        this.dropConnection();
-        throw connectionLost('DDL', err);
-      }
-      await this.rollbackQuietly();
+      const known = await this.ddlFailure(err);
+      if (known) throw known;
       throw new SluiceError('DDL_FAILED', `the PostgreSQL target rejected the translation of \`${ddl.sql.slice(0, 200)}\`: ${pgMessage(err)}`,
         'change the PostgreSQL table by hand to match the source, then set `ddl: ignore` for this pipeline or re-snapshot the table',
         { sqlState: sqlState(err), database: ddl.database }, { cause: err });
@@ -944,21 +783,38 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
    * progress row. Rows already on the target (the stream got there first, or a retried chunk of a re-copy)
    * make the COPY fail with a unique violation: then the chunk goes through a temporary table and
    * INSERT … ON CONFLICT DO UPDATE (the chunk's rows win, as REPLACE does on the MySQL target).
+   *
+   * A chunk given as COPY text printed by the source (`sourceText`, format `pg-copy`; see copy-select.ts) is
+   * forwarded as it is. It is declined (nothing written; the pipeline sends the typed cells) when the target table's
+   * columns are not the types the text was printed for, or PostgreSQL rejects a value of it.
    */
   async applySnapshotChunk(chunk: SnapshotChunk): Promise<void> {
+    const text = chunk.sourceText;
+    if (text && text.format !== 'pg-copy') throw sourceTextDeclined(chunk.database, chunk.table, true);
     const client = await this.connect('snapshot');
     const r = this.route(chunk.database, chunk.table);
     const table = r.table;
+    const count = text ? text.rows : chunk.rows.length;
     try {
       await this.loadShapes(client, [{ database: r.database, table }]);
       const shape = this.shapeOf(r.database, table);
-      const idx: number[] = [];
-      const cols: PgColumn[] = [];
-      chunk.columns.forEach((name, i) => {
-        const c = shape.byName.get(name);
-        if (c) { idx.push(i); cols.push(c); } else this.warnUnknownColumn(r.database, table, name);
-      });
-      const rows = idx.length === chunk.columns.length ? chunk.rows : chunk.rows.map((row) => idx.map((i) => row[i] ?? null));
+      let cols: PgColumn[];
+      let feed: () => Iterable<Buffer>;
+      if (text) {
+        const matching = text.columns.map((c) => shape.byName.get(c.name)).filter((c, i): c is PgColumn => c !== undefined && sameType(c, text.columns[i]!.pgType));
+        if (matching.length !== text.columns.length) throw sourceTextDeclined(chunk.database, chunk.table, false);
+        cols = matching;
+        feed = () => [text.data];
+      } else {
+        const idx: number[] = [];
+        cols = [];
+        chunk.columns.forEach((name, i) => {
+          const c = shape.byName.get(name);
+          if (c) { idx.push(i); cols.push(c); } else this.warnUnknownColumn(r.database, table, name);
+        });
+        const rows = idx.length === chunk.columns.length ? chunk.rows : chunk.rows.map((row) => idx.map((i) => row[i] ?? null));
+        feed = () => copyBuffers(cols, rows);
+      }
       const savepoint = shape.primaryKey.length > 0 ? '; SAVEPOINT sluice_chunk' : '';
       const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.checkpoints.shareSql(this.pipeline).replace(/FOR SHARE$/, 'FOR KEY SHARE')}${savepoint}`);
       const stored = PgCheckpointTable.parseRow(lockRes[1]?.rows[0]);
@@ -968,49 +824,34 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
       const t = qualified(r.database, table);
       const colList = cols.map((c) => pgIdent(c.name)).join(', ');
       try {
-        await copyInto(client, `COPY ${t} (${colList}) FROM STDIN`, cols, rows);
+        try {
+          await copyFeed(client, `COPY ${t} (${colList}) FROM STDIN`, feed());
+        } catch (err) {
+          if (!isUniqueViolation(err) || shape.primaryKey.length === 0) throw err;
+          await client.query('ROLLBACK TO SAVEPOINT sluice_chunk');
+          const stage = pgIdent(`sluice_stage_${fnv1a32(`${r.database}.${table}`).toString(16)}`);
+          await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${colList} FROM ${t} WITH NO DATA`);
+          await copyFeed(client, `COPY ${stage} (${colList}) FROM STDIN`, feed());
+          const nonKey = cols.filter((c) => !shape.primaryKey.includes(c.name));
+          const action = nonKey.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${nonKey.map((c) => `${pgIdent(c.name)} = EXCLUDED.${pgIdent(c.name)}`).join(', ')}`;
+          await client.query(`INSERT INTO ${t} (${colList}) SELECT ${colList} FROM ${stage} ON CONFLICT (${shape.primaryKey.map(pgIdent).join(', ')}) ${action}`);
+        }
       } catch (err) {
-        if (!isUniqueViolation(err) || shape.primaryKey.length === 0) throw err;
-        await client.query('ROLLBACK TO SAVEPOINT sluice_chunk');
-        const stage = pgIdent(`sluice_stage_${fnv1a32(`${r.database}.${table}`).toString(16)}`);
-        await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${colList} FROM ${t} WITH NO DATA`);
-        await copyInto(client, `COPY ${stage} (${colList}) FROM STDIN`, cols, rows);
-        const nonKey = cols.filter((c) => !shape.primaryKey.includes(c.name));
-        const action = nonKey.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${nonKey.map((c) => `${pgIdent(c.name)} = EXCLUDED.${pgIdent(c.name)}`).join(', ')}`;
-        await client.query(`INSERT INTO ${t} (${colList}) SELECT ${colList} FROM ${stage} ON CONFLICT (${shape.primaryKey.map(pgIdent).join(', ')}) ${action}`);
+        // A value of the source's text PostgreSQL refuses: the typed path writes the chunk, or says exactly what is wrong.
+        if (!text || isConnectionError(err) || isLockConflict(err) || isSluiceError(err)) throw err;
+        this.log.warn({ pipeline: this.pipeline, table: `${r.database}.${table}`, chunk: chunk.index, why: pgMessage(err) },
+          'a snapshot chunk did not load as the source printed it: it is written from typed values instead');
+        throw sourceTextDeclined(chunk.database, chunk.table, false);
       }
-      await client.query(`${this.checkpoints.chunkDoneSql(this.pipeline, { database: chunk.database, table: chunk.table, index: chunk.index, file: chunk.position.file, pos: chunk.position.pos, rows: chunk.rows.length })}; COMMIT`);
+      await client.query(`${this.checkpoints.chunkDoneSql(this.pipeline, { database: chunk.database, table: chunk.table, index: chunk.index, file: chunk.position.file, pos: chunk.position.pos, rows: count })}; COMMIT`);
     } catch (err) {
       // The table may be fixed by hand before the retry (e.g. a column made bytea): read its shape again then.
       this.invalidate(r.database, table);
-      if (isConnectionError(err)) {
-        this.dropConnection();
-        throw connectionLost('a snapshot chunk', err);
-      }
-      await this.rollbackQuietly();
-      if (isSluiceError(err)) throw err;
-      if (isLockConflict(err)) {
-        throw new SluiceError('TRANSACTION_ABORTED', `the PostgreSQL target aborted a snapshot chunk (${pgMessage(err)})`,
-          'nothing to do: the chunk is copied again', { sqlState: sqlState(err) }, { cause: err });
-      }
-      throw targetWriteFailed(`a snapshot chunk of ${r.database}.${table} (${chunk.rows.length} rows)`, err);
+      throw await this.chunkFailure(err, `a snapshot chunk of ${r.database}.${table} (${count} rows)`);
     }
   }
 
   // ── lifecycle ───────────────────────────────────────────────────────────────────────────────
-
-  interrupt(): void {
-    this.interrupted = true;
-    this.openTransaction = false;
-    this.dropConnection();
-  }
-
-  async close(): Promise<void> {
-    const c = this.client;
-    this.client = null;
-    if (!c) return;
-    await Promise.race([c.end().catch(() => undefined), sleep(1000).then(() => cut(c))]);
-  }
 
   /** The backend process id of this target's connection (tests cut it with pg_terminate_backend). */
   async backendPid(): Promise<number> {
@@ -1037,8 +878,20 @@ function cut(client: pg.Client): void {
 
 /** COPY rows (cells in `cols` order) into a table through pg-copy-streams. */
 async function copyInto(client: pg.Client, sql: string, cols: readonly PgColumn[], rows: ReadonlyArray<readonly Cell[]>): Promise<void> {
+  await copyFeed(client, sql, copyBuffers(cols, rows));
+}
+
+/** COPY text (buffers of whole or partial lines) into a table through pg-copy-streams. */
+async function copyFeed(client: pg.Client, sql: string, data: Iterable<Buffer>): Promise<void> {
   const stream = client.query(copyFrom(sql));
-  await streamPipeline(Readable.from(copyBuffers(cols, rows)), stream);
+  await streamPipeline(Readable.from(data), stream);
+}
+
+/** The target column has the type a COPY text field was printed for (pgColumnType; compared as the catalog prints it). */
+function sameType(col: PgColumn, pgType: string): boolean {
+  const kind = pgKind(pgType);
+  if (kind !== col.kind) return false;
+  return kind !== 'bit' || bitWidth(pgType) === bitWidth(col.type);
 }
 
 /** Rename the indexes of `shadow` (named `shadow__x`) to the live table's names (`table__x`), by a DO block over the catalog. */

@@ -86,8 +86,9 @@ describe('cluster: a paused leader is fenced', () => {
       await waitFor('the new owner to apply', async () => (await copied()) > atTakeover, 30_000);
       await sleep(Math.max(0, 8000 - (Date.now() - stoppedAt)));
       old.child.kill('SIGCONT');
-      // The old node notices (its lease renewal fails, or the target refuses its write) and stops that pipeline.
-      await waitFor('the old node to let go of the pipeline', async () => /FENCED|lease not renewed|lost the lease/.test(old.logs()), 30_000)
+      // The old node notices (its lease renewal fails, its reader slot's deadline passed, or the target refuses its
+      // write) and stops that pipeline.
+      await waitFor('the old node to let go of the pipeline', async () => /FENCED|lease not renewed|lost the lease|reader slot lost/.test(old.logs()), 30_000)
         .catch((err: unknown) => { throw new Error(`${String(err)}\n${old.logs().slice(-4000)}`); });
       await sleep(2000);
 

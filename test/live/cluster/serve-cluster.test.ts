@@ -114,11 +114,12 @@ for (const storeKind of ['mariadb', 'postgres'] as const) describe(`sluice serve
     assert.ok(takeover < 10, `takeover in ${takeover} s`);
     console.log(`# ${storeKind} store: takeover after SIGKILL: ${takeover.toFixed(1)} s; ${seq} rows, 0 lost, 0 duplicated`);
 
-    const state = await a.store.db.selectFrom('leases').selectAll().execute();
+    // The pipelines' leases (the others are the nodes' reader slots, server-id:<n>).
+    const state = await a.store.db.selectFrom('leases').selectAll().where('name', 'like', 'pipeline:%').execute();
     await a.close();
     const released = await (async () => {
       const s = await Store.open({ dataDir: dir(), url: storeUrl, env: ENV });
-      try { return await s.db.selectFrom('leases').selectAll().execute(); } finally { await s.close(); }
+      try { return await s.db.selectFrom('leases').selectAll().where('name', 'like', 'pipeline:%').execute(); } finally { await s.close(); }
     })();
     assert.equal(state.length, 2);
     assert.ok(released.every((l) => l.owner === null), 'closing released every lease');

@@ -176,6 +176,20 @@ describe('PostgreSQL target', () => {
     assert.equal((await second.currentOwner())?.self, true);
   });
 
+  it('compare-and-set: a checkpoint moved by another writer of the same epoch fences the batch (sent with its fence in one round trip), nothing written', async () => {
+    const t = target('p5b');
+    await t.open();
+    await t.ensureTable(sourceTable('src', ORDERS));
+    await t.apply({ changes: [ins('orders', { id: 1, name: 'a', qty: 1 })], checkpoint: cp('p5b') });
+    await t.apply({ changes: [ins('orders', { id: 2, name: 'b', qty: 2 })], checkpoint: cp('p5b') });
+    await db.query("UPDATE _sluice.checkpoints SET pos = pos + 1 WHERE pipeline = 'p5b'");
+    await assert.rejects(t.apply({ changes: [ins('orders', { id: 3, name: 'c', qty: 3 })], checkpoint: cp('p5b') }),
+      (err: unknown) => err instanceof SluiceError && err.code === 'FENCED' && /not where this instance last committed/.test(err.message));
+    assert.deepEqual(await db.query('SELECT id FROM dst.orders ORDER BY id'), [{ id: '1' }, { id: '2' }]);
+    // The connection is usable after the failed fence (rolled back): reads work.
+    assert.equal((await t.currentOwner())?.self, true);
+  });
+
   it('snapshot chunks by COPY with their progress rows; resume; rows already there are replaced', async () => {
     const t = target('p6');
     await t.open();

@@ -16,6 +16,7 @@ import { PostgresTarget, cellFromPgText } from '../../../../src/targets/postgres
 import type { SourceTable } from '../../../../src/targets/target.js';
 import { createLogger } from '../../../../src/log.js';
 import { SluiceError } from '../../../../src/errors.js';
+import { isSourceTextDeclined } from '../../../../src/targets/target.js';
 import { TYPE_COLUMNS } from '../../type-columns.js';
 import { collectChanges } from '../../collect.js';
 import { createPgDatabase, type PgTestDatabase } from './pg-test-helpers.js';
@@ -90,16 +91,16 @@ describe('PostgreSQL target: every MariaDB type round-trips exactly', () => {
     await source.query(`INSERT INTO types.t (id, ${TYPE_COLUMNS.map((c) => c.name).join(', ')}, c_tabs) VALUES (${i + 1}, ${TYPE_COLUMNS.map((c) => c.values[values]).join(', ')}, 'a\\tb\\nc\\\\d\\re')`);
   };
 
-  /** The rows of `schema`.t on PostgreSQL, decoded to cells. */
-  const pgRows = async (schema: string): Promise<Map<number, Row>> => {
+  /** The rows of `schema`.`table` on PostgreSQL, decoded to cells. */
+  const pgRows = async (schema: string, table = 't', escapesBytea = true): Promise<Map<number, Row>> => {
     const cols = model.schema.columns;
-    const res = await db.query(`SELECT ${cols.map((c) => `"${c.name}"`).join(', ')} FROM "${schema}".t ORDER BY id`);
+    const res = await db.query(`SELECT ${cols.map((c) => `"${c.name}"`).join(', ')} FROM "${schema}"."${table}" ORDER BY id`);
     return new Map(res.map((r) => {
       const row: Row = {};
       for (const c of cols) {
         const text = r[c.name] ?? null;
         // The column made bytea (see above) holds the text's UTF-8 bytes.
-        row[c.name] = c.name === 'c_escapes' && text !== null ? Buffer.from(text.slice(2), 'hex').toString('utf8') : cellFromPgText(c, text);
+        row[c.name] = escapesBytea && c.name === 'c_escapes' && text !== null ? Buffer.from(text.slice(2), 'hex').toString('utf8') : cellFromPgText(c, text);
       }
       return [Number(row.id), row];
     }));
@@ -169,5 +170,69 @@ describe('PostgreSQL target: every MariaDB type round-trips exactly', () => {
     const deleted = await collectChanges(binlog, 2);
     await viaStream.apply({ changes: deleted.changes, checkpoint: { pipeline: 'stream', position: deleted.transactions.at(-1)!.position, epoch: viaStream.epoch } });
     compare(snap2Rows.filter((r) => r.id !== 1 && r.id !== 4), await pgRows('stream'), 'stream deletes');
+  });
+
+  it('source COPY text (the snapshot fast path) writes exactly what the typed path writes, for every type', async () => {
+    // A copy of the table without NUL characters (text cannot hold them: the fast path leaves such rows to the typed path).
+    const names = ['id', ...TYPE_COLUMNS.map((c) => c.name), 'c_tabs'];
+    await source.query('CREATE TABLE types.f LIKE types.t');
+    for (let i = 0; i < 3; i++) {
+      await source.query(`INSERT INTO types.f (${names.join(', ')}) VALUES (${i + 1}, ${TYPE_COLUMNS.map((c) => c.values[i]).join(', ')}, 'a\\tb\\nc\\\\d\\re')`);
+    }
+    await source.query('INSERT INTO types.f (id) VALUES (4)');
+    await source.query('UPDATE types.f SET c_escapes = REPLACE(c_escapes, CHAR(0), \'\')');
+    const loader = new InformationSchemaLoader(source.url);
+    const fSchema = (await loader.loadDatabase('types')).get('f') as TableSchema;
+    await loader.close();
+    const [created] = await source.query<Array<Record<string, string>>>('SHOW CREATE TABLE types.f');
+    const fModel: SourceTable = { schema: fSchema, definition: parseDdl(created!['Create Table']!, { defaultDatabase: 'types' }) as CreateTableAst, createSql: created!['Create Table']! };
+
+    const text = await reader.readChunkText(fSchema, { lo: null, hi: null }, 'pg-copy');
+    assert.ok(text && text.format === 'pg-copy', 'the source prints the chunk as COPY text');
+    assert.equal(text.rows, 4);
+    const typed = await reader.readChunk(fSchema, { lo: null, hi: null });
+
+    const fast = new PostgresTarget({ pipeline: 'fast', url: db.url, targetDatabase: 'fast', logger: quiet });
+    const slow = new PostgresTarget({ pipeline: 'slow', url: db.url, targetDatabase: 'slow', logger: quiet });
+    targets.push(fast, slow);
+    for (const t of [fast, slow]) {
+      await t.open();
+      await t.ensureTable(fModel);
+      await t.prepareSnapshot();
+    }
+    await fast.applySnapshotChunk({ database: 'types', table: 'f', schema: fSchema, columns: text.columns.map((c) => c.name), rows: [], sourceText: text, index: 0, position: text.position });
+    await slow.applySnapshotChunk({ database: 'types', table: 'f', schema: fSchema, columns: typed.columns, rows: typed.rows, index: 0, position: typed.position });
+    compare(asRows(typed), await pgRows('fast', 'f', false), 'COPY of the source\'s text');
+    // And the very same PostgreSQL values as the typed path (jsonb compared as documents by PostgreSQL itself).
+    const diff = await db.query('SELECT count(*)::text AS n FROM ((TABLE fast.f EXCEPT ALL TABLE slow.f) UNION ALL (TABLE slow.f EXCEPT ALL TABLE fast.f)) d');
+    assert.equal(diff[0]!['n'], '0', 'fast and typed paths wrote the same rows');
+    const done = await fast.snapshotChunksDone();
+    assert.deepEqual(done.map((d) => d.rows), [4], 'the progress row counts the text\'s rows');
+
+    // The same text over existing rows: the unique violation goes through the staging table (ON CONFLICT).
+    await fast.applySnapshotChunk({ database: 'types', table: 'f', schema: fSchema, columns: text.columns.map((c) => c.name), rows: [], sourceText: text, index: 1, position: text.position });
+    compare(asRows(typed), await pgRows('fast', 'f', false), 'COPY text over existing rows');
+
+    // A target column of another type than the text was printed for: declined (nothing written), not refused.
+    await db.query(`ALTER TABLE slow.f ALTER COLUMN c_escapes TYPE bytea USING convert_to(c_escapes, 'UTF8')`);
+    await assert.rejects(slow.applySnapshotChunk({ database: 'types', table: 'f', schema: fSchema, columns: [], rows: [], sourceText: text, index: 2, position: text.position }),
+      (e: unknown) => isSourceTextDeclined(e) && e.details['refused'] === false);
+    // A value PostgreSQL rejects in the text (here: a year PostgreSQL refuses): declined, rolled back, the typed path says why.
+    const bad = { ...text, data: Buffer.from(text.data.toString('utf8').replace('1000-01-01\t', '0000-01-01\t')) };
+    await assert.rejects(fast.applySnapshotChunk({ database: 'types', table: 'f', schema: fSchema, columns: [], rows: [], sourceText: bad, index: 3, position: text.position }),
+      (e: unknown) => isSourceTextDeclined(e) && e.details['refused'] === false);
+    assert.deepEqual((await fast.snapshotChunksDone()).map((d) => d.index).sort(), [0, 1], 'the declined chunks wrote nothing');
+
+    // Values only the typed path may refuse make the source print no text: a NUL character, a zero day.
+    assert.equal(await reader.readChunkText(model.schema, { lo: null, hi: null }, 'pg-copy'), null, 'a row with a NUL character');
+    await source.query('CREATE TABLE types.z (id INT PRIMARY KEY, d DATE, dt DATETIME(2))');
+    await source.query("INSERT INTO types.z VALUES (1, '2020-01-01', '0000-00-00 00:00:00.00'), (2, NULL, NULL)");
+    const zLoader = new InformationSchemaLoader(source.url);
+    const zSchema = (await zLoader.loadDatabase('types')).get('z') as TableSchema;
+    await zLoader.close();
+    const zText = await reader.readChunkText(zSchema, { lo: null, hi: null }, 'pg-copy');
+    assert.equal(zText?.data.toString('utf8'), '1\t2020-01-01\t-infinity\n2\t\\N\t\\N\n');
+    await source.query("INSERT INTO types.z VALUES (3, '2020-00-15', NULL)");
+    assert.equal(await reader.readChunkText(zSchema, { lo: null, hi: null }, 'pg-copy'), null, 'a date with a zero month');
   });
 });
