@@ -37,7 +37,7 @@ export function startServeNode(storeUrl: string, id: string, env: Record<string,
       id, child, exited,
       logs: () => err,
       logMark: () => total,
-      logsSince: (mark) => err.slice(-Math.max(0, total - mark)),
+      logsSince: (mark) => (total > mark ? err.slice(-(total - mark)) : ''),
       kill: async () => { child.kill('SIGKILL'); await exited; },
     };
     child.stderr!.on('data', (d: Buffer) => {
