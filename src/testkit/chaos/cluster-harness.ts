@@ -130,7 +130,7 @@ export async function runClusterChaos(opts: ClusterChaosOptions): Promise<Cluste
           await sleep(Math.max(0, pauseMs - (Date.now() - t)));
           node.child.kill('SIGCONT');
           // It notices (its renewer's deadline passed, or the fence refuses it) and lets the pipeline go.
-          const noticed = await until('the paused owner to let go', async () => /lease not renewed|lease taken|FENCED|lost the pipeline/.test(node.logsSince(mark)), 30_000).catch(() => false);
+          const noticed = await until('the paused owner to let go', async () => /lease not renewed|lease taken|reader slot lost|FENCED|lost the pipeline/.test(node.logsSince(mark)), 30_000).catch(() => false);
           if (!noticed) faultProblems.push(`${o.owner} did not say it let the pipeline go after SIGCONT`);
           detail = `SIGSTOP ${o.owner} for ${(pauseMs / 1000).toFixed(1)} s, then SIGCONT`;
           break;
@@ -147,7 +147,7 @@ export async function runClusterChaos(opts: ClusterChaosOptions): Promise<Cluste
           r = moved ? await recovery(t) : null;
           await sleep(Math.max(0, cutMs - (Date.now() - t)));
           proxy.heal();
-          if (!/lease not renewed|lease taken|FENCED/.test(node.logsSince(mark))) faultProblems.push(`${o.owner} cut off from the store did not say it stopped`);
+          if (!/lease not renewed|lease taken|reader slot lost|FENCED/.test(node.logsSince(mark))) faultProblems.push(`${o.owner} cut off from the store did not say it stopped`);
           const back = await until(`${o.owner} heartbeating again`, async () => (await bed.liveNodes()).includes(o.owner), 30_000).catch(() => false);
           if (!back) faultProblems.push(`${o.owner} did not heartbeat again after the cut healed`);
           detail = `black hole between ${o.owner} (the owner) and the store for ${(cutMs / 1000).toFixed(1)} s`;

@@ -33,9 +33,9 @@ describe('cluster: the store down for 30 s', () => {
       const downAt = await bed.targetNow();
       if (how === 'black hole') for (const p of bed.proxies.values()) p.blackhole();
       else await bed.storeDb.kill();
-      // The owner notices its deadline passed without a renewal and says so.
+      // The owner notices its deadline passed without a renewal (its pipeline lease's, or its reader slot's) and says so.
       const stepDown = await waitFor(`${owner.owner} to stop the pipeline at its lease deadline`,
-        () => ownerNode.logsSince(mark).split('\n').find((l) => /lease not renewed in time/.test(l)), LEASE_MS + 5000, 100)
+        () => ownerNode.logsSince(mark).split('\n').find((l) => /lease not renewed in time|reader slot lost/.test(l)), LEASE_MS + 5000, 100)
         .catch((err: unknown) => { throw new Error(`${String(err)}\n${ownerNode.logsSince(mark).split('\n').filter((l) => /lease|renew|pipeline/.test(l)).join('\n').slice(-4000)}`); });
       await sleep(Math.max(0, OUTAGE_MS - (await bed.targetNow() - downAt)));
       const upAt = await bed.targetNow();
