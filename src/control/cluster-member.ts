@@ -79,7 +79,8 @@ export class ClusterMember {
     this.tickMs = o.tickMs ?? 500;
     this.readerSlot = new ServerIdSlot(this.leases, o.node.id, this.leaseMs, (slot, reason) => {
       this.log.warn({ slot, reason }, 'reader slot lost: stopping every pipeline of this node (its server ids may go to another node)');
-      for (const name of [...this.held.keys()]) void this.handBack(name, 'reader slot lost').catch(() => undefined);
+      // The slot ran out like the pipelines' leases would (the store unreachable as long): not one more write.
+      for (const name of [...this.held.keys()]) void this.handBack(name, 'reader slot lost', true).catch(() => undefined);
     });
     const r = o.registry;
     this.nodesGauge = r ? new Gauge({ name: 'sluice_cluster_nodes', help: 'Nodes of the cluster whose heartbeat is recent (by the store clock), draining ones included', registers: [r] }) : null;
@@ -213,7 +214,7 @@ export class ClusterMember {
         this.held.delete(name);
         if (reason === 'taken') this.renewFailures?.inc();
         this.log.warn({ pipeline: name, epoch: grant.epoch, reason }, reason === 'taken' ? 'lease taken by another node: pipeline stopped' : 'lease not renewed in time: pipeline stopped before it expires');
-        void this.o.manager.dropLeased(name);
+        void this.o.manager.dropLeased(name, true);
       },
     });
     this.held.set(name, renewer);
@@ -223,11 +224,12 @@ export class ClusterMember {
     await this.o.manager.runLeased(name, grant.epoch);
   }
 
-  private async handBack(name: string, why: string): Promise<void> {
+  /** `lost`: stop without a last write (see PipelineManager.dropLeased), as when the lease itself is lost. */
+  private async handBack(name: string, why: string, lost = false): Promise<void> {
     const renewer = this.held.get(name);
     if (!renewer) return;
     this.held.delete(name);
-    await this.o.manager.dropLeased(name); // stop writing first, then let go
+    await this.o.manager.dropLeased(name, lost); // stop writing first, then let go
     await renewer.stop(true);
     this.log.info({ pipeline: name, epoch: renewer.grant.epoch, why }, 'pipeline handed back');
   }

@@ -171,9 +171,14 @@ export class PipelineManager {
     if (!this.isRunning(name)) await this.launch(name);
   }
 
-  /** Cluster mode: the lease is gone (lost, released, or to be released): stop the run now. */
-  async dropLeased(name: string): Promise<void> {
+  /**
+   * Cluster mode: the lease is gone (lost, released, or to be released): stop the run now. `lost`: the lease was
+   * lost (taken, or not renewed before its deadline): not one more write — the batch in hand is dropped, an open
+   * target transaction rolled back — instead of the clean stop's last flush.
+   */
+  async dropLeased(name: string, lost = false): Promise<void> {
     this.leasedEpochs.delete(name);
+    if (lost) this.entries.get(name)?.pipeline?.cutWrites();
     await this.halt(name);
   }
 

@@ -105,6 +105,10 @@ export class Pipeline {
   epoch = 0;
   /** A claim was made (its lease is released when the pipeline stops). */
   claimed = false;
+  /** `cutWrites()` was called: every target of this run is interrupted, and those made later start so. */
+  private writesCut = false;
+  /** Targets made by `newTarget` and not closed yet (what `cutWrites` interrupts). */
+  private readonly openTargets = new Set<Target>();
   /**
    * The schema history is stored on the target one row per table (see `historyRows`): the revision of the
    * history written last, and whether the next write must replace every stored row (a fresh start).
@@ -165,8 +169,18 @@ export class Pipeline {
       throw err;
     } finally {
       // Hand the pipeline over at once (another instance need not wait for the lease to run out).
-      if (this.claimed && !fenced) await this.releaseLease();
+      if (this.claimed && !fenced && !this.writesCut) await this.releaseLease();
     }
+  }
+
+  /**
+   * Stop writing now, before the run has stopped: the coordinator's lease is lost or about to end (cluster mode),
+   * so nothing more may reach the target — not the batch in hand, not a release. Every open target connection is
+   * cut (an open target transaction rolls back) and targets made later cannot connect; abort the run's signal too.
+   */
+  cutWrites(): void {
+    this.writesCut = true;
+    for (const t of this.openTargets) t.interrupt();
   }
 
   async runWithRestarts(signal: AbortSignal): Promise<void> {
@@ -263,7 +277,7 @@ export class Pipeline {
   }
 
   newTarget(route?: TableRouter, extra: Partial<TargetOptions> = {}): Target {
-    return this.targets({
+    const target = this.targets({
       pipeline: this.name,
       // Targets that are not opened write with this instance's claim.
       epoch: this.claimed ? this.epoch : this.opts.epoch,
@@ -274,6 +288,14 @@ export class Pipeline {
       logger: this.log,
       ...extra,
     });
+    if (this.writesCut) target.interrupt();
+    this.openTargets.add(target);
+    const close = target.close.bind(target);
+    target.close = async () => {
+      this.openTargets.delete(target);
+      await close();
+    };
+    return target;
   }
 
   /** The source's model of `tables` (what the target creates its tables from). */

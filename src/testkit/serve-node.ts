@@ -13,8 +13,12 @@ export interface ServeNode {
   child: ChildProcess;
   /** Resolves when the process has exited. */
   exited: Promise<void>;
-  /** The last 20 kB of its stderr (logs). */
+  /** The last 200 kB of its stderr (logs). */
   logs(): string;
+  /** Bytes of stderr so far: a mark for `logsSince`. */
+  logMark(): number;
+  /** What it logged after `mark` (as far as the last 200 kB go back). */
+  logsSince(mark: number): string;
   /** SIGKILL, wait for the exit, remove its data directory. */
   kill(): Promise<void>;
 }
@@ -27,14 +31,19 @@ export function startServeNode(storeUrl: string, id: string, env: Record<string,
     const child = spawn(process.execPath, [BIN, 'serve', '--store', storeUrl, '--node-id', id, '--port', '0', '--data-dir', dir],
       { env: { ...process.env, ...env, SLUICE_LOG_LEVEL: logLevel }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
+    let total = 0;
     const exited = new Promise<void>((r) => child.once('exit', () => { rmSync(dir, { recursive: true, force: true }); r(); }));
     const node: ServeNode = {
       id, child, exited,
       logs: () => err,
+      logMark: () => total,
+      logsSince: (mark) => (total > mark ? err.slice(-(total - mark)) : ''),
       kill: async () => { child.kill('SIGKILL'); await exited; },
     };
     child.stderr!.on('data', (d: Buffer) => {
-      err = (err + d.toString()).slice(-20_000);
+      const text = d.toString();
+      total += text.length;
+      err = (err + text).slice(-200_000);
       if (err.includes('listening on')) resolve(node);
     });
     child.once('exit', (code, signal) => reject(new Error(`node ${id} exited (${code ?? signal}) before listening: ${err.slice(-2000)}`)));

@@ -3,3 +3,4 @@ export { runChaos, type ChaosOptions, type ChaosResult, type FaultOutcome } from
 export { FAULT_KINDS, faultSchedule, type Fault, type FaultKind } from './schedule.js';
 export { SupplyChainWriter, createSupplyChainSchema, SUPPLY_DB } from './workload.js';
 export { diffTable, rowTexts, type TableDiff } from './compare.js';
+export { CLUSTER_FAULT_KINDS, clusterFaultSchedule, runClusterChaos, type ClusterChaosOptions, type ClusterChaosResult, type ClusterFaultKind, type ClusterFaultOutcome } from './cluster-harness.js';

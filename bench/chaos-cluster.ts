@@ -1,0 +1,36 @@
+/**
+ * `npm run chaos:cluster -- --faults N --seed S [--kinds a,b,…]`: the cluster fault-injection harness (see
+ * src/testkit/chaos/cluster-harness.ts): three `sluice serve` nodes on a shared MariaDB store, a steady writer,
+ * seeded faults. Prints each fault with its recovery time and, as its last line,
+ * {"faults":…,"lost_rows":…,"duplicated_rows":…,"tables_identical":…,"recovery_p50_s":…,"recovery_max_s":…,"problems":…,"seed":…}.
+ */
+import { parseArgs } from 'node:util';
+import { CLUSTER_FAULT_KINDS, runClusterChaos, type ClusterFaultKind } from '../src/testkit/chaos/index.js';
+
+const { values } = parseArgs({ options: {
+  faults: { type: 'string', default: '30' },
+  seed: { type: 'string' },
+  kinds: { type: 'string' },
+  'snapshot-rows': { type: 'string' },
+} });
+const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
+const kinds = values.kinds ? values.kinds.split(',').map((k) => k.trim()) : [...CLUSTER_FAULT_KINDS];
+for (const k of kinds) {
+  if (!(CLUSTER_FAULT_KINDS as readonly string[]).includes(k)) {
+    process.stderr.write(`chaos:cluster: unknown fault kind '${k}'; known: ${CLUSTER_FAULT_KINDS.join(', ')}\n`);
+    process.exit(2);
+  }
+}
+const faults = Number(values.faults);
+console.log(`chaos:cluster: seed ${seed}, ${faults} faults of kinds ${kinds.join(', ')} (replay with --seed ${seed})`);
+const result = await runClusterChaos({
+  faults, seed, kinds: kinds as ClusterFaultKind[],
+  ...(values['snapshot-rows'] ? { snapshotRows: Number(values['snapshot-rows']) } : {}),
+  log: (line) => console.log(line),
+});
+const fmt = (s: number | null): string => (s === null ? 'NOT RECOVERED' : `${s.toFixed(2)} s`);
+console.log(`identical: ${result.tablesIdentical}; problems: ${result.problems.length ? result.problems.join(' | ') : 'none'}; recovery p50 ${fmt(result.recoveryP50Seconds)}, max ${fmt(result.recoveryMaxSeconds)}; ${result.seconds.toFixed(0)} s`);
+const round = (s: number | null): number | null => (s === null ? null : Number(s.toFixed(2)));
+console.log(JSON.stringify({ faults: result.faults.length, lost_rows: result.lostRows, duplicated_rows: result.duplicatedRows, tables_identical: result.tablesIdentical,
+  recovery_p50_s: round(result.recoveryP50Seconds), recovery_max_s: round(result.recoveryMaxSeconds), problems: result.problems.length, seed }));
+process.exit(result.lostRows === 0 && result.duplicatedRows === 0 && result.tablesIdentical && result.problems.length === 0 ? 0 : 1);
