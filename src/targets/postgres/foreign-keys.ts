@@ -77,16 +77,16 @@ export function orphanSweepSql(fk: PgForeignKey): string | null {
   return `UPDATE ${t} c SET ${fk.columns.map((col) => `${pgIdent(col)} = ${value}`).join(', ')} WHERE ${orphan}`;
 }
 
-/** The table of foreign keys waiting to be added (`held`: of a re-snapshot's shadow table, until it is swapped in). */
+/** The table of foreign keys waiting to be added or validated (one row per constraint, the definition as JSON). */
 export function pendingTableSql(schema: string): string {
   return `CREATE TABLE IF NOT EXISTS ${qualified(schema, 'pending_foreign_keys')} (pipeline text NOT NULL, schema_name text NOT NULL, `
-    + 'table_name text NOT NULL, name text NOT NULL, held boolean NOT NULL, fk text NOT NULL, PRIMARY KEY (pipeline, schema_name, table_name, name))';
+    + 'table_name text NOT NULL, name text NOT NULL, fk text NOT NULL, PRIMARY KEY (pipeline, schema_name, table_name, name))';
 }
 
-export function pendingInsertSql(schema: string, pipeline: string, fk: PgForeignKey, held: boolean): string {
-  return `INSERT INTO ${qualified(schema, 'pending_foreign_keys')} (pipeline, schema_name, table_name, name, held, fk) VALUES (`
-    + `${[pipeline, fk.schema, fk.table, fk.name].map(pgLiteral).join(', ')}, ${held ? 'true' : 'false'}, ${pgLiteral(JSON.stringify(fk))}) `
-    + 'ON CONFLICT (pipeline, schema_name, table_name, name) DO UPDATE SET held = EXCLUDED.held, fk = EXCLUDED.fk';
+export function pendingInsertSql(schema: string, pipeline: string, fk: PgForeignKey): string {
+  return `INSERT INTO ${qualified(schema, 'pending_foreign_keys')} (pipeline, schema_name, table_name, name, fk) VALUES (`
+    + `${[pipeline, fk.schema, fk.table, fk.name, JSON.stringify(fk)].map(pgLiteral).join(', ')}) `
+    + 'ON CONFLICT (pipeline, schema_name, table_name, name) DO UPDATE SET fk = EXCLUDED.fk';
 }
 
 /** Does the constraint `fk.name` exist on `fk`'s table (one row when it does)? */

@@ -30,7 +30,8 @@ import { SqlTargetBase, type CommitProgress, type SqlDriver } from '../sql-targe
 import type {
   Checkpoint, ChunkDone, DdlChange, SnapshotChunk, SourceTable, TableRef, Target, TargetCapabilities,
 } from '../target.js';
-import { shadowTableName, sourceTextDeclined } from '../target.js';
+import { sourceTextDeclined } from '../target.js';
+import type { ReferentialAction } from '../../mysql/schema/ddl-ast.js';
 import { addForeignKeySql, constraintExistsSql, orphanSweepSql, pendingInsertSql, pendingTableSql, targetForeignKeys, type ForeignKeyRoute, type PgForeignKey } from './foreign-keys.js';
 import { PgCheckpointTable } from './checkpoint-table.js';
 import { copyBuffers } from './copy-encoder.js';
@@ -522,7 +523,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
       const present = new Set((res?.rows ?? []).map((r) => `${String(r['s'])}\0${String(r['t'])}`));
       const todo = swaps.filter((w) => present.has(`${w.database}\0${w.shadow}`));
       if (todo.length === 0) return 0;
-      const fkAdds = await this.foreignKeysAfterSwap(client, todo.filter((w) => present.has(`${w.database}\0${w.table}`)), todo);
+      const fkAdds = await this.foreignKeysAfterSwap(client, todo.filter((w) => present.has(`${w.database}\0${w.table}`)));
       // The stream is not past the new copies' chunks yet: the queued keys wait for it (the pipeline says when).
       this.enforceFks = false;
       const statements = ['BEGIN'];
@@ -559,9 +560,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
         this.log.warn({ pipeline: this.pipeline, table: `${source.schema.database}.${source.schema.table}`, foreignKey: fk.name, references: `${fk.refDatabase ?? source.schema.database}.${fk.refTable}` },
           'a foreign key to a table outside the pipeline is left out on PostgreSQL (cascades from that table are not repeated)');
       }
-      // A re-snapshot's shadow copy: its foreign keys are added when it is swapped in.
-      const held = table !== source.schema.table && table === shadowTableName(source.schema.table, 'new');
-      out.push(...kept.map((fk) => pendingInsertSql(this.checkpoints.schema, this.pipeline, fk, held)));
+      out.push(...kept.map((fk) => pendingInsertSql(this.checkpoints.schema, this.pipeline, fk)));
     }
     return out;
   }
@@ -593,7 +592,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
     const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.writerLockSql()}`);
     try {
       this.checkOwnership(PgCheckpointTable.parseRow(lockRes[1]?.rows[0]));
-      const [rows] = await PostgresTarget.multi(client, `SELECT fk FROM ${pending} WHERE pipeline = ${pgLiteral(this.pipeline)} AND NOT held ORDER BY schema_name, table_name, name`);
+      const [rows] = await PostgresTarget.multi(client, `SELECT fk FROM ${pending} WHERE pipeline = ${pgLiteral(this.pipeline)} ORDER BY schema_name, table_name, name`);
       const fks = (rows?.rows ?? []).map((r) => JSON.parse(String(r['fk'])) as PgForeignKey);
       const added: PgForeignKey[] = [];
       for (const fk of fks) {
@@ -631,7 +630,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
             'rows of the source break a foreign key (written with foreign_key_checks=0?): the constraint stays NOT VALID on PostgreSQL (checked for new rows only)');
         }
       }
-      await client.query(`DELETE FROM ${pending} WHERE pipeline = ${pgLiteral(this.pipeline)} AND NOT held; COMMIT`);
+      await client.query(`DELETE FROM ${pending} WHERE pipeline = ${pgLiteral(this.pipeline)}; COMMIT`);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -644,38 +643,34 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
   }
 
   /**
-   * After a swap: the foreign keys of other tables to the replaced tables (`live`), and the new copies' own queued
-   * ones (held while they were shadows, renamed to the live names), added NOT VALID — the new copy is not yet
-   * consistent with the stream; the queued ones are validated once the stream has passed it.
+   * The statements that put back, after a swap, the foreign keys the dropped tables had — their own and other tables'
+   * to them (DROP TABLE … CASCADE removes both; the shadow copies were made without any) — NOT VALID, as the new copy
+   * is not yet consistent with the stream; they are queued too, and validated (orphans swept) once the stream has
+   * passed the copy. Names stay: the copies take the dropped tables' names.
    */
-  private async foreignKeysAfterSwap(client: pg.Client, live: ReadonlyArray<{ database: string; table: string; shadow: string }>,
-    todo: ReadonlyArray<{ database: string; table: string; shadow: string }>): Promise<string[]> {
-    const out: string[] = [];
+  private async foreignKeysAfterSwap(client: pg.Client, live: ReadonlyArray<{ database: string; table: string; shadow: string }>): Promise<string[]> {
+    if (live.length === 0) return [];
     const lit = (x: string): string => pgLiteral(x);
-    const swapped = new Set(todo.map((w) => `${w.database}\0${w.table}`));
-    if (live.length > 0) {
-      const [children] = await PostgresTarget.multi(client, `SELECT n.nspname AS s, c.relname AS t, con.conname AS name, pg_get_constraintdef(con.oid) AS def
+    const names = (rel: string, keys: string): string => `ARRAY(SELECT a.attname::text FROM unnest(con.${keys}) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.${rel} AND a.attnum = k.n ORDER BY k.o)`;
+    const pairs = live.map((w) => `(${lit(w.database)}, ${lit(w.table)})`).join(', ');
+    const [res] = await PostgresTarget.multi(client, `SELECT con.conname AS name, n.nspname AS s, c.relname AS t, rn.nspname AS rs, rc.relname AS rt,
+  con.confdeltype AS d, con.confupdtype AS u, array_to_json(${names('conrelid', 'conkey')})::text AS cols, array_to_json(${names('confrelid', 'confkey')})::text AS rcols
 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_class rc ON rc.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-WHERE con.contype = 'f' AND con.conrelid <> con.confrelid AND (rn.nspname, rc.relname) IN (${live.map((w) => `(${lit(w.database)}, ${lit(w.table)})`).join(', ')})`);
-      for (const r of children?.rows ?? []) {
-        if (swapped.has(`${String(r['s'])}\0${String(r['t'])}`)) continue; // dropped too; its own queued keys come back
-        out.push(`ALTER TABLE ${qualified(String(r['s']), String(r['t']))} ADD CONSTRAINT ${pgIdent(String(r['name']))} ${String(r['def']).replace(/\s+NOT VALID$/, '')} NOT VALID`);
-      }
+WHERE con.contype = 'f' AND ((n.nspname, c.relname) IN (${pairs}) OR (rn.nspname, rc.relname) IN (${pairs}))`);
+    const rule: Record<string, ReferentialAction> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
+    const out: string[] = [];
+    for (const r of res?.rows ?? []) {
+      const fk: PgForeignKey = {
+        name: String(r['name']), schema: String(r['s']), table: String(r['t']), refSchema: String(r['rs']), refTable: String(r['rt']),
+        columns: JSON.parse(String(r['cols'])) as string[], refColumns: JSON.parse(String(r['rcols'])) as string[],
+        onDelete: rule[String(r['d'])] ?? 'NO ACTION', onUpdate: rule[String(r['u'])] ?? 'NO ACTION',
+      };
+      out.push(addForeignKeySql(fk), pendingInsertSql(this.checkpoints.schema, this.pipeline, fk));
     }
-    const pending = qualified(this.checkpoints.schema, 'pending_foreign_keys');
-    const [exists] = await PostgresTarget.multi(client, `SELECT to_regclass(${lit(pending)})::text AS t`);
-    if (exists?.rows[0]?.['t'] == null) return out;
-    const [rows] = await PostgresTarget.multi(client, `SELECT fk FROM ${pending} WHERE pipeline = ${lit(this.pipeline)} AND held AND (schema_name, table_name) IN (${todo.map((w) => `(${lit(w.database)}, ${lit(w.shadow)})`).join(', ')})`);
-    const liveName = new Map(todo.map((w) => [`${w.database}\0${w.shadow}`, w.table]));
-    for (const r of rows?.rows ?? []) {
-      const fk = JSON.parse(String(r['fk'])) as PgForeignKey;
-      const own: PgForeignKey = { ...fk, table: liveName.get(`${fk.schema}\0${fk.table}`) ?? fk.table, refTable: liveName.get(`${fk.refSchema}\0${fk.refTable}`) ?? fk.refTable };
-      out.push(`DELETE FROM ${pending} WHERE pipeline = ${lit(this.pipeline)} AND schema_name = ${lit(fk.schema)} AND table_name = ${lit(fk.table)} AND name = ${lit(fk.name)}`,
-        addForeignKeySql(own), pendingInsertSql(this.checkpoints.schema, this.pipeline, own, false));
-    }
-    if (out.length > 0) this.pendingDone = false;
-    return out;
+    if (out.length === 0) return out;
+    this.pendingDone = false;
+    return [`CREATE SCHEMA IF NOT EXISTS ${pgIdent(this.checkpoints.schema)}`, pendingTableSql(this.checkpoints.schema), ...out];
   }
 
   // ── apply ───────────────────────────────────────────────────────────────────────────────────
@@ -885,7 +880,7 @@ WHERE con.contype = 'f' AND con.conrelid <> con.confrelid AND (rn.nspname, rc.re
         currentType: (schema, table, column) => this.shapes.get(PostgresTarget.shapeKey(schema, table))?.byName.get(column)?.type,
         ...(fkRoute ? { foreignKeys: {
           route: fkRoute,
-          queue: (fk: PgForeignKey) => pendingInsertSql(this.checkpoints.schema, this.pipeline, fk, false),
+          queue: (fk: PgForeignKey) => pendingInsertSql(this.checkpoints.schema, this.pipeline, fk),
           drop: (schema: string, table: string, name: string) => `DELETE FROM ${pending} WHERE pipeline = ${pgLiteral(this.pipeline)} AND schema_name = ${pgLiteral(schema)} AND table_name = ${pgLiteral(table)} AND name = ${pgLiteral(name)}`,
         } } : {}),
       });
