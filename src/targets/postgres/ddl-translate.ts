@@ -15,7 +15,7 @@ import type { DdlChange, SourceTable } from '../target.js';
 import { columnDefinition, createIndexSql, createTableSql, pgCheckName, pgIndexName, pgName, qualified } from './table-sql.js';
 import { pgColumnCheck, pgColumnType, pgIdent, pgKind } from './type-map.js';
 import { fillValue, pgDefaultOf } from './column-default.js';
-import { targetForeignKeys, type ForeignKeyRoute, type PgForeignKey } from './foreign-keys.js';
+import { targetForeignKey, targetForeignKeys, type ForeignKeyRoute, type PgForeignKey } from './foreign-keys.js';
 
 export type Router = (database: string, table: string) => { database: string; table: string };
 
@@ -194,11 +194,9 @@ function alterTable(ddl: DdlChange, ast: AlterTableAst, ctx: TranslateContext): 
       }
       case 'add_foreign_key': {
         const f = ctx.foreignKeys;
-        if (!f || !model) break;
-        const want = clause.foreignKey;
-        const kept = targetForeignKeys(model, current.database, current.table, f.route).kept
-          .filter((k) => (want.name === null || k.name === pgName(want.name)) && k.columns.join('\0') === want.columns.join('\0'));
-        out.push(...kept.map(f.queue));
+        if (!f) break;
+        const fk = targetForeignKey(clause.foreignKey, ast.table.database, current.database, current.table, (model?.definition.foreignKeys.length ?? 0) + 1, f.route);
+        if (fk) out.push(f.queue(fk));
         break;
       }
       case 'drop_foreign_key':

@@ -34,22 +34,29 @@ export interface PgForeignKey {
 /** Where a referenced source table is on the target, or null when the pipeline does not copy it. */
 export type ForeignKeyRoute = (database: string, table: string) => { database: string; table: string } | null;
 
+/**
+ * One source foreign key of `sourceDatabase`'s table on the target (`schema`.`table`), or null when it references a table
+ * outside the pipeline. An unnamed one is named as InnoDB would (`<table>_ibfk_<n>`, `n` given).
+ */
+export function targetForeignKey(fk: ForeignKeyAst, sourceDatabase: string, schema: string, table: string, n: number, route: ForeignKeyRoute): PgForeignKey | null {
+  const to = route(fk.refDatabase ?? sourceDatabase, fk.refTable);
+  if (to === null) return null;
+  return {
+    name: pgName(fk.name ?? `${table}_ibfk_${n}`), schema, table, columns: fk.columns,
+    refSchema: to.database, refTable: to.table, refColumns: fk.refColumns.length > 0 ? fk.refColumns : fk.columns,
+    onDelete: fk.onDelete ?? 'NO ACTION', onUpdate: fk.onUpdate ?? 'NO ACTION',
+  };
+}
+
 /** The source table's foreign keys on the target (`schema`.`table`): those to copied tables, and those left out. */
 export function targetForeignKeys(source: SourceTable, schema: string, table: string, route: ForeignKeyRoute): { kept: PgForeignKey[]; outside: ForeignKeyAst[] } {
   const kept: PgForeignKey[] = [];
   const outside: ForeignKeyAst[] = [];
   const all = [...source.definition.foreignKeys, ...source.definition.columns.flatMap((c) => (c.inlineReference ? [{ ...c.inlineReference, columns: [c.name] }] : []))];
   all.forEach((fk, i) => {
-    const to = route(fk.refDatabase ?? source.schema.database, fk.refTable);
-    if (to === null) {
-      outside.push(fk);
-      return;
-    }
-    kept.push({
-      name: pgName(fk.name ?? `${table}_ibfk_${i + 1}`), schema, table, columns: fk.columns,
-      refSchema: to.database, refTable: to.table, refColumns: fk.refColumns.length > 0 ? fk.refColumns : fk.columns,
-      onDelete: fk.onDelete ?? 'NO ACTION', onUpdate: fk.onUpdate ?? 'NO ACTION',
-    });
+    const t = targetForeignKey(fk, source.schema.database, schema, table, i + 1, route);
+    if (t) kept.push(t);
+    else outside.push(fk);
   });
   return { kept, outside };
 }
