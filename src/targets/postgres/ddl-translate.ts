@@ -3,9 +3,9 @@
  * checkpoint (PostgreSQL DDL is transactional, so a DDL is applied exactly once).
  *
  * Translated: CREATE/DROP/RENAME/TRUNCATE TABLE, CREATE/DROP INDEX, CREATE DATABASE (→ schema), and ALTER
- * TABLE's ADD/DROP/RENAME/MODIFY/CHANGE COLUMN, ADD/DROP/RENAME INDEX, RENAME TO. Clauses with no effect on
- * a PostgreSQL copy are skipped (column position, defaults, visibility, foreign keys, checks, charsets,
- * engine and other table options, partitioning). Anything else is refused with DDL_UNSUPPORTED and a fix.
+ * TABLE's ADD/DROP/RENAME/MODIFY/CHANGE COLUMN, ALTER COLUMN SET/DROP DEFAULT, ADD/DROP/RENAME INDEX, ADD/DROP
+ * FOREIGN KEY (queued, see foreign-keys.ts), RENAME TO. Clauses with no effect on a PostgreSQL copy are skipped
+ * (column position, visibility, checks, charsets, engine and other table options, partitioning). Anything else is refused with DDL_UNSUPPORTED and a fix.
  * Column types come from the model of the table after the statement (`DdlChange.after`).
  */
 import { SluiceError } from '../../errors.js';
