@@ -11,7 +11,7 @@ import { Pipeline } from '../../../../src/pipeline/pipeline.js';
 import { parseConfig } from '../../../../src/config/index.js';
 import { createLogger } from '../../../../src/log.js';
 import { eventually } from '../../sync-helpers.js';
-import { createShopSchema, SHOP_TABLES } from '../../real-schemas.js';
+import { createShopSchema, SHOP_CASCADES, SHOP_TABLES } from '../../real-schemas.js';
 import { createPgDatabase, type PgTestDatabase } from './pg-test-helpers.js';
 
 const BINARY = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'geometry', 'point', 'linestring', 'polygon',
@@ -132,19 +132,7 @@ describe('PostgreSQL target: foreign keys and defaults on a realistic schema', (
       assert.deepEqual(defaults.map((r) => r['d']), ['country.last_update=CURRENT_TIMESTAMP', "staff.active='1'::smallint", "store_geo.label='hidden'::character varying"]);
 
       await source.query(`USE shop;
-        -- two levels: country → city (CASCADE) → address.city_id (SET NULL)
-        DELETE FROM country WHERE country_id = 2;
-        -- ON UPDATE CASCADE of a parent key into several child tables
-        UPDATE store SET store_id = 9 WHERE store_id = 1;
-        -- three levels: film → inventory (CASCADE) → rental (CASCADE) → payment.rental_id (SET NULL); film_category (CASCADE)
-        DELETE FROM film WHERE film_id = 3;
-        UPDATE inventory SET inventory_id = 1000 WHERE inventory_id = 5;
-        -- string keys
-        UPDATE category SET name = 'Comedies' WHERE name = 'Comedy';
-        DELETE FROM category WHERE name = 'Sci-Fi';
-        DELETE FROM address WHERE address_id = 7;
-        -- a parent deleted and inserted again in one transaction: its children stay deleted
-        BEGIN; DELETE FROM category WHERE name = 'Action'; INSERT INTO category VALUES ('Action'); COMMIT;
+        ${SHOP_CASCADES}
         -- parents and children inserted in one transaction, a child before its parent
         SET foreign_key_checks = 0;
         BEGIN;
