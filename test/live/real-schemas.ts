@@ -224,6 +224,27 @@ INSERT INTO \`order\` VALUES (1, 'x', 'ñ', 1), (2, NULL, 'ü', NULL);
 INSERT INTO wide (id, c0, c100, c249) SELECT seq, CONCAT('a', seq), CONCAT('b', seq), CONCAT('z', seq) FROM seq_1_to_20;`);
 }
 
+/**
+ * Statements on the shop schema (default database `shop`) whose cascades the source's engine does and the binlog does
+ * not carry: two and three levels of ON DELETE CASCADE / SET NULL, ON UPDATE CASCADE of numeric and string keys, a
+ * parent deleted and inserted again in one transaction.
+ */
+export const SHOP_CASCADES = `
+        -- two levels: country → city (CASCADE) → address.city_id (SET NULL) → store/staff/customer keep their address
+        DELETE FROM country WHERE country_id = 2;
+        -- ON UPDATE CASCADE of a parent key into three child tables
+        UPDATE store SET store_id = 9 WHERE store_id = 1;
+        -- three levels: film → inventory (CASCADE) → rental (CASCADE) → payment.rental_id (SET NULL); film_category (CASCADE)
+        DELETE FROM film WHERE film_id = 3;
+        UPDATE inventory SET inventory_id = 1000 WHERE inventory_id = 5;
+        -- string keys
+        UPDATE category SET name = 'Comedies' WHERE name = 'Comedy';
+        DELETE FROM category WHERE name = 'Sci-Fi';
+        DELETE FROM address WHERE address_id = 7;
+        -- a parent deleted and inserted again in one transaction: its children stay deleted
+        BEGIN; DELETE FROM category WHERE name = 'Action'; INSERT INTO category VALUES ('Action'); COMMIT;
+`;
+
 export const LEDGER_TABLES = ['account_type', 'customer', 'account', 'entry', 'entry_tag', 'account_note', 'audit'];
 
 /**

@@ -3,18 +3,19 @@
  * checkpoint (PostgreSQL DDL is transactional, so a DDL is applied exactly once).
  *
  * Translated: CREATE/DROP/RENAME/TRUNCATE TABLE, CREATE/DROP INDEX, CREATE DATABASE (→ schema), and ALTER
- * TABLE's ADD/DROP/RENAME/MODIFY/CHANGE COLUMN, ADD/DROP/RENAME INDEX, RENAME TO. Clauses with no effect on
- * a PostgreSQL copy are skipped (column position, defaults, visibility, foreign keys, checks, charsets,
- * engine and other table options, partitioning). Anything else is refused with DDL_UNSUPPORTED and a fix.
+ * TABLE's ADD/DROP/RENAME/MODIFY/CHANGE COLUMN, ALTER COLUMN SET/DROP DEFAULT, ADD/DROP/RENAME INDEX, ADD/DROP
+ * FOREIGN KEY (queued, see foreign-keys.ts), RENAME TO. Clauses with no effect on a PostgreSQL copy are skipped
+ * (column position, visibility, checks, charsets, engine and other table options, partitioning). Anything else is refused with DDL_UNSUPPORTED and a fix.
  * Column types come from the model of the table after the statement (`DdlChange.after`).
  */
 import { SluiceError } from '../../errors.js';
 import type { AlterClause, AlterTableAst, ColumnAst, DdlAst } from '../../mysql/schema/ddl-ast.js';
 import type { SchemaColumn } from '../../mysql/schema/table-schema.js';
-import { JsonText, type Cell } from '../../core/cell.js';
 import type { DdlChange, SourceTable } from '../target.js';
-import { columnDefinition, createIndexSql, createTableSql, pgCheckName, pgIndexName, qualified } from './table-sql.js';
-import { pgColumnCheck, pgColumnType, pgIdent, pgKind, pgLiteral, pgText } from './type-map.js';
+import { columnDefinition, createIndexSql, createTableSql, pgCheckName, pgIndexName, pgName, qualified } from './table-sql.js';
+import { pgColumnCheck, pgColumnType, pgIdent, pgKind } from './type-map.js';
+import { fillValue, pgDefaultOf } from './column-default.js';
+import { targetForeignKey, targetForeignKeys, type ForeignKeyRoute, type PgForeignKey } from './foreign-keys.js';
 
 export type Router = (database: string, table: string) => { database: string; table: string };
 
@@ -22,6 +23,11 @@ export interface TranslateContext {
   route: Router;
   /** The PG type (format_type) of a target column now, or undefined when unknown. */
   currentType?: (schema: string, table: string, column: string) => string | undefined;
+  /**
+   * Foreign keys: where a referenced source table is on the target (null: outside the pipeline, left out), and the
+   * statement that queues one to be added (foreign-keys.ts). Absent: foreign keys are not translated.
+   */
+  foreignKeys?: { route: ForeignKeyRoute; queue: (fk: PgForeignKey) => string; drop: (schema: string, table: string, name: string) => string };
 }
 
 function unsupported(ddl: DdlChange, what: string): SluiceError {
@@ -47,7 +53,8 @@ export function translateDdl(ddl: DdlChange, ctx: TranslateContext): string[] {
       if (!model) throw unsupported(ddl, 'a CREATE TABLE whose resulting table is unknown');
       const to = r(ast.table.database, ast.table.table);
       const drop = ast.orReplace ? [`DROP TABLE IF EXISTS ${qualified(to.database, to.table)}`] : [];
-      return [...drop, ...createTableSql(to.database, to.table, model)];
+      const fks = ctx.foreignKeys ? targetForeignKeys(model, to.database, to.table, ctx.foreignKeys.route).kept.map(ctx.foreignKeys.queue) : [];
+      return [...drop, ...createTableSql(to.database, to.table, model), ...fks];
     }
     case 'drop_table': {
       if (ast.temporary) return [];
@@ -132,7 +139,11 @@ function alterTable(ddl: DdlChange, ast: AlterTableAst, ctx: TranslateContext): 
       case 'add_column': {
         const col = columnOf(clause.column.name);
         out.push(`ALTER TABLE ${table()} ADD COLUMN ${clause.ifNotExists ? 'IF NOT EXISTS ' : ''}${columnDefinitionWithFill(col, clause.column)}`);
-        if (fillValue(col, clause.column) !== null) out.push(`ALTER TABLE ${table()} ALTER COLUMN ${pgIdent(col.name)} DROP DEFAULT`);
+        if (fillValue(col, clause.column) !== null) {
+          // The fill is for the existing rows; the column keeps the source's own default (when PostgreSQL can hold it).
+          const d = pgDefaultOf(col, clause.column);
+          out.push(`ALTER TABLE ${table()} ALTER COLUMN ${pgIdent(col.name)} ${d !== null && 'sql' in d ? `SET DEFAULT ${d.sql}` : 'DROP DEFAULT'}`);
+        }
         break;
       }
       case 'drop_column':
@@ -174,9 +185,24 @@ function alterTable(ddl: DdlChange, ast: AlterTableAst, ctx: TranslateContext): 
         break;
       case 'drop_primary_key':
         throw unsupported(ddl, 'a change of the primary key');
-      case 'alter_column':
-      case 'add_foreign_key':
+      case 'alter_column': {
+        if (clause.action !== 'set_default' && clause.action !== 'drop_default') break;
+        const col = model?.schema.columns.find((c) => c.name === clause.name);
+        const d = col && clause.action === 'set_default' ? pgDefaultOf(col, { defaultValue: clause.value, generated: null } as ColumnAst) : null;
+        out.push(`ALTER TABLE ${table()} ALTER COLUMN ${pgIdent(clause.name)} ${d !== null && 'sql' in d ? `SET DEFAULT ${d.sql}` : 'DROP DEFAULT'}`);
+        break;
+      }
+      case 'add_foreign_key': {
+        const f = ctx.foreignKeys;
+        if (!f) break;
+        const fk = targetForeignKey(clause.foreignKey, ast.table.database, current.database, current.table, (model?.definition.foreignKeys.length ?? 0) + 1, f.route);
+        if (fk) out.push(f.queue(fk));
+        break;
+      }
       case 'drop_foreign_key':
+        out.push(`ALTER TABLE ${table()} DROP CONSTRAINT IF EXISTS ${pgIdent(pgName(clause.name))}`);
+        if (ctx.foreignKeys) out.push(ctx.foreignKeys.drop(current.database, current.table, pgName(clause.name)));
+        break;
       case 'add_check':
       case 'convert_charset':
       case 'table_option':
@@ -212,71 +238,6 @@ function changeType(table: string, col: SchemaColumn, currentType: string | unde
   const check = pgColumnCheck(col);
   if (check) out.push(`ALTER TABLE ${table} ADD CONSTRAINT ${pgIdent(pgCheckName(col.name))} CHECK (${check})`);
   return out;
-}
-
-/** MySQL string literal text ('it''s', 'a\nb') → its value; null when `text` is not a plain string literal. */
-function mysqlStringValue(text: string): string | null {
-  const m = /^(?:_\w+\s*)?'([\s\S]*)'$/.exec(text.trim());
-  if (!m) return null;
-  const body = m[1]!;
-  let out = '';
-  for (let i = 0; i < body.length; i++) {
-    const ch = body[i]!;
-    if (ch === "'" && body[i + 1] === "'") { out += "'"; i++; continue; }
-    if (ch === '\\' && i + 1 < body.length) {
-      const n = body[++i]!;
-      out += n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n === '0' ? '\0' : n === 'Z' ? '\x1a' : n;
-      continue;
-    }
-    out += ch;
-  }
-  return out;
-}
-
-/**
- * The value MySQL gives the existing rows of a column added by ALTER TABLE … ADD COLUMN (its DEFAULT, else
- * the implicit default of a NOT NULL column), as a PG literal; null when they get NULL. Throws when the
- * default is an expression Sluice does not evaluate.
- */
-function fillValue(col: SchemaColumn, ast: ColumnAst): string | null {
-  const kind = pgKind(pgColumnType(col));
-  const pgCol = { name: col.name, type: pgColumnType(col), kind };
-  const d = ast.defaultValue?.trim() ?? null;
-  const t = col.dataType.toLowerCase();
-  let cell: Cell;
-  if (ast.generated !== null) return null;
-  if (d === null || /^null$/i.test(d)) {
-    if (col.nullable) return null;
-    // Implicit defaults of NOT NULL columns.
-    if (t === 'enum') cell = col.enumValues?.[0] ?? '';
-    else if (t === 'set') cell = [];
-    else if (kind === 'int' || kind === 'numeric' || kind === 'float' || kind === 'bit') cell = 0;
-    else if (kind === 'date') cell = '0000-00-00';
-    else if (kind === 'timestamp' || kind === 'timestamptz') return "'-infinity'";
-    else if (kind === 'interval') cell = '00:00:00';
-    else if (kind === 'bytea') cell = Buffer.alloc(0);
-    else if (kind === 'json') cell = new JsonText('null');
-    else if (kind === 'uuid') cell = '00000000-0000-0000-0000-000000000000';
-    else if (kind === 'inet') cell = t === 'inet4' ? '0.0.0.0' : '::';
-    else cell = '';
-  } else if (/^(current_timestamp|now|localtime|localtimestamp)\b/i.test(d)) {
-    return 'clock_timestamp()';
-  } else if (/^[-+]?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(d)) {
-    cell = kind === 'bit' ? BigInt(d.split('.')[0]!) : d;
-  } else if (/^b'[01]*'$/i.test(d)) {
-    cell = BigInt('0b0' + d.slice(2, -1));
-  } else if (/^x'[0-9a-f]*'$/i.test(d)) {
-    cell = Buffer.from(d.slice(2, -1), 'hex');
-  } else {
-    const s = mysqlStringValue(d);
-    if (s === null) {
-      throw new SluiceError('DDL_UNSUPPORTED', `column ${col.name} is added with the default expression ${d}, which the PostgreSQL target does not evaluate`,
-        'add the column on PostgreSQL by hand with the values the source gave the existing rows, then set `ddl: ignore` or re-snapshot the table');
-    }
-    cell = t === 'set' ? (s === '' ? [] : s.split(',')) : kind === 'bytea' ? Buffer.from(s, 'utf8') : kind === 'json' ? new JsonText(s) : s;
-  }
-  const text = pgText(pgCol, cell);
-  return text === null ? null : pgLiteral(text);
 }
 
 function columnDefinitionWithFill(col: SchemaColumn, ast: ColumnAst): string {

@@ -85,7 +85,7 @@ export const POSTGRES_KIND: TargetKind = {
   types: ['postgres', 'postgresql'],
   title: 'PostgreSQL',
   description: 'Rows and the checkpoint commit in one PostgreSQL transaction (exactly-once, epoch fencing); one schema per source database; '
-    + 'tables are created from the source model with a lossless type mapping (docs/postgres-target.md); snapshot chunks load by COPY; '
+    + 'tables are created from the source model with a lossless type mapping and the column defaults, foreign keys between copied tables added once the copy is done (deferred checks; docs/postgres-target.md); snapshot chunks load by COPY; '
     + 'DDL is translated from the parsed statement (or refused with DDL_UNSUPPORTED); re-snapshots are swapped in within one transaction.',
   configSchema: z.strictObject({
     type: z.enum(['postgres', 'postgresql']),

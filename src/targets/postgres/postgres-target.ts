@@ -31,12 +31,14 @@ import type {
   Checkpoint, ChunkDone, DdlChange, SnapshotChunk, SourceTable, TableRef, Target, TargetCapabilities,
 } from '../target.js';
 import { sourceTextDeclined } from '../target.js';
+import type { ReferentialAction } from '../../mysql/schema/ddl-ast.js';
+import { addForeignKeySql, constraintExistsSql, orphanSweepSql, pendingInsertSql, pendingTableSql, targetForeignKeys, type ForeignKeyRoute, type PgForeignKey } from './foreign-keys.js';
 import { PgCheckpointTable } from './checkpoint-table.js';
 import { copyBuffers } from './copy-encoder.js';
 import { translateDdl, type Router } from './ddl-translate.js';
 import { connectFailed, connectionLost, isConnectionError, isLockConflict, isUniqueViolation, pgMessage, sqlState, targetWriteFailed } from './pg-errors.js';
 import { createTableSql, qualified } from './table-sql.js';
-import { bitWidth, pgIdent, pgKind, pgSqlLiteral, type PgColumn } from './type-map.js';
+import { bitWidth, pgIdent, pgKind, pgLiteral, pgSqlLiteral, type PgColumn } from './type-map.js';
 
 export interface PostgresTargetOptions {
   /** Pipeline name: the checkpoint row's key. */
@@ -59,7 +61,7 @@ export interface PostgresTargetOptions {
   maxRowsPerStatement?: number;
   /** lock_timeout of this target's session, in seconds (default: the server's). */
   lockWaitSeconds?: number;
-  /** The source tables the pipeline copies (accepted for the common target options; PostgreSQL tables get no foreign keys). */
+  /** The source tables the pipeline copies: foreign keys to them are kept (foreign-keys.ts); absent → no foreign keys. */
   foreignKeyScope?: (database: string, table: string) => boolean;
   /** Retries of a transaction after a deadlock or serialization failure (default 5). */
   lockRetries?: number;
@@ -75,6 +77,9 @@ export interface PostgresTargetOptions {
 /** A target table as the catalog shows it. */
 interface PgTableShape extends TableShape {
   byName: Map<string, PgColumn>;
+  /** The table has foreign keys / other tables' foreign keys reference it. */
+  hasForeignKeys: boolean;
+  referenced: boolean;
 }
 
 type QueryResult = pg.QueryResult<Record<string, unknown>>;
@@ -100,7 +105,7 @@ export const POSTGRES_CAPABILITIES: TargetCapabilities = {
   bulkLoad: true,
   shadowSwap: true,
   ddl: 'translated',
-  foreignKeys: false,
+  foreignKeys: true,
   sourceText: 'pg-copy',
 };
 
@@ -136,12 +141,20 @@ export class PostgresTarget extends SqlTargetBase<pg.Client, Step> implements Ta
   private readonly shapes = new Map<string, PgTableShape | null>();
   /** Names of temporary staging tables (unique per session). */
   private stageSeq = 0;
+  /** Referenced source table → its target table, or null when the pipeline does not copy it (no foreign key then). */
+  private readonly fkRoute: ForeignKeyRoute | null;
+  /** The stream has passed the snapshot: queued foreign keys may be added (see enforceForeignKeys). */
+  private enforceFks = false;
+  /** No queued foreign key is waiting (false: look before the next batch). */
+  private pendingDone = false;
 
   constructor(opts: PostgresTargetOptions) {
     super(PG_DRIVER, { ...opts, logger: opts.logger ?? createLogger('sluice.target.postgres') });
     this.checkpoints = new PgCheckpointTable(opts.checkpointSchema ?? '_sluice');
     const td = opts.targetDatabase;
     this.route = opts.route ?? ((database, table) => ({ database: td ?? database, table }));
+    const scope = opts.foreignKeyScope;
+    this.fkRoute = scope ? (database, table) => (scope(database, table) ? this.route(database, table) : null) : null;
     this.url = opts.url;
     this.endpoint = parsePostgresUrl(opts.url);
     this.maxBytes = opts.maxStatementBytes ?? 4 * 1024 * 1024;
@@ -341,15 +354,17 @@ export class PostgresTarget extends SqlTargetBase<pg.Client, Step> implements Ta
     }
     for (const [schema, names] of missing) {
       const [res] = await PostgresTarget.multi(client, `SELECT c.relname AS t, a.attname AS c, format_type(a.atttypid, a.atttypmod) AS type,
-  (SELECT array_position(i.indkey::int2[], a.attnum) FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)::text AS pk
+  (SELECT array_position(i.indkey::int2[], a.attnum) FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)::text AS pk,
+  EXISTS (SELECT 1 FROM pg_constraint f WHERE f.conrelid = c.oid AND f.contype = 'f')::text AS has_fk,
+  EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = c.oid AND f.contype = 'f')::text AS referenced
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ${pgSqlLiteral({ name: '', type: 'text', kind: 'text' }, schema)} AND c.relname IN (${names.map((x) => pgSqlLiteral({ name: '', type: 'text', kind: 'text' }, x)).join(', ')})
   AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY c.relname, a.attnum`);
-      const found = new Map<string, { cols: PgColumn[]; pk: Array<[number, string]> }>();
+      const found = new Map<string, { cols: PgColumn[]; pk: Array<[number, string]>; fk: boolean; ref: boolean }>();
       for (const r of res?.rows ?? []) {
         const t = String(r['t']);
-        const e = found.get(t) ?? { cols: [], pk: [] };
+        const e = found.get(t) ?? { cols: [], pk: [], fk: r['has_fk'] === 'true', ref: r['referenced'] === 'true' };
         const col: PgColumn = { name: String(r['c']), type: String(r['type']), kind: pgKind(String(r['type'])) };
         e.cols.push(col);
         if (r['pk'] !== null && r['pk'] !== undefined) e.pk.push([Number(r['pk']), col.name]);
@@ -361,6 +376,8 @@ ORDER BY c.relname, a.attnum`);
           columns: e.cols.map((c) => c.name),
           primaryKey: e.pk.sort((a, b) => a[0] - b[0]).map(([, c]) => c),
           byName: new Map(e.cols.map((c) => [c.name, c])),
+          hasForeignKeys: e.fk,
+          referenced: e.ref,
         } : null);
       }
     }
@@ -405,10 +422,12 @@ ORDER BY c.relname, a.attnum`);
       await this.loadShapes(client, targets.map((t) => ({ database: t.schema, table: t.table })));
       const out: Array<'created' | 'compatible'> = [];
       const create: string[][] = [];
+      const queued = this.queueForeignKeys(targets);
       for (const { source, schema, table } of targets) {
         const existing = this.shapes.get(PostgresTarget.shapeKey(schema, table));
         if (!existing) {
-          create.push(createTableSql(schema, table, source));
+          create.push(createTableSql(schema, table, source, (column, expression) => this.log.warn({ pipeline: this.pipeline, table: `${schema}.${table}`, column, default: expression },
+            'a column default PostgreSQL cannot evaluate (a MySQL expression) is left out on the PostgreSQL table')));
           out.push('created');
           continue;
         }
@@ -418,7 +437,8 @@ ORDER BY c.relname, a.attnum`);
       }
       // Schemas first (once each), then the tables, in packs that keep a table's statements together.
       const schemas = [...new Set(create.map((c) => c[0]!))];
-      const packs = packStatements(create.map((c) => c.slice(1).join(';\n')), this.maxBytes);
+      if (queued.length > 0) schemas.push(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(this.checkpoints.schema)}`, pendingTableSql(this.checkpoints.schema));
+      const packs = packStatements([...create.map((c) => c.slice(1).join(';\n')), ...queued], this.maxBytes);
       for (const sql of [schemas.join(';\n'), ...packs]) {
         if (sql === '') continue;
         for (let attempt = 0; ; attempt++) {
@@ -434,6 +454,7 @@ ORDER BY c.relname, a.attnum`);
         }
       }
       for (const t of targets) this.invalidate(t.schema, t.table);
+      if (queued.length > 0) this.pendingDone = false;
       return out;
     } catch (err) {
       throw await this.failure(`creating tables (${targets.slice(0, 3).map((t) => `${t.schema}.${t.table}`).join(', ')}${targets.length > 3 ? ', …' : ''})`, err);
@@ -502,14 +523,18 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
       const present = new Set((res?.rows ?? []).map((r) => `${String(r['s'])}\0${String(r['t'])}`));
       const todo = swaps.filter((w) => present.has(`${w.database}\0${w.shadow}`));
       if (todo.length === 0) return 0;
+      const fkAdds = await this.foreignKeysAfterSwap(client, todo.filter((w) => present.has(`${w.database}\0${w.table}`)));
+      // The stream is not past the new copies' chunks yet: the queued keys wait for it (the pipeline says when).
+      this.enforceFks = false;
       const statements = ['BEGIN'];
       for (const w of todo) {
-        if (present.has(`${w.database}\0${w.table}`)) statements.push(`DROP TABLE ${qualified(w.database, w.table)}`);
+        // CASCADE: other tables' foreign keys to the old table go with it (re-added below, to the new copy).
+        if (present.has(`${w.database}\0${w.table}`)) statements.push(`DROP TABLE ${qualified(w.database, w.table)} CASCADE`);
         statements.push(`ALTER TABLE ${qualified(w.database, w.shadow)} RENAME TO ${pgIdent(w.table)}`);
         // Index names carry the table name: give the shadow's indexes the live names.
         statements.push(renameShadowIndexes(w.database, w.shadow, w.table));
       }
-      statements.push('COMMIT');
+      statements.push(...fkAdds, 'COMMIT');
       await client.query(statements.join(';\n'));
       return todo.length;
     } catch (err) {
@@ -520,6 +545,132 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
         this.invalidate(w.database, w.shadow);
       }
     }
+  }
+
+  // ── foreign keys ────────────────────────────────────────────────────────────────────────────
+
+  /** The statements that queue the foreign keys of these tables (to copied tables; others are logged and left out). */
+  private queueForeignKeys(targets: ReadonlyArray<{ source: SourceTable; schema: string; table: string }>): string[] {
+    const route = this.fkRoute;
+    if (!route) return [];
+    const out: string[] = [];
+    for (const { source, schema, table } of targets) {
+      const { kept, outside } = targetForeignKeys(source, schema, table, route);
+      for (const fk of outside) {
+        this.log.warn({ pipeline: this.pipeline, table: `${source.schema.database}.${source.schema.table}`, foreignKey: fk.name, references: `${fk.refDatabase ?? source.schema.database}.${fk.refTable}` },
+          'a foreign key to a table outside the pipeline is left out on PostgreSQL (cascades from that table are not repeated)');
+      }
+      out.push(...kept.map((fk) => pendingInsertSql(this.checkpoints.schema, this.pipeline, fk)));
+    }
+    return out;
+  }
+
+  /** The stream has passed every snapshot chunk (on) or not: queued foreign keys are added once it has. */
+  enforceForeignKeys(on: boolean): void {
+    this.enforceFks = on;
+  }
+
+  /** Add the queued foreign keys, removing or detaching the orphans cascades left during the copy (see foreign-keys.ts). */
+  async removeForeignKeyOrphans(): Promise<{ deleted: number; nulled: number }> {
+    const client = await this.connect('adding foreign keys');
+    try {
+      return await this.finalizeForeignKeys(client);
+    } catch (err) {
+      throw await this.failure('adding foreign keys', err);
+    }
+  }
+
+  /** One transaction (fenced by the writer's lock): queued foreign keys added NOT VALID, orphans swept, each validated. */
+  private async finalizeForeignKeys(client: pg.Client): Promise<{ deleted: number; nulled: number }> {
+    const out = { deleted: 0, nulled: 0 };
+    const pending = qualified(this.checkpoints.schema, 'pending_foreign_keys');
+    const [exists] = await PostgresTarget.multi(client, `SELECT to_regclass(${pgLiteral(pending)})::text AS t`);
+    if (exists?.rows[0]?.['t'] === null || exists?.rows[0]?.['t'] === undefined) {
+      this.pendingDone = true;
+      return out;
+    }
+    const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.writerLockSql()}`);
+    try {
+      this.checkOwnership(PgCheckpointTable.parseRow(lockRes[1]?.rows[0]));
+      const [rows] = await PostgresTarget.multi(client, `SELECT fk FROM ${pending} WHERE pipeline = ${pgLiteral(this.pipeline)} ORDER BY schema_name, table_name, name`);
+      const fks = (rows?.rows ?? []).map((r) => JSON.parse(String(r['fk'])) as PgForeignKey);
+      const added: PgForeignKey[] = [];
+      for (const fk of fks) {
+        const [t] = await PostgresTarget.multi(client, `SELECT to_regclass(${pgLiteral(qualified(fk.schema, fk.table))})::text AS c, to_regclass(${pgLiteral(qualified(fk.refSchema, fk.refTable))})::text AS p`);
+        if (t?.rows[0]?.['c'] == null || t.rows[0]['p'] == null) continue; // dropped since
+        const [has] = await PostgresTarget.multi(client, constraintExistsSql(fk));
+        if ((has?.rows.length ?? 0) === 0) {
+          try {
+            await client.query(`SAVEPOINT sluice_fk; ${addForeignKeySql(fk)}; RELEASE SAVEPOINT sluice_fk`);
+          } catch (err) {
+            if (isConnectionError(err)) throw err;
+            await client.query('ROLLBACK TO SAVEPOINT sluice_fk');
+            this.log.warn({ pipeline: this.pipeline, table: `${fk.schema}.${fk.table}`, foreignKey: fk.name, err: pgMessage(err) },
+              'PostgreSQL refused a foreign key of the source (e.g. the referenced columns have no unique key there): it is left out');
+            continue;
+          }
+        }
+        added.push(fk);
+      }
+      // The constraints exist now: removing an orphan cascades further down, as on the source.
+      for (const fk of added) {
+        const sql = orphanSweepSql(fk);
+        if (!sql) continue;
+        const [res] = await PostgresTarget.multi(client, sql);
+        if (fk.onDelete === 'CASCADE') out.deleted += res?.rowCount ?? 0;
+        else out.nulled += res?.rowCount ?? 0;
+      }
+      for (const fk of added) {
+        try {
+          await client.query(`SAVEPOINT sluice_fk; ALTER TABLE ${qualified(fk.schema, fk.table)} VALIDATE CONSTRAINT ${pgIdent(fk.name)}; RELEASE SAVEPOINT sluice_fk`);
+        } catch (err) {
+          if (isConnectionError(err)) throw err;
+          await client.query('ROLLBACK TO SAVEPOINT sluice_fk');
+          this.log.warn({ pipeline: this.pipeline, table: `${fk.schema}.${fk.table}`, foreignKey: fk.name, err: pgMessage(err) },
+            'rows of the source break a foreign key (written with foreign_key_checks=0?): the constraint stays NOT VALID on PostgreSQL (checked for new rows only)');
+        }
+      }
+      await client.query(`DELETE FROM ${pending} WHERE pipeline = ${pgLiteral(this.pipeline)}; COMMIT`);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      this.invalidate();
+    }
+    this.pendingDone = true;
+    if (out.deleted + out.nulled > 0) this.log.info({ pipeline: this.pipeline, ...out }, 'foreign keys added; child rows left by cascades during the copy removed or detached');
+    return out;
+  }
+
+  /**
+   * The statements that put back, after a swap, the foreign keys the dropped tables had — their own and other tables'
+   * to them (DROP TABLE … CASCADE removes both; the shadow copies were made without any) — NOT VALID, as the new copy
+   * is not yet consistent with the stream; they are queued too, and validated (orphans swept) once the stream has
+   * passed the copy. Names stay: the copies take the dropped tables' names.
+   */
+  private async foreignKeysAfterSwap(client: pg.Client, live: ReadonlyArray<{ database: string; table: string; shadow: string }>): Promise<string[]> {
+    if (live.length === 0) return [];
+    const lit = (x: string): string => pgLiteral(x);
+    const names = (rel: string, keys: string): string => `ARRAY(SELECT a.attname::text FROM unnest(con.${keys}) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.${rel} AND a.attnum = k.n ORDER BY k.o)`;
+    const pairs = live.map((w) => `(${lit(w.database)}, ${lit(w.table)})`).join(', ');
+    const [res] = await PostgresTarget.multi(client, `SELECT con.conname AS name, n.nspname AS s, c.relname AS t, rn.nspname AS rs, rc.relname AS rt,
+  con.confdeltype AS d, con.confupdtype AS u, array_to_json(${names('conrelid', 'conkey')})::text AS cols, array_to_json(${names('confrelid', 'confkey')})::text AS rcols
+FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_class rc ON rc.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE con.contype = 'f' AND ((n.nspname, c.relname) IN (${pairs}) OR (rn.nspname, rc.relname) IN (${pairs}))`);
+    const rule: Record<string, ReferentialAction> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
+    const out: string[] = [];
+    for (const r of res?.rows ?? []) {
+      const fk: PgForeignKey = {
+        name: String(r['name']), schema: String(r['s']), table: String(r['t']), refSchema: String(r['rs']), refTable: String(r['rt']),
+        columns: JSON.parse(String(r['cols'])) as string[], refColumns: JSON.parse(String(r['rcols'])) as string[],
+        onDelete: rule[String(r['d'])] ?? 'NO ACTION', onUpdate: rule[String(r['u'])] ?? 'NO ACTION',
+      };
+      out.push(addForeignKeySql(fk), pendingInsertSql(this.checkpoints.schema, this.pipeline, fk));
+    }
+    if (out.length === 0) return out;
+    this.pendingDone = false;
+    return [`CREATE SCHEMA IF NOT EXISTS ${pgIdent(this.checkpoints.schema)}`, pendingTableSql(this.checkpoints.schema), ...out];
   }
 
   // ── apply ───────────────────────────────────────────────────────────────────────────────────
@@ -546,11 +697,16 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
   }
 
   protected async stepsFor(client: pg.Client, changes: readonly RowChange[], strict: boolean): Promise<Step[]> {
+    if (this.enforceFks && !this.pendingDone && !this.openTransaction) await this.finalizeForeignKeys(client);
     const routes = routesOf(changes, this.route);
     await this.loadShapes(client, routes.values());
     const segments = mergeChanges(changes, (db, t) => {
       const r = routes.get(`${db}\0${t}`)!;
-      return this.shapeOf(r.database, r.table);
+      const shape = this.shapeOf(r.database, r.table);
+      // Tables with foreign keys: changes in source order (a child never before its parent in the same statement
+      // group), and a referenced row's update as UPDATE of its old key (so that ON UPDATE CASCADE follows; never
+      // delete + insert, which would cascade a delete the source did not do).
+      return shape.hasForeignKeys || shape.referenced ? { ...shape, inOrder: true, updateInPlace: shape.referenced } : shape;
     }, { strict });
     return this.buildStatements(segments, routes);
   }
@@ -717,10 +873,21 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
       const touched = ddl.ast?.kind === 'alter_table' ? [this.route(ddl.ast.table.database, ddl.ast.table.table)] : [];
       this.invalidate();
       await this.loadShapes(client, touched);
+      const fkRoute = this.fkRoute;
+      const pending = qualified(this.checkpoints.schema, 'pending_foreign_keys');
       const statements = translateDdl(ddl, {
         route: this.route,
         currentType: (schema, table, column) => this.shapes.get(PostgresTarget.shapeKey(schema, table))?.byName.get(column)?.type,
+        ...(fkRoute ? { foreignKeys: {
+          route: fkRoute,
+          queue: (fk: PgForeignKey) => pendingInsertSql(this.checkpoints.schema, this.pipeline, fk),
+          drop: (schema: string, table: string, name: string) => `DELETE FROM ${pending} WHERE pipeline = ${pgLiteral(this.pipeline)} AND schema_name = ${pgLiteral(schema)} AND table_name = ${pgLiteral(table)} AND name = ${pgLiteral(name)}`,
+        } } : {}),
       });
+      if (fkRoute && statements.length > 0) {
+        statements.unshift(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(this.checkpoints.schema)}`, pendingTableSql(this.checkpoints.schema));
+        this.pendingDone = false;
+      }
       const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.writerLockSql()}`);
       this.checkOwnership(PgCheckpointTable.parseRow(lockRes[1]?.rows[0]), true);
       for (const sql of statements) await client.query(sql);

@@ -1,14 +1,15 @@
 /**
  * CREATE TABLE and CREATE INDEX statements for a PostgreSQL table made from a source table's model
  * (`SourceTable.schema` for the columns, `SourceTable.definition` for the keys). Target tables keep the
- * columns, their nullability, the primary key, unique and plain indexes; not the defaults (rows always
- * arrive complete), generated-column expressions (the source's computed values are written), foreign
- * keys, FULLTEXT/SPATIAL indexes, comments or table options. See docs/postgres-target.md.
+ * columns, their nullability and defaults (column-default.ts), the primary key, unique and plain indexes; not
+ * generated-column expressions (the source's computed values are written), FULLTEXT/SPATIAL indexes, comments
+ * or table options. Foreign keys are added later (foreign-keys.ts). See docs/postgres-target.md.
  */
 import type { SchemaColumn } from '../../mysql/schema/table-schema.js';
 import type { IndexAst } from '../../mysql/schema/ddl-ast.js';
 import { fnv1a32 } from '../../fnv-hash.js';
 import type { SourceTable } from '../target.js';
+import { pgDefaultOf } from './column-default.js';
 import { pgColumnCheck, pgColumnType, pgIdent, pgKind } from './type-map.js';
 
 const MAX_IDENT = 63;
@@ -37,10 +38,10 @@ export function qualified(schema: string, table: string): string {
   return `${pgIdent(schema)}.${pgIdent(table)}`;
 }
 
-/** One column's definition: name, type, NOT NULL, the ENUM/SET CHECK. */
-export function columnDefinition(col: SchemaColumn): string {
+/** One column's definition: name, type, DEFAULT (a PG expression, when given), NOT NULL, the ENUM/SET CHECK. */
+export function columnDefinition(col: SchemaColumn, defaultSql?: string): string {
   const check = pgColumnCheck(col);
-  return `${pgIdent(col.name)} ${pgColumnType(col)}${col.nullable ? '' : ' NOT NULL'}${check ? ` CONSTRAINT ${pgIdent(pgCheckName(col.name))} CHECK (${check})` : ''}`;
+  return `${pgIdent(col.name)} ${pgColumnType(col)}${defaultSql ? ` DEFAULT ${defaultSql}` : ''}${col.nullable ? '' : ' NOT NULL'}${check ? ` CONSTRAINT ${pgIdent(pgCheckName(col.name))} CHECK (${check})` : ''}`;
 }
 
 /**
@@ -63,10 +64,18 @@ export function createIndexSql(schema: string, table: string, index: IndexAst, c
   return `CREATE ${index.kind === 'unique' ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${pgIdent(pgIndexName(table, index))} ON ${qualified(schema, table)} (${parts.join(', ')})`;
 }
 
-/** The statements that create `schema`.`table` from the source model (schema first, then table, then indexes). */
-export function createTableSql(schema: string, table: string, source: SourceTable): string[] {
+/**
+ * The statements that create `schema`.`table` from the source model (schema first, then table, then indexes).
+ * Column defaults are translated (column-default.ts); one PostgreSQL cannot evaluate is left out and reported
+ * to `leftOut`.
+ */
+export function createTableSql(schema: string, table: string, source: SourceTable, leftOut?: (column: string, expression: string) => void): string[] {
   const cols = source.schema.columns;
-  const defs = cols.map(columnDefinition);
+  const defs = cols.map((col) => {
+    const d = pgDefaultOf(col, source.definition.columns.find((c) => c.name === col.name));
+    if (d !== null && 'refused' in d) leftOut?.(col.name, d.refused);
+    return columnDefinition(col, d !== null && 'sql' in d ? d.sql : undefined);
+  });
   if (source.schema.primaryKey.length > 0) defs.push(`PRIMARY KEY (${source.schema.primaryKey.map(pgIdent).join(', ')})`);
   const out = [
     `CREATE SCHEMA IF NOT EXISTS ${pgIdent(schema)}`,

@@ -10,7 +10,7 @@ import { Pipeline } from '../../../../src/pipeline/pipeline.js';
 import { parseConfig } from '../../../../src/config/index.js';
 import { createLogger } from '../../../../src/log.js';
 import { eventually, tableRows } from '../../sync-helpers.js';
-import { createShopSchema, SHOP_TABLES } from '../../real-schemas.js';
+import { createShopSchema, SHOP_CASCADES, SHOP_TABLES } from '../../real-schemas.js';
 
 describe('foreign keys and triggers on a realistic schema', () => {
   let source: MariaDbServer;
@@ -68,19 +68,7 @@ describe('foreign keys and triggers on a realistic schema', () => {
       assert.equal(filmNote!.e, 'InnoDB');
 
       await source.query(`USE shop;
-        -- two levels: country → city (CASCADE) → address.city_id (SET NULL) → store/staff/customer keep their address
-        DELETE FROM country WHERE country_id = 2;
-        -- ON UPDATE CASCADE of a parent key into three child tables
-        UPDATE store SET store_id = 9 WHERE store_id = 1;
-        -- three levels: film → inventory (CASCADE) → rental (CASCADE) → payment.rental_id (SET NULL); film_category (CASCADE)
-        DELETE FROM film WHERE film_id = 3;
-        UPDATE inventory SET inventory_id = 1000 WHERE inventory_id = 5;
-        -- string keys
-        UPDATE category SET name = 'Comedies' WHERE name = 'Comedy';
-        DELETE FROM category WHERE name = 'Sci-Fi';
-        DELETE FROM address WHERE address_id = 7;
-        -- a parent deleted and inserted again in one transaction: its children stay deleted
-        BEGIN; DELETE FROM category WHERE name = 'Action'; INSERT INTO category VALUES ('Action'); COMMIT;
+        ${SHOP_CASCADES}
         -- parents and children inserted in one transaction, in an order merging would break
         BEGIN;
           INSERT INTO city VALUES (20, 'Tórshavn', 1);
