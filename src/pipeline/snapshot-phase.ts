@@ -114,6 +114,7 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
       const ws = p.newTarget(route);
       workerSinks.push(ws);
       let sourceText = ws.capabilities.sourceText;
+      const withGenerated = ws.capabilities.generatedColumns === 'written';
       for (;;) {
         if (signal.aborted) return;
         const job = queue.shift();
@@ -124,7 +125,7 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
         let position: Position;
         let count: number;
         try {
-          const text = sourceText ? await reader.readChunkText(schema, range, sourceText) : null;
+          const text = sourceText ? await reader.readChunkText(schema, range, sourceText, withGenerated) : null;
           let loaded = false;
           if (text) {
             try {
@@ -140,7 +141,7 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
             position = text.position;
             count = text.rows;
           } else {
-            const read = await reader.readChunk(schema, range);
+            const read = await reader.readChunk(schema, range, withGenerated);
             await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: read.columns, rows: read.rows, index: job.index, position: read.position });
             position = read.position;
             count = read.rows.length;

@@ -21,7 +21,7 @@ import type { SourceText, SourceTextFormat } from '../targets/target.js';
 import { pgColumnType, pgCopyLineExpression } from '../targets/postgres/index.js';
 
 export interface ChunkRead {
-  /** Column names (generated columns left out), in the order of each row's cells. */
+  /** Column names (generated columns left out unless asked for), in the order of each row's cells. */
   columns: string[];
   rows: Cell[][];
   /** Binlog position the chunk's consistent snapshot corresponds to. */
@@ -118,8 +118,8 @@ export class SnapshotReader {
    * the server instead of parsing every value into a cell and encoding it again here. Returns null when
    * a row is too large to print (over max_allowed_packet; the caller falls back to readChunk).
    */
-  async readChunkText(schema: TableSchema, range: KeyRange, format: SourceTextFormat = 'load-data'): Promise<ChunkText | null> {
-    const cols = schema.columns.filter((c) => c.generated === null);
+  async readChunkText(schema: TableSchema, range: KeyRange, format: SourceTextFormat = 'load-data', withGenerated = false): Promise<ChunkText | null> {
+    const cols = copiedColumns(schema, withGenerated);
     const line = format === 'pg-copy' ? pgCopyLineExpression(cols) : `CONCAT(CONCAT_WS(',', ${cols.map(loadTextExpression).join(', ')}), '\\n')`;
     if (line === null) return null; // a column type the format does not handle: typed cells
     return this.inSnapshot(schema, async (conn, { position, exact }) => {
@@ -198,12 +198,13 @@ export class SnapshotReader {
 
   /**
    * Read the rows of one range in a consistent snapshot, with the binlog position of that snapshot: each
-   * row as its cells in `columns` order. Generated columns are left out (the target computes them).
+   * row as its cells in `columns` order. Generated columns are left out (the target computes them) unless
+   * `withGenerated` (a target that keeps them as plain columns).
    */
-  async readChunk(schema: TableSchema, range: KeyRange): Promise<ChunkRead> {
+  async readChunk(schema: TableSchema, range: KeyRange, withGenerated = false): Promise<ChunkRead> {
     return this.inSnapshot(schema, async (conn, { position, exact }) => {
       const pk = pkColumns(schema);
-      const cols = schema.columns.filter((c) => c.generated === null);
+      const cols = copiedColumns(schema, withGenerated);
       const order = pk.length ? ` ORDER BY ${pk.map((c) => quoteIdent(c.name)).join(', ')}` : '';
       const [raw] = await conn.query<RowDataPacket[]>({
         sql: `SELECT ${cols.map(selectExpression).join(', ')} FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
@@ -225,6 +226,11 @@ export class SnapshotReader {
   async close(): Promise<void> {
     await this.pool.end().catch((err: unknown) => this.log?.debug({ err: String(err) }, 'closing snapshot pool'));
   }
+}
+
+/** The columns a snapshot chunk carries: all, or all but the generated ones. */
+function copiedColumns(schema: TableSchema, withGenerated: boolean): SchemaColumn[] {
+  return withGenerated ? schema.columns : schema.columns.filter((c) => c.generated === null);
 }
 
 export function pkColumns(schema: TableSchema): SchemaColumn[] {

@@ -30,6 +30,11 @@ export interface TargetCapabilities {
   /** Foreign keys between copied tables are kept on the target (else dropped, and cascades are reproduced or not needed). */
   foreignKeys: boolean;
   /**
+   * Generated columns: `computed` — the target computes them from their expression (the snapshot leaves them out);
+   * `written` — they are plain columns on the target, and the snapshot copies the source's computed values.
+   */
+  generatedColumns: 'computed' | 'written';
+  /**
    * The target takes snapshot rows as the source server prints them (`SnapshotChunk.sourceText`), in this format:
    * `load-data` (LOAD DATA text, a MySQL target's fast path) or `pg-copy` (PostgreSQL COPY text, see
    * postgres/copy-select.ts). The pipeline never reads or makes it.

@@ -131,7 +131,7 @@ const MYSQL_DRIVER: SqlDriver<Connection> = {
 
 /** What a MySQL/MariaDB target does: everything, with the source's DDL run as is (routed). */
 export const MYSQL_CAPABILITIES: TargetCapabilities = {
-  transactionalCheckpoint: true, bulkLoad: false, shadowSwap: true, ddl: 'native', foreignKeys: true, sourceText: 'load-data',
+  transactionalCheckpoint: true, bulkLoad: false, shadowSwap: true, ddl: 'native', foreignKeys: true, generatedColumns: 'computed', sourceText: 'load-data',
 };
 
 export class MysqlTarget extends SqlTargetBase<Connection, string> implements Target {

@@ -106,6 +106,7 @@ export const POSTGRES_CAPABILITIES: TargetCapabilities = {
   shadowSwap: true,
   ddl: 'translated',
   foreignKeys: true,
+  generatedColumns: 'written',
   sourceText: 'pg-copy',
 };
 

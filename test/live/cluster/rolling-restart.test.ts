@@ -20,7 +20,7 @@ describe('cluster: rolling restart under load', () => {
     await bed.addPipeline('watched2', ['shop.audit'], 'copy2');
     await bed.addPipeline('watched3', ['shop.audit'], 'copy3');
   });
-  after(async () => { await bed?.close(); });
+  after(async () => { await bed?.close(); ClusterBed.exitIfHeld(); });
 
   it('restarts n1, n2, n3 one after the other with no loss, no duplicate and lag below 10 s', async () => {
     bed.startWriter(10);

@@ -19,7 +19,7 @@ describe('cluster: the store down for 30 s', () => {
   let bed: ClusterBed;
 
   before(async () => { bed = await ClusterBed.start(); });
-  after(async () => { await bed?.close(); });
+  after(async () => { await bed?.close(); ClusterBed.exitIfHeld(); });
 
   it('stops the owner before its lease ends, lets nobody write meanwhile, resumes when the store is back, loses and doubles nothing', async () => {
     bed.startWriter(10);
