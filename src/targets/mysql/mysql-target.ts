@@ -26,7 +26,7 @@ import { mergeChanges, type Segment, type TableOps, type TableShape } from '../m
 import { routeToDatabase, shadowTableName, type Checkpoint, type ChunkDone, type DdlChange, type SnapshotChunk, sourceTextDeclined, type SourceTable, type TableRef, type TableRouter, type Target, type TargetCapabilities } from '../target.js';
 import { SqlTargetBase, type CommitProgress, type SqlDriver } from '../sql-target-base.js';
 import { packStatements, routesOf } from '../ownership.js';
-import { CheckpointTable, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
+import { CheckpointTable, FENCE_ERRNO, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
 import { describeInstance, isKnownDead, type InstanceInfo } from '../../instance.js';
 import { endBlockingTransactions } from './stale-owner.js';
 import { forwardedAlterSql, forwardedCreateSql } from './create-table-like.js';
@@ -296,6 +296,14 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
   }
 
   // ── apply (the retry loop and the large-transaction skeleton are SqlTargetBase's) ────────────
+
+  protected override fenceSteps(): string[] {
+    return this.checkpoints.fenceStatements(this.pipeline, this.epoch, this.committed);
+  }
+
+  protected override isFenceFailure(err: unknown): boolean {
+    return errnoOf(err) === FENCE_ERRNO;
+  }
 
   protected async beginWriter(conn: Connection, withState: boolean): Promise<StoredCheckpointRow | null> {
     const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline, withState)}`);
