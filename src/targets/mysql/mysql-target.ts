@@ -385,6 +385,22 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
   }
 
   /**
+   * Read the target shapes of every table the stream may write, together and once (see TableShapeCache.prefetch):
+   * otherwise a pipeline over thousands of tables reads them batch by batch (three information_schema queries per
+   * tuning.maxBatchTables tables) in the stream's path after every start.
+   */
+  async prepareStream(tables: readonly TableRef[]): Promise<void> {
+    if (tables.length === 0) return;
+    const conn = await this.connect('reading the target tables before streaming');
+    try {
+      await this.shapes.prefetch(conn, tables.map((t) => this.route(t.database, t.table)));
+    } catch (err) {
+      this.dropConnection();
+      throw connectionLost('reading the target tables before streaming', err);
+    }
+  }
+
+  /**
    * Read the target shapes of the tables a snapshot is about to copy, together (see TableShapeCache.load): with
    * thousands of tables, one lookup per table costs ~0.2 s each (information_schema's foreign-key views scan every
    * table). The tables must exist on the target (they are created before the copy).
