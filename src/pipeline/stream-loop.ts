@@ -75,6 +75,7 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
     });
   }
   if (p.cfg.ddl === 'ignore') await findTablesMissingOnTarget(p, src);
+  await sink.prepareStream?.(history.tableNames().filter((t) => p.filter(t.database, t.table)));
   p.log.info({ position: cp.position, filteredTables: chunkFilter.size }, 'streaming');
   const bytesBase = p.stats.bytesRead - source.bytesRead;
   const reconnectsBase = p.stats.sourceReconnects - source.reconnects;

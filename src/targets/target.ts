@@ -186,6 +186,14 @@ export interface Target {
   /** Write one chunk and record it done, in one target transaction. */
   applySnapshotChunk(chunk: SnapshotChunk): Promise<void>;
 
+  // ── stream ──
+  /**
+   * The stream is about to write these source tables (those of the pipeline's scope that exist): a target may read
+   * what it needs about them together, once, instead of batch by batch in the stream's path. A table missing on the
+   * target is not an error here (a batch that writes it still is).
+   */
+  prepareStream?(tables: readonly TableRef[]): Promise<void>;
+
   // ── foreign keys (kinds with `foreignKeys`) ──
   /** Check FKs on apply (off while tables are still being copied). */
   enforceForeignKeys?(on: boolean): void;

@@ -434,6 +434,16 @@ export class SchemaHistory implements ColumnResolver {
     return this.catalogP;
   }
 
+  /** Every table with a definition at the cursor (not dropped). */
+  tableNames(): TableName[] {
+    const out: TableName[] = [];
+    for (const k of this.tables.keys()) {
+      const [database, table] = k.split('\u0000') as [string, string];
+      if (this.schemaAt(database, table) !== null) out.push({ database, table });
+    }
+    return out;
+  }
+
   private tablesOf(db: string): TableName[] {
     const out: TableName[] = [];
     for (const k of this.tables.keys()) {

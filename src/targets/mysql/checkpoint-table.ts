@@ -53,6 +53,9 @@ function leaseEnd(seconds: number): string {
   return `NOW(6) + INTERVAL ${Math.round(seconds * 1e6)} MICROSECOND`;
 }
 
+/** The error the writer's fence raises when the row is not this writer's (see fenceStatements). */
+export const FENCE_ERRNO = 1242;
+
 export class CheckpointTable {
   readonly name: string;
 
@@ -104,6 +107,21 @@ ${OWNER_COLUMNS.map(([, def]) => `  ${def}`).join(',\n')}
    */
   lockSql(pipeline: string, withState = false): string {
     return format(`SELECT ${SELECT_COLUMNS}${withState ? ', state' : ''} FROM ${this.name} WHERE pipeline = ? FOR UPDATE`, [pipeline]);
+  }
+
+  /**
+   * The writer's fence as statements that open the transaction, lock the row and fail with ER_SUBQUERY_NO_1_ROW
+   * (1242, see FENCE_ERRNO) unless it holds `epoch` and, when `at` is given, that position (null: none yet). A
+   * batch's statements, the checkpoint and COMMIT then follow in the same round trip: an error skips them all.
+   * (MySQL has no SIGNAL outside stored programs: a scalar subquery that returns two rows is the portable error;
+   * a SELECT, since DO turns it into a warning.)
+   * The check is a consistent read taken after the row lock is held, so it sees the latest committed row.
+   */
+  fenceStatements(pipeline: string, epoch: number, at?: Checkpoint['position'] | null): string[] {
+    const pos = at === undefined ? '' : at === null ? " AND file = '' AND pos = 0"
+      : format(' AND file = ? AND pos = ? AND gtid_set <=> ?', [at.file, at.pos, at.gtidSet ?? null]);
+    return ['START TRANSACTION', format(`SELECT epoch FROM ${this.name} WHERE pipeline = ? FOR UPDATE`, [pipeline]),
+      `SELECT (SELECT 1 UNION ALL SELECT 1 FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM ${this.name} WHERE ${format('pipeline = ? AND epoch = ?', [pipeline, epoch])}${pos})) AS sluice_fence`];
   }
 
   readSql(pipeline: string, withState = false): string {

@@ -26,7 +26,7 @@ import { mergeChanges, type Segment, type TableOps, type TableShape } from '../m
 import { routeToDatabase, shadowTableName, type Checkpoint, type ChunkDone, type DdlChange, type SnapshotChunk, sourceTextDeclined, type SourceTable, type TableRef, type TableRouter, type Target, type TargetCapabilities } from '../target.js';
 import { SqlTargetBase, type CommitProgress, type SqlDriver } from '../sql-target-base.js';
 import { packStatements, routesOf } from '../ownership.js';
-import { CheckpointTable, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
+import { CheckpointTable, FENCE_ERRNO, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
 import { describeInstance, isKnownDead, type InstanceInfo } from '../../instance.js';
 import { endBlockingTransactions } from './stale-owner.js';
 import { forwardedAlterSql, forwardedCreateSql } from './create-table-like.js';
@@ -297,6 +297,14 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
 
   // ── apply (the retry loop and the large-transaction skeleton are SqlTargetBase's) ────────────
 
+  protected override fenceSteps(): string[] {
+    return this.checkpoints.fenceStatements(this.pipeline, this.epoch, this.committed);
+  }
+
+  protected override isFenceFailure(err: unknown): boolean {
+    return errnoOf(err) === FENCE_ERRNO;
+  }
+
   protected async beginWriter(conn: Connection, withState: boolean): Promise<StoredCheckpointRow | null> {
     const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.lockSql(this.pipeline, withState)}`);
     return CheckpointTable.parseRow(lockRes[1]?.[0]);
@@ -373,6 +381,22 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
       await conn.query(format(`DELETE FROM ${this.chunkTable} WHERE pipeline = ?`, [this.pipeline]));
     } catch (err) {
       throw await this.failure('clearing snapshot progress', err);
+    }
+  }
+
+  /**
+   * Read the target shapes of every table the stream may write, together and once (see TableShapeCache.prefetch):
+   * otherwise a pipeline over thousands of tables reads them batch by batch (three information_schema queries per
+   * tuning.maxBatchTables tables) in the stream's path after every start.
+   */
+  async prepareStream(tables: readonly TableRef[]): Promise<void> {
+    if (tables.length === 0) return;
+    const conn = await this.connect('reading the target tables before streaming');
+    try {
+      await this.shapes.prefetch(conn, tables.map((t) => this.route(t.database, t.table)));
+    } catch (err) {
+      this.dropConnection();
+      throw connectionLost('reading the target tables before streaming', err);
     }
   }
 

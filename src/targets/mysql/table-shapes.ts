@@ -37,6 +37,21 @@ export class TableShapeCache {
   }
 
   /**
+   * Read the tables of `tables` that are not cached yet, together (500 names per information_schema query), and
+   * cache those that exist on a transactional engine; the others are left for `load` to report when written.
+   */
+  async prefetch(conn: Pick<Connection, 'query'>, tables: ReadonlyArray<{ database: string; table: string }>): Promise<void> {
+    const missing = new Map<string, { database: string; table: string }>();
+    for (const t of tables) if (!this.get(t.database, t.table)) missing.set(TableShapeCache.id(t.database, t.table), t);
+    if (missing.size === 0) return;
+    const infos = await readTableInfos(conn, [...missing.values()], this.fks);
+    for (const id of missing.keys()) {
+      const info = infos.get(id);
+      if (info && TRANSACTIONAL_ENGINES.has(info.engine.toLowerCase())) this.cache.set(id, info);
+    }
+  }
+
+  /**
    * Load every table in `tables` that is not cached yet; a missing or non-transactional table is an error.
    * The tables missing from the cache are read together (see `readTableInfos`): a pipeline over thousands of
    * tables meets many new ones per batch.

@@ -28,13 +28,15 @@ describe('stream batches and table count', () => {
     await Promise.all([source?.stop(), target?.stop()]);
   });
 
+  const config = (): ReturnType<typeof parseConfig> => parseConfig(JSON.stringify({
+    sources: { s: { type: 'mysql', url: source.url } },
+    targets: { t: { type: 'mysql', url: target.url } },
+    // A long batch delay: only the size limits end a batch.
+    pipelines: [{ name: 'bt', source: 's', target: 't', tables: ['bt.*'], snapshot: 'none', tuning: { maxBatchTables: MAX_TABLES, maxBatchDelayMs: 3000 } }],
+  }), { format: 'json' });
+
   it(`applies single-row transactions spread over ${TABLES} tables in target transactions of at most maxBatchTables tables`, async () => {
-    const cfg = parseConfig(JSON.stringify({
-      sources: { s: { type: 'mysql', url: source.url } },
-      targets: { t: { type: 'mysql', url: target.url } },
-      // A long batch delay: only the size limits end a batch.
-      pipelines: [{ name: 'bt', source: 's', target: 't', tables: ['bt.*'], snapshot: 'none', tuning: { maxBatchTables: MAX_TABLES, maxBatchDelayMs: 3000 } }],
-    }), { format: 'json' });
+    const cfg = config();
     const p = new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources.s!, target: cfg.targets.t!, logger: log, retry: { baseDelayMs: 200, maxDelayMs: 500 } });
     const ctl = new AbortController();
     const run = p.run(ctl.signal);
@@ -69,6 +71,32 @@ describe('stream batches and table count', () => {
         assert.deepEqual(await target.query(q), await source.query(q), `bt.t${i}`);
       }
     } finally {
+      ctl.abort();
+      await run;
+    }
+  });
+
+  it('after a restart, the target shapes of the tables are read once before streaming, not batch by batch', async () => {
+    // Runs after the test above (its checkpoint carries the schema history of every table).
+    const cfg = config();
+    await target.query("SET GLOBAL log_output = 'TABLE'; TRUNCATE mysql.general_log; SET GLOBAL general_log = 1");
+    const p = new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources.s!, target: cfg.targets.t!, logger: log, retry: { baseDelayMs: 200, maxDelayMs: 500 } });
+    const ctl = new AbortController();
+    const run = p.run(ctl.signal);
+    try {
+      await eventually(async () => p.stats.status === 'streaming', 60_000, 'streaming');
+      await source.query(Array.from({ length: TABLES }, (_, i) => `INSERT INTO bt.t${i} VALUES (${1000 + i}, ${i})`).join(';'));
+      await eventually(async () => p.stats.rowsApplied >= TABLES, 60_000, `${TABLES} changes applied`);
+      await target.query('SET GLOBAL general_log = 0');
+      // The shape reads (TableShapeCache): columns of the tables named in an IN list.
+      const reads = await target.query<Array<{ q: string }>>("SELECT CONVERT(argument USING utf8mb4) AS q FROM mysql.general_log WHERE CONVERT(argument USING utf8mb4) LIKE '%FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = _bt_ AND TABLE_NAME IN (%'");
+      assert.equal(reads.length, 1, `${reads.length} reads of the target tables' columns (one per batch of at most ${MAX_TABLES} tables before)`);
+      for (let i = 0; i < TABLES; i++) {
+        const q = `SELECT id, v FROM bt.t${i} ORDER BY id`;
+        assert.deepEqual(await target.query(q), await source.query(q), `bt.t${i}`);
+      }
+    } finally {
+      await target.query('SET GLOBAL general_log = 0');
       ctl.abort();
       await run;
     }
