@@ -7,8 +7,8 @@
 // return, no node dies, and the copy ends with every source row exactly once (ordered, every column).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClusterBed } from '../../../src/testkit/index.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { ClusterBed } from '../src/testkit/index.js';
+import { waitFor } from '../test/helpers/wait-for.js';
 
 const OUTAGE_MS = 30_000;
 /** The nodes' lease (the default of `sluice serve`). */
