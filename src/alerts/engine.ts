@@ -86,10 +86,11 @@ export interface AlertEngineOptions {
   /** Whether this node evaluates now (a cluster: the holder of the `alerts` lease); default always. */
   gate?: EvaluatorGate;
   /**
-   * A pipeline's status for the rules failed, lag and purge; null when this node cannot know it (a cluster: it
-   * runs elsewhere), and the incident (if any) holds. Default: the manager's.
+   * The pipelines' statuses for the rules failed, lag and purge, in the order of `names`, read once per
+   * evaluation; null for one this node cannot know (a cluster: no owner or no fresh report), whose incident (if
+   * any) holds. Default: the manager's.
    */
-  status?: (name: string) => Promise<PipelineStatus | null>;
+  statuses?: (names: readonly string[]) => Promise<Array<PipelineStatus | null>>;
 }
 
 interface Open extends Incident {
@@ -222,8 +223,10 @@ export class AlertEngine {
         this.persist(() => this.state.close(inc.rule, inc.pipeline));
       }
     }
-    for (const name of names) {
-      const st = await (this.o.status ?? ((n: string) => this.o.manager.status(n)))(name);
+    const list = [...names];
+    const statuses = this.o.statuses ? await this.o.statuses(list) : null;
+    for (const [i, name] of list.entries()) {
+      const st = statuses ? statuses[i] ?? null : await this.o.manager.status(name);
       if (st) {
         this.ruleFailed(st);
         this.ruleLag(st, s);

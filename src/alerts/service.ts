@@ -51,18 +51,16 @@ export interface AlertClusterOptions {
 const FRESH_REPORT_MS = 15_000;
 
 /**
- * A cluster: the status of a pipeline as the cluster knows it — the live status on its owner, the owner's recent
- * report (status publication, see control/status-publisher.ts) on the other nodes, and pipelines that should not
- * run (paused, stopped); null while nobody can tell (no owner, or no fresh report): its failed, lag and purge
- * incidents then hold, and the no-owner rule speaks.
+ * A cluster: the statuses of pipelines as the cluster knows them (one read of the store for all of them) — the
+ * live status on its owner, the owner's recent report (status publication, see control/status-publisher.ts) on
+ * the other nodes, and pipelines that should not run (paused, stopped); null while nobody can tell (no owner, or
+ * no fresh report): its failed, lag and purge incidents then hold, and the no-owner rule speaks.
  */
-export function clusterStatus(statuses: (names: readonly string[]) => Promise<PipelineStatus[]>): (name: string) => Promise<PipelineStatus | null> {
-  return async (name) => {
-    const [st] = await statuses([name]);
-    if (!st) return null;
+export function clusterStatus(statuses: (names: readonly string[]) => Promise<PipelineStatus[]>): (names: readonly string[]) => Promise<Array<PipelineStatus | null>> {
+  return async (names) => (await statuses(names)).map((st) => {
     if (st.desiredState !== 'running' || st.owner === null || st.owner.self) return st;
     return st.owner.node !== null && st.owner.reportAgeMs !== null && st.owner.reportAgeMs <= FRESH_REPORT_MS ? st : null;
-  };
+  });
 }
 
 export class AlertService {
@@ -85,7 +83,7 @@ export class AlertService {
       ...(o.binlogFiles ? { binlogFiles: o.binlogFiles } : {}),
       ...(o.restoredSettleMs !== undefined ? { restoredSettleMs: o.restoredSettleMs } : {}),
       ...(o.cluster ? {
-        cluster: o.cluster.view, status: clusterStatus(o.cluster.statuses),
+        cluster: o.cluster.view, statuses: clusterStatus(o.cluster.statuses),
         gate: new EvaluatorLease(o.cluster.leases, o.cluster.nodeId, o.cluster.leaseMs, o.logger),
       } : {}),
     });

@@ -103,10 +103,10 @@ describe('alerts of a cluster', () => {
     const base = await manager.status('p1');
     const as = (over: Partial<PipelineStatus>) => (): Promise<PipelineStatus[]> => Promise.resolve([{ ...base, desiredState: 'running', ...over }]);
     const owner = { node: 'y', epoch: 3, self: false, reason: null };
-    const fresh = await clusterStatus(as({ state: 'failed', owner: { ...owner, reportAgeMs: 800 } }))('p1');
+    const fresh = (await clusterStatus(as({ state: 'failed', owner: { ...owner, reportAgeMs: 800 } }))(['p1']))[0];
     assert.equal(fresh?.state, 'failed', 'a fresh report of the owner counts');
-    assert.equal(await clusterStatus(as({ state: 'failed', owner: { ...owner, reportAgeMs: 60_000 } }))('p1'), null, 'a stale report is no evidence');
-    assert.equal(await clusterStatus(as({ state: 'unowned', owner: { ...owner, node: null, epoch: null, reportAgeMs: null } }))('p1'), null, 'no owner: the no-owner rule speaks');
-    assert.equal((await clusterStatus(as({ state: 'streaming', owner: { ...owner, self: true, reportAgeMs: null } }))('p1'))?.state, 'streaming', 'its own run');
+    assert.equal((await clusterStatus(as({ state: 'failed', owner: { ...owner, reportAgeMs: 60_000 } }))(['p1']))[0], null, 'a stale report is no evidence');
+    assert.equal((await clusterStatus(as({ state: 'unowned', owner: { ...owner, node: null, epoch: null, reportAgeMs: null } }))(['p1']))[0], null, 'no owner: the no-owner rule speaks');
+    assert.equal(((await clusterStatus(as({ state: 'streaming', owner: { ...owner, self: true, reportAgeMs: null } }))(['p1']))[0])?.state, 'streaming', 'its own run');
   });
 });
