@@ -445,9 +445,23 @@ describe('MySQL sink', () => {
         if (armed && d.includes('COMMIT')) commitSent = true;
         upstream.write(d);
       });
+      let cutting = false;
       upstream.on('data', (d) => {
-        if (commitSent) { client.destroy(); upstream.destroy(); return; }
-        client.write(d);
+        if (!commitSent) { client.write(d); return; }
+        // The batch, its checkpoint and COMMIT travel as one multi-statement: the first answer is the first
+        // statement's, not COMMIT's. Swallow every answer and cut only once the server says this session is idle
+        // again (COMMIT done), so the client never learns the outcome.
+        if (cutting) return;
+        cutting = true;
+        const host = `127.0.0.1:${upstream.localPort}`;
+        void (async () => {
+          for (let i = 0; i < 500; i++) {
+            const st = await rows(conn, `SELECT COMMAND FROM information_schema.PROCESSLIST WHERE HOST = '${host}'`);
+            if (st.length === 0 || (st[0]!['COMMAND'] === 'Sleep')) break;
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          client.destroy(); upstream.destroy();
+        })();
       });
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
