@@ -91,7 +91,7 @@ export async function startServe(o: ServeOptions): Promise<RunningServe> {
     }
     const clustered = store.dialect !== 'sqlite';
     let cluster: ClusterMember | null = null;
-    const manager = new PipelineManager({ store, logger: log, leased: clustered, ...(clustered ? { serverIds: (name, source) => cluster!.serverIdOf(name, source) } : {}), onEpochBehind: (name, stored) => { void cluster?.epochBehind(name, stored); }, ...(o.sampleIntervalMs ? { sampleIntervalMs: o.sampleIntervalMs } : {}), ...(o.retry ? { retry: o.retry } : {}) });
+    const manager = new PipelineManager({ store, logger: log, leased: clustered, ...(clustered ? { serverIds: (name, source) => cluster!.serverIdOf(name, source), catchUpIds: (name, source, onLost) => cluster!.catchUpIdOf(name, source, onLost) } : {}), onEpochBehind: (name, stored) => { void cluster?.epochBehind(name, stored); }, ...(o.sampleIntervalMs ? { sampleIntervalMs: o.sampleIntervalMs } : {}), ...(o.retry ? { retry: o.retry } : {}) });
     const metrics = new PipelineMetrics(manager);
     const nodeId = o.nodeId ?? env['SLUICE_NODE_ID'];
     cluster = clustered ? new ClusterMember({

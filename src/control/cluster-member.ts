@@ -24,6 +24,7 @@ import { buildClusterView, leaseName, type ClusterView } from './cluster-view.js
 import type { PipelineStatus } from './pipeline-status.js';
 import { CommandQueue, CommandRunner } from './command-queue.js';
 import { OwnerStatusView, StatusPublisher } from './status-publisher.js';
+import type { ReaderIdLease } from '../pipeline/catch-up-reader.js';
 
 export interface ClusterMemberOptions {
   store: Store;
@@ -64,6 +65,7 @@ export class ClusterMember {
   /** This node's reader slot (its binlog readers' server ids) and the cluster id default ids derive from. */
   private readonly readerSlot: ServerIdSlot;
   private clusterKey: string | null = null;
+  private catchUpSeq = 0;
   /** Actions for a pipeline's owner, sent through the store (any node submits; the owner runs them). */
   readonly commands: CommandQueue;
   readonly commandWaitMs: number;
@@ -135,6 +137,33 @@ export class ClusterMember {
         'nothing to do: the node stops its pipelines and takes them again once it holds a slot (is the store reachable?)');
     }
     return clusterServerId(name, source, slot, this.clusterKey);
+  }
+
+  /**
+   * A server id for a catch-up reader of source `name` on this node (a pipeline joining behind the node's shared
+   * reader reads on its own until it reaches it): a slot of its own — another `server-id:<n>` lease, held by
+   * `<node>/catch-up-<k>` while the reader runs — so the id is distinct from every node's reader and every other
+   * catch-up reader. Losing that lease calls `onLost` (the reader stops; its pipeline restarts).
+   */
+  async catchUpIdOf(name: string, source: SourceConfig, onLost: (err: unknown) => void): Promise<ReaderIdLease> {
+    if (this.clusterKey === null || this.readerSlot.slot === null) {
+      throw new SluiceError('LEASE_LOST', `node ${this.o.node.id} holds no reader slot: no catch-up reader for ${name}`,
+        'nothing to do: the pipeline joins the shared reader by restarting it');
+    }
+    const key = this.clusterKey;
+    const owner = `${this.o.node.id}/catch-up-${++this.catchUpSeq}`;
+    const slot = new ServerIdSlot(this.leases, owner, this.leaseMs, (n, reason) => {
+      this.log.warn({ slot: n, reason, source: name }, 'catch-up reader slot lost: that reader stops (its pipeline restarts)');
+      onLost(new SluiceError('LEASE_LOST', `the server-id slot ${n} of a catch-up reader of ${name} was lost (${reason})`,
+        'nothing to do: the pipeline restarts from its checkpoint'));
+    });
+    const n = await slot.ensure();
+    try {
+      return { serverId: clusterServerId(name, source, n, key), release: () => slot.release() };
+    } catch (err) {
+      await slot.release().catch(() => undefined);
+      throw err;
+    }
   }
 
   async start(): Promise<void> {

@@ -13,7 +13,7 @@ import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types
 import type { Logger } from '../log.js';
 import { SluiceError } from '../errors.js';
 import { Pipeline, type PipelineStats, type SkipTarget, type SkippedEvent, type TableCounts } from '../pipeline/pipeline.js';
-import { SourceReaders, buildPipeline, type ServerIdOf } from '../pipeline/build.js';
+import { SourceReaders, buildPipeline, type CatchUpIdsOf, type ServerIdOf } from '../pipeline/build.js';
 import { toSourceConfig, toTargetConfig, type DesiredState, type MetricSample, type Store } from '../store/store.js';
 import type { PipelineError, PipelineState, PipelineStatus } from './pipeline-status.js';
 import { VerifyRuns, type LastVerifyResult, type VerifyRequest, type VerifyRun } from '../verify/verify-runs.js';
@@ -44,6 +44,11 @@ export interface PipelineManagerOptions {
    * default: the source's `serverId`, else one per source and process.
    */
   serverIds?: ServerIdOf;
+  /**
+   * Server ids for catch-up readers (a pipeline joining behind its source's shared reader); default: the shared
+   * reader's id + 1, + 2, … when `serverIds` is not given, none otherwise (joiners behind restart the reader).
+   */
+  catchUpIds?: CatchUpIdsOf;
 }
 
 /** Counters that survive restarts of a pipeline's run (Prometheus counters must not go down). */
@@ -111,7 +116,7 @@ export class PipelineManager {
     this.log = opts.logger.child({ component: 'pipeline-manager' });
     this.sampleIntervalMs = opts.sampleIntervalMs ?? 5000;
     this.retentionMs = opts.retentionMs ?? 24 * 3600 * 1000;
-    this.readers = new SourceReaders(opts.logger, opts.serverIds);
+    this.readers = new SourceReaders(opts.logger, opts.serverIds, opts.catchUpIds);
   }
 
   /** Start every pipeline whose desired state is `running`, and the sampler. */

@@ -3,17 +3,56 @@
  * benchmarks and later the cluster: a pipeline gets its targets from the targets registry (by the target's
  * `type`) and, when given `SourceReaders`, the shared binlog reader of its source.
  */
+import { SluiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PipelineConfig, SourceConfig, TargetConfig } from '../config/types.js';
 import { targetFactory } from '../targets/registry.js';
 import { Pipeline, defaultServerId, type PipelineOptions } from './pipeline.js';
 import { SourceHub, type SharedReader, type SubscribeOptions, type Subscription } from './source-hub.js';
+import type { ReaderIdLease } from './catch-up-reader.js';
 
 /** The replica server id of the reader of source `name` (`sluice serve` in a cluster derives it from the node's slot). */
 export type ServerIdOf = (name: string, source: SourceConfig) => number;
 
 /** Without a cluster: the configured id, else one per source and process. */
 export const defaultReaderServerId: ServerIdOf = (name, source) => source.serverId ?? defaultServerId(name);
+
+/**
+ * A server id for a private catch-up reader of source `name` (a pipeline joining behind the shared reader), held
+ * until released; `onLost`: it can no longer be counted on (the reader stops).
+ */
+export type CatchUpIdsOf = (name: string, source: SourceConfig, onLost: (err: unknown) => void) => Promise<ReaderIdLease>;
+
+/** Catch-up readers of one source open at once, at most (single node: ids `base + 1` … `base + this`). */
+export const MAX_CATCH_UP_READERS = 16;
+
+/**
+ * Without a cluster: the shared reader's id + 1, + 2, … (the lowest free in this process), so a source configured
+ * with `serverId: N` is read with ids N … N + 16 (keep them free among its replicas).
+ */
+export function localCatchUpIds(serverIdOf: ServerIdOf = defaultReaderServerId): CatchUpIdsOf {
+  const used = new Map<string, Set<number>>();
+  return (name, source) => {
+    const base = serverIdOf(name, source);
+    const key = `${source.url}\0${base}`;
+    const taken = used.get(key) ?? new Set<number>();
+    used.set(key, taken);
+    for (let k = 1; k <= MAX_CATCH_UP_READERS; k++) {
+      if (taken.has(k)) continue;
+      taken.add(k);
+      let held = true;
+      return Promise.resolve({
+        serverId: base + k,
+        release: () => {
+          if (held) { held = false; taken.delete(k); }
+          return Promise.resolve();
+        },
+      });
+    }
+    return Promise.reject(new SluiceError('BAD_CONFIG', `source ${name}: ${MAX_CATCH_UP_READERS} catch-up readers are open already`,
+      'nothing to do: the pipeline joins the shared reader by restarting it'));
+  };
+}
 
 /**
  * One binlog reader per source, shared by all of its pipelines. A pipeline holds a handle: each subscribe finds
@@ -24,7 +63,15 @@ export class SourceReaders {
   /** Hubs being closed: a new hub on the same key waits (never two connections with one server id). */
   private readonly closing = new Map<string, Promise<void>>();
 
-  constructor(private readonly log: Logger, private readonly serverIdOf: ServerIdOf = defaultReaderServerId) {}
+  private readonly catchUpIdsOf: CatchUpIdsOf | null;
+
+  /**
+   * `catchUpIdsOf`: server ids for catch-up readers; by default `localCatchUpIds` when `serverIdOf` is the
+   * default one, none otherwise (ids derived from another scheme might collide: joiners behind then restart the reader).
+   */
+  constructor(private readonly log: Logger, private readonly serverIdOf: ServerIdOf = defaultReaderServerId, catchUpIdsOf?: CatchUpIdsOf | null) {
+    this.catchUpIdsOf = catchUpIdsOf !== undefined ? catchUpIdsOf : serverIdOf === defaultReaderServerId ? localCatchUpIds(serverIdOf) : null;
+  }
 
   /** The shared reader of source `name`. */
   of(name: string, source: SourceConfig): SharedReader {
@@ -50,7 +97,11 @@ export class SourceReaders {
       if (!closing) break;
       await closing;
     }
-    const hub = new SourceHub(source.url, serverId, this.log.child({ source: name }), { onIdle: (h) => this.retire(key, h) });
+    const ids = this.catchUpIdsOf;
+    const hub = new SourceHub(source.url, serverId, this.log.child({ source: name }), {
+      onIdle: (h) => this.retire(key, h),
+      ...(ids ? { catchUpIds: (onLost: (err: unknown) => void) => ids(name, source, onLost) } : {}),
+    });
     this.hubs.set(key, hub);
     return hub.subscribe(opts);
   }

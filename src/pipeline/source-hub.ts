@@ -5,9 +5,12 @@
  * own position, with the changes its filter selects; a transaction that holds nothing for a subscriber reaches it
  * as a heartbeat, so its checkpoint still moves. Pipelines come and go independently, at their own positions:
  * - a subscriber joins *attached* when the reader can serve it from where it is (its position is not behind the
- *   reader's, nor inside a transaction the reader has begun to hand out); otherwise the reader restarts from the
- *   earliest position its subscribers need — the others see the unfinished transaction withdrawn (a rolled-back
- *   part) and skip what they already had, by position;
+ *   reader's, nor inside a transaction the reader has begun to hand out); otherwise, while the reader runs for
+ *   other subscribers and the hub can have a server id for it (`catchUpIds`), the joiner gets a *catch-up reader*
+ *   of its own (catch-up-reader.ts) that reads from its position and hands it over to the shared reader at a
+ *   transaction boundary once it has reached it — the others never wait; without one (no other subscriber, a
+ *   silent reader, no id to be had) the reader restarts from the earliest position its subscribers need — the
+ *   others see the unfinished transaction withdrawn (a rolled-back part) and skip what they already had, by position;
  * - backpressure: the reader waits while a subscriber's queue is full — but a subscriber that takes nothing for
  *   `parkAfterMs` (ten times that inside a transaction) while another one waits for messages (a re-snapshot, a
  *   stuck target) is *parked*: it keeps what it has queued, gets nothing more, and rejoins (as a late joiner, from
@@ -22,6 +25,7 @@ import { SchemaHistory, comparePositions } from '../mysql/schema/schema-history.
 import { BinlogSource } from '../source/binlog-source.js';
 import type { TableFilter } from '../source/table-filter.js';
 import type { Position, SourceMessage } from '../core/types.js';
+import { CatchUpReader, type CatchUpIds } from './catch-up-reader.js';
 
 const QUEUE_LIMIT = 64;
 /** A reader that handed out nothing for this long (the source sends a heartbeat every second) is restarted by the next subscriber. */
@@ -56,6 +60,11 @@ export interface SourceHubOptions {
   maxChangesPerPart?: number;
   /** The last subscriber left and the reader stopped. */
   onIdle?(hub: SourceHub): void;
+  /**
+   * Server ids for private catch-up readers (a joiner behind the shared reader reads on its own until it reaches
+   * it); without, such a joiner restarts the shared reader from its position.
+   */
+  catchUpIds?: CatchUpIds;
 }
 
 const posKey = (p: Position): string => `${p.file}:${p.pos}`;
@@ -71,6 +80,8 @@ export class Subscription {
   attached = false;
   /** When this subscriber last took a message (or joined). */
   takenAt = Date.now();
+  /** The private reader it reads through until it has caught up with the shared one. */
+  catchUp: CatchUpReader | null = null;
   /** The transaction whose first part this subscriber was offered (a later part of another one means it missed a beginning). */
   private openTxn: string | null = null;
 
@@ -95,13 +106,14 @@ export class Subscription {
     const m = this.queue.shift();
     this.takenAt = Date.now();
     if (m !== undefined) {
+      this.catchUp?.drained();
       this.hub.drained();
       return Promise.resolve(m);
     }
     if (this.error !== null) return Promise.reject(this.error);
     if (this.closed) return Promise.resolve(null);
     // Parked and caught up with what it had: join the reader again, from this position.
-    if (!this.attached) this.hub.rejoin(this);
+    if (!this.attached && this.catchUp === null) this.hub.rejoin(this);
     return new Promise((resolve, reject) => { this.waiter = { resolve, reject }; });
   }
 
@@ -118,9 +130,14 @@ export class Subscription {
     return this.attached && this.error === null && this.queue.length >= this.hub.queueLimit;
   }
 
-  /** Queue `m` if it is past this subscriber's position, reduced to what its filter selects. */
+  /** The shared reader's message: queued if this subscriber is attached (see `accept`). */
   offer(m: SourceMessage): void {
-    if (this.closed || !this.attached || this.error !== null) return;
+    if (this.attached) this.accept(m);
+  }
+
+  /** Queue `m` if it is past this subscriber's position, reduced to what its filter selects. */
+  accept(m: SourceMessage): void {
+    if (this.closed || this.error !== null) return;
     let out: SourceMessage | null = null;
     if (m.kind === 'transaction') {
       if (comparePositions(m.startPosition, this.position) < 0) return;
@@ -175,6 +192,9 @@ export class Subscription {
   fail(err: unknown): void {
     if (this.error !== null) return;
     this.error = err;
+    const c = this.catchUp;
+    this.catchUp = null;
+    void c?.close();
     const w = this.waiter;
     this.waiter = null;
     w?.reject(err);
@@ -216,6 +236,10 @@ export class SourceHub implements SharedReader {
   starts = 0;
   /** Subscribers parked so far. */
   parks = 0;
+  /** Catch-up readers started so far, and those that handed their subscriber over. */
+  catchUps = 0;
+  handOvers = 0;
+  private readonly catchingUp = new Set<CatchUpReader>();
 
   constructor(private readonly url: string, readonly serverId: number, private readonly log: Logger, private readonly opts: SourceHubOptions = {}) {
     this.history = new SchemaHistory({ url });
@@ -225,7 +249,14 @@ export class SourceHub implements SharedReader {
 
   /** Binlog bytes received by this hub's readers. */
   get bytesRead(): number {
-    return this.pastBytes + (this.source?.bytesRead ?? 0);
+    let n = this.pastBytes + (this.source?.bytesRead ?? 0);
+    for (const c of this.catchingUp) n += c.bytesRead;
+    return n;
+  }
+
+  /** Catch-up readers open now. */
+  get catchUpReaders(): number {
+    return this.catchingUp.size;
   }
 
   get reconnects(): number {
@@ -254,6 +285,9 @@ export class SourceHub implements SharedReader {
 
   async unsubscribe(sub: Subscription): Promise<void> {
     if (!this.subs.delete(sub)) return;
+    const c = sub.catchUp;
+    sub.catchUp = null;
+    if (c) await c.close();
     this.drained();
     if (this.subs.size > 0) return;
     await this.exclusive(async () => {
@@ -290,15 +324,72 @@ export class SourceHub implements SharedReader {
    */
   private attach(sub: Subscription): Promise<void> {
     return this.exclusive(async () => {
-      if (sub.closed || sub.attached || !this.subs.has(sub)) return;
+      if (sub.closed || sub.attached || sub.catchUp !== null || !this.subs.has(sub)) return;
       if (this.canServe(sub.position)) {
         sub.attached = true;
         return;
       }
+      if (await this.startCatchUp(sub)) return;
       if (this.source !== null && this.silent()) this.log.warn({ silentMs: Date.now() - this.lastMessageAt }, 'shared binlog reader silent: restarting it');
       sub.attached = true;
       await this.restart();
     });
+  }
+
+  /**
+   * A private reader for `sub` when the shared one runs for others (they must not wait for a re-read); false when
+   * there is none to be had (no ids, nobody else, a silent reader, no free id): the caller restarts the reader.
+   */
+  private async startCatchUp(sub: Subscription): Promise<boolean> {
+    const ids = this.opts.catchUpIds;
+    if (!ids || this.source === null || this.silent()) return false;
+    if (![...this.subs].some((s) => s !== sub && s.attached && !s.closed && s.error === null)) return false;
+    let reader: CatchUpReader | null = null;
+    let id;
+    try {
+      id = await ids((err) => { sub.fail(err); void reader?.close(); });
+    } catch (err) {
+      this.log.warn({ subscriber: sub.name, err }, 'no server id for a catch-up reader: the shared reader restarts from the joiner\'s position instead');
+      return false;
+    }
+    if (sub.closed || sub.error !== null || !this.subs.has(sub)) {
+      await id.release().catch(() => undefined);
+      return true;
+    }
+    reader = new CatchUpReader(this, sub, { url: this.url, id, logger: this.log, ...(this.opts.maxChangesPerPart !== undefined ? { maxChangesPerPart: this.opts.maxChangesPerPart } : {}) });
+    sub.catchUp = reader;
+    this.catchingUp.add(reader);
+    this.catchUps++;
+    const r = reader;
+    void r.done.finally(() => {
+      this.catchingUp.delete(r);
+      this.pastBytes += r.bytesRead;
+    });
+    return true;
+  }
+
+  /**
+   * A catch-up reader gave `sub` everything up to its position, at a transaction boundary: attach it to the shared
+   * reader now if that one has handed out nothing at or after that position yet (see catch-up-reader.ts). When the
+   * shared reader is gone or silent, `sub` joins it the ordinary way (a restart from its position, which is near the
+   * end of the binlog by then, unless the shared reader serves it).
+   */
+  handOver(sub: Subscription): boolean {
+    if (sub.closed || sub.error !== null || !this.subs.has(sub)) return true;
+    if (this.canServe(sub.position)) {
+      sub.catchUp = null;
+      sub.attached = true;
+      sub.takenAt = Date.now();
+      this.handOvers++;
+      return true;
+    }
+    if (this.source === null || this.silent()) {
+      sub.catchUp = null;
+      this.handOvers++;
+      this.rejoin(sub);
+      return true;
+    }
+    return false;
   }
 
   /** Whether the running reader has not yet handed out anything a subscriber at `position` needs. */
@@ -342,7 +433,8 @@ export class SourceHub implements SharedReader {
   /** Only inside `exclusive`. */
   private async restart(): Promise<void> {
     await this.stopReader();
-    for (const s of this.subs) s.retract();
+    // (A subscriber on a catch-up reader keeps its transaction: that reader goes on.)
+    for (const s of this.subs) if (s.catchUp === null) s.retract();
     const from = this.earliest();
     if (from === null || this.closed) return;
     const gen = ++this.generation;
@@ -437,6 +529,7 @@ export class SourceHub implements SharedReader {
     const err = new SluiceError('CONNECTION_LOST', 'the shared binlog reader was closed', 'nothing to do: the pipeline restarts');
     for (const s of this.subs) s.fail(err);
     this.subs.clear();
+    await Promise.all([...this.catchingUp].map((c) => c.close()));
     await this.exclusive(() => this.stopReader());
     await this.history.close();
   }

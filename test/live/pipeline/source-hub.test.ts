@@ -6,54 +6,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMariaDb, type MariaDbServer } from '../../../src/testkit/mariadb-server.js';
-import { SourceHub, type Subscription } from '../../../src/pipeline/source-hub.js';
+import { SourceHub } from '../../../src/pipeline/source-hub.js';
 import { SchemaHistory } from '../../../src/mysql/schema/schema-history.js';
 import { currentPosition } from '../../../src/pipeline/source-access.js';
 import { createLogger } from '../../../src/log.js';
 import type { Position } from '../../../src/core/types.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { Reader } from './subscription-reader.js';
 
 const log = createLogger('test', process.env.SLUICE_LOG_LEVEL ?? 'silent');
-
-/** Reads a subscription: the ids of committed rows, in order (parts withdrawn by a rollback are dropped). */
-class Reader {
-  readonly ids: number[] = [];
-  private pending: number[] = [];
-  private gate: Promise<void> | null = null;
-  private open: (() => void) | null = null;
-  error: unknown = null;
-  readonly done: Promise<void>;
-
-  constructor(readonly sub: Subscription) {
-    this.done = this.loop();
-  }
-
-  private async loop(): Promise<void> {
-    try {
-      for (;;) {
-        if (this.gate) await this.gate;
-        const m = await this.sub.next();
-        if (m === null) return;
-        if (m.kind !== 'transaction') continue;
-        if (m.rolledBack) { this.pending = []; continue; }
-        for (const c of m.changes) this.pending.push(Number((c.after ?? c.before)!['id']));
-        if (m.last) { this.ids.push(...this.pending); this.pending = []; }
-      }
-    } catch (err) {
-      this.error = err;
-    }
-  }
-
-  /** Stop taking messages (its queue fills up). */
-  pause(): void {
-    this.gate = new Promise((r) => { this.open = r; });
-  }
-
-  resume(): void {
-    this.gate = null;
-    this.open?.();
-  }
-}
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
