@@ -32,6 +32,8 @@ const QUEUE_LIMIT = 64;
 const SILENT_READER_MS = 5000;
 const PARK_AFTER_MS = 2000;
 const IN_TXN_PARK_FACTOR = 10;
+/** How long a joiner waits for a catch-up reader's server id (a cluster lease) before restarting the reader instead. */
+const CATCH_UP_ID_MS = 3000;
 
 export interface SubscribeOptions {
   name: string;
@@ -347,7 +349,21 @@ export class SourceHub implements SharedReader {
     let reader: CatchUpReader | null = null;
     let id;
     try {
-      id = await ids((err) => { sub.fail(err); void reader?.close(); });
+      // Joins wait for this (they are serialized): a store that does not answer must not hold them up.
+      const asked = ids((err) => { sub.fail(err); void reader?.close(); });
+      let timer: NodeJS.Timeout | null = null;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new SluiceError('CONNECTION_LOST', `no server id for a catch-up reader within ${CATCH_UP_ID_MS} ms`,
+          'nothing to do: the joiner restarts the shared reader instead')), CATCH_UP_ID_MS);
+      });
+      try {
+        id = await Promise.race([asked, late]);
+      } catch (err) {
+        void asked.then((x) => x.release()).catch(() => undefined); // if it comes after all, give it back
+        throw err;
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
     } catch (err) {
       this.log.warn({ subscriber: sub.name, err }, 'no server id for a catch-up reader: the shared reader restarts from the joiner\'s position instead');
       return false;
@@ -375,7 +391,7 @@ export class SourceHub implements SharedReader {
    * end of the binlog by then, unless the shared reader serves it).
    */
   handOver(sub: Subscription): boolean {
-    if (sub.closed || sub.error !== null || !this.subs.has(sub)) return true;
+    if (sub.closed || sub.error !== null || !this.subs.has(sub)) return false; // gone: its catch-up reader stops
     if (this.canServe(sub.position)) {
       sub.catchUp = null;
       sub.attached = true;
