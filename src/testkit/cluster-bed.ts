@@ -318,8 +318,10 @@ export class ClusterBed {
   }
 
   /**
-   * After close(): should anything still hold the test process open 10 s later (seen once under heavy load: a
-   * file whose tests had all passed never exited), say what and exit with the tests' own exit code.
+   * After close(): should anything still hold the test process open 10 s later, say what and exit with the tests'
+   * own exit code. (It could not help with the store-outage test's process that never exited: that one spun in
+   * Node's exit cleanup, where no timer runs, on a socket handle the TCP proxy's reset had left unclosed — see
+   * tcp-proxy.ts `closeWithReset`.)
    */
   static exitIfHeld(): void {
     setTimeout(() => {

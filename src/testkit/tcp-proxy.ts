@@ -141,7 +141,20 @@ export class TcpProxy {
       if (lane.timer) clearTimeout(lane.timer);
       lane.queue = [];
     }
-    if (!p.client.destroyed) p.client.resetAndDestroy();
-    if (!p.server.destroyed) p.server.resetAndDestroy();
+    closeWithReset(p.client);
+    closeWithReset(p.server);
   }
+}
+
+/**
+ * Close `s` with a RST — unless its writing side is already shutting down (the peer's FIN made Node end it): then
+ * libuv refuses the reset (EINVAL while a shutdown request is pending, which it stays while the peer reads nothing)
+ * and Node drops the handle without closing it; at exit `Environment::CleanupHandles` then spins forever on it
+ * (100 % CPU, no timer runs: the store-outage test's process never exited after its tests passed). Such a socket
+ * is closed plainly.
+ */
+export function closeWithReset(s: Socket): void {
+  if (s.destroyed) return;
+  if (s.writableEnded) s.destroy();
+  else s.resetAndDestroy();
 }
