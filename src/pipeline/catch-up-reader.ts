@@ -143,8 +143,10 @@ export class CatchUpReader {
         messages++;
         // What this reader learnt of the schema is the hub's too before the pipeline sees the message.
         if (this.history.revision !== this.mergedRevision) {
-          this.host.history.merge(this.history.toJSON());
+          // Only the tables changed since the last merge (a pipeline over many tables meets them one by one).
+          const changed = this.history.changesSince(this.mergedRevision);
           this.mergedRevision = this.history.revision;
+          if (changed) this.host.history.merge({ format: 1, cursor: null, tables: changed.tables, ...(changed.databases ? { databases: changed.databases } : {}) });
         }
         this.sub.accept(m);
         // A heartbeat inside a transaction carries the position before it: not a boundary.
