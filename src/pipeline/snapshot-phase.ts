@@ -13,6 +13,7 @@ import { withHistory, type PipelineCheckpointState, type ResnapshotRequest, type
 import { type TableName } from '../source/source-tables.js';
 import type { Pipeline } from './pipeline.js';
 import { currentPosition, loadSchemas } from './source-access.js';
+import { KeyedGate } from './keyed-gate.js';
 
 
 /**
@@ -110,6 +111,9 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
       }
     }
     const workerSinks: Target[] = [];
+    // Chunks are read in parallel, but one table's chunks are written tuning.snapshotTableWriters at a time, in key
+    // order: parallel loads into one InnoDB table cost the target far more CPU (see TuningConfig.snapshotTableWriters).
+    const writers = new KeyedGate<SnapshotTablePlan>(Math.max(1, tuning.snapshotTableWriters));
     const worker = async (): Promise<void> => {
       const ws = p.newTarget(route);
       workerSinks.push(ws);
@@ -129,8 +133,8 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
           let loaded = false;
           if (text) {
             try {
-              await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: text.columns.map((c) => c.name), rows: [],
-                sourceText: text, index: job.index, position: text.position });
+              await writers.run(job.plan, job.index, () => ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema,
+                columns: text.columns.map((c) => c.name), rows: [], sourceText: text, index: job.index, position: text.position }));
               loaded = true;
             } catch (err) {
               if (!isSourceTextDeclined(err)) throw err;
@@ -142,7 +146,8 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
             count = text.rows;
           } else {
             const read = await reader.readChunk(schema, range, withGenerated);
-            await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: read.columns, rows: read.rows, index: job.index, position: read.position });
+            await writers.run(job.plan, job.index, () => ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema,
+              columns: read.columns, rows: read.rows, index: job.index, position: read.position }));
             position = read.position;
             count = read.rows.length;
           }
