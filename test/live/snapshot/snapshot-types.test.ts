@@ -152,6 +152,40 @@ describe('snapshot of every column type', () => {
     }
   });
 
+  it('loads latin1 text into a target table of another character set exactly (the server converts)', async () => {
+    // Runs after the test above: charsets.l1 exists on the source. The target's copy is utf8mb4 (or utf8mb3), so the
+    // text cannot be stored as it is: the load reads it as latin1 and converts.
+    const reader = new SnapshotReader(source.url, 'mariadb', 1);
+    const loader = new InformationSchemaLoader(source.url);
+    const { logger, lines } = capturingLogger();
+    const sink = new MysqlTarget({ pipeline: 'convert', connection: target.url, targetDatabase: 'conv', logger });
+    try {
+      const schema = (await loader.loadDatabase('charsets')).get('l1')!;
+      const create = await source.query<Array<Record<string, string>>>('SHOW CREATE TABLE charsets.l1');
+      await target.query('CREATE DATABASE conv');
+      const ddl = create[0]!['Create Table']!;
+      assert.match(ddl, /DEFAULT CHARSET=latin1/);
+      for (const [into, cs] of [['l1', 'utf8mb4'], ['l1b', 'utf8mb3']]) {
+        await target.query(`USE conv; ${ddl.replace(/CREATE TABLE `l1`/, `CREATE TABLE \`${into}\``).replace(/DEFAULT CHARSET=latin1( COLLATE=\w+)?/, `DEFAULT CHARSET=${cs}`)}`);
+      }
+      await sink.open();
+      await sink.prepareSnapshot();
+      const loads0 = await loadsOf(target);
+      for (const into of ['l1', 'l1b']) {
+        const text = await reader.readChunkText(schema, { lo: null, hi: null });
+        assert.ok(text && text.format !== 'pg-copy' && text.charset === 'latin1');
+        await sink.applySnapshotChunk({ database: 'charsets', table: into === 'l1' ? 'l1' : 'l1b', schema, columns: text.columns.map((c) => c.name), rows: [],
+          sourceText: text, index: into === 'l1' ? 0 : 1, position: text.position });
+        const [a, b] = await Promise.all([tableRows(source, 'charsets', 'l1'), tableRows(target, 'conv', into)]);
+        assert.deepEqual(b, a, `${into}: the same text`);
+      }
+      assert.deepEqual(lines.filter((l) => /LOAD DATA|LOAD_DATA/.test(l)), [], 'no chunk fell back to INSERT statements');
+      assert.equal(await loadsOf(target) - loads0, 2, 'both chunks went through LOAD DATA');
+    } finally {
+      await Promise.all([sink.close(), reader.close(), loader.close()]);
+    }
+  });
+
   it('loads typed cells exactly (load-data-encoder.ts), the MySQL target\'s path for any source', async () => {
     const loader = new InformationSchemaLoader(source.url);
     const reader = new SnapshotReader(source.url, 'mariadb', 1);
