@@ -11,6 +11,7 @@ export const tuningSchema = z.strictObject({
   maxBatchTables: positiveInt(1_000_000).optional(),
   snapshotChunkSize: positiveInt(10_000_000).optional(),
   snapshotParallelism: positiveInt(256).optional(),
+  snapshotTableWriters: positiveInt(256).optional(),
   leaseSeconds: z.number().min(1).max(3600).optional(),
   stallTimeoutSeconds: z.number().min(2).max(86_400).optional(),
 });

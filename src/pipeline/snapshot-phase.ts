@@ -3,7 +3,7 @@
  * `applySnapshotChunk`, and return the streaming checkpoint (earliest chunk position + chunk coverage).
  */
 import { SluiceError } from '../errors.js';
-import { isSourceTextDeclined, type Checkpoint, type Target, type TableRouter } from '../targets/target.js';
+import { isSourceTextDeclined, type Checkpoint, type SnapshotChunk, type Target, type TableRouter } from '../targets/target.js';
 import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
 import { SchemaHistory, comparePositions } from '../mysql/schema/schema-history.js';
 import type { Position } from '../core/types.js';
@@ -13,6 +13,7 @@ import { withHistory, type PipelineCheckpointState, type ResnapshotRequest, type
 import { type TableName } from '../source/source-tables.js';
 import type { Pipeline } from './pipeline.js';
 import { currentPosition, loadSchemas } from './source-access.js';
+import { KeyedGate } from './keyed-gate.js';
 
 
 /**
@@ -110,11 +111,20 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
       }
     }
     const workerSinks: Target[] = [];
+    // Chunks are read in parallel, but one table's chunks are written tuning.snapshotTableWriters at a time, in key
+    // order: parallel loads into one InnoDB table cost the target far more CPU (see TuningConfig.snapshotTableWriters).
+    const writers = new KeyedGate<SnapshotTablePlan>(Math.max(1, tuning.snapshotTableWriters));
     const worker = async (): Promise<void> => {
       const ws = p.newTarget(route);
       workerSinks.push(ws);
       let sourceText = ws.capabilities.sourceText;
       const withGenerated = ws.capabilities.generatedColumns === 'written';
+      // Write a chunk when this table's turn comes; false (nothing written) when the snapshot was stopped meanwhile.
+      const write = (job: { plan: SnapshotTablePlan; index: number }, chunk: SnapshotChunk): Promise<boolean> => writers.run(job.plan, job.index, async () => {
+        if (signal.aborted) return false;
+        await ws.applySnapshotChunk(chunk);
+        return true;
+      });
       for (;;) {
         if (signal.aborted) return;
         const job = queue.shift();
@@ -129,8 +139,8 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
           let loaded = false;
           if (text) {
             try {
-              await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: text.columns.map((c) => c.name), rows: [],
-                sourceText: text, index: job.index, position: text.position });
+              if (!await write(job, { database: schema.database, table: schema.table, schema,
+                columns: text.columns.map((c) => c.name), rows: [], sourceText: text, index: job.index, position: text.position })) return;
               loaded = true;
             } catch (err) {
               if (!isSourceTextDeclined(err)) throw err;
@@ -142,7 +152,8 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
             count = text.rows;
           } else {
             const read = await reader.readChunk(schema, range, withGenerated);
-            await ws.applySnapshotChunk({ database: schema.database, table: schema.table, schema, columns: read.columns, rows: read.rows, index: job.index, position: read.position });
+            if (!await write(job, { database: schema.database, table: schema.table, schema,
+              columns: read.columns, rows: read.rows, index: job.index, position: read.position })) return;
             position = read.position;
             count = read.rows.length;
           }

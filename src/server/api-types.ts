@@ -163,6 +163,7 @@ export interface Tuning {
   maxBatchTables: number;
   snapshotChunkSize: number;
   snapshotParallelism: number;
+  snapshotTableWriters: number;
   leaseSeconds: number;
   stallTimeoutSeconds: number;
 }

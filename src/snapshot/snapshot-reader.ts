@@ -56,10 +56,42 @@ export function literalExpression(col: SchemaColumn): string {
   return `QUOTE(${q})`;
 }
 
-/** SQL that makes the source print a column as a field of ChunkText: literalExpression, but bytes as bare hex. */
+/** Types whose text never holds a `,`, quote, backslash or line break: printed bare, without QUOTE() or CAST. */
+const BARE_TEXT_TYPES = new Set([...NUMBER_LITERAL_TYPES, 'double', 'date', 'datetime', 'timestamp', 'time', 'year']);
+
+/**
+ * SQL that makes the source print a column as a field of ChunkText: literalExpression, but bytes as bare hex,
+ * and numbers, BIT (as `+ 0`), FLOAT (as DOUBLE), DOUBLE and temporal values bare (CONCAT_WS prints the same text
+ * as CAST or QUOTE would, minus the quotes; ~10% less source CPU than CAST/QUOTE on the bench table). NULL as the
+ * bare word NULL (IFNULL, where the column may be NULL: CONCAT_WS would skip a NULL).
+ */
 export function loadTextExpression(col: SchemaColumn): string {
-  if (isBytesColumn(col) && col.dataType !== 'bit') return `IFNULL(HEX(${quoteIdent(col.name)}), 'NULL')`;
+  const q = quoteIdent(col.name);
+  if (isBytesColumn(col) && col.dataType !== 'bit') return `IFNULL(HEX(${q}), 'NULL')`;
+  // Numbers rather than CAST(… AS CHAR): a CAST's text has the connection's character set, which would make the whole
+  // line utf8mb4 (see nativeTextCharset).
+  const bare = col.dataType === 'bit' ? `${q} + 0` : col.dataType === 'float' ? `CAST(${q} AS DOUBLE)`
+    : BARE_TEXT_TYPES.has(col.dataType) && !isBytesColumn(col) ? q : null;
+  if (bare !== null) return col.nullable ? `IFNULL(${bare}, 'NULL')` : bare;
   return literalExpression(col);
+}
+
+/**
+ * Character sets in which the quoted LOAD DATA text stays parseable byte by byte: ASCII where ASCII is, and no
+ * ASCII byte (quote, backslash, comma, newline) inside a multi-byte character.
+ */
+const ASCII_COMPATIBLE = new Set(['ascii', 'binary', 'latin1', 'latin2', 'latin5', 'latin7', 'cp1250', 'cp1251', 'cp1256', 'cp1257',
+  'utf8', 'utf8mb3', 'utf8mb4']);
+
+/**
+ * The one character set of the text columns of `cols` when it is not utf8mb4 and the text can be read in it (see
+ * ASCII_COMPATIBLE), else null (the source converts the text to utf8mb4, the connection's character set).
+ */
+export function nativeTextCharset(cols: readonly SchemaColumn[]): string | null {
+  const sets = new Set(cols.filter((c) => c.charset !== null && !isBytesColumn(c)).map((c) => c.charset!.toLowerCase()));
+  if (sets.size !== 1) return null;
+  const cs = [...sets][0]!;
+  return cs !== 'utf8mb4' && ASCII_COMPATIBLE.has(cs) ? cs : null;
 }
 
 export class SnapshotReader {
@@ -122,14 +154,30 @@ export class SnapshotReader {
     const cols = copiedColumns(schema, withGenerated);
     const line = format === 'pg-copy' ? pgCopyLineExpression(cols) : `CONCAT(CONCAT_WS(',', ${cols.map(loadTextExpression).join(', ')}), '\\n')`;
     if (line === null) return null; // a column type the format does not handle: typed cells
+    // Text of one single-byte (or utf8mb3) character set other than utf8mb4 is sent as it is, not converted to utf8mb4
+    // (and back by the target): the text's character set is then the one the result says.
+    const native = format === 'load-data' ? nativeTextCharset(cols) : null;
     return this.inSnapshot(schema, async (conn, { position, exact }) => {
       const pk = pkColumns(schema);
       const order = pk.length ? ` ORDER BY ${pk.map((c) => quoteIdent(c.name)).join(', ')}` : '';
-      const [rows] = await conn.query<RowDataPacket[]>({
-        sql: `SELECT ${line} AS t FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
-        rowsAsArray: true,
-        typeCast: (field) => field.buffer(),
-      });
+      if (native) await conn.query('SET SESSION character_set_results = NULL');
+      let rows: RowDataPacket[];
+      let fields: Array<{ characterSet?: number }>;
+      try {
+        [rows, fields] = await conn.query<RowDataPacket[]>({
+          sql: `SELECT ${line} AS t FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
+          rowsAsArray: true,
+          typeCast: (field) => field.buffer(),
+        });
+      } finally {
+        if (native) await conn.query('SET SESSION character_set_results = utf8mb4');
+      }
+      let charset = 'utf8mb4';
+      if (native && rows.length > 0) {
+        const cs = await this.charsetOf(conn, fields[0]?.characterSet);
+        if (cs === null || !ASCII_COMPATIBLE.has(cs)) return null; // not what the columns promised: typed cells
+        charset = cs;
+      }
       const lines: Buffer[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const t = (rows[i] as unknown as [Buffer | null])[0];
@@ -139,8 +187,22 @@ export class SnapshotReader {
       const data = Buffer.concat(lines);
       if (format === 'pg-copy') return { format, columns: cols.map((c) => ({ name: c.name, pgType: pgColumnType(c) })), data, rows: rows.length, position, exact };
       const columns = cols.map((c) => ({ name: c.name, as: isBytesColumn(c) ? (c.dataType === 'bit' ? 'bit' as const : 'hex' as const) : 'text' as const }));
-      return { columns, data, rows: rows.length, position, exact };
+      return { columns, data, rows: rows.length, charset, position, exact };
     });
+  }
+
+  private readonly charsets = new Map<number, string | null>();
+
+  /** The character set (lower case) of a collation id, from the source's information_schema; null when unknown. */
+  private async charsetOf(conn: mysql.PoolConnection, collationId: number | undefined): Promise<string | null> {
+    if (collationId === undefined) return null;
+    let cs = this.charsets.get(collationId);
+    if (cs === undefined) {
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT LOWER(CHARACTER_SET_NAME) AS cs FROM information_schema.COLLATIONS WHERE ID = ?', [collationId]);
+      cs = rows[0]?.['cs'] == null ? null : String(rows[0]['cs']);
+      this.charsets.set(collationId, cs);
+    }
+    return cs;
   }
 
   /**

@@ -109,7 +109,9 @@ export type SourceTextFormat = 'load-data' | 'pg-copy';
  * COPY text (columns: the PostgreSQL type each field was printed for).
  */
 export type SourceText =
-  | { format?: 'load-data'; columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>; data: Buffer; rows: number }
+  | { format?: 'load-data'; columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>; data: Buffer; rows: number;
+    /** Character set of the text (an ASCII-compatible one; default utf8mb4). */
+    charset?: string }
   | { format: 'pg-copy'; columns: ReadonlyArray<{ name: string; pgType: string }>; data: Buffer; rows: number };
 
 /** One chunk of the snapshot: rows typed by `schema`, in `columns` order. */

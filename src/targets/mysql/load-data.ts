@@ -65,8 +65,8 @@ export async function loadRows(conn: Connection, table: LoadDataTable, columns: 
  * ChunkText) into `table`, like loadRows.
  */
 export async function loadQuotedText(conn: Connection, table: LoadDataTable, columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>,
-  data: Buffer, rows: number, replace: boolean): Promise<LoadResult> {
-  return streamLoad(conn, quotedTextStatement(table, columns, replace), data, rows);
+  data: Buffer, rows: number, replace: boolean, charset = 'utf8mb4'): Promise<LoadResult> {
+  return streamLoad(conn, quotedTextStatement(table, columns, replace, charset), data, rows);
 }
 
 /** Stream `data` as the LOAD DATA LOCAL "file" of `sql`; exact when every one of `rows` was read without a warning. */

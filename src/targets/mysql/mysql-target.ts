@@ -465,14 +465,14 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
    * with applySnapshotChunk instead.
    */
   async applySnapshotText(chunk: { database: string; table: string; columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>;
-    data: Buffer; rows: number; index: number; position: Position }): Promise<boolean> {
+    data: Buffer; rows: number; charset?: string; index: number; position: Position }): Promise<boolean> {
     const conn = await this.connect('snapshot');
     try {
       const route = this.route(chunk.database, chunk.table);
       await this.shapes.load(conn, [route]);
       const shape = this.shapes.get(route.database, route.table)!;
       if (!(await this.snapshotLoadData(conn))) return false;
-      return await this.loadInChunkTransaction(conn, chunk, () => loadQuotedText(conn, shape, chunk.columns, chunk.data, chunk.rows, true));
+      return await this.loadInChunkTransaction(conn, chunk, () => loadQuotedText(conn, shape, chunk.columns, chunk.data, chunk.rows, true, chunk.charset));
     } catch (err) {
       throw await this.chunkFailure(err, `a snapshot chunk of ${chunk.database}.${chunk.table} (${chunk.rows} rows)`);
     }

@@ -7,6 +7,8 @@ import { tablesByDatabase } from '../../core/tables-by-database.js';
 export interface TargetTableInfo extends TargetTable {
   engine: string;
   generated: ReadonlySet<string>;
+  /** Column → CHARACTER_SET_NAME (lower case; null for a non-string column). */
+  charsets: ReadonlyMap<string, string | null>;
   /** The table has FOREIGN KEY constraints (it is a child). */
   hasForeignKeys: boolean;
   /** Other tables' FOREIGN KEY constraints reference it (it is a parent). */
@@ -165,7 +167,7 @@ async function readSome(conn: Pick<Connection, 'query'>, database: string, names
   const [tableRows] = await conn.query<RowDataPacket[]>(
     'SELECT TABLE_NAME AS tn, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?)', [database, names]);
   const [colRows] = await conn.query<RowDataPacket[]>(
-    'SELECT TABLE_NAME AS tn, COLUMN_NAME AS name, LOWER(DATA_TYPE) AS type, EXTRA AS extra FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) ORDER BY TABLE_NAME, ORDINAL_POSITION',
+    'SELECT TABLE_NAME AS tn, COLUMN_NAME AS name, LOWER(DATA_TYPE) AS type, LOWER(CHARACTER_SET_NAME) AS cs, EXTRA AS extra FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) ORDER BY TABLE_NAME, ORDINAL_POSITION',
     [database, names]);
   const [pkRows] = await conn.query<RowDataPacket[]>(
     "SELECT TABLE_NAME AS tn, COLUMN_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) AND INDEX_NAME = 'PRIMARY' ORDER BY TABLE_NAME, SEQ_IN_INDEX",
@@ -195,7 +197,11 @@ function toInfo(database: string, table: string, tableRow: RowDataPacket, cols: 
     k.refColumns.push(String(r['r']));
   }
   const types = new Map<string, string>();
-  for (const c of cols) types.set(String(c['name']), String(c['type']));
+  const charsets = new Map<string, string | null>();
+  for (const c of cols) {
+    types.set(String(c['name']), String(c['type']));
+    charsets.set(String(c['name']), c['cs'] === null || c['cs'] === undefined ? null : String(c['cs']));
+  }
   // Generated columns are computed by the target itself: never written.
   const isGenerated = (c: RowDataPacket): boolean => /(VIRTUAL|STORED) GENERATED|^VIRTUAL$|^PERSISTENT$/i.test(String(c['extra'] ?? ''));
   return {
@@ -204,6 +210,7 @@ function toInfo(database: string, table: string, tableRow: RowDataPacket, cols: 
     generated: new Set(cols.filter(isGenerated).map((c) => String(c['name']))),
     primaryKey: pk.map((c) => String(c['name'])),
     types,
+    charsets,
     engine: String(tableRow['engine'] ?? ''),
     hasForeignKeys,
     referenced,

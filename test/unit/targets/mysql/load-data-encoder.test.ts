@@ -1,7 +1,7 @@
 // The LOAD DATA text encoder: escapes, NULL, bytes as hex, BIT and YEAR, columns left out.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeLoadData, escapeField, loadDataPlan, loadDataStatement, quotedTextStatement, timestampText } from '../../../../src/targets/mysql/load-data-encoder.js';
+import { encodeLoadData, escapeField, loadDataPlan, loadDataStatement, quotedTextStatement, storedAsIs, timestampText } from '../../../../src/targets/mysql/load-data-encoder.js';
 import { JsonText, TimestampValue } from '../../../../src/core/cell.js';
 
 const table = {
@@ -39,6 +39,23 @@ describe('LOAD DATA encoder', () => {
       /^LOAD DATA LOCAL INFILE '[^']+' REPLACE INTO TABLE `d`.`t` CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' STARTING BY '' \(`id`\)$/);
     assert.match(quotedTextStatement(table, [{ name: 'id', as: 'text' }, { name: 'b', as: 'hex' }, { name: 'gone', as: 'text' }], false),
       /INTO TABLE `d`.`t` .*OPTIONALLY ENCLOSED BY '\\'' .*\(`id`, @v1, @skip\) SET `b` = UNHEX\(@v1\)$/);
+  });
+
+  it('reads source text as binary only where every text column is in the text\'s character set', () => {
+    const shape = (charsets: Array<[string, string | null]>, types: Array<[string, string]> = []): Parameters<typeof storedAsIs>[0] => ({
+      database: 'd', table: 't', types: new Map([...charsets.map(([n]): [string, string] => [n, 'varchar']), ...types]), charsets: new Map(charsets),
+    });
+    const text = (...names: string[]): Array<{ name: string; as: 'text' | 'hex' | 'bit' }> => names.map((name) => ({ name, as: 'text' as const }));
+    assert.equal(storedAsIs(shape([['a', 'utf8mb4'], ['n', null]]), text('a', 'n'), 'utf8mb4'), true);
+    assert.equal(storedAsIs(shape([['a', 'latin1'], ['b', 'latin1']]), text('a', 'b'), 'latin1'), true);
+    assert.equal(storedAsIs(shape([['a', 'utf8mb3']]), text('a'), 'utf8'), true, 'utf8 is utf8mb3');
+    assert.equal(storedAsIs(shape([['a', 'utf8mb4'], ['b', 'latin1']]), text('a', 'b'), 'utf8mb4'), false, 'a latin1 column needs the conversion');
+    assert.equal(storedAsIs(shape([['a', 'latin1']]), text('a'), 'utf8mb4'), false, 'utf8mb4 text into a latin1 column');
+    assert.equal(storedAsIs(shape([['a', 'utf8mb4'], ['b', 'latin1']]), [{ name: 'a', as: 'text' }, { name: 'b', as: 'hex' }], 'utf8mb4'), true, 'hex goes through UNHEX');
+    assert.equal(storedAsIs(shape([['a', 'utf8mb4'], ['j', null]], [['j', 'json']]), text('a', 'j'), 'utf8mb4'), false, "MySQL's JSON refuses binary");
+    assert.equal(storedAsIs({ database: 'd', table: 't', types: new Map([['a', 'varchar']]) }, text('a'), 'utf8mb4'), false, 'charsets unknown');
+    assert.match(quotedTextStatement(shape([['a', 'latin1']]), text('a'), true, 'latin1'), / CHARACTER SET binary FIELDS /);
+    assert.match(quotedTextStatement(shape([['a', 'latin1']]), text('a'), true), / CHARACTER SET utf8mb4 FIELDS /);
   });
 
   it('formats TIMESTAMPs exactly like TimestampValue.toSQL (without a Date)', () => {
