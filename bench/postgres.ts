@@ -10,7 +10,8 @@
 // synchronous_commit of Sluice's sessions is off unless BENCH_FLUSH_AT_COMMIT=1 (as innodb_flush_log_at_trx_commit
 // is 2 for the MySQL target): safe for exactly-once, rows and checkpoint are lost or kept together.
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import pg from 'pg';
 import type { MariaDbServer } from '../src/testkit/mariadb-server.js';
 import type { SluiceChildResult } from './sync-sluice.js';
@@ -26,6 +27,8 @@ export interface PgBenchHelpers {
   /** Run the Sluice child on a config: prime / snapshot / until `file:pos`. */
   runSluice(config: string, mode: 'prime' | 'snapshot' | 'until', end: string | null): Promise<SluiceChildResult>;
   usage(r: SluiceChildResult): string;
+  /** CPU seconds the source server process has used so far. */
+  sourceCpu(): Promise<number>;
   streamTxns: number;
   snapshotRows: number;
   batchSize: number;
@@ -41,7 +44,58 @@ export interface PgBenchResult {
   pg_synchronous_commit: string;
   pg_stream_peak_rss_mb: number | null;
   pg_snapshot_peak_rss_mb: number | null;
+  /** CPU seconds of each phase: Sluice, the PostgreSQL server (all its processes), the source server. */
+  pg_stream_cpu: PhaseCpu | null;
+  pg_snapshot_cpu: PhaseCpu | null;
+  pg_copy_file_cpu_s: number | null;
 }
+
+export interface PhaseCpu { sluice: number; pg: number; source: number }
+
+/** Load averages (1, 5, 15 min) as text, to print beside every figure on a shared machine. */
+export const loadText = (): string => `load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`;
+
+const procCpu = (pid: string, withChildren: boolean): { cpu: number; ppid: string } => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // fields after the name: state ppid … utime(11) stime(12) cutime(13) cstime(14), in clock ticks
+  const ticks = Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
+  return { cpu: ticks / 100, ppid: f[1]! };
+};
+
+/**
+ * CPU seconds the whole PostgreSQL server has used so far (when it runs on this host and we may read its data
+ * directory's postmaster.pid): the postmaster with its reaped children (ended backends) plus its live children.
+ * null when it cannot be read. Other sessions on the same server count too: compare phases of one run.
+ */
+async function pgServerCpu(url: string): Promise<number | null> {
+  try {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const dir = (await c.query<{ data_directory: string }>('SHOW data_directory')).rows[0]!.data_directory;
+    await c.end();
+    const pid = readFileSync(`${dir}/postmaster.pid`, 'utf8').split('\n')[0]!.trim();
+    let total = procCpu(pid, true).cpu;
+    for (const p of readdirSync('/proc')) {
+      if (!/^\d+$/.test(p)) continue;
+      try {
+        const x = procCpu(p, false);
+        if (x.ppid === pid) total += x.cpu;
+      } catch { /* gone */ }
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds of PostgreSQL and the source around `body` (with Sluice's from its result). */
+async function measured<T extends { cpu_s: number }>(url: string, h: PgBenchHelpers, body: () => Promise<T>): Promise<{ r: T; cpu: PhaseCpu }> {
+  const [p0, s0] = [await pgServerCpu(url), await h.sourceCpu()];
+  const r = await body();
+  const [p1, s1] = [await pgServerCpu(url), await h.sourceCpu()];
+  return { r, cpu: { sluice: Number(r.cpu_s.toFixed(1)), pg: p0 === null || p1 === null ? NaN : Number((p1 - p0).toFixed(1)), source: Number((s1 - s0).toFixed(1)) } };
+}
+const cpuText = (c: PhaseCpu): string => `CPU s: sluice ${c.sluice}, postgres ${c.pg}, source ${c.source}`;
 
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 async function adminQuery(sql: string): Promise<void> {
@@ -59,7 +113,7 @@ async function masterPos(server: MariaDbServer): Promise<{ file: string; pos: nu
   return { file: rows[0]!.File, pos: Number(rows[0]!.Position) };
 }
 
-async function streamPhase(source: MariaDbServer, url: string, h: PgBenchHelpers): Promise<{ rate: number; rss: number }> {
+async function streamPhase(source: MariaDbServer, url: string, h: PgBenchHelpers): Promise<{ rate: number; rss: number; cpu: PhaseCpu }> {
   await source.query(`${h.tableDdl('bench.pgt')}; ${h.genProcedure('bench.pggen', 'bench.pgt')}`);
   const config = h.writeConfig('bench-pg-stream', { type: 'postgres', url }, ['bench.pgt'], { snapshot: 'none' });
   await h.runSluice(config, 'prime', null);
@@ -69,9 +123,9 @@ async function streamPhase(source: MariaDbServer, url: string, h: PgBenchHelpers
   await source.query(`CALL bench.pggen(${h.streamTxns})`);
   const end = await masterPos(source);
   h.say(`pg stream: binlog ${start.file}:${start.pos} → ${end.file}:${end.pos}`);
-  const r = await h.runSluice(config, 'until', `${end.file}:${end.pos}`);
+  const { r, cpu } = await measured(url, h, () => h.runSluice(config, 'until', `${end.file}:${end.pos}`));
   const rate = h.streamTxns / r.seconds;
-  h.say(`pg stream: sluice applied ${r.rows_applied} row changes (${r.transactions_applied} txns) into PostgreSQL in ${r.seconds.toFixed(2)} s = ${Math.round(rate)} rows/s, ${h.usage(r)}`);
+  h.say(`pg stream: sluice applied ${r.rows_applied} row changes (${r.transactions_applied} txns) into PostgreSQL in ${r.seconds.toFixed(2)} s = ${Math.round(rate)} rows/s, ${h.usage(r)}; ${cpuText(cpu)}; ${loadText()}`);
   // Content check: same row count and id sum as the source.
   const [s] = await source.query<Array<{ n: number; x: string }>>('SELECT COUNT(*) AS n, COALESCE(SUM(id), 0) AS x FROM bench.pgt');
   const c = new pg.Client({ connectionString: url });
@@ -81,10 +135,10 @@ async function streamPhase(source: MariaDbServer, url: string, h: PgBenchHelpers
   const same = Number(s!.n) === Number(t.rows[0]!.n) && String(s!.x) === t.rows[0]!.x;
   h.say(`pg stream: content source ${s!.n} rows / id sum ${s!.x}, PostgreSQL ${t.rows[0]!.n} / ${t.rows[0]!.x}${same ? ' — identical' : ' — MISMATCH'}`);
   if (!same) throw new Error('PostgreSQL target differs from the source after streaming');
-  return { rate, rss: r.peak_rss_mb };
+  return { rate, rss: r.peak_rss_mb, cpu };
 }
 
-async function snapshotPhase(source: MariaDbServer, url: string, h: PgBenchHelpers): Promise<{ snapshot: number; copyFile: number; rss: number }> {
+async function snapshotPhase(source: MariaDbServer, url: string, h: PgBenchHelpers): Promise<{ snapshot: number; copyFile: number; rss: number; cpu: PhaseCpu; copyFileCpu: number }> {
   const [{ n } = { n: 0 }] = await source.query<Array<{ n: number }>>("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = 't1m'");
   if (Number(n) === 0) {
     h.say(`pg snapshot: filling bench.t1m with ${h.snapshotRows} rows …`);
@@ -95,10 +149,10 @@ async function snapshotPhase(source: MariaDbServer, url: string, h: PgBenchHelpe
     }
   }
   const config = h.writeConfig('bench-pg-snapshot', { type: 'postgres', url }, ['bench.t1m'], { snapshot: 'initial', targetDatabase: 'snap_sluice' });
-  const r = await h.runSluice(config, 'snapshot', null);
+  const { r, cpu } = await measured(url, h, () => h.runSluice(config, 'snapshot', null));
   const snapshot = r.seconds;
   const rows = r.snapshot_rows;
-  h.say(`pg snapshot: sluice copied ${rows} rows into PostgreSQL in ${snapshot.toFixed(2)} s = ${Math.round(rows / snapshot)} rows/s, ${h.usage(r)}`);
+  h.say(`pg snapshot: sluice copied ${rows} rows into PostgreSQL in ${snapshot.toFixed(2)} s = ${Math.round(rows / snapshot)} rows/s, ${h.usage(r)}; ${cpuText(cpu)}; ${loadText()}`);
 
   // PostgreSQL's own ceiling: the same rows from a file, by a server-side COPY into a table of the same definition.
   const file = `/tmp/sluice-bench-pg-${randomBytes(4).toString('hex')}.copy`;
@@ -107,12 +161,15 @@ async function snapshotPhase(source: MariaDbServer, url: string, h: PgBenchHelpe
   try {
     await c.query(`COPY snap_sluice.t1m TO '${file}'`);
     await c.query('CREATE TABLE snap_sluice.t1m_file (LIKE snap_sluice.t1m INCLUDING ALL)');
+    const p0 = await pgServerCpu(url);
     const f0 = performance.now();
     await c.query(`BEGIN; COPY snap_sluice.t1m_file FROM '${file}'; COMMIT`);
     const copyFile = (performance.now() - f0) / 1000;
+    const p1 = await pgServerCpu(url);
+    const copyFileCpu = p0 === null || p1 === null ? NaN : Number((p1 - p0).toFixed(1));
     const cmp = await c.query<{ a: string; b: string }>('SELECT (SELECT count(*) FROM snap_sluice.t1m)::text AS a, (SELECT count(*) FROM snap_sluice.t1m_file)::text AS b');
-    h.say(`pg snapshot: COPY FROM file of the same ${cmp.rows[0]!.b} rows took ${copyFile.toFixed(2)} s = ${Math.round(rows / copyFile)} rows/s (sluice copied ${cmp.rows[0]!.a})`);
-    return { snapshot, copyFile, rss: r.peak_rss_mb };
+    h.say(`pg snapshot: COPY FROM file of the same ${cmp.rows[0]!.b} rows took ${copyFile.toFixed(2)} s = ${Math.round(rows / copyFile)} rows/s, postgres CPU ${copyFileCpu} s (sluice copied ${cmp.rows[0]!.a}); ${loadText()}`);
+    return { snapshot, copyFile, rss: r.peak_rss_mb, cpu, copyFileCpu };
   } finally {
     rmSync(file, { force: true });
     await c.end();
@@ -138,6 +195,9 @@ export async function postgresPhase(source: MariaDbServer, h: PgBenchHelpers, ph
       pg_synchronous_commit: h.synchronousCommit,
       pg_stream_peak_rss_mb: stream?.rss ?? null,
       pg_snapshot_peak_rss_mb: snap?.rss ?? null,
+      pg_stream_cpu: stream?.cpu ?? null,
+      pg_snapshot_cpu: snap?.cpu ?? null,
+      pg_copy_file_cpu_s: snap?.copyFileCpu ?? null,
     };
   } finally {
     await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

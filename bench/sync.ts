@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startMariaDb, type MariaDbServer } from '../src/testkit/mariadb-server.js';
 import type { SluiceChildResult } from './sync-sluice.js';
-import { postgresPhase } from './postgres.js';
+import { loadText, postgresPhase } from './postgres.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const env = (name: string, dflt: number): number => Number(process.env[name] ?? dflt);
@@ -168,9 +168,12 @@ async function streamingPhase(dir: string, source: MariaDbServer, target: MariaD
   say(`streaming: generated in ${((performance.now() - g0) / 1000).toFixed(1)} s; binlog ${start.file}:${start.pos} → ${end.file}:${end.pos} (${((end.pos - start.pos) / 1048576).toFixed(1)} MB)`);
 
   // Sluice from the checkpoint (= start) to the end.
+  const c0 = await cpuOf(source, target);
   const sluice = await sluiceChild(config, 'until', `${end.file}:${end.pos}`).result;
+  const c1 = await cpuOf(source, target);
   const sluiceRate = STREAM_TXNS / sluice.seconds;
-  say(`streaming: sluice applied ${sluice.rows_applied} row changes (${sluice.transactions_applied} txns) in ${sluice.seconds.toFixed(2)} s = ${Math.round(sluiceRate)} rows/s, ${usage(sluice)}`);
+  say(`streaming: sluice applied ${sluice.rows_applied} row changes (${sluice.transactions_applied} txns) in ${sluice.seconds.toFixed(2)} s = ${Math.round(sluiceRate)} rows/s, ${usage(sluice)}; ` +
+    `CPU s: source ${(c1.source - c0.source).toFixed(1)}, target ${(c1.target - c0.target).toFixed(1)}; ${loadText()}`);
 
   // The native replica from the same start position, alone on the machine (Sluice has exited).
   const replica = await startMariaDb({ serverId: 3, binlog: false, extraArgs: [...CONSUMER_ARGS, '--replicate-wild-do-table=bench.%'] });
@@ -337,7 +340,7 @@ try {
     ? await postgresPhase(source, {
       tableDdl, rowValues, genProcedure, say,
       writeConfig: (name, target, tables, extra) => writeConfig(dir, name, source, target, tables, extra),
-      runSluice: (config, mode, end) => sluiceChild(config, mode, end).result, usage,
+      runSluice: (config, mode, end) => sluiceChild(config, mode, end).result, usage, sourceCpu: () => serverCpu(source),
       streamTxns: STREAM_TXNS, snapshotRows: SNAPSHOT_ROWS, batchSize: TUNING.batchSize ?? 5000,
       synchronousCommit: (process.env.BENCH_FLUSH_AT_COMMIT ?? '2') === '1' ? 'on' : 'off',
     }, { stream: pgStream, snapshot: pgSnapshot })
@@ -375,6 +378,10 @@ try {
     pg_synchronous_commit: pgRes?.pg_synchronous_commit ?? null,
     pg_stream_peak_rss_mb: pgRes?.pg_stream_peak_rss_mb ?? null,
     pg_snapshot_peak_rss_mb: pgRes?.pg_snapshot_peak_rss_mb ?? null,
+    pg_stream_cpu: pgRes?.pg_stream_cpu ?? null,
+    pg_snapshot_cpu: pgRes?.pg_snapshot_cpu ?? null,
+    pg_copy_file_cpu_s: pgRes?.pg_copy_file_cpu_s ?? null,
+    loadavg: loadText(),
     tuning: TUNING,
     total_s: round((performance.now() - t0) / 1000, 1),
   };

@@ -30,55 +30,83 @@ function copyEscaped(x: string): string {
   return String.raw`REPLACE(REPLACE(REPLACE(REPLACE(${x}, '\\', '\\\\'), '\n', '\\n'), '\r', '\\r'), '\t', '\\t')`;
 }
 
-/** `x` as text, or NULL (the line is refused) when it holds a NUL character. */
-function withoutNul(q: string, x: string): string {
-  return `IF(INSTR(${q}, CHAR(0)) > 0, NULL, ${x})`;
+/** Character sets whose bytes already are UTF-8 (no conversion needed). */
+const UTF8_CHARSETS = new Set(['utf8mb4', 'utf8mb3', 'utf8', 'ascii']);
+
+/**
+ * A text column's UTF-8 bytes, as a binary string: the escapes and the NUL check then compare bytes (cheaper on
+ * the source than character by character), and the line stays the same bytes (every other field is ASCII or
+ * UTF-8 too). Other character sets are converted to utf8mb4 first.
+ */
+function utf8Bytes(q: string, charset: string | null): string {
+  return charset !== null && UTF8_CHARSETS.has(charset.toLowerCase()) ? `CAST(${q} AS BINARY)` : `CAST(CONVERT(${q} USING utf8mb4) AS BINARY)`;
 }
 
-/** DATE / DATETIME(n): all zeros → -infinity; a zero month or day → NULL (PostgreSQL has no such date). */
-function dateText(q: string, zero: string): string {
-  const s = `CAST(${q} AS CHAR)`;
-  return `IF(${s} = '${zero}', '-infinity', IF(SUBSTRING(${s}, 6, 2) = '00' OR SUBSTRING(${s}, 9, 2) = '00', NULL, ${s}))`;
+/** `x` as text, or NULL (the line is refused) when `bytes` holds a NUL character. */
+function withoutNul(bytes: string, x: string): string {
+  return `IF(INSTR(${bytes}, CHAR(0)) > 0, NULL, ${x})`;
 }
+
+/**
+ * DATE / DATETIME(n): all zeros → -infinity; a zero month or day → NULL (PostgreSQL has no such date). The common
+ * case costs one MONTH and one DAYOFMONTH; the column is then printed as CONCAT prints it (CAST … AS CHAR's text).
+ * Should a server answer NULL for MONTH of a zero date, the text is printed as it is and PostgreSQL rejects it:
+ * the chunk is then written from typed cells (slower, never wrong).
+ */
+function dateText(q: string, zero: string): string {
+  return `IF(MONTH(${q}) = 0 OR DAYOFMONTH(${q}) = 0, IF(CAST(${q} AS CHAR) = '${zero}', '-infinity', NULL), ${q})`;
+}
+
+/** ENUM members that need no COPY escape (then the column is printed as it is). */
+const COPY_SPECIAL = /[\\\t\n\r\0]/;
 
 /**
  * The expression that prints `col` as a field of a COPY line for a column of type pgColumnType(col) (`\N` for NULL,
  * NULL for a value only the typed path may refuse), or null when the fast path does not handle the type.
+ * Numbers and dates are printed by CONCAT itself (the same text as CAST … AS CHAR); a NOT NULL column has no NULL test.
  */
 export function pgCopyExpression(col: SchemaColumn): string | null {
   const q = ident(col.name);
   const t = col.dataType.toLowerCase();
-  const orNull = (x: string): string => String.raw`IF(${q} IS NULL, '\\N', ${x})`;
+  const orNull = (x: string): string => col.nullable ? String.raw`IF(${q} IS NULL, '\\N', ${x})` : x;
   let pgType: string;
   try {
     pgType = pgColumnType(col);
   } catch {
     return null;
   }
-  if (pgType === 'jsonb') return orNull(copyEscaped(`CONVERT(${q} USING utf8mb4)`));
+  const text = (): string => {
+    const bytes = utf8Bytes(q, col.charset);
+    return withoutNul(bytes, copyEscaped(bytes));
+  };
+  if (pgType === 'jsonb') return orNull(copyEscaped(`CAST(CONVERT(${q} USING utf8mb4) AS BINARY)`));
   if (pgType === 'bytea') return orNull(String.raw`CONCAT('\\\\x', HEX(${q}))`);
   const fsp = Math.max(0, Math.min(6, col.datetimePrecision ?? 0));
   const zeroTime = `00:00:00${fsp > 0 ? '.' + '0'.repeat(fsp) : ''}`;
-  if (INTEGER_TYPES.has(t)) return orNull(`CAST(${q} AS CHAR)`);
+  if (INTEGER_TYPES.has(t)) return orNull(q);
   switch (t) {
     case 'float': return orNull(`CAST(CAST(${q} AS DOUBLE) AS CHAR)`);
-    case 'double': case 'real': return orNull(`CAST(${q} AS CHAR)`);
+    case 'double': case 'real': return orNull(q);
     case 'bit': return orNull(`LPAD(BIN(${q} + 0), ${bitWidth(pgType) ?? 1}, '0')`);
     case 'date': return orNull(dateText(q, '0000-00-00'));
     case 'datetime': return orNull(dateText(q, `0000-00-00 ${zeroTime}`));
-    case 'timestamp': {
-      const s = `CAST(${q} AS CHAR)`;
-      return orNull(`IF(${s} = '0000-00-00 ${zeroTime}', '-infinity', CONCAT(${s}, '+00'))`);
-    }
+    // The number of a TIMESTAMP is 0 only for the zero timestamp (any other is YYYYMMDDhhmmss…).
+    case 'timestamp': return orNull(`IF(${q} = 0, '-infinity', CONCAT(${q}, '+00'))`);
     case 'set': {
       // text[]: '{"a","b"}' (members hold no comma), '{}' for the empty set; array escapes, then COPY escapes.
       const s = `CONVERT(${q} USING utf8mb4)`;
       const elements = String.raw`REPLACE(REPLACE(${s}, '\\', '\\\\'), '"', '\\"')`;
       return orNull(withoutNul(q, copyEscaped(`IF(CHAR_LENGTH(${s}) = 0, '{}', CONCAT('{"', REPLACE(${elements}, ',', '","'), '"}'))`)));
     }
+    case 'enum': {
+      // Members known to need no escape, in a UTF-8 character set: the value as it is ('' for MySQL's error value).
+      const plain = col.enumValues !== undefined && col.enumValues.every((m) => !COPY_SPECIAL.test(m))
+        && col.charset !== null && UTF8_CHARSETS.has(col.charset.toLowerCase());
+      return orNull(plain ? q : text());
+    }
     default:
       if (AS_TEXT_TYPES.has(t)) return orNull(`CAST(${q} AS CHAR)`);
-      if (TEXT_TYPES.has(t) && pgType !== 'bytea') return orNull(withoutNul(q, copyEscaped(`CONVERT(${q} USING utf8mb4)`)));
+      if (TEXT_TYPES.has(t) && pgType !== 'bytea') return orNull(text());
       if (BYTES_TYPES.has(t)) return orNull(String.raw`CONCAT('\\\\x', HEX(${q}))`);
       return null;
   }

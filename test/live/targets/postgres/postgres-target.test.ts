@@ -89,15 +89,16 @@ describe('PostgreSQL target', () => {
     await t.open();
     await t.ensureTable(sourceTable('src', ORDERS));
     const name = (i: number): string => `n\t${i}\\'"\n`.slice(0, 20);
-    const inserts = Array.from({ length: 500 }, (_, i) => ins('orders', { id: i, name: name(i), qty: i % 3 === 0 ? null : i }));
+    const inserts = Array.from({ length: 1500 }, (_, i) => ins('orders', { id: i, name: name(i), qty: i % 3 === 0 ? null : i }));
     await t.apply({ changes: inserts, checkpoint: cp('p10') });
-    const updates = Array.from({ length: 300 }, (_, i) => upd('orders', { id: i, name: name(i), qty: null }, { id: i, name: `u${i}`, qty: 4294967295 }));
-    await t.apply({ changes: [...updates, del('orders', { id: 499, name: '', qty: null })], checkpoint: cp('p10') });
+    const updates = Array.from({ length: 1200 }, (_, i) => upd('orders', { id: i, name: name(i), qty: null }, { id: i, name: `u${i}`, qty: 4294967295 }));
+    await t.apply({ changes: [...updates, del('orders', { id: 1499, name: '', qty: null })], checkpoint: cp('p10') });
     const rows = await db.query('SELECT id, name, qty FROM dst.orders ORDER BY id');
-    assert.equal(rows.length, 499);
+    assert.equal(rows.length, 1499);
     assert.deepEqual(rows[0], { id: '0', name: 'u0', qty: '4294967295' });
-    assert.deepEqual(rows[300], { id: '300', name: name(300), qty: null });
-    assert.deepEqual(rows[301], { id: '301', name: name(301), qty: '301' });
+    assert.deepEqual(rows[1199], { id: '1199', name: 'u1199', qty: '4294967295' });
+    assert.deepEqual(rows[1200], { id: '1200', name: name(1200), qty: null });
+    assert.deepEqual(rows[1201], { id: '1201', name: name(1201), qty: '1201' });
   });
 
   it('a table without a primary key: duplicates kept, one row per delete/update (ctid)', async () => {
