@@ -210,7 +210,7 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
  * both were read from information_schema moments apart), the copy uses the history's object and its own read
  * becomes garbage. With 10,000 tables the two copies were ~13 MB of the live heap each.
  */
-function shareSchemas(schemas: Map<string, TableSchema>, history: SchemaHistory, at: Position): void {
+export function shareSchemas(schemas: Map<string, TableSchema>, history: SchemaHistory, at: Position): void {
   for (const [k, own] of schemas) {
     const kept = history.schemaAt(own.database, own.table, at);
     if (kept !== null && kept !== own && isDeepStrictEqual({ ...kept, version: 0 }, { ...own, version: 0 })) schemas.set(k, kept);

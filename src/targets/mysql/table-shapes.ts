@@ -3,6 +3,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
 import type { ReferencingKey, TargetTable } from './statements.js';
 import { tablesByDatabase } from '../../core/tables-by-database.js';
+import { intern } from '../../mysql/schema/string-intern.js';
 
 export interface TargetTableInfo extends TargetTable {
   engine: string;
@@ -12,6 +13,9 @@ export interface TargetTableInfo extends TargetTable {
   /** Other tables' FOREIGN KEY constraints reference it (it is a parent). */
   referenced: boolean;
 }
+
+/** The `generated` of the (many) tables without generated columns: one shared empty set. */
+const NO_GENERATED: ReadonlySet<string> = new Set();
 
 /** Engines whose writes commit atomically with the checkpoint. */
 const TRANSACTIONAL_ENGINES = new Set(['innodb', 'rocksdb', 'tokudb', 'ndbcluster', 'ndb']);
@@ -195,16 +199,16 @@ function toInfo(database: string, table: string, tableRow: RowDataPacket, cols: 
     k.refColumns.push(String(r['r']));
   }
   const types = new Map<string, string>();
-  for (const c of cols) types.set(String(c['name']), String(c['type']));
+  for (const c of cols) types.set(intern(String(c['name'])), intern(String(c['type'])));
   // Generated columns are computed by the target itself: never written.
   const isGenerated = (c: RowDataPacket): boolean => /(VIRTUAL|STORED) GENERATED|^VIRTUAL$|^PERSISTENT$/i.test(String(c['extra'] ?? ''));
   return {
     database, table,
-    columns: cols.filter((c) => !isGenerated(c)).map((c) => String(c['name'])),
-    generated: new Set(cols.filter(isGenerated).map((c) => String(c['name']))),
-    primaryKey: pk.map((c) => String(c['name'])),
+    columns: cols.filter((c) => !isGenerated(c)).map((c) => intern(String(c['name']))),
+    generated: cols.some(isGenerated) ? new Set(cols.filter(isGenerated).map((c) => String(c['name']))) : NO_GENERATED,
+    primaryKey: pk.map((c) => intern(String(c['name']))),
     types,
-    engine: String(tableRow['engine'] ?? ''),
+    engine: intern(String(tableRow['engine'] ?? '')),
     hasForeignKeys,
     referenced,
     referencedBy: [...referencedBy.values()],
