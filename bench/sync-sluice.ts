@@ -4,7 +4,7 @@
 //   snapshot  stop when the initial snapshot is done (status becomes 'streaming')
 //   until     stop when the applied position reaches END (`file:pos`, or `-`: read from the first stdin line)
 // Prints `streaming` on stdout when the pipeline starts streaming; the last stdout line is JSON.
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { writeHeapSnapshot } from 'node:v8';
 import { parseConfig } from '../src/config/index.js';
@@ -75,6 +75,9 @@ const rssByStatus: Record<string, number> = {};
 // BENCH_HEAP_SNAPSHOT_MB: write one heap snapshot (to the working directory) the first time the heap in use passes it.
 const heapSnapshotAt = Number(process.env.BENCH_HEAP_SNAPSHOT_MB ?? 0) * 1048576;
 let heapSnapshotTaken = false;
+// BENCH_MEM_TRACE=file: one line per sample (every 50 ms): seconds, status, RSS, peak RSS so far, heap used / total, external, array buffers (MB).
+const memTrace = process.env.BENCH_MEM_TRACE;
+if (memTrace) writeFileSync(memTrace, 's status rss hwm heapUsed heapTotal external arrayBuffers\n');
 while (doneAt === null && !finished) {
   await new Promise((r) => setTimeout(r, 5));
   const s = pipeline.stats;
@@ -86,6 +89,10 @@ while (doneAt === null && !finished) {
     peakExternal = Math.max(peakExternal, m.external);
     const mb = Math.round(m.rss / 1048576);
     rssByStatus[s.status] = Math.max(rssByStatus[s.status] ?? 0, mb);
+    if (memTrace) {
+      const f = (x: number): string => (x / 1048576).toFixed(0);
+      appendFileSync(memTrace, `${((now - t0) / 1000).toFixed(2)} ${s.status} ${f(m.rss)} ${peakRssMb()} ${f(m.heapUsed)} ${f(m.heapTotal)} ${f(m.external)} ${f(m.arrayBuffers)}\n`);
+    }
     if (heapSnapshotAt > 0 && !heapSnapshotTaken && m.heapUsed >= heapSnapshotAt) {
       heapSnapshotTaken = true;
       process.stderr.write(`bench: heap snapshot written to ${writeHeapSnapshot()} (heap ${Math.round(m.heapUsed / 1048576)} MB, status ${s.status})\n`);

@@ -57,18 +57,24 @@ export function routesOf<R>(changes: readonly RowChange[], route: (database: str
 
 /** Join statements into multi-statement queries of at most `maxBytes` each. */
 export function packStatements(statements: readonly string[], maxBytes: number): string[] {
-  const packs: string[] = [];
+  return [...packStatementsLazily(statements, maxBytes)];
+}
+
+/**
+ * packStatements one query at a time, taking statements only as it needs them: a caller that sends each query
+ * before asking for the next holds one query's SQL at a time, however many statements there are.
+ */
+export function* packStatementsLazily(statements: Iterable<string>, maxBytes: number): Generator<string, void, undefined> {
   let cur: string[] = [];
   let size = 0;
   for (const s of statements) {
     if (cur.length > 0 && size + s.length + 2 > maxBytes) {
-      packs.push(cur.join(';\n'));
+      yield cur.join(';\n');
       cur = [];
       size = 0;
     }
     cur.push(s);
     size += s.length + 2;
   }
-  if (cur.length > 0) packs.push(cur.join(';\n'));
-  return packs;
+  if (cur.length > 0) yield cur.join(';\n');
 }

@@ -56,6 +56,11 @@ export interface CommitProgress { commitSent: boolean }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The steps of `parts` in order, taken only as the consumer asks (a checkpoint's steps may be made lazily). */
+function* concat<S>(...parts: Array<Iterable<S>>): Generator<S, void, undefined> {
+  for (const p of parts) yield* p;
+}
+
 export abstract class SqlTargetBase<C, S> {
   readonly pipeline: string;
   /** The epoch this target writes with (set by `open()`'s claim). */
@@ -107,9 +112,9 @@ export abstract class SqlTargetBase<C, S> {
    * Run `steps` in the open transaction; with `commit`, COMMIT goes with the last ones (`progress.commitSent` set
    * before it is sent). Returns the rows the last statement before COMMIT changed (the checkpoint's), when known.
    */
-  protected abstract runSteps(conn: C, steps: S[], commit: boolean, progress?: CommitProgress): Promise<number | null>;
-  /** The checkpoint's write statements, as steps. */
-  protected abstract checkpointSteps(checkpoint: Checkpoint): S[];
+  protected abstract runSteps(conn: C, steps: Iterable<S>, commit: boolean, progress?: CommitProgress): Promise<number | null>;
+  /** The checkpoint's write statements, as steps (possibly made as they are taken: see MysqlTarget). */
+  protected abstract checkpointSteps(checkpoint: Checkpoint): Iterable<S>;
   /**
    * Steps that begin the writer's transaction and lock the checkpoint row, failing (`isFenceFailure`) unless the row
    * is this writer's at the position it last committed: the batch then goes in one round trip. Null (the default):
@@ -306,7 +311,7 @@ export abstract class SqlTargetBase<C, S> {
     if (fence) {
       let changed: number | null;
       try {
-        changed = await this.runSteps(conn, [...fence, ...steps, ...this.checkpointSteps(batch.checkpoint)], true, progress);
+        changed = await this.runSteps(conn, concat(fence, steps, this.checkpointSteps(batch.checkpoint)), true, progress);
       } catch (err) {
         if (!this.isFenceFailure(err)) throw err;
         // Nothing ran after the fence (nor the COMMIT): say whose the row is now.

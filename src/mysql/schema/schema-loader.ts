@@ -9,6 +9,7 @@ import { parseEnumMembers, type SchemaColumn, type TableSchema } from './table-s
 import { tokenize } from './sql-tokenizer.js';
 import { TableCharsetCatalog, type CharsetCatalog, type CharsetRow, type CollationRow } from './charset-catalog.js';
 import type { TableDefaults } from './column-model.js';
+import { intern } from './string-intern.js';
 
 /** Anything that can load schemas (the information_schema loader, or a test double over a real server). */
 export interface SchemaSource {
@@ -118,14 +119,14 @@ export class InformationSchemaLoader implements SchemaSource {
       }
       t.columns.push(toColumn(r, collations));
     }
-    for (const r of keys) out.get(String(r['TABLE_NAME']))?.primaryKey.push(String(r['COLUMN_NAME']));
+    for (const r of keys) out.get(String(r['TABLE_NAME']))?.primaryKey.push(intern(String(r['COLUMN_NAME'])));
     const defaults = await this.query<RowDataPacket>(
       `SELECT t.TABLE_NAME, t.TABLE_COLLATION, c.CHARACTER_SET_NAME FROM information_schema.TABLES t LEFT JOIN information_schema.COLLATIONS c ON c.COLLATION_NAME = t.TABLE_COLLATION WHERE t.TABLE_SCHEMA = ?${only ? ` AND t.TABLE_NAME IN (${tables.map(() => '?').join(',')})` : ''}`, params);
     for (const r of defaults) {
       const t = out.get(String(r['TABLE_NAME']));
       if (t && r['TABLE_COLLATION'] !== null) {
-        t.collation = String(r['TABLE_COLLATION']);
-        t.charset = r['CHARACTER_SET_NAME'] !== null ? String(r['CHARACTER_SET_NAME']) : t.collation.slice(0, Math.max(0, t.collation.indexOf('_')));
+        t.collation = intern(String(r['TABLE_COLLATION']));
+        t.charset = intern(r['CHARACTER_SET_NAME'] !== null ? String(r['CHARACTER_SET_NAME']) : t.collation.slice(0, Math.max(0, t.collation.indexOf('_'))));
       }
     }
     await this.markJsonColumns(database, out);
@@ -192,13 +193,13 @@ function toColumn(r: ColumnRow, collations: Map<string, number>): SchemaColumn {
   const extra = (r.EXTRA ?? '').toUpperCase();
   const binary = BINARY_TYPES.has(dataType);
   const col: SchemaColumn = {
-    name: r.COLUMN_NAME,
-    dataType,
-    sqlType: r.COLUMN_TYPE,
+    name: intern(r.COLUMN_NAME),
+    dataType: intern(dataType),
+    sqlType: intern(r.COLUMN_TYPE),
     unsigned: /\bunsigned\b/i.test(r.COLUMN_TYPE),
     nullable: r.IS_NULLABLE === 'YES',
-    charset: binary ? 'binary' : r.CHARACTER_SET_NAME,
-    collation: binary ? 'binary' : r.COLLATION_NAME,
+    charset: binary ? 'binary' : intern(r.CHARACTER_SET_NAME),
+    collation: binary ? 'binary' : intern(r.COLLATION_NAME),
     collationId: binary ? 63 : r.COLLATION_NAME !== null ? (collations.get(r.COLLATION_NAME) ?? null) : null,
     octetLength: num(r.CHARACTER_OCTET_LENGTH),
     numericPrecision: num(r.NUMERIC_PRECISION),

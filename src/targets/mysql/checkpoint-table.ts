@@ -165,30 +165,39 @@ ${OWNER_COLUMNS.map(([, def]) => `  ${def}`).join(',\n')}
    * most about 1 MiB each. The checkpoint UPDATE is always the last one.
    */
   writeStatements(pipeline: string, cp: Checkpoint, epoch: number, leaseSeconds: number): string[] {
-    const out: string[] = [];
+    return [...this.writeSteps(pipeline, cp, epoch, leaseSeconds)];
+  }
+
+  /**
+   * writeStatements one statement at a time, each history statement serialized only when asked for: with
+   * thousands of tables the whole history is megabytes of SQL (10,000 tables: ~13 MB, several copies of it at
+   * once between the statements, the packed queries and the driver's buffers), while a caller that sends as it
+   * goes holds about one query of it.
+   */
+  *writeSteps(pipeline: string, cp: Checkpoint, epoch: number, leaseSeconds: number): Generator<string, void, undefined> {
     const h = cp.history;
     if (h) {
-      if (h.replace) out.push(format(`DELETE FROM ${this.history} WHERE pipeline = ?`, [pipeline]));
-      const rows: string[] = h.tables.map((t) => format('(?, ?, ?, ?)', [pipeline, t.database, t.table, JSON.stringify(t.versions)]));
-      if (h.databases !== undefined) rows.push(format("(?, '', '', ?)", [pipeline, JSON.stringify(h.databases)]));
+      if (h.replace) yield format(`DELETE FROM ${this.history} WHERE pipeline = ?`, [pipeline]);
       const head = `INSERT INTO ${this.history} (pipeline, db, tbl, versions) VALUES `;
       const tail = ' ON DUPLICATE KEY UPDATE versions = VALUES(versions)';
       let part: string[] = [];
       let bytes = 0;
-      const flush = (): void => {
-        if (part.length > 0) out.push(head + part.join(',') + tail);
-        part = [];
-        bytes = 0;
+      const rows = function* (): Generator<string> {
+        for (const t of h.tables) yield format('(?, ?, ?, ?)', [pipeline, t.database, t.table, JSON.stringify(t.versions)]);
+        if (h.databases !== undefined) yield format("(?, '', '', ?)", [pipeline, JSON.stringify(h.databases)]);
       };
-      for (const r of rows) {
-        if (bytes + r.length > HISTORY_STATEMENT_BYTES) flush();
+      for (const r of rows()) {
+        if (part.length > 0 && bytes + r.length > HISTORY_STATEMENT_BYTES) {
+          yield head + part.join(',') + tail;
+          part = [];
+          bytes = 0;
+        }
         part.push(r);
         bytes += r.length + 1;
       }
-      flush();
+      if (part.length > 0) yield head + part.join(',') + tail;
     }
-    out.push(this.writeSql(pipeline, cp, epoch, leaseSeconds));
-    return out;
+    yield this.writeSql(pipeline, cp, epoch, leaseSeconds);
   }
 
   /** Read the pipeline's schema-history rows. */

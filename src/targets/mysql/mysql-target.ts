@@ -25,7 +25,7 @@ import { abortConnection, connectMysql, endWithin } from '../../mysql/connection
 import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
 import { routeToDatabase, shadowTableName, type Checkpoint, type ChunkDone, type DdlChange, type SnapshotChunk, sourceTextDeclined, type SourceTable, type TableRef, type TableRouter, type Target, type TargetCapabilities } from '../target.js';
 import { SqlTargetBase, type CommitProgress, type SqlDriver } from '../sql-target-base.js';
-import { packStatements, routesOf } from '../ownership.js';
+import { packStatementsLazily, routesOf } from '../ownership.js';
 import { CheckpointTable, FENCE_ERRNO, fencedError, ownedError, type StoredCheckpointRow } from './checkpoint-table.js';
 import { describeInstance, isKnownDead, type InstanceInfo } from '../../instance.js';
 import { endBlockingTransactions } from './stale-owner.js';
@@ -317,18 +317,22 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
     return this.buildStatements(segments, routes);
   }
 
-  protected checkpointSteps(checkpoint: Checkpoint): string[] {
-    return this.checkpoints.writeStatements(this.pipeline, checkpoint, this.epoch, this.leaseSeconds);
+  protected checkpointSteps(checkpoint: Checkpoint): Iterable<string> {
+    return this.checkpoints.writeSteps(this.pipeline, checkpoint, this.epoch, this.leaseSeconds);
   }
 
-  protected async runSteps(conn: Connection, steps: string[], commit: boolean, progress?: CommitProgress): Promise<number | null> {
-    const packs = this.pack(steps);
-    if (packs.length === 0 && commit) packs.push('');
+  /** Queries are packed as they are sent (one ahead, to know the last): a checkpoint with megabytes of history is never whole in memory. */
+  protected async runSteps(conn: Connection, steps: Iterable<string>, commit: boolean, progress?: CommitProgress): Promise<number | null> {
+    const packs = packStatementsLazily(steps, this.maxQueryBytes());
+    let next = packs.next();
+    if (next.done && commit) next = { done: false, value: '' };
     let changed: number | null = null;
-    for (let i = 0; i < packs.length; i++) {
-      const withCommit = commit && i === packs.length - 1;
+    while (!next.done) {
+      const pack = next.value;
+      next = packs.next();
+      const withCommit = commit && next.done === true;
       if (withCommit && progress) progress.commitSent = true;
-      const [res] = await conn.query(withCommit ? (packs[i] === '' ? 'COMMIT' : `${packs[i]};\nCOMMIT`) : packs[i]!);
+      const [res] = await conn.query(withCommit ? (pack === '' ? 'COMMIT' : `${pack};\nCOMMIT`) : pack);
       if (withCommit && Array.isArray(res)) changed = (res as ResultSetHeader[])[res.length - 2]?.affectedRows ?? null;
     }
     return changed;
@@ -724,9 +728,9 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
     return out;
   }
 
-  /** Join statements into multi-statement queries of at most maxStatementBytes each. */
-  private pack(statements: readonly string[]): string[] {
-    return packStatements(statements, Math.min(this.limits.maxBytes, this.maxPacket - 64 * 1024));
+  /** Most bytes of one multi-statement query (maxStatementBytes, under the server's max_allowed_packet). */
+  private maxQueryBytes(): number {
+    return Math.min(this.limits.maxBytes, this.maxPacket - 64 * 1024);
   }
 
   protected override warnUnknownColumn(database: string, table: string, column: string): void {

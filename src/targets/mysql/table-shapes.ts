@@ -3,6 +3,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../../errors.js';
 import type { ReferencingKey, TargetTable } from './statements.js';
 import { tablesByDatabase } from '../../core/tables-by-database.js';
+import { intern } from '../../mysql/schema/string-intern.js';
 
 export interface TargetTableInfo extends TargetTable {
   engine: string;
@@ -14,6 +15,9 @@ export interface TargetTableInfo extends TargetTable {
   /** Other tables' FOREIGN KEY constraints reference it (it is a parent). */
   referenced: boolean;
 }
+
+/** The `generated` of the (many) tables without generated columns: one shared empty set. */
+const NO_GENERATED: ReadonlySet<string> = new Set();
 
 /** Engines whose writes commit atomically with the checkpoint. */
 const TRANSACTIONAL_ENGINES = new Set(['innodb', 'rocksdb', 'tokudb', 'ndbcluster', 'ndb']);
@@ -199,19 +203,20 @@ function toInfo(database: string, table: string, tableRow: RowDataPacket, cols: 
   const types = new Map<string, string>();
   const charsets = new Map<string, string | null>();
   for (const c of cols) {
-    types.set(String(c['name']), String(c['type']));
-    charsets.set(String(c['name']), c['cs'] === null || c['cs'] === undefined ? null : String(c['cs']));
+    const name = intern(String(c['name']));
+    types.set(name, intern(String(c['type'])));
+    charsets.set(name, c['cs'] === null || c['cs'] === undefined ? null : intern(String(c['cs'])));
   }
   // Generated columns are computed by the target itself: never written.
   const isGenerated = (c: RowDataPacket): boolean => /(VIRTUAL|STORED) GENERATED|^VIRTUAL$|^PERSISTENT$/i.test(String(c['extra'] ?? ''));
   return {
     database, table,
-    columns: cols.filter((c) => !isGenerated(c)).map((c) => String(c['name'])),
-    generated: new Set(cols.filter(isGenerated).map((c) => String(c['name']))),
-    primaryKey: pk.map((c) => String(c['name'])),
+    columns: cols.filter((c) => !isGenerated(c)).map((c) => intern(String(c['name']))),
+    generated: cols.some(isGenerated) ? new Set(cols.filter(isGenerated).map((c) => String(c['name']))) : NO_GENERATED,
+    primaryKey: pk.map((c) => intern(String(c['name']))),
     types,
     charsets,
-    engine: String(tableRow['engine'] ?? ''),
+    engine: intern(String(tableRow['engine'] ?? '')),
     hasForeignKeys,
     referenced,
     referencedBy: [...referencedBy.values()],

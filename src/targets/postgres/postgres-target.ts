@@ -722,7 +722,7 @@ WHERE con.contype = 'f' AND ((n.nspname, c.relname) IN (${pairs}) OR (rn.nspname
    * them. With `commit`, COMMIT goes with the last statements (and `progress.commitSent` is set before it is
    * sent). Returns the rows the checkpoint's statement changed (the last before COMMIT), when known.
    */
-  protected async runSteps(client: pg.Client, steps: Step[], commit: boolean, progress?: CommitProgress): Promise<number | null> {
+  protected async runSteps(client: pg.Client, steps: Iterable<Step>, commit: boolean, progress?: CommitProgress): Promise<number | null> {
     let sql: string[] = [];
     let last: QueryResult[] = [];
     const flush = async (final: boolean): Promise<void> => {
