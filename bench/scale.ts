@@ -11,7 +11,7 @@
 // Figures go to stderr; the last stdout line is JSON:
 //   {"tables":…,"peak_rss_mb":…,"snapshot_s":…,"stream_rows_s":…,"stream_rows_s_10_tables":…}
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -57,12 +57,22 @@ async function masterPos(server: MariaDbServer): Promise<Pos> {
   return { file: rows[0]!.File, pos: Number(rows[0]!.Position) };
 }
 
-function runChild(config: string, mode: 'snapshot' | 'until', end: string | null): Promise<SluiceChildResult> {
+/** CPU seconds (user + system) a throwaway server's mysqld has used so far (/proc/<pid>/stat; clock ticks of 1/100 s). */
+function serverCpu(server: MariaDbServer): number {
+  const pid = readFileSync(join(server.datadir, '..', 'mysqld.pid'), 'utf8').trim();
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function runChild(config: string, mode: 'snapshot' | 'until', end: string | null, onStreaming?: () => void): Promise<SluiceChildResult> {
   const profile = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
   const child = spawn(process.execPath, [...profile, join(here, 'sync-sluice.js'), config, mode, ...(end ? [end] : [])],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   let last = '';
-  createInterface({ input: child.stdout }).on('line', (line) => { if (line !== 'streaming') last = line; });
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line === 'streaming') onStreaming?.();
+    else last = line;
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => {
@@ -166,20 +176,27 @@ async function runScale(dir: string, source: MariaDbServer, target: MariaDbServe
   await source.query(`CALL ${db}.gen(${ROWS}, ${n})`);
   const end = await masterPos(source);
   const before = await tableCache(target);
-  const stream = await runChild(config, 'until', `${end.file}:${end.pos}`);
+  let serversAtStream = { source: 0, target: 0 };
+  const stream = await runChild(config, 'until', `${end.file}:${end.pos}`, () => { serversAtStream = { source: serverCpu(source), target: serverCpu(target) }; });
+  const serversCpu = { source: serverCpu(source) - serversAtStream.source, target: serverCpu(target) - serversAtStream.target };
   const after = await tableCache(target);
   say(`${n} tables: target during the stream: ${after.opened - before.opened} tables opened, ${after.misses - before.misses} table cache misses, `
     + `${after.definitions - before.definitions} definitions opened (table_open_cache ${after.openCache}, table_definition_cache ${after.definitionCache}, innodb_open_files ${after.innodbFiles})`);
   const streamS = stream.seconds - (stream.streaming_after_s ?? 0);
   const rowsS = stream.rows_applied / streamS;
   say(`${n} tables: stream ${stream.rows_applied} rows in ${streamS.toFixed(2)} s = ${Math.round(rowsS)} rows/s (start-up ${(stream.streaming_after_s ?? 0).toFixed(1)} s), peak RSS ${stream.peak_rss_mb} MB ${JSON.stringify(stream.peak_rss_mb_by_status)} (heap ${stream.peak_heap_mb} MB, outside the heap ${stream.peak_external_mb} MB), ${stream.cpu_s.toFixed(1)} s CPU`);
+  const perRow = (cpu: number): string => `${(cpu / stream.rows_applied * 1e6).toFixed(1)} µs`;
+  say(`${n} tables: CPU per row during the stream: Sluice ${perRow(stream.stream_cpu_s ?? NaN)} (${(stream.stream_cpu_s ?? NaN).toFixed(2)} s), target server ${perRow(serversCpu.target)} (${serversCpu.target.toFixed(2)} s), source server ${perRow(serversCpu.source)} (${serversCpu.source.toFixed(2)} s); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   if (stream.rows_applied < ROWS) throw new Error(`only ${stream.rows_applied} of ${ROWS} rows applied`);
   const check = await target.query<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM ${db}.t${(ROWS - 2) % n}`);
   say(`${n} tables: target table t${(ROWS - 2) % n} has ${check[0]!.n} rows`);
-  const ceiling = await targetCeiling(target, db, n, BATCH_TABLES, 3);
-  say(`${n} tables: the target's own ceiling for the same batches (one client, ${BATCH} changes round-robin over the tables, at most ${BATCH_TABLES} tables per transaction): ${Math.round(ceiling)} rows/s — Sluice reaches ${(rowsS / ceiling * 100).toFixed(0)} % of it`);
-  const oneTxn = await targetCeiling(target, db, n, BATCH, 1);
-  say(`${n} tables: the same ${BATCH} changes in one transaction (before maxBatchTables): ${Math.round(oneTxn)} rows/s`);
+  const c = await targetCeiling(target, db, n, BATCH_TABLES, 3);
+  const ceiling = c.rowsS;
+  say(`${n} tables: the target's own ceiling for the same batches (one client, ${BATCH} changes round-robin over the tables, at most ${BATCH_TABLES} tables per committed transaction, one round trip each): ${Math.round(ceiling)} rows/s, target CPU ${c.cpuUsPerRow.toFixed(1)} µs/row — Sluice reaches ${(rowsS / ceiling * 100).toFixed(0)} % of it`);
+  const packed = await targetCeiling(target, db, n, BATCH_TABLES, 3, 10);
+  say(`${n} tables: the same, 10 transactions per round trip: ${Math.round(packed.rowsS)} rows/s, target CPU ${packed.cpuUsPerRow.toFixed(1)} µs/row`);
+  const oneTxn = (await targetCeiling(target, db, n, BATCH, 1)).rowsS;
+  say(`${n} tables: the same ${BATCH} changes in one transaction (before maxBatchTables): ${Math.round(oneTxn)} rows/s; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   return { peakRss: Math.max(snap.peak_rss_mb, stream.peak_rss_mb), snapshotS, rowsS, ceiling, oneTxn, snapRss: snap.peak_rss_mb_by_status, streamRss: stream.peak_rss_mb_by_status };
 }
 
@@ -200,30 +217,35 @@ async function tableCache(server: MariaDbServer): Promise<TableCacheFigures> {
 const BATCH = DEFAULT_TUNING.batchSize;
 const BATCH_TABLES = DEFAULT_TUNING.maxBatchTables;
 
+interface Ceiling { rowsS: number; cpuUsPerRow: number }
+let ceilingIds = 1_000_000;
+
 /**
  * What the target itself sustains for the stream's batch shape: BATCH changes spread round-robin over the tables,
- * per table one multi-row REPLACE (as Sluice writes them), in transactions of at most `tablesPerTxn` tables (each
- * one round trip). With thousands of tables each row is its own statement on its own table, and the server's cost
- * per statement grows with the tables its transaction already touched. Rolled back; best of `rounds`.
+ * per table one multi-row REPLACE (as Sluice writes them), in transactions of at most `tablesPerTxn` tables, each
+ * committed, `txnsPerTrip` transactions per round trip. With thousands of tables each row is its own statement on
+ * its own table, and the server's cost per statement grows with the tables its transaction already touched. Best
+ * rate of `rounds`; the target server's CPU per row over all rounds (/proc).
  */
-async function targetCeiling(target: MariaDbServer, db: string, n: number, tablesPerTxn: number, rounds: number): Promise<number> {
+async function targetCeiling(target: MariaDbServer, db: string, n: number, tablesPerTxn: number, rounds: number, txnsPerTrip = 1): Promise<Ceiling> {
   const conn = await mysql.createConnection({ host: '127.0.0.1', port: target.port, user: 'root', multipleStatements: true });
   try {
     let best = Infinity;
+    const cpu0 = serverCpu(target);
     for (let round = 0; round < rounds; round++) {
       const rows = new Map<number, string[]>();
       for (let i = 0; i < BATCH; i++) {
         const t = (round * BATCH + i) % n;
-        rows.set(t, [...(rows.get(t) ?? []), `(${1_000_000 + round * BATCH + i}, ${i}, 'y')`]);
+        rows.set(t, [...(rows.get(t) ?? []), `(${ceilingIds++}, ${i}, 'y')`]);
       }
       const statements = [...rows].map(([t, values]) => `REPLACE INTO ${db}.t${t} (id, v, s) VALUES ${values.join(',')}`);
+      const txns: string[] = [];
+      for (let i = 0; i < statements.length; i += tablesPerTxn) txns.push(`START TRANSACTION; ${statements.slice(i, i + tablesPerTxn).join(';\n')}; COMMIT`);
       const t0 = performance.now();
-      for (let i = 0; i < statements.length; i += tablesPerTxn) {
-        await conn.query(`START TRANSACTION; ${statements.slice(i, i + tablesPerTxn).join(';\n')}; ROLLBACK`);
-      }
+      for (let i = 0; i < txns.length; i += txnsPerTrip) await conn.query(txns.slice(i, i + txnsPerTrip).join(';\n'));
       best = Math.min(best, performance.now() - t0);
     }
-    return BATCH / (best / 1000);
+    return { rowsS: BATCH / (best / 1000), cpuUsPerRow: (serverCpu(target) - cpu0) / (BATCH * rounds) * 1e6 };
   } finally {
     await conn.end();
   }

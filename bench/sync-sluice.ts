@@ -27,6 +27,8 @@ export interface SluiceChildResult {
   peak_rss_mb: number;
   /** CPU seconds this process used (user + system): with `seconds`, whether Sluice or the servers are the bottleneck. */
   cpu_s: number;
+  /** CPU seconds this process used from the moment it streamed until it was done (the stream alone). */
+  stream_cpu_s: number | null;
   /** Peaks of process.memoryUsage() sampled every 50 ms: V8 heap in use, and memory outside it (Buffers). */
   peak_heap_mb: number;
   peak_external_mb: number;
@@ -67,6 +69,8 @@ let failure: unknown = null;
 let finished = false;
 const running = pipeline.run(controller.signal).catch((err: unknown) => { failure = err; }).finally(() => { finished = true; });
 let streamingAt: number | null = null;
+let streamingCpu = 0;
+const cpuNow = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 let doneAt: number | null = null;
 let peakHeap = 0;
 let peakExternal = 0;
@@ -93,11 +97,13 @@ while (doneAt === null && !finished) {
   }
   if (streamingAt === null && s.status === 'streaming') {
     streamingAt = now;
+    streamingCpu = cpuNow();
     process.stdout.write('streaming\n');
     if (mode !== 'until') doneAt = now;
   }
   if (end !== null && s.position !== null && comparePositions(s.position, end) >= 0) doneAt = now;
 }
+const doneCpu = cpuNow();
 controller.abort();
 await running;
 if (failure !== null || doneAt === null) {
@@ -115,7 +121,8 @@ const result: SluiceChildResult = {
   errors: s.errors,
   last_error: s.lastError,
   peak_rss_mb: peakRssMb(),
-  cpu_s: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+  cpu_s: cpuNow(),
+  stream_cpu_s: streamingAt === null ? null : doneCpu - streamingCpu,
   peak_heap_mb: Math.round(peakHeap / 1048576),
   peak_external_mb: Math.round(peakExternal / 1048576),
   peak_rss_mb_by_status: rssByStatus,

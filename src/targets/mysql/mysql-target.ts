@@ -297,8 +297,12 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
 
   // ── apply (the retry loop and the large-transaction skeleton are SqlTargetBase's) ────────────
 
-  protected override fenceSteps(): string[] {
-    return this.checkpoints.fenceStatements(this.pipeline, this.epoch, this.committed);
+  protected override fenceStepsAt(at: Checkpoint['position'] | null | undefined): string[] {
+    return this.checkpoints.fenceStatements(this.pipeline, this.epoch, at);
+  }
+
+  protected override commitStep(): string {
+    return 'COMMIT';
   }
 
   protected override isFenceFailure(err: unknown): boolean {
