@@ -325,8 +325,8 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
     return this.checkpoints.writeStatements(this.pipeline, checkpoint, this.epoch, this.leaseSeconds);
   }
 
-  protected async runSteps(conn: Connection, steps: string[], commit: boolean, progress?: CommitProgress): Promise<number | null> {
-    const packs = this.pack(steps);
+  protected async runSteps(conn: Connection, steps: string[], commit: boolean, progress?: CommitProgress, maxQueryBytes?: number): Promise<number | null> {
+    const packs = this.pack(steps, maxQueryBytes);
     if (packs.length === 0 && commit) packs.push('');
     let changed: number | null = null;
     for (let i = 0; i < packs.length; i++) {
@@ -729,8 +729,8 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
   }
 
   /** Join statements into multi-statement queries of at most maxStatementBytes each. */
-  private pack(statements: readonly string[]): string[] {
-    return packStatements(statements, Math.min(this.limits.maxBytes, this.maxPacket - 64 * 1024));
+  private pack(statements: readonly string[], maxBytes = Infinity): string[] {
+    return packStatements(statements, Math.min(maxBytes, this.limits.maxBytes, this.maxPacket - 64 * 1024));
   }
 
   protected override warnUnknownColumn(database: string, table: string, column: string): void {
