@@ -186,6 +186,7 @@ async function runScale(dir: string, source: MariaDbServer, target: MariaDbServe
   await source.query(`CALL ${db}.gen(${ROWS}, ${n})`);
   const end = await masterPos(source);
   const before = await tableCache(target);
+  const counters0 = await statementCounters(target);
   // Server CPU from the moment the first row is applied (after the stream's start-up: the target shapes of every
   // table are read then, which costs the target seconds at 10,000 tables) until the end.
   let serversAtStream = { source: 0, target: 0 };
@@ -194,6 +195,8 @@ async function runScale(dir: string, source: MariaDbServer, target: MariaDbServe
   });
   const serversCpu = { source: serverCpu(source) - serversAtStream.source, target: serverCpu(target) - serversAtStream.target };
   const after = await tableCache(target);
+  const counters1 = await statementCounters(target);
+  say(`${n} tables: target statements during the stream: ${[...counters1].map(([k, v]) => `${k} ${v - (counters0.get(k) ?? 0)}`).join(', ')}`);
   say(`${n} tables: target during the stream: ${after.opened - before.opened} tables opened, ${after.misses - before.misses} table cache misses, `
     + `${after.definitions - before.definitions} definitions opened (table_open_cache ${after.openCache}, table_definition_cache ${after.definitionCache}, innodb_open_files ${after.innodbFiles})`);
   const streamS = stream.seconds - (stream.streaming_after_s ?? 0);
@@ -220,6 +223,13 @@ async function runScale(dir: string, source: MariaDbServer, target: MariaDbServe
   const cpuUs = (cpu: number): number => round(cpu / steadyRows * 1e6, 1);
   return { peakRss: Math.max(snap.peak_rss_mb, stream.peak_rss_mb), snapshotS, rowsS, ceiling, oneTxn, snapRss: snap.peak_rss_mb_by_status, streamRss: stream.peak_rss_mb_by_status,
     steadyRowsS, cpuUsPerRow: { sluice: cpuUs(stream.applying_cpu_s ?? NaN), target: cpuUs(serversCpu.target), source: cpuUs(serversCpu.source) }, ceilingCpuUs: round(c.cpuUsPerRow, 1), packedCeiling: packed.rowsS };
+}
+
+/** The target's statement and row counters (what the stream asked of it). */
+async function statementCounters(server: MariaDbServer): Promise<Map<string, number>> {
+  const rows = await server.query<Array<{ Variable_name: string; Value: string }>>(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_replace', 'Com_insert', 'Com_update', 'Com_select', 'Com_delete', 'Com_commit', 'Com_begin', 'Innodb_rows_inserted', 'Innodb_rows_updated', 'Innodb_rows_deleted', 'Innodb_rows_read')");
+  return new Map(rows.map((r) => [r.Variable_name, Number(r.Value)]));
 }
 
 interface TableCacheFigures { opened: number; misses: number; definitions: number; openCache: number; definitionCache: number; innodbFiles: number }

@@ -152,8 +152,9 @@ export interface Target {
   /** One target transaction: the changes and the checkpoint, atomically. */
   apply(batch: TargetBatch): Promise<void>;
   /**
-   * Several whole batches (none `partial`), in order, each its own target transaction with its checkpoint, sent in
-   * one round trip: several small batches (e.g. cut at tuning.maxBatchTables) cost one wait instead of one each.
+   * Several whole batches (none `partial`), in order, each its own target transaction with its checkpoint, sent
+   * together (MySQL/MariaDB: multi-statement queries of at most 64 KiB): several small batches (e.g. cut at
+   * tuning.maxBatchTables) cost one wait instead of one each.
    * Returns how many batches committed, in order: all of them, or fewer (0 when the target did not try) — the
    * caller then applies the rest one by one with `apply`, which retries and reports errors as usual. Throws
    * CONNECTION_LOST when the connection was lost once the group was sent (which batches landed is then unknown:
