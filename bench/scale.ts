@@ -11,7 +11,7 @@
 // Figures go to stderr; the last stdout line is JSON:
 //   {"tables":…,"peak_rss_mb":…,"snapshot_s":…,"stream_rows_s":…,"stream_rows_s_10_tables":…}
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -57,12 +57,22 @@ async function masterPos(server: MariaDbServer): Promise<Pos> {
   return { file: rows[0]!.File, pos: Number(rows[0]!.Position) };
 }
 
-function runChild(config: string, mode: 'snapshot' | 'until', end: string | null): Promise<SluiceChildResult> {
+/** CPU seconds (user + system) a throwaway server's mysqld has used so far (/proc/<pid>/stat; clock ticks of 1/100 s). */
+function serverCpu(server: MariaDbServer): number {
+  const pid = readFileSync(join(server.datadir, '..', 'mysqld.pid'), 'utf8').trim();
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function runChild(config: string, mode: 'snapshot' | 'until', end: string | null, onLine?: (line: 'streaming' | 'applying') => void): Promise<SluiceChildResult> {
   const profile = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
   const child = spawn(process.execPath, [...profile, join(here, 'sync-sluice.js'), config, mode, ...(end ? [end] : [])],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   let last = '';
-  createInterface({ input: child.stdout }).on('line', (line) => { if (line !== 'streaming') last = line; });
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line === 'streaming' || line === 'applying') onLine?.(line);
+    else last = line;
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => {
@@ -147,7 +157,17 @@ async function createTables(source: MariaDbServer, db: string, n: number): Promi
   }));
 }
 
-async function runScale(dir: string, source: MariaDbServer, target: MariaDbServer, n: number): Promise<{ peakRss: number; snapshotS: number; rowsS: number; ceiling: number; oneTxn: number; snapRss: Record<string, number>; streamRss: Record<string, number> }> {
+interface ScaleFigures {
+  peakRss: number; snapshotS: number; rowsS: number; steadyRowsS: number; ceiling: number; oneTxn: number; snapRss: Record<string, number>; streamRss: Record<string, number>;
+  /** CPU µs per row applied during the stream: the Sluice process, the target server, the source server. */
+  cpuUsPerRow: { sluice: number; target: number; source: number };
+  /** The target server's CPU µs per row at its ceiling (≤ maxBatchTables tables per transaction). */
+  ceilingCpuUs: number;
+  /** The ceiling with 10 transactions per round trip. */
+  packedCeiling: number;
+}
+
+async function runScale(dir: string, source: MariaDbServer, target: MariaDbServer, n: number): Promise<ScaleFigures> {
   const db = `scale${n}`;
   say(`${n} tables: creating them on the source …`);
   const c0 = performance.now();
@@ -166,21 +186,50 @@ async function runScale(dir: string, source: MariaDbServer, target: MariaDbServe
   await source.query(`CALL ${db}.gen(${ROWS}, ${n})`);
   const end = await masterPos(source);
   const before = await tableCache(target);
-  const stream = await runChild(config, 'until', `${end.file}:${end.pos}`);
+  const counters0 = await statementCounters(target);
+  // Server CPU from the moment the first row is applied (after the stream's start-up: the target shapes of every
+  // table are read then, which costs the target seconds at 10,000 tables) until the end.
+  let serversAtStream = { source: 0, target: 0 };
+  const stream = await runChild(config, 'until', `${end.file}:${end.pos}`, (line) => {
+    if (line === 'applying') serversAtStream = { source: serverCpu(source), target: serverCpu(target) };
+  });
+  const serversCpu = { source: serverCpu(source) - serversAtStream.source, target: serverCpu(target) - serversAtStream.target };
   const after = await tableCache(target);
+  const counters1 = await statementCounters(target);
+  say(`${n} tables: target statements during the stream: ${[...counters1].map(([k, v]) => `${k} ${v - (counters0.get(k) ?? 0)}`).join(', ')}`);
   say(`${n} tables: target during the stream: ${after.opened - before.opened} tables opened, ${after.misses - before.misses} table cache misses, `
     + `${after.definitions - before.definitions} definitions opened (table_open_cache ${after.openCache}, table_definition_cache ${after.definitionCache}, innodb_open_files ${after.innodbFiles})`);
   const streamS = stream.seconds - (stream.streaming_after_s ?? 0);
   const rowsS = stream.rows_applied / streamS;
+  // The steady stream: the rows applied after the first batch (or group) committed, over the time since — the
+  // stream's start-up (reading every target table's shape, connecting, the first batch) excluded.
+  const steadyS = stream.seconds - (stream.first_applied_s ?? 0);
+  const steadyRows = stream.rows_applied - stream.rows_at_first_applied;
+  const steadyRowsS = steadyRows / steadyS;
+  say(`${n} tables: steady stream (the rows applied after the first batch, ${((stream.first_applied_s ?? 0) - (stream.streaming_after_s ?? 0)).toFixed(2)} s after it started): ${steadyRows} rows in ${steadyS.toFixed(2)} s = ${Math.round(steadyRowsS)} rows/s`);
   say(`${n} tables: stream ${stream.rows_applied} rows in ${streamS.toFixed(2)} s = ${Math.round(rowsS)} rows/s (start-up ${(stream.streaming_after_s ?? 0).toFixed(1)} s), peak RSS ${stream.peak_rss_mb} MB ${JSON.stringify(stream.peak_rss_mb_by_status)} (heap ${stream.peak_heap_mb} MB, outside the heap ${stream.peak_external_mb} MB), ${stream.cpu_s.toFixed(1)} s CPU`);
+  const perRow = (cpu: number): string => `${(cpu / steadyRows * 1e6).toFixed(1)} µs`;
+  say(`${n} tables: CPU per row during the steady stream: Sluice ${perRow(stream.applying_cpu_s ?? NaN)} (${(stream.applying_cpu_s ?? NaN).toFixed(2)} s; ${(stream.stream_cpu_s ?? NaN).toFixed(2)} s with the stream's start-up), target server ${perRow(serversCpu.target)} (${serversCpu.target.toFixed(2)} s), source server ${perRow(serversCpu.source)} (${serversCpu.source.toFixed(2)} s); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   if (stream.rows_applied < ROWS) throw new Error(`only ${stream.rows_applied} of ${ROWS} rows applied`);
   const check = await target.query<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM ${db}.t${(ROWS - 2) % n}`);
   say(`${n} tables: target table t${(ROWS - 2) % n} has ${check[0]!.n} rows`);
-  const ceiling = await targetCeiling(target, db, n, BATCH_TABLES, 3);
-  say(`${n} tables: the target's own ceiling for the same batches (one client, ${BATCH} changes round-robin over the tables, at most ${BATCH_TABLES} tables per transaction): ${Math.round(ceiling)} rows/s — Sluice reaches ${(rowsS / ceiling * 100).toFixed(0)} % of it`);
-  const oneTxn = await targetCeiling(target, db, n, BATCH, 1);
-  say(`${n} tables: the same ${BATCH} changes in one transaction (before maxBatchTables): ${Math.round(oneTxn)} rows/s`);
-  return { peakRss: Math.max(snap.peak_rss_mb, stream.peak_rss_mb), snapshotS, rowsS, ceiling, oneTxn, snapRss: snap.peak_rss_mb_by_status, streamRss: stream.peak_rss_mb_by_status };
+  const c = await targetCeiling(target, db, n, BATCH_TABLES, 3);
+  const ceiling = c.rowsS;
+  say(`${n} tables: the target's own ceiling for the same batches (one client, ${BATCH} changes round-robin over the tables, at most ${BATCH_TABLES} tables per committed transaction, one round trip each): ${Math.round(ceiling)} rows/s, target CPU ${c.cpuUsPerRow.toFixed(1)} µs/row — Sluice reaches ${(rowsS / ceiling * 100).toFixed(0)} % of it`);
+  const packed = await targetCeiling(target, db, n, BATCH_TABLES, 3, 10);
+  say(`${n} tables: the same, 10 transactions per round trip: ${Math.round(packed.rowsS)} rows/s, target CPU ${packed.cpuUsPerRow.toFixed(1)} µs/row`);
+  const oneTxn = (await targetCeiling(target, db, n, BATCH, 1)).rowsS;
+  say(`${n} tables: the same ${BATCH} changes in one transaction (before maxBatchTables): ${Math.round(oneTxn)} rows/s; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  const cpuUs = (cpu: number): number => round(cpu / steadyRows * 1e6, 1);
+  return { peakRss: Math.max(snap.peak_rss_mb, stream.peak_rss_mb), snapshotS, rowsS, ceiling, oneTxn, snapRss: snap.peak_rss_mb_by_status, streamRss: stream.peak_rss_mb_by_status,
+    steadyRowsS, cpuUsPerRow: { sluice: cpuUs(stream.applying_cpu_s ?? NaN), target: cpuUs(serversCpu.target), source: cpuUs(serversCpu.source) }, ceilingCpuUs: round(c.cpuUsPerRow, 1), packedCeiling: packed.rowsS };
+}
+
+/** The target's statement and row counters (what the stream asked of it). */
+async function statementCounters(server: MariaDbServer): Promise<Map<string, number>> {
+  const rows = await server.query<Array<{ Variable_name: string; Value: string }>>(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_replace', 'Com_insert', 'Com_update', 'Com_select', 'Com_delete', 'Com_commit', 'Com_begin', 'Innodb_rows_inserted', 'Innodb_rows_updated', 'Innodb_rows_deleted', 'Innodb_rows_read')");
+  return new Map(rows.map((r) => [r.Variable_name, Number(r.Value)]));
 }
 
 interface TableCacheFigures { opened: number; misses: number; definitions: number; openCache: number; definitionCache: number; innodbFiles: number }
@@ -200,30 +249,40 @@ async function tableCache(server: MariaDbServer): Promise<TableCacheFigures> {
 const BATCH = DEFAULT_TUNING.batchSize;
 const BATCH_TABLES = DEFAULT_TUNING.maxBatchTables;
 
+interface Ceiling { rowsS: number; cpuUsPerRow: number }
+let ceilingIds = 1_000_000;
+
 /**
- * What the target itself sustains for the stream's batch shape: BATCH changes spread round-robin over the tables,
- * per table one multi-row REPLACE (as Sluice writes them), in transactions of at most `tablesPerTxn` tables (each
- * one round trip). With thousands of tables each row is its own statement on its own table, and the server's cost
- * per statement grows with the tables its transaction already touched. Rolled back; best of `rounds`.
+ * What the target itself sustains for the stream's batch shape: BATCH changes spread round-robin over the tables
+ * (half new rows, half updates of row 1, merged per table as Sluice merges them), per table one multi-row REPLACE, in transactions of at most `tablesPerTxn` tables, each
+ * committed, `txnsPerTrip` transactions per round trip. With thousands of tables each row is its own statement on
+ * its own table, and the server's cost per statement grows with the tables its transaction already touched. Best
+ * rate of `rounds`; the target server's CPU per row over all rounds (/proc).
  */
-async function targetCeiling(target: MariaDbServer, db: string, n: number, tablesPerTxn: number, rounds: number): Promise<number> {
+async function targetCeiling(target: MariaDbServer, db: string, n: number, tablesPerTxn: number, rounds: number, txnsPerTrip = 1): Promise<Ceiling> {
   const conn = await mysql.createConnection({ host: '127.0.0.1', port: target.port, user: 'root', multipleStatements: true });
   try {
     let best = Infinity;
+    const cpu0 = serverCpu(target);
     for (let round = 0; round < rounds; round++) {
+      // As the stream's batches after merging: per table, the new rows and (for the updates of row 1) one full
+      // image of row 1, which REPLACE turns into an in-place update.
       const rows = new Map<number, string[]>();
+      const updated = new Set<number>();
       for (let i = 0; i < BATCH; i++) {
         const t = (round * BATCH + i) % n;
-        rows.set(t, [...(rows.get(t) ?? []), `(${1_000_000 + round * BATCH + i}, ${i}, 'y')`]);
+        if (i % 2 === 1 && updated.has(t)) continue;
+        if (i % 2 === 1) updated.add(t);
+        rows.set(t, [...(rows.get(t) ?? []), i % 2 === 0 ? `(${ceilingIds++}, ${i}, 'y')` : `(1, ${i}, 'u')`]);
       }
       const statements = [...rows].map(([t, values]) => `REPLACE INTO ${db}.t${t} (id, v, s) VALUES ${values.join(',')}`);
+      const txns: string[] = [];
+      for (let i = 0; i < statements.length; i += tablesPerTxn) txns.push(`START TRANSACTION; ${statements.slice(i, i + tablesPerTxn).join(';\n')}; COMMIT`);
       const t0 = performance.now();
-      for (let i = 0; i < statements.length; i += tablesPerTxn) {
-        await conn.query(`START TRANSACTION; ${statements.slice(i, i + tablesPerTxn).join(';\n')}; ROLLBACK`);
-      }
+      for (let i = 0; i < txns.length; i += txnsPerTrip) await conn.query(txns.slice(i, i + txnsPerTrip).join(';\n'));
       best = Math.min(best, performance.now() - t0);
     }
-    return BATCH / (best / 1000);
+    return { rowsS: BATCH / (best / 1000), cpuUsPerRow: (serverCpu(target) - cpu0) / (BATCH * rounds) * 1e6 };
   } finally {
     await conn.end();
   }
@@ -239,6 +298,7 @@ try {
   const small = await runScale(dir, source, target, 10);
   const big = await runScale(dir, source, target, TABLES);
   const within = big.rowsS / small.rowsS;
+  say(`summary (steady stream): ${Math.round(big.steadyRowsS)} vs ${Math.round(small.steadyRowsS)} rows/s = ${(big.steadyRowsS / small.steadyRowsS * 100).toFixed(0)} %; CPU µs per row (Sluice / target / source) ${Object.values(big.cpuUsPerRow).join(' / ')} vs ${Object.values(small.cpuUsPerRow).join(' / ')}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   say(`summary: ${TABLES} tables peak RSS ${big.peakRss} MB (goal < 300), initial copy ${big.snapshotS.toFixed(1)} s, stream ${Math.round(big.rowsS)} rows/s = ${(within * 100).toFixed(0)} % of the 10-table rate ${Math.round(small.rowsS)} (goal ≥ 90 %); `
     + `the target alone manages ${Math.round(big.ceiling)} rows/s with ${TABLES} tables vs ${Math.round(small.ceiling)} with 10 (Sluice: ${(big.rowsS / big.ceiling * 100).toFixed(0)} % and ${(small.rowsS / small.ceiling * 100).toFixed(0)} % of it)`);
   process.stdout.write(JSON.stringify({
@@ -246,7 +306,9 @@ try {
     stream_rows_s_10_tables: Math.round(small.rowsS), peak_rss_mb_10_tables: small.peakRss, snapshot_s_10_tables: round(small.snapshotS, 1),
     target_ceiling_rows_s: Math.round(big.ceiling), target_ceiling_rows_s_10_tables: Math.round(small.ceiling),
     target_one_txn_rows_s: Math.round(big.oneTxn), target_one_txn_rows_s_10_tables: Math.round(small.oneTxn),
-    stream_ratio: round(within, 3), peak_rss_mb_by_status: { snapshot: big.snapRss, stream: big.streamRss },
+    stream_ratio: round(within, 3), steady_rows_s: Math.round(big.steadyRowsS), steady_rows_s_10_tables: Math.round(small.steadyRowsS),
+    steady_ratio: round(big.steadyRowsS / small.steadyRowsS, 3), cpu_us_per_row: big.cpuUsPerRow, cpu_us_per_row_10_tables: small.cpuUsPerRow,
+    target_ceiling_cpu_us_per_row: big.ceilingCpuUs, target_ceiling_packed_rows_s: Math.round(big.packedCeiling), peak_rss_mb_by_status: { snapshot: big.snapRss, stream: big.streamRss },
     load_average: loadavg().map((x) => round(x, 1)),
     check_state_ms_serialize: micro.stringify_ms, check_state_ms_revision: micro.revision_ms,
   }) + '\n');

@@ -3,7 +3,8 @@
 //   prime     stop as soon as the pipeline streams (target tables created, checkpoint written)
 //   snapshot  stop when the initial snapshot is done (status becomes 'streaming')
 //   until     stop when the applied position reaches END (`file:pos`, or `-`: read from the first stdin line)
-// Prints `streaming` on stdout when the pipeline starts streaming; the last stdout line is JSON.
+// Prints `streaming` on stdout when the pipeline starts streaming, `applying` once it applied its first row; the last
+// stdout line is JSON.
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { writeHeapSnapshot } from 'node:v8';
@@ -27,6 +28,14 @@ export interface SluiceChildResult {
   peak_rss_mb: number;
   /** CPU seconds this process used (user + system): with `seconds`, whether Sluice or the servers are the bottleneck. */
   cpu_s: number;
+  /** CPU seconds this process used from the moment it streamed until it was done (the stream alone). */
+  stream_cpu_s: number | null;
+  /** Seconds from start until the first row was applied (the stream's start-up — target shapes, first reads — done). */
+  first_applied_s: number | null;
+  /** CPU seconds from the first rows applied until done: the steady stream. */
+  applying_cpu_s: number | null;
+  /** Rows applied at that moment (the first batch or group). */
+  rows_at_first_applied: number;
   /** Peaks of process.memoryUsage() sampled every 50 ms: V8 heap in use, and memory outside it (Buffers). */
   peak_heap_mb: number;
   peak_external_mb: number;
@@ -67,6 +76,11 @@ let failure: unknown = null;
 let finished = false;
 const running = pipeline.run(controller.signal).catch((err: unknown) => { failure = err; }).finally(() => { finished = true; });
 let streamingAt: number | null = null;
+let streamingCpu = 0;
+let firstAppliedAt: number | null = null;
+let firstAppliedCpu = 0;
+let rowsAtFirstApplied = 0;
+const cpuNow = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 let doneAt: number | null = null;
 let peakHeap = 0;
 let peakExternal = 0;
@@ -100,11 +114,19 @@ while (doneAt === null && !finished) {
   }
   if (streamingAt === null && s.status === 'streaming') {
     streamingAt = now;
+    streamingCpu = cpuNow();
     process.stdout.write('streaming\n');
     if (mode !== 'until') doneAt = now;
   }
+  if (streamingAt !== null && firstAppliedAt === null && s.rowsApplied > 0) {
+    firstAppliedAt = now;
+    firstAppliedCpu = cpuNow();
+    rowsAtFirstApplied = s.rowsApplied;
+    process.stdout.write('applying\n');
+  }
   if (end !== null && s.position !== null && comparePositions(s.position, end) >= 0) doneAt = now;
 }
+const doneCpu = cpuNow();
 controller.abort();
 await running;
 if (failure !== null || doneAt === null) {
@@ -122,7 +144,11 @@ const result: SluiceChildResult = {
   errors: s.errors,
   last_error: s.lastError,
   peak_rss_mb: peakRssMb(),
-  cpu_s: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+  cpu_s: cpuNow(),
+  stream_cpu_s: streamingAt === null ? null : doneCpu - streamingCpu,
+  first_applied_s: firstAppliedAt === null ? null : (firstAppliedAt - t0) / 1000,
+  applying_cpu_s: firstAppliedAt === null ? null : doneCpu - firstAppliedCpu,
+  rows_at_first_applied: rowsAtFirstApplied,
   peak_heap_mb: Math.round(peakHeap / 1048576),
   peak_external_mb: Math.round(peakExternal / 1048576),
   peak_rss_mb_by_status: rssByStatus,

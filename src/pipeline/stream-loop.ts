@@ -82,7 +82,8 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
   let batch: RowChange[] = [];
   /** Where each source transaction of `batch` starts and ends, and how many of its changes it holds. */
   let batchBounds: TxnBounds[] = [];
-  let inflightChanges = 0;
+  /** Changes of the batches in flight or queued. */
+  let pendingChanges = 0;
   /** Changes of the transaction being skipped (all its parts). */
   let skippedChanges = 0;
   let txn: RowChange[] = [];
@@ -121,13 +122,28 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
     }
     sink.enforceForeignKeys?.(passed);
   };
-  // One batch may be in flight while the next one is read and decoded (source and target work overlap).
+  // One group of batches is in flight while the next ones are read and decoded (source and target work overlap).
+  // Batches closed meanwhile wait in `queued` and go together, in one round trip where the target can
+  // (Target.applyPacked), as soon as the group in flight has committed: with thousands of tables a batch is cut
+  // at tuning.maxBatchTables after ~100 changes, and one round trip each would make the stream wait on every one.
   let inflight: Promise<void> | null = null;
   let applyError: unknown = null;
+  let queued: QueuedBatch[] = [];
+  let queuedChanges = 0;
+  /** Wait until every batch read so far is applied (the queue is sent as the group before it commits). */
   const drain = async (): Promise<void> => {
-    const p = inflight;
-    inflight = null;
-    if (p) await p;
+    for (;;) {
+      if (inflight === null) {
+        if (queued.length === 0) return;
+        send();
+      }
+      const current = inflight!;
+      try {
+        await current;
+      } finally {
+        if (inflight === current) inflight = null;
+      }
+    }
   };
   /**
    * Apply a batch. When the target refuses it for a reason a retry cannot cure, apply its transactions
@@ -154,9 +170,39 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
       await sink.apply({ changes: [], checkpoint });
     }
   };
+  /** A group: packed when the target can (the batches it did not commit then go one by one, with their own reports). */
+  const applyGroup = async (group: readonly QueuedBatch[]): Promise<void> => {
+    let done = 0;
+    if (group.length > 1 && sink.applyPacked) done = await sink.applyPacked(group.map((b) => ({ changes: b.changes, checkpoint: b.checkpoint })));
+    for (const b of group.slice(done)) await applyBatch(b.changes, b.bounds, b.checkpoint);
+  };
+  const applied = (b: QueuedBatch): void => {
+    p.countApplied(b.changes);
+    pendingChanges -= b.changes.length;
+    p.stats.rowsApplied += b.changes.length;
+    p.stats.transactionsApplied += b.txns;
+    p.stats.position = b.position;
+    p.stats.appliedSourceTime = Math.max(p.stats.appliedSourceTime ?? 0, b.commitTime);
+  };
+  const send = (): void => {
+    const group = queued;
+    queued = [];
+    queuedChanges = 0;
+    const current: Promise<void> = watchdog.track(applyGroup(group)).then(() => {
+      for (const b of group) applied(b);
+      p.stats.queuedChanges = pendingChanges + batch.length + txn.length;
+      if (inflight === current) inflight = null;
+      // The batches closed while this group was applied go next, together.
+      if (queued.length > 0 && applyError === null) send();
+    });
+    inflight = current;
+    current.catch((err: unknown) => { applyError = err; }); // also observed by the next drain()
+  };
   const flush = async (): Promise<void> => {
     if (batchPos === null) return;
-    await drain();
+    // While the stream overlaps the snapshot's chunks, foreign-key handling depends on every batch before this one.
+    const overlap = chunkFilter.size > 0 || copiedTables.size > 0;
+    if (overlap) await drain();
     const changes = batch, position = batchPos, txns = batchTxns, commitTime = batchCommitTime, bounds = batchBounds;
     if (bounds.length > 0) await foreignKeysFrom(bounds[0]!.start);
     const checkpoint = checkpointAt(position);
@@ -167,18 +213,14 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
     batchTxns = 0;
     lastPos = position;
     lastWrite = Date.now();
-    inflightChanges = changes.length;
-    p.stats.queuedChanges = inflightChanges;
-    inflight = watchdog.track(applyBatch(changes, bounds, checkpoint)).then(() => {
-      p.countApplied(changes);
-      inflightChanges = 0;
-      p.stats.queuedChanges = batch.length + txn.length;
-      p.stats.rowsApplied += changes.length;
-      p.stats.transactionsApplied += txns;
-      p.stats.position = position;
-      p.stats.appliedSourceTime = Math.max(p.stats.appliedSourceTime ?? 0, commitTime);
-    });
-    inflight.catch((err: unknown) => { applyError = err; }); // also observed by the next drain()
+    pendingChanges += changes.length;
+    p.stats.queuedChanges = pendingChanges;
+    queued.push({ changes, bounds, checkpoint, txns, commitTime, position });
+    queuedChanges += changes.length;
+    if (inflight === null) send();
+    else if (overlap) await drain();
+    // Enough waits already: hold the reading until the group in flight commits (the queue then goes).
+    else if (queuedChanges >= tuning.batchSize) await inflight;
   };
 
   let pending: Promise<SourceMessage | null> | null = null;
@@ -289,7 +331,7 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
         for (const ch of txn) batch.push(ch);
         batchTables.addAll(txn);
         txn = [];
-        p.stats.queuedChanges = batch.length + inflightChanges;
+        p.stats.queuedChanges = batch.length + pendingChanges;
         batchPos = m.position;
         batchTxns++;
         batchCommitTime = m.commitTime;
@@ -312,7 +354,7 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
         lastWrite = Date.now();
       } else {
         // Heartbeat: the source is idle (or everything was filtered): move the checkpoint now and then.
-        if (batchPos === null && txn.length === 0 && !inLargeTxn && inflightChanges === 0) {
+        if (batchPos === null && txn.length === 0 && !inLargeTxn && pendingChanges === 0) {
           p.stats.appliedSourceTime = Math.max(p.stats.appliedSourceTime ?? 0, m.time);
           if (Date.now() - lastWrite > 1000 && comparePositions(m.position, lastPos) > 0) {
             batchPos = m.position;
@@ -336,6 +378,9 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
 }
 
 interface TxnBounds { start: Position; end: Position; count: number }
+
+/** A batch closed and waiting to be applied (with the ones closed while the group before it was applied). */
+interface QueuedBatch { changes: RowChange[]; bounds: TxnBounds[]; checkpoint: Checkpoint; txns: number; commitTime: number; position: Position }
 
 /** The distinct tables of a batch's changes (consecutive changes of one table are counted once, cheaply). */
 class BatchTables {

@@ -153,6 +153,16 @@ export interface Target {
   open(): Promise<Checkpoint | null>;
   /** One target transaction: the changes and the checkpoint, atomically. */
   apply(batch: TargetBatch): Promise<void>;
+  /**
+   * Several whole batches (none `partial`), in order, each its own target transaction with its checkpoint, sent
+   * together (MySQL/MariaDB: multi-statement queries of at most 64 KiB): several small batches (e.g. cut at
+   * tuning.maxBatchTables) cost one wait instead of one each.
+   * Returns how many batches committed, in order: all of them, or fewer (0 when the target did not try) — the
+   * caller then applies the rest one by one with `apply`, which retries and reports errors as usual. Throws
+   * CONNECTION_LOST when the connection was lost once the group was sent (which batches landed is then unknown:
+   * the pipeline goes on from the stored checkpoint), and FENCED / PIPELINE_OWNED like `apply`.
+   */
+  applyPacked?(batches: readonly TargetBatch[]): Promise<number>;
   /** Apply a DDL change (native or translated), then store the checkpoint. */
   applyDdl(ddl: DdlChange, checkpoint: Checkpoint): Promise<void>;
   /** Roll back a transaction opened by `partial` batches (the source rolled it back). */

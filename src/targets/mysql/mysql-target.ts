@@ -297,8 +297,12 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
 
   // ── apply (the retry loop and the large-transaction skeleton are SqlTargetBase's) ────────────
 
-  protected override fenceSteps(): string[] {
-    return this.checkpoints.fenceStatements(this.pipeline, this.epoch, this.committed);
+  protected override fenceStepsAt(at: Checkpoint['position'] | null | undefined): string[] {
+    return this.checkpoints.fenceStatements(this.pipeline, this.epoch, at);
+  }
+
+  protected override commitStep(): string {
+    return 'COMMIT';
   }
 
   protected override isFenceFailure(err: unknown): boolean {
@@ -322,8 +326,8 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
   }
 
   /** Queries are packed as they are sent (one ahead, to know the last): a checkpoint with megabytes of history is never whole in memory. */
-  protected async runSteps(conn: Connection, steps: Iterable<string>, commit: boolean, progress?: CommitProgress): Promise<number | null> {
-    const packs = packStatementsLazily(steps, this.maxQueryBytes());
+  protected async runSteps(conn: Connection, steps: Iterable<string>, commit: boolean, progress?: CommitProgress, maxQueryBytes?: number): Promise<number | null> {
+    const packs = packStatementsLazily(steps, this.maxQueryBytes(maxQueryBytes));
     let next = packs.next();
     if (next.done && commit) next = { done: false, value: '' };
     let changed: number | null = null;
@@ -728,9 +732,9 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
     return out;
   }
 
-  /** Most bytes of one multi-statement query (maxStatementBytes, under the server's max_allowed_packet). */
-  private maxQueryBytes(): number {
-    return Math.min(this.limits.maxBytes, this.maxPacket - 64 * 1024);
+  /** Most bytes of one multi-statement query (maxStatementBytes, under the server's max_allowed_packet; `cap` for packed groups). */
+  private maxQueryBytes(cap = Infinity): number {
+    return Math.min(cap, this.limits.maxBytes, this.maxPacket - 64 * 1024);
   }
 
   protected override warnUnknownColumn(database: string, table: string, column: string): void {

@@ -489,6 +489,100 @@ describe('MySQL sink', () => {
     }
   });
 
+  // Several batches in one round trip (Target.applyPacked), each its own transaction with its fence and checkpoint.
+  /** What the stream loop does with a group: packed, then the batches that did not commit one by one. */
+  const applyGroup = async (s: MysqlTarget, group: Array<{ changes: RowChange[]; checkpoint: Checkpoint }>): Promise<number> => {
+    const done = await s.applyPacked(group);
+    for (const b of group.slice(done)) await s.apply(b);
+    return done;
+  };
+
+  it('a packed group of batches: one round trip, each batch committed with its own checkpoint', async () => {
+    await target.query('CREATE TABLE dst.packed (k INT, note VARCHAR(10))');
+    const s = sink('p-packed');
+    await s.open();
+    const group = [1, 2, 3].map((k) => ({ changes: [ins('packed', { k, note: `n${k}` })], checkpoint: cp('p-packed') }));
+    await conn.query("SET GLOBAL log_output = 'TABLE'; TRUNCATE mysql.general_log; SET GLOBAL general_log = 1");
+    try {
+      assert.equal(await s.applyPacked(group), 3);
+    } finally {
+      await conn.query('SET GLOBAL general_log = 0');
+    }
+    const packets = await rows(conn, "SELECT CONVERT(argument USING utf8mb4) AS q FROM mysql.general_log WHERE command_type = 'Query' AND CONVERT(argument USING utf8mb4) LIKE '%p-packed%'");
+    assert.equal(packets.length, 1, packets.map((p) => String(p['q'])).join('\n---\n'));
+    assert.equal((String(packets[0]!['q']).match(/COMMIT/g) ?? []).length, 3);
+    assert.deepEqual(await rows(conn, 'SELECT k FROM dst.packed ORDER BY k'), [{ k: 1 }, { k: 2 }, { k: 3 }]);
+    assert.equal((await rows(conn, "SELECT pos FROM _sluice.checkpoints WHERE pipeline = 'p-packed'"))[0]!['pos'], String(group[2]!.checkpoint.position.pos));
+    // the next write fences on the last batch's position
+    await s.apply({ changes: [ins('packed', { k: 4, note: 'n4' })], checkpoint: cp('p-packed') });
+    assert.equal((await rows(conn, 'SELECT COUNT(*) n FROM dst.packed'))[0]!['n'], '4');
+  });
+
+  it('a packed group failing in its second batch: the first stays committed with its checkpoint, the rest is applied once', async () => {
+    await target.query('CREATE TABLE dst.packfail (k INT, note VARCHAR(3))'); // no key: a batch applied twice adds rows
+    const s = sink('p-packfail');
+    await s.open();
+    const group = [
+      { changes: [ins('packfail', { k: 1, note: 'a' })], checkpoint: cp('p-packfail') },
+      { changes: [ins('packfail', { k: 2, note: 'too long' })], checkpoint: cp('p-packfail') }, // STRICT: refused
+      { changes: [ins('packfail', { k: 3, note: 'c' })], checkpoint: cp('p-packfail') },
+    ];
+    assert.equal(await s.applyPacked(group), 1);
+    assert.deepEqual(await rows(conn, 'SELECT k FROM dst.packfail'), [{ k: 1 }]);
+    assert.equal((await rows(conn, "SELECT pos FROM _sluice.checkpoints WHERE pipeline = 'p-packfail'"))[0]!['pos'], String(group[0]!.checkpoint.position.pos));
+    // one by one: the second is refused (named), then fixed by hand and applied again
+    await assert.rejects(s.apply(group[1]!), (err: unknown) => err instanceof SluiceError && err.code === 'TARGET_WRITE_FAILED');
+    await target.query('ALTER TABLE dst.packfail MODIFY note VARCHAR(10)');
+    for (const b of group.slice(1)) await s.apply(b);
+    assert.deepEqual(await rows(conn, 'SELECT k FROM dst.packfail ORDER BY k'), [{ k: 1 }, { k: 2 }, { k: 3 }]);
+  });
+
+  it('connection killed between two transactions of a packed group: the first is kept with its checkpoint, none is lost or applied twice', async () => {
+    await target.query('CREATE TABLE dst.packkill (k INT, note VARCHAR(10))'); // no key: a batch applied twice adds rows
+    await target.query('CREATE TABLE dst.packgate (id INT PRIMARY KEY, v INT)');
+    await target.query('INSERT INTO dst.packgate VALUES (1, 0)');
+    const s = sink('p-packkill');
+    await s.open();
+    const group = [
+      { changes: [ins('packkill', { k: 1, note: 'first' })], checkpoint: cp('p-packkill') },
+      // the second transaction waits for a row lock held elsewhere: the session is killed there
+      { changes: [ins('packkill', { k: 2, note: 'second' }), upd('packgate', { id: 1, v: 0 }, { id: 1, v: 2 })], checkpoint: cp('p-packkill') },
+      { changes: [ins('packkill', { k: 3, note: 'third' })], checkpoint: cp('p-packkill') },
+    ];
+    const blocker = await connect(target);
+    try {
+      await blocker.query('START TRANSACTION; SELECT * FROM dst.packgate WHERE id = 1 FOR UPDATE');
+      // its outcome is observed at once (it fails as soon as the session is killed, maybe before the assertion below)
+      const applying = s.applyPacked(group).then(() => null, (err: unknown) => err);
+      let killed = false;
+      for (let i = 0; i < 500 && !killed; i++) {
+        // the group's statement on the gate (after its first COMMIT); PROCESSLIST may still show the blocker's query
+        const waiting = await rows(conn, "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE '%packgate%' AND INFO NOT LIKE '%FOR UPDATE%' AND INFO NOT LIKE '%PROCESSLIST%'");
+        if (waiting.length === 1) {
+          await conn.query(`KILL CONNECTION ${Number(waiting[0]!['id'])}`);
+          killed = true;
+        } else await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(killed, 'the second transaction never waited for the lock');
+      const err = await applying;
+      assert.ok(err instanceof SluiceError && err.code === 'CONNECTION_LOST', String(err));
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.destroy();
+    }
+    // the first transaction and its checkpoint landed, the second was rolled back with the session
+    assert.deepEqual(await rows(conn, 'SELECT k FROM dst.packkill'), [{ k: 1 }]);
+    assert.equal((await rows(conn, "SELECT pos FROM _sluice.checkpoints WHERE pipeline = 'p-packkill'"))[0]!['pos'], String(group[0]!.checkpoint.position.pos));
+    // the caller applies the same group again: the first batch is recognised, the others applied once
+    assert.equal(await applyGroup(s, group), 1);
+    assert.deepEqual(await rows(conn, 'SELECT k FROM dst.packkill ORDER BY k'), [{ k: 1 }, { k: 2 }, { k: 3 }]);
+    assert.deepEqual(await rows(conn, 'SELECT v FROM dst.packgate'), [{ v: 2 }]);
+    // a restarted pipeline (a new target) goes on from the last batch
+    const again = sink('p-packkill');
+    const stored = await again.open();
+    assert.equal(stored?.position.pos, group[2]!.checkpoint.position.pos);
+  });
+
   it('throughput: one 100k-row insert batch', async (t) => {
     await target.query('CREATE TABLE dst.bulk (id INT PRIMARY KEY, name VARCHAR(40), qty INT, price DECIMAL(10,2), at DATETIME, note TEXT)');
     const s = sink('p-bulk');
