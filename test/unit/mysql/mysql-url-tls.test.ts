@@ -86,7 +86,7 @@ test('the config validator rejects bad TLS parameters when the config is loaded'
 
 test('mysql2 options: host, port, user, password, database and ssl from the URL; no uri', () => {
   const plain = mysqlConnectionOptions('mysql://us%40er:p%3Aw@db.example:3307/app', { connectTimeout: 5000 });
-  assert.deepEqual(plain, { connectTimeout: 5000, host: 'db.example', port: 3307, user: 'us@er', password: 'p:w', database: 'app' });
+  assert.deepEqual(plain, { maxPreparedStatements: 16, connectTimeout: 5000, host: 'db.example', port: 3307, user: 'us@er', password: 'p:w', database: 'app' });
   assert.equal('uri' in plain, false);
 
   const required = mysqlConnectionOptions('mysql://u:p@db/?ssl-mode=REQUIRED');
