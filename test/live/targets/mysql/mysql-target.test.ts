@@ -557,8 +557,11 @@ describe('MySQL sink', () => {
       let killed = false;
       for (let i = 0; i < 500 && !killed; i++) {
         // the group's statement on the gate (after its first COMMIT); PROCESSLIST may still show the blocker's query
+        // INFO holds the rest of the multi-statement, gate included, from its first statement on: kill only once the
+        // first transaction's row is committed (seen from another session), i.e. inside the second transaction
         const waiting = await rows(conn, "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE INFO LIKE '%packgate%' AND INFO NOT LIKE '%FOR UPDATE%' AND INFO NOT LIKE '%PROCESSLIST%'");
-        if (waiting.length === 1) {
+        const firstCommitted = waiting.length === 1 && (await rows(conn, 'SELECT k FROM dst.packkill')).length === 1;
+        if (firstCommitted) {
           await conn.query(`KILL CONNECTION ${Number(waiting[0]!['id'])}`);
           killed = true;
         } else await new Promise((r) => setTimeout(r, 10));
