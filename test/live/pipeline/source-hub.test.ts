@@ -116,4 +116,23 @@ describe('SourceHub: pipelines join, park, rejoin and leave at their own positio
     await waitFor('no binlog connection once the last left', async () => (await dumps()) === 0, 10_000);
     assert.equal(idle, 1, 'idle once');
   });
+
+  it('hands an idle source\'s heartbeats to a subscriber that has everything (its stream watchdog and lag depend on them)', async () => {
+    const hub = new SourceHub(db.url, 5105, log);
+    hubs.push(hub);
+    const sub = await hub.subscribe({ name: 'idle', start: await currentPosition(db.url), filter: () => true, history: new SchemaHistory({ url: db.url }) });
+    try {
+      // The source is idle: the reader's heartbeats (one a second) carry the subscriber's own position.
+      const beats: number[] = [];
+      const t0 = Date.now();
+      while (beats.length < 2 && Date.now() - t0 < 6000) {
+        const m = await Promise.race([sub.next(), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 6000 - (Date.now() - t0)))]);
+        if (m === 'timeout' || m === null) break;
+        if (m.kind === 'heartbeat') beats.push(Date.now() - t0);
+      }
+      assert.ok(beats.length >= 2, `heartbeats within 6 s of an idle source: ${beats.length}`);
+    } finally {
+      await sub.close();
+    }
+  });
 });
