@@ -118,9 +118,9 @@ describe('SourceHub: pipelines join, park, rejoin and leave at their own positio
   });
 
   it('hands an idle source\'s heartbeats to a subscriber that has everything (its stream watchdog and lag depend on them)', async () => {
-    const hub = new SourceHub(db.url, 5105, log);
+    const hub = new SourceHub(bed.db.url, 5105, log);
     hubs.push(hub);
-    const sub = await hub.subscribe({ name: 'idle', start: await currentPosition(db.url), filter: () => true, history: new SchemaHistory({ url: db.url }) });
+    const sub = await hub.subscribe({ name: 'idle', start: await currentPosition(bed.db.url), filter: () => true, history: new SchemaHistory({ url: bed.db.url }) });
     try {
       // The source is idle: the reader's heartbeats (one a second) carry the subscriber's own position.
       const beats: number[] = [];
