@@ -41,6 +41,13 @@ import { buildTableStatements, type StatementLimits } from './statements.js';
 import { TableShapeCache } from './table-shapes.js';
 import { isLoadDataRefused, loadDataRefused, loadQuotedText, loadRows, serverAllowsLocalInfile, type LoadResult } from './load-data.js';
 import { quoteId } from './sql-literal.js';
+import { compoundBlocks, supportsCompoundBlocks } from './compound-blocks.js';
+
+/**
+ * Most bytes of SQL per compound block: a typical stream batch at thousands of tables (≤ 100 single-row
+ * statements, ~7 KB) is one block, and a packed group's 64 KiB query (PACKED_QUERY_BYTES) holds several.
+ */
+const COMPOUND_BLOCK_BYTES = 16 * 1024;
 
 export interface MysqlTargetOptions {
   /** Pipeline name: the checkpoint row's key. */
@@ -144,6 +151,8 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
   private readonly limits: StatementLimits;
   private readonly shapes: TableShapeCache;
   private maxPacket = 16 * 1024 * 1024;
+  /** The target runs MariaDB's `BEGIN NOT ATOMIC … END` (see compound-blocks.ts): a batch's row statements go in blocks. */
+  private compound = false;
   private readonly foreignKeyScope: ((database: string, table: string) => boolean) | undefined;
   /** Apply with foreign_key_checks=1 (the target's engine repeats cascades); see enforceForeignKeys. */
   private enforceFks = false;
@@ -318,7 +327,8 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
     const routes = routesOf(changes, this.route);
     await this.shapes.load(conn, [...routes.values()]);
     const segments = mergeChanges(changes, (db, t) => this.mergeShape(routes, db, t), { strict, keyMoves: this.overlapsSnapshot });
-    return this.buildStatements(segments, routes);
+    const statements = this.buildStatements(segments, routes);
+    return this.compound ? compoundBlocks(statements, COMPOUND_BLOCK_BYTES) : statements;
   }
 
   protected checkpointSteps(checkpoint: Checkpoint): Iterable<string> {
@@ -835,8 +845,9 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
     }
     try {
       await conn.query(this.lockWaitSeconds === undefined ? SESSION_SETUP : `${SESSION_SETUP}, innodb_lock_wait_timeout = ${Math.max(1, Math.round(this.lockWaitSeconds))}`);
-      const [rows] = await conn.query<RowDataPacket[]>('SELECT @@max_allowed_packet AS p');
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT @@max_allowed_packet AS p, VERSION() AS v');
       this.maxPacket = Number(rows[0]?.['p'] ?? this.maxPacket);
+      this.compound = supportsCompoundBlocks(String(rows[0]?.['v'] ?? ''));
     } catch (err) {
       abortConnection(conn);
       throw connectionLost('session setup', err);
