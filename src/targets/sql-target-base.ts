@@ -101,7 +101,8 @@ export abstract class SqlTargetBase<C, S> {
     this.leaseSeconds = opts.leaseSeconds ?? 15;
     this.owner = opts.owner ?? INSTANCE;
     this.lockRetries = opts.lockRetries ?? 5;
-    this.log = opts.logger;
+    // Every line names the pipeline once: the logger given is most often already the pipeline's child.
+    this.log = 'pipeline' in opts.logger.bindings() ? opts.logger : opts.logger.child({ pipeline: opts.pipeline });
   }
 
   /** The cached connection, or a new one with the kind's session settings. */
@@ -302,12 +303,12 @@ export abstract class SqlTargetBase<C, S> {
         await this.rollbackQuietly();
         if (this.driver.isLockConflict(err) && attempt < this.lockRetries) {
           const wait = Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random());
-          this.log.warn({ pipeline: this.pipeline, ...this.driver.details(err), attempt: attempt + 1, waitMs: Math.round(wait) }, `lock conflict on ${this.driver.name}, retrying batch`);
+          this.log.warn({ ...this.driver.details(err), attempt: attempt + 1, waitMs: Math.round(wait) }, `lock conflict on ${this.driver.name}, retrying batch`);
           await sleep(wait);
           continue;
         }
         if (this.driver.isUniqueViolation(err) && !strict) {
-          this.log.warn({ pipeline: this.pipeline, error: this.driver.message(err) }, 'unique-key conflict in merged batch, re-applying in source order');
+          this.log.warn({ error: this.driver.message(err) }, 'unique-key conflict in merged batch, re-applying in source order');
           strict = true;
           continue;
         }
@@ -337,7 +338,7 @@ export abstract class SqlTargetBase<C, S> {
     }
     const stored = await this.beginWriter(conn, this.uncertain);
     if (this.uncertain && stored && stored.epoch === this.epoch && CheckpointTable.holds(stored, batch.checkpoint)) {
-      this.log.info({ pipeline: this.pipeline, position: batch.checkpoint.position }, 'batch was committed before the connection was lost; not applying it again');
+      this.log.info({ position: batch.checkpoint.position }, 'batch was committed before the connection was lost; not applying it again');
       await this.driver.rollback(conn);
       this.committed = batch.checkpoint.position;
       return;
@@ -396,7 +397,7 @@ export abstract class SqlTargetBase<C, S> {
         if (committed === 0) this.checkOwnership(stored, true);
         else this.committed = batches[committed - 1]!.checkpoint.position;
       }
-      this.log.debug({ pipeline: this.pipeline, batches: batches.length, committed, error: this.driver.message(err) }, 'a packed group failed: the rest of its batches go one by one');
+      this.log.debug({ batches: batches.length, committed, error: this.driver.message(err) }, 'a packed group failed: the rest of its batches go one by one');
       return committed;
     }
   }
@@ -419,7 +420,7 @@ export abstract class SqlTargetBase<C, S> {
     if (stored === null || stored.epoch !== this.epoch) return 0;
     const committed = batches.findIndex((b) => CheckpointTable.at(stored, b.checkpoint.position)) + 1;
     if (committed > 0) {
-      this.log.info({ pipeline: this.pipeline, position: batches[committed - 1]!.checkpoint.position, batches: committed },
+      this.log.info({ position: batches[committed - 1]!.checkpoint.position, batches: committed },
         'batches of a packed group were committed before the connection was lost; not applying them again');
       this.committed = batches[committed - 1]!.checkpoint.position;
       this.uncertain = false;
@@ -483,7 +484,7 @@ export abstract class SqlTargetBase<C, S> {
     const id = `${database}.${table}.${column}`;
     if (this.warnedColumns.has(id)) return;
     this.warnedColumns.add(id);
-    this.log.warn({ pipeline: this.pipeline, database, table, column },
+    this.log.warn({ database, table, column },
       `source column does not exist on the table of ${this.driver.name}; its values are not written (apply the DDL, or ALTER the target)`);
   }
 }

@@ -204,10 +204,10 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
     try {
       const outcome = await endBlockingTransactions(waiter, probe, this.checkpoints.lockSql(this.pipeline));
       if (outcome.killed.length > 0) {
-        this.log.warn({ pipeline: this.pipeline, previousOwner: who, connections: outcome.killed },
+        this.log.warn({ previousOwner: who, connections: outcome.killed },
           `the previous owner's lease ran out while its transaction still held the checkpoint row (a paused or cut-off instance?): ended its connection(s) ${outcome.killed.join(', ')}`);
       } else {
-        this.log.warn({ pipeline: this.pipeline, previousOwner: who, problem: outcome.problem },
+        this.log.warn({ previousOwner: who, problem: outcome.problem },
           `the previous owner's lease ran out but its transaction still holds the checkpoint row, and Sluice could not end it (${outcome.problem}): grant PROCESS to the target user, or end that instance or its connection by hand`);
       }
     } finally {
@@ -510,7 +510,7 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
 
   private warnLoadDataRefused(err: SluiceError): void {
     this.loadData = false;
-    this.log.warn({ pipeline: this.pipeline, code: err.code, fix: err.fix }, err.message);
+    this.log.warn({ code: err.code, fix: err.fix }, err.message);
   }
 
   /**
@@ -535,7 +535,7 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
     }
     if (!res.loaded) {
       await conn.query('ROLLBACK');
-      this.log.warn({ pipeline: this.pipeline, table: `${chunk.database}.${chunk.table}`, chunk: chunk.index, why: res.why },
+      this.log.warn({ table: `${chunk.database}.${chunk.table}`, chunk: chunk.index, why: res.why },
         'a snapshot chunk did not load exactly with LOAD DATA: it is written with INSERT statements instead');
       return false;
     }
@@ -588,7 +588,7 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
         const tolerated = parsed ? ALREADY_APPLIED[parsed.action] ?? [] : [];
         const n = errnoOf(err);
         if (n === undefined || !tolerated.includes(n)) throw err;
-        this.log.warn({ pipeline: this.pipeline, errno: n, error: serverMessage(err) }, 'DDL already applied on the target (re-run after a restart?); continuing');
+        this.log.warn({ errno: n, error: serverMessage(err) }, 'DDL already applied on the target (re-run after a restart?); continuing');
       } finally {
         this.shapes.invalidate();
       }
@@ -781,7 +781,7 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
     this.sessionFks = null;
     try {
       const sweep = await removeForeignKeyOrphans(conn, tables.map((t) => this.route(t.database, t.table)));
-      if (sweep.deleted + sweep.nulled > 0) this.log.info({ pipeline: this.pipeline, ...sweep }, 'removed child rows whose parent the source deleted during the snapshot');
+      if (sweep.deleted + sweep.nulled > 0) this.log.info({ ...sweep }, 'removed child rows whose parent the source deleted during the snapshot');
       return sweep;
     } catch (err) {
       throw await this.failure('removing foreign-key orphans', err);

@@ -179,7 +179,7 @@ export class PostgresTarget extends SqlTargetBase<pg.Client, Step> implements Ta
     const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 10_000, application_name: 'sluice' });
     // An error on an idle connection (server restart) must not crash the process; the next use fails and reconnects.
     client.on('error', (err) => {
-      this.log.debug({ pipeline: this.pipeline, err: pgMessage(err) }, 'PostgreSQL target connection error');
+      this.log.debug({ err: pgMessage(err) }, 'PostgreSQL target connection error');
       if (this.conn === client) this.conn = null;
     });
     try {
@@ -298,14 +298,14 @@ export class PostgresTarget extends SqlTargetBase<pg.Client, Step> implements Ta
       }
       await blocked;
       if (killed.length > 0) {
-        this.log.warn({ pipeline: this.pipeline, previousOwner: who, sessions: killed },
+        this.log.warn({ previousOwner: who, sessions: killed },
           `the previous owner's lease ran out while its transaction still held the checkpoint row: ended its session(s) ${killed.join(', ')}`);
       } else {
-        this.log.warn({ pipeline: this.pipeline, previousOwner: who },
+        this.log.warn({ previousOwner: who },
           'the previous owner\'s lease ran out but its transaction still holds the checkpoint row, and Sluice could not end it: grant pg_signal_backend to the target user, or end that session by hand');
       }
     } catch (err) {
-      this.log.warn({ pipeline: this.pipeline, err: pgMessage(err) }, 'could not end the stale owner\'s session');
+      this.log.warn({ err: pgMessage(err) }, 'could not end the stale owner\'s session');
     } finally {
       await waiter.end().catch(() => undefined);
       await probe.end().catch(() => undefined);
@@ -432,7 +432,7 @@ ORDER BY c.relname, a.attnum`);
       for (const { source, schema, table } of targets) {
         const existing = this.shapes.get(PostgresTarget.shapeKey(schema, table));
         if (!existing) {
-          create.push(createTableSql(schema, table, source, (column, expression) => this.log.warn({ pipeline: this.pipeline, table: `${schema}.${table}`, column, default: expression },
+          create.push(createTableSql(schema, table, source, (column, expression) => this.log.warn({ table: `${schema}.${table}`, column, default: expression },
             'a column default PostgreSQL cannot evaluate (a MySQL expression) is left out on the PostgreSQL table')));
           out.push('created');
           continue;
@@ -563,7 +563,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
     for (const { source, schema, table } of targets) {
       const { kept, outside } = targetForeignKeys(source, schema, table, route);
       for (const fk of outside) {
-        this.log.warn({ pipeline: this.pipeline, table: `${source.schema.database}.${source.schema.table}`, foreignKey: fk.name, references: `${fk.refDatabase ?? source.schema.database}.${fk.refTable}` },
+        this.log.warn({ table: `${source.schema.database}.${source.schema.table}`, foreignKey: fk.name, references: `${fk.refDatabase ?? source.schema.database}.${fk.refTable}` },
           'a foreign key to a table outside the pipeline is left out on PostgreSQL (cascades from that table are not repeated)');
       }
       out.push(...kept.map((fk) => pendingInsertSql(this.checkpoints.schema, this.pipeline, fk)));
@@ -611,7 +611,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
           } catch (err) {
             if (isConnectionError(err)) throw err;
             await client.query('ROLLBACK TO SAVEPOINT sluice_fk');
-            this.log.warn({ pipeline: this.pipeline, table: `${fk.schema}.${fk.table}`, foreignKey: fk.name, err: pgMessage(err) },
+            this.log.warn({ table: `${fk.schema}.${fk.table}`, foreignKey: fk.name, err: pgMessage(err) },
               'PostgreSQL refused a foreign key of the source (e.g. the referenced columns have no unique key there): it is left out');
             continue;
           }
@@ -636,7 +636,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
         } catch (err) {
           if (isConnectionError(err)) throw err;
           await client.query('ROLLBACK TO SAVEPOINT sluice_fk');
-          this.log.warn({ pipeline: this.pipeline, table: `${fk.schema}.${fk.table}`, foreignKey: fk.name, err: pgMessage(err) },
+          this.log.warn({ table: `${fk.schema}.${fk.table}`, foreignKey: fk.name, err: pgMessage(err) },
             'rows of the source break a foreign key (written with foreign_key_checks=0?): the constraint stays NOT VALID on PostgreSQL (checked for new rows only)');
         }
       }
@@ -648,7 +648,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
       this.invalidate();
     }
     this.pendingDone = true;
-    if (out.deleted + out.nulled > 0) this.log.info({ pipeline: this.pipeline, ...out }, 'foreign keys added; child rows left by cascades during the copy removed or detached');
+    if (out.deleted + out.nulled > 0) this.log.info({ ...out }, 'foreign keys added; child rows left by cascades during the copy removed or detached');
     return out;
   }
 
@@ -903,7 +903,7 @@ WHERE con.contype = 'f' AND ((n.nspname, c.relname) IN (${pairs}) OR (rn.nspname
       for (const sql of statements) await client.query(sql);
       await client.query(`${this.checkpoints.writeStatements(this.pipeline, checkpoint, this.epoch, this.leaseSeconds).join(';\n')}; COMMIT`);
       this.committed = checkpoint.position;
-      if (statements.length > 0) this.log.info({ pipeline: this.pipeline, statements: statements.length }, 'DDL translated and applied on the PostgreSQL target');
+      if (statements.length > 0) this.log.info({ statements: statements.length }, 'DDL translated and applied on the PostgreSQL target');
     } catch (err) {
       const known = await this.ddlFailure(err);
       if (known) throw known;
@@ -1016,7 +1016,7 @@ WHERE con.contype = 'f' AND ((n.nspname, c.relname) IN (${pairs}) OR (rn.nspname
       } catch (err) {
         // A value of the source's text PostgreSQL refuses: the typed path writes the chunk, or says exactly what is wrong.
         if (!text || isConnectionError(err) || isLockConflict(err) || isSluiceError(err)) throw err;
-        this.log.warn({ pipeline: this.pipeline, table: `${r.database}.${table}`, chunk: chunk.index, why: pgMessage(err) },
+        this.log.warn({ table: `${r.database}.${table}`, chunk: chunk.index, why: pgMessage(err) },
           'a snapshot chunk did not load as the source printed it: it is written from typed values instead');
         throw sourceTextDeclined(chunk.database, chunk.table, false);
       }
