@@ -129,10 +129,11 @@ class PgCpuSampler {
     for (const p of childrenOf(this.pid)) {
       try {
         const { cpu } = procCpu(p, false);
-        if (!this.kind.has(p)) {
+        if (!this.start.has(p)) this.start.set(p, first ? cpu : 0);
+        // Read again while 'other': a new backend shows its database only once it is authenticated.
+        if ((this.kind.get(p) ?? 'other') === 'other') {
           const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
           this.kind.set(p, cmd.includes(` ${this.database} `) ? 'db' : /checkpointer|background writer|walwriter/.test(cmd) ? 'background' : 'other');
-          this.start.set(p, first ? cpu : 0);
         }
         this.last.set(p, cpu);
       } catch { /* gone */ }
