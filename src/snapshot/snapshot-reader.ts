@@ -18,7 +18,7 @@ import type { Flavor, Position } from '../core/types.js';
 import { keyLiteral, rangeCondition, type KeyRange } from './key-range.js';
 import { isBytesColumn, quoteIdent, rawTypeCast, selectExpression, toCell } from './snapshot-values.js';
 import type { SourceText, SourceTextFormat } from '../targets/target.js';
-import { pgColumnType, pgCopyEncoding, pgCopyLineExpression, type PgCopyEncoding } from '../targets/postgres/index.js';
+import { pgColumnType, pgCopyLineExpression } from '../targets/postgres/index.js';
 
 export interface ChunkRead {
   /** Column names (generated columns left out unless asked for), in the order of each row's cells. */
@@ -165,8 +165,7 @@ export class SnapshotReader {
    */
   async readChunkText(schema: TableSchema, range: KeyRange, format: SourceTextFormat = 'load-data', withGenerated = false): Promise<ChunkText | null> {
     const cols = copiedColumns(schema, withGenerated);
-    const encoding = format === 'pg-copy' ? pgCopyEncoding(cols) : null;
-    const line = format === 'pg-copy' ? pgCopyLineExpression(cols, encoding) : `CONCAT(CONCAT_WS(',', ${cols.map(loadTextExpression).join(', ')}), '\\n')`;
+    const line = format === 'pg-copy' ? pgCopyLineExpression(cols) : `CONCAT(CONCAT_WS(',', ${cols.map(loadTextExpression).join(', ')}), '\\n')`;
     if (line === null) return null; // a column type the format does not handle: typed cells
     const key = `${schema.database}.${schema.table}`;
     if (format === 'pg-copy' && !this.perRowText.has(key)) {
@@ -182,22 +181,21 @@ export class SnapshotReader {
         const data = text ?? Buffer.alloc(0);
         const columns = cols.map((c) => ({ name: c.name, pgType: pgColumnType(c) }));
         // Fewer lines: a value cut at group_concat_max_len, or a line printed as NULL (the row by row read tells which).
-        return countLines(data) === count ? { format, columns, data, rows: count, position, exact, ...(encoding ? { encoding } : {}) } : null;
+        return countLines(data) === count ? { format, columns, data, rows: count, position, exact } : null;
       });
       if (whole !== null) return whole;
-      const perRow = await this.readChunkTextPerRow(schema, range, format, cols, line, encoding);
+      const perRow = await this.readChunkTextPerRow(schema, range, format, cols, line);
       if (perRow !== null) {
         this.perRowText.add(key);
         this.log?.info({ table: key }, 'a snapshot chunk\'s COPY text is larger than group_concat_max_len: this table\'s chunks are read row by row');
       }
       return perRow;
     }
-    return this.readChunkTextPerRow(schema, range, format, cols, line, encoding);
+    return this.readChunkTextPerRow(schema, range, format, cols, line);
   }
 
   /** readChunkText's rows read one by one (LOAD DATA text, and COPY text too large for one value). */
-  private async readChunkTextPerRow(schema: TableSchema, range: KeyRange, format: SourceTextFormat, cols: SchemaColumn[], line: string,
-    encoding: PgCopyEncoding | null): Promise<ChunkText | null> {
+  private async readChunkTextPerRow(schema: TableSchema, range: KeyRange, format: SourceTextFormat, cols: SchemaColumn[], line: string): Promise<ChunkText | null> {
     // Text of one single-byte (or utf8mb3) character set other than utf8mb4 is sent as it is, not converted to utf8mb4
     // (and back by the target): the text's character set is then the one the result says.
     const native = format === 'load-data' ? nativeTextCharset(cols) : null;
@@ -232,7 +230,7 @@ export class SnapshotReader {
       }
       // With the total given, Buffer.concat copies without measuring first: ~7× less CPU for 10k small lines.
       const data = Buffer.concat(lines, bytes);
-      if (format === 'pg-copy') return { format, columns: cols.map((c) => ({ name: c.name, pgType: pgColumnType(c) })), data, rows: rows.length, position, exact, ...(encoding ? { encoding } : {}) };
+      if (format === 'pg-copy') return { format, columns: cols.map((c) => ({ name: c.name, pgType: pgColumnType(c) })), data, rows: rows.length, position, exact };
       const columns = cols.map((c) => ({ name: c.name, as: isBytesColumn(c) ? (c.dataType === 'bit' ? 'bit' as const : 'hex' as const) : 'text' as const }));
       return { columns, data, rows: rows.length, charset, position, exact };
     });

@@ -112,9 +112,7 @@ export type SourceText =
   | { format?: 'load-data'; columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>; data: Buffer; rows: number;
     /** Character set of the text (an ASCII-compatible one; default utf8mb4). */
     charset?: string }
-  | { format: 'pg-copy'; columns: ReadonlyArray<{ name: string; pgType: string }>; data: Buffer; rows: number;
-    /** The text's encoding when not UTF-8 (for `COPY … (ENCODING …)`). */
-    encoding?: 'WIN1252' };
+  | { format: 'pg-copy'; columns: ReadonlyArray<{ name: string; pgType: string }>; data: Buffer; rows: number };
 
 /** One chunk of the snapshot: rows typed by `schema`, in `columns` order. */
 export interface SnapshotChunk {

@@ -47,42 +47,10 @@ const UTF8_CHARSETS = new Set(['utf8mb4', 'utf8mb3', 'utf8', 'ascii']);
 /**
  * A text column's UTF-8 bytes, as a binary string: the escapes then compare bytes (cheaper on
  * the source than character by character), and the line stays the same bytes (every other field is ASCII or
- * UTF-8 too). Other character sets are converted to utf8mb4 first — except latin1 in a WIN1252 line (see
- * pgCopyEncoding), whose bytes are sent as they are.
+ * UTF-8 too). Other character sets are converted to utf8mb4 first.
  */
-function textBytes(q: string, charset: string | null, encoding: PgCopyEncoding | null): string {
-  const cs = charset?.toLowerCase() ?? null;
-  return cs !== null && (UTF8_CHARSETS.has(cs) || (encoding === 'WIN1252' && cs === 'latin1')) ? `CAST(${q} AS BINARY)` : `CAST(CONVERT(${q} USING utf8mb4) AS BINARY)`;
-}
-
-/** The encoding of a COPY line other than UTF-8 (given to `COPY … (ENCODING …)`). */
-export type PgCopyEncoding = 'WIN1252';
-
-/** Types printed as text of their character set. */
-const CHARSET_TEXT_TYPES = new Set([...TEXT_TYPES, 'set']);
-
-/**
- * 'WIN1252' when every column printed as text of a character set is latin1 (and none is JSON, always utf8mb4): the
- * line is then sent in latin1 and PostgreSQL converts it (`COPY … (ENCODING 'WIN1252')`, MariaDB's latin1 being
- * cp1252), which spares the source a CONVERT per value (~19 % of its SELECT on the bench table). The 5 bytes cp1252
- * leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D; MariaDB maps them to U+0081…) are refused by PostgreSQL: the chunk
- * is then declined and written from typed values. Else null: UTF-8.
- */
-export function pgCopyEncoding(cols: readonly SchemaColumn[]): PgCopyEncoding | null {
-  let latin1 = false;
-  for (const c of cols) {
-    let pgType: string;
-    try {
-      pgType = pgColumnType(c);
-    } catch {
-      return null;
-    }
-    if (pgType === 'jsonb') return null;
-    if (pgType === 'bytea' || !CHARSET_TEXT_TYPES.has(c.dataType.toLowerCase())) continue;
-    if (c.charset?.toLowerCase() !== 'latin1') return null;
-    latin1 = true;
-  }
-  return latin1 ? 'WIN1252' : null;
+function utf8Bytes(q: string, charset: string | null): string {
+  return charset !== null && UTF8_CHARSETS.has(charset.toLowerCase()) ? `CAST(${q} AS BINARY)` : `CAST(CONVERT(${q} USING utf8mb4) AS BINARY)`;
 }
 
 /**
@@ -103,7 +71,7 @@ const COPY_SPECIAL = /[\\\t\n\r\0]/;
  * NULL for a value only the typed path may refuse), or null when the fast path does not handle the type.
  * Numbers and dates are printed by CONCAT itself (the same text as CAST … AS CHAR); a NOT NULL column has no NULL test.
  */
-export function pgCopyExpression(col: SchemaColumn, encoding: PgCopyEncoding | null = null): string | null {
+export function pgCopyExpression(col: SchemaColumn): string | null {
   const q = ident(col.name);
   const t = col.dataType.toLowerCase();
   const orNull = (x: string): string => col.nullable ? String.raw`IF(${q} IS NULL, '\\N', ${x})` : x;
@@ -113,8 +81,7 @@ export function pgCopyExpression(col: SchemaColumn, encoding: PgCopyEncoding | n
   } catch {
     return null;
   }
-  const text = (): string => copyEscapedNul(textBytes(q, col.charset, encoding));
-  const native = encoding === 'WIN1252' && col.charset?.toLowerCase() === 'latin1';
+  const text = (): string => copyEscapedNul(utf8Bytes(q, col.charset));
   if (pgType === 'jsonb') return orNull(copyEscaped(`CAST(CONVERT(${q} USING utf8mb4) AS BINARY)`));
   if (pgType === 'bytea') return orNull(String.raw`CONCAT('\\\\x', HEX(${q}))`);
   const fsp = Math.max(0, Math.min(6, col.datetimePrecision ?? 0));
@@ -130,14 +97,14 @@ export function pgCopyExpression(col: SchemaColumn, encoding: PgCopyEncoding | n
     case 'timestamp': return orNull(`IF(${q} = 0, '-infinity', CONCAT(${q}, '+00'))`);
     case 'set': {
       // text[]: '{"a","b"}' (members hold no comma), '{}' for the empty set; array escapes, then COPY escapes.
-      const s = native ? q : `CONVERT(${q} USING utf8mb4)`;
+      const s = `CONVERT(${q} USING utf8mb4)`;
       const elements = String.raw`REPLACE(REPLACE(${s}, '\\', '\\\\'), '"', '\\"')`;
       return orNull(copyEscapedNul(`IF(CHAR_LENGTH(${s}) = 0, '{}', CONCAT('{"', REPLACE(${elements}, ',', '","'), '"}'))`));
     }
     case 'enum': {
-      // Members known to need no escape, in the line's encoding: the value as it is ('' for MySQL's error value).
+      // Members known to need no escape, in a UTF-8 character set: the value as it is ('' for MySQL's error value).
       const plain = col.enumValues !== undefined && col.enumValues.every((m) => !COPY_SPECIAL.test(m))
-        && col.charset !== null && (UTF8_CHARSETS.has(col.charset.toLowerCase()) || native);
+        && col.charset !== null && UTF8_CHARSETS.has(col.charset.toLowerCase());
       return orNull(plain ? q : text());
     }
     default:
@@ -149,14 +116,13 @@ export function pgCopyExpression(col: SchemaColumn, encoding: PgCopyEncoding | n
 }
 
 /**
- * The expression of a whole COPY line (with its newline) for `cols` in `encoding` (null: UTF-8; see pgCopyEncoding),
- * or null when a column's type is not handled.
+ * The expression of a whole COPY line (with its newline) for `cols`, or null when a column's type is not handled.
  * CONCAT (not CONCAT_WS, which skips NULLs): a refused value makes the line NULL.
  */
-export function pgCopyLineExpression(cols: readonly SchemaColumn[], encoding: PgCopyEncoding | null = null): string | null {
+export function pgCopyLineExpression(cols: readonly SchemaColumn[]): string | null {
   const parts: string[] = [];
   for (const c of cols) {
-    const e = pgCopyExpression(c, encoding);
+    const e = pgCopyExpression(c);
     if (e === null) return null;
     parts.push(e);
   }

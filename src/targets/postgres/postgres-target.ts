@@ -996,17 +996,15 @@ WHERE con.contype = 'f' AND ((n.nspname, c.relname) IN (${pairs}) OR (rn.nspname
       }
       const t = qualified(r.database, table);
       const colList = cols.map((c) => pgIdent(c.name)).join(', ');
-      // Source text in latin1 (cp1252): PostgreSQL converts it (see pgCopyEncoding).
-      const copyOptions = text?.encoding === 'WIN1252' ? " (ENCODING 'WIN1252')" : '';
       try {
         try {
-          await copyFeed(client, `COPY ${t} (${colList}) FROM STDIN${copyOptions}`, feed());
+          await copyFeed(client, `COPY ${t} (${colList}) FROM STDIN`, feed());
         } catch (err) {
           if (!isUniqueViolation(err) || shape.primaryKey.length === 0) throw err;
           await client.query('ROLLBACK TO SAVEPOINT sluice_chunk');
           const stage = pgIdent(`sluice_stage_${fnv1a32(`${r.database}.${table}`).toString(16)}`);
           await client.query(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${colList} FROM ${t} WITH NO DATA`);
-          await copyFeed(client, `COPY ${stage} (${colList}) FROM STDIN${copyOptions}`, feed());
+          await copyFeed(client, `COPY ${stage} (${colList}) FROM STDIN`, feed());
           const nonKey = cols.filter((c) => !shape.primaryKey.includes(c.name));
           const action = nonKey.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${nonKey.map((c) => `${pgIdent(c.name)} = EXCLUDED.${pgIdent(c.name)}`).join(', ')}`;
           await client.query(`INSERT INTO ${t} (${colList}) SELECT ${colList} FROM ${stage} ON CONFLICT (${shape.primaryKey.map(pgIdent).join(', ')}) ${action}`);

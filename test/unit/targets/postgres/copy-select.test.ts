@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { SchemaColumn } from '../../../../src/mysql/schema/table-schema.js';
-import { pgCopyEncoding, pgCopyExpression, pgCopyLineExpression } from '../../../../src/targets/postgres/copy-select.js';
+import { pgCopyExpression, pgCopyLineExpression } from '../../../../src/targets/postgres/copy-select.js';
 
 const col = (name: string, dataType: string, extra: Partial<SchemaColumn> = {}): SchemaColumn => ({
   name, dataType, sqlType: dataType, unsigned: false, nullable: true, charset: null, collation: null, collationId: null,
@@ -41,19 +41,6 @@ describe('pgCopyExpression', () => {
       "IF(MONTH(`d`) = 0 OR DAYOFMONTH(`d`) = 0, IF(CAST(`d` AS CHAR) = '0000-00-00', '-infinity', NULL), `d`)");
     assert.match(pgCopyExpression(col('t', 'datetime', { datetimePrecision: 3, nullable: false }))!, /'0000-00-00 00:00:00\.000'/);
     assert.equal(pgCopyExpression(col('ts', 'timestamp', { nullable: false })), "IF(`ts` = 0, '-infinity', CONCAT(`ts`, '+00'))");
-  });
-
-  it('sends latin1 text as it is (WIN1252) only when every text column is latin1 and none is JSON', () => {
-    const l = col('l', 'varchar', { charset: 'latin1', octetLength: 10, nullable: false });
-    const id = col('id', 'int', { nullable: false });
-    assert.equal(pgCopyEncoding([id, l, col('e', 'enum', { charset: 'latin1', enumValues: ['a'] })]), 'WIN1252');
-    assert.equal(pgCopyEncoding([id, l, col('u', 'varchar', { charset: 'utf8mb4', octetLength: 40 })]), null);
-    assert.equal(pgCopyEncoding([id, l, col('j', 'json', { charset: 'utf8mb4' })]), null);
-    assert.equal(pgCopyEncoding([id, col('b', 'varbinary', { octetLength: 4 })]), null, 'no text: UTF-8');
-    assert.doesNotMatch(pgCopyExpression(l, 'WIN1252')!, /CONVERT/);
-    assert.match(pgCopyExpression(l)!, /CONVERT/);
-    assert.equal(pgCopyExpression(col('e', 'enum', { charset: 'latin1', enumValues: ['a', 'é'], nullable: false }), 'WIN1252'), '`e`');
-    assert.doesNotMatch(pgCopyExpression(col('s', 'set', { charset: 'latin1', enumValues: ['x', 'ü'], nullable: false }), 'WIN1252')!, /CONVERT/);
   });
 
   it('gives no line for a type it does not print', () => {
