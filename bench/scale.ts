@@ -7,10 +7,14 @@
 //     - stream: BENCH_SCALE_ROWS (40k) single-row transactions (inserts and updates round-robin over the
 //       tables) written while the pipeline is stopped, then applied from its checkpoint; rows/s counted from
 //       the moment it streams (start-up — reading the checkpoint — excluded);
-//     - peak RSS (VmHWM) of the Sluice process (a child: bench/sync-sluice.ts), the higher of both runs.
+//     - peak RSS (VmHWM) of the Sluice process (a child: bench/sync-sluice.ts), the higher of both runs;
+//     - the physical reference: MariaDB's native replication (a third server, parallel replication off) applying
+//       the same binlog range, rows/s and the replica's CPU per row;
+//     - BENCH_PERF_TARGET=dir: `perf record -g` of the target server during the steady stream and the ceiling.
 // Figures go to stderr; the last stdout line is JSON:
-//   {"tables":…,"peak_rss_mb":…,"snapshot_s":…,"stream_rows_s":…,"stream_rows_s_10_tables":…}
-import { spawn } from 'node:child_process';
+//   {"tables":…,"peak_rss_mb":…,"snapshot_s":…,"stream_rows_s":…,"stream_rows_s_10_tables":…,
+//    "native_replica_rows_s":…,"native_replica_rows_s_10_tables":…, …}
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,13 +169,15 @@ interface ScaleFigures {
   ceilingCpuUs: number;
   /** The ceiling with 10 transactions per round trip. */
   packedCeiling: number;
+  /** MariaDB's native replication applying the same transactions. */
+  native: NativeReplica;
 }
 
-async function runScale(dir: string, source: MariaDbServer, target: MariaDbServer, n: number): Promise<ScaleFigures> {
+async function runScale(dir: string, source: MariaDbServer, target: MariaDbServer, replica: MariaDbServer, n: number): Promise<ScaleFigures> {
   const db = `scale${n}`;
-  say(`${n} tables: creating them on the source …`);
+  say(`${n} tables: creating them on the source (and the same tables on the native replica) …`);
   const c0 = performance.now();
-  await createTables(source, db, n);
+  await Promise.all([createTables(source, db, n), createTables(replica, db, n)]);
   say(`${n} tables: created in ${((performance.now() - c0) / 1000).toFixed(1)} s`);
   const config = join(dir, `${db}.json`);
   writeFileSync(config, JSON.stringify({
@@ -183,6 +189,7 @@ async function runScale(dir: string, source: MariaDbServer, target: MariaDbServe
   const snapshotS = snap.streaming_after_s ?? snap.seconds;
   say(`${n} tables: initial copy ${snapshotS.toFixed(1)} s (${snap.snapshot_rows} rows), peak RSS ${snap.peak_rss_mb} MB ${JSON.stringify(snap.peak_rss_mb_by_status)} (heap ${snap.peak_heap_mb} MB, outside the heap ${snap.peak_external_mb} MB)`);
 
+  const start = await masterPos(source);
   await source.query(`CALL ${db}.gen(${ROWS}, ${n})`);
   const end = await masterPos(source);
   const before = await tableCache(target);
@@ -190,9 +197,14 @@ async function runScale(dir: string, source: MariaDbServer, target: MariaDbServe
   // Server CPU from the moment the first row is applied (after the stream's start-up: the target shapes of every
   // table are read then, which costs the target seconds at 10,000 tables) until the end.
   let serversAtStream = { source: 0, target: 0 };
+  let perf: ChildProcess | null = null;
   const stream = await runChild(config, 'until', `${end.file}:${end.pos}`, (line) => {
-    if (line === 'applying') serversAtStream = { source: serverCpu(source), target: serverCpu(target) };
+    if (line === 'applying') {
+      serversAtStream = { source: serverCpu(source), target: serverCpu(target) };
+      perf = startPerf(target, n);
+    }
   });
+  await stopPerf(perf);
   const serversCpu = { source: serverCpu(source) - serversAtStream.source, target: serverCpu(target) - serversAtStream.target };
   const after = await tableCache(target);
   const counters1 = await statementCounters(target);
@@ -213,22 +225,74 @@ async function runScale(dir: string, source: MariaDbServer, target: MariaDbServe
   if (stream.rows_applied < ROWS) throw new Error(`only ${stream.rows_applied} of ${ROWS} rows applied`);
   const check = await target.query<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM ${db}.t${(ROWS - 2) % n}`);
   say(`${n} tables: target table t${(ROWS - 2) % n} has ${check[0]!.n} rows`);
+  const ceilingPerf = startPerf(target, n, 'ceiling');
+  if (ceilingPerf) await new Promise((r) => setTimeout(r, 1000));
   const c = await targetCeiling(target, db, n, BATCH_TABLES, 3);
+  await stopPerf(ceilingPerf);
   const ceiling = c.rowsS;
   say(`${n} tables: the target's own ceiling for the same batches (one client, ${BATCH} changes round-robin over the tables, at most ${BATCH_TABLES} tables per committed transaction, one round trip each): ${Math.round(ceiling)} rows/s, target CPU ${c.cpuUsPerRow.toFixed(1)} µs/row — Sluice reaches ${(rowsS / ceiling * 100).toFixed(0)} % of it`);
   const packed = await targetCeiling(target, db, n, BATCH_TABLES, 3, 10);
   say(`${n} tables: the same, 10 transactions per round trip: ${Math.round(packed.rowsS)} rows/s, target CPU ${packed.cpuUsPerRow.toFixed(1)} µs/row`);
   const oneTxn = (await targetCeiling(target, db, n, BATCH, 1)).rowsS;
   say(`${n} tables: the same ${BATCH} changes in one transaction (before maxBatchTables): ${Math.round(oneTxn)} rows/s; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  const native = await nativeReplica(source, replica, start, end);
+  say(`${n} tables: MariaDB's own replication (one replica, parallel replication off) applies the same ${ROWS} transactions at ${Math.round(native.rowsS)} rows/s, replica CPU ${native.cpuUsPerRow.toFixed(1)} µs/row (${native.seconds.toFixed(2)} s); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   const cpuUs = (cpu: number): number => round(cpu / steadyRows * 1e6, 1);
   return { peakRss: Math.max(snap.peak_rss_mb, stream.peak_rss_mb), snapshotS, rowsS, ceiling, oneTxn, snapRss: snap.peak_rss_mb_by_status, streamRss: stream.peak_rss_mb_by_status,
-    steadyRowsS, cpuUsPerRow: { sluice: cpuUs(stream.applying_cpu_s ?? NaN), target: cpuUs(serversCpu.target), source: cpuUs(serversCpu.source) }, ceilingCpuUs: round(c.cpuUsPerRow, 1), packedCeiling: packed.rowsS };
+    steadyRowsS, cpuUsPerRow: { sluice: cpuUs(stream.applying_cpu_s ?? NaN), target: cpuUs(serversCpu.target), source: cpuUs(serversCpu.source) }, ceilingCpuUs: round(c.cpuUsPerRow, 1), packedCeiling: packed.rowsS, native };
+}
+
+interface NativeReplica { rowsS: number; cpuUsPerRow: number; seconds: number }
+
+/**
+ * The physical reference: MariaDB's native replication applying the same binlog range (the stream's ROWS
+ * transactions) on a replica that holds the same tables as the source had before them. Default replica settings
+ * (slave_parallel_threads = 0, no binlog of its own, like the Sluice target). Rate from START SLAVE until the SQL
+ * thread executed up to `end`; the replica server's CPU (both replication threads) over the same time.
+ */
+async function nativeReplica(source: MariaDbServer, replica: MariaDbServer, start: Pos, end: Pos): Promise<NativeReplica> {
+  await replica.query('STOP SLAVE');
+  await replica.query('RESET SLAVE ALL');
+  await replica.query(`CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = ${source.port}, MASTER_USER = 'root', MASTER_PASSWORD = '', MASTER_LOG_FILE = '${start.file}', MASTER_LOG_POS = ${start.pos}, MASTER_USE_GTID = no`);
+  const cpu0 = serverCpu(replica);
+  const t0 = performance.now();
+  await replica.query('START SLAVE');
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 20));
+    const st = (await replica.query<Array<Record<string, string | number | null>>>('SHOW SLAVE STATUS'))[0];
+    if (!st) throw new Error('native replica: SHOW SLAVE STATUS is empty');
+    if (st.Last_SQL_Error || st.Last_IO_Error) throw new Error(`native replica failed: ${String(st.Last_SQL_Error || st.Last_IO_Error)}`);
+    const file = String(st.Relay_Master_Log_File);
+    if (file > end.file || (file === end.file && Number(st.Exec_Master_Log_Pos) >= end.pos)) break;
+    if (performance.now() - t0 > 600_000) throw new Error('native replica: not done after 10 minutes');
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = serverCpu(replica) - cpu0;
+  await replica.query('STOP SLAVE');
+  return { rowsS: ROWS / seconds, cpuUsPerRow: cpu / ROWS * 1e6, seconds };
+}
+
+/** BENCH_PERF_TARGET=dir: `perf record -g` on the target server during the steady stream (dir/target-<tables>.perf.data). */
+function startPerf(server: MariaDbServer, n: number, what = 'stream'): ChildProcess | null {
+  const dir = process.env.BENCH_PERF_TARGET;
+  if (!dir) return null;
+  const pid = readFileSync(join(server.datadir, '..', 'mysqld.pid'), 'utf8').trim();
+  return spawn('/usr/bin/perf', ['record', '-g', '-p', pid, '-o', join(dir, `target-${n}-${what}.perf.data`)], { stdio: 'ignore' });
+}
+
+async function stopPerf(perf: ChildProcess | null): Promise<void> {
+  if (perf === null || perf.exitCode !== null) return;
+  const done = new Promise((r) => perf.once('exit', r));
+  perf.kill('SIGINT');
+  await done;
 }
 
 /** The target's statement and row counters (what the stream asked of it). */
 async function statementCounters(server: MariaDbServer): Promise<Map<string, number>> {
   const rows = await server.query<Array<{ Variable_name: string; Value: string }>>(
-    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_replace', 'Com_insert', 'Com_update', 'Com_select', 'Com_delete', 'Com_commit', 'Com_begin', 'Innodb_rows_inserted', 'Innodb_rows_updated', 'Innodb_rows_deleted', 'Innodb_rows_read')");
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_replace', 'Com_insert', 'Com_update', 'Com_select', 'Com_delete', 'Com_commit', 'Com_begin', 'Innodb_rows_inserted', 'Innodb_rows_updated', 'Innodb_rows_deleted', 'Innodb_rows_read', "
+    + "'Handler_write', 'Handler_update', 'Handler_delete', 'Handler_read_key', 'Handler_read_next', 'Handler_read_rnd_next', 'Handler_commit', 'Handler_prepare', 'Handler_tmp_write', "
+    + "'Innodb_system_rows_inserted', 'Innodb_system_rows_updated', 'Innodb_system_rows_read', 'Innodb_buffer_pool_read_requests', 'Innodb_buffer_pool_write_requests', 'Innodb_log_writes', 'Innodb_data_fsyncs', 'Bytes_received')");
   return new Map(rows.map((r) => [r.Variable_name, Number(r.Value)]));
 }
 
@@ -292,13 +356,16 @@ const micro = microPhase();
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-scale-'));
 const source = await startMariaDb({ serverId: 1, extraArgs: SERVER_ARGS, startTimeoutMs: 60_000 });
 const target = await startMariaDb({ serverId: 2, binlog: false, extraArgs: SERVER_ARGS, startTimeoutMs: 60_000 });
+const replica = await startMariaDb({ serverId: 3, binlog: false, extraArgs: SERVER_ARGS, startTimeoutMs: 60_000 });
 try {
   await sizeTableCache(source);
   await sizeTableCache(target);
-  const small = await runScale(dir, source, target, 10);
-  const big = await runScale(dir, source, target, TABLES);
+  await sizeTableCache(replica);
+  const small = await runScale(dir, source, target, replica, 10);
+  const big = await runScale(dir, source, target, replica, TABLES);
   const within = big.rowsS / small.rowsS;
   say(`summary (steady stream): ${Math.round(big.steadyRowsS)} vs ${Math.round(small.steadyRowsS)} rows/s = ${(big.steadyRowsS / small.steadyRowsS * 100).toFixed(0)} %; CPU µs per row (Sluice / target / source) ${Object.values(big.cpuUsPerRow).join(' / ')} vs ${Object.values(small.cpuUsPerRow).join(' / ')}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  say(`summary (native replica, the physical reference): ${Math.round(big.native.rowsS)} vs ${Math.round(small.native.rowsS)} rows/s = ${(big.native.rowsS / small.native.rowsS * 100).toFixed(0)} %; replica CPU µs per row ${big.native.cpuUsPerRow.toFixed(1)} vs ${small.native.cpuUsPerRow.toFixed(1)}; Sluice's steady stream is ${(big.steadyRowsS / big.native.rowsS * 100).toFixed(0)} % of it at ${TABLES} tables, ${(small.steadyRowsS / small.native.rowsS * 100).toFixed(0)} % at 10`);
   say(`summary: ${TABLES} tables peak RSS ${big.peakRss} MB (goal < 300), initial copy ${big.snapshotS.toFixed(1)} s, stream ${Math.round(big.rowsS)} rows/s = ${(within * 100).toFixed(0)} % of the 10-table rate ${Math.round(small.rowsS)} (goal ≥ 90 %); `
     + `the target alone manages ${Math.round(big.ceiling)} rows/s with ${TABLES} tables vs ${Math.round(small.ceiling)} with 10 (Sluice: ${(big.rowsS / big.ceiling * 100).toFixed(0)} % and ${(small.rowsS / small.ceiling * 100).toFixed(0)} % of it)`);
   process.stdout.write(JSON.stringify({
@@ -309,11 +376,14 @@ try {
     stream_ratio: round(within, 3), steady_rows_s: Math.round(big.steadyRowsS), steady_rows_s_10_tables: Math.round(small.steadyRowsS),
     steady_ratio: round(big.steadyRowsS / small.steadyRowsS, 3), cpu_us_per_row: big.cpuUsPerRow, cpu_us_per_row_10_tables: small.cpuUsPerRow,
     target_ceiling_cpu_us_per_row: big.ceilingCpuUs, target_ceiling_packed_rows_s: Math.round(big.packedCeiling), peak_rss_mb_by_status: { snapshot: big.snapRss, stream: big.streamRss },
+    native_replica_rows_s: Math.round(big.native.rowsS), native_replica_rows_s_10_tables: Math.round(small.native.rowsS),
+    native_replica_cpu_us_per_row: round(big.native.cpuUsPerRow, 1), native_replica_cpu_us_per_row_10_tables: round(small.native.cpuUsPerRow, 1),
     load_average: loadavg().map((x) => round(x, 1)),
     check_state_ms_serialize: micro.stringify_ms, check_state_ms_revision: micro.revision_ms,
   }) + '\n');
 } finally {
   await source.stop();
   await target.stop();
+  await replica.stop();
   rmSync(dir, { recursive: true, force: true });
 }

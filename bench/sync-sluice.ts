@@ -54,6 +54,19 @@ const [configPath, mode, endArg] = process.argv.slice(2);
 if (!configPath || (mode !== 'prime' && mode !== 'snapshot' && mode !== 'until')) {
   throw new Error('usage: sync-sluice.js CONFIG.json prime|snapshot|until [file:pos|-]');
 }
+// BENCH_SQL_LOG=file: every query text sent by this process (port, then the SQL, NUL-separated records), to replay it.
+if (process.env.BENCH_SQL_LOG) {
+  const { default: core } = await import('mysql2');
+  const proto = (core as unknown as { Connection: { prototype: { query: (...a: unknown[]) => unknown; config: { port: number } } } }).Connection.prototype;
+  const orig = proto.query;
+  const file = `${process.env.BENCH_SQL_LOG}.${process.argv[3] ?? ""}.${process.pid}`;
+  proto.query = function (this: { config: { port: number } }, ...a: unknown[]): unknown {
+    const q = a[0];
+    const text = typeof q === 'string' ? q : (q as { sql?: string }).sql ?? '';
+    appendFileSync(file, `${this.config.port}\u0001${text}\u0000`);
+    return orig.apply(this, a);
+  };
+}
 const cfg = parseConfig(readFileSync(configPath, 'utf8'), { format: 'json' });
 const pc = cfg.pipelines[0]!;
 const pipeline = buildPipeline(pc, cfg.sources[pc.source]!, cfg.targets[pc.target]!, {

@@ -114,7 +114,8 @@ export function skippable(p: Pipeline, err: unknown, position: Position, kind: '
   if (!isSluiceError(err) || !SKIPPABLE.has(err.code) || err.details['skip'] !== undefined) return err;
   const what = kind === 'ddl' ? 'DDL statement' : 'transaction';
   return new SluiceError(err.code, `${err.message} (source ${what} at ${position.file}:${position.pos})`,
-    `${err.fix}; or, to pass over p one source ${what}, skip it: POST /api/pipelines/${p.name}/skip (Skip on the pipeline page)`,
+    `${err.fix}; or, to pass over this one source ${what}, skip it: POST /api/pipelines/${p.name}/skip (Skip on the pipeline page), `
+      + `or \`sluice run --skip ${p.name}=${position.file}:${position.pos}${kind === 'ddl' ? ':ddl' : ''}\``,
     { ...err.details, skip: { file: position.file, pos: position.pos, kind } satisfies SkipTarget }, { cause: err });
 }
 

@@ -163,6 +163,12 @@ export class Subscription {
       } else if (!m.rolledBack) {
         out = changes.length === m.changes.length ? m : { ...m, changes };
       }
+    } else if (m.kind === 'heartbeat') {
+      // An idle source's heartbeats carry the position the subscriber already has: they still say "nothing new
+      // until now" (its lag and its stream watchdog depend on them). Only those of a reader behind it are dropped.
+      if (comparePositions(m.position, this.position) < 0) return;
+      this.position = m.position;
+      out = m;
     } else {
       if (comparePositions(m.position, this.position) <= 0) return;
       this.position = m.position;
@@ -170,7 +176,10 @@ export class Subscription {
       else out = m;
     }
     if (out === null) return;
-    this.push(out);
+    // A heartbeat after a heartbeat not yet taken replaces it (an idle subscriber's queue never fills with them).
+    const tail = this.queue.length > 0 ? this.queue[this.queue.length - 1]! : null;
+    if (out.kind === 'heartbeat' && tail?.kind === 'heartbeat') this.queue[this.queue.length - 1] = out;
+    else this.push(out);
   }
 
   /** The reader restarts mid-transaction (or leaves this subscriber behind): the parts already handed out are withdrawn (re-read later). */

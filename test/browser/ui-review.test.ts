@@ -226,7 +226,7 @@ describe('web UI review (issue 10) in Chromium', { skip, timeout: 180_000 }, () 
 
   it('UI 5: errors name buttons, not API routes; name the table and key; resolved ones are marked', async () => {
     const msg = 'target rejected a transaction: CONSTRAINT `price_cap` failed for `purchase_service`.`product` (error 4025) (source transaction at bin.000002:4242)';
-    const fix = `fix the cause reported by the target server; or, to pass over this one source transaction, skip it: POST /api/pipelines/${PIPE}/skip (Skip on the pipeline page)`;
+    const fix = `fix the cause reported by the target server; or, to pass over this one source transaction, skip it: POST /api/pipelines/${PIPE}/skip (Skip on the pipeline page), or \`sluice run --skip ${PIPE}=bin.000002:4242\``;
     const old = { code: 'TARGET_WRITE_FAILED', time: new Date(Date.now() - 60_000).toISOString(), message: msg, fix, resolvedAt: new Date().toISOString() };
     const open = { code: 'TARGET_WRITE_FAILED', time: new Date().toISOString(), message: msg, fix, skip: { file: 'bin.000002', pos: 4242, kind: 'transaction' } };
     pipeStatus = status(PIPE, { state: 'failed', recentErrors: [open, old], errorCount: 2 });
@@ -235,6 +235,7 @@ describe('web UI review (issue 10) in Chromium', { skip, timeout: 180_000 }, () 
     const errorsText = `${await page.getByTestId('current-error').textContent()} ${await page.getByTestId('recent-errors').textContent()}`;
     assert.doesNotMatch(errorsText, /\/api\//, 'no API route in the texts');
     assert.match(errorsText, /Skip this transaction/);
+    assert.doesNotMatch(errorsText, /sluice run --skip/, 'the command-line way is not offered in the UI');
     const subjects = (await page.getByTestId('current-error').getByTestId('error-subjects').textContent()) ?? '';
     assert.match(subjects, /purchase_service\.product/);
     assert.match(subjects, /price_cap/);

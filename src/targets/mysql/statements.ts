@@ -92,12 +92,13 @@ export function buildTableStatements(t: TargetTable, ops: TableOps, limits: Stat
 
 /**
  * A primary-key change while the stream overlaps the snapshot (see TableOps.moves), run with foreign-key checks
- * off: the new row unless present (the copy may hold it, newer), the children's references moved from the old
- * key to the new one as the source's ON UPDATE rule did, then the old row (no child refers to it any more).
+ * off: the children's references moved from the old key to the new one as the source's ON UPDATE rule did, the
+ * old row removed (no child refers to it any more), then the new row unless present (the copy may hold it,
+ * newer). The old row goes first: it still holds the values of the table's other UNIQUE keys, which the new row
+ * usually keeps (a renumbered row), and INSERT IGNORE would drop the new row on that collision.
  */
 function buildMove(t: TargetTable, name: string, m: { from: Row; before: Row; row: Row }, known: (row: Row) => string[], out: string[]): void {
   const cols = known(m.row);
-  out.push(`INSERT IGNORE INTO ${name} (${cols.map(quoteId).join(',')}) VALUES (${cols.map((c) => literal(t, c, m.row[c])).join(',')})`);
   for (const fk of t.referencedBy ?? []) {
     if (fk.onUpdate !== 'CASCADE' && fk.onUpdate !== 'SET NULL') continue;
     const child = qualifiedName(fk.database, fk.table);
@@ -106,6 +107,7 @@ function buildMove(t: TargetTable, name: string, m: { from: Row; before: Row; ro
     if (fk.refColumns.every((rc) => rc in m.before && rc in m.row)) out.push(`UPDATE ${child} SET ${set.join(',')} WHERE ${where.join(' AND ')}`);
   }
   out.push(`DELETE FROM ${name} WHERE ${keyMatch(t, m.from)}`);
+  out.push(`INSERT IGNORE INTO ${name} (${cols.map(quoteId).join(',')}) VALUES (${cols.map((c) => literal(t, c, m.row[c])).join(',')})`);
 }
 
 function literal(t: TargetTable, col: string, v: Cell | undefined): string {

@@ -626,6 +626,10 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
         if (fk.onDelete === 'CASCADE') out.deleted += res?.rowCount ?? 0;
         else out.nulled += res?.rowCount ?? 0;
       }
+      // A row the sweep changed twice (orphaned under two foreign keys) is this transaction's own, so its second
+      // update queues deferred checks of its other constraints, and PostgreSQL refuses VALIDATE CONSTRAINT on a
+      // table with pending trigger events. Run those checks now (COMMIT would run the same ones).
+      if (out.deleted + out.nulled > 0) await client.query('SET CONSTRAINTS ALL IMMEDIATE');
       for (const fk of added) {
         try {
           await client.query(`SAVEPOINT sluice_fk; ALTER TABLE ${qualified(fk.schema, fk.table)} VALIDATE CONSTRAINT ${pgIdent(fk.name)}; RELEASE SAVEPOINT sluice_fk`);

@@ -4,9 +4,8 @@
 // behind by many transactions, inside a large transaction the shared reader is handing out in parts, several at
 // once, after being parked, and across DDL (the rows named by the schema of their time, the hub's history holding
 // the DDL's version). Once every catch-up is over, the source sees one binlog connection again.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMariaDb, type MariaDbServer } from '../../../src/testkit/mariadb-server.js';
 import { SourceHub, type SourceHubOptions } from '../../../src/pipeline/source-hub.js';
 import { localCatchUpIds } from '../../../src/pipeline/build.js';
 import { SchemaHistory } from '../../../src/mysql/schema/schema-history.js';
@@ -14,63 +13,33 @@ import { currentPosition } from '../../../src/pipeline/source-access.js';
 import { createLogger } from '../../../src/log.js';
 import type { Position } from '../../../src/core/types.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { hubBed } from './hub-bed.js';
 import { Reader } from './subscription-reader.js';
 
 const log = createLogger('test', process.env.SLUICE_LOG_LEVEL ?? 'silent');
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('SourceHub: a joiner behind the shared reader catches up on a private reader', () => {
-  let db: MariaDbServer;
-  let next = 1;
-  const hubs: SourceHub[] = [];
-
-  before(async () => {
-    db = await startMariaDb();
-    await db.query('CREATE DATABASE hub');
-    await db.query('CREATE TABLE hub.t (id INT PRIMARY KEY, v INT)');
-  });
-  after(async () => {
-    for (const h of hubs) await h.close().catch(() => undefined);
-    await db?.stop();
-  });
+  const bed = hubBed(30_000);
+  const { hubs, insert, insertOne, dumps, got } = bed;
 
   const hubOf = (serverId: number, opts: SourceHubOptions = {}): SourceHub => {
     const ids = localCatchUpIds(() => serverId);
-    const hub = new SourceHub(db.url, serverId, log, { ...opts, catchUpIds: (onLost) => ids('src', { url: db.url } as never, onLost) });
+    const hub = new SourceHub(bed.db.url, serverId, log, { ...opts, catchUpIds: (onLost) => ids('src', { url: bed.db.url } as never, onLost) });
     hubs.push(hub);
     return hub;
   };
-  const insert = async (n: number, table = 't'): Promise<number[]> => {
-    const ids = range(next, next + n - 1);
-    for (const id of ids) await db.query(`INSERT INTO hub.${table} (id, v) VALUES (?, ?)`, [id, id]);
-    next += n;
-    return ids;
-  };
-  const insertOne = async (n: number): Promise<number[]> => {
-    const ids = range(next, next + n - 1);
-    await db.query(`INSERT INTO hub.t SELECT seq, seq FROM hub.seq_${next}_to_${next + n - 1}`);
-    next += n;
-    return ids;
-  };
-  const dumps = async (): Promise<number> =>
-    Number((await db.query<Array<{ n: number }>>("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'"))[0]!.n);
   /** Subscribe from `start` with a history seeded now (`start` must be the current position when DDL follows). */
   const join = async (hub: SourceHub, name: string, start: Position, table = 't'): Promise<Reader> => {
     const filter = (d: string, t: string): boolean => d === 'hub' && t === table;
-    const history = new SchemaHistory({ url: db.url });
+    const history = new SchemaHistory({ url: bed.db.url });
     await history.seed(start, filter);
     return new Reader(await hub.subscribe({ name, start, filter, history }));
   };
-  const got = (r: Reader, ids: number[], what: string, ms = 30_000): Promise<void> =>
-    waitFor(what, () => r.ids.length >= ids.length || r.error !== null, ms).then(() => {
-      assert.equal(r.error, null, `${what}: ${String(r.error)}`);
-      assert.deepEqual(r.ids, ids, what);
-    });
   const oneConnection = (): Promise<void> => waitFor('one binlog connection once the catch-ups are over', async () => (await dumps()) === 1, 10_000).then(() => undefined);
 
   it('a joiner far behind reads on its own while the other streams; the shared reader is never restarted', async () => {
     const hub = hubOf(5301);
-    const p0 = await currentPosition(db.url);
+    const p0 = await currentPosition(bed.db.url);
     const a = await join(hub, 'a', p0);
     const first = await insert(300);
     await got(a, first, 'a gets its rows');
@@ -95,13 +64,13 @@ describe('SourceHub: a joiner behind the shared reader catches up on a private r
 
   it('a joiner inside a transaction the shared reader hands out in parts, and several joiners at once', async () => {
     const hub = hubOf(5302, { maxChangesPerPart: 5 });
-    const p0 = await currentPosition(db.url);
+    const p0 = await currentPosition(bed.db.url);
     const a = await join(hub, 'a', p0);
     const first = await insert(10);
-    const p1 = await currentPosition(db.url);
+    const p1 = await currentPosition(bed.db.url);
     const second = await insert(10);
     await got(a, [...first, ...second], 'a gets its rows');
-    const p2 = await currentPosition(db.url);
+    const p2 = await currentPosition(bed.db.url);
     a.pause();
     const big = await insertOne(2000);
     await waitFor('the reader to hold a full queue for a (in the middle of the transaction)', () => a.sub.queue.length >= hub.queueLimit, 10_000);
@@ -119,7 +88,7 @@ describe('SourceHub: a joiner behind the shared reader catches up on a private r
 
   it('a parked subscriber rejoins through a catch-up reader', async () => {
     const hub = hubOf(5303, { parkAfterMs: 300 });
-    const p0 = await currentPosition(db.url);
+    const p0 = await currentPosition(bed.db.url);
     const slow = await join(hub, 'slow', p0);
     const fast = await join(hub, 'fast', p0);
     slow.pause();
@@ -137,16 +106,16 @@ describe('SourceHub: a joiner behind the shared reader catches up on a private r
   });
 
   it('catches up across DDL: rows named by the schema of their time, the DDL in the hub\'s history', async () => {
-    await db.query('CREATE TABLE hub.d (id INT PRIMARY KEY, v INT)');
+    await bed.db.query('CREATE TABLE hub.d (id INT PRIMARY KEY, v INT)');
     const hub = hubOf(5304);
-    const p0 = await currentPosition(db.url);
+    const p0 = await currentPosition(bed.db.url);
     const a = await join(hub, 'a', p0, 'd');
     const before = await insert(20, 'd');
-    await db.query("ALTER TABLE hub.d ADD COLUMN w VARCHAR(10) NOT NULL DEFAULT 'x' AFTER id");
+    await bed.db.query("ALTER TABLE hub.d ADD COLUMN w VARCHAR(10) NOT NULL DEFAULT 'x' AFTER id");
     const afterAdd = await insert(20, 'd');
-    await db.query('ALTER TABLE hub.d DROP COLUMN v');
+    await bed.db.query('ALTER TABLE hub.d DROP COLUMN v');
     const afterDrop = await insert(0, 'd');
-    for (let i = 0; i < 20; i++) { await db.query('INSERT INTO hub.d (id) VALUES (?)', [next]); afterDrop.push(next++); }
+    for (let i = 0; i < 20; i++) { const id = bed.nextId(); await bed.db.query('INSERT INTO hub.d (id) VALUES (?)', [id]); afterDrop.push(id); }
     await got(a, [...before, ...afterAdd, ...afterDrop], 'a gets every row');
     const b = await join(hub, 'b', p0, 'd');
     await got(b, [...before, ...afterAdd, ...afterDrop], 'b gets every row once');
@@ -158,7 +127,7 @@ describe('SourceHub: a joiner behind the shared reader catches up on a private r
       assert.deepEqual(r.rows.slice(40).map(cols), Array(20).fill('id,w'), `${r.sub.name}: rows after the DROP`);
     }
     const tail = await insert(0, 'd');
-    for (let i = 0; i < 5; i++) { await db.query('INSERT INTO hub.d (id) VALUES (?)', [next]); tail.push(next++); }
+    for (let i = 0; i < 5; i++) { const id = bed.nextId(); await bed.db.query('INSERT INTO hub.d (id) VALUES (?)', [id]); tail.push(id); }
     await got(b, [...before, ...afterAdd, ...afterDrop, ...tail], 'b after the hand-over');
     assert.equal(hub.history.versions('hub', 'd').length >= 3, true, 'the hub\'s history has a version per DDL');
     assert.equal(hub.starts, 1, 'never restarted');

@@ -3,64 +3,29 @@
 // subscriber that stops taking messages (it must not stall the others), concurrent joiners, leaves. Every
 // subscriber must get exactly the transactions after its position, in order, once — and the source must see
 // one binlog connection at most.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMariaDb, type MariaDbServer } from '../../../src/testkit/mariadb-server.js';
 import { SourceHub } from '../../../src/pipeline/source-hub.js';
 import { SchemaHistory } from '../../../src/mysql/schema/schema-history.js';
 import { currentPosition } from '../../../src/pipeline/source-access.js';
 import { createLogger } from '../../../src/log.js';
 import type { Position } from '../../../src/core/types.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { hubBed } from './hub-bed.js';
 import { Reader } from './subscription-reader.js';
 
 const log = createLogger('test', process.env.SLUICE_LOG_LEVEL ?? 'silent');
 
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
 describe('SourceHub: pipelines join, park, rejoin and leave at their own positions', () => {
-  let db: MariaDbServer;
-  let next = 1;
-  const hubs: SourceHub[] = [];
-
-  before(async () => {
-    db = await startMariaDb();
-    await db.query('CREATE DATABASE hub');
-    await db.query('CREATE TABLE hub.t (id INT PRIMARY KEY, v INT)');
-  });
-  after(async () => {
-    for (const h of hubs) await h.close().catch(() => undefined);
-    await db?.stop();
-  });
-
-  /** `n` rows, one transaction each; returns their ids. */
-  const insert = async (n: number): Promise<number[]> => {
-    const ids = range(next, next + n - 1);
-    for (const id of ids) await db.query('INSERT INTO hub.t VALUES (?, ?)', [id, id]);
-    next += n;
-    return ids;
-  };
-  /** `n` rows in one transaction. */
-  const insertOne = async (n: number): Promise<number[]> => {
-    const ids = range(next, next + n - 1);
-    await db.query(`INSERT INTO hub.t SELECT seq, seq FROM hub.seq_${next}_to_${next + n - 1}`);
-    next += n;
-    return ids;
-  };
-  const dumps = async (): Promise<number> =>
-    Number((await db.query<Array<{ n: number }>>("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'"))[0]!.n);
+  const bed = hubBed(20_000);
+  const { hubs, insert, insertOne, dumps, got } = bed;
   const join = async (hub: SourceHub, name: string, start: Position): Promise<Reader> =>
-    new Reader(await hub.subscribe({ name, start, filter: (d, t) => d === 'hub' && t === 't', history: new SchemaHistory({ url: db.url }) }));
-  const got = (r: Reader, ids: number[], what: string, ms = 20_000): Promise<void> =>
-    waitFor(what, () => r.ids.length >= ids.length || r.error !== null, ms).then(() => {
-      assert.equal(r.error, null, `${what}: ${String(r.error)}`);
-      assert.deepEqual(r.ids, ids, what);
-    });
+    new Reader(await hub.subscribe({ name, start, filter: (d, t) => d === 'hub' && t === 't', history: new SchemaHistory({ url: bed.db.url }) }));
 
   it('serves a joiner behind the reader and one inside a transaction the reader is handing out in parts, once each', async () => {
-    const hub = new SourceHub(db.url, 5101, log, { maxChangesPerPart: 5 });
+    const hub = new SourceHub(bed.db.url, 5101, log, { maxChangesPerPart: 5 });
     hubs.push(hub);
-    const p0 = await currentPosition(db.url);
+    const p0 = await currentPosition(bed.db.url);
     const a = await join(hub, 'a', p0);
     const first = await insert(20);
     await got(a, first, 'a gets its 20 rows');
@@ -70,7 +35,7 @@ describe('SourceHub: pipelines join, park, rejoin and leave at their own positio
     await got(b, [...first, ...more], 'b gets everything from p0');
     await got(a, [...first, ...more], 'a gets every row once');
     // Inside a transaction: a stops taking messages while the reader is in the middle of a 2000-row transaction.
-    const p1 = await currentPosition(db.url);
+    const p1 = await currentPosition(bed.db.url);
     a.pause();
     const big = await insertOne(2000);
     await waitFor('the reader to hold a full queue for a', () => a.sub.queue.length >= hub.queueLimit, 10_000);
@@ -84,9 +49,9 @@ describe('SourceHub: pipelines join, park, rejoin and leave at their own positio
   });
 
   it('parks a subscriber that takes nothing: the others (one joining ahead of the reader) go on; it rejoins from its position', async () => {
-    const hub = new SourceHub(db.url, 5102, log, { parkAfterMs: 500 });
+    const hub = new SourceHub(bed.db.url, 5102, log, { parkAfterMs: 500 });
     hubs.push(hub);
-    const p0 = await currentPosition(db.url);
+    const p0 = await currentPosition(bed.db.url);
     const slow = await join(hub, 'slow', p0);
     const fast = await join(hub, 'fast', p0);
     slow.pause();
@@ -94,7 +59,7 @@ describe('SourceHub: pipelines join, park, rejoin and leave at their own positio
     await got(fast, rows, 'fast goes on while slow takes nothing', 15_000);
     assert.ok(hub.parks >= 1, 'slow was parked');
     // Ahead of where the reader is for slow: a joiner at the current end.
-    const p1 = await currentPosition(db.url);
+    const p1 = await currentPosition(bed.db.url);
     const ahead = await join(hub, 'ahead', p1);
     const later = await insert(30);
     await got(ahead, later, 'the joiner ahead gets exactly what follows its position');
@@ -108,9 +73,9 @@ describe('SourceHub: pipelines join, park, rejoin and leave at their own positio
   });
 
   it('gives a subscriber inside a large transaction longer before parking it (parking withdraws its parts)', async () => {
-    const hub = new SourceHub(db.url, 5104, log, { parkAfterMs: 300, maxChangesPerPart: 5 });
+    const hub = new SourceHub(bed.db.url, 5104, log, { parkAfterMs: 300, maxChangesPerPart: 5 });
     hubs.push(hub);
-    const p0 = await currentPosition(db.url);
+    const p0 = await currentPosition(bed.db.url);
     const inTxn = await join(hub, 'in-txn', p0);
     const other = await join(hub, 'other', p0);
     inTxn.pause();
@@ -127,13 +92,13 @@ describe('SourceHub: pipelines join, park, rejoin and leave at their own positio
 
   it('opens one connection for concurrent joiners, goes on when one leaves, and stops with the last', async () => {
     let idle = 0;
-    const hub = new SourceHub(db.url, 5103, log, { onIdle: () => { idle++; } });
+    const hub = new SourceHub(bed.db.url, 5103, log, { onIdle: () => { idle++; } });
     hubs.push(hub);
-    const p0 = await currentPosition(db.url);
+    const p0 = await currentPosition(bed.db.url);
     const first = await insert(10);
-    const p1 = await currentPosition(db.url);
+    const p1 = await currentPosition(bed.db.url);
     const second = await insert(10);
-    const p2 = await currentPosition(db.url);
+    const p2 = await currentPosition(bed.db.url);
     const readers = await Promise.all([p2, p0, p1, p0, p2].map((p, i) => join(hub, `r${i}`, p)));
     const third = await insert(10);
     const want = (p: number): number[] => [...(p === 0 ? first : []), ...(p <= 1 ? second : []), ...third];
@@ -150,5 +115,24 @@ describe('SourceHub: pipelines join, park, rejoin and leave at their own positio
     for (const r of [...readers, back]) await r.sub.close();
     await waitFor('no binlog connection once the last left', async () => (await dumps()) === 0, 10_000);
     assert.equal(idle, 1, 'idle once');
+  });
+
+  it('hands an idle source\'s heartbeats to a subscriber that has everything (its stream watchdog and lag depend on them)', async () => {
+    const hub = new SourceHub(bed.db.url, 5105, log);
+    hubs.push(hub);
+    const sub = await hub.subscribe({ name: 'idle', start: await currentPosition(bed.db.url), filter: () => true, history: new SchemaHistory({ url: bed.db.url }) });
+    try {
+      // The source is idle: the reader's heartbeats (one a second) carry the subscriber's own position.
+      const beats: number[] = [];
+      const t0 = Date.now();
+      while (beats.length < 2 && Date.now() - t0 < 6000) {
+        const m = await Promise.race([sub.next(), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 6000 - (Date.now() - t0)))]);
+        if (m === 'timeout' || m === null) break;
+        if (m.kind === 'heartbeat') beats.push(Date.now() - t0);
+      }
+      assert.ok(beats.length >= 2, `heartbeats within 6 s of an idle source: ${beats.length}`);
+    } finally {
+      await sub.close();
+    }
   });
 });

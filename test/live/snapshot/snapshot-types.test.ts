@@ -56,11 +56,13 @@ describe('snapshot of every column type', () => {
     await Promise.all([source?.stop(), target?.stop()]);
   });
 
-  it('copies every value exactly, then streams changes exactly', async () => {
+  /** Runs a pipeline over `tables` into `targetDatabase` and calls `body` once it streams (the snapshot done). */
+  const whileStreaming = async (name: string, tables: string, targetDatabase: string,
+    body: (run: { p: Pipeline; lines: string[]; loads0: number }) => Promise<void>): Promise<void> => {
     const cfg = parseConfig(JSON.stringify({
       sources: { s: { type: 'mysql', url: source.url } },
       targets: { t: { type: 'mysql', url: target.url } },
-      pipelines: [{ name: 'types', source: 's', target: 't', tables: ['types.*'], targetDatabase: 'copy' }],
+      pipelines: [{ name, source: 's', target: 't', tables: [tables], targetDatabase }],
     }), { format: 'json' });
     const { logger, lines } = capturingLogger();
     const loads0 = await loadsOf(target);
@@ -69,6 +71,15 @@ describe('snapshot of every column type', () => {
     const run = p.run(ctl.signal);
     try {
       await eventually(async () => p.stats.status === 'streaming', 30_000, 'the snapshot');
+      await body({ p, lines, loads0 });
+    } finally {
+      ctl.abort();
+      await run.catch(() => undefined);
+    }
+  };
+
+  it('copies every value exactly, then streams changes exactly', async () => {
+    await whileStreaming('types', 'types.*', 'copy', async ({ p, lines, loads0 }) => {
       for (const t of ['t', 'nokey']) await assertSameRows(source, target, 'copy', t);
       assert.deepEqual(lines.filter((l) => /LOAD DATA|LOAD_DATA/.test(l)), [], 'no chunk fell back to INSERT statements');
       assert.ok(await loadsOf(target) - loads0 >= 2, 'the chunks went through LOAD DATA');
@@ -92,10 +103,7 @@ describe('snapshot of every column type', () => {
         process.stderr.write(`DIFF stats ${JSON.stringify(p.stats)}\n`);
         throw err;
       });
-    } finally {
-      ctl.abort();
-      await run.catch(() => undefined);
-    }
+    });
   });
 
   it('copies tables of one character set exactly: the text in that set, loaded as binary (TAB, LF, backslash, 0xFB, \\N, NULL)', async () => {
@@ -127,18 +135,7 @@ describe('snapshot of every column type', () => {
     } finally {
       await Promise.all([reader.close(), loader.close()]);
     }
-    const cfg = parseConfig(JSON.stringify({
-      sources: { s: { type: 'mysql', url: source.url } },
-      targets: { t: { type: 'mysql', url: target.url } },
-      pipelines: [{ name: 'charsets', source: 's', target: 't', tables: ['charsets.*'], targetDatabase: 'copy_cs' }],
-    }), { format: 'json' });
-    const { logger, lines } = capturingLogger();
-    const loads0 = await loadsOf(target);
-    const p = new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources.s!, target: cfg.targets.t!, logger });
-    const ctl = new AbortController();
-    const run = p.run(ctl.signal);
-    try {
-      await eventually(async () => p.stats.status === 'streaming', 30_000, 'the snapshot');
+    await whileStreaming('charsets', 'charsets.*', 'copy_cs', async ({ lines, loads0 }) => {
       for (const t of [...Object.keys(tables), 'nums']) {
         const [a, b] = await Promise.all([tableRows(source, 'charsets', t), tableRows(target, 'copy_cs', t)]);
         assert.equal(b.length, a.length, `${t}: row count`);
@@ -146,10 +143,7 @@ describe('snapshot of every column type', () => {
       }
       assert.deepEqual(lines.filter((l) => /LOAD DATA|LOAD_DATA/.test(l)), [], 'no chunk fell back to INSERT statements');
       assert.ok(await loadsOf(target) - loads0 >= 4, 'the chunks went through LOAD DATA');
-    } finally {
-      ctl.abort();
-      await run.catch(() => undefined);
-    }
+    });
   });
 
   it('loads latin1 text into a target table of another character set exactly (the server converts)', async () => {

@@ -148,6 +148,8 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
   const [caPem, setCaPem] = useState<{ name: string; text: string } | null>(null);
   const [serverId, setServerId] = useState(existing?.serverId !== undefined ? String(existing.serverId) : '');
   const [checkpointDatabase, setCheckpointDatabase] = useState(existing?.checkpointDatabase ?? '');
+  // Kinds whose URL names a database (PostgreSQL): the form asks for it (its field comes from the kind).
+  const [database, setDatabase] = useState(existing?.database ?? '');
   const [tlsMode, setTlsMode] = useState<TlsMode>(tlsModeOf(existing?.options ?? {}));
   const [sslCa, setSslCa] = useState(existing?.options['ssl-ca'] ?? '');
   const [error, setError] = useState<unknown>(null);
@@ -177,6 +179,7 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
     if (!existing) i.name = name.trim();
     if (kind === 'source' && serverId.trim()) i.serverId = Number(serverId);
     if (kind === 'target' && checkpointDatabase.trim()) i.checkpointDatabase = checkpointDatabase.trim();
+    if (kind === 'target' && field('database') && database.trim()) i.database = database.trim();
     return i;
   };
 
@@ -270,9 +273,17 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
             <input name="serverId" type="number" min={1} value={serverId} onChange={(e) => setServerId(e.target.value)} placeholder="auto" />
           </label>
         ) : (
+          <>
+          {field('database') && (
+            <label className="field">{field('database')!.label}
+              <input name="database" value={database} onChange={(e) => setDatabase(e.target.value)} required={field('database')!.required} autoComplete="off" />
+              {field('database')!.help && <span className="hint">{field('database')!.help}</span>}
+            </label>
+          )}
           <label className="field">{field('checkpointDatabase')?.label ?? 'Checkpoint database'} (optional)
             <input name="checkpointDatabase" value={checkpointDatabase} onChange={(e) => setCheckpointDatabase(e.target.value)} placeholder={String(field('checkpointDatabase')?.default ?? '_sluice')} />
           </label>
+          </>
         )}
         {result && testedSaved && <div className="hint" data-testid="tested-saved">Tested with the saved settings and the stored password; save first to test your changes with it.</div>}
         {result && <Checks result={result} />}

@@ -43,6 +43,7 @@ const ACTION_TITLE: Record<Action, string> = {
 export function forThisPage(text: string): string {
   return text
     .replace(/\s*\(POST \/api\/pipelines\/[^)\s]+\/skip\)/g, '')
+    .replace(/, or `sluice run --skip [^`]+`/g, '') // the command-line way, not what this page offers
     .replace(/POST \/api\/pipelines\/[^\s)]+\/skip \(Skip on the pipeline page\)/g, 'the “Skip this transaction” button')
     .replace(/POST \/api\/pipelines\/[^\s)]+\/skip/g, 'the “Skip this transaction” button')
     .replace(/Resync on its page in sluice serve \(POST \/api\/pipelines\/[^\s)]+\/resync\)/g, 'the “Resync” button')

@@ -537,6 +537,36 @@ describe('MySQL sink', () => {
     assert.deepEqual(await rows(conn, 'SELECT k FROM dst.packfail ORDER BY k'), [{ k: 1 }, { k: 2 }, { k: 3 }]);
   });
 
+  it('a batch over many tables goes to MariaDB as one compound block (one answer, not one per statement); a statement failing inside it fails the batch and writes nothing', async () => {
+    // With thousands of tables each change is its own single-row statement, and MariaDB answers each statement of
+    // a multi-statement query with its own OK packet, flushed at once: one send() and wake-up per row (docs/scale.md).
+    const tables = Array.from({ length: 30 }, (_, i) => `cb${i}`);
+    await target.query(tables.map((t) => `CREATE TABLE dst.${t} (id INT PRIMARY KEY, note VARCHAR(3))`).join(';'));
+    const s = sink('p-compound');
+    await s.open();
+    await conn.query("SET GLOBAL log_output = 'TABLE'; TRUNCATE mysql.general_log; SET GLOBAL general_log = 1");
+    try {
+      await s.apply({ changes: tables.map((t) => ins(t, { id: 1, note: 'a' })), checkpoint: cp('p-compound') });
+    } finally {
+      await conn.query('SET GLOBAL general_log = 0');
+    }
+    const packets = await rows(conn, "SELECT CONVERT(argument USING utf8mb4) AS q FROM mysql.general_log WHERE command_type = 'Query' AND CONVERT(argument USING utf8mb4) LIKE '%p-compound%'");
+    assert.equal(packets.length, 1);
+    assert.equal((String(packets[0]!['q']).match(/BEGIN NOT ATOMIC/g) ?? []).length, 1, String(packets[0]!['q']));
+    for (const t of tables) assert.deepEqual(await rows(conn, `SELECT id, note FROM dst.${t}`), [{ id: 1, note: 'a' }], t);
+    const stored = (await rows(conn, "SELECT pos FROM _sluice.checkpoints WHERE pipeline = 'p-compound'"))[0]!['pos'];
+    // The 16th statement of the block is refused (STRICT): the 15 before it ran inside the transaction and are rolled back.
+    const failing = tables.map((t, i) => ins(t, { id: 2, note: i === 15 ? 'too long' : 'b' }));
+    await assert.rejects(s.apply({ changes: failing, checkpoint: cp('p-compound') }),
+      (err: unknown) => err instanceof SluiceError && err.code === 'TARGET_WRITE_FAILED' && /too long/i.test(err.message));
+    for (const t of tables) assert.deepEqual(await rows(conn, `SELECT id FROM dst.${t} ORDER BY id`), [{ id: 1 }], t);
+    assert.equal((await rows(conn, "SELECT pos FROM _sluice.checkpoints WHERE pipeline = 'p-compound'"))[0]!['pos'], stored);
+    // Fixed by hand, the same batch applies once.
+    await target.query('ALTER TABLE dst.cb15 MODIFY note VARCHAR(10)');
+    await s.apply({ changes: failing, checkpoint: cp('p-compound') });
+    for (const t of tables) assert.equal((await rows(conn, `SELECT COUNT(*) n FROM dst.${t}`))[0]!['n'], '2', t);
+  });
+
   it('connection killed between two transactions of a packed group: the first is kept with its checkpoint, none is lost or applied twice', async () => {
     await target.query('CREATE TABLE dst.packkill (k INT, note VARCHAR(10))'); // no key: a batch applied twice adds rows
     await target.query('CREATE TABLE dst.packgate (id INT PRIMARY KEY, v INT)');

@@ -68,3 +68,42 @@ describe('PostgreSQL target: foreign keys added after the copy', () => {
       [{ id: '1', city_id: null }, { id: '2', city_id: null }, { id: '3', city_id: null }, { id: '4', city_id: null }, { id: '5', city_id: '6' }]);
   });
 });
+
+describe('PostgreSQL target: foreign keys validated after a sweep that changed a row twice', () => {
+  let db: PgTestDatabase;
+  let t: PostgresTarget | null = null;
+  beforeEach(async () => { db = await createPgDatabase(); });
+  afterEach(async () => {
+    await t?.close().catch(() => undefined);
+    await db?.drop();
+  });
+
+  // A row orphaned under two of its three SET NULL foreign keys is updated twice by the sweep; the second update
+  // queues a deferred check of the third constraint (the row is this transaction's own), and PostgreSQL refuses
+  // ALTER TABLE … VALIDATE CONSTRAINT on a table with pending trigger events unless they are fired first.
+  it('validates every constraint of a table with three foreign keys (no pending trigger events left)', async () => {
+    const parent = (n: string): string => `CREATE TABLE ${n} (id INT PRIMARY KEY)`;
+    const CHILD = 'CREATE TABLE child (id INT PRIMARY KEY, a INT, b INT, c INT, '
+      + 'CONSTRAINT fk_a FOREIGN KEY (a) REFERENCES pa (id) ON DELETE SET NULL ON UPDATE CASCADE, '
+      + 'CONSTRAINT fk_b FOREIGN KEY (b) REFERENCES pb (id) ON DELETE SET NULL ON UPDATE CASCADE, '
+      + 'CONSTRAINT fk_c FOREIGN KEY (c) REFERENCES pc (id) ON DELETE SET NULL ON UPDATE CASCADE)';
+    const ddl: Record<string, string> = { pa: parent('pa'), pb: parent('pb'), pc: parent('pc'), child: CHILD };
+    t = new PostgresTarget({ pipeline: 'fk3', url: db.url, targetDatabase: 'dst', logger: createLogger('test', 'silent'), foreignKeyScope: () => true });
+    await t.open();
+    await t.ensureTables(Object.values(ddl).map((sql) => sourceTable('src', sql)));
+    await t.prepareSnapshot();
+    const chunk = (table: string, columns: string[], rows: unknown[][], index: number): Parameters<PostgresTarget['applySnapshotChunk']>[0] =>
+      ({ database: 'src', table, schema: sourceTable('src', ddl[table]!).schema, columns, rows: rows as never, index, position: { file: 'f', pos: 10 + index } });
+    // Parents 2 of pa and pb were deleted on the source during the copy; pc 1 is still there.
+    await t.applySnapshotChunk(chunk('child', ['id', 'a', 'b', 'c'], [[1, 1, 1, 1], [2, 2, 2, 1]], 0));
+    await t.applySnapshotChunk(chunk('pa', ['id'], [[1]], 1));
+    await t.applySnapshotChunk(chunk('pb', ['id'], [[1]], 2));
+    await t.applySnapshotChunk(chunk('pc', ['id'], [[1]], 3));
+
+    assert.deepEqual(await t.removeForeignKeyOrphans(), { deleted: 0, nulled: 2 });
+    assert.deepEqual(await db.query('SELECT id, a, b, c FROM dst.child ORDER BY id'),
+      [{ id: '1', a: '1', b: '1', c: '1' }, { id: '2', a: null, b: null, c: '1' }]);
+    assert.deepEqual(await db.query("SELECT conname AS n, convalidated::text AS valid FROM pg_constraint WHERE contype = 'f' ORDER BY 1"), [
+      { n: 'fk_a', valid: 'true' }, { n: 'fk_b', valid: 'true' }, { n: 'fk_c', valid: 'true' }], 'every constraint validated, none left NOT VALID');
+  });
+});
