@@ -48,9 +48,11 @@ export interface PgBenchResult {
   pg_stream_cpu: PhaseCpu | null;
   pg_snapshot_cpu: PhaseCpu | null;
   pg_copy_file_cpu_s: number | null;
+  /** The file COPY's PostgreSQL CPU split as pg_snapshot_cpu.pg_split. */
+  pg_copy_file_cpu: PgCpuSplit | null;
 }
 
-export interface PhaseCpu { sluice: number; pg: number; source: number }
+export interface PhaseCpu { sluice: number; pg: number; pg_split: PgCpuSplit; source: number }
 
 /** Load averages (1, 5, 15 min) as text, to print beside every figure on a shared machine. */
 export const loadText = (): string => `load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`;
@@ -62,24 +64,38 @@ const procCpu = (pid: string, withChildren: boolean): { cpu: number; ppid: strin
   return { cpu: ticks / 100, ppid: f[1]! };
 };
 
-/**
- * CPU seconds the whole PostgreSQL server has used so far (when it runs on this host and we may read its data
- * directory's postmaster.pid): the postmaster with its reaped children (ended backends) plus its live children.
- * null when it cannot be read. Other sessions on the same server count too: compare phases of one run.
- */
-async function pgServerCpu(url: string): Promise<number | null> {
+/** The PostgreSQL server's postmaster pid (when it runs on this host and we may read its postmaster.pid), else null. */
+async function postmasterPid(url: string): Promise<string | null> {
   try {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     const dir = (await c.query<{ data_directory: string }>('SHOW data_directory')).rows[0]!.data_directory;
     await c.end();
-    const pid = readFileSync(`${dir}/postmaster.pid`, 'utf8').split('\n')[0]!.trim();
+    return readFileSync(`${dir}/postmaster.pid`, 'utf8').split('\n')[0]!.trim();
+  } catch {
+    return null;
+  }
+}
+
+const childrenOf = (pid: string): string[] => {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(' ').filter(Boolean));
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * CPU seconds the whole PostgreSQL server has used so far: the postmaster with its reaped children (ended
+ * backends) plus its live children. null when it cannot be read. Other sessions on the same server count too.
+ */
+function pgServerCpuOf(pid: string | null): number | null {
+  if (pid === null) return null;
+  try {
     let total = procCpu(pid, true).cpu;
-    for (const p of readdirSync('/proc')) {
-      if (!/^\d+$/.test(p)) continue;
+    for (const p of childrenOf(pid)) {
       try {
-        const x = procCpu(p, false);
-        if (x.ppid === pid) total += x.cpu;
+        total += procCpu(p, false).cpu;
       } catch { /* gone */ }
     }
     return total;
@@ -88,14 +104,63 @@ async function pgServerCpu(url: string): Promise<number | null> {
   }
 }
 
+/** CPU seconds of the PostgreSQL server split by process: this bench database's backends, background processes, others. */
+export interface PgCpuSplit { total: number; db: number; background: number; other: number }
+
+/**
+ * Samples the PostgreSQL server's children every 100 ms (CPU of each pid, its command line once) to split the
+ * server's CPU between the backends of one database (`postgres: user db host COPY`), the background processes
+ * (checkpointer, background writer, walwriter) and everything else (other helpers' sessions on a shared server).
+ * The last <100 ms of a backend that ends between two samples stays in `other` (the total is exact).
+ */
+class PgCpuSampler {
+  private readonly start = new Map<string, number>();
+  private readonly last = new Map<string, number>();
+  private readonly kind = new Map<string, 'db' | 'background' | 'other'>();
+  private readonly total0: number | null;
+  private timer: NodeJS.Timeout | null = null;
+  constructor(private readonly pid: string | null, private readonly database: string) {
+    this.total0 = pgServerCpuOf(pid);
+    this.sample(true);
+    this.timer = setInterval(() => this.sample(false), 100);
+  }
+  private sample(first: boolean): void {
+    if (this.pid === null) return;
+    for (const p of childrenOf(this.pid)) {
+      try {
+        const { cpu } = procCpu(p, false);
+        if (!this.start.has(p)) this.start.set(p, first ? cpu : 0);
+        // Read again while 'other': a new backend shows its database only once it is authenticated.
+        if ((this.kind.get(p) ?? 'other') === 'other') {
+          const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
+          this.kind.set(p, cmd.includes(` ${this.database} `) ? 'db' : /checkpointer|background writer|walwriter/.test(cmd) ? 'background' : 'other');
+        }
+        this.last.set(p, cpu);
+      } catch { /* gone */ }
+    }
+  }
+  stop(): PgCpuSplit {
+    this.sample(false);
+    if (this.timer) clearInterval(this.timer);
+    const total1 = pgServerCpuOf(this.pid);
+    const total = this.total0 === null || total1 === null ? NaN : total1 - this.total0;
+    const by = { db: 0, background: 0, other: 0 };
+    for (const [p, k] of this.kind) by[k] += this.last.get(p)! - this.start.get(p)!;
+    const r = (x: number): number => Number(x.toFixed(2));
+    return { total: r(total), db: r(by.db), background: r(by.background), other: r(total - by.db - by.background) };
+  }
+}
+
 /** CPU seconds of PostgreSQL and the source around `body` (with Sluice's from its result). */
 async function measured<T extends { cpu_s: number }>(url: string, h: PgBenchHelpers, body: () => Promise<T>): Promise<{ r: T; cpu: PhaseCpu }> {
-  const [p0, s0] = [await pgServerCpu(url), await h.sourceCpu()];
+  const sampler = new PgCpuSampler(await postmasterPid(url), new URL(url).pathname.slice(1));
+  const s0 = await h.sourceCpu();
   const r = await body();
-  const [p1, s1] = [await pgServerCpu(url), await h.sourceCpu()];
-  return { r, cpu: { sluice: Number(r.cpu_s.toFixed(1)), pg: p0 === null || p1 === null ? NaN : Number((p1 - p0).toFixed(1)), source: Number((s1 - s0).toFixed(1)) } };
+  const s1 = await h.sourceCpu();
+  const split = sampler.stop();
+  return { r, cpu: { sluice: Number(r.cpu_s.toFixed(1)), pg: Number(split.total.toFixed(1)), pg_split: split, source: Number((s1 - s0).toFixed(1)) } };
 }
-const cpuText = (c: PhaseCpu): string => `CPU s: sluice ${c.sluice}, postgres ${c.pg}, source ${c.source}`;
+const cpuText = (c: PhaseCpu): string => `CPU s: sluice ${c.sluice}, postgres ${c.pg} (this database's backends ${c.pg_split.db}, background ${c.pg_split.background}, other ${c.pg_split.other}), source ${c.source}`;
 
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 async function adminQuery(sql: string): Promise<void> {
@@ -138,7 +203,7 @@ async function streamPhase(source: MariaDbServer, url: string, h: PgBenchHelpers
   return { rate, rss: r.peak_rss_mb, cpu };
 }
 
-async function snapshotPhase(source: MariaDbServer, url: string, h: PgBenchHelpers): Promise<{ snapshot: number; copyFile: number; rss: number; cpu: PhaseCpu; copyFileCpu: number }> {
+async function snapshotPhase(source: MariaDbServer, url: string, h: PgBenchHelpers): Promise<{ snapshot: number; copyFile: number; rss: number; cpu: PhaseCpu; copyFileCpu: number; copyFileSplit: PgCpuSplit }> {
   const [{ n } = { n: 0 }] = await source.query<Array<{ n: number }>>("SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bench' AND TABLE_NAME = 't1m'");
   if (Number(n) === 0) {
     h.say(`pg snapshot: filling bench.t1m with ${h.snapshotRows} rows …`);
@@ -161,15 +226,16 @@ async function snapshotPhase(source: MariaDbServer, url: string, h: PgBenchHelpe
   try {
     await c.query(`COPY snap_sluice.t1m TO '${file}'`);
     await c.query('CREATE TABLE snap_sluice.t1m_file (LIKE snap_sluice.t1m INCLUDING ALL)');
-    const p0 = await pgServerCpu(url);
+    const sampler = new PgCpuSampler(await postmasterPid(url), new URL(url).pathname.slice(1));
     const f0 = performance.now();
     await c.query(`BEGIN; COPY snap_sluice.t1m_file FROM '${file}'; COMMIT`);
     const copyFile = (performance.now() - f0) / 1000;
-    const p1 = await pgServerCpu(url);
-    const copyFileCpu = p0 === null || p1 === null ? NaN : Number((p1 - p0).toFixed(1));
+    const split = sampler.stop();
+    const copyFileCpu = Number(split.total.toFixed(1));
     const cmp = await c.query<{ a: string; b: string }>('SELECT (SELECT count(*) FROM snap_sluice.t1m)::text AS a, (SELECT count(*) FROM snap_sluice.t1m_file)::text AS b');
-    h.say(`pg snapshot: COPY FROM file of the same ${cmp.rows[0]!.b} rows took ${copyFile.toFixed(2)} s = ${Math.round(rows / copyFile)} rows/s, postgres CPU ${copyFileCpu} s (sluice copied ${cmp.rows[0]!.a}); ${loadText()}`);
-    return { snapshot, copyFile, rss: r.peak_rss_mb, cpu, copyFileCpu };
+    h.say(`pg snapshot: COPY FROM file of the same ${cmp.rows[0]!.b} rows took ${copyFile.toFixed(2)} s = ${Math.round(rows / copyFile)} rows/s, postgres CPU ${copyFileCpu} s ` +
+      `(this database's backends ${split.db}, background ${split.background}, other ${split.other}) (sluice copied ${cmp.rows[0]!.a}); ${loadText()}`);
+    return { snapshot, copyFile, rss: r.peak_rss_mb, cpu, copyFileCpu, copyFileSplit: split };
   } finally {
     rmSync(file, { force: true });
     await c.end();
@@ -198,6 +264,7 @@ export async function postgresPhase(source: MariaDbServer, h: PgBenchHelpers, ph
       pg_stream_cpu: stream?.cpu ?? null,
       pg_snapshot_cpu: snap?.cpu ?? null,
       pg_copy_file_cpu_s: snap?.copyFileCpu ?? null,
+      pg_copy_file_cpu: snap?.copyFileSplit ?? null,
     };
   } finally {
     await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

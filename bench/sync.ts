@@ -381,6 +381,7 @@ try {
     pg_stream_cpu: pgRes?.pg_stream_cpu ?? null,
     pg_snapshot_cpu: pgRes?.pg_snapshot_cpu ?? null,
     pg_copy_file_cpu_s: pgRes?.pg_copy_file_cpu_s ?? null,
+    pg_copy_file_cpu: pgRes?.pg_copy_file_cpu ?? null,
     loadavg: loadText(),
     tuning: TUNING,
     total_s: round((performance.now() - t0) / 1000, 1),

@@ -4,10 +4,11 @@
  * `COPY … FROM STDIN` instead of decoding every value into a cell and encoding it again.
  *
  * Each column's expression gives exactly the text `pgText` (type-map.ts) gives for the typed cell of the same value,
- * for the PostgreSQL type `pgColumnType` chooses; the round-trip test checks both paths on every type. A value the
- * typed path refuses (a NUL character in text, a date with a zero month or day) makes the expression NULL, and so
- * the whole line (CONCAT): the reader then sends the chunk's typed cells, which refuse it as before. Anything else
- * PostgreSQL rejects during the COPY makes the target decline the text (the typed path reports it exactly).
+ * for the PostgreSQL type `pgColumnType` chooses; the round-trip test checks both paths on every type. A date with a
+ * zero month or day (which the typed path refuses) makes the expression NULL, and so the whole line (CONCAT): the
+ * reader then sends the chunk's typed cells, which refuse it as before. A NUL character in text is printed as the
+ * escape `\000`, which PostgreSQL rejects; anything PostgreSQL rejects during the COPY makes the target decline the
+ * text, and the typed path refuses the value with its fix (or writes what PostgreSQL took for wrong).
  *
  * The source session must print TIMESTAMP in UTC, with backslash escapes on (snapshot-reader.ts sets both).
  */
@@ -30,21 +31,26 @@ function copyEscaped(x: string): string {
   return String.raw`REPLACE(REPLACE(REPLACE(REPLACE(${x}, '\\', '\\\\'), '\n', '\\n'), '\r', '\\r'), '\t', '\\t')`;
 }
 
+/**
+ * copyEscaped, and a NUL byte printed as the escape `\000`: PostgreSQL rejects that field (a text value cannot hold
+ * NUL: "invalid byte sequence for encoding UTF8: 0x00"), so the target declines the chunk's text and the typed path
+ * refuses the value with its fix. Three octal digits, so that digits after it stay digits. One more REPLACE (a
+ * search that finds nothing) instead of a NUL test that printed the column a second time.
+ */
+function copyEscapedNul(x: string): string {
+  return String.raw`REPLACE(${copyEscaped(x)}, CHAR(0), '\\000')`;
+}
+
 /** Character sets whose bytes already are UTF-8 (no conversion needed). */
 const UTF8_CHARSETS = new Set(['utf8mb4', 'utf8mb3', 'utf8', 'ascii']);
 
 /**
- * A text column's UTF-8 bytes, as a binary string: the escapes and the NUL check then compare bytes (cheaper on
+ * A text column's UTF-8 bytes, as a binary string: the escapes then compare bytes (cheaper on
  * the source than character by character), and the line stays the same bytes (every other field is ASCII or
  * UTF-8 too). Other character sets are converted to utf8mb4 first.
  */
 function utf8Bytes(q: string, charset: string | null): string {
   return charset !== null && UTF8_CHARSETS.has(charset.toLowerCase()) ? `CAST(${q} AS BINARY)` : `CAST(CONVERT(${q} USING utf8mb4) AS BINARY)`;
-}
-
-/** `x` as text, or NULL (the line is refused) when `bytes` holds a NUL character. */
-function withoutNul(bytes: string, x: string): string {
-  return `IF(INSTR(${bytes}, CHAR(0)) > 0, NULL, ${x})`;
 }
 
 /**
@@ -75,10 +81,7 @@ export function pgCopyExpression(col: SchemaColumn): string | null {
   } catch {
     return null;
   }
-  const text = (): string => {
-    const bytes = utf8Bytes(q, col.charset);
-    return withoutNul(bytes, copyEscaped(bytes));
-  };
+  const text = (): string => copyEscapedNul(utf8Bytes(q, col.charset));
   if (pgType === 'jsonb') return orNull(copyEscaped(`CAST(CONVERT(${q} USING utf8mb4) AS BINARY)`));
   if (pgType === 'bytea') return orNull(String.raw`CONCAT('\\\\x', HEX(${q}))`);
   const fsp = Math.max(0, Math.min(6, col.datetimePrecision ?? 0));
@@ -96,7 +99,7 @@ export function pgCopyExpression(col: SchemaColumn): string | null {
       // text[]: '{"a","b"}' (members hold no comma), '{}' for the empty set; array escapes, then COPY escapes.
       const s = `CONVERT(${q} USING utf8mb4)`;
       const elements = String.raw`REPLACE(REPLACE(${s}, '\\', '\\\\'), '"', '\\"')`;
-      return orNull(withoutNul(q, copyEscaped(`IF(CHAR_LENGTH(${s}) = 0, '{}', CONCAT('{"', REPLACE(${elements}, ',', '","'), '"}'))`)));
+      return orNull(copyEscapedNul(`IF(CHAR_LENGTH(${s}) = 0, '{}', CONCAT('{"', REPLACE(${elements}, ',', '","'), '"}'))`));
     }
     case 'enum': {
       // Members known to need no escape, in a UTF-8 character set: the value as it is ('' for MySQL's error value).

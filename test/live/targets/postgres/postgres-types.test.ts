@@ -223,8 +223,36 @@ describe('PostgreSQL target: every MariaDB type round-trips exactly', () => {
       (e: unknown) => isSourceTextDeclined(e) && e.details['refused'] === false);
     assert.deepEqual((await fast.snapshotChunksDone()).map((d) => d.index).sort(), [0, 1], 'the declined chunks wrote nothing');
 
-    // Values only the typed path may refuse make the source print no text: a NUL character, a zero day.
-    assert.equal(await reader.readChunkText(model.schema, { lo: null, hi: null }, 'pg-copy'), null, 'a row with a NUL character');
+    // A NUL character is printed as the escape \000 (three digits: the digits after it stay digits), which PostgreSQL
+    // rejects: the text is declined (nothing written) and the typed path refuses the value with its fix.
+    await source.query("CREATE TABLE types.n (id INT PRIMARY KEY, s VARCHAR(20)) DEFAULT CHARSET=utf8mb4");
+    await source.query("INSERT INTO types.n VALUES (1, 'ok'), (2, CONCAT('a', CHAR(0), '12'))");
+    const nLoader = new InformationSchemaLoader(source.url);
+    const nSchema = (await nLoader.loadDatabase('types')).get('n') as TableSchema;
+    await nLoader.close();
+    const [nCreated] = await source.query<Array<Record<string, string>>>('SHOW CREATE TABLE types.n');
+    const nModel: SourceTable = { schema: nSchema, definition: parseDdl(nCreated!['Create Table']!, { defaultDatabase: 'types' }) as CreateTableAst, createSql: nCreated!['Create Table']! };
+    const nText = await reader.readChunkText(nSchema, { lo: null, hi: null }, 'pg-copy');
+    assert.equal(nText?.data.toString('utf8'), '1\tok\n2\ta\\00012\n');
+    await fast.ensureTable(nModel);
+    await assert.rejects(fast.applySnapshotChunk({ database: 'types', table: 'n', schema: nSchema, columns: [], rows: [], sourceText: nText!, index: 0, position: nText!.position }),
+      (e: unknown) => isSourceTextDeclined(e) && e.details['refused'] === false);
+    assert.deepEqual(await db.query('SELECT count(*)::text AS n FROM fast.n'), [{ n: '0' }], 'the declined chunk wrote nothing');
+    const nTyped = await reader.readChunk(nSchema, { lo: null, hi: null });
+    await assert.rejects(fast.applySnapshotChunk({ database: 'types', table: 'n', schema: nSchema, columns: nTyped.columns, rows: nTyped.rows, index: 0, position: nTyped.position }),
+      (e: unknown) => e instanceof SluiceError && e.code === 'TARGET_WRITE_FAILED' && /bytea/.test(e.fix));
+
+    // A chunk's text larger than one value may hold (group_concat_max_len) is read row by row: the same lines.
+    const small = new SnapshotReader(source.url, 'mariadb', 1, undefined, 64);
+    try {
+      const parts = await small.readChunkText(fSchema, { lo: null, hi: null }, 'pg-copy');
+      assert.equal(parts?.rows, 4);
+      assert.equal(parts?.data.toString('hex'), text.data.toString('hex'), 'row by row: the same text');
+    } finally {
+      await small.close();
+    }
+
+    // Values only the typed path may refuse make the source print no text: a zero day.
     await source.query('CREATE TABLE types.z (id INT PRIMARY KEY, d DATE, dt DATETIME(2))');
     await source.query("INSERT INTO types.z VALUES (1, '2020-01-01', '0000-00-00 00:00:00.00'), (2, NULL, NULL)");
     const zLoader = new InformationSchemaLoader(source.url);
