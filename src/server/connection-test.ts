@@ -12,7 +12,7 @@ export async function testEndpoint(e: EndpointInput): Promise<TestResult> {
 }
 
 function toApi(r: CheckResult): ApiCheckResult {
-  return { check: checkName(r.what), ok: r.ok, warn: !!r.warn, message: r.what, fix: r.fix ?? null, code: r.code ?? null };
+  return { check: r.check ?? checkName(r.what), ok: r.ok, warn: !!r.warn, message: r.what, fix: r.fix ?? null, code: r.code ?? null };
 }
 
 function checkName(what: string): string {

@@ -48,6 +48,11 @@ describe('target form: PostgreSQL database', { skip }, () => {
     const checks = dialog.getByTestId('check-results');
     await checks.waitFor({ timeout: 30_000 });
     assert.doesNotMatch(await checks.innerText(), /names no database/);
+    // Each check under its own name, not the first word of its message ("may: may create temporary tables").
+    for (const name of ['reachable', 'version', 'encoding', 'writable', 'temporary tables']) {
+      assert.equal(await dialog.getByTestId(`check-${name}`).count(), 1, `check ${name}`);
+    }
+    assert.doesNotMatch(await checks.innerText(), /\bmay: may|accepts: accepts/);
     await b.screenshot('postgres-target-form');
     await dialog.getByRole('button', { name: 'Add target' }).click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });

@@ -44,9 +44,9 @@ function failed(what: string, err: unknown): CheckResult {
 async function checkTarget(config: TargetKindConfig, schemas: readonly string[]): Promise<CheckResult[]> {
   try {
     const checks = await checkPostgresTarget(config.url, [config.checkpointDatabase, ...schemas]);
-    return [{ ok: true, what: 'PostgreSQL target reachable' }, ...checks.map((c): CheckResult => (c.ok
-      ? { ok: true, what: c.message }
-      : { ok: false, what: c.message, ...(c.fix ? { fix: c.fix } : {}), code: 'MISSING_GRANTS' }))];
+    return [{ ok: true, check: 'reachable', what: 'PostgreSQL target reachable' }, ...checks.map((c): CheckResult => (c.ok
+      ? { ok: true, check: c.name, what: c.message }
+      : { ok: false, check: c.name, what: c.message, ...(c.fix ? { fix: c.fix } : {}), code: 'MISSING_GRANTS' }))];
   } catch (err) {
     return [failed('PostgreSQL target reachable', err)];
   }
