@@ -19,6 +19,7 @@ import { keyLiteral, rangeCondition, type KeyRange } from './key-range.js';
 import { isBytesColumn, quoteIdent, rawTypeCast, selectExpression, toCell } from './snapshot-values.js';
 import type { SourceText, SourceTextFormat } from '../targets/target.js';
 import { pgColumnType, pgCopyLineExpression } from '../targets/postgres/index.js';
+import { readLinePackets, trimPacketPool, type LinePackets } from '../mysql/load-data-packets.js';
 
 export interface ChunkRead {
   /** Column names (generated columns left out unless asked for), in the order of each row's cells. */
@@ -161,11 +162,37 @@ export class SnapshotReader {
       const pk = pkColumns(schema);
       const order = pk.length ? ` ORDER BY ${pk.map((c) => quoteIdent(c.name)).join(', ')}` : '';
       if (native) await conn.query('SET SESSION character_set_results = NULL');
+      const sql = `SELECT ${line} AS t FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`;
+      if (format === 'load-data') {
+        // Straight into packets for the target's LOAD DATA LOCAL (see mysql/load-data-packets.ts).
+        let read: LinePackets;
+        try {
+          read = await readLinePackets(conn, sql);
+        } finally {
+          if (native) await conn.query('SET SESSION character_set_results = utf8mb4');
+        }
+        const { text, rows, nullRow, fields } = read;
+        if (nullRow) { // over max_allowed_packet: CONCAT gave NULL
+          text.release();
+          return null;
+        }
+        let charset = 'utf8mb4';
+        if (native && rows > 0) {
+          const cs = await this.charsetOf(conn, fields[0]?.characterSet);
+          if (cs === null || !ASCII_COMPATIBLE.has(cs)) { // not what the columns promised: typed cells
+            text.release();
+            return null;
+          }
+          charset = cs;
+        }
+        const columns = cols.map((c) => ({ name: c.name, as: isBytesColumn(c) ? (c.dataType === 'bit' ? 'bit' as const : 'hex' as const) : 'text' as const }));
+        return { columns, data: text, rows, charset, position, exact };
+      }
       let rows: RowDataPacket[];
       let fields: Array<{ characterSet?: number }>;
       try {
         [rows, fields] = await conn.query<RowDataPacket[]>({
-          sql: `SELECT ${line} AS t FROM ${quoteIdent(schema.database)}.${quoteIdent(schema.table)} WHERE ${rangeCondition(pk, range)}${order}`,
+          sql,
           rowsAsArray: true,
           typeCast: (field) => field.buffer(),
         });
@@ -289,6 +316,7 @@ export class SnapshotReader {
   }
 
   async close(): Promise<void> {
+    trimPacketPool();
     await this.pool.end().catch((err: unknown) => this.log?.debug({ err: String(err) }, 'closing snapshot pool'));
   }
 }

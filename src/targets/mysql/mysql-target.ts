@@ -40,6 +40,7 @@ import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConfl
 import { buildTableStatements, type StatementLimits } from './statements.js';
 import { TableShapeCache } from './table-shapes.js';
 import { isLoadDataRefused, loadDataRefused, loadQuotedText, loadRows, serverAllowsLocalInfile, type LoadResult } from './load-data.js';
+import type { LoadDataPackets } from '../../mysql/load-data-packets.js';
 import { quoteId } from './sql-literal.js';
 
 export interface MysqlTargetOptions {
@@ -473,14 +474,17 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
    * with applySnapshotChunk instead.
    */
   async applySnapshotText(chunk: { database: string; table: string; columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>;
-    data: Buffer; rows: number; charset?: string; index: number; position: Position }): Promise<boolean> {
+    data: Buffer | LoadDataPackets; rows: number; charset?: string; index: number; position: Position }): Promise<boolean> {
     const conn = await this.connect('snapshot');
     try {
       const route = this.route(chunk.database, chunk.table);
       await this.shapes.load(conn, [route]);
       const shape = this.shapes.get(route.database, route.table)!;
       if (!(await this.snapshotLoadData(conn))) return false;
-      return await this.loadInChunkTransaction(conn, chunk, () => loadQuotedText(conn, shape, chunk.columns, chunk.data, chunk.rows, true, chunk.charset));
+      const done = await this.loadInChunkTransaction(conn, chunk, () => loadQuotedText(conn, shape, chunk.columns, chunk.data, chunk.rows, true, chunk.charset));
+      // The server has answered the load (it read the whole file), so no socket write refers to the packets any more.
+      if (!Buffer.isBuffer(chunk.data)) chunk.data.release();
+      return done;
     } catch (err) {
       throw await this.chunkFailure(err, `a snapshot chunk of ${chunk.database}.${chunk.table} (${chunk.rows} rows)`);
     }
