@@ -2,7 +2,8 @@
 // each round copies the table with Sluice (child bench/sync-sluice.js) and with `mariadb-dump --single-transaction |
 // mariadb`, one right after the other (a same-run pair), and prints wall seconds and CPU seconds of source, target and
 // client for each, with the load average. Env: BENCH_SNAPSHOT_ROWS (1M), BENCH_ROUNDS (3), BENCH_TUNING (JSON),
-// BENCH_CPU_PROF (dir: --cpu-prof for the Sluice child), BENCH_NO_DUMP=1 (Sluice only), BENCH_WRAP (command prefix of the child). Last stdout line: JSON.
+// BENCH_CPU_PROF (dir: --cpu-prof for the Sluice child), BENCH_NO_DUMP=1 (Sluice only), BENCH_WRAP (command prefix of the child),
+// BENCH_PERF_SOURCE (file: perf record of the source server during Sluice's copy). Last stdout line: JSON.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -20,9 +21,13 @@ const SERVER_ARGS = [`--innodb-buffer-pool-size=${process.env.BENCH_BUFFER_POOL 
 const say = (s: string): void => { process.stderr.write(`bench: ${s}\n`); };
 const load = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');
 
-async function serverCpu(server: MariaDbServer): Promise<number> {
+async function serverPid(server: MariaDbServer): Promise<string> {
   const rows = await server.query<Array<{ f: string }>>('SELECT @@pid_file AS f');
-  const pid = readFileSync(rows[0]!.f, 'utf8').trim();
+  return readFileSync(rows[0]!.f, 'utf8').trim();
+}
+
+async function serverCpu(server: MariaDbServer): Promise<number> {
+  const pid = await serverPid(server);
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
@@ -84,7 +89,10 @@ try {
     }));
     const loadBefore = load();
     const s0 = [await serverCpu(source), await serverCpu(target)];
+    // BENCH_PERF_SOURCE=file: perf record (call graphs) of the source server while Sluice copies.
+    const perf = process.env.BENCH_PERF_SOURCE ? spawn('perf', ['record', '-F', '499', '-g', '-o', process.env.BENCH_PERF_SOURCE, '-p', await serverPid(source)], { stdio: 'ignore' }) : null;
     const r = await child(config);
+    if (perf) { perf.kill('SIGINT'); await new Promise((res) => perf.once('close', res)); }
     const s1 = [await serverCpu(source), await serverCpu(target)];
     const ok = (await fingerprint(target, `${db}.t1m`)) === fs;
     const [src, tgt] = [s1[0]! - s0[0]!, s1[1]! - s0[1]!];
