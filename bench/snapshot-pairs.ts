@@ -1,7 +1,7 @@
 // node dist/bench/snapshot-pairs.js — the 1M-row MySQL→MySQL snapshot of bench/sync, repeated on the same two servers:
 // each round copies the table with Sluice (child bench/sync-sluice.js) and with `mariadb-dump --single-transaction |
 // mariadb`, one right after the other (a same-run pair), and prints wall seconds and CPU seconds of source, target and
-// client for each, with the load average. Env: BENCH_SNAPSHOT_ROWS (1M), BENCH_ROUNDS (3), BENCH_TUNING (JSON),
+// client for each, with the load average. Env: BENCH_SNAPSHOT_ROWS (1M), BENCH_ROUNDS (3), BENCH_TUNING (JSON), BENCH_TUNINGS (JSON list, by turns),
 // BENCH_CPU_PROF (dir: --cpu-prof for the Sluice child), BENCH_NO_DUMP=1 (Sluice only), BENCH_WRAP (command prefix of the child),
 // BENCH_PERF_SOURCE (file: perf record of the source server during Sluice's copy). Last stdout line: JSON.
 import { spawn } from 'node:child_process';
@@ -17,6 +17,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const ROWS = Number(process.env.BENCH_SNAPSHOT_ROWS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TUNING = JSON.parse(process.env.BENCH_TUNING ?? '{}') as Record<string, number>;
+/** BENCH_TUNINGS: a JSON list of tunings used by turns, round by round (instead of BENCH_TUNING). */
+const TUNINGS = JSON.parse(process.env.BENCH_TUNINGS ?? 'null') as Array<Record<string, number>> | null;
 const SERVER_ARGS = [`--innodb-buffer-pool-size=${process.env.BENCH_BUFFER_POOL ?? '256M'}`, '--innodb-log-file-size=256M'];
 const say = (s: string): void => { process.stderr.write(`bench: ${s}\n`); };
 const load = (): string => loadavg().map((x) => x.toFixed(1)).join(' ');
@@ -85,7 +87,7 @@ try {
     const config = join(dir, `c${round}.json`);
     writeFileSync(config, JSON.stringify({
       sources: { src: { type: 'mysql', url: source.url } }, targets: { dst: { type: 'mysql', url: target.url } },
-      pipelines: [{ name: `p${round}`, source: 'src', target: 'dst', tables: ['bench.t1m'], tuning: TUNING, snapshot: 'initial', targetDatabase: db }],
+      pipelines: [{ name: `p${round}`, source: 'src', target: 'dst', tables: ['bench.t1m'], tuning: TUNINGS ? TUNINGS[(round - 1) % TUNINGS.length] : TUNING, snapshot: 'initial', targetDatabase: db }],
     }));
     const loadBefore = load();
     const s0 = [await serverCpu(source), await serverCpu(target)];
@@ -97,6 +99,7 @@ try {
     const ok = (await fingerprint(target, `${db}.t1m`)) === fs;
     const [src, tgt] = [s1[0]! - s0[0]!, s1[1]! - s0[1]!];
     const row: Record<string, number | string> = { round, sluice_s: r.seconds, sluice_cpu: r.cpu_s, sluice_src: src, sluice_tgt: tgt, exact: ok ? 'yes' : 'NO' };
+    if (TUNINGS) say(`round ${round}: tuning ${JSON.stringify(TUNINGS[(round - 1) % TUNINGS.length])}`);
     say(`round ${round}: sluice ${r.seconds.toFixed(2)} s, CPU s sluice ${r.cpu_s.toFixed(2)} / source ${src.toFixed(2)} / target ${tgt.toFixed(2)}${ok ? '' : ' CONTENT MISMATCH'}; load ${loadBefore}`);
     if (!process.env.BENCH_NO_DUMP) {
       await target.query(`CREATE DATABASE dump_${round}`);
