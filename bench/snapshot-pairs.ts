@@ -2,6 +2,7 @@
 // each round copies the table with Sluice (child bench/sync-sluice.js) and with `mariadb-dump --single-transaction |
 // mariadb`, one right after the other (a same-run pair), and prints wall seconds and CPU seconds of source, target and
 // client for each, with the load average. Env: BENCH_SNAPSHOT_ROWS (1M), BENCH_ROUNDS (3), BENCH_TUNING (JSON), BENCH_TUNINGS (JSON list, by turns),
+// BENCH_CHILDREN (JSON list of sync-sluice.js paths, by turns),
 // BENCH_CPU_PROF (dir: --cpu-prof for the Sluice child), BENCH_NO_DUMP=1 (Sluice only), BENCH_WRAP (command prefix of the child),
 // BENCH_PERF_SOURCE (file: perf record of the source server during Sluice's copy). Last stdout line: JSON.
 import { spawn } from 'node:child_process';
@@ -40,11 +41,14 @@ async function fingerprint(server: MariaDbServer, table: string): Promise<string
   return `${rows[0]!.n}/${rows[0]!.x ?? 0}`;
 }
 
-function child(config: string): Promise<SluiceChildResult> {
+/** BENCH_CHILDREN: a JSON list of sync-sluice.js paths used by turns, round by round (e.g. another checkout's build). */
+const CHILDREN = JSON.parse(process.env.BENCH_CHILDREN ?? 'null') as string[] | null;
+
+function child(config: string, script = join(here, 'sync-sluice.js')): Promise<SluiceChildResult> {
   const profile = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...(process.env.BENCH_WRAP ? ['--perf-basic-prof'] : [])];
   // BENCH_WRAP: a command line the child runs under (e.g. `perf record -g -o FILE`), split on spaces.
   const wrap = (process.env.BENCH_WRAP ?? '').split(' ').filter((x) => x !== '');
-  const argv = [...wrap, process.execPath, ...profile, join(here, 'sync-sluice.js'), config, 'snapshot'];
+  const argv = [...wrap, process.execPath, ...profile, script, config, 'snapshot'];
   const c = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
   let last = '';
   createInterface({ input: c.stdout }).on('line', (line) => { last = line; });
@@ -93,7 +97,9 @@ try {
     const s0 = [await serverCpu(source), await serverCpu(target)];
     // BENCH_PERF_SOURCE=file: perf record (call graphs) of the source server while Sluice copies.
     const perf = process.env.BENCH_PERF_SOURCE ? spawn('perf', ['record', '-F', '499', '-g', '-o', process.env.BENCH_PERF_SOURCE, '-p', await serverPid(source)], { stdio: 'ignore' }) : null;
-    const r = await child(config);
+    const script = CHILDREN ? CHILDREN[(round - 1) % CHILDREN.length] : undefined;
+    if (script) say(`round ${round}: child ${script}`);
+    const r = await child(config, script);
     if (perf) { perf.kill('SIGINT'); await new Promise((res) => perf.once('close', res)); }
     const s1 = [await serverCpu(source), await serverCpu(target)];
     const ok = (await fingerprint(target, `${db}.t1m`)) === fs;
