@@ -106,6 +106,7 @@ try {
     const [src, tgt] = [s1[0]! - s0[0]!, s1[1]! - s0[1]!];
     const row: Record<string, number | string> = { round, sluice_s: r.seconds, sluice_cpu: r.cpu_s, sluice_src: src, sluice_tgt: tgt, exact: ok ? 'yes' : 'NO' };
     if (TUNINGS) say(`round ${round}: tuning ${JSON.stringify(TUNINGS[(round - 1) % TUNINGS.length])}`);
+    if (r.restarts > 0 || r.errors > 0) say(`round ${round}: sluice restarts ${r.restarts}, errors ${r.errors}, last error: ${r.last_error}`);
     say(`round ${round}: sluice ${r.seconds.toFixed(2)} s, CPU s sluice ${r.cpu_s.toFixed(2)} / source ${src.toFixed(2)} / target ${tgt.toFixed(2)}${ok ? '' : ' CONTENT MISMATCH'}; load ${loadBefore}`);
     if (!process.env.BENCH_NO_DUMP) {
       await target.query(`CREATE DATABASE dump_${round}`);
