@@ -199,9 +199,15 @@ export interface LoadDataAnswer {
  * Run `sql`, a `LOAD DATA LOCAL INFILE` statement, on `conn` (a mysql2 promise connection), sending `text` as the
  * file's contents. The packets are written to the socket as they are (their header bytes filled in).
  */
-export async function loadDataFromPackets(conn: object, sql: string, text: LoadDataPackets): Promise<LoadDataAnswer> {
+export async function loadDataFromPackets(conn: object, sql: string, text: LoadDataPackets): Promise<LoadDataAnswer>;
+/**
+ * The same with `before` (statements, on a connection with multipleStatements) run first in the same round trip:
+ * their results, then the LOAD DATA's answer.
+ */
+export async function loadDataFromPackets(conn: object, sql: string, text: LoadDataPackets, before: string): Promise<{ before: unknown[]; answer: LoadDataAnswer }>;
+export async function loadDataFromPackets(conn: object, sql: string, text: LoadDataPackets, before?: string): Promise<LoadDataAnswer | { before: unknown[]; answer: LoadDataAnswer }> {
   const core = coreOf(conn);
-  const { cmd, result } = command<{ rows: LoadDataAnswer }>(sql);
+  const { cmd, result } = command<{ rows: LoadDataAnswer | unknown[] }>(before === undefined ? sql : `${before}; ${sql}`);
   const packets = text.packets();
   cmd._streamLocalInfile = function streamLocalInfile(connection) {
     for (const buffer of [...packets, Buffer.alloc(4)]) {
@@ -215,5 +221,7 @@ export async function loadDataFromPackets(conn: object, sql: string, text: LoadD
   };
   core.query(cmd);
   const { rows } = await result;
-  return rows;
+  if (before === undefined) return rows as LoadDataAnswer;
+  const all = rows as unknown[];
+  return { before: all.slice(0, -1), answer: all[all.length - 1] as LoadDataAnswer };
 }

@@ -73,6 +73,17 @@ export async function loadQuotedText(conn: Connection, table: LoadDataTable, col
   return checkLoad(conn, await loadDataFromPackets(conn, sql, data), rows);
 }
 
+/**
+ * loadQuotedText of packets with `before` (statements that open the chunk's transaction) run in the same round trip;
+ * `checkBefore` sees their results before the load's answer is checked (and may throw: the caller rolls back).
+ */
+export async function loadQuotedPacketsAfter(conn: Connection, table: LoadDataTable, columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>,
+  data: LoadDataPackets, rows: number, replace: boolean, charset: string, before: string, checkBefore: (results: unknown[]) => void): Promise<LoadResult> {
+  const res = await loadDataFromPackets(conn, quotedTextStatement(table, columns, replace, charset), data, before);
+  checkBefore(res.before);
+  return checkLoad(conn, res.answer, rows);
+}
+
 /** Stream `data` as the LOAD DATA LOCAL "file" of `sql`; exact when every one of `rows` was read without a warning. */
 async function streamLoad(conn: Connection, sql: string, data: Buffer, rows: number): Promise<LoadResult> {
   const slices = function* (): Generator<Buffer> {
