@@ -12,6 +12,7 @@ import type { Position, RowChange } from '../core/types.js';
 import type { Cell } from '../core/cell.js';
 import type { TableSchema } from '../mysql/schema/table-schema.js';
 import type { DdlAst } from '../mysql/schema/ddl-ast.js';
+import type { LoadDataPackets } from '../mysql/load-data-packets.js';
 import type { SourceTableModel } from '../mysql/schema/source-table.js';
 import type { InstanceInfo } from '../instance.js';
 import type { Logger } from '../log.js';
@@ -109,7 +110,9 @@ export type SourceTextFormat = 'load-data' | 'pg-copy';
  * COPY text (columns: the PostgreSQL type each field was printed for).
  */
 export type SourceText =
-  | { format?: 'load-data'; columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>; data: Buffer; rows: number;
+  | { format?: 'load-data'; columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>;
+    /** The text, or the same already cut into protocol packets (the snapshot reader's, reused once loaded). */
+    data: Buffer | LoadDataPackets; rows: number;
     /** Character set of the text (an ASCII-compatible one; default utf8mb4). */
     charset?: string }
   | { format: 'pg-copy'; columns: ReadonlyArray<{ name: string; pgType: string }>; data: Buffer; rows: number };

@@ -19,6 +19,7 @@ import { SluiceError } from '../../errors.js';
 import type { Cell } from '../../core/cell.js';
 import { encodeLoadData, loadDataPlan, loadDataStatement, quotedTextStatement, type LoadDataTable } from './load-data-encoder.js';
 import { errnoOf } from './mysql-errors.js';
+import { loadDataFromPackets, type LoadDataPackets } from '../../mysql/load-data-packets.js';
 
 /** Bytes per protocol packet of the streamed file (well under the 16 MiB packet limit). */
 const SLICE = 1024 * 1024;
@@ -65,8 +66,22 @@ export async function loadRows(conn: Connection, table: LoadDataTable, columns: 
  * ChunkText) into `table`, like loadRows.
  */
 export async function loadQuotedText(conn: Connection, table: LoadDataTable, columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>,
-  data: Buffer, rows: number, replace: boolean, charset = 'utf8mb4'): Promise<LoadResult> {
-  return streamLoad(conn, quotedTextStatement(table, columns, replace, charset), data, rows);
+  data: Buffer | LoadDataPackets, rows: number, replace: boolean, charset = 'utf8mb4'): Promise<LoadResult> {
+  const sql = quotedTextStatement(table, columns, replace, charset);
+  if (Buffer.isBuffer(data)) return streamLoad(conn, sql, data, rows);
+  // Packets ready for the wire (the snapshot reader's): written as they are, no copy.
+  return checkLoad(conn, await loadDataFromPackets(conn, sql, data), rows);
+}
+
+/**
+ * loadQuotedText of packets with `before` (statements that open the chunk's transaction) run in the same round trip;
+ * `checkBefore` sees their results before the load's answer is checked (and may throw: the caller rolls back).
+ */
+export async function loadQuotedPacketsAfter(conn: Connection, table: LoadDataTable, columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>,
+  data: LoadDataPackets, rows: number, replace: boolean, charset: string, before: string, checkBefore: (results: unknown[]) => void): Promise<LoadResult> {
+  const res = await loadDataFromPackets(conn, quotedTextStatement(table, columns, replace, charset), data, before);
+  checkBefore(res.before);
+  return checkLoad(conn, res.answer, rows);
 }
 
 /** Stream `data` as the LOAD DATA LOCAL "file" of `sql`; exact when every one of `rows` was read without a warning. */
@@ -75,6 +90,11 @@ async function streamLoad(conn: Connection, sql: string, data: Buffer, rows: num
     for (let i = 0; i < data.length; i += SLICE) yield data.subarray(i, Math.min(data.length, i + SLICE));
   };
   const [res] = await conn.query<ResultSetHeader>({ sql, infileStreamFactory: () => Readable.from(slices(), { objectMode: false }) });
+  return checkLoad(conn, res, rows);
+}
+
+/** Whether a LOAD DATA's answer says all `rows` were read without a warning (else why not, with the first warnings). */
+async function checkLoad(conn: Connection, res: { info?: string; warningStatus?: number }, rows: number): Promise<LoadResult> {
   const counts = parseInfo(res.info);
   const warnings = res.warningStatus ?? counts.warnings;
   if (warnings === 0 && counts.skipped === 0 && counts.records === rows) return { loaded: true };

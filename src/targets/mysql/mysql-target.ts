@@ -39,7 +39,8 @@ import { removeForeignKeyOrphans, type OrphanSweep } from './foreign-key-orphans
 import { connectionLost, errnoOf, isConnectionError, isDuplicateKey, isLockConflict, serverMessage, targetWriteFailed } from './mysql-errors.js';
 import { buildTableStatements, type StatementLimits } from './statements.js';
 import { TableShapeCache, type TargetTableInfo } from './table-shapes.js';
-import { isLoadDataRefused, loadDataRefused, loadQuotedText, loadRows, serverAllowsLocalInfile, type LoadResult } from './load-data.js';
+import { isLoadDataRefused, loadDataRefused, loadQuotedPacketsAfter, loadQuotedText, loadRows, serverAllowsLocalInfile, type LoadResult } from './load-data.js';
+import type { LoadDataPackets } from '../../mysql/load-data-packets.js';
 import { quoteId } from './sql-literal.js';
 import { compoundBlocks, supportsCompoundBlocks } from './compound-blocks.js';
 
@@ -486,14 +487,23 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
    * with applySnapshotChunk instead.
    */
   async applySnapshotText(chunk: { database: string; table: string; columns: ReadonlyArray<{ name: string; as: 'text' | 'hex' | 'bit' }>;
-    data: Buffer; rows: number; charset?: string; index: number; position: Position }): Promise<boolean> {
+    data: Buffer | LoadDataPackets; rows: number; charset?: string; index: number; position: Position }): Promise<boolean> {
     const conn = await this.connect('snapshot');
     try {
       const route = this.route(chunk.database, chunk.table);
       await this.shapes.load(conn, [route]);
       const shape = this.shapes.get(route.database, route.table)!;
       if (!(await this.snapshotLoadData(conn))) return false;
-      return await this.loadInChunkTransaction(conn, chunk, () => loadQuotedText(conn, shape, chunk.columns, chunk.data, chunk.rows, true, chunk.charset));
+      const data = chunk.data;
+      const done = Buffer.isBuffer(data)
+        ? await this.loadInChunkTransaction(conn, chunk, () => loadQuotedText(conn, shape, chunk.columns, data, chunk.rows, true, chunk.charset))
+        // The transaction's start and fence read go in the LOAD DATA's round trip (one round trip less per chunk on
+        // the table's one writer); the fence is checked before the load's answer, and a fenced load is rolled back.
+        : await this.loadInChunkTransaction(conn, chunk, () => loadQuotedPacketsAfter(conn, shape, chunk.columns, data, chunk.rows, true,
+          chunk.charset ?? 'utf8mb4', this.beginSnapshotChunkSql(), (results) => this.checkSnapshotFence((results[1] as RowDataPacket[] | undefined)?.[0])), false);
+      // The server has answered the load (it read the whole file), so no socket write refers to the packets any more.
+      if (!Buffer.isBuffer(chunk.data)) chunk.data.release();
+      return done;
     } catch (err) {
       throw await this.chunkFailure(err, `a snapshot chunk of ${chunk.database}.${chunk.table} (${chunk.rows} rows)`);
     }
@@ -518,8 +528,8 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
    * written) when the target refuses LOAD DATA or the rows would not load exactly.
    */
   private async loadInChunkTransaction(conn: Connection, chunk: { database: string; table: string; rows: number; index: number; position: Position },
-    load: () => Promise<LoadResult>): Promise<boolean> {
-    await this.beginSnapshotChunk(conn);
+    load: () => Promise<LoadResult>, begin = true): Promise<boolean> {
+    if (begin) await this.beginSnapshotChunk(conn);
     let res: LoadResult;
     try {
       res = await load();
@@ -553,8 +563,18 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
 
   /** START TRANSACTION, fenced: a shared lock on the checkpoint row, whose epoch must still be this sink's. */
   private async beginSnapshotChunk(conn: Connection): Promise<void> {
-    const [lockRes] = await conn.query<RowDataPacket[][]>(`START TRANSACTION; ${this.checkpoints.readSql(this.pipeline)} LOCK IN SHARE MODE`);
-    const stored = CheckpointTable.parseRow(lockRes[1]?.[0]);
+    const [lockRes] = await conn.query<RowDataPacket[][]>(this.beginSnapshotChunkSql());
+    this.checkSnapshotFence(lockRes[1]?.[0]);
+  }
+
+  /** START TRANSACTION and the checkpoint row read with a shared lock (two results: OK, the row). */
+  private beginSnapshotChunkSql(): string {
+    return `START TRANSACTION; ${this.checkpoints.readSql(this.pipeline)} LOCK IN SHARE MODE`;
+  }
+
+  /** The checkpoint row read by beginSnapshotChunkSql must still carry this sink's epoch. */
+  private checkSnapshotFence(row: RowDataPacket | undefined): void {
+    const stored = CheckpointTable.parseRow(row);
     if (!stored || stored.epoch !== this.epoch) throw fencedError(this.pipeline, stored ?? { epoch: 0, file: '', pos: 0, gtidSet: null, state: null, updatedAt: null, owner: null, ownerSince: null, leaseLeft: 0 }, this.epoch);
   }
 

@@ -13,6 +13,7 @@ import type { RowChange } from '../../../../src/core/types.js';
 import { SluiceError } from '../../../../src/errors.js';
 import { createLogger } from '../../../../src/log.js';
 import { parseDdl } from '../../../../src/mysql/schema/ddl-parser.js';
+import { LoadDataPackets } from '../../../../src/mysql/load-data-packets.js';
 import type { DdlChange } from '../../../../src/targets/target.js';
 
 /** A DDL change as the pipeline hands it (a native target runs its text; `after` is not needed for that). */
@@ -217,6 +218,11 @@ describe('MySQL sink', () => {
     assert.deepEqual(await rows(conn, 'SELECT id, v FROM dst.fence ORDER BY id'), [{ id: 1, v: 1 }]);
     assert.deepEqual(await neu.readCheckpoint(), before);
     await assert.rejects(old.applyDdl(ddlOf({ database: 'src', sql: 'ALTER TABLE fence ADD COLUMN z INT' }), cp('p-fence')), (err: unknown) => err instanceof SluiceError && err.code === 'FENCED');
+    // A snapshot chunk as source packets: its fence read shares the LOAD DATA's round trip; the loaded rows are rolled back.
+    await assert.rejects(old.applySnapshotText({ database: 'src', table: 'fence', columns: [{ name: 'id', as: 'text' }, { name: 'v', as: 'text' }],
+      data: LoadDataPackets.from(Buffer.from('7,7\n8,8\n')), rows: 2, index: 0, position: { file: 'bin.000001', pos: 4 } }),
+    (err: unknown) => err instanceof SluiceError && err.code === 'FENCED' && /epoch 2/.test(err.message));
+    assert.deepEqual(await rows(conn, 'SELECT id, v FROM dst.fence ORDER BY id'), [{ id: 1, v: 1 }]);
     await assert.rejects(old.open(), (err: unknown) => err instanceof SluiceError && err.code === 'FENCED');
     assert.equal((await rows(conn, "SELECT COUNT(*) n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA='dst' AND TABLE_NAME='fence' AND COLUMN_NAME='z'"))[0]!['n'], '0');
     await neu.apply({ changes: [ins('fence', { id: 3, v: 3 })], checkpoint: cp('p-fence', { epoch: 2 }) });
