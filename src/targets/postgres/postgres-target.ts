@@ -153,6 +153,10 @@ export class PostgresTarget extends SqlTargetBase<pg.Client, Step> implements Ta
   private enforceFks = false;
   /** No queued foreign key is waiting (false: look before the next batch). */
   private pendingDone = false;
+  /** The stream still overlaps the snapshot's chunks: primary-key changes are applied as moves (see keyMoveSteps). */
+  private overlapsSnapshot = false;
+  /** Routed referenced table → the foreign keys (queued or present) that reference it; null: read again when needed. */
+  private referencing: Map<string, PgForeignKey[]> | null = null;
 
   constructor(opts: PostgresTargetOptions) {
     super(PG_DRIVER, { ...opts, logger: opts.logger ?? createLogger('sluice.target.postgres') });
@@ -400,6 +404,7 @@ ORDER BY c.relname, a.attnum`);
   }
 
   private invalidate(schema?: string, table?: string): void {
+    this.referencing = null;
     if (schema === undefined) this.shapes.clear();
     else this.shapes.delete(PostgresTarget.shapeKey(schema, table ?? ''));
   }
@@ -574,6 +579,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
   /** The stream has passed every snapshot chunk (on) or not: queued foreign keys are added once it has. */
   enforceForeignKeys(on: boolean): void {
     this.enforceFks = on;
+    this.overlapsSnapshot = !on;
   }
 
   /** Add the queued foreign keys, removing or detaching the orphans cascades left during the copy (see foreign-keys.ts). */
@@ -661,26 +667,57 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
   private async foreignKeysAfterSwap(client: pg.Client, live: ReadonlyArray<{ database: string; table: string; shadow: string }>): Promise<string[]> {
     if (live.length === 0) return [];
     const lit = (x: string): string => pgLiteral(x);
-    const names = (rel: string, keys: string): string => `ARRAY(SELECT a.attname::text FROM unnest(con.${keys}) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.${rel} AND a.attnum = k.n ORDER BY k.o)`;
     const pairs = live.map((w) => `(${lit(w.database)}, ${lit(w.table)})`).join(', ');
-    const [res] = await PostgresTarget.multi(client, `SELECT con.conname AS name, n.nspname AS s, c.relname AS t, rn.nspname AS rs, rc.relname AS rt,
-  con.confdeltype AS d, con.confupdtype AS u, array_to_json(${names('conrelid', 'conkey')})::text AS cols, array_to_json(${names('confrelid', 'confkey')})::text AS rcols
-FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-  JOIN pg_class rc ON rc.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-WHERE con.contype = 'f' AND ((n.nspname, c.relname) IN (${pairs}) OR (rn.nspname, rc.relname) IN (${pairs}))`);
-    const rule: Record<string, ReferentialAction> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
     const out: string[] = [];
-    for (const r of res?.rows ?? []) {
-      const fk: PgForeignKey = {
-        name: String(r['name']), schema: String(r['s']), table: String(r['t']), refSchema: String(r['rs']), refTable: String(r['rt']),
-        columns: JSON.parse(String(r['cols'])) as string[], refColumns: JSON.parse(String(r['rcols'])) as string[],
-        onDelete: rule[String(r['d'])] ?? 'NO ACTION', onUpdate: rule[String(r['u'])] ?? 'NO ACTION',
-      };
+    for (const fk of await PostgresTarget.catalogForeignKeys(client, `(n.nspname, c.relname) IN (${pairs}) OR (rn.nspname, rc.relname) IN (${pairs})`)) {
       out.push(addForeignKeySql(fk), pendingInsertSql(this.checkpoints.schema, this.pipeline, fk));
     }
     if (out.length === 0) return out;
     this.pendingDone = false;
     return [`CREATE SCHEMA IF NOT EXISTS ${pgIdent(this.checkpoints.schema)}`, pendingTableSql(this.checkpoints.schema), ...out];
+  }
+
+  /** The foreign-key constraints on PostgreSQL that match `where` (over con, n/c: the child, rn/rc: the parent). */
+  private static async catalogForeignKeys(client: pg.Client, where: string): Promise<PgForeignKey[]> {
+    const names = (rel: string, keys: string): string => `ARRAY(SELECT a.attname::text FROM unnest(con.${keys}) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.${rel} AND a.attnum = k.n ORDER BY k.o)`;
+    const [res] = await PostgresTarget.multi(client, `SELECT con.conname AS name, n.nspname AS s, c.relname AS t, rn.nspname AS rs, rc.relname AS rt,
+  con.confdeltype AS d, con.confupdtype AS u, array_to_json(${names('conrelid', 'conkey')})::text AS cols, array_to_json(${names('confrelid', 'confkey')})::text AS rcols
+FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_class rc ON rc.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE con.contype = 'f' AND (${where})`);
+    const rule: Record<string, ReferentialAction> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
+    return (res?.rows ?? []).map((r) => ({
+      name: String(r['name']), schema: String(r['s']), table: String(r['t']), refSchema: String(r['rs']), refTable: String(r['rt']),
+      columns: JSON.parse(String(r['cols'])) as string[], refColumns: JSON.parse(String(r['rcols'])) as string[],
+      onDelete: rule[String(r['d'])] ?? 'NO ACTION', onUpdate: rule[String(r['u'])] ?? 'NO ACTION',
+    }));
+  }
+
+  /**
+   * Routed referenced table → the foreign keys of the pipeline that reference it: those queued until the stream has
+   * passed the copy (`pending_foreign_keys`) and those PostgreSQL has (after a re-copy, or added by hand). Read once,
+   * again after DDL or a table change (invalidate).
+   */
+  private async referencingKeys(client: pg.Client): Promise<Map<string, PgForeignKey[]>> {
+    if (this.referencing) return this.referencing;
+    const out = new Map<string, PgForeignKey[]>();
+    const seen = new Set<string>();
+    const add = (fk: PgForeignKey): void => {
+      const id = `${fk.schema}\0${fk.table}\0${fk.name}`;
+      if (seen.has(id)) return;
+      seen.add(id);
+      const k = PostgresTarget.shapeKey(fk.refSchema, fk.refTable);
+      out.set(k, [...(out.get(k) ?? []), fk]);
+    };
+    const pending = qualified(this.checkpoints.schema, 'pending_foreign_keys');
+    const [exists] = await PostgresTarget.multi(client, `SELECT to_regclass(${pgLiteral(pending)})::text AS t`);
+    if (exists?.rows[0]?.['t'] != null) {
+      const [rows] = await PostgresTarget.multi(client, `SELECT fk FROM ${pending} WHERE pipeline = ${pgLiteral(this.pipeline)}`);
+      for (const r of rows?.rows ?? []) add(JSON.parse(String(r['fk'])) as PgForeignKey);
+    }
+    if (this.fkRoute) for (const fk of await PostgresTarget.catalogForeignKeys(client, 'true')) add(fk);
+    this.referencing = out;
+    return out;
   }
 
   // ── apply ───────────────────────────────────────────────────────────────────────────────────
@@ -717,8 +754,9 @@ WHERE con.contype = 'f' AND ((n.nspname, c.relname) IN (${pairs}) OR (rn.nspname
       // group), and a referenced row's update as UPDATE of its old key (so that ON UPDATE CASCADE follows; never
       // delete + insert, which would cascade a delete the source did not do).
       return shape.hasForeignKeys || shape.referenced ? { ...shape, inOrder: true, updateInPlace: shape.referenced } : shape;
-    }, { strict });
-    return this.buildStatements(segments, routes);
+    }, { strict, keyMoves: this.overlapsSnapshot });
+    const referencing = segments.some((seg) => seg.some((ops) => (ops.moves?.length ?? 0) > 0)) ? await this.referencingKeys(client) : new Map<string, PgForeignKey[]>();
+    return this.buildStatements(segments, routes, referencing);
   }
 
   /**
@@ -764,14 +802,47 @@ WHERE con.contype = 'f' AND ((n.nspname, c.relname) IN (${pairs}) OR (rn.nspname
     return out;
   }
 
-  private buildStatements(segments: Segment[], routes: Map<string, { database: string; table: string }>): Step[] {
+  private buildStatements(segments: Segment[], routes: Map<string, { database: string; table: string }>, referencing: Map<string, PgForeignKey[]>): Step[] {
     const out: Step[] = [];
     for (const seg of segments) {
       for (const ops of seg) {
         const r = routes.get(`${ops.database}\0${ops.table}`)!;
+        for (const m of ops.moves ?? []) out.push(...this.keyMoveSteps(r.database, r.table, m, referencing.get(PostgresTarget.shapeKey(r.database, r.table)) ?? []));
         out.push(...this.tableStatements(r.database, r.table, ops));
       }
     }
+    return out;
+  }
+
+  /**
+   * A primary-key change while the stream overlaps the snapshot (TableOps.moves), correct whatever the copy holds of
+   * the old and the new key: the children's references moved from the old key to the new one as the source's ON UPDATE
+   * rule did (CASCADE: the new values; SET NULL: NULL) — the source's engine did that inside InnoDB, not in the binlog,
+   * and the constraints that would repeat it on PostgreSQL are not there yet — then the old row removed, then the new
+   * row inserted unless present (the copy may hold it, newer). Never merged with other changes of the batch: a chunk
+   * may have copied any intermediate key of a row renamed twice in one batch, and each of them must go.
+   */
+  private keyMoveSteps(schema: string, table: string, m: { from: Row; before: Row; row: Row }, fks: readonly PgForeignKey[]): string[] {
+    const shape = this.shapeOf(schema, table);
+    const t = qualified(schema, table);
+    const out: string[] = [];
+    for (const fk of fks) {
+      if (fk.onUpdate !== 'CASCADE' && fk.onUpdate !== 'SET NULL') continue;
+      const ref = fk.refColumns.map((c) => shape.byName.get(c));
+      if (ref.some((c) => c === undefined || !(c.name in m.before) || !(c.name in m.row))) continue;
+      const cols = ref as PgColumn[];
+      const old = cols.map((c) => pgSqlLiteral(c, m.before[c.name] ?? null));
+      const now = cols.map((c) => pgSqlLiteral(c, m.row[c.name] ?? null));
+      // Unchanged referenced columns (the key changed elsewhere) or a NULL in the old ones (MATCH SIMPLE): nothing to follow.
+      if (old.every((v, i) => v === now[i]) || old.includes('NULL')) continue;
+      const set = fk.columns.map((c, i) => `${pgIdent(c)} = ${fk.onUpdate === 'SET NULL' ? 'NULL' : now[i]!}`);
+      const where = fk.columns.map((c, i) => `${pgIdent(c)} = ${old[i]!}`);
+      out.push(`UPDATE ${qualified(fk.schema, fk.table)} SET ${set.join(', ')} WHERE ${where.join(' AND ')}`);
+    }
+    const pk = shape.primaryKey.map((c) => shape.byName.get(c)!);
+    out.push(`DELETE FROM ${t} WHERE ${pk.map((c) => `${pgIdent(c.name)} = ${pgSqlLiteral(c, m.from[c.name] ?? null)}`).join(' AND ')}`);
+    const cols = this.columnsOf(schema, table, shape, m.row);
+    out.push(...this.insertStatements(t, cols, [m.row], ` ON CONFLICT (${pk.map((c) => pgIdent(c.name)).join(', ')}) DO NOTHING`));
     return out;
   }
 
