@@ -65,17 +65,22 @@ describe('PostgreSQL target: every MariaDB type round-trips exactly', () => {
   let reader: SnapshotReader;
   const targets: PostgresTarget[] = [];
 
+  /** The source model of table types.<table> as the pipeline reads it: information_schema and its parsed CREATE TABLE. */
+  const sourceModel = async (table: string): Promise<SourceTable> => {
+    const loader = new InformationSchemaLoader(source.url);
+    const schema = (await loader.loadDatabase('types')).get(table) as TableSchema;
+    await loader.close();
+    const [created] = await source.query<Array<Record<string, string>>>(`SHOW CREATE TABLE types.${table}`);
+    const createSql = created!['Create Table']!;
+    return { schema, definition: parseDdl(createSql, { defaultDatabase: 'types' }) as CreateTableAst, createSql };
+  };
+
   before(async () => {
     [source, db] = await Promise.all([startMariaDb({ serverId: 61, extraArgs: ['--default-time-zone=+00:00'] }), createPgDatabase()]);
     await source.query('CREATE DATABASE types');
     await source.query(`CREATE TABLE types.t (id INT PRIMARY KEY, ${TYPE_COLUMNS.map((c) => `${c.name} ${c.ddl}`).join(', ')},
       c_tabs VARCHAR(40), c_gen BIGINT AS (c_int + 1) VIRTUAL, UNIQUE KEY u_char (c_char, id), KEY k_text (c_text(20))) DEFAULT CHARSET=utf8mb4`);
-    const loader = new InformationSchemaLoader(source.url);
-    const schema = (await loader.loadDatabase('types')).get('t') as TableSchema;
-    await loader.close();
-    const [created] = await source.query<Array<Record<string, string>>>('SHOW CREATE TABLE types.t');
-    const createSql = created!['Create Table']!;
-    model = { schema, definition: parseDdl(createSql, { defaultDatabase: 'types' }) as CreateTableAst, createSql };
+    model = await sourceModel('t');
     binlog = new BinlogSource({ url: source.url, serverId: 4343, start: { kind: 'now' }, filter: (d) => d === 'types' });
     await binlog.next().catch(() => null);
     reader = new SnapshotReader(source.url, 'mariadb', 1);
@@ -181,11 +186,8 @@ describe('PostgreSQL target: every MariaDB type round-trips exactly', () => {
     }
     await source.query('INSERT INTO types.f (id) VALUES (4)');
     await source.query('UPDATE types.f SET c_escapes = REPLACE(c_escapes, CHAR(0), \'\')');
-    const loader = new InformationSchemaLoader(source.url);
-    const fSchema = (await loader.loadDatabase('types')).get('f') as TableSchema;
-    await loader.close();
-    const [created] = await source.query<Array<Record<string, string>>>('SHOW CREATE TABLE types.f');
-    const fModel: SourceTable = { schema: fSchema, definition: parseDdl(created!['Create Table']!, { defaultDatabase: 'types' }) as CreateTableAst, createSql: created!['Create Table']! };
+    const fModel = await sourceModel('f');
+    const fSchema = fModel.schema;
 
     const text = await reader.readChunkText(fSchema, { lo: null, hi: null }, 'pg-copy');
     assert.ok(text && text.format === 'pg-copy', 'the source prints the chunk as COPY text');
@@ -227,11 +229,8 @@ describe('PostgreSQL target: every MariaDB type round-trips exactly', () => {
     // rejects: the text is declined (nothing written) and the typed path refuses the value with its fix.
     await source.query("CREATE TABLE types.n (id INT PRIMARY KEY, s VARCHAR(20)) DEFAULT CHARSET=utf8mb4");
     await source.query("INSERT INTO types.n VALUES (1, 'ok'), (2, CONCAT('a', CHAR(0), '12'))");
-    const nLoader = new InformationSchemaLoader(source.url);
-    const nSchema = (await nLoader.loadDatabase('types')).get('n') as TableSchema;
-    await nLoader.close();
-    const [nCreated] = await source.query<Array<Record<string, string>>>('SHOW CREATE TABLE types.n');
-    const nModel: SourceTable = { schema: nSchema, definition: parseDdl(nCreated!['Create Table']!, { defaultDatabase: 'types' }) as CreateTableAst, createSql: nCreated!['Create Table']! };
+    const nModel = await sourceModel('n');
+    const nSchema = nModel.schema;
     const nText = await reader.readChunkText(nSchema, { lo: null, hi: null }, 'pg-copy');
     assert.equal(nText?.data.toString('utf8'), '1\tok\n2\ta\\00012\n');
     await fast.ensureTable(nModel);
