@@ -5,6 +5,8 @@
 import type mysql from 'mysql2/promise';
 import { isSluiceError } from '../errors.js';
 import type { CheckResult } from '../core/check-result.js';
+import { currentAccount } from './account-name.js';
+import { quoteIdent } from './schema/ddl-parser.js';
 
 const NEEDED = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE'] as const;
 
@@ -39,22 +41,17 @@ export async function checkWritePrivileges(conn: mysql.Connection, databases: st
     if (lack.length > 0) missing.push(`${lack.join(', ')} on ${db}`);
   }
   if (missing.length === 0) return { ok: true, what: `privileges on ${label}` };
-  const fix = `as an administrator run: ${grantFor(databases, lines)}`;
+  const fix = `as an administrator run: ${grantFor(databases, await currentAccount(conn))}`;
   if (viaRoles) return { ok: true, warn: true, what: `cannot confirm privileges (${missing.join('; ')} not granted directly; roles may grant them)`, fix };
   return { ok: false, code: 'MISSING_GRANTS', what: `the target user lacks ${missing.join('; ')}`, fix };
 }
 
 /**
- * The GRANT statements that give the current user what a target needs, ready to paste: one per database, the
- * user as SHOW GRANTS names it (its `TO user@host` part; "the sync user" only when no line names it).
+ * The GRANT statements that give `account` (as CURRENT_USER() names it, quoted: the account grants apply to)
+ * what a target needs, ready to paste: one per database.
  */
-function grantFor(databases: string[], grantLines: string[]): string {
-  let user = 'the sync user';
-  for (const line of grantLines) {
-    const m = / TO ((?:`(?:[^`]|``)*`|'(?:[^']|'')*'|\S+)(?:@(?:`(?:[^`]|``)*`|'(?:[^']|'')*'|\S+))?)/i.exec(line);
-    if (m) { user = m[1]!; break; }
-  }
-  return databases.map((db) => `GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX ON \`${db.replace(/`/g, '``')}\`.* TO ${user};`).join(' ');
+function grantFor(databases: string[], account: string): string {
+  return databases.map((db) => `GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX ON ${quoteIdent(db)}.* TO ${account};`).join(' ');
 }
 
 /** A database name against a grant's database pattern (`_` and `%` wildcards, `\` escapes). */

@@ -3,11 +3,10 @@
  * the pipeline manager (before a start) and the API's connection test.
  */
 import mysql from 'mysql2/promise';
-import { SluiceError, isSluiceError } from '../errors.js';
+import { isSluiceError } from '../errors.js';
 import type { PipelineConfig, SluiceConfig, SourceConfig, TargetConfig } from '../config/index.js';
 import { connectMysql } from '../mysql/connection.js';
 import { ReplicationSession } from '../mysql/protocol/replication-session.js';
-import { missingGrants } from '../mysql/protocol/replication-errors.js';
 import { checkTableCaches, failure } from '../mysql/checks.js';
 import type { CheckResult } from '../core/check-result.js';
 import { targetKind } from '../targets/registry.js';
@@ -55,8 +54,8 @@ export async function checkSource(url: string): Promise<CheckResult[]> {
   try {
     st = await ReplicationSession.serverStatus(url);
   } catch (err) {
-    // SHOW BINARY LOGS refused: the user is in, but lacks REPLICATION CLIENT / BINLOG MONITOR.
-    if (isSluiceError(err) && err.code === 'MISSING_GRANTS') return [failure('replication grants', await withGrantStatement(url, err))];
+    // SHOW BINARY LOGS refused: the user is in, but lacks REPLICATION CLIENT / BINLOG MONITOR (the fix names both).
+    if (isSluiceError(err) && err.code === 'MISSING_GRANTS') return [failure('replication grants', err)];
     return [failure('reachable', err)];
   }
   out.push({ ok: true, what: `reachable: ${st.flavor} ${st.serverVersion}` });
@@ -80,29 +79,6 @@ export async function checkSource(url: string): Promise<CheckResult[]> {
     out.push(failure('replication grants', err));
   }
   return out;
-}
-
-/**
- * serverStatus() reports missing grants without knowing the flavor or the user, so its fix names MySQL's
- * privileges and '<user>'@'<host>': ask the server for both and rebuild the error.
- */
-async function withGrantStatement(url: string, err: SluiceError): Promise<SluiceError> {
-  let conn: mysql.Connection | null = null;
-  try {
-    conn = await connectMysql(url);
-    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v, @@version_comment AS c, CURRENT_USER() AS u');
-    const r = rows[0] ?? {};
-    const flavor = /mariadb/i.test(`${String(r['v'])} ${String(r['c'])}`) ? 'mariadb' : 'mysql';
-    const u = String(r['u'] ?? '');
-    const at = u.lastIndexOf('@');
-    const user = at < 0 ? `'${u}'` : `'${u.slice(0, at)}'@'${u.slice(at + 1)}'`;
-    const cause = err.cause instanceof Error ? err.cause.message : err.message;
-    return missingGrants(flavor, user, `read the binlog (${cause.replace(/^.*?\((.*)\)$/, '$1')})`, err);
-  } catch {
-    return err;
-  } finally {
-    await conn?.end().catch(() => undefined);
-  }
 }
 
 /**

@@ -12,6 +12,7 @@ import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { SluiceError, isSluiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { mysqlConnectionOptions } from '../mysql/connection.js';
+import { currentAccount } from '../mysql/account-name.js';
 import type { TableSchema, SchemaColumn } from '../mysql/schema/table-schema.js';
 import type { Cell } from '../core/cell.js';
 import type { Flavor, Position } from '../core/types.js';
@@ -311,7 +312,7 @@ export class SnapshotReader {
         await conn.query('COMMIT').catch(() => undefined);
       }
     } catch (err) {
-      throw wrap(err, `${schema.database}.${schema.table}`);
+      throw await wrap(err, schema, conn);
     } finally {
       conn.release();
     }
@@ -402,12 +403,15 @@ export async function masterPosition(conn: Pick<mysql.Connection, 'query'>): Pro
   return { file: String(r.File), pos: Number(r.Position) };
 }
 
-function wrap(err: unknown, table: string): unknown {
+async function wrap(err: unknown, schema: TableSchema, conn: mysql.PoolConnection): Promise<unknown> {
   if (err instanceof SluiceError) return err;
   const code = (err as { code?: string }).code ?? '';
+  const table = `${schema.database}.${schema.table}`;
   if (code === 'ER_TABLEACCESS_DENIED_ERROR' || code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
+    // The account this connection logged in as, so that the GRANT can be pasted as it is.
+    const account = await currentAccount(conn).catch(() => "'<user>'@'<host>'");
     return new SluiceError('MISSING_GRANTS', `cannot read ${table} for the snapshot: ${(err as Error).message}`,
-      `grant SELECT on the source tables to the replication user, e.g. GRANT SELECT ON ${table.split('.')[0]}.* TO 'user'@'%'`, {}, { cause: err });
+      `grant SELECT on the source tables to the replication user: as an administrator run: GRANT SELECT ON ${quoteIdent(schema.database)}.* TO ${account}`, {}, { cause: err });
   }
   if (code === 'ECONNREFUSED' || code === 'PROTOCOL_CONNECTION_LOST' || code === 'ECONNRESET' || code === 'ETIMEDOUT') {
     return new SluiceError('CONNECTION_LOST', `lost the source connection while copying ${table}: ${(err as Error).message}`, 'retrying automatically', {}, { cause: err });

@@ -17,9 +17,9 @@ import { PositionTracker, type BinlogCoordinates } from './position-tracker.js';
 import {
   BINLOG_SEND_ANNOTATE_ROWS_EVENT, binlogDumpGtidPayload, binlogDumpPayload, registerSlavePayload,
 } from './replication-commands.js';
-import { connectionLost, mapQueryError, mapServerError, missingGrants, type ErrorContext } from './replication-errors.js';
+import { connectionLost, mapQueryError, mapServerError, type ErrorContext } from './replication-errors.js';
 import {
-  currentUser, queryRows, readBinlogStatus, readServerInfo, versionAtLeast, type BinlogStatus, type ServerInfo,
+  currentUser, queryRows, readBinlogStatusOrGrantFix, readServerInfo, versionAtLeast, type BinlogStatus, type ServerInfo,
 } from './server-info.js';
 
 export type StartAt =
@@ -166,13 +166,7 @@ export class ReplicationSession {
       const warnings = checkBinlogSettings(info);
       const user = await currentUser(conn);
       const ctx: ErrorContext = { flavor: info.flavor, user, authenticated: true };
-      let status: BinlogStatus;
-      try {
-        status = await readBinlogStatus(conn, info);
-      } catch (err) {
-        if (err instanceof SluiceError && err.code === 'MISSING_GRANTS') throw missingGrants(info.flavor, user, 'read the binlog status (SHOW BINARY LOGS)', err);
-        throw err;
-      }
+      const status = await readBinlogStatusOrGrantFix(conn, info);
       const start = resolveStart(opts.start, info, status);
       ctx.requested = start.gtidSet !== undefined ? `GTID ${start.gtidSet}` : `${start.file}:${start.pos}`;
       await setupSession(conn, info, opts);
@@ -215,7 +209,7 @@ export class ReplicationSession {
       const info = await readServerInfo(conn);
       const tls = tlsStatus(conn);
       if (!info.logBin) return { ...info, tls, file: '', pos: 0, oldestFile: '', files: [] };
-      return { ...info, tls, ...(await readBinlogStatus(conn, info)) };
+      return { ...info, tls, ...(await readBinlogStatusOrGrantFix(conn, info)) };
     } finally {
       conn.destroy();
     }

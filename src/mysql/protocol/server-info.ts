@@ -4,7 +4,9 @@
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { Flavor } from '../../core/types.js';
-import { mapQueryError } from './replication-errors.js';
+import { SluiceError } from '../../errors.js';
+import { currentAccount } from '../account-name.js';
+import { mapQueryError, missingGrants } from './replication-errors.js';
 
 export interface ServerInfo {
   flavor: Flavor;
@@ -117,10 +119,26 @@ export async function readBinlogStatus(conn: Connection, info: ServerInfo): Prom
   return { file: str(s['File']), pos: Number(s['Position'] ?? 0), oldestFile: files[0]?.name ?? '', files };
 }
 
-/** The user as the server authenticated it, e.g. "'repl'@'%'". */
+/** The account as the server authenticated it, quoted for a GRANT, e.g. `repl`@`%`. */
 export async function currentUser(conn: Connection): Promise<string> {
-  const [r] = await queryRows(conn, 'SELECT CURRENT_USER() AS u');
-  const u = str(r?.['u']);
-  const at = u.lastIndexOf('@');
-  return at < 0 ? `'${u}'` : `'${u.slice(0, at)}'@'${u.slice(at + 1)}'`;
+  try {
+    return await currentAccount(conn);
+  } catch (err) {
+    throw mapQueryError(err, 'SELECT CURRENT_USER()');
+  }
+}
+
+/**
+ * The current position and binlog files; a refusal (no REPLICATION CLIENT / BINLOG MONITOR) is a MISSING_GRANTS
+ * whose fix is the GRANT for this server's flavor and this account, ready to paste.
+ */
+export async function readBinlogStatusOrGrantFix(conn: Connection, info: ServerInfo): Promise<BinlogStatus> {
+  try {
+    return await readBinlogStatus(conn, info);
+  } catch (err) {
+    if (err instanceof SluiceError && err.code === 'MISSING_GRANTS') {
+      throw missingGrants(info.flavor, await currentUser(conn), 'read the binlog status (SHOW BINARY LOGS)', err);
+    }
+    throw err;
+  }
 }

@@ -144,7 +144,7 @@ pipelines:
       /^sluice: error ACCESS_DENIED: target copy: reachable: Access denied for user 'sync'.* — fix: check the user and password in the target URL/,
       /^FAIL target copy: ACCESS_DENIED: reachable: Access denied for user 'sync'/],
     ['source user without replication grants', () => goodYaml({ sourceUrl: url(source, 'selonly', REPL_PW) }),
-      /^sluice: error MISSING_GRANTS: source products: replication grants: the replication user lacks privileges .* — fix: as an administrator run: GRANT REPLICATION SLAVE, BINLOG MONITOR, SELECT ON \*\.\* TO 'selonly'@'%'$/,
+      /^sluice: error MISSING_GRANTS: source products: replication grants: the replication user lacks privileges .* — fix: as an administrator run: GRANT REPLICATION SLAVE, BINLOG MONITOR, SELECT ON \*\.\* TO `selonly`@`%`$/,
       /^FAIL source products: MISSING_GRANTS: replication grants: the replication user lacks privileges needed to read the binlog/],
     ['source with binlog off', () => goodYaml({ sourceUrl: url(nobinlog, 'root', '') }),
       /^sluice: error BINLOG_DISABLED: source products: binary log is OFF .* — fix: start the source server with log_bin=ON/,

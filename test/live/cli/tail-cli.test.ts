@@ -200,7 +200,10 @@ describe('sluice tail (CLI)', () => {
 
   describe('errors: non-zero exit, one line on stderr with the code, nothing on stdout', () => {
     let nobinlog: MariaDbServer;
-    before(async () => { nobinlog = await startMariaDb({ binlog: false }); });
+    before(async () => {
+      nobinlog = await startMariaDb({ binlog: false });
+      await server.query("CREATE USER 'norepl'@'%' IDENTIFIED BY 'pw'; GRANT SELECT ON *.* TO 'norepl'@'%'");
+    });
     after(async () => { await nobinlog?.stop(); });
 
     const cases: Array<[string, () => Promise<string[]>, RegExp]> = [
@@ -208,6 +211,9 @@ describe('sluice tail (CLI)', () => {
       ['nothing listening', async () => ['tail', `mysql://root@127.0.0.1:${await freePort()}`], /CONNECTION_FAILED/],
       ['wrong password', async () => ['tail', server.url.replace('root@', 'root:wrong@')], /AUTH|ACCESS_DENIED|1045/],
       ['binlog off', async () => ['tail', nobinlog.url], /BINLOG_DISABLED/],
+      ['user without replication grants: the fix is the GRANT for this account',
+        async () => ['tail', server.url.replace('root@', 'norepl:pw@')],
+        /MISSING_GRANTS: .* — fix: as an administrator run: GRANT REPLICATION SLAVE, BINLOG MONITOR, SELECT ON \*\.\* TO `norepl`@`%`$/],
       ['bad --from', async () => ['tail', server.url, '--from', 'yesterday'], /BAD_ARGUMENT/],
       ['purged --from file', async () => ['tail', server.url, '--from', 'bin.999999:4'], /POSITION_PURGED/],
       ['bad --count', async () => ['tail', server.url, '--count', '-3'], /BAD_ARGUMENT/],
@@ -225,5 +231,15 @@ describe('sluice tail (CLI)', () => {
         assert.match(lines[0]!, code);
       });
     }
+
+    it('the GRANT of the missing-grants fix, pasted as it is, makes tail work', async () => {
+      const url = server.url.replace('root@', 'norepl:pw@');
+      const failed = await sluice(['tail', url]);
+      const stmt = /— fix: as an administrator run: (.*)$/.exec(failed.stderr.trim())?.[1];
+      assert.ok(stmt, `a GRANT in:\n${failed.stderr}`);
+      await server.query(stmt);
+      const run = ok(await sluice(['tail', url, '--from', 'earliest', '--count', '1']));
+      assert.equal(rowsOf(run).length, 1);
+    });
   });
 });

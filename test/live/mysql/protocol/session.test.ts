@@ -199,11 +199,26 @@ describe('replication session (MariaDB)', () => {
     await srv.query("CREATE USER 'monitor'@'%' IDENTIFIED BY 'pw'; GRANT SELECT, BINLOG MONITOR ON *.* TO 'monitor'@'%'");
     const url = (u: string): string => srv.url.replace('root@', `${u}:pw@`);
     const e1 = await expectCode(ReplicationSession.open({ url: url('nogrant'), serverId: 900, start: { kind: 'now' } }), 'MISSING_GRANTS');
-    assert.match(e1.fix, /GRANT REPLICATION SLAVE, BINLOG MONITOR, SELECT ON \*\.\* TO 'nogrant'@'%'/);
+    assert.match(e1.fix, /GRANT REPLICATION SLAVE, BINLOG MONITOR, SELECT ON \*\.\* TO `nogrant`@`%`/);
+    // The short status query (sluice tail's and the preflight's first look) names the account too.
+    const e0 = await expectCode(ReplicationSession.serverStatus(url('nogrant')), 'MISSING_GRANTS');
+    assert.equal(e0.fix, e1.fix);
     // Can read the status but not register/dump: the server's ERR packet maps to MISSING_GRANTS too.
     const e2 = await expectCode(ReplicationSession.open({ url: url('monitor'), serverId: 901, start: { kind: 'now' } }), 'MISSING_GRANTS');
     assert.match(e2.fix, /GRANT REPLICATION SLAVE/);
     await expectCode(ReplicationSession.open({ url: srv.url.replace('root@', 'nogrant:wrong@'), serverId: 902, start: { kind: 'now' } }), 'ACCESS_DENIED');
+  });
+
+  test('missing grants: the GRANT of the fix, pasted as it is, lets the account stream (quotes, backslash, backquote in its name)', async () => {
+    const name = "o'ne\\x`y";
+    await srv.query(`CREATE USER \`${name.replace(/`/g, '``')}\`@'127.0.0.1' IDENTIFIED BY 'pw'`);
+    const url = srv.url.replace('root@', `${encodeURIComponent(name)}:pw@`);
+    const err = await expectCode(ReplicationSession.serverStatus(url), 'MISSING_GRANTS');
+    const stmt = err.fix.replace(/^as an administrator run: /, '');
+    assert.equal(stmt, 'GRANT REPLICATION SLAVE, BINLOG MONITOR, SELECT ON *.* TO `o\'ne\\x``y`@`127.0.0.1`');
+    await srv.query(stmt);
+    const s = await open({ url, start: { kind: 'now' } });
+    assert.equal(s.flavor, 'mariadb');
   });
 });
 
