@@ -1,7 +1,7 @@
 /**
- * Parse and validate a Sluice config document (YAML or JSON): syntax → `${ENV}` substitution → schema →
- * cross-references (pipeline source/target exist, unique pipeline names, URLs, table patterns).
- * Every problem is reported with its key path and a fix; values (which may be secrets) are never echoed.
+ * Parse and validate a Sluice config document (YAML or JSON): syntax → `${ENV}` substitution → schema and
+ * cross-references (pipeline source/target exist, unique pipeline names, URLs, table patterns), both in one
+ * run. Every problem is reported with its key path and a fix; values (which may be secrets) are never echoed.
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -14,9 +14,9 @@ import { ConfigProblem, configError } from './config-problem.js';
 import type { ConfigPath } from './config-path.js';
 import { substituteEnv, type Env } from './env-substitution.js';
 import { parseMysqlUrl } from '../mysql/mysql-url.js';
-import { configSchema, KNOWN_KEYS, type RawConfig } from './schema.js';
+import { alertEmailSchema, alertsSchema, configSchema, KNOWN_KEYS, pipelineSchema, sourceSchema, type RawConfig } from './schema.js';
 import { attachRedaction } from './redact.js';
-import { targetKind } from '../targets/registry.js';
+import { findTargetKind, targetKind, type TargetBlock } from '../targets/registry.js';
 import {
   DEFAULT_CHECKPOINT_DATABASE, DEFAULT_TUNING, type PipelineConfig, type SluiceConfig, type SourceConfig,
   type TargetConfig, type TuningConfig,
@@ -59,14 +59,75 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): Sluice
   }
   const substituted = substituteEnv(doc, opts.env ?? process.env, problems);
   const parsed = configSchema.safeParse(substituted);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(...describeIssue(issue, substituted));
-    throw configError(origin, problems);
-  }
-  if (problems.length > 0) throw configError(origin, problems);
-  const cfg = normalize(parsed.data, problems);
+  // A key already reported (a variable that is not set) is not reported again for what follows from it.
+  const add = (more: ConfigProblem[]): void => {
+    const reported = [...problems];
+    problems.push(...more.filter((p) => !reported.some((r) => isWithin(p.path, r.path))));
+  };
+  if (!parsed.success) add(parsed.error.issues.flatMap((issue) => describeIssue(issue, substituted)));
+  // The cross-references, names, URLs and patterns are checked too, on what of the document the schema
+  // accepts (all of it, or field by field when some of it is wrong), so that one run reports every problem.
+  const semantic: ConfigProblem[] = [];
+  const cfg = normalize(parsed.success ? parsed.data : salvage(substituted as Record<string, unknown>), semantic);
+  add(semantic);
   if (problems.length > 0) throw configError(origin, problems);
   return cfg;
+}
+
+/** Whether `path` is `outer` or a key below it. */
+function isWithin(path: ConfigPath, outer: ConfigPath): boolean {
+  return outer.length <= path.length && outer.every((k, i) => k === path[i]);
+}
+
+/** The raw config with each block's fields optional: what the checks of normalize() can read of any document. */
+interface LenientConfig {
+  /** Absent when `sources:` is not a mapping (then pipelines' source names cannot be checked). */
+  sources?: Record<string, Partial<RawConfig['sources'][string]>>;
+  targets?: Record<string, Partial<TargetBlock>>;
+  pipelines: Array<Partial<RawConfig['pipelines'][number]>>;
+  tuning?: RawConfig['tuning'];
+  alerts?: RawConfig['alerts'];
+}
+
+/**
+ * What of a document that failed the schema can still be checked: every source, target and pipeline by its
+ * name, with the fields its schema accepts one by one (a wrong field is left out: the schema reported it).
+ */
+function salvage(doc: Record<string, unknown>): LenientConfig {
+  const blocks = (v: unknown): Array<[string, unknown]> | undefined => (isMapping(v) ? Object.entries(v) : undefined);
+  const sources = blocks(doc['sources'])?.map(([name, s]) => [name, acceptedFields(sourceSchema, s)] as const);
+  const targets = blocks(doc['targets'])?.map(([name, t]) => {
+    const type = isMapping(t) ? t['type'] : undefined;
+    const kind = typeof type === 'string' ? findTargetKind(type) : null;
+    return [name, kind ? acceptedFields(kind.configSchema, t) : {}] as const;
+  });
+  const alerts = doc['alerts'];
+  const email = isMapping(alerts) && isMapping(alerts['email']) ? alerts['email'] : undefined;
+  const emailFields = email ? acceptedFields(alertEmailSchema, email) : {};
+  return {
+    ...(sources ? { sources: Object.fromEntries(sources) } : {}),
+    ...(targets ? { targets: Object.fromEntries(targets) as Record<string, Partial<TargetBlock>> } : {}),
+    pipelines: Array.isArray(doc['pipelines']) ? doc['pipelines'].map((p) => acceptedFields(pipelineSchema, p)) : [],
+    ...(isMapping(alerts) ? {
+      // An email block whose every field was wrong is left out, not checked as an empty one.
+      alerts: { ...acceptedFields(alertsSchema, alerts), ...(email && (Object.keys(emailFields).length > 0 || Object.keys(email).length === 0) ? { email: emailFields } : {}) },
+    } : {}),
+  };
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The fields of `value` that the object schema `schema` accepts one by one. */
+function acceptedFields<S extends z.ZodObject>(schema: S, value: unknown): Partial<z.infer<S>> {
+  const out: Record<string, unknown> = {};
+  if (!isMapping(value)) return out as Partial<z.infer<S>>;
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const r = (field as z.ZodType).safeParse(value[key]);
+    if (r.success && r.data !== undefined) out[key] = r.data;
+  }
+  return out as Partial<z.infer<S>>;
 }
 
 function parseSyntax(text: string, format: 'yaml' | 'json', origin: string): unknown {
@@ -193,56 +254,66 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-function normalize(raw: RawConfig, problems: ConfigProblem[]): SluiceConfig {
+/**
+ * Checks what the schema cannot (names, URLs, cross-references, table patterns, alert settings) and builds
+ * the config. Reads a lenient document: a field that is absent (left out by salvage()) is not checked, and the
+ * config built from such a document is not used.
+ */
+function normalize(raw: LenientConfig, problems: ConfigProblem[]): SluiceConfig {
   const sources: Record<string, SourceConfig> = {};
-  for (const [name, s] of Object.entries(raw.sources)) {
+  for (const [name, s] of Object.entries(raw.sources ?? {})) {
     if (!SOURCE_OR_TARGET_NAME.test(name)) {
       problems.push(new ConfigProblem(['sources', name], 'invalid source name', 'use letters, digits, _ . - (at most 64 characters)'));
     }
+    if (s.url === undefined || s.type === undefined) continue;
     const url = parseMysqlUrl(s.url);
     if (!url.ok) { problems.push(new ConfigProblem(['sources', name, 'url'], url.message, url.fix)); continue; }
     sources[name] = attachRedaction({ name, type: s.type, url: s.url, connection: url.value, ...(s.serverId !== undefined ? { serverId: s.serverId } : {}) });
   }
   const targets: Record<string, TargetConfig> = {};
-  for (const [name, t] of Object.entries(raw.targets)) {
+  for (const [name, t] of Object.entries(raw.targets ?? {})) {
     if (!SOURCE_OR_TARGET_NAME.test(name)) {
       problems.push(new ConfigProblem(['targets', name], 'invalid target name', 'use letters, digits, _ . - (at most 64 characters)'));
     }
     const checkpointDatabase = t.checkpointDatabase ?? DEFAULT_CHECKPOINT_DATABASE;
     checkIdentifier(checkpointDatabase, ['targets', name, 'checkpointDatabase'], problems);
+    if (t.url === undefined || t.type === undefined) continue;
     const url = targetKind(t.type).endpoint.parseUrl(t.url);
     if (!url.ok) { problems.push(new ConfigProblem(['targets', name, 'url'], url.message, url.fix)); continue; }
     targets[name] = attachRedaction({ name, type: t.type, url: t.url, connection: url.value, checkpointDatabase });
   }
-  if (Object.keys(raw.sources).length === 0) problems.push(new ConfigProblem(['sources'], 'no sources defined', 'define at least one source under sources:'));
-  if (Object.keys(raw.targets).length === 0) problems.push(new ConfigProblem(['targets'], 'no targets defined', 'define at least one target under targets:'));
+  if (raw.sources && Object.keys(raw.sources).length === 0) problems.push(new ConfigProblem(['sources'], 'no sources defined', 'define at least one source under sources:'));
+  if (raw.targets && Object.keys(raw.targets).length === 0) problems.push(new ConfigProblem(['targets'], 'no targets defined', 'define at least one target under targets:'));
 
   const baseTuning: TuningConfig = { ...DEFAULT_TUNING, ...stripUndefined(raw.tuning ?? {}) };
   const seen = new Map<string, number>();
   const pipelines: PipelineConfig[] = raw.pipelines.map((p, i) => {
-    if (!PIPELINE_NAME.test(p.name)) {
-      problems.push(new ConfigProblem(['pipelines', i, 'name'], `invalid pipeline name '${p.name.slice(0, 80)}'`,
-        'use 1-64 letters, digits, _ . - starting with a letter or digit'));
+    const { name = '', source = '', target = '', tables = [] } = p;
+    if (p.name !== undefined) {
+      if (!PIPELINE_NAME.test(name)) {
+        problems.push(new ConfigProblem(['pipelines', i, 'name'], `invalid pipeline name '${name.slice(0, 80)}'`,
+          'use 1-64 letters, digits, _ . - starting with a letter or digit'));
+      }
+      const dup = seen.get(name);
+      if (dup !== undefined) {
+        problems.push(new ConfigProblem(['pipelines', i, 'name'], `duplicate pipeline name '${name}' (also pipelines[${dup}])`,
+          'give every pipeline a unique name (it keys the checkpoint on the target)'));
+      } else seen.set(name, i);
     }
-    const dup = seen.get(p.name);
-    if (dup !== undefined) {
-      problems.push(new ConfigProblem(['pipelines', i, 'name'], `duplicate pipeline name '${p.name}' (also pipelines[${dup}])`,
-        'give every pipeline a unique name (it keys the checkpoint on the target)'));
-    } else seen.set(p.name, i);
-    if (!(p.source in raw.sources)) {
-      problems.push(new ConfigProblem(['pipelines', i, 'source'], `unknown source '${p.source}' — defined sources: ${Object.keys(raw.sources).join(', ') || '(none)'}`,
+    if (p.source !== undefined && raw.sources && !(source in raw.sources)) {
+      problems.push(new ConfigProblem(['pipelines', i, 'source'], `unknown source '${source}' — defined sources: ${Object.keys(raw.sources).join(', ') || '(none)'}`,
         'use one of the names under sources:, or define this source there'));
     }
-    if (!(p.target in raw.targets)) {
-      problems.push(new ConfigProblem(['pipelines', i, 'target'], `unknown target '${p.target}' — defined targets: ${Object.keys(raw.targets).join(', ') || '(none)'}`,
+    if (p.target !== undefined && raw.targets && !(target in raw.targets)) {
+      problems.push(new ConfigProblem(['pipelines', i, 'target'], `unknown target '${target}' — defined targets: ${Object.keys(raw.targets).join(', ') || '(none)'}`,
         'use one of the names under targets:, or define this target there'));
     }
-    checkPatterns(p.tables, ['pipelines', i, 'tables'], problems);
+    checkPatterns(tables, ['pipelines', i, 'tables'], problems);
     checkPatterns(p.exclude ?? [], ['pipelines', i, 'exclude'], problems);
     if (p.targetDatabase !== undefined) checkIdentifier(p.targetDatabase, ['pipelines', i, 'targetDatabase'], problems);
     const tuning: TuningConfig = { ...baseTuning, ...stripUndefined(p.tuning ?? {}) };
     return {
-      name: p.name, source: p.source, target: p.target, tables: [...p.tables], exclude: [...(p.exclude ?? [])],
+      name, source, target, tables: [...tables], exclude: [...(p.exclude ?? [])],
       ...(p.targetDatabase !== undefined ? { targetDatabase: p.targetDatabase } : {}),
       snapshot: p.snapshot ?? 'initial', ddl: p.ddl ?? 'apply', tuning,
     };

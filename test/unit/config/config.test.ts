@@ -218,13 +218,53 @@ test('a non-mapping document is rejected', () => {
 test('several problems are all reported at once', () => {
   const text = EXAMPLE.replace('source: products', 'source: nope').replace('target: orders', 'target: nope').replace('ddl: apply', 'ddl: maybe');
   const err = badConfig(() => parseConfig(text, { env: ENV }));
-  // schema problems come first; cross-references are checked once the shape is right
-  assert.match(err.message, /pipelines\[0\]\.ddl/);
+  // schema problems come first, then the cross-references, in the same run
+  assert.deepEqual((err.details['problems'] as Array<{ path: string }>).map((d) => d.path), ['pipelines[0].ddl', 'pipelines[0].source', 'pipelines[0].target']);
   const text2 = EXAMPLE.replace('source: products', 'source: nope').replace('target: orders', 'target: nope');
   const err2 = badConfig(() => parseConfig(text2, { env: ENV }));
   assert.match(err2.message, /2 problems/);
   const details = err2.details['problems'] as Array<{ path: string }>;
   assert.deepEqual(details.map((d) => d.path), ['pipelines[0].source', 'pipelines[0].target']);
+});
+
+test('schema and semantic problems are reported in one go, each with its path and fix', () => {
+  const text = EXAMPLE.replace('targetDatabase: order_service', 'targetDatabse: order_service')
+    .replace('    exclude: ["product_service.tmp_*"]\n', '    exclude: ["a.b.c"]\n')
+    .replace('source: products', 'source: prods') + `
+  - name: product-to-order
+    source: products
+    target: orders
+    tables: [x.y]
+  - name: second
+    source: products
+    target: orders
+    tables: [x.y]
+    snapshot: sometimes
+`;
+  const err = badConfig(() => parseConfig(text, { env: ENV }));
+  const problems = err.details['problems'] as Array<{ path: string; message: string; fix: string }>;
+  assert.deepEqual(problems.map((d) => d.path), [
+    'pipelines[0].targetDatabse', 'pipelines[2].snapshot',
+    'pipelines[0].source', 'pipelines[0].exclude[0]', 'pipelines[1].name',
+  ]);
+  assert.match(problems[0]!.fix, /did you mean 'targetDatabase'/);
+  assert.match(problems[2]!.message, /unknown source 'prods'/);
+  assert.match(problems[3]!.message, /bad table pattern "a\.b\.c"/);
+  assert.match(problems[4]!.message, /duplicate pipeline name 'product-to-order'/);
+  for (const d of problems) assert.ok(d.fix.length > 0, `${d.path} has a fix`);
+  assert.match(err.message, /^5 problems:/);
+});
+
+test('a block with a schema problem still counts for the cross-references; a key is reported once', () => {
+  // The target with a misspelled key is still the target the pipeline names: no "unknown target".
+  const typo = badConfig(() => parseConfig(EXAMPLE.replace('    url: mysql://sync:secret@10.0.0.6:3306', '    url: mysql://sync:secret@10.0.0.6:3306\n    checkpointDatabse: x'), { env: ENV }));
+  assert.deepEqual((typo.details['problems'] as Array<{ path: string }>).map((d) => d.path), ['targets.orders.checkpointDatabse']);
+  // sources: written as a list: its shape is the problem, not the names pipelines use.
+  const list = badConfig(() => parseConfig(EXAMPLE.replace(/sources:\n {2}products:\n/, 'sources:\n  - products:\n'), { env: ENV }));
+  assert.deepEqual((list.details['problems'] as Array<{ path: string }>).map((d) => d.path), ['sources']);
+  // A variable that is not set empties the URL: the URL is not also reported as invalid.
+  const env = badConfig(() => parseConfig(EXAMPLE.replace('mysql://repl:${PRODUCT_DB_PASSWORD}@10.0.0.5:3306', '${SRC_URL}'), { env: ENV }));
+  assert.deepEqual((env.details['problems'] as Array<{ path: string }>).map((d) => d.path), ['sources.products.url']);
 });
 
 test('invalid names: pipeline name and targetDatabase', () => {
