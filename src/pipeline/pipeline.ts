@@ -323,6 +323,8 @@ export class Pipeline {
     });
     this.epoch = sink.epoch;
     this.claimed = true;
+    // A restart: the status shows the checkpoint the stream resumes from while the run gets there.
+    if (stored && !(isPipelineState(stored.state) && stored.state.phase === 'snapshot')) this.stats.position = stored.position;
     const prev = sink.previousOwner;
     if (prev?.owner) {
       this.log.warn({ from: describeInstance(prev.owner), previousEpoch: prev.epoch, epoch: this.epoch, leaseLeftSeconds: Math.max(0, prev.leaseLeft) },

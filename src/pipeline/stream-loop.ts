@@ -28,6 +28,9 @@ const TIMEOUT = Symbol('timeout');
 
 export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, ownHistory: SchemaHistory, cp: Checkpoint, signal: AbortSignal): Promise<void> {
   p.stats.status = 'streaming';
+  // The position the stream resumes from is what the target has: shown from now on, not only once a batch
+  // moved it (an idle source may send no transaction for a long time; its heartbeats then give the lag).
+  p.stats.position = cp.position;
   ownHistory.setPosition(cp.position);
   const state = isPipelineState(cp.state) && cp.state.phase === 'stream' ? cp.state : { phase: 'stream' as const, coverage: [] };
   const chunkFilter = new ChunkFilter();

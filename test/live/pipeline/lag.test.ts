@@ -57,4 +57,29 @@ describe('pipeline lag', () => {
       await run;
     }
   });
+
+  it('after a restart on an idle source: the checkpoint position at once, the lag within seconds', async () => {
+    // Runs after the test above: the pipeline `lag` has a checkpoint at the end of the source's binlog.
+    const cfg = parseConfig(JSON.stringify({
+      sources: { s: { type: 'mysql', url: source.url } },
+      targets: { t: { type: 'mysql', url: target.url } },
+      pipelines: [{ name: 'lag', source: 's', target: 't', tables: ['app.*'], targetDatabase: 'copy' }],
+    }), { format: 'json' });
+    const [stored] = await target.query<Array<{ file: string; pos: number }>>("SELECT file, pos FROM _sluice.checkpoints WHERE pipeline = 'lag'");
+    const p = new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources.s!, target: cfg.targets.t!, logger: log, retry: { baseDelayMs: 200, maxDelayMs: 500 } });
+    assert.equal(p.stats.position, null);
+    const ctl = new AbortController();
+    const run = p.run(ctl.signal);
+    try {
+      await eventually(async () => p.stats.status === 'streaming', 30_000, 'streaming');
+      const at = (p.stats as { position: { file: string; pos: number } | null }).position;
+      assert.ok(at !== null, 'the position is shown as soon as the pipeline streams');
+      assert.deepEqual({ file: at.file, pos: at.pos }, { file: stored!.file, pos: Number(stored!.pos) });
+      await eventually(async () => p.stats.lagSeconds !== null, 5_000, 'the lag from the idle source\'s heartbeats');
+      assert.ok(p.stats.lagSeconds! < 2.5, `idle lag ${p.stats.lagSeconds}`);
+    } finally {
+      ctl.abort();
+      await run;
+    }
+  });
 });
