@@ -16,7 +16,7 @@ import { substituteEnv, type Env } from './env-substitution.js';
 import { parseMysqlUrl } from '../mysql/mysql-url.js';
 import { alertEmailSchema, alertsSchema, configSchema, KNOWN_KEYS, pipelineSchema, sourceSchema, type RawConfig } from './schema.js';
 import { attachRedaction } from './redact.js';
-import { findTargetKind, targetKind, type TargetBlock } from '../targets/registry.js';
+import { findTargetKind, targetKind, targetTypesText, type TargetBlock } from '../targets/registry.js';
 import {
   DEFAULT_CHECKPOINT_DATABASE, DEFAULT_TUNING, type PipelineConfig, type SluiceConfig, type SourceConfig,
   type TargetConfig, type TuningConfig,
@@ -206,7 +206,9 @@ function describeIssue(issue: Issue, doc: unknown): ConfigProblem[] {
       const got = valueAt(doc, issue.path);
       const gotText = typeof got === 'string' && got.length <= 40 ? ` '${got}'` : '';
       const guess = typeof got === 'string' ? closest(got, allowed) : undefined;
-      return [new ConfigProblem(path, `unsupported value${gotText}`, `${guess ? `did you mean '${guess}'? ` : ''}use one of: ${allowed.join(', ')}`)];
+      // A target's type: one entry per kind, with its aliases (`mysql (or mariadb)`), not every alias as a kind of its own.
+      const choices = objectKind(issue.path) === 'target' && path[path.length - 1] === 'type' ? targetTypesText() : allowed.join(', ');
+      return [new ConfigProblem(path, `unsupported value${gotText}`, `${guess ? `did you mean '${guess}'? ` : ''}use one of: ${choices}`)];
     }
     case 'too_small': {
       if (issue.origin === 'array') return [new ConfigProblem(path, 'the list is empty', `list at least ${String(issue.minimum)} entry`)];

@@ -76,6 +76,7 @@ export type EndpointType = string;
 
 /** One kind of target (GET /api/target-kinds): its types and the fields of its endpoint form. */
 export interface TargetKindInfo {
+  /** The `type` values of this kind: the main one first, then the aliases it also accepts (`mysql`, `mariadb`). */
   types: string[];
   title: string;
   description: string;

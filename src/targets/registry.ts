@@ -16,9 +16,20 @@ export const TARGET_KINDS: readonly TargetKind[] = [
   POSTGRES_KIND,
 ];
 
-/** Every `type` value a target may have. */
+/** Every `type` value a target may have (each kind's main type and its aliases: what the config accepts). */
 export function targetTypes(): string[] {
   return TARGET_KINDS.flatMap((k) => [...k.types]);
+}
+
+/** A kind's type as a user reads it: its main type, with the aliases the config also accepts: `mysql (or mariadb)`. */
+export function kindTypeText(kind: TargetKind, code: (t: string) => string = (t) => t): string {
+  const [main, ...aliases] = kind.types;
+  return aliases.length === 0 ? code(main) : `${code(main)} (or ${aliases.map(code).join(', ')})`;
+}
+
+/** The kinds for a message, one entry each: `mysql (or mariadb), postgres (or postgresql)`. */
+export function targetTypesText(): string {
+  return TARGET_KINDS.map((k) => kindTypeText(k)).join(', ');
 }
 
 /** The kind of a target `type`, or null. */
@@ -30,7 +41,7 @@ export function findTargetKind(type: string): TargetKind | null {
 export function targetKind(type: string): TargetKind {
   const kind = findTargetKind(type);
   if (!kind) {
-    throw new SluiceError('BAD_CONFIG', `unknown target type '${type}'`, `use one of: ${targetTypes().join(', ')}`, { type });
+    throw new SluiceError('BAD_CONFIG', `unknown target type '${type}'`, `use one of: ${targetTypesText()}`, { type });
   }
   return kind;
 }
@@ -60,7 +71,7 @@ export function targetConfigKeys(): string[] {
 export function targetKindsMarkdown(): string {
   const lines = ['| type | kind | URL | checkpoint | config keys |', '|---|---|---|---|---|'];
   for (const k of TARGET_KINDS) {
-    lines.push(`| ${k.types.map((t) => `\`${t}\``).join(', ')} | ${k.title} | \`${k.endpoint.schemes[0]}://user:pass@host:${k.endpoint.defaultPort}/\` | ${k.checkpointPlace} \`checkpointDatabase\` (default \`_sluice\`) | ${Object.keys(k.configSchema.shape).map((x) => `\`${x}\``).join(', ')} |`);
+    lines.push(`| ${kindTypeText(k, (t) => `\`${t}\``)} | ${k.title} | \`${k.endpoint.schemes[0]}://user:pass@host:${k.endpoint.defaultPort}/\` | ${k.checkpointPlace} \`checkpointDatabase\` (default \`_sluice\`) | ${Object.keys(k.configSchema.shape).map((x) => `\`${x}\``).join(', ')} |`);
   }
   lines.push('');
   for (const k of TARGET_KINDS) lines.push(`- **${k.title}** — ${k.description}`);

@@ -37,6 +37,9 @@ describe('target form: PostgreSQL database', { skip }, () => {
     await page.goto('/#/targets');
     await page.getByRole('button', { name: 'Add target' }).click();
     const dialog = page.getByRole('dialog');
+    // One choice per kind: the aliases (mariadb, postgresql) are the same kinds, not entries of their own.
+    await dialog.locator('select[name=type] option').nth(1).waitFor({ state: 'attached' });
+    assert.deepEqual(await dialog.locator('select[name=type] option').allInnerTexts(), ['MySQL / MariaDB', 'PostgreSQL']);
     await dialog.locator('select[name=type]').selectOption('postgres');
     await dialog.locator('input[name=database]').waitFor({ timeout: 5000 });
     await dialog.locator('input[name=name]').fill('pg');

@@ -92,7 +92,8 @@ describe('web UI in Chromium', { skip, timeout: 600_000 }, () => {
     const form = page.getByRole('form', { name: `${kind} form` });
     await form.waitFor();
     await form.locator('input[name=name]').fill(name);
-    await form.locator('select[name=type]').selectOption('mariadb');
+    // Sources: MySQL or MariaDB; targets: one choice per kind (MySQL / MariaDB, PostgreSQL).
+    await form.locator('select[name=type]').selectOption(kind === 'source' ? 'mariadb' : 'mysql');
     await form.locator('input[name=host]').fill('127.0.0.1');
     await form.locator('input[name=port]').fill(String(server.port));
     await form.locator('input[name=user]').fill(server.user);

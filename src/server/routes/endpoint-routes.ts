@@ -6,7 +6,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseMysqlUrl, parseTlsOptions } from '../../config/index.js';
 import { REDACTED } from '../../config/redact.js';
 import { isSluiceError } from '../../errors.js';
-import { TARGET_KINDS, findTargetKind, targetTypes } from '../../targets/registry.js';
+import { TARGET_KINDS, findTargetKind, kindTypeText, targetTypesText } from '../../targets/registry.js';
 import { endpointUrl, type EndpointInput, type EndpointKind, type EndpointRecord } from '../../store/store.js';
 import type * as Api from '../api-types.js';
 import { optInt, optStr, optStringMap, str } from '../body.js';
@@ -98,7 +98,7 @@ export function endpointInput(kind: EndpointKind, name: string, body: Record<str
   const typeText = optStr(body, 'type') ?? 'mysql';
   // A source is MySQL or MariaDB; a target is any kind of the registry, whose URL format and options it parses.
   const targetKindOf = kind === 'target' ? findTargetKind(typeText) : null;
-  if (kind === 'target' && !targetKindOf) throw badRequest(`'type' must be one of ${targetTypes().join(', ')}`);
+  if (kind === 'target' && !targetKindOf) throw badRequest(`'type' must be one of ${targetTypesText()}`);
   if (kind === 'source' && typeText !== 'mysql' && typeText !== 'mariadb') throw badRequest("'type' must be mysql or mariadb");
   const parseUrl = targetKindOf ? targetKindOf.endpoint.parseUrl : parseMysqlUrl;
   const url = optStr(body, 'url');
@@ -224,14 +224,17 @@ export function targetKindsRoute(): RouteDef {
 
 /** JSON schema of a source's or target's request body (the target `type`s from the targets registry). */
 export function endpointBodySchema(kind: EndpointKind, create: boolean): Record<string, unknown> {
-  const types = kind === 'target' ? targetTypes() : ['mysql', 'mariadb'];
-  const ports = kind === 'target' ? TARGET_KINDS.map((k) => `${k.types.join('/')}: ${k.endpoint.defaultPort}`).join(', ') : '3306';
+  // A target's type: one choice per kind (its title), listing the aliases it also accepts (`mariadb` for `mysql`).
+  const type = kind === 'target'
+    ? { type: 'string', default: 'mysql', oneOf: TARGET_KINDS.map((k) => ({ title: k.title, enum: [...k.types], description: kindTypeText(k) })) }
+    : { type: 'string', enum: ['mysql', 'mariadb'], default: 'mysql' };
+  const ports = kind === 'target' ? TARGET_KINDS.map((k) => `${k.types[0]}: ${k.endpoint.defaultPort}`).join(', ') : '3306';
   return {
     type: 'object',
     ...(create ? { required: ['name'] } : {}),
     properties: {
       ...(create ? { name: { type: 'string', pattern: NAME_PATTERN.source } } : {}),
-      type: { type: 'string', enum: types, default: 'mysql' },
+      type,
       url: { type: 'string', description: `instead of host, port, user, password, database, options: ${kind === 'target' ? TARGET_KINDS.map((k) => `${k.endpoint.schemes[0]}://user:pass@host:${k.endpoint.defaultPort}/`).join(' or ') : 'mysql://user:pass@host:3306/'}` },
       host: { type: 'string' },
       port: { type: 'integer', minimum: 1, maximum: 65535, description: `default by type (${ports})` },

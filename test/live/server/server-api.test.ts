@@ -298,10 +298,14 @@ describe('sluice serve API', () => {
       const p = def.path.replace(/:([A-Za-z_]+)/g, '{$1}');
       assert.ok(doc.paths[p]?.[def.method.toLowerCase()], `${def.method} ${def.path} missing from openapi`);
     }
-    // Target kinds come from the targets registry: the request body's type enum and GET /api/target-kinds.
-    type BodyDoc = { requestBody?: { content: Record<string, { schema: { properties: Record<string, { enum?: string[] }> } }> } };
+    // Target kinds come from the targets registry: the request body's type (one choice per kind, with the
+    // aliases it accepts) and GET /api/target-kinds.
+    type TypeDoc = { oneOf?: Array<{ title: string; enum: string[] }> };
+    type BodyDoc = { requestBody?: { content: Record<string, { schema: { properties: Record<string, TypeDoc> } }> } };
     const post = (doc.paths['/api/targets'] as Record<string, BodyDoc>)['post']!;
-    assert.deepEqual(post.requestBody!.content['application/json']!.schema.properties['type']!.enum, targetTypes());
+    const typeDoc = post.requestBody!.content['application/json']!.schema.properties['type']!;
+    assert.deepEqual(typeDoc.oneOf!.map((k) => [k.title, k.enum]), [['MySQL / MariaDB', ['mysql', 'mariadb']], ['PostgreSQL', ['postgres', 'postgresql']]]);
+    assert.deepEqual(typeDoc.oneOf!.flatMap((k) => k.enum), targetTypes());
     const kinds = await admin.call('GET', '/api/target-kinds');
     assert.equal(kinds.status, 200);
     const list = kinds.body['kinds'] as Array<{ types: string[]; defaultPort: number; fields: Array<{ name: string }> }>;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { TARGET_KINDS, findTargetKind, targetConfigKeys, targetKind, targetKindsMarkdown, targetTypes } from '../../../src/targets/registry.js';
+import { TARGET_KINDS, findTargetKind, targetConfigKeys, targetKind, targetKindsMarkdown, targetTypes, targetTypesText } from '../../../src/targets/registry.js';
 import { parseConfig } from '../../../src/config/index.js';
 import { SluiceError } from '../../../src/errors.js';
 
@@ -16,7 +16,19 @@ test('every type names one kind; unknown types are a BAD_CONFIG naming the known
   assert.deepEqual(targetTypes().slice(0, 2), ['mysql', 'mariadb']);
   for (const k of TARGET_KINDS) for (const t of k.types) assert.equal(findTargetKind(t), k);
   assert.equal(new Set(targetTypes()).size, targetTypes().length, 'no type in two kinds');
-  assert.throws(() => targetKind('oracle'), (err: unknown) => err instanceof SluiceError && err.code === 'BAD_CONFIG' && /mysql, mariadb/.test(err.fix));
+  assert.throws(() => targetKind('oracle'), (err: unknown) => err instanceof SluiceError && err.code === 'BAD_CONFIG' && err.fix === 'use one of: mysql (or mariadb), postgres (or postgresql)');
+});
+
+test('a user sees two kinds, each with the aliases it accepts (messages, docs); the aliases stay accepted', () => {
+  assert.equal(targetTypesText(), 'mysql (or mariadb), postgres (or postgresql)');
+  assert.throws(() => parseConfig(config('{ type: postgress, url: "postgres://u@h/db" }'), { env: {} }),
+    (err: unknown) => err instanceof SluiceError && err.fix === "did you mean 'postgres'? use one of: mysql (or mariadb), postgres (or postgresql)");
+  const rows = targetKindsMarkdown().split('\n').filter((l) => /^\| `/.test(l));
+  assert.deepEqual(rows.map((l) => l.split(' | ')[0]), ['| `mysql` (or `mariadb`)', '| `postgres` (or `postgresql`)']);
+  for (const type of targetTypes()) {
+    const url = type.startsWith('postgres') ? 'postgres://u@h/db' : 'mysql://u@h';
+    assert.equal(parseConfig(config(`{ type: ${type}, url: "${url}" }`), { env: {} }).targets['t']!.type, type);
+  }
 });
 
 test('config: the target block is checked by its kind (type, unknown keys, URL)', () => {

@@ -131,7 +131,9 @@ function EndpointForm({ kind, existing, onClose, onSaved }: { kind: EndpointKind
   const targetKind = kinds?.find((k) => k.types.includes(type)) ?? null;
   const field = (n: TargetKindInfo['fields'][number]['name']): TargetKindInfo['fields'][number] | undefined => targetKind?.fields.find((f) => f.name === n);
   const typeChoices: Array<{ value: string; label: string }> = kind === 'target' && kinds
-    ? kinds.flatMap((k) => k.types.map((t) => ({ value: t, label: k.types.length > 1 ? `${k.title} (${t})` : k.title })))
+    // One choice per kind (an alias such as mariadb or postgresql is the same kind): an endpoint stored with an
+    // alias keeps it, a new one gets the kind's main type.
+    ? kinds.map((k) => ({ value: k.types.includes(type) ? type : k.types[0]!, label: k.title }))
     : [{ value: 'mysql', label: 'MySQL' }, { value: 'mariadb', label: 'MariaDB' }];
   const pickType = (t: string): void => {
     const next = kinds?.find((k) => k.types.includes(t));
