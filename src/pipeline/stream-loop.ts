@@ -116,6 +116,8 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
   // Past the snapshot's chunks the target checks foreign keys and so repeats the source's cascades; at that
   // moment, child rows left by cascades during the copy are removed (see Target.removeForeignKeyOrphans).
   const copiedTables = new Map<string, TableName>();
+  /** The target was told the stream is past the copy (its foreign-key checks on, the orphans swept). */
+  let pastCopy = false;
   const foreignKeysFrom = async (txnStart: Position): Promise<void> => {
     for (const c of chunkFilter.remaining()) copiedTables.set(`${c.database}.${c.table}`, { database: c.database, table: c.table });
     const passed = chunkFilter.passedBy(txnStart);
@@ -124,6 +126,7 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
       copiedTables.clear();
     }
     sink.enforceForeignKeys?.(passed);
+    pastCopy = passed;
   };
   // One group of batches is in flight while the next ones are read and decoded (source and target work overlap).
   // Batches closed meanwhile wait in `queued` and go together, in one round trip where the target can
@@ -359,7 +362,17 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
         // Heartbeat: the source is idle (or everything was filtered): move the checkpoint now and then.
         if (batchPos === null && txn.length === 0 && !inLargeTxn && pendingChanges === 0) {
           p.stats.appliedSourceTime = Math.max(p.stats.appliedSourceTime ?? 0, m.time);
-          if (Date.now() - lastWrite > 1000 && comparePositions(m.position, lastPos) > 0) {
+          if (!pastCopy && chunkFilter.passedBy(m.position)) {
+            // Everything up to here is read and, once drained, applied, and it is past the copy: the foreign-key step
+            // waiting for a batch that starts past the copy runs now, not at the next source transaction (the last
+            // changes of the catch-up may have shared a batch that started before the end of the copy). The
+            // checkpoint then written records the pruned coverage (and lets a target finish the step in its apply).
+            await drain();
+            await foreignKeysFrom(m.position);
+            batchPos = comparePositions(m.position, lastPos) > 0 ? m.position : lastPos;
+            batchCommitTime = m.time;
+            await flush();
+          } else if (Date.now() - lastWrite > 1000 && comparePositions(m.position, lastPos) > 0) {
             batchPos = m.position;
             batchCommitTime = m.time;
             await flush();
