@@ -23,13 +23,18 @@ describe('pipeline lag', () => {
     await Promise.all([source?.stop(), target?.stop()]);
   });
 
-  it('stays near zero on an idle source, grows while the source is down, recovers after', async () => {
+  /** The pipeline `lag` (app.* into copy), as a new process would make it. */
+  function lagPipeline(): Pipeline {
     const cfg = parseConfig(JSON.stringify({
       sources: { s: { type: 'mysql', url: source.url } },
       targets: { t: { type: 'mysql', url: target.url } },
       pipelines: [{ name: 'lag', source: 's', target: 't', tables: ['app.*'], targetDatabase: 'copy' }],
     }), { format: 'json' });
-    const p = new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources.s!, target: cfg.targets.t!, logger: log, retry: { baseDelayMs: 200, maxDelayMs: 500 } });
+    return new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources.s!, target: cfg.targets.t!, logger: log, retry: { baseDelayMs: 200, maxDelayMs: 500 } });
+  }
+
+  it('stays near zero on an idle source, grows while the source is down, recovers after', async () => {
+    const p = lagPipeline();
     const ctl = new AbortController();
     const run = p.run(ctl.signal);
     try {
@@ -60,13 +65,8 @@ describe('pipeline lag', () => {
 
   it('after a restart on an idle source: the checkpoint position at once, the lag within seconds', async () => {
     // Runs after the test above: the pipeline `lag` has a checkpoint at the end of the source's binlog.
-    const cfg = parseConfig(JSON.stringify({
-      sources: { s: { type: 'mysql', url: source.url } },
-      targets: { t: { type: 'mysql', url: target.url } },
-      pipelines: [{ name: 'lag', source: 's', target: 't', tables: ['app.*'], targetDatabase: 'copy' }],
-    }), { format: 'json' });
     const [stored] = await target.query<Array<{ file: string; pos: number }>>("SELECT file, pos FROM _sluice.checkpoints WHERE pipeline = 'lag'");
-    const p = new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources.s!, target: cfg.targets.t!, logger: log, retry: { baseDelayMs: 200, maxDelayMs: 500 } });
+    const p = lagPipeline();
     assert.equal(p.stats.position, null);
     const ctl = new AbortController();
     const run = p.run(ctl.signal);
