@@ -88,8 +88,6 @@ try {
   const [m] = await source.query<Array<{ File: string; Position: number }>>('SHOW MASTER STATUS');
   const end = `${m!.File}:${m!.Position}`;
   const [want] = await source.query<Array<{ n: number; x: string }>>('SELECT COUNT(*) AS n, COALESCE(SUM(id), 0) AS x FROM bench.t');
-  const pgc = TARGETS.includes('pg') ? new pg.Client({ connectionString: pgUrl }) : null;
-  await pgc?.connect();
   for (const run of runs) {
     const load = loadText();
     const t0 = run.kind === 'pg' ? await pgServerCpu(pgUrl) : await mysqlCpu(target);
@@ -97,8 +95,16 @@ try {
     const t1 = run.kind === 'pg' ? await pgServerCpu(pgUrl) : await mysqlCpu(target);
     let got: { n: number; x: string };
     if (run.kind === 'pg') {
-      const res = await pgc!.query<{ n: string; x: string }>(`SELECT count(*)::text AS n, COALESCE(sum(id), 0)::text AS x FROM ${run.db}.t`);
-      got = { n: Number(res.rows[0]!.n), x: res.rows[0]!.x };
+      // A connection per check (others' tests on a shared server may end idle sessions).
+      const pgc = new pg.Client({ connectionString: pgUrl });
+      pgc.on('error', () => undefined);
+      await pgc.connect();
+      try {
+        const res = await pgc.query<{ n: string; x: string }>(`SELECT count(*)::text AS n, COALESCE(sum(id), 0)::text AS x FROM ${run.db}.t`);
+        got = { n: Number(res.rows[0]!.n), x: res.rows[0]!.x };
+      } finally {
+        await pgc.end();
+      }
     } else {
       const [row] = await target.query<Array<{ n: number; x: string }>>(`SELECT COUNT(*) AS n, COALESCE(SUM(id), 0) AS x FROM ${run.db}.t`);
       got = { n: Number(row!.n), x: String(row!.x) };
@@ -107,13 +113,12 @@ try {
     const row = {
       round: run.round, target: run.kind, child: run.script, seconds: Number(r.seconds.toFixed(2)), rows_s: Math.round(TXNS / r.seconds),
       sluice_cpu_s: Number(r.cpu_s.toFixed(2)), target_cpu_s: t0 === null || t1 === null ? null : Number((t1 - t0).toFixed(2)),
-      peak_rss_mb: r.peak_rss_mb, restarts: r.restarts, same, load, system_cpu_s: Number(r.system_cpu_s.toFixed(2)), threads: r.thread_cpu_s,
+      peak_rss_mb: r.peak_rss_mb, restarts: r.restarts, same, load, system_cpu_s: Number((r.system_cpu_s ?? NaN).toFixed(2)),
     };
     results.push(row);
-    say(`round ${run.round} ${run.kind.padEnd(5)} ${run.script}: ${row.seconds} s = ${row.rows_s} rows/s, CPU s sluice ${row.sluice_cpu_s} (system ${row.system_cpu_s}; ${JSON.stringify(row.threads)}) / target ${row.target_cpu_s}` +
+    say(`round ${run.round} ${run.kind.padEnd(5)} ${run.script}: ${row.seconds} s = ${row.rows_s} rows/s, CPU s sluice ${row.sluice_cpu_s} (system ${row.system_cpu_s}) / target ${row.target_cpu_s}` +
       `${r.restarts > 0 ? `, ${r.restarts} restarts (${r.last_error})` : ''}${same ? '' : ' — CONTENT MISMATCH'}; ${load}`);
   }
-  await pgc?.end();
 } finally {
   await Promise.all([source.stop(), target.stop()]);
   if (TARGETS.includes('pg')) await admin(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`).catch(() => undefined);
