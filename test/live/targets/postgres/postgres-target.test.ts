@@ -101,7 +101,7 @@ describe('PostgreSQL target', () => {
     assert.deepEqual(rows[1201], { id: '1201', name: name(1201), qty: '1201' });
   });
 
-  it('a staged batch is one round trip (its COPY data sent behind the query); a table staged twice in one transaction, a value refused inside the COPY, a fence failure before it: exact rows, the connection stays in step', async () => {
+  it('a staged batch is one round trip (its COPY data sent behind the query); a table staged twice in one transaction, a value refused inside the COPY or while encoding it, a fence failure before it: exact rows, the connection stays in step', async () => {
     const t = target('p12');
     await t.open();
     await t.ensureTable(sourceTable('src', ORDERS));
@@ -126,6 +126,9 @@ describe('PostgreSQL target', () => {
     // A value PostgreSQL refuses inside the COPY data (too long for varchar(20)): nothing of the batch is written.
     const bad = rows(5000, 1100, (i) => (i === 5900 ? 'x'.repeat(30) : `r${i}`));
     await assert.rejects(t.apply({ changes: bad, checkpoint: cp('p12') }), (err: unknown) => err instanceof SluiceError && err.code === 'TARGET_WRITE_FAILED');
+    // A value Sluice refuses while encoding the COPY (a NUL character in text): nothing sent, nothing written.
+    await assert.rejects(t.apply({ changes: rows(5000, 1100, (i) => (i === 5001 ? 'a\0b' : `r${i}`)), checkpoint: cp('p12') }),
+      (err: unknown) => err instanceof SluiceError && err.code === 'TARGET_WRITE_FAILED' && /NUL/.test(err.message));
     await t.apply({ changes: rows(5000, 1100, (i) => `s${i}`), checkpoint: cp('p12') });
     const got = await db.query('SELECT count(*) AS n, min(id) AS lo, max(id) AS hi, count(*) FILTER (WHERE name LIKE \'q%\') AS q, count(*) FILTER (WHERE name LIKE \'s%\') AS s FROM dst.orders');
     assert.deepEqual(got[0], { n: String(1199 + 1200 + 1100 + 1100), lo: '1', hi: '6099', q: '1100', s: '1100' });
