@@ -280,17 +280,21 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
             passSkip(p, skippedChanges);
             skippedChanges = 0;
           }
-        } else for (const ch of m.changes) {
-          const img = ch.after ?? ch.before;
-          if (img !== null && '@1' in img) throw unresolvedColumns(ch.database, ch.table, m.startPosition);
-          if (p.skipTables.size > 0 && p.skipTables.has(`${ch.database}.${ch.table}`)) continue;
-          // While the stream overlaps the snapshot, a primary-key change goes to the sink as a move, qualified by where
-          // its keys' chunks lie (see KeyMove): the children of a referenced row follow its key (ON UPDATE CASCADE).
-          const f = chunkFilter.size === 0 ? ch
-            : ch.op === 'update' && chunkFilter.movesKey(ch, chunkFilter.primaryKey(ch.database, ch.table) ?? history.schemaAt(ch.database, ch.table)?.primaryKey ?? [])
-              ? await chunkFilter.qualifyMove(ch, m.startPosition)
-              : chunkFilter.filter(ch, m.startPosition);
-          if (f) txn.push(f);
+        } else {
+          // The transaction starts before some chunk's snapshot: its primary-key changes are moves.
+          const moves = chunkFilter.size > 0 && !chunkFilter.passedBy(m.startPosition);
+          for (const ch of m.changes) {
+            const img = ch.after ?? ch.before;
+            if (img !== null && '@1' in img) throw unresolvedColumns(ch.database, ch.table, m.startPosition);
+            if (p.skipTables.size > 0 && p.skipTables.has(`${ch.database}.${ch.table}`)) continue;
+            // While the stream overlaps the snapshot, a primary-key change goes to the sink as a move, qualified by where
+            // its keys' chunks lie (see KeyMove): the children of a referenced row follow its key (ON UPDATE CASCADE).
+            const f = chunkFilter.size === 0 ? ch
+              : moves && ch.op === 'update' && chunkFilter.movesKey(ch, chunkFilter.primaryKey(ch.database, ch.table) ?? history.schemaAt(ch.database, ch.table)?.primaryKey ?? [])
+                ? await chunkFilter.qualifyMove(ch, m.startPosition)
+                : chunkFilter.filter(ch, m.startPosition);
+            if (f) txn.push(f);
+          }
         }
         if (!m.last) {
           if (txn.length >= tuning.batchSize) {
