@@ -47,6 +47,8 @@ interface Prepared {
 export class ChunkFilter {
   private readonly tables = new Map<string, Prepared>();
   private readonly coverage = new Map<string, TableCoverage>();
+  /** The latest chunk position of every table (null: none), so that passedBy costs one comparison per transaction. */
+  private lastPos: Position | null = null;
 
   /** `locator` finds the chunk of keys other than integers (without one, such a key's chunk counts as copied before). */
   constructor(private readonly locator: ChunkLocator | null = null) {}
@@ -61,7 +63,11 @@ export class ChunkFilter {
       .sort((a, b) => (!comparable ? 0 : a.hiKey === null ? 1 : b.hiKey === null ? -1 : compareKeys(a.hiKey, b.hiKey)));
     const positions = cov.chunks.map((c) => c.position).sort(comparePositions);
     const key = `${cov.database}.${cov.table}`;
-    this.tables.set(key, { pk, comparable, chunks, minPos: positions[0]!, maxPos: positions[positions.length - 1]!, definedAt: cov.definedAt ?? null });
+    const replaced = this.tables.has(key);
+    const maxPos = positions[positions.length - 1]!;
+    this.tables.set(key, { pk, comparable, chunks, minPos: positions[0]!, maxPos, definedAt: cov.definedAt ?? null });
+    if (replaced) this.findLast();
+    else if (this.lastPos === null || comparePositions(maxPos, this.lastPos) > 0) this.lastPos = maxPos;
     this.coverage.set(key, cov);
   }
 
@@ -138,18 +144,25 @@ export class ChunkFilter {
 
   /** True when a transaction starting at `txnStart` lies after every chunk of every table (nothing of it is filtered). */
   passedBy(txnStart: Position): boolean {
-    for (const t of this.tables.values()) if (comparePositions(txnStart, t.maxPos) < 0) return false;
-    return true;
+    return this.lastPos === null || comparePositions(txnStart, this.lastPos) >= 0;
   }
 
   /** Forget tables whose every chunk position lies before `pos` (nothing left to filter). */
   prune(pos: Position): void {
+    let pruned = false;
     for (const [k, t] of this.tables) {
       if (comparePositions(t.maxPos, pos) <= 0) {
         this.tables.delete(k);
         this.coverage.delete(k);
+        pruned = true;
       }
     }
+    if (pruned) this.findLast();
+  }
+
+  private findLast(): void {
+    this.lastPos = null;
+    for (const t of this.tables.values()) if (this.lastPos === null || comparePositions(t.maxPos, this.lastPos) > 0) this.lastPos = t.maxPos;
   }
 
   /**

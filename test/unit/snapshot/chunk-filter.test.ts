@@ -58,9 +58,11 @@ describe('ChunkFilter: key moves', () => {
     assert.deepEqual([moved.move?.deleteOld, moved.move?.insertNew], [true, true], 'a table not covered: its rows reflect the state before');
     const part = moved.move!.partial;
     assert.deepEqual(part.map((p) => `${p.database}.${p.table}`), ['d.p']);
+    assert.deepEqual([f.passedBy(at(499)), f.passedBy(at(500))], [false, true]);
     // The batch's checkpoint prunes the table before the target asks.
     f.prune(at(1000));
     assert.equal(f.size, 0);
+    assert.equal(f.passedBy(at(1)), true);
     // Keys as a target returns them: numbers, or big integers as text.
     assert.deepEqual(await part[0]!.follows([{ id: 3 }, { id: 12 }, { id: '25' }, { id: '7' }]), [true, false, false, true]);
   });
