@@ -807,7 +807,6 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
     }
   }
 
-  /** The shape mergeChanges works with: source order and in-place updates where the target checks foreign keys. */
   /** The child rows that keep referencing a moved key (see key-moves.ts): read now, kept in `m.staying`. */
   private async findStaying(conn: Connection, t: TargetTableInfo, m: KeyMoveOp): Promise<void> {
     if (m.scope.partial.length === 0) return;
@@ -826,6 +825,7 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
     }
   }
 
+  /** The shape mergeChanges works with: source order and in-place updates where the target checks foreign keys. */
   private mergeShape(shapes: Map<string, TargetTableInfo>, db: string, table: string): TableShape {
     const shape = shapes.get(`${db}\0${table}`)!;
     if (!shape.hasForeignKeys && !shape.referenced) return shape;

@@ -818,14 +818,6 @@ WHERE con.contype = 'f' AND (${where})`);
     return out;
   }
 
-  /**
-   * A primary-key change while the stream overlaps the snapshot (TableOps.moves), correct whatever the copy holds of
-   * the old and the new key: the children's references moved from the old key to the new one as the source's ON UPDATE
-   * rule did (CASCADE: the new values; SET NULL: NULL) — the source's engine did that inside InnoDB, not in the binlog,
-   * and the constraints that would repeat it on PostgreSQL are not there yet — then the old row removed, then the new
-   * row inserted unless present (the copy may hold it, newer). Never merged with other changes of the batch: a chunk
-   * may have copied any intermediate key of a row renamed twice in one batch, and each of them must go.
-   */
   /** The child rows that keep referencing a moved key (see key-moves.ts): read now, kept in `m.staying`. */
   private async findStaying(client: pg.Client, schema: string, table: string, fks: readonly PgForeignKey[], m: KeyMoveOp): Promise<void> {
     if (m.scope.partial.length === 0) return;
@@ -850,6 +842,15 @@ WHERE con.contype = 'f' AND (${where})`);
     }
   }
 
+  /**
+   * A primary-key change while the stream overlaps the snapshot (TableOps.moves), each part where the move's scope
+   * says so (see KeyMove): the children's references moved from the old key to the new one as the source's ON UPDATE
+   * rule did (CASCADE: the new values; SET NULL: NULL) — the source's engine did that inside InnoDB, not in the binlog,
+   * and the constraints that would repeat it on PostgreSQL are not there yet — but for the rows that stay (the copy
+   * holds them later than the move), then the old row removed, then the new row inserted unless present. Never merged
+   * with other changes of the batch: a chunk may have copied any intermediate key of a row renamed twice in one batch,
+   * and each of them must go.
+   */
   private keyMoveSteps(schema: string, table: string, m: KeyMoveOp, fks: readonly PgForeignKey[]): string[] {
     const shape = this.shapeOf(schema, table);
     const t = qualified(schema, table);
