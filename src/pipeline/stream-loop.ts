@@ -32,6 +32,8 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
   ownHistory.setPosition(cp.position);
   const state = isPipelineState(cp.state) && cp.state.phase === 'stream' ? cp.state : { phase: 'stream' as const, coverage: [] };
   const chunkFilter = new ChunkFilter(new SourceChunkLocator(src));
+  /** The primary key of a table the chunk filter does not cover (for key moves). */
+  const keyOf = (database: string, table: string): readonly string[] | undefined => history.schemaAt(database, table)?.primaryKey;
   if (state.coverage.length > 0) {
     const loader = new InformationSchemaLoader(p.opts.source.url);
     try {
@@ -281,16 +283,16 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
             skippedChanges = 0;
           }
         } else {
-          // The transaction starts before some chunk's snapshot: its primary-key changes are moves.
-          const moves = chunkFilter.size > 0 && !chunkFilter.passedBy(m.startPosition);
           for (const ch of m.changes) {
             const img = ch.after ?? ch.before;
             if (img !== null && '@1' in img) throw unresolvedColumns(ch.database, ch.table, m.startPosition);
             if (p.skipTables.size > 0 && p.skipTables.has(`${ch.database}.${ch.table}`)) continue;
             // While the stream overlaps the snapshot, a primary-key change goes to the sink as a move, qualified by where
             // its keys' chunks lie (see KeyMove): the children of a referenced row follow its key (ON UPDATE CASCADE).
+            // The sink uses it while it does not check foreign keys itself (a batch that starts before the end of the
+            // copy; past it, the target's own cascade follows).
             const f = chunkFilter.size === 0 ? ch
-              : moves && ch.op === 'update' && chunkFilter.movesKey(ch, chunkFilter.primaryKey(ch.database, ch.table) ?? history.schemaAt(ch.database, ch.table)?.primaryKey ?? [])
+              : chunkFilter.movesKey(ch, keyOf)
                 ? await chunkFilter.qualifyMove(ch, m.startPosition)
                 : chunkFilter.filter(ch, m.startPosition);
             if (f) txn.push(f);

@@ -37,6 +37,7 @@ export interface TableCoverage {
 
 interface Prepared {
   pk: SchemaColumn[];
+  pkNames: string[];
   comparable: boolean;
   chunks: Array<ChunkMark & { hiKey: bigint[] | null }>;
   minPos: Position;
@@ -65,7 +66,7 @@ export class ChunkFilter {
     const key = `${cov.database}.${cov.table}`;
     const replaced = this.tables.has(key);
     const maxPos = positions[positions.length - 1]!;
-    this.tables.set(key, { pk, comparable, chunks, minPos: positions[0]!, maxPos, definedAt: cov.definedAt ?? null });
+    this.tables.set(key, { pk, pkNames: pk.map((c) => c.name), comparable, chunks, minPos: positions[0]!, maxPos, definedAt: cov.definedAt ?? null });
     if (replaced) this.findLast();
     else if (this.lastPos === null || comparePositions(maxPos, this.lastPos) > 0) this.lastPos = maxPos;
     this.coverage.set(key, cov);
@@ -86,18 +87,17 @@ export class ChunkFilter {
     return !!t?.definedAt && comparePositions(position, t.definedAt) <= 0;
   }
 
-  /** The primary-key columns of a covered table (null when it is not covered). */
-  primaryKey(database: string, table: string): readonly string[] | null {
-    return this.tables.get(`${database}.${table}`)?.pk.map((c) => c.name) ?? null;
-  }
-
-  /** True for an update that changes the primary key `pk` (column names), with full images on both sides. */
-  movesKey(change: RowChange, pk: readonly string[]): boolean {
+  /**
+   * True for an update that changes the primary key, with full images on both sides. The key of a table not covered
+   * (its copy is passed, or it was not copied) is `keyOf`'s.
+   */
+  movesKey(change: RowChange, keyOf: (database: string, table: string) => readonly string[] | undefined): boolean {
     const before = change.before;
     const after = change.after;
-    if (change.op !== 'update' || before === null || after === null || pk.length === 0) return false;
+    if (change.op !== 'update' || before === null || after === null) return false;
+    const pk = this.tables.get(`${change.database}.${change.table}`)?.pkNames ?? keyOf(change.database, change.table) ?? [];
     const cols = Object.keys(before);
-    if (cols.length !== Object.keys(after).length || cols.length <= pk.length || !cols.every((c) => c in after)) return false;
+    if (pk.length === 0 || cols.length !== Object.keys(after).length || cols.length <= pk.length || !cols.every((c) => c in after)) return false;
     return pk.some((c) => c in before && c in after && cellText(before[c]!) !== cellText(after[c]!));
   }
 

@@ -85,6 +85,11 @@ export type Segment = TableOps[];
 export interface MergeOptions {
   /** One segment per change: no merging and no reordering (fallback after a unique-key conflict). */
   strict?: boolean;
+  /**
+   * Apply RowChange.move as a `move`, alone in its segment (while the target does not check foreign keys; once it
+   * does, its engine repeats the cascades of a plain key update).
+   */
+  keyMoves?: boolean;
 }
 
 type EntryState =
@@ -152,7 +157,7 @@ export function mergeChanges(changes: readonly RowChange[], shapeOf: ShapeLookup
       continue;
     }
     // A key move (set by the pipeline while the stream overlaps the snapshot) is alone in its segment.
-    if (c.move && c.op === 'update' && keyString(kb!, pk) !== keyString(ka!, pk) && shape.columns.every((col) => col in after!)) {
+    if (opts.keyMoves && c.move && c.op === 'update' && keyString(kb!, pk) !== keyString(ka!, pk) && shape.columns.every((col) => col in after!)) {
       alone(c, { moves: [{ from: kb!, before: { ...before! }, row: { ...after! }, scope: c.move }] });
       continue;
     }

@@ -329,7 +329,7 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
     // Each table's shape looked up once per batch (not per merge and statement step): with thousands of tables
     // the shape cache's lookups were ~15 % of the batch's statement building.
     const shapes = this.shapesOf(routes);
-    const segments = mergeChanges(changes, (db, t) => this.mergeShape(shapes, db, t), { strict });
+    const segments = mergeChanges(changes, (db, t) => this.mergeShape(shapes, db, t), { strict, keyMoves: !this.enforceFks });
     for (const seg of segments) for (const ops of seg) for (const m of ops.moves ?? []) await this.findStaying(conn, shapes.get(`${ops.database}\0${ops.table}`)!, m);
     const statements = this.buildStatements(segments, shapes);
     return this.compound ? compoundBlocks(statements, COMPOUND_BLOCK_BYTES) : statements;

@@ -752,7 +752,7 @@ WHERE con.contype = 'f' AND (${where})`);
       // group), and a referenced row's update as UPDATE of its old key (so that ON UPDATE CASCADE follows; never
       // delete + insert, which would cascade a delete the source did not do).
       return shape.hasForeignKeys || shape.referenced ? { ...shape, inOrder: true, updateInPlace: shape.referenced } : shape;
-    }, { strict });
+    }, { strict, keyMoves: !this.enforceFks });
     const referencing = segments.some((seg) => seg.some((ops) => (ops.moves?.length ?? 0) > 0)) ? await this.referencingKeys(client) : new Map<string, PgForeignKey[]>();
     for (const seg of segments) {
       for (const ops of seg) {

@@ -27,12 +27,13 @@ describe('ChunkFilter: key moves', () => {
   it('tells a key change with full images from other updates', () => {
     const f = new ChunkFilter();
     f.add(INT, [col('id', 'int')]);
-    assert.deepEqual(f.primaryKey('d', 'p'), ['id']);
-    assert.equal(f.primaryKey('d', 'other'), null);
-    assert.equal(f.movesKey(update('p', { id: 1, v: 'a' }, { id: 2, v: 'a' }), ['id']), true);
-    assert.equal(f.movesKey(update('p', { id: 1, v: 'a' }, { id: 1, v: 'b' }), ['id']), false);
-    assert.equal(f.movesKey(update('p', { id: 1, v: 'a' }, { id: 2 }), ['id']), false, 'partial after image');
-    assert.equal(f.movesKey({ op: 'insert', database: 'd', table: 'p', before: null, after: { id: 2, v: 'a' } }, ['id']), false);
+    const keyOf = (_d: string, t: string): string[] | undefined => (t === 'q' ? ['k'] : undefined);
+    assert.equal(f.movesKey(update('p', { id: 1, v: 'a' }, { id: 2, v: 'a' }), keyOf), true);
+    assert.equal(f.movesKey(update('p', { id: 1, v: 'a' }, { id: 1, v: 'b' }), keyOf), false);
+    assert.equal(f.movesKey(update('p', { id: 1, v: 'a' }, { id: 2 }), keyOf), false, 'partial after image');
+    assert.equal(f.movesKey({ op: 'insert', database: 'd', table: 'p', before: null, after: { id: 2, v: 'a' } }, keyOf), false);
+    assert.equal(f.movesKey(update('q', { k: 1, v: 'a' }, { k: 2, v: 'a' }), keyOf), true, 'a table not covered: its key from the schema');
+    assert.equal(f.movesKey(update('r', { k: 1, v: 'a' }, { k: 2, v: 'a' }), keyOf), false, 'no known key');
   });
 
   it('deletes the old row only where its chunk was read before the move, inserts the new one likewise', async () => {
