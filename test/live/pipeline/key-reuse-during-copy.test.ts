@@ -5,7 +5,8 @@
 //   1. lost row:         A → B, then a new row A; A's chunk read after both (the copy holds the new A and not the old),
 //   2. resurrected row:  A → B, then B deleted; B's chunk read after both (the copy holds neither),
 //   3. wrong parent:     A → B (child x follows to B), then C → A (child y follows to A); the child's first chunk read
-//                        before (child w, referencing A, must follow to B), the others after (x → B and y → A kept).
+//                        before (child w, referencing A, must follow to B), the others after (x → B and y → A kept),
+//   4. 1 and 2 before the table's first chunk (where the chunk filter drops changes whatever the key's type).
 // The string keys sort differently by bytes ('Bb' < 'aa') than by the column's collation ('aa' < 'Bb'): the chunk of a
 // key is the one the source's collation puts it in. Every table must end equal to the source, every column, by value.
 import { after, before, describe, it } from 'node:test';
@@ -30,7 +31,7 @@ interface Scenario { tables: string[]; ddl: string; rows: string; at: { table: s
 
 function scenarios(kind: KeyKind): Scenario[] {
   const { type, k } = KEYS[kind];
-  const s1 = `s1_${kind}`, s2 = `s2_${kind}`, s3 = `s3_${kind}`, s3c = `s3_${kind}_c`;
+  const s1 = `s1_${kind}`, s2 = `s2_${kind}`, s3 = `s3_${kind}`, s3c = `s3_${kind}_c`, s4 = `s4_${kind}`;
   return [
     { // Chunks of s1: (, k1] (k1, k3] (k3, ): A = k3 (second chunk, read after), B = k0 (first chunk, read before).
       tables: [s1],
@@ -45,6 +46,15 @@ function scenarios(kind: KeyKind): Scenario[] {
       rows: `INSERT INTO ${s2} VALUES (${k[1]}, 'one'), (${k[3]}, 'three')`,
       at: { table: s2, index: 0 },
       changes: `UPDATE ${s2} SET id = ${k[4]} WHERE id = ${k[1]}; DELETE FROM ${s2} WHERE id = ${k[4]}`,
+    },
+    { // Both reuses before the table's first chunk (the hook: after the last chunk of s1): the old filter dropped the
+      // later insert and delete for every key type, while the moves deleted the copy's new row and restored a deleted one.
+      tables: [s4],
+      ddl: `CREATE TABLE ${s4} (id ${type} NOT NULL PRIMARY KEY, v VARCHAR(20) NOT NULL)`,
+      rows: `INSERT INTO ${s4} VALUES (${k[1]}, 'one'), (${k[3]}, 'three')`,
+      at: { table: s1, index: 2 },
+      changes: `UPDATE ${s4} SET id = ${k[0]} WHERE id = ${k[3]}; INSERT INTO ${s4} VALUES (${k[3]}, 'new three');
+        UPDATE ${s4} SET id = ${k[4]} WHERE id = ${k[1]}; DELETE FROM ${s4} WHERE id = ${k[4]}`,
     },
     { // The parent is copied before its child. Chunks of the child: (, k0] (k0, k2] (k2, k4] (k4, ).
       // A = k1, C = k3, B = k4; children k0 → A (read before the renames), k2 → A and k4 → C (read after).
