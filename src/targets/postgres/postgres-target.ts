@@ -836,7 +836,7 @@ WHERE con.contype = 'f' AND (${where})`);
         if (ref.some((c) => c === undefined)) return [];
         const where = fk.columns.map((c, i) => `${pgIdent(c)} = ${pgSqlLiteral(ref[i]!, m.before[ref[i]!.name] ?? null)}`);
         const [res] = await PostgresTarget.multi(client, `SELECT ${pk.map(pgIdent).join(', ')} FROM ${qualified(child.database, child.table)} WHERE ${where.join(' AND ')}`);
-        return (res?.rows ?? []).map((r) => Object.fromEntries(pk.map((c) => [c, r[c] as Cell])));
+        return (res?.rows ?? []).map((r) => Object.fromEntries(pk.map((c) => [c, r[c] as Row[string]])));
       }, (row) => Object.fromEntries(Object.entries(row).map(([c, v]) => [c, shape?.byName.get(c)?.type === 'bytea' && typeof v === 'string' && v.startsWith('\\x') ? Buffer.from(v.slice(2), 'hex') : v])));
       if (stay && stay.length > 0) addStaying(m, child.database, child.table, stay);
     }
