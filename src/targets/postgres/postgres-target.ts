@@ -23,7 +23,8 @@ import { describeInstance, type InstanceInfo } from '../../instance.js';
 import type { RowChange } from '../../core/types.js';
 import type { Row } from '../../core/cell.js';
 import { fnv1a32 } from '../../fnv-hash.js';
-import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
+import { mergeChanges, type KeyMoveOp, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
+import { addStaying, followsKeyUpdate, stayingOf, stayingRows } from '../key-moves.js';
 import { CheckpointTable, fencedError, type StoredCheckpointRow } from '../mysql/checkpoint-table.js';
 import { claimEpoch, packStatements, routesOf, storedPosition } from '../ownership.js';
 import { SqlTargetBase, type CommitProgress, type SqlDriver } from '../sql-target-base.js';
@@ -163,8 +164,6 @@ export class PostgresTarget extends SqlTargetBase<pg.Client, Step> implements Ta
   private enforceFks = false;
   /** No queued foreign key is waiting (false: look before the next batch). */
   private pendingDone = false;
-  /** The stream still overlaps the snapshot's chunks: primary-key changes are applied as moves (see keyMoveSteps). */
-  private overlapsSnapshot = false;
   /** Routed referenced table → the foreign keys (queued or present) that reference it; null: read again when needed. */
   private referencing: Map<string, PgForeignKey[]> | null = null;
 
@@ -590,7 +589,6 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
   /** The stream has passed every snapshot chunk (on) or not: queued foreign keys are added once it has. */
   enforceForeignKeys(on: boolean): void {
     this.enforceFks = on;
-    this.overlapsSnapshot = !on;
   }
 
   /** Add the queued foreign keys, removing or detaching the orphans cascades left during the copy (see foreign-keys.ts). */
@@ -765,8 +763,14 @@ WHERE con.contype = 'f' AND (${where})`);
       // group), and a referenced row's update as UPDATE of its old key (so that ON UPDATE CASCADE follows; never
       // delete + insert, which would cascade a delete the source did not do).
       return shape.hasForeignKeys || shape.referenced ? { ...shape, inOrder: true, updateInPlace: shape.referenced } : shape;
-    }, { strict, keyMoves: this.overlapsSnapshot });
+    }, { strict, keyMoves: !this.enforceFks });
     const referencing = segments.some((seg) => seg.some((ops) => (ops.moves?.length ?? 0) > 0)) ? await this.referencingKeys(client) : new Map<string, PgForeignKey[]>();
+    for (const seg of segments) {
+      for (const ops of seg) {
+        const r = routes.get(`${ops.database}\0${ops.table}`)!;
+        for (const m of ops.moves ?? []) await this.findStaying(client, r.database, r.table, referencing.get(PostgresTarget.shapeKey(r.database, r.table)) ?? [], m);
+      }
+    }
     return this.buildStatements(segments, routes, referencing);
   }
 
@@ -851,20 +855,45 @@ WHERE con.contype = 'f' AND (${where})`);
     return out;
   }
 
+  /** The child rows that keep referencing a moved key (see key-moves.ts): read now, kept in `m.staying`. */
+  private async findStaying(client: pg.Client, schema: string, table: string, fks: readonly PgForeignKey[], m: KeyMoveOp): Promise<void> {
+    if (m.scope.partial.length === 0) return;
+    const parent = this.shapeOf(schema, table);
+    for (const fk of fks) {
+      if (!followsKeyUpdate(fk.onUpdate) || !fk.refColumns.every((c) => c in m.before && c in m.row)) continue;
+      const child = { database: fk.schema, table: fk.table };
+      let shape: PgTableShape | null = null;
+      const stay = await stayingRows(m.scope, child, this.route, async () => {
+        await this.loadShapes(client, [child]);
+        shape = this.shapeOf(child.database, child.table);
+        const pk = shape.primaryKey;
+        // Without a primary key the rows cannot be told apart: they all follow.
+        if (pk.length === 0) return [];
+        const ref = fk.refColumns.map((c) => parent.byName.get(c));
+        if (ref.some((c) => c === undefined)) return [];
+        const where = fk.columns.map((c, i) => `${pgIdent(c)} = ${pgSqlLiteral(ref[i]!, m.before[ref[i]!.name] ?? null)}`);
+        const [res] = await PostgresTarget.multi(client, `SELECT ${pk.map(pgIdent).join(', ')} FROM ${qualified(child.database, child.table)} WHERE ${where.join(' AND ')}`);
+        return (res?.rows ?? []).map((r) => Object.fromEntries(pk.map((c) => [c, r[c] as Row[string]])));
+      }, (row) => Object.fromEntries(Object.entries(row).map(([c, v]) => [c, shape?.byName.get(c)?.type === 'bytea' && typeof v === 'string' && v.startsWith('\\x') ? Buffer.from(v.slice(2), 'hex') : v])));
+      if (stay && stay.length > 0) addStaying(m, child.database, child.table, stay);
+    }
+  }
+
   /**
-   * A primary-key change while the stream overlaps the snapshot (TableOps.moves), correct whatever the copy holds of
-   * the old and the new key: the children's references moved from the old key to the new one as the source's ON UPDATE
+   * A primary-key change while the stream overlaps the snapshot (TableOps.moves), each part where the move's scope
+   * says so (see KeyMove): the children's references moved from the old key to the new one as the source's ON UPDATE
    * rule did (CASCADE: the new values; SET NULL: NULL) — the source's engine did that inside InnoDB, not in the binlog,
-   * and the constraints that would repeat it on PostgreSQL are not there yet — then the old row removed, then the new
-   * row inserted unless present (the copy may hold it, newer). Never merged with other changes of the batch: a chunk
-   * may have copied any intermediate key of a row renamed twice in one batch, and each of them must go.
+   * and the constraints that would repeat it on PostgreSQL are not there yet — but for the rows that stay (the copy
+   * holds them later than the move), then the old row removed, then the new row inserted unless present. Never merged
+   * with other changes of the batch: a chunk may have copied any intermediate key of a row renamed twice in one batch,
+   * and each of them must go.
    */
-  private keyMoveSteps(schema: string, table: string, m: { from: Row; before: Row; row: Row }, fks: readonly PgForeignKey[]): string[] {
+  private keyMoveSteps(schema: string, table: string, m: KeyMoveOp, fks: readonly PgForeignKey[]): string[] {
     const shape = this.shapeOf(schema, table);
     const t = qualified(schema, table);
     const out: string[] = [];
     for (const fk of fks) {
-      if (fk.onUpdate !== 'CASCADE' && fk.onUpdate !== 'SET NULL') continue;
+      if (!followsKeyUpdate(fk.onUpdate)) continue;
       const ref = fk.refColumns.map((c) => shape.byName.get(c));
       if (ref.some((c) => c === undefined || !(c.name in m.before) || !(c.name in m.row))) continue;
       const cols = ref as PgColumn[];
@@ -874,12 +903,15 @@ WHERE con.contype = 'f' AND (${where})`);
       if (old.every((v, i) => v === now[i]) || old.includes('NULL')) continue;
       const set = fk.columns.map((c, i) => `${pgIdent(c)} = ${fk.onUpdate === 'SET NULL' ? 'NULL' : now[i]!}`);
       const where = fk.columns.map((c, i) => `${pgIdent(c)} = ${old[i]!}`);
+      // The rows the copy holds later than the move keep their reference (values as read: text, cast by PostgreSQL).
+      const stay = stayingOf(m, fk.schema, fk.table);
+      if (stay.length > 0) where.push(`NOT (${stay.map((k) => `(${Object.keys(k).map((c) => `${pgIdent(c)} = ${pgLiteral(String(k[c]))}`).join(' AND ')})`).join(' OR ')})`);
       out.push(`UPDATE ${qualified(fk.schema, fk.table)} SET ${set.join(', ')} WHERE ${where.join(' AND ')}`);
     }
     const pk = shape.primaryKey.map((c) => shape.byName.get(c)!);
-    out.push(`DELETE FROM ${t} WHERE ${pk.map((c) => `${pgIdent(c.name)} = ${pgSqlLiteral(c, m.from[c.name] ?? null)}`).join(' AND ')}`);
+    if (m.scope.deleteOld) out.push(`DELETE FROM ${t} WHERE ${pk.map((c) => `${pgIdent(c.name)} = ${pgSqlLiteral(c, m.from[c.name] ?? null)}`).join(' AND ')}`);
     const cols = this.columnsOf(schema, table, shape, m.row);
-    out.push(...this.insertStatements(t, cols, [m.row], ` ON CONFLICT (${pk.map((c) => pgIdent(c.name)).join(', ')}) DO NOTHING`));
+    if (m.scope.insertNew) out.push(...this.insertStatements(t, cols, [m.row], ` ON CONFLICT (${pk.map((c) => pgIdent(c.name)).join(', ')}) DO NOTHING`));
     return out;
   }
 
