@@ -104,6 +104,11 @@ function pgServerCpuOf(pid: string | null): number | null {
   }
 }
 
+/** CPU seconds the PostgreSQL server of `url` has used so far (null when its processes cannot be read from here). */
+export async function pgServerCpu(url: string): Promise<number | null> {
+  return pgServerCpuOf(await postmasterPid(url));
+}
+
 /** CPU seconds of the PostgreSQL server split by process: this bench database's backends, background processes, others. */
 export interface PgCpuSplit { total: number; db: number; background: number; other: number }
 

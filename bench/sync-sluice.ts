@@ -5,7 +5,7 @@
 //   until     stop when the applied position reaches END (`file:pos`, or `-`: read from the first stdin line)
 // Prints `streaming` on stdout when the pipeline starts streaming, `applying` once it applied its first row; the last
 // stdout line is JSON.
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { writeHeapSnapshot } from 'node:v8';
 import { parseConfig } from '../src/config/index.js';
@@ -41,6 +41,24 @@ export interface SluiceChildResult {
   peak_external_mb: number;
   /** Peak RSS (MB, sampled every 50 ms) per pipeline status: where the peak comes from. */
   peak_rss_mb_by_status: Record<string, number>;
+  /** CPU seconds (user + system) of this process's threads by name (main thread, V8 GC helpers, libuv pool). */
+  thread_cpu_s: Record<string, number>;
+  /** CPU seconds in system calls (of cpu_s). */
+  system_cpu_s: number;
+}
+
+/** CPU seconds of this process's threads by thread name (Linux /proc; empty elsewhere). */
+function threadCpu(): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    for (const t of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '');
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      out[name] = Number(((out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / 100).toFixed(2));
+    }
+  } catch { /* not Linux */ }
+  return out;
 }
 
 function parsePosition(text: string): Position {
@@ -165,6 +183,8 @@ const result: SluiceChildResult = {
   peak_heap_mb: Math.round(peakHeap / 1048576),
   peak_external_mb: Math.round(peakExternal / 1048576),
   peak_rss_mb_by_status: rssByStatus,
+  thread_cpu_s: threadCpu(),
+  system_cpu_s: process.cpuUsage().system / 1e6,
 };
 process.stdout.write(JSON.stringify(result) + '\n');
 process.exit(0);

@@ -19,6 +19,35 @@ export interface RowChange {
   table: string;
   before: Row | null;
   after: Row | null;
+  /** Set by the pipeline on a primary-key change while the stream still overlaps the snapshot's copy: apply it as this move. */
+  move?: KeyMove;
+}
+
+/**
+ * A primary-key change at source position P, while the copy may hold rows in a state later than P, qualified by the
+ * pipeline: each part changes only target rows whose content reflects the state before P (their chunk was copied
+ * before P, or the stream wrote them). The target applies, in order: the children's references to the old key
+ * follow it as the source's ON UPDATE CASCADE / SET NULL did (the source's cascade is not in the binlog), then the
+ * delete of the old row, then the insert of the new one unless present.
+ */
+export interface KeyMove {
+  /** Delete the row with the old key (false: the target's row there, if any, is a later one: the copy's). */
+  deleteOld: boolean;
+  /** Insert the new row unless present (false: the copy already holds that key's later state, or its absence). */
+  insertNew: boolean;
+  /**
+   * Tables (source names) some of whose rows the copy holds in a state later than P. A row of one of them that
+   * references the old key follows it only where `follows` says so (by the row's primary key, as the target holds
+   * it); every referencing row of a table not listed follows.
+   */
+  partial: readonly PartialTable[];
+}
+
+export interface PartialTable {
+  database: string;
+  table: string;
+  /** For each primary key, whether that row reflects the state before the move (its chunk was copied before P). */
+  follows(keys: readonly Row[]): Promise<boolean[]>;
 }
 
 /**

@@ -11,6 +11,7 @@ import { SchemaHistory, comparePositions } from '../mysql/schema/schema-history.
 import { BinlogSource } from '../source/binlog-source.js';
 import type { Position, RowChange, SourceMessage } from '../core/types.js';
 import { ChunkFilter } from '../snapshot/chunk-filter.js';
+import { SourceChunkLocator } from '../snapshot/chunk-locator.js';
 import { pkColumns } from '../snapshot/snapshot-reader.js';
 import { isPipelineState, withHistory } from './pipeline-state.js';
 import { type TableName } from '../source/source-tables.js';
@@ -33,7 +34,9 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
   p.stats.position = cp.position;
   ownHistory.setPosition(cp.position);
   const state = isPipelineState(cp.state) && cp.state.phase === 'stream' ? cp.state : { phase: 'stream' as const, coverage: [] };
-  const chunkFilter = new ChunkFilter();
+  const chunkFilter = new ChunkFilter(new SourceChunkLocator(src));
+  /** The primary key of a table the chunk filter does not cover (for key moves). */
+  const keyOf = (database: string, table: string): readonly string[] | undefined => history.schemaAt(database, table)?.primaryKey;
   if (state.coverage.length > 0) {
     const loader = new InformationSchemaLoader(p.opts.source.url);
     try {
@@ -285,14 +288,21 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
             passSkip(p, skippedChanges);
             skippedChanges = 0;
           }
-        } else for (const ch of m.changes) {
-          const img = ch.after ?? ch.before;
-          if (img !== null && '@1' in img) throw unresolvedColumns(ch.database, ch.table, m.startPosition);
-          if (p.skipTables.size > 0 && p.skipTables.has(`${ch.database}.${ch.table}`)) continue;
-          // A primary-key change is passed whole while the stream overlaps the snapshot: the sink applies it
-          // as a move, so that the children of a referenced row follow its key (ON UPDATE CASCADE).
-          const f = chunkFilter.size > 0 && !chunkFilter.movesKey(ch) ? chunkFilter.filter(ch, m.startPosition) : ch;
-          if (f) txn.push(f);
+        } else {
+          for (const ch of m.changes) {
+            const img = ch.after ?? ch.before;
+            if (img !== null && '@1' in img) throw unresolvedColumns(ch.database, ch.table, m.startPosition);
+            if (p.skipTables.size > 0 && p.skipTables.has(`${ch.database}.${ch.table}`)) continue;
+            // While the stream overlaps the snapshot, a primary-key change goes to the sink as a move, qualified by where
+            // its keys' chunks lie (see KeyMove): the children of a referenced row follow its key (ON UPDATE CASCADE).
+            // The sink uses it while it does not check foreign keys itself (a batch that starts before the end of the
+            // copy; past it, the target's own cascade follows).
+            const f = chunkFilter.size === 0 ? ch
+              : chunkFilter.movesKey(ch, keyOf)
+                ? await chunkFilter.qualifyMove(ch, m.startPosition)
+                : chunkFilter.filter(ch, m.startPosition);
+            if (f) txn.push(f);
+          }
         }
         if (!m.last) {
           if (txn.length >= tuning.batchSize) {

@@ -53,13 +53,14 @@ export function isComparableKey(cols: readonly SchemaColumn[]): boolean {
   return cols.length > 0 && cols.every((c) => INTEGER.has(c.dataType));
 }
 
-/** A decoded integer key (from a row image) as bigints, or null when a part is missing. */
+/** A decoded integer key (from a row image, or as a target read it) as bigints, or null when a part is missing. */
 export function keyOfRow(cols: readonly SchemaColumn[], row: Record<string, Cell>): bigint[] | null {
   const out: bigint[] = [];
   for (const c of cols) {
     const v = row[c.name];
     if (typeof v === 'number') out.push(BigInt(v));
     else if (typeof v === 'bigint') out.push(v);
+    else if (typeof v === 'string' && /^-?\d+$/.test(v)) out.push(BigInt(v)); // as a target may return it
     else return null;
   }
   return out;

@@ -25,7 +25,7 @@
  */
 import type { Cell, Row } from '../core/cell.js';
 import { JsonText, TimestampValue } from '../core/cell.js';
-import type { RowChange } from '../core/types.js';
+import type { KeyMove, RowChange } from '../core/types.js';
 
 export interface TableShape {
   /** Primary-key columns of the target table, in key order; empty when it has none. */
@@ -59,10 +59,24 @@ export interface TableOps {
   /** Full-row-match operations, in order (tables without a primary key). */
   ordered: OrderedOp[];
   /**
-   * Primary-key changes while the stream overlaps the snapshot (`keyMoves`): insert the new row unless the
-   * copy already has it, point the children's foreign keys from the old key to the new one, delete the old row.
+   * Primary-key changes while the stream overlaps the snapshot (RowChange.move): the children's foreign keys
+   * pointed from the old key to the new one, the old row deleted, the new row inserted unless present — each part
+   * where `scope` says so.
    */
-  moves?: Array<{ from: Row; before: Row; row: Row }>;
+  moves?: KeyMoveOp[];
+}
+
+/** One key move: the old key, the full images before and after, and which parts apply (see KeyMove). */
+export interface KeyMoveOp {
+  from: Row;
+  before: Row;
+  row: Row;
+  scope: KeyMove;
+  /**
+   * Filled by the target before it writes the move (see key-moves.ts): per referencing target table
+   * (`database\0table`), the primary keys of its rows that keep the old reference.
+   */
+  staying?: Map<string, Row[]>;
 }
 
 /** Independent per-table operations; segments must be applied in order. */
@@ -72,8 +86,8 @@ export interface MergeOptions {
   /** One segment per change: no merging and no reordering (fallback after a unique-key conflict). */
   strict?: boolean;
   /**
-   * The stream still overlaps the snapshot: an update that changes the primary key with full images becomes a
-   * `move`, alone in its segment (correct whatever the copy holds of the old and the new key).
+   * Apply RowChange.move as a `move`, alone in its segment (while the target does not check foreign keys; once it
+   * does, its engine repeats the cascades of a plain key update).
    */
   keyMoves?: boolean;
 }
@@ -142,8 +156,9 @@ export function mergeChanges(changes: readonly RowChange[], shapeOf: ShapeLookup
       alone(c, { ordered: [orderedOp(c)] });
       continue;
     }
-    if (opts.keyMoves && c.op === 'update' && keyString(kb!, pk) !== keyString(ka!, pk) && shape.columns.every((col) => col in after!)) {
-      alone(c, { moves: [{ from: kb!, before: { ...before! }, row: { ...after! } }] });
+    // A key move (set by the pipeline while the stream overlaps the snapshot) is alone in its segment.
+    if (opts.keyMoves && c.move && c.op === 'update' && keyString(kb!, pk) !== keyString(ka!, pk) && shape.columns.every((col) => col in after!)) {
+      alone(c, { moves: [{ from: kb!, before: { ...before! }, row: { ...after! }, scope: c.move }] });
       continue;
     }
     if (shape.updateInPlace && c.op === 'update') {

@@ -22,7 +22,8 @@ import type { Cell, Row } from '../../core/cell.js';
 import type { MysqlConnectionOptions } from '../../mysql/mysql-url.js';
 import { parseMysqlUrl } from '../../mysql/mysql-url.js';
 import { abortConnection, connectMysql, endWithin } from '../../mysql/connection.js';
-import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
+import { mergeChanges, type KeyMoveOp, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
+import { addStaying, followsKeyUpdate, stayingRows } from '../key-moves.js';
 import { routeToDatabase, shadowTableName, type Checkpoint, type ChunkDone, type DdlChange, type SnapshotChunk, sourceTextDeclined, type SourceTable, type TableRef, type TableRouter, type Target, type TargetCapabilities } from '../target.js';
 import { SqlTargetBase, type CommitProgress, type SqlDriver } from '../sql-target-base.js';
 import { packStatementsLazily, routesOf } from '../ownership.js';
@@ -41,7 +42,7 @@ import { buildTableStatements, type StatementLimits } from './statements.js';
 import { TableShapeCache, type TargetTableInfo } from './table-shapes.js';
 import { isLoadDataRefused, loadDataRefused, loadQuotedPacketsAfter, loadQuotedText, loadRows, serverAllowsLocalInfile, type LoadResult } from './load-data.js';
 import type { LoadDataPackets } from '../../mysql/load-data-packets.js';
-import { quoteId } from './sql-literal.js';
+import { quoteId, sqlLiteral } from './sql-literal.js';
 import { compoundBlocks, supportsCompoundBlocks } from './compound-blocks.js';
 
 /**
@@ -157,8 +158,6 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
   private readonly foreignKeyScope: ((database: string, table: string) => boolean) | undefined;
   /** Apply with foreign_key_checks=1 (the target's engine repeats cascades); see enforceForeignKeys. */
   private enforceFks = false;
-  /** The pipeline said the stream still overlaps the snapshot: primary-key changes are applied as moves. */
-  private overlapsSnapshot = false;
   /** foreign_key_checks of the current connection's session (null: unknown, set it before the next use). */
   private sessionFks: boolean | null = false;
   /** Snapshot chunks go through LOAD DATA LOCAL (null: the target's local_infile not checked yet). */
@@ -330,7 +329,8 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
     // Each table's shape looked up once per batch (not per merge and statement step): with thousands of tables
     // the shape cache's lookups were ~15 % of the batch's statement building.
     const shapes = this.shapesOf(routes);
-    const segments = mergeChanges(changes, (db, t) => this.mergeShape(shapes, db, t), { strict, keyMoves: this.overlapsSnapshot });
+    const segments = mergeChanges(changes, (db, t) => this.mergeShape(shapes, db, t), { strict, keyMoves: !this.enforceFks });
+    for (const seg of segments) for (const ops of seg) for (const m of ops.moves ?? []) await this.findStaying(conn, shapes.get(`${ops.database}\0${ops.table}`)!, m);
     const statements = this.buildStatements(segments, shapes);
     return this.compound ? compoundBlocks(statements, COMPOUND_BLOCK_BYTES) : statements;
   }
@@ -789,7 +789,6 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
    */
   enforceForeignKeys(on: boolean): void {
     this.enforceFks = on;
-    this.overlapsSnapshot = !on;
   }
 
   /**
@@ -805,6 +804,24 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
       return sweep;
     } catch (err) {
       throw await this.failure('removing foreign-key orphans', err);
+    }
+  }
+
+  /** The child rows that keep referencing a moved key (see key-moves.ts): read now, kept in `m.staying`. */
+  private async findStaying(conn: Connection, t: TargetTableInfo, m: KeyMoveOp): Promise<void> {
+    if (m.scope.partial.length === 0) return;
+    for (const fk of t.referencedBy ?? []) {
+      if (!followsKeyUpdate(fk.onUpdate) || !fk.refColumns.every((rc) => rc in m.before && rc in m.row)) continue;
+      const stay = await stayingRows(m.scope, fk, this.route, async () => {
+        await this.shapes.load(conn, [fk]);
+        const pk = this.shapes.get(fk.database, fk.table)?.primaryKey ?? [];
+        // Without a primary key the rows cannot be told apart: they all follow.
+        if (pk.length === 0) return [];
+        const where = fk.columns.map((c, i) => `${quoteId(c)}=${sqlLiteral(m.before[fk.refColumns[i]!] ?? null, t.types.get(fk.refColumns[i]!))}`);
+        const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${pk.map(quoteId).join(',')} FROM ${quoteId(fk.database)}.${quoteId(fk.table)} WHERE ${where.join(' AND ')}`);
+        return rows.map((r) => Object.fromEntries(pk.map((c) => [c, r[c] as Cell])));
+      });
+      if (stay && stay.length > 0) addStaying(m, fk.database, fk.table, stay);
     }
   }
 

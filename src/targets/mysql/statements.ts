@@ -11,7 +11,8 @@
  * InnoDB turns a REPLACE that only hits the primary key into an in-place update.
  */
 import type { Cell, Row } from '../../core/cell.js';
-import type { TableOps, TableShape } from '../merge-changes.js';
+import type { KeyMoveOp, TableOps, TableShape } from '../merge-changes.js';
+import { followsKeyUpdate, stayingOf } from '../key-moves.js';
 import { matchTerm, qualifiedName, quoteId, sqlLiteral } from './sql-literal.js';
 
 /** A target table with what the statements need to know about it. */
@@ -92,22 +93,25 @@ export function buildTableStatements(t: TargetTable, ops: TableOps, limits: Stat
 
 /**
  * A primary-key change while the stream overlaps the snapshot (see TableOps.moves), run with foreign-key checks
- * off: the children's references moved from the old key to the new one as the source's ON UPDATE rule did, the
- * old row removed (no child refers to it any more), then the new row unless present (the copy may hold it,
- * newer). The old row goes first: it still holds the values of the table's other UNIQUE keys, which the new row
- * usually keeps (a renumbered row), and INSERT IGNORE would drop the new row on that collision.
+ * off, each part where the move's scope says so (see KeyMove): the children's references moved from the old key to
+ * the new one as the source's ON UPDATE rule did (but for the rows that stay: the copy holds them later than the
+ * move), the old row removed (no child refers to it any more), then the new row unless present. The old row goes
+ * first: it still holds the values of the table's other UNIQUE keys, which the new row usually keeps (a renumbered
+ * row), and INSERT IGNORE would drop the new row on that collision.
  */
-function buildMove(t: TargetTable, name: string, m: { from: Row; before: Row; row: Row }, known: (row: Row) => string[], out: string[]): void {
+function buildMove(t: TargetTable, name: string, m: KeyMoveOp, known: (row: Row) => string[], out: string[]): void {
   const cols = known(m.row);
   for (const fk of t.referencedBy ?? []) {
-    if (fk.onUpdate !== 'CASCADE' && fk.onUpdate !== 'SET NULL') continue;
+    if (!followsKeyUpdate(fk.onUpdate) || !fk.refColumns.every((rc) => rc in m.before && rc in m.row)) continue;
     const child = qualifiedName(fk.database, fk.table);
     const set = fk.columns.map((c, i) => `${quoteId(c)}=${fk.onUpdate === 'SET NULL' ? 'NULL' : literal(t, fk.refColumns[i]!, m.row[fk.refColumns[i]!])}`);
     const where = fk.columns.map((c, i) => `${quoteId(c)}=${literal(t, fk.refColumns[i]!, m.before[fk.refColumns[i]!])}`);
-    if (fk.refColumns.every((rc) => rc in m.before && rc in m.row)) out.push(`UPDATE ${child} SET ${set.join(',')} WHERE ${where.join(' AND ')}`);
+    const stay = stayingOf(m, fk.database, fk.table);
+    if (stay.length > 0) where.push(`NOT (${stay.map((k) => `(${Object.keys(k).map((c) => `${quoteId(c)}=${sqlLiteral(k[c]!)}`).join(' AND ')})`).join(' OR ')})`);
+    out.push(`UPDATE ${child} SET ${set.join(',')} WHERE ${where.join(' AND ')}`);
   }
-  out.push(`DELETE FROM ${name} WHERE ${keyMatch(t, m.from)}`);
-  out.push(`INSERT IGNORE INTO ${name} (${cols.map(quoteId).join(',')}) VALUES (${cols.map((c) => literal(t, c, m.row[c])).join(',')})`);
+  if (m.scope.deleteOld) out.push(`DELETE FROM ${name} WHERE ${keyMatch(t, m.from)}`);
+  if (m.scope.insertNew) out.push(`INSERT IGNORE INTO ${name} (${cols.map(quoteId).join(',')}) VALUES (${cols.map((c) => literal(t, c, m.row[c])).join(',')})`);
 }
 
 function literal(t: TargetTable, col: string, v: Cell | undefined): string {

@@ -21,9 +21,10 @@ import { SluiceError, isSluiceError } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
 import { describeInstance, type InstanceInfo } from '../../instance.js';
 import type { RowChange } from '../../core/types.js';
-import type { Cell, Row } from '../../core/cell.js';
+import type { Row } from '../../core/cell.js';
 import { fnv1a32 } from '../../fnv-hash.js';
-import { mergeChanges, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
+import { mergeChanges, type KeyMoveOp, type Segment, type TableOps, type TableShape } from '../merge-changes.js';
+import { addStaying, followsKeyUpdate, stayingOf, stayingRows } from '../key-moves.js';
 import { CheckpointTable, fencedError, type StoredCheckpointRow } from '../mysql/checkpoint-table.js';
 import { claimEpoch, packStatements, routesOf, storedPosition } from '../ownership.js';
 import { SqlTargetBase, type CommitProgress, type SqlDriver } from '../sql-target-base.js';
@@ -34,8 +35,9 @@ import { sourceTextDeclined } from '../target.js';
 import type { ReferentialAction } from '../../mysql/schema/ddl-ast.js';
 import { addForeignKeySql, constraintExistsSql, orphanSweepSql, pendingInsertSql, pendingTableSql, targetForeignKeys, type ForeignKeyRoute, type PgForeignKey } from './foreign-keys.js';
 import { PgCheckpointTable } from './checkpoint-table.js';
-import { copyBuffers } from './copy-encoder.js';
+import { copyBuffers, copyRowBuffers } from './copy-encoder.js';
 import { translateDdl, type Router } from './ddl-translate.js';
+import { pipelinedQuery } from './pipelined-query.js';
 import { connectFailed, connectionLost, isConnectionError, isLockConflict, isUniqueViolation, pgMessage, sqlState, targetWriteFailed } from './pg-errors.js';
 import { createTableSql, qualified } from './table-sql.js';
 import { bitWidth, pgIdent, pgKind, pgLiteral, pgSqlLiteral, type PgColumn } from './type-map.js';
@@ -92,8 +94,15 @@ type QueryResult = pg.QueryResult<Record<string, unknown>>;
  */
 const STAGE_MIN_ROWS = 1000;
 
-/** A COPY of rows into a temporary table (created by the SQL steps before it). */
-interface CopyStep { copy: string; cols: readonly PgColumn[]; rows: ReadonlyArray<readonly Cell[]> }
+/**
+ * Most staging tables a connection keeps (one per table and column set, emptied at each COMMIT): every COMMIT of a
+ * transaction that used one empties them all, so a pipeline with more tables that big batches stage stages the
+ * others in a table of the batch's own (dropped at its COMMIT).
+ */
+const MAX_KEPT_STAGES = 16;
+
+/** A COPY into a temporary table (created by the SQL steps before it); its text is made when the step runs. */
+interface CopyStep { copy: string; data: () => Iterable<Buffer> }
 /** What a batch runs, in order: SQL statements (packed into round trips) and COPY steps. */
 type Step = string | CopyStep;
 
@@ -145,16 +154,16 @@ export class PostgresTarget extends SqlTargetBase<pg.Client, Step> implements Ta
   private readonly maxRows: number;
   private readonly sessionSetup: string;
   private readonly shapes = new Map<string, PgTableShape | null>();
-  /** Names of temporary staging tables (unique per session). */
+  /** Names of temporary staging tables of the batch's own (unique per session). */
   private stageSeq = 0;
+  /** Staging tables kept by this connection (see MAX_KEPT_STAGES); forgotten with the connection. */
+  private keptStages = new Set<string>();
   /** Referenced source table → its target table, or null when the pipeline does not copy it (no foreign key then). */
   private readonly fkRoute: ForeignKeyRoute | null;
   /** The stream has passed the snapshot: queued foreign keys may be added (see enforceForeignKeys). */
   private enforceFks = false;
   /** No queued foreign key is waiting (false: look before the next batch). */
   private pendingDone = false;
-  /** The stream still overlaps the snapshot's chunks: primary-key changes are applied as moves (see keyMoveSteps). */
-  private overlapsSnapshot = false;
   /** Routed referenced table → the foreign keys (queued or present) that reference it; null: read again when needed. */
   private referencing: Map<string, PgForeignKey[]> | null = null;
 
@@ -213,6 +222,7 @@ export class PostgresTarget extends SqlTargetBase<pg.Client, Step> implements Ta
     const client = await this.openConnection(what);
     client.on('end', () => { if (this.conn === client) this.conn = null; });
     this.conn = client;
+    this.keptStages = new Set();
     return client;
   }
 
@@ -579,7 +589,6 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
   /** The stream has passed every snapshot chunk (on) or not: queued foreign keys are added once it has. */
   enforceForeignKeys(on: boolean): void {
     this.enforceFks = on;
-    this.overlapsSnapshot = !on;
   }
 
   /** Add the queued foreign keys, removing or detaching the orphans cascades left during the copy (see foreign-keys.ts). */
@@ -754,41 +763,53 @@ WHERE con.contype = 'f' AND (${where})`);
       // group), and a referenced row's update as UPDATE of its old key (so that ON UPDATE CASCADE follows; never
       // delete + insert, which would cascade a delete the source did not do).
       return shape.hasForeignKeys || shape.referenced ? { ...shape, inOrder: true, updateInPlace: shape.referenced } : shape;
-    }, { strict, keyMoves: this.overlapsSnapshot });
+    }, { strict, keyMoves: !this.enforceFks });
     const referencing = segments.some((seg) => seg.some((ops) => (ops.moves?.length ?? 0) > 0)) ? await this.referencingKeys(client) : new Map<string, PgForeignKey[]>();
+    for (const seg of segments) {
+      for (const ops of seg) {
+        const r = routes.get(`${ops.database}\0${ops.table}`)!;
+        for (const m of ops.moves ?? []) await this.findStaying(client, r.database, r.table, referencing.get(PostgresTarget.shapeKey(r.database, r.table)) ?? [], m);
+      }
+    }
     return this.buildStatements(segments, routes, referencing);
   }
 
   /**
-   * Run steps in order: runs of SQL statements packed into simple-protocol round trips, COPY steps between
-   * them. With `commit`, COMMIT goes with the last statements (and `progress.commitSent` is set before it is
-   * sent). Returns the rows the checkpoint's statement changed (the last before COMMIT), when known.
+   * Run steps in order, packed into simple-protocol queries of about maxBytes of SQL each: a COPY step's statement
+   * goes in the text like any other and its rows are sent right behind the query (pipelined-query.ts), so a batch —
+   * fence, statements, COPYs into staging tables, checkpoint, COMMIT — is one round trip. With `commit`, COMMIT goes
+   * with the last statements (and `progress.commitSent` is set before it is sent). Returns the rows the checkpoint's
+   * statement changed (the last before COMMIT), when known.
    */
   protected async runSteps(client: pg.Client, steps: Iterable<Step>, commit: boolean, progress?: CommitProgress): Promise<number | null> {
     let sql: string[] = [];
-    let last: QueryResult[] = [];
-    const flush = async (final: boolean): Promise<void> => {
-      const packs = packStatements(sql, this.maxBytes);
-      sql = [];
-      if (final && commit && packs.length === 0) packs.push('');
-      for (let i = 0; i < packs.length; i++) {
-        const withCommit = final && commit && i === packs.length - 1;
-        if (withCommit && progress) progress.commitSent = true;
-        const text = withCommit ? (packs[i] === '' ? 'COMMIT' : `${packs[i]};\nCOMMIT`) : packs[i]!;
-        last = await PostgresTarget.multi(client, text);
+    let copies: Array<() => Iterable<Buffer>> = [];
+    let size = 0;
+    let counts: Array<number | null> = [];
+    const send = async (final: boolean): Promise<void> => {
+      const withCommit = final && commit;
+      if (sql.length === 0 && !withCommit) return;
+      if (withCommit) {
+        sql.push('COMMIT');
+        if (progress) progress.commitSent = true;
       }
+      const text = sql.join(';\n');
+      const data = copies;
+      sql = [];
+      copies = [];
+      size = 0;
+      counts = await pipelinedQuery(client, text, data);
     };
     for (const step of steps) {
-      if (typeof step === 'string') {
-        sql.push(step);
-        continue;
-      }
-      await flush(false);
-      await copyInto(client, step.copy, step.cols, step.rows);
+      const text = typeof step === 'string' ? step : step.copy;
+      if (sql.length > 0 && size + text.length + 2 > this.maxBytes) await send(false);
+      sql.push(text);
+      size += text.length + 2;
+      if (typeof step !== 'string') copies.push(step.data);
     }
-    await flush(true);
+    await send(true);
     // The last statement before COMMIT: the checkpoint's (when the round trip holds it).
-    return commit && last.length >= 2 ? last[last.length - 2]?.rowCount ?? null : null;
+    return commit && counts.length >= 2 ? counts[counts.length - 2] ?? null : null;
   }
 
   /** The columns of `row` the target table has (others are warned about once and not written). */
@@ -800,6 +821,26 @@ WHERE con.contype = 'f' AND (${where})`);
       else this.warnUnknownColumn(schema, table, name);
     }
     return out;
+  }
+
+  /** Rows grouped by the target columns they hold, in first-seen order (full images of a table: one group). */
+  private byColumns(schema: string, table: string, shape: PgTableShape, rows: readonly Row[]): Array<{ cols: PgColumn[]; rows: Row[] }> {
+    const groups = new Map<string, { cols: PgColumn[]; rows: Row[] }>();
+    // The previous row's names: a row with exactly those (the common case) joins its group without any allocation.
+    let last: { names: string[]; rows: Row[] } | null = null;
+    for (const row of rows) {
+      if (last !== null && hasExactly(row, last.names)) {
+        last.rows.push(row);
+        continue;
+      }
+      const cols = this.columnsOf(schema, table, shape, row);
+      const id = cols.map((c) => c.name).join('\0');
+      let g = groups.get(id);
+      if (!g) groups.set(id, g = { cols, rows: [] });
+      g.rows.push(row);
+      last = { names: Object.keys(row), rows: g.rows };
+    }
+    return [...groups.values()];
   }
 
   private buildStatements(segments: Segment[], routes: Map<string, { database: string; table: string }>, referencing: Map<string, PgForeignKey[]>): Step[] {
@@ -814,20 +855,45 @@ WHERE con.contype = 'f' AND (${where})`);
     return out;
   }
 
+  /** The child rows that keep referencing a moved key (see key-moves.ts): read now, kept in `m.staying`. */
+  private async findStaying(client: pg.Client, schema: string, table: string, fks: readonly PgForeignKey[], m: KeyMoveOp): Promise<void> {
+    if (m.scope.partial.length === 0) return;
+    const parent = this.shapeOf(schema, table);
+    for (const fk of fks) {
+      if (!followsKeyUpdate(fk.onUpdate) || !fk.refColumns.every((c) => c in m.before && c in m.row)) continue;
+      const child = { database: fk.schema, table: fk.table };
+      let shape: PgTableShape | null = null;
+      const stay = await stayingRows(m.scope, child, this.route, async () => {
+        await this.loadShapes(client, [child]);
+        shape = this.shapeOf(child.database, child.table);
+        const pk = shape.primaryKey;
+        // Without a primary key the rows cannot be told apart: they all follow.
+        if (pk.length === 0) return [];
+        const ref = fk.refColumns.map((c) => parent.byName.get(c));
+        if (ref.some((c) => c === undefined)) return [];
+        const where = fk.columns.map((c, i) => `${pgIdent(c)} = ${pgSqlLiteral(ref[i]!, m.before[ref[i]!.name] ?? null)}`);
+        const [res] = await PostgresTarget.multi(client, `SELECT ${pk.map(pgIdent).join(', ')} FROM ${qualified(child.database, child.table)} WHERE ${where.join(' AND ')}`);
+        return (res?.rows ?? []).map((r) => Object.fromEntries(pk.map((c) => [c, r[c] as Row[string]])));
+      }, (row) => Object.fromEntries(Object.entries(row).map(([c, v]) => [c, shape?.byName.get(c)?.type === 'bytea' && typeof v === 'string' && v.startsWith('\\x') ? Buffer.from(v.slice(2), 'hex') : v])));
+      if (stay && stay.length > 0) addStaying(m, child.database, child.table, stay);
+    }
+  }
+
   /**
-   * A primary-key change while the stream overlaps the snapshot (TableOps.moves), correct whatever the copy holds of
-   * the old and the new key: the children's references moved from the old key to the new one as the source's ON UPDATE
+   * A primary-key change while the stream overlaps the snapshot (TableOps.moves), each part where the move's scope
+   * says so (see KeyMove): the children's references moved from the old key to the new one as the source's ON UPDATE
    * rule did (CASCADE: the new values; SET NULL: NULL) — the source's engine did that inside InnoDB, not in the binlog,
-   * and the constraints that would repeat it on PostgreSQL are not there yet — then the old row removed, then the new
-   * row inserted unless present (the copy may hold it, newer). Never merged with other changes of the batch: a chunk
-   * may have copied any intermediate key of a row renamed twice in one batch, and each of them must go.
+   * and the constraints that would repeat it on PostgreSQL are not there yet — but for the rows that stay (the copy
+   * holds them later than the move), then the old row removed, then the new row inserted unless present. Never merged
+   * with other changes of the batch: a chunk may have copied any intermediate key of a row renamed twice in one batch,
+   * and each of them must go.
    */
-  private keyMoveSteps(schema: string, table: string, m: { from: Row; before: Row; row: Row }, fks: readonly PgForeignKey[]): string[] {
+  private keyMoveSteps(schema: string, table: string, m: KeyMoveOp, fks: readonly PgForeignKey[]): string[] {
     const shape = this.shapeOf(schema, table);
     const t = qualified(schema, table);
     const out: string[] = [];
     for (const fk of fks) {
-      if (fk.onUpdate !== 'CASCADE' && fk.onUpdate !== 'SET NULL') continue;
+      if (!followsKeyUpdate(fk.onUpdate)) continue;
       const ref = fk.refColumns.map((c) => shape.byName.get(c));
       if (ref.some((c) => c === undefined || !(c.name in m.before) || !(c.name in m.row))) continue;
       const cols = ref as PgColumn[];
@@ -837,12 +903,15 @@ WHERE con.contype = 'f' AND (${where})`);
       if (old.every((v, i) => v === now[i]) || old.includes('NULL')) continue;
       const set = fk.columns.map((c, i) => `${pgIdent(c)} = ${fk.onUpdate === 'SET NULL' ? 'NULL' : now[i]!}`);
       const where = fk.columns.map((c, i) => `${pgIdent(c)} = ${old[i]!}`);
+      // The rows the copy holds later than the move keep their reference (values as read: text, cast by PostgreSQL).
+      const stay = stayingOf(m, fk.schema, fk.table);
+      if (stay.length > 0) where.push(`NOT (${stay.map((k) => `(${Object.keys(k).map((c) => `${pgIdent(c)} = ${pgLiteral(String(k[c]))}`).join(' AND ')})`).join(' OR ')})`);
       out.push(`UPDATE ${qualified(fk.schema, fk.table)} SET ${set.join(', ')} WHERE ${where.join(' AND ')}`);
     }
     const pk = shape.primaryKey.map((c) => shape.byName.get(c)!);
-    out.push(`DELETE FROM ${t} WHERE ${pk.map((c) => `${pgIdent(c.name)} = ${pgSqlLiteral(c, m.from[c.name] ?? null)}`).join(' AND ')}`);
+    if (m.scope.deleteOld) out.push(`DELETE FROM ${t} WHERE ${pk.map((c) => `${pgIdent(c.name)} = ${pgSqlLiteral(c, m.from[c.name] ?? null)}`).join(' AND ')}`);
     const cols = this.columnsOf(schema, table, shape, m.row);
-    out.push(...this.insertStatements(t, cols, [m.row], ` ON CONFLICT (${pk.map((c) => pgIdent(c.name)).join(', ')}) DO NOTHING`));
+    if (m.scope.insertNew) out.push(...this.insertStatements(t, cols, [m.row], ` ON CONFLICT (${pk.map((c) => pgIdent(c.name)).join(', ')}) DO NOTHING`));
     return out;
   }
 
@@ -864,27 +933,28 @@ WHERE con.contype = 'f' AND (${where})`);
       out.push(`UPDATE ${t} SET ${cols.map((c) => `${pgIdent(c.name)} = ${pgSqlLiteral(c, p.set[c.name]!)}`).join(', ')} WHERE ${keyCond(p.key)}`);
     }
     // Upserts, grouped by their column set (full images all have the same one).
-    const groups = new Map<string, { cols: PgColumn[]; rows: Row[] }>();
-    for (const row of ops.upserts) {
-      const cols = this.columnsOf(schema, table, shape, row);
-      const id = cols.map((c) => c.name).join('\0');
-      const g = groups.get(id) ?? { cols, rows: [] };
-      g.rows.push(row);
-      groups.set(id, g);
-    }
-    for (const { cols, rows } of groups.values()) {
+    for (const { cols, rows } of this.byColumns(schema, table, shape, ops.upserts)) {
       const nonKey = cols.filter((c) => !shape.primaryKey.includes(c.name));
       const conflict = pk.length === 0 ? ''
         : nonKey.length === 0 ? ` ON CONFLICT (${pk.map((c) => pgIdent(c.name)).join(', ')}) DO NOTHING`
           : ` ON CONFLICT (${pk.map((c) => pgIdent(c.name)).join(', ')}) DO UPDATE SET ${nonKey.map((c) => `${pgIdent(c.name)} = EXCLUDED.${pgIdent(c.name)}`).join(', ')}`;
       if (rows.length >= STAGE_MIN_ROWS && pk.length > 0) {
-        // Many rows: COPY them into a temporary table, then one INSERT … SELECT … ON CONFLICT.
-        const stage = pgIdent(`sluice_stage_${++this.stageSeq}`);
+        // Many rows: COPY them into a temporary table, then one INSERT … SELECT … ON CONFLICT. The temporary table is
+        // kept by the connection for the next batches (no catalog rows made and removed per batch), emptied at COMMIT
+        // and before each use (a table written twice in one transaction); named after the columns and their types.
         const colList = cols.map((c) => pgIdent(c.name)).join(', ');
-        out.push(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${colList} FROM ${t} WITH NO DATA`);
-        out.push({ copy: `COPY ${stage} (${colList}) FROM STDIN`, cols, rows: rows.map((row) => cols.map((c) => row[c.name] ?? null)) });
+        const kept = pgIdent(`sluice_keep_${fnv1a32(`${schema}\0${table}\0${cols.map((c) => `${c.name}\0${c.type}`).join('\0')}`).toString(16)}`);
+        const keep = this.keptStages.has(kept) || this.keptStages.size < MAX_KEPT_STAGES;
+        const stage = keep ? kept : pgIdent(`sluice_stage_${++this.stageSeq}`);
+        if (keep) {
+          this.keptStages.add(kept);
+          out.push(`CREATE TEMP TABLE IF NOT EXISTS ${stage} ON COMMIT DELETE ROWS AS SELECT ${colList} FROM ${t} WITH NO DATA`, `DELETE FROM ${stage}`);
+        } else {
+          out.push(`CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${colList} FROM ${t} WITH NO DATA`);
+        }
+        out.push({ copy: `COPY ${stage} (${colList}) FROM STDIN`, data: () => copyRowBuffers(cols, rows) });
         out.push(`INSERT INTO ${t} (${colList}) SELECT ${colList} FROM ${stage}${conflict}`);
-        out.push(`DROP TABLE ${stage}`);
+        if (!keep) out.push(`DROP TABLE ${stage}`);
       } else {
         out.push(...this.insertStatements(t, cols, rows, conflict));
       }
@@ -893,15 +963,7 @@ WHERE con.contype = 'f' AND (${where})`);
     let inserts: Row[] = [];
     const flushInserts = (): void => {
       if (inserts.length === 0) return;
-      const byCols = new Map<string, { cols: PgColumn[]; rows: Row[] }>();
-      for (const row of inserts) {
-        const cols = this.columnsOf(schema, table, shape, row);
-        const id = cols.map((c) => c.name).join('\0');
-        const g = byCols.get(id) ?? { cols, rows: [] };
-        g.rows.push(row);
-        byCols.set(id, g);
-      }
-      for (const { cols, rows } of byCols.values()) out.push(...this.insertStatements(t, cols, rows, ''));
+      for (const { cols, rows } of this.byColumns(schema, table, shape, inserts)) out.push(...this.insertStatements(t, cols, rows, ''));
       inserts = [];
     };
     for (const op of ops.ordered) {
@@ -1109,6 +1171,16 @@ WHERE con.contype = 'f' AND (${where})`);
   }
 }
 
+/** `row` has exactly these property names, in this order (no array made). */
+function hasExactly(row: Row, names: readonly string[]): boolean {
+  let i = 0;
+  for (const k in row) {
+    if (k !== names[i]) return false;
+    i++;
+  }
+  return i === names.length;
+}
+
 /** The checkpoint with its schema-history rows attached (when there are any). */
 function withHistory(cp: Checkpoint | null, rows: ReadonlyArray<Record<string, unknown>>): Checkpoint | null {
   if (cp === null) return null;
@@ -1122,11 +1194,6 @@ function cut(client: pg.Client): void {
     client.connection.stream.destroy();
   } catch { /* already gone */ }
   void client.end().catch(() => undefined);
-}
-
-/** COPY rows (cells in `cols` order) into a table through pg-copy-streams. */
-async function copyInto(client: pg.Client, sql: string, cols: readonly PgColumn[], rows: ReadonlyArray<readonly Cell[]>): Promise<void> {
-  await copyFeed(client, sql, copyBuffers(cols, rows));
 }
 
 /** COPY text (buffers of whole or partial lines) into a table through pg-copy-streams. */

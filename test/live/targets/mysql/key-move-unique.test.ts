@@ -29,9 +29,11 @@ describe('MySQL target: key move of a row with a UNIQUE key', () => {
     await sink.ensureTables([sourceTable('src', WAREHOUSE), sourceTable('src', PRODUCT)]);
     await target.query("INSERT INTO dst.warehouse VALUES (12, 'W12', 'north'), (13, 'W13', 'south')");
     await target.query('INSERT INTO dst.product VALUES (1, 12), (2, 13)');
-    sink.enforceForeignKeys(false); // the stream still overlaps the snapshot: key changes are moves
+    sink.enforceForeignKeys(false);
+    // The stream still overlaps the snapshot: the pipeline passes a key change as a move (both keys' chunks copied before it).
     const move: RowChange = { op: 'update', database: 'src', table: 'warehouse',
-      before: { id: 12, code: 'W12', name: 'north' }, after: { id: 8045, code: 'W12', name: 'north' } };
+      before: { id: 12, code: 'W12', name: 'north' }, after: { id: 8045, code: 'W12', name: 'north' },
+      move: { deleteOld: true, insertNew: true, partial: [] } };
     await sink.apply({ changes: [move], checkpoint: { pipeline: 'move-unique', position: { file: 'bin.000001', pos: 100 }, epoch: 0 } });
     assert.deepEqual(await target.query('SELECT id, code FROM dst.warehouse ORDER BY id'),
       [{ id: 13, code: 'W13' }, { id: 8045, code: 'W12' }]);

@@ -101,6 +101,47 @@ describe('PostgreSQL target', () => {
     assert.deepEqual(rows[1201], { id: '1201', name: name(1201), qty: '1201' });
   });
 
+  it('a staged batch is one round trip (its COPY data sent behind the query); a table staged twice in one transaction, a value refused inside the COPY or while encoding it, a fence failure before it: exact rows, the connection stays in step', async () => {
+    const t = target('p12');
+    await t.open();
+    await t.ensureTable(sourceTable('src', ORDERS));
+    const rows = (from: number, n: number, name: (i: number) => string): RowChange[] =>
+      Array.from({ length: n }, (_, k) => ins('orders', { id: from + k, name: name(from + k), qty: from + k }));
+    await t.apply({ changes: rows(0, 1200, (i) => `a${i}`), checkpoint: cp('p12') });
+    // Round trips of the next staged batch (table shapes are cached now): one query.
+    const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+    const original = proto.query;
+    let queries = 0;
+    proto.query = function (this: unknown, ...a: unknown[]): unknown { queries++; return original.apply(this, a); };
+    try {
+      await t.apply({ changes: [...rows(1200, 1200, (i) => `b${i}`), del('orders', { id: 0, name: '', qty: null })], checkpoint: cp('p12') });
+    } finally {
+      proto.query = original;
+    }
+    assert.equal(queries, 1, 'fence, DELETE, staging, COPY, INSERT … SELECT, checkpoint and COMMIT in one round trip');
+    // A large transaction in parts: the same table staged in each part, in one PostgreSQL transaction.
+    const c = cp('p12');
+    await t.apply({ changes: rows(3000, 1100, (i) => `p${i}`), checkpoint: c, partial: true });
+    await t.apply({ changes: rows(3000, 1100, (i) => `q${i}`), checkpoint: c });
+    // A value PostgreSQL refuses inside the COPY data (too long for varchar(20)): nothing of the batch is written.
+    const bad = rows(5000, 1100, (i) => (i === 5900 ? 'x'.repeat(30) : `r${i}`));
+    await assert.rejects(t.apply({ changes: bad, checkpoint: cp('p12') }), (err: unknown) => err instanceof SluiceError && err.code === 'TARGET_WRITE_FAILED');
+    // A value Sluice refuses while encoding the COPY (a NUL character in text): nothing sent, nothing written.
+    await assert.rejects(t.apply({ changes: rows(5000, 1100, (i) => (i === 5001 ? 'a\0b' : `r${i}`)), checkpoint: cp('p12') }),
+      (err: unknown) => err instanceof SluiceError && err.code === 'TARGET_WRITE_FAILED' && /NUL/.test(err.message));
+    await t.apply({ changes: rows(5000, 1100, (i) => `s${i}`), checkpoint: cp('p12') });
+    const got = await db.query('SELECT count(*) AS n, min(id) AS lo, max(id) AS hi, count(*) FILTER (WHERE name LIKE \'q%\') AS q, count(*) FILTER (WHERE name LIKE \'s%\') AS s FROM dst.orders');
+    assert.deepEqual(got[0], { n: String(1199 + 1200 + 1100 + 1100), lo: '1', hi: '6099', q: '1100', s: '1100' });
+    assert.deepEqual(await db.query('SELECT id, name, qty FROM dst.orders WHERE id IN (1, 3099, 5900) ORDER BY id'),
+      [{ id: '1', name: 'a1', qty: '1' }, { id: '3099', name: 'q3099', qty: '3099' }, { id: '5900', name: 's5900', qty: '5900' }]);
+    // The fence fails before the COPY: its data is dropped by PostgreSQL, nothing written, the connection still in step.
+    await db.query("UPDATE _sluice.checkpoints SET pos = pos + 1 WHERE pipeline = 'p12'");
+    await assert.rejects(t.apply({ changes: rows(7000, 1100, (i) => `f${i}`), checkpoint: cp('p12') }),
+      (err: unknown) => err instanceof SluiceError && err.code === 'FENCED');
+    assert.equal((await db.query('SELECT count(*) AS n FROM dst.orders WHERE id >= 7000'))[0]!.n, '0');
+    assert.equal((await t.currentOwner())?.self, true);
+  });
+
   it('a table without a primary key: duplicates kept, one row per delete/update (ctid)', async () => {
     const t = target('p2');
     await t.open();
