@@ -60,7 +60,15 @@ export async function onDdl(p: Pipeline, sink: Target, src: mysql.Connection, hi
   }
   if (incoming.length === 0 || incoming.length < (cls.kind === 'ddl' ? cls.ddl.renames.length : 0)) {
     p.log.info({ sql: m.sql, position: m.position }, 'applying DDL');
-    await sink.applyDdl(await ddlChange(p, m, src, history), checkpoint());
+    const change = await ddlChange(p, m, src, history);
+    const recopy = sink.capabilities.generatedColumns === 'written' ? generatedColumnsChanged(change.ast) : null;
+    if (recopy && p.filter(recopy.database, recopy.table) && !p.resnapshots.some((t) => t.database === recopy.database && t.table === recopy.table)) {
+      // The source computed the column for every existing row inside the DDL (no row events); the target holds it as a
+      // plain column: copy the table again once the stream is past the DDL (queued in the DDL's own checkpoint).
+      p.resnapshots.push({ database: recopy.database, table: recopy.table, after: m.position });
+      p.log.info({ table: `${recopy.database}.${recopy.table}` }, 'DDL adds or changes a generated column: the table is copied again once the stream has applied it');
+    }
+    await sink.applyDdl(change, checkpoint());
   }
   if (incoming.length > 0) {
     p.log.info({ tables: incoming }, 'tables came into scope by RENAME: copying them');
@@ -153,6 +161,15 @@ async function currentDefinition(src: mysql.Connection, t: TableName): Promise<{
 
 function likeDefinition(of: { definition: CreateTableAst; createSql: string } | null, table: TableName): { definition: CreateTableAst; createSql: string } | null {
   return of ? { definition: { ...of.definition, table: { database: table.database, table: table.table }, foreignKeys: [] }, createSql: of.createSql } : null;
+}
+
+/** The table (its name after the statement) of an ALTER TABLE that adds a generated column or changes one, else null. */
+function generatedColumnsChanged(ast: DdlAst | null): TableName | null {
+  if (ast?.kind !== 'alter_table') return null;
+  const generated = ast.clauses.some((c) => (c.kind === 'add_column' || c.kind === 'change_column' || c.kind === 'modify_column') && c.column.generated !== null);
+  if (!generated) return null;
+  const renamed = ast.clauses.find((c) => c.kind === 'rename_table');
+  return renamed?.kind === 'rename_table' ? renamed.to : ast.table;
 }
 
 function bareDefinition(table: TableName): CreateTableAst {
