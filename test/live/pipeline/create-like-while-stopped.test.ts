@@ -5,8 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMariaDb, type MariaDbServer } from '../../../src/testkit/mariadb-server.js';
-import { Pipeline } from '../../../src/pipeline/pipeline.js';
-import { parseConfig } from '../../../src/config/index.js';
+import { appToPostgres } from './app-to-postgres.js';
 import { createLogger } from '../../../src/log.js';
 import { eventually } from '../sync-helpers.js';
 import { createPgDatabase, type PgTestDatabase } from '../targets/postgres/pg-test-helpers.js';
@@ -24,13 +23,7 @@ describe('CREATE TABLE … LIKE of a table renamed while the pipeline was stoppe
   after(async () => { await Promise.all([source?.stop(), db?.drop()]); });
 
   it('creates the table from the LIKE source and follows the later DDL', async () => {
-    const cfg = parseConfig(JSON.stringify({
-      sources: { s: { type: 'mysql', url: source.url } },
-      targets: { t: { type: 'postgres', url: db.url } },
-      tuning: { maxBatchDelayMs: 20 },
-      pipelines: [{ name: 'app', source: 's', target: 't', tables: ['app.*'] }],
-    }), { format: 'json' });
-    const make = (): Pipeline => new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources.s!, target: cfg.targets.t!, logger: log });
+    const make = appToPostgres(source, db.url, log);
     const first = make();
     const stop1 = new AbortController();
     const run1 = first.run(stop1.signal);

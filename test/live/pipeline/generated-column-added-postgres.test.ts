@@ -4,8 +4,7 @@
 // once the stream has applied the DDL, so that every row carries the source's value.
 import { after, before, describe, it } from 'node:test';
 import { startMariaDb, type MariaDbServer } from '../../../src/testkit/mariadb-server.js';
-import { Pipeline } from '../../../src/pipeline/pipeline.js';
-import { parseConfig } from '../../../src/config/index.js';
+import { appToPostgres } from './app-to-postgres.js';
 import { createLogger } from '../../../src/log.js';
 import { eventually } from '../sync-helpers.js';
 import { createPgDatabase, type PgTestDatabase } from '../targets/postgres/pg-test-helpers.js';
@@ -22,13 +21,7 @@ describe('generated column added while streaming (PostgreSQL target)', () => {
   after(async () => { await Promise.all([source?.stop(), db?.drop()]); });
 
   it('ends with the source\'s values in the existing rows', async () => {
-    const cfg = parseConfig(JSON.stringify({
-      sources: { s: { type: 'mysql', url: source.url } },
-      targets: { t: { type: 'postgres', url: db.url } },
-      tuning: { maxBatchDelayMs: 20 },
-      pipelines: [{ name: 'app', source: 's', target: 't', tables: ['app.*'] }],
-    }), { format: 'json' });
-    const p = new Pipeline({ config: cfg.pipelines[0]!, source: cfg.sources.s!, target: cfg.targets.t!, logger: log });
+    const p = appToPostgres(source, db.url, log)();
     const ctl = new AbortController();
     const run = p.run(ctl.signal).then(() => null, (e: unknown) => e);
     try {
