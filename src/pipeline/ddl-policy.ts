@@ -7,7 +7,7 @@ import mysql from 'mysql2/promise';
 import { SluiceError } from '../errors.js';
 import { type Checkpoint, type DdlChange, type SourceTable, type Target } from '../targets/target.js';
 import { parseDdl } from '../mysql/schema/ddl-parser.js';
-import type { DdlAst } from '../mysql/schema/ddl-ast.js';
+import type { CreateTableAst, DdlAst } from '../mysql/schema/ddl-ast.js';
 import { parseCreateTable } from '../mysql/schema/source-table.js';
 import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
 import { SchemaHistory } from '../mysql/schema/schema-history.js';
@@ -19,7 +19,7 @@ import { withHistory, type PipelineCheckpointState } from './pipeline-state.js';
 import { listSourceTables, type TableName } from '../source/source-tables.js';
 import type { Pipeline } from './pipeline.js';
 import { loadSchemas } from './source-access.js';
-import { describe, isTransient } from './restart-policy.js';
+import { isTransient } from './restart-policy.js';
 import { snapshot } from './snapshot-phase.js';
 
 
@@ -60,7 +60,15 @@ export async function onDdl(p: Pipeline, sink: Target, src: mysql.Connection, hi
   }
   if (incoming.length === 0 || incoming.length < (cls.kind === 'ddl' ? cls.ddl.renames.length : 0)) {
     p.log.info({ sql: m.sql, position: m.position }, 'applying DDL');
-    await sink.applyDdl(await ddlChange(p, m, src, history), checkpoint());
+    const change = await ddlChange(p, m, src, history);
+    const recopy = sink.capabilities.generatedColumns === 'written' ? generatedColumnsChanged(change.ast) : null;
+    if (recopy && p.filter(recopy.database, recopy.table) && !p.resnapshots.some((t) => t.database === recopy.database && t.table === recopy.table)) {
+      // The source computed the column for every existing row inside the DDL (no row events); the target holds it as a
+      // plain column: copy the table again once the stream is past the DDL (queued in the DDL's own checkpoint).
+      p.resnapshots.push({ database: recopy.database, table: recopy.table, after: m.position });
+      p.log.info({ table: `${recopy.database}.${recopy.table}` }, 'DDL adds or changes a generated column: the table is copied again once the stream has applied it');
+    }
+    await sink.applyDdl(change, checkpoint());
   }
   if (incoming.length > 0) {
     p.log.info({ tables: incoming }, 'tables came into scope by RENAME: copying them');
@@ -88,7 +96,9 @@ export async function onDdl(p: Pipeline, sink: Target, src: mysql.Connection, hi
  * The DDL as the target contract carries it: the parsed statement and the model of each table it created or
  * changed (in scope), as it is after the statement — columns from the schema history at the statement's
  * position, the definition parsed from the statement itself (plain CREATE TABLE) or from the source's SHOW
- * CREATE TABLE. A table no longer on the source (dropped later) is left out.
+ * CREATE TABLE. A table no longer on the source (renamed or dropped later, e.g. DDL while Sluice was stopped): a
+ * CREATE TABLE … LIKE takes the LIKE source's definition, an ALTER TABLE the history's columns alone; otherwise it is
+ * left out.
  */
 export async function ddlChange(p: Pipeline, m: DdlMessage, src: mysql.Connection, history: SchemaHistory): Promise<DdlChange> {
   let ast: DdlAst | null;
@@ -111,14 +121,14 @@ export async function ddlChange(p: Pipeline, m: DdlMessage, src: mysql.Connectio
         after.push({ schema, definition: ast, createSql: m.sql });
         continue;
       }
-      try {
-        const [rows] = await src.query<mysql.RowDataPacket[]>(`SHOW CREATE TABLE ${quoteName(t.database)}.${quoteName(t.table)}`);
-        const createSql = String(rows[0]?.['Create Table'] ?? '');
-        if (createSql) after.push({ schema, definition: parseCreateTable(createSql, t.database), createSql });
-      } catch (err) {
-        if (isTransient(err)) throw err;
-        p.log.debug({ table: `${t.database}.${t.table}`, err: describe(err) }, 'DDL: the table is no longer on the source; its model is left out');
-      }
+      const model = await currentDefinition(src, t)
+        // CREATE TABLE … LIKE of a table renamed or dropped since (DDL while Sluice was stopped): the LIKE source's
+        // definition, without its foreign keys (LIKE copies none); the columns are the history's at this position.
+        ?? (ast?.kind === 'create_table' && ast.like ? likeDefinition(await currentDefinition(src, ast.like), t) : null)
+        // An ALTER of such a table: its columns (types, key) are the history's; the clauses carry the rest.
+        ?? (ast?.kind === 'alter_table' ? { definition: bareDefinition(t), createSql: '' } : null);
+      if (model) after.push({ schema, ...model });
+      else p.log.debug({ table: `${t.database}.${t.table}` }, 'DDL: the table is no longer on the source; its model is left out');
     }
   }
   return { database: m.database, sql: m.sql, ast, after };
@@ -135,6 +145,36 @@ export async function findTablesMissingOnTarget(p: Pipeline, src: mysql.Connecti
   }
   for (const t of missing) p.skipTables.add(`${t.database}.${t.table}`);
   if (missing.length > 0) p.log.warn({ tables: missing }, 'ddl: ignore — these source tables have no target table and are not followed');
+}
+
+/** The table's definition as the source shows it now, or null when the table is gone. */
+async function currentDefinition(src: mysql.Connection, t: TableName): Promise<{ definition: CreateTableAst; createSql: string } | null> {
+  try {
+    const [rows] = await src.query<mysql.RowDataPacket[]>(`SHOW CREATE TABLE ${quoteName(t.database)}.${quoteName(t.table)}`);
+    const createSql = String(rows[0]?.['Create Table'] ?? '');
+    return createSql ? { definition: parseCreateTable(createSql, t.database), createSql } : null;
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    return null;
+  }
+}
+
+function likeDefinition(of: { definition: CreateTableAst; createSql: string } | null, table: TableName): { definition: CreateTableAst; createSql: string } | null {
+  return of ? { definition: { ...of.definition, table: { database: table.database, table: table.table }, foreignKeys: [] }, createSql: of.createSql } : null;
+}
+
+/** The table (its name after the statement) of an ALTER TABLE that adds a generated column or changes one, else null. */
+function generatedColumnsChanged(ast: DdlAst | null): TableName | null {
+  if (ast?.kind !== 'alter_table') return null;
+  const generated = ast.clauses.some((c) => (c.kind === 'add_column' || c.kind === 'change_column' || c.kind === 'modify_column') && c.column.generated !== null);
+  if (!generated) return null;
+  const renamed = ast.clauses.find((c) => c.kind === 'rename_table');
+  return renamed?.kind === 'rename_table' ? renamed.to : ast.table;
+}
+
+function bareDefinition(table: TableName): CreateTableAst {
+  return { kind: 'create_table', table: { database: table.database, table: table.table }, temporary: false, ifNotExists: false, orReplace: false,
+    columns: [], indexes: [], foreignKeys: [], checks: [], options: [], partition: null, like: null, asSelect: false };
 }
 
 function quoteName(name: string): string {

@@ -61,8 +61,10 @@ export async function verify(cfg: SluiceConfig, opts: VerifyOptions = {}): Promi
     const type = notMysql(p);
     if (type) {
       // Not an error for the others: say so in the report and go on.
-      results.push({ pipeline: p.name, table: '*', target: `${p.target} (${type})`, key: 'none', rowsChecked: 0, chunks: 0, differingChunks: 0,
-        mismatchedRows: 0, unsettledRows: 0, differences: [], repairedRows: 0, problem: `verify compares MySQL/MariaDB targets only, not ${type}` });
+      const r: TableResult = { pipeline: p.name, table: '*', target: `${p.target} (${type})`, key: 'none', rowsChecked: 0, chunks: 0, differingChunks: 0,
+        mismatchedRows: 0, unsettledRows: 0, differences: [], repairedRows: 0, problem: `verify compares MySQL/MariaDB targets only, not ${type}` };
+      results.push(r);
+      opts.onTable?.(r);
       continue;
     }
     results.push(...await verifyPipeline(cfg, p, opts));

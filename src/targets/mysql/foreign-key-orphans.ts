@@ -5,7 +5,9 @@
  * the source's rows of one instant, and the source enforces its foreign keys, so such a row exists on the source
  * neither: it is removed (ON DELETE CASCADE) or its reference set to NULL (ON DELETE SET NULL), with foreign-key
  * checks on so that deeper cascades follow. Other rules (RESTRICT, NO ACTION) cannot leave such rows.
- * (A source that itself holds orphans — written with foreign_key_checks=0 — loses them on the target.)
+ * InnoDB's cascades leave `ON UPDATE CURRENT_TIMESTAMP` columns as they were, so a detached row keeps them too
+ * (each is assigned to itself). (A source that itself holds orphans — written with foreign_key_checks=0 — loses
+ * them on the target.)
  */
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { qualifiedName, quoteId } from './sql-literal.js';
@@ -31,6 +33,14 @@ export async function removeForeignKeyOrphans(conn: Pick<Connection, 'query'>, t
     const [keyCols] = await conn.query<RowDataPacket[]>(
       'SELECT TABLE_NAME AS t, CONSTRAINT_NAME AS n, COLUMN_NAME AS c, REFERENCED_COLUMN_NAME AS r FROM information_schema.KEY_COLUMN_USAGE WHERE CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME IS NOT NULL ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION',
       [database]);
+    const nulling = [...new Set(ours.filter((fk) => fk['d'] === 'SET NULL').map((fk) => String(fk['t'])))];
+    const stamped = new Map<string, string[]>();
+    if (nulling.length > 0) {
+      const [stamps] = await conn.query<RowDataPacket[]>(
+        "SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) AND EXTRA LIKE '%on update%' ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        [database, nulling]);
+      for (const s of stamps) stamped.set(String(s['t']), [...(stamped.get(String(s['t'])) ?? []), quoteId(String(s['c']))]);
+    }
     const colsOf = new Map<string, RowDataPacket[]>();
     for (const k of keyCols) {
       const id = `${String(k['t'])}\0${String(k['n'])}`;
@@ -50,7 +60,8 @@ export async function removeForeignKeyOrphans(conn: Pick<Connection, 'query'>, t
         const [res] = await conn.query<ResultSetHeader>(`DELETE c FROM ${join} WHERE ${orphan}`);
         out.deleted += res.affectedRows;
       } else {
-        const [res] = await conn.query<ResultSetHeader>(`UPDATE ${join} SET ${pairs.map((x) => `c.${x.c} = NULL`).join(', ')} WHERE ${orphan}`);
+        const keep = (stamped.get(table) ?? []).map((c) => `c.${c} = c.${c}`);
+        const [res] = await conn.query<ResultSetHeader>(`UPDATE ${join} SET ${[...pairs.map((x) => `c.${x.c} = NULL`), ...keep].join(', ')} WHERE ${orphan}`);
         out.nulled += res.affectedRows;
       }
     }

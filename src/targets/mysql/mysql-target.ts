@@ -379,7 +379,12 @@ export class MysqlTarget extends SqlTargetBase<Connection, string> implements Ta
       await conn.query(`CREATE TABLE IF NOT EXISTS ${this.chunkTable} (
   pipeline VARCHAR(64) NOT NULL, db VARCHAR(64) NOT NULL, tbl VARCHAR(64) NOT NULL, idx INT NOT NULL,
   file VARCHAR(512) NOT NULL, pos BIGINT UNSIGNED NOT NULL, rows_copied BIGINT NOT NULL,
-  PRIMARY KEY (pipeline, db, tbl, idx)) ENGINE=InnoDB`);
+  PRIMARY KEY (pipeline, db, tbl, idx)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+      // Names are utf8mb4 (a table named outside the server's default character set) and compared exactly as
+      // MySQL does on Linux; a table created by an older version took the server's default (often latin1).
+      const [rows] = await conn.query<RowDataPacket[]>(
+        "SELECT TABLE_COLLATION AS c FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'snapshot_chunks'", [this.checkpoints.database]);
+      if (rows[0] && String(rows[0]['c']) !== 'utf8mb4_bin') await conn.query(`ALTER TABLE ${this.chunkTable} CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
     } catch (err) {
       throw await this.failure('preparing the snapshot', err);
     }

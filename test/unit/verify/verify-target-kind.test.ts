@@ -29,4 +29,10 @@ describe('verify: pipelines with a PostgreSQL target', () => {
     assert.equal(summary.results[0]!.pipeline, 'to-pg');
     assert.match(summary.results[0]!.problem ?? '', /MySQL\/MariaDB targets only, not postgres/);
   });
+
+  it('among all pipelines: the not-compared result is reported through onTable (the CLI prints nothing else for it)', async () => {
+    const seen: string[] = [];
+    await verify(cfg, { onTable: (r) => seen.push(`${r.pipeline}: ${r.problem ?? 'compared'}`) });
+    assert.deepEqual(seen, ['to-pg: verify compares MySQL/MariaDB targets only, not postgres']);
+  });
 });
