@@ -40,6 +40,11 @@ export interface ReferencingKey {
   refColumns: readonly string[];
   /** UPDATE_RULE: CASCADE, SET NULL, RESTRICT, NO ACTION, SET DEFAULT. */
   onUpdate: string;
+  /**
+   * The referencing table's ON UPDATE CURRENT_TIMESTAMP columns: InnoDB's cascade on the source leaves them as they
+   * were, so a move's UPDATE of the children assigns each to itself.
+   */
+  stamped?: readonly string[];
 }
 
 export interface StatementLimits {
@@ -105,6 +110,7 @@ function buildMove(t: TargetTable, name: string, m: KeyMoveOp, known: (row: Row)
     if (!followsKeyUpdate(fk.onUpdate) || !fk.refColumns.every((rc) => rc in m.before && rc in m.row)) continue;
     const child = qualifiedName(fk.database, fk.table);
     const set = fk.columns.map((c, i) => `${quoteId(c)}=${fk.onUpdate === 'SET NULL' ? 'NULL' : literal(t, fk.refColumns[i]!, m.row[fk.refColumns[i]!])}`);
+    for (const c of fk.stamped ?? []) if (!fk.columns.includes(c)) set.push(`${quoteId(c)}=${quoteId(c)}`);
     const where = fk.columns.map((c, i) => `${quoteId(c)}=${literal(t, fk.refColumns[i]!, m.before[fk.refColumns[i]!])}`);
     const stay = stayingOf(m, fk.database, fk.table);
     if (stay.length > 0) where.push(`NOT (${stay.map((k) => `(${Object.keys(k).map((c) => `${quoteId(c)}=${sqlLiteral(k[c]!)}`).join(' AND ')})`).join(' OR ')})`);

@@ -136,6 +136,16 @@ async function readForeignKeys(conn: Pick<Connection, 'query'>, database: string
     'FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS rc ON rc.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND rc.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND rc.TABLE_NAME = k.TABLE_NAME ' +
     'WHERE k.REFERENCED_TABLE_SCHEMA = ? ORDER BY k.REFERENCED_TABLE_NAME, k.CONSTRAINT_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION',
     [database]);
+  // The referencing tables' ON UPDATE CURRENT_TIMESTAMP columns (a move's UPDATE of the children keeps them).
+  const childTables = tablesByDatabase(refRows.map((r) => ({ database: String(r['db']), table: String(r['t']) })));
+  const stamped = new Map<string, string[]>();
+  for (const [db, names] of childTables) {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      "SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) AND EXTRA LIKE '%on update%' ORDER BY TABLE_NAME, ORDINAL_POSITION",
+      [db, names]);
+    for (const s of rows) stamped.set(`${db}\0${String(s['t'])}`, [...(stamped.get(`${db}\0${String(s['t'])}`) ?? []), String(s['c'])]);
+  }
+  for (const r of refRows) r['st'] = stamped.get(`${String(r['db'])}\0${String(r['t'])}`) ?? [];
   const referencedBy = new Map<string, RowDataPacket[]>();
   for (const r of refRows) {
     const list = referencedBy.get(String(r['tn']));
@@ -194,7 +204,7 @@ function toInfo(database: string, table: string, tableRow: RowDataPacket, cols: 
     const id = `${String(r['db'])}\0${String(r['t'])}\0${String(r['n'])}`;
     let k = referencedBy.get(id);
     if (!k) {
-      k = { database: String(r['db']), table: String(r['t']), columns: [], refColumns: [], onUpdate: String(r['u']) };
+      k = { database: String(r['db']), table: String(r['t']), columns: [], refColumns: [], onUpdate: String(r['u']), stamped: r['st'] as string[] };
       referencedBy.set(id, k);
     }
     k.columns.push(String(r['c']));
