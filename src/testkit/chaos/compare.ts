@@ -42,6 +42,11 @@ export async function diffTable(source: Connection, target: Connection, db: stri
     'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [db, table]);
   const names = cols.map((c) => String(c.c));
   const [a, b] = await Promise.all([rowTexts(source, db, table, names), rowTexts(target, targetDb, table, names)]);
+  return diffRows(table, a, b, (row) => row.split('|').map((h) => h === 'NULL' ? h : Buffer.from(h, 'hex').toString('utf8')).join('|'));
+}
+
+/** The multiset difference of two lists of row texts (`show` turns a row text into a readable sample). */
+export function diffRows(table: string, a: readonly string[], b: readonly string[], show: (row: string) => string = (r) => r): TableDiff {
   const counts = new Map<string, number>();
   for (const r of a) counts.set(r, (counts.get(r) ?? 0) + 1);
   for (const r of b) counts.set(r, (counts.get(r) ?? 0) - 1);
@@ -52,7 +57,70 @@ export async function diffTable(source: Connection, target: Connection, db: stri
     if (n === 0) continue;
     if (n > 0) missing += n;
     else extra -= n;
-    if (samples.length < 5) samples.push(`${n > 0 ? '-' : '+'}${Math.abs(n)} ${row.split('|').map((h) => h === 'NULL' ? h : Buffer.from(h, 'hex').toString('utf8')).join('|')}`);
+    if (samples.length < 5) samples.push(`${n > 0 ? '-' : '+'}${Math.abs(n)} ${show(row)}`);
   }
   return { table, sourceRows: a.length, targetRows: b.length, extra, missing, samples };
+}
+
+/** A column of a PostgreSQL copy: information_schema's data_type and datetime_precision. */
+export interface PgCopyColumn { type: string; precision: number | null }
+
+/** JSON with the keys of every object sorted: jsonb keeps its own key order, MySQL the written one. */
+function canonicalJson(text: string): string {
+  const sortKeys = (v: unknown): unknown => Array.isArray(v) ? v.map(sortKeys)
+    : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x < y ? -1 : x > y ? 1 : 0).map(([k, x]) => [k, sortKeys(x)]))
+      : v;
+  try {
+    return JSON.stringify(sortKeys(JSON.parse(text)));
+  } catch {
+    return text;
+  }
+}
+
+/** One value (as text) in the form both sides are compared in, by the PostgreSQL column's type. */
+function canonicalValue(col: PgCopyColumn | undefined, text: string | null): string | null {
+  if (text === null || col === undefined) return text;
+  switch (col.type) {
+    case 'json': case 'jsonb': return canonicalJson(text);
+    case 'real': return String(Math.fround(Number(text)));
+    case 'double precision': return String(Number(text));
+    default: return text;
+  }
+}
+
+/**
+ * Source rows of `db`.`table` in the form of `pgRowTexts` for the copy's columns `pg`: each value as MySQL
+ * prints it (TIMESTAMP in UTC, DATETIME/TIMESTAMP/DECIMAL with all their digits, binary strings as hex),
+ * JSON with sorted keys, floats as the number they are. Sorted.
+ */
+export async function sourceTextsFor(source: Connection, db: string, table: string, names: readonly string[], pg: ReadonlyMap<string, PgCopyColumn>): Promise<string[]> {
+  const rows = await rowTexts(source, db, table, names);
+  return rows.map((row) => JSON.stringify(row.split('|').map((h, i) => {
+    if (h === 'NULL') return null;
+    const col = pg.get(names[i]!);
+    return col?.type === 'bytea' ? h.toLowerCase() : canonicalValue(col, Buffer.from(h, 'hex').toString('utf8'));
+  }))).sort();
+}
+
+/** The PostgreSQL expression printing column `q` like MySQL's CAST(… AS CHAR) of the source column it copies. */
+function pgTextExpression(q: string, col: PgCopyColumn): string {
+  if (col.type.startsWith('timestamp')) {
+    const frac = col.precision ? `.${['', 'FF1', 'FF2', 'MS', 'FF4', 'FF5', 'US'][col.precision]}` : '';
+    const zero = `0000-00-00 00:00:00${col.precision ? `.${'0'.repeat(col.precision)}` : ''}`;
+    return `CASE WHEN ${q} = '-infinity' THEN '${zero}' ELSE to_char(${q}, 'YYYY-MM-DD HH24:MI:SS${frac}') END`;
+  }
+  if (col.type === 'date') return `CASE WHEN ${q} = '-infinity' THEN '0000-00-00' ELSE to_char(${q}, 'YYYY-MM-DD') END`;
+  if (col.type === 'bytea') return `encode(${q}, 'hex')`;
+  return `${q}::text`;
+}
+
+/** Rows of the PostgreSQL copy `schema`.`table` (columns `names`, as the source orders them), compared form; sorted. Needs TimeZone UTC. */
+export async function pgRowTexts(client: { query<R extends object>(sql: string): Promise<{ rows: R[] }> }, schema: string, table: string, names: readonly string[], pg: ReadonlyMap<string, PgCopyColumn>): Promise<string[]> {
+  const q = (n: string): string => `"${n.replace(/"/g, '""')}"`;
+  const list = names.map((n, i) => {
+    const col = pg.get(n);
+    return `${col ? pgTextExpression(q(n), col) : 'NULL::text'} AS c${i}`;
+  });
+  const r = await client.query<Record<string, string | null>>(`SELECT ${list.join(', ')} FROM ${q(schema)}.${q(table)}`);
+  return r.rows.map((row) => JSON.stringify(names.map((n, i) => canonicalValue(pg.get(n), row[`c${i}`] ?? null)))).sort();
 }

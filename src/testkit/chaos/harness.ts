@@ -1,6 +1,6 @@
 /**
- * The fault-injection harness: the supply-chain workload on real servers (a throwaway source and target
- * MariaDB, each behind a TCP proxy of ours), `sluice run` processes, and faults injected one after the
+ * The fault-injection harness: the supply-chain workload on real servers (a throwaway source MariaDB and a
+ * throwaway target: a MariaDB, or a database on the local PostgreSQL; each behind a TCP proxy of ours), `sluice run` processes, and faults injected one after the
  * other from a seeded schedule. After each fault it measures how long the copies take to catch up once
  * the faulty part is back; at the end it stops the writer, lets the copies converge, and compares every
  * table of both pipelines with the source, row by row and column by column. The key-less, insert-only
@@ -10,12 +10,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
-import { startMariaDb, type MariaDbServer } from '../mariadb-server.js';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { startMariaDb } from '../mariadb-server.js';
 import { seededRandom } from '../seeded-random.js';
 import { TcpProxy } from '../tcp-proxy.js';
-import { diffTable, type TableDiff } from './compare.js';
+import type { TableDiff } from './compare.js';
 import { faultSchedule, type Fault, type FaultKind } from './schedule.js';
+import { reconnecting, startChaosTarget, type ChaosTarget, type ChaosTargetKind } from './target-side.js';
 import { SUPPLY_DB, SupplyChainWriter, createSupplyChainSchema } from './workload.js';
 
 export interface ChaosOptions {
@@ -24,6 +25,12 @@ export interface ChaosOptions {
   faults: number;
   seed: number;
   kinds?: readonly FaultKind[];
+  /**
+   * The copies' server (default mysql). postgres: a throwaway database on the local PostgreSQL; the target
+   * restart is then the termination of Sluice's sessions (pg_terminate_backend), read-only the database's
+   * default_transaction_read_only with the sessions ended.
+   */
+  target?: ChaosTargetKind;
   /** Products in the initial copy (default 20000). */
   products?: number;
   leaseSeconds?: number;
@@ -92,36 +99,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const recoveryTimeout = opts.recoveryTimeoutMs ?? 90_000;
   const problems: string[] = [];
 
-  const [source, target] = await Promise.all([startMariaDb(), startMariaDb()]);
+  const [source, target] = await Promise.all([startMariaDb(), startChaosTarget(opts.target ?? 'mysql')]);
   const sourceProxy = new TcpProxy(source.host, source.port);
   const targetProxy = new TcpProxy(target.host, target.port);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-chaos-'));
   const instances: Instance[] = [];
   let writer: SupplyChainWriter | null = null;
   let count = 0;
-  const direct = { source: null as Connection | null, target: null as Connection | null };
-  const conn = async (which: 'source' | 'target'): Promise<Connection> => {
-    const server = which === 'source' ? source : target;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        direct[which] ??= await createConnection({ host: server.host, port: server.port, user: 'root', multipleStatements: true, connectTimeout: 3000 });
-        await direct[which]!.query('SELECT 1');
-        return direct[which]!;
-      } catch (err) {
-        direct[which]?.destroy();
-        direct[which] = null;
-        if (attempt > 120) throw err;
-        await sleep(250);
-      }
-    }
-  };
-
+  const sourceConn = reconnecting(source);
   try {
     await Promise.all([sourceProxy.start(), targetProxy.start()]);
-    await createSupplyChainSchema(await conn('source'), opts.products ?? 20_000);
-    // Sluice writes to the target as a user without the right to write while the server is read-only.
-    await (await conn('target')).query(`CREATE USER sluice@'%';
-      GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE TEMPORARY TABLES, LOCK TABLES, TRIGGER, CREATE VIEW, SHOW VIEW, PROCESS ON *.* TO sluice@'%'`);
+    await createSupplyChainSchema(await sourceConn.get(), opts.products ?? 20_000);
     const config = join(dir, 'sluice.yaml');
     writeFileSync(config, `
 sources:
@@ -130,8 +118,7 @@ sources:
     url: mysql://root@127.0.0.1:${sourceProxy.port}
 targets:
   services:
-    type: mysql
-    url: mysql://sluice@127.0.0.1:${targetProxy.port}
+${target.configEntry(targetProxy.port)}
 tuning:
   batchSize: 300
   snapshotChunkSize: 1000
@@ -166,8 +153,9 @@ pipelines:
     writer.start();
 
     const countRows = async (which: 'source' | 'target', db: string): Promise<number> => {
+      if (which === 'target') return target.priceLogRows(db);
       try {
-        const [rows] = await (await conn(which)).query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${db}\`.price_log`);
+        const [rows] = await (await sourceConn.get()).query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${db}\`.price_log`);
         return Number(rows[0]?.n ?? 0);
       } catch {
         return -1;
@@ -183,7 +171,6 @@ pipelines:
         await sleep(100);
       }
     };
-    const setReadOnly = async (on: boolean): Promise<void> => { await (await conn('target')).query(`SET GLOBAL read_only = ${on ? 1 : 0}`); };
 
     const outcomes: FaultOutcome[] = [];
     for (const [i, f] of schedule.entries()) {
@@ -293,17 +280,19 @@ pipelines:
           problems.push(...faultProblems);
           continue;
         }
-        case 'source-restart':
-        case 'target-restart': {
-          const server: MariaDbServer = f.kind === 'source-restart' ? source : target;
+        case 'source-restart': {
           const down = Math.min(f.seconds, 5);
-          await server.kill();
+          await source.kill();
           await sleep(down * 1000);
-          await server.restart();
+          await source.restart();
           back = Date.now();
-          detail = `kill -9 the ${f.kind === 'source-restart' ? 'source' : 'target'} server, down ${down.toFixed(1)} s`;
+          detail = `kill -9 the source server, down ${down.toFixed(1)} s`;
           break;
         }
+        case 'target-restart':
+          detail = await target.restart(f.seconds);
+          back = Date.now();
+          break;
         case 'cut-source':
         case 'cut-target':
           (f.kind === 'cut-source' ? sourceProxy : targetProxy).cut();
@@ -331,11 +320,8 @@ pipelines:
           break;
         }
         case 'target-read-only':
-          await setReadOnly(true);
-          await sleep(f.seconds * 1000);
-          await setReadOnly(false);
+          detail = await target.readOnly(f.seconds);
           back = Date.now();
-          detail = `target read_only for ${f.seconds} s`;
           break;
       }
       const r = await recovery(back);
@@ -354,7 +340,7 @@ pipelines:
     let tables: Array<TableDiff & { copy: string }> = [];
     const deadline = Date.now() + 120_000;
     for (;;) {
-      tables = await compareAll(await conn('source'), await conn('target'));
+      tables = await compareAll(await sourceConn.get(), target);
       if (tables.every((t) => t.extra === 0 && t.missing === 0) || Date.now() > deadline) break;
       await sleep(1000);
     }
@@ -384,23 +370,22 @@ pipelines:
       }
       if (opts.keepLogsIn) writeFileSync(join(opts.keepLogsIn, `instance-${inst.n}.log`), inst.stderr());
     }
-    direct.source?.destroy();
-    direct.target?.destroy();
+    sourceConn.close();
     await Promise.all([sourceProxy.close(), targetProxy.close()]);
-    await Promise.all([source.stop().catch(() => undefined), target.stop().catch(() => undefined)]);
+    await Promise.all([source.stop().catch(() => undefined), target.close()]);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** Every table of every copy against the source. */
-async function compareAll(source: Connection, target: Connection): Promise<Array<TableDiff & { copy: string }>> {
+async function compareAll(source: Connection, target: ChaosTarget): Promise<Array<TableDiff & { copy: string }>> {
   const [rows] = await source.query<RowDataPacket[]>('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME', [SUPPLY_DB]);
   const all = rows.map((r) => String(r.t));
   const out: Array<TableDiff & { copy: string }> = [];
   for (const copy of COPIES) {
     for (const t of copy.tables ?? all) {
       try {
-        out.push({ ...(await diffTable(source, target, SUPPLY_DB, t, copy.db)), copy: copy.db });
+        out.push({ ...(await target.diff(source, SUPPLY_DB, t, copy.db)), copy: copy.db });
       } catch (err) {
         // A table the copy does not have (yet): every source row is missing.
         const [n] = await source.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${SUPPLY_DB}\`.\`${t}\``);
