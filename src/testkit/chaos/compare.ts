@@ -1,10 +1,11 @@
 /**
  * Ordered, every-column comparison of a source table with its copy: each row as exact text (hex of its
- * value as the server prints it; FLOAT widened so no digit is lost; TIMESTAMP in UTC), compared as
+ * value as the server prints it, binary strings as their bytes; FLOAT widened so no digit is lost; TIMESTAMP in UTC), compared as
  * multisets, so a key-less table shows every duplicated and every lost row.
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 
+const BINARY = /^(binary|varbinary|tinyblob|blob|mediumblob|longblob)$/;
 const GEOMETRY = /^(geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)$/;
 
 /** Every row of `db`.`table` as one text (columns in `columns` order), sorted. */
@@ -16,7 +17,8 @@ export async function rowTexts(conn: Connection, db: string, table: string, colu
   const q = (n: string): string => `\`${n.replace(/`/g, '``')}\``;
   const list = names.map((n) => {
     const t = byName.get(n) ?? 'varchar';
-    if (GEOMETRY.test(t)) return `IFNULL(HEX(${q(n)}), 'NULL')`;
+    // Binary strings and geometry as their bytes (CAST AS CHAR would turn bytes that are no UTF-8 into '?').
+    if (GEOMETRY.test(t) || BINARY.test(t)) return `IFNULL(HEX(${q(n)}), 'NULL')`;
     return `IFNULL(HEX(CAST(${t === 'float' ? `CAST(${q(n)} AS DOUBLE)` : q(n)} AS CHAR)), 'NULL')`;
   });
   await conn.query("SET time_zone = '+00:00'");
