@@ -1028,7 +1028,10 @@ WHERE con.contype = 'f' AND (${where})`);
         } } : {}),
       });
       if (fkRoute && statements.length > 0) {
-        statements.unshift(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(this.checkpoints.schema)}`, pendingTableSql(this.checkpoints.schema));
+        // Before the DDL's transaction, on its own: another pipeline into this database applying the same
+        // source DDL creates the table at the same moment, and IF NOT EXISTS does not keep the loser from
+        // failing on the catalog (then it is there: once more).
+        await PostgresTarget.createRacing(client, `CREATE SCHEMA IF NOT EXISTS ${pgIdent(this.checkpoints.schema)}; ${pendingTableSql(this.checkpoints.schema)}`);
         this.pendingDone = false;
       }
       const lockRes = await PostgresTarget.multi(client, `BEGIN; ${this.writerLockSql()}`);
@@ -1048,22 +1051,27 @@ WHERE con.contype = 'f' AND (${where})`);
     }
   }
 
+  /** Run `sql` (CREATE … IF NOT EXISTS, outside a transaction) again when it lost a race with a concurrent creator. */
+  private static async createRacing(client: pg.Client, sql: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.query(sql);
+        return;
+      } catch (err) {
+        if (attempt < 3 && PG_DRIVER.isCatalogRace(err)) continue;
+        throw err;
+      }
+    }
+  }
+
   // ── snapshot ────────────────────────────────────────────────────────────────────────────────
 
   /** Create the chunk progress table (idempotent); read the shapes of the `tables` about to be copied together. */
   async prepareSnapshot(tables?: readonly TableRef[]): Promise<void> {
     const client = await this.connect('preparing the snapshot');
     try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await client.query(`CREATE SCHEMA IF NOT EXISTS ${pgIdent(this.checkpoints.schema)}; ${this.checkpoints.chunkTableSql()}`);
-          if (tables) await this.loadShapes(client, tables.map((t) => this.route(t.database, t.table)));
-          return;
-        } catch (err) {
-          if (attempt < 3 && (isUniqueViolation(err) || sqlState(err) === '42P06' || sqlState(err) === '42P07')) continue;
-          throw err;
-        }
-      }
+      await PostgresTarget.createRacing(client, `CREATE SCHEMA IF NOT EXISTS ${pgIdent(this.checkpoints.schema)}; ${this.checkpoints.chunkTableSql()}`);
+      if (tables) await this.loadShapes(client, tables.map((t) => this.route(t.database, t.table)));
     } catch (err) {
       throw await this.failure('preparing the snapshot', err);
     }

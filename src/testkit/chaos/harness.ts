@@ -7,7 +7,7 @@
  * `price_log` tells exactly how many rows were duplicated or lost.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
@@ -39,7 +39,7 @@ export interface ChaosOptions {
   recoveryTimeoutMs?: number;
   /** Progress lines. */
   log?: (line: string) => void;
-  /** Keep each instance's log in this directory (`instance-N.log`). */
+  /** Keep each instance's log in this directory (`instance-N.log`, written as it comes). */
   keepLogsIn?: string;
 }
 
@@ -141,7 +141,11 @@ pipelines:
       const n = ++count;
       const child = spawn(process.execPath, [opts.sluiceBin, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' } });
       let err = '';
-      child.stderr!.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-200_000); });
+      const file = opts.keepLogsIn ? join(opts.keepLogsIn, `instance-${n}.log`) : null;
+      child.stderr!.on('data', (d: Buffer) => {
+        err = (err + d.toString()).slice(-200_000);
+        if (file) appendFileSync(file, d);
+      });
       const exited = new Promise<number | string | null>((r) => child.once('close', (code, signal) => r(code ?? signal)));
       const inst = { n, child, exited, stderr: () => err };
       instances.push(inst);
@@ -368,7 +372,6 @@ pipelines:
         inst.child.kill('SIGKILL');
         await inst.exited;
       }
-      if (opts.keepLogsIn) writeFileSync(join(opts.keepLogsIn, `instance-${inst.n}.log`), inst.stderr());
     }
     sourceConn.close();
     await Promise.all([sourceProxy.close(), targetProxy.close()]);
