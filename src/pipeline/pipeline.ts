@@ -335,6 +335,8 @@ export class Pipeline {
     const inner = new AbortController();
     const onAbort = (): void => inner.abort();
     outer.addEventListener('abort', onAbort, { once: true });
+    // A stop that came while the claim was waiting fired no event for this listener.
+    if (outer.aborted) inner.abort();
     // Its own connection, with short lock waits: while this pipeline's transaction holds the row, its commit renews.
     const keeper = new LeaseKeeper(this.newTarget(undefined, { lockWaitSeconds: 2 }), this.cfg.tuning.leaseSeconds, this.log, (err) => {
       this.log.error({ err: describe(err) }, 'this instance lost the pipeline to another one: stopping it');
