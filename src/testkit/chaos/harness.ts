@@ -252,7 +252,13 @@ pipelines:
             if (!alive(inst)) faultProblems.push(`instance ${inst.n} exited while another owned the pipelines: ${inst.stderr().slice(-400)}`);
           }
           for (const inst of pile) inst.child.kill(random() < 0.5 ? 'SIGKILL' : 'SIGTERM');
-          await Promise.all(pile.map((inst) => inst.exited));
+          await Promise.all(pile.map(async (inst) => {
+            // An instance that ignores SIGTERM would keep the run waiting for good: said, then killed.
+            if (await Promise.race([inst.exited.then(() => true), sleep(30_000).then(() => false)])) return;
+            faultProblems.push(`instance ${inst.n} did not stop within 30 s of SIGTERM`);
+            inst.child.kill('SIGKILL');
+            await inst.exited;
+          }));
           primary = startInstance();
           back = Date.now();
           detail = `${pile.length} instances at once (5 started beside the owner, 2 DDL meanwhile), all stopped, one clean instance started`;
