@@ -233,6 +233,7 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
   };
 
   let pending: Promise<SourceMessage | null> | null = null;
+  let sinceYield = 0;
   const wake = new WakeTimer<typeof TIMEOUT>(TIMEOUT, signal);
   let sourceClosed: Promise<void> | null = null;
   const closeSource = (): Promise<void> => (sourceClosed ??= source.close());
@@ -269,6 +270,12 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
       }
       pending = null;
       watchdog.progress();
+      // Messages already buffered arrive as microtasks: while a batch is in flight, let its socket I/O run now and
+      // then (the rest of its write, its reply) instead of only when the source's buffer runs dry.
+      if (inflight !== null && ++sinceYield >= 256) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       if (m === null) {
         watchdog.check();
         break;
