@@ -61,7 +61,7 @@ export async function onDdl(p: Pipeline, sink: Target, src: mysql.Connection, hi
   if (incoming.length === 0 || incoming.length < (cls.kind === 'ddl' ? cls.ddl.renames.length : 0)) {
     p.log.info({ sql: m.sql, position: m.position }, 'applying DDL');
     const change = await ddlChange(p, m, src, history);
-    const recopy = sink.capabilities.generatedColumns === 'written' ? generatedColumnsChanged(change.ast) : null;
+    const recopy = sink.capabilities.generatedColumns === 'written' ? generatedValuesChanged(change) : null;
     if (recopy && p.filter(recopy.database, recopy.table) && !p.resnapshots.some((t) => t.database === recopy.database && t.table === recopy.table)) {
       // The source computed the column for every existing row inside the DDL (no row events); the target holds it as a
       // plain column: copy the table again once the stream is past the DDL (queued in the DDL's own checkpoint).
@@ -163,13 +163,22 @@ function likeDefinition(of: { definition: CreateTableAst; createSql: string } | 
   return of ? { definition: { ...of.definition, table: { database: table.database, table: table.table }, foreignKeys: [] }, createSql: of.createSql } : null;
 }
 
-/** The table (its name after the statement) of an ALTER TABLE that adds a generated column or changes one, else null. */
-function generatedColumnsChanged(ast: DdlAst | null): TableName | null {
+/**
+ * The table (its name after the statement) of an ALTER TABLE after which the source recomputed generated columns
+ * inside the DDL (no row events), else null: it adds or changes a generated column, or it converts the values of
+ * columns of a table that has generated columns (MODIFY / CHANGE / CONVERT TO CHARACTER SET: rounding, truncation,
+ * charset conversion of what the expressions read).
+ */
+function generatedValuesChanged(change: DdlChange): TableName | null {
+  const ast = change.ast;
   if (ast?.kind !== 'alter_table') return null;
-  const generated = ast.clauses.some((c) => (c.kind === 'add_column' || c.kind === 'change_column' || c.kind === 'modify_column') && c.column.generated !== null);
-  if (!generated) return null;
   const renamed = ast.clauses.find((c) => c.kind === 'rename_table');
-  return renamed?.kind === 'rename_table' ? renamed.to : ast.table;
+  const table = renamed?.kind === 'rename_table' ? renamed.to : ast.table;
+  const generated = ast.clauses.some((c) => (c.kind === 'add_column' || c.kind === 'change_column' || c.kind === 'modify_column') && c.column.generated !== null);
+  if (generated) return table;
+  const converts = ast.clauses.some((c) => c.kind === 'change_column' || c.kind === 'modify_column' || c.kind === 'convert_charset');
+  const after = change.after.find((t) => t.schema.database === table.database && t.schema.table === table.table);
+  return converts && after?.schema.columns.some((c) => c.generated !== null) ? table : null;
 }
 
 function bareDefinition(table: TableName): CreateTableAst {
