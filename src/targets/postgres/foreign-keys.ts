@@ -16,7 +16,7 @@
 import type { ForeignKeyAst, ReferentialAction } from '../../mysql/schema/ddl-ast.js';
 import type { SourceTable } from '../target.js';
 import { pgName, qualified } from './table-sql.js';
-import { pgIdent, pgLiteral } from './type-map.js';
+import { pgIdent, pgLiteral, pgTargetName } from './type-map.js';
 
 /** A foreign key on the target (routed names). */
 export interface PgForeignKey {
@@ -90,13 +90,19 @@ export function pendingTableSql(schema: string): string {
     + 'table_name text NOT NULL, name text NOT NULL, fk text NOT NULL, PRIMARY KEY (pipeline, schema_name, table_name, name))';
 }
 
+/** Rows of pending_foreign_keys name the constraint by its PostgreSQL names (pgTargetName), however it was given. */
 export function pendingInsertSql(schema: string, pipeline: string, fk: PgForeignKey): string {
   return `INSERT INTO ${qualified(schema, 'pending_foreign_keys')} (pipeline, schema_name, table_name, name, fk) VALUES (`
-    + `${[pipeline, fk.schema, fk.table, fk.name, JSON.stringify(fk)].map(pgLiteral).join(', ')}) `
+    + `${[pipeline, ...[fk.schema, fk.table, fk.name].map(pgTargetName), JSON.stringify(fk)].map(pgLiteral).join(', ')}) `
     + 'ON CONFLICT (pipeline, schema_name, table_name, name) DO UPDATE SET fk = EXCLUDED.fk';
+}
+
+export function pendingDeleteSql(schema: string, pipeline: string, fkSchema: string, fkTable: string, name: string): string {
+  return `DELETE FROM ${qualified(schema, 'pending_foreign_keys')} WHERE pipeline = ${pgLiteral(pipeline)} AND schema_name = ${pgLiteral(pgTargetName(fkSchema))} `
+    + `AND table_name = ${pgLiteral(pgTargetName(fkTable))} AND name = ${pgLiteral(pgTargetName(name))}`;
 }
 
 /** Does the constraint `fk.name` exist on `fk`'s table (one row when it does)? */
 export function constraintExistsSql(fk: PgForeignKey): string {
-  return `SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(${pgLiteral(qualified(fk.schema, fk.table))}) AND conname = ${pgLiteral(fk.name)}`;
+  return `SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass(${pgLiteral(qualified(fk.schema, fk.table))}) AND conname = ${pgLiteral(pgTargetName(fk.name))}`;
 }

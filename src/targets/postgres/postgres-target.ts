@@ -33,14 +33,14 @@ import type {
 } from '../target.js';
 import { sourceTextDeclined } from '../target.js';
 import type { ReferentialAction } from '../../mysql/schema/ddl-ast.js';
-import { addForeignKeySql, constraintExistsSql, orphanSweepSql, pendingInsertSql, pendingTableSql, targetForeignKeys, type ForeignKeyRoute, type PgForeignKey } from './foreign-keys.js';
+import { addForeignKeySql, constraintExistsSql, orphanSweepSql, pendingDeleteSql, pendingInsertSql, pendingTableSql, targetForeignKeys, type ForeignKeyRoute, type PgForeignKey } from './foreign-keys.js';
 import { PgCheckpointTable } from './checkpoint-table.js';
 import { copyBuffers, copyRowBuffers } from './copy-encoder.js';
 import { translateDdl, type Router } from './ddl-translate.js';
 import { pipelinedQuery } from './pipelined-query.js';
 import { connectFailed, connectionLost, isConnectionError, isLockConflict, isUniqueViolation, pgMessage, sqlState, targetWriteFailed } from './pg-errors.js';
 import { createTableSql, qualified } from './table-sql.js';
-import { bitWidth, pgIdent, pgKind, pgLiteral, pgSqlLiteral, type PgColumn } from './type-map.js';
+import { bitWidth, pgIdent, pgKind, pgLiteral, pgSqlLiteral, pgTargetName, type PgColumn } from './type-map.js';
 
 export interface PostgresTargetOptions {
   /** Pipeline name: the checkpoint row's key. */
@@ -76,9 +76,20 @@ export interface PostgresTargetOptions {
   logger?: Logger;
 }
 
+/** Columns by name: a MySQL column name or its PostgreSQL name (pgTargetName) finds the same column. */
+class PgColumnsByName extends Map<string, PgColumn> {
+  override get(name: string): PgColumn | undefined {
+    return super.get(pgTargetName(name));
+  }
+
+  override has(name: string): boolean {
+    return super.has(pgTargetName(name));
+  }
+}
+
 /** A target table as the catalog shows it. */
 interface PgTableShape extends TableShape {
-  byName: Map<string, PgColumn>;
+  byName: PgColumnsByName;
   /** The table has foreign keys / other tables' foreign keys reference it. */
   hasForeignKeys: boolean;
   referenced: boolean;
@@ -166,6 +177,8 @@ export class PostgresTarget extends SqlTargetBase<pg.Client, Step> implements Ta
   private pendingDone = false;
   /** Routed referenced table → the foreign keys (queued or present) that reference it; null: read again when needed. */
   private referencing: Map<string, PgForeignKey[]> | null = null;
+  /** Source table → whether its rows have a column name PostgreSQL cannot hold as it is (over 63 bytes). */
+  private readonly longColumnNames = new Map<string, boolean>();
 
   constructor(opts: PostgresTargetOptions) {
     super(PG_DRIVER, { ...opts, logger: opts.logger ?? createLogger('sluice.target.postgres') });
@@ -359,8 +372,9 @@ export class PostgresTarget extends SqlTargetBase<pg.Client, Step> implements Ta
 
   // ── tables ──────────────────────────────────────────────────────────────────────────────────
 
+  /** The cache key of a table: the same for its MySQL names and its PostgreSQL names (pgTargetName). */
   private static shapeKey(schema: string, table: string): string {
-    return `${schema}\0${table}`;
+    return `${pgTargetName(schema)}\0${pgTargetName(table)}`;
   }
 
   /** Read the catalog shapes of `tables` (routed names) not cached yet. */
@@ -378,7 +392,7 @@ export class PostgresTarget extends SqlTargetBase<pg.Client, Step> implements Ta
   EXISTS (SELECT 1 FROM pg_constraint f WHERE f.conrelid = c.oid AND f.contype = 'f')::text AS has_fk,
   EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = c.oid AND f.contype = 'f')::text AS referenced
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ${pgSqlLiteral({ name: '', type: 'text', kind: 'text' }, schema)} AND c.relname IN (${names.map((x) => pgSqlLiteral({ name: '', type: 'text', kind: 'text' }, x)).join(', ')})
+WHERE n.nspname = ${pgLiteral(pgTargetName(schema))} AND c.relname IN (${names.map((x) => pgLiteral(pgTargetName(x))).join(', ')})
   AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY c.relname, a.attnum`);
       const found = new Map<string, { cols: PgColumn[]; pk: Array<[number, string]>; fk: boolean; ref: boolean }>();
@@ -391,11 +405,11 @@ ORDER BY c.relname, a.attnum`);
         found.set(t, e);
       }
       for (const name of names) {
-        const e = found.get(name);
+        const e = found.get(pgTargetName(name));
         this.shapes.set(PostgresTarget.shapeKey(schema, name), e ? {
           columns: e.cols.map((c) => c.name),
           primaryKey: e.pk.sort((a, b) => a[0] - b[0]).map(([, c]) => c),
-          byName: new Map(e.cols.map((c) => [c.name, c])),
+          byName: new PgColumnsByName(e.cols.map((c) => [c.name, c])),
           hasForeignKeys: e.fk,
           referenced: e.ref,
         } : null);
@@ -415,6 +429,7 @@ ORDER BY c.relname, a.attnum`);
 
   private invalidate(schema?: string, table?: string): void {
     this.referencing = null;
+    this.longColumnNames.clear();
     if (schema === undefined) this.shapes.clear();
     else this.shapes.delete(PostgresTarget.shapeKey(schema, table ?? ''));
   }
@@ -538,19 +553,19 @@ ORDER BY c.relname, a.attnum`);
     if (swaps.length === 0) return 0;
     const client = await this.connect('swapping in re-copied tables');
     try {
-      const lit = (s: string): string => pgSqlLiteral({ name: '', type: 'text', kind: 'text' }, s);
+      const lit = (s: string): string => pgLiteral(pgTargetName(s));
       const [res] = await PostgresTarget.multi(client, `SELECT n.nspname AS s, c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w) => [`(${lit(w.database)}, ${lit(w.table)})`, `(${lit(w.database)}, ${lit(w.shadow)})`]).join(', ')})`);
-      const present = new Set((res?.rows ?? []).map((r) => `${String(r['s'])}\0${String(r['t'])}`));
-      const todo = swaps.filter((w) => present.has(`${w.database}\0${w.shadow}`));
+      const present = new Set((res?.rows ?? []).map((r) => PostgresTarget.shapeKey(String(r['s']), String(r['t']))));
+      const todo = swaps.filter((w) => present.has(PostgresTarget.shapeKey(w.database, w.shadow)));
       if (todo.length === 0) return 0;
-      const fkAdds = await this.foreignKeysAfterSwap(client, todo.filter((w) => present.has(`${w.database}\0${w.table}`)));
+      const fkAdds = await this.foreignKeysAfterSwap(client, todo.filter((w) => present.has(PostgresTarget.shapeKey(w.database, w.table))));
       // The stream is not past the new copies' chunks yet: the queued keys wait for it (the pipeline says when).
       this.enforceFks = false;
       const statements = ['BEGIN'];
       for (const w of todo) {
         // CASCADE: other tables' foreign keys to the old table go with it (re-added below, to the new copy).
-        if (present.has(`${w.database}\0${w.table}`)) statements.push(`DROP TABLE ${qualified(w.database, w.table)} CASCADE`);
+        if (present.has(PostgresTarget.shapeKey(w.database, w.table))) statements.push(`DROP TABLE ${qualified(w.database, w.table)} CASCADE`);
         statements.push(`ALTER TABLE ${qualified(w.database, w.shadow)} RENAME TO ${pgIdent(w.table)}`);
         // Index names carry the table name: give the shadow's indexes the live names.
         statements.push(renameShadowIndexes(w.database, w.shadow, w.table));
@@ -675,7 +690,7 @@ WHERE c.relkind IN ('r', 'p') AND (n.nspname, c.relname) IN (${swaps.flatMap((w)
    */
   private async foreignKeysAfterSwap(client: pg.Client, live: ReadonlyArray<{ database: string; table: string; shadow: string }>): Promise<string[]> {
     if (live.length === 0) return [];
-    const lit = (x: string): string => pgLiteral(x);
+    const lit = (x: string): string => pgLiteral(pgTargetName(x));
     const pairs = live.map((w) => `(${lit(w.database)}, ${lit(w.table)})`).join(', ');
     const out: string[] = [];
     for (const fk of await PostgresTarget.catalogForeignKeys(client, `(n.nspname, c.relname) IN (${pairs}) OR (rn.nspname, rc.relname) IN (${pairs})`)) {
@@ -752,8 +767,9 @@ WHERE con.contype = 'f' AND (${where})`);
     return this.checkpoints.writeStatements(this.pipeline, checkpoint, this.epoch, this.leaseSeconds);
   }
 
-  protected async stepsFor(client: pg.Client, changes: readonly RowChange[], strict: boolean): Promise<Step[]> {
+  protected async stepsFor(client: pg.Client, sourceChanges: readonly RowChange[], strict: boolean): Promise<Step[]> {
     if (this.enforceFks && !this.pendingDone && !this.openTransaction) await this.finalizeForeignKeys(client);
+    const changes = this.withPgColumnNames(sourceChanges);
     const routes = routesOf(changes, this.route);
     await this.loadShapes(client, routes.values());
     const segments = mergeChanges(changes, (db, t) => {
@@ -772,6 +788,31 @@ WHERE con.contype = 'f' AND (${where})`);
       }
     }
     return this.buildStatements(segments, routes, referencing);
+  }
+
+  /**
+   * `changes` with their rows keyed by the columns' PostgreSQL names (pgTargetName), as the catalog shapes are: only
+   * the changes of tables that have a column name over 63 bytes are rebuilt; the others are passed as they are.
+   */
+  private withPgColumnNames(changes: readonly RowChange[]): readonly RowChange[] {
+    let out: RowChange[] | null = null;
+    for (let i = 0; i < changes.length; i++) {
+      const c = changes[i]!;
+      const key = `${c.database}\0${c.table}`;
+      let long = this.longColumnNames.get(key);
+      if (long === undefined) {
+        long = Object.keys(c.after ?? c.before ?? {}).some((name) => pgTargetName(name) !== name);
+        this.longColumnNames.set(key, long);
+      }
+      if (!long) {
+        out?.push(c);
+        continue;
+      }
+      out ??= changes.slice(0, i);
+      const rename = (row: Row | null): Row | null => row && Object.fromEntries(Object.entries(row).map(([name, v]) => [pgTargetName(name), v]));
+      out.push({ ...c, before: rename(c.before), after: rename(c.after) });
+    }
+    return out ?? changes;
   }
 
   /**
@@ -1017,14 +1058,13 @@ WHERE con.contype = 'f' AND (${where})`);
       this.invalidate();
       await this.loadShapes(client, touched);
       const fkRoute = this.fkRoute;
-      const pending = qualified(this.checkpoints.schema, 'pending_foreign_keys');
       const statements = translateDdl(ddl, {
         route: this.route,
         currentType: (schema, table, column) => this.shapes.get(PostgresTarget.shapeKey(schema, table))?.byName.get(column)?.type,
         ...(fkRoute ? { foreignKeys: {
           route: fkRoute,
           queue: (fk: PgForeignKey) => pendingInsertSql(this.checkpoints.schema, this.pipeline, fk),
-          drop: (schema: string, table: string, name: string) => `DELETE FROM ${pending} WHERE pipeline = ${pgLiteral(this.pipeline)} AND schema_name = ${pgLiteral(schema)} AND table_name = ${pgLiteral(table)} AND name = ${pgLiteral(name)}`,
+          drop: (schema: string, table: string, name: string) => pendingDeleteSql(this.checkpoints.schema, this.pipeline, schema, table, name),
         } } : {}),
       });
       if (fkRoute && statements.length > 0) {
@@ -1220,6 +1260,7 @@ function sameType(col: PgColumn, pgType: string): boolean {
 /** Rename the indexes of `shadow` (named `shadow__x`) to the live table's names (`table__x`), by a DO block over the catalog. */
 function renameShadowIndexes(schema: string, shadow: string, table: string): string {
   const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+  [schema, shadow, table] = [schema, shadow, table].map(pgTargetName) as [string, string, string];
   return `DO $sluice$ DECLARE r record; BEGIN
 FOR r IN SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname = ${lit(schema)} AND c.relname = ${lit(table)} AND NOT x.indisprimary AND left(i.relname, ${shadow.length + 2}) = ${lit(shadow + '__')} LOOP

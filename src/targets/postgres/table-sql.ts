@@ -7,21 +7,13 @@
  */
 import type { SchemaColumn } from '../../mysql/schema/table-schema.js';
 import type { IndexAst } from '../../mysql/schema/ddl-ast.js';
-import { fnv1a32 } from '../../fnv-hash.js';
 import type { SourceTable } from '../target.js';
 import { pgDefaultOf } from './column-default.js';
-import { pgColumnCheck, pgColumnType, pgIdent, pgKind } from './type-map.js';
-
-const MAX_IDENT = 63;
+import { pgColumnCheck, pgColumnType, pgIdent, pgKind, pgTargetName } from './type-map.js';
 
 /** A PostgreSQL name within 63 bytes: `a__b`, shortened with a hash when too long. */
 export function pgName(...parts: string[]): string {
-  const full = parts.join('__');
-  if (Buffer.byteLength(full) <= MAX_IDENT) return full;
-  const hash = fnv1a32(full).toString(16).padStart(8, '0');
-  let cut = full;
-  while (Buffer.byteLength(cut) > MAX_IDENT - 9) cut = cut.slice(0, -1);
-  return `${cut}_${hash}`;
+  return pgTargetName(parts.join('__'));
 }
 
 /** Name of a source index's PG index (index names are per schema in PostgreSQL, per table in MySQL). */

@@ -21,15 +21,34 @@ import { SluiceError } from '../../errors.js';
 import type { SchemaColumn } from '../../mysql/schema/table-schema.js';
 import { JsonText, TimestampValue, integerCell, timestampText, type Cell } from '../../core/cell.js';
 import { formatInet4, formatInet6, formatUuid } from '../../mysql/values/mariadb-types.js';
+import { fnv1a32 } from '../../fnv-hash.js';
 
 const TEXT_TYPES = new Set(['tinytext', 'text', 'mediumtext', 'longtext']);
 const BYTES_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
 const SPATIAL_TYPES = new Set(['geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon',
   'geometrycollection', 'geomcollection']);
 
-/** Quote a PostgreSQL identifier. */
+const MAX_IDENT_BYTES = 63;
+
+/**
+ * The PostgreSQL name of a MySQL name: itself when it fits PostgreSQL's 63 bytes (MySQL allows 64 characters, up
+ * to 256 bytes), else its first bytes (whole characters) + `_` + 8 hex digits of its hash — where PostgreSQL would
+ * cut it silently, making two long names that share their first 63 bytes one. Idempotent: a name read back from
+ * PostgreSQL's catalog maps to itself, so lookups may use either form.
+ */
+export function pgTargetName(name: string): string {
+  if (Buffer.byteLength(name) <= MAX_IDENT_BYTES) return name;
+  const hash = fnv1a32(name).toString(16).padStart(8, '0');
+  let cut = name;
+  while (Buffer.byteLength(cut) > MAX_IDENT_BYTES - 9) cut = cut.slice(0, -1);
+  // Never end on half a surrogate pair.
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}_${hash}`;
+}
+
+/** Quote a PostgreSQL identifier (a MySQL name, as its PostgreSQL name: pgTargetName). */
 export function pgIdent(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
+  return '"' + pgTargetName(name).replace(/"/g, '""') + '"';
 }
 
 /** A PostgreSQL string literal (standard_conforming_strings on: only the quote is doubled). */

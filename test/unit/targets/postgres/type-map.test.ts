@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SchemaColumn } from '../../../../src/mysql/schema/table-schema.js';
 import { JsonText, TimestampValue } from '../../../../src/core/cell.js';
-import { cellFromPgText, parsePgArray, pgColumnCheck, pgColumnType, pgKind, pgText, type PgColumn } from '../../../../src/targets/postgres/type-map.js';
+import { cellFromPgText, parsePgArray, pgColumnCheck, pgColumnType, pgIdent, pgKind, pgTargetName, pgText, type PgColumn } from '../../../../src/targets/postgres/type-map.js';
 import { copyEscape, copyLine } from '../../../../src/targets/postgres/copy-encoder.js';
 import { translateDdl } from '../../../../src/targets/postgres/ddl-translate.js';
 import { pgName } from '../../../../src/targets/postgres/table-sql.js';
@@ -129,5 +129,20 @@ describe('PostgreSQL DDL translation', () => {
     const long = pgName('x'.repeat(60), 'index_name');
     assert.ok(Buffer.byteLength(long) <= 63);
     assert.notEqual(long, pgName('x'.repeat(60), 'index_namf'));
+  });
+});
+
+describe('pgTargetName', () => {
+  it('keeps names that fit 63 bytes and maps longer ones to distinct names within 63 bytes, idempotently', () => {
+    assert.equal(pgTargetName('product'), 'product');
+    assert.equal(pgTargetName('x'.repeat(63)), 'x'.repeat(63));
+    const a = pgTargetName('д'.repeat(40) + '_а'), b = pgTargetName('д'.repeat(40) + '_б');
+    assert.notEqual(a, b);
+    for (const n of [a, b, pgTargetName('x'.repeat(64)), pgTargetName('😀'.repeat(20))]) {
+      assert.ok(Buffer.byteLength(n) <= 63, n);
+      assert.equal(pgTargetName(n), n, 'a name read back from the catalog maps to itself');
+      assert.ok(!n.includes('\uFFFD') && Buffer.from(n).toString() === n, 'whole characters only');
+    }
+    assert.equal(pgIdent('д'.repeat(40) + '_а'), `"${a}"`);
   });
 });
