@@ -67,7 +67,7 @@ pipelines:
   it('leaves the target identical to the source with no shadow table left', async () => {
     const random = seededRandom(Number(process.env.SLUICE_CRASH_SEED ?? 20261128));
     child = sluice([]);
-    await eventually(identical, 60_000, 'the initial copy');
+    await eventually(identical, 180_000, 'the initial copy');
     await killHard(child);
 
     let writing = true;
