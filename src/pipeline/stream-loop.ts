@@ -37,11 +37,20 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
   const chunkFilter = new ChunkFilter(new SourceChunkLocator(src));
   /** The primary key of a table the chunk filter does not cover (for key moves). */
   const keyOf = (database: string, table: string): readonly string[] | undefined => history.schemaAt(database, table)?.primaryKey;
-  if (state.coverage.length > 0) {
+  // The key of each copied table as the events after the checkpoint have it: from the schema history at the
+  // checkpoint (the table may have been renamed, dropped or altered on the source since, while Sluice was stopped);
+  // from the source only for a table the history does not know.
+  const unknown = [];
+  for (const cov of state.coverage) {
+    const schema = ownHistory.schemaAt(cov.database, cov.table, cp.position);
+    if (schema) chunkFilter.add(cov, pkColumns(schema));
+    else unknown.push(cov);
+  }
+  if (unknown.length > 0) {
     const loader = new InformationSchemaLoader(p.opts.source.url);
     try {
-      const schemas = await loadSchemas(loader, state.coverage);
-      for (const cov of state.coverage) {
+      const schemas = await loadSchemas(loader, unknown);
+      for (const cov of unknown) {
         const schema = schemas.get(`${cov.database}.${cov.table}`);
         if (schema) chunkFilter.add(cov, pkColumns(schema));
       }
