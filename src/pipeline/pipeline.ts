@@ -380,7 +380,17 @@ export class Pipeline {
       const state = cp && isPipelineState(cp.state) ? cp.state : null;
       history = this.restoreHistory(cp, state);
       if (cp === null || state?.phase === 'snapshot') {
-        const tables = await listSourceTables(src, this.filter);
+        let tables = await listSourceTables(src, this.filter);
+        // A resumed snapshot copies the tables it planned. Tables that came since (created or renamed into place by a
+        // deploy while Sluice was down) are made by the stream's DDL at their position, and then copied again under
+        // their name (a table renamed since was copied in part under its old one); their target tables are not made now.
+        const prior = state?.phase === 'snapshot' ? state.tables : [];
+        const planned = new Set(prior.map((t) => `${t.database}\0${t.table}`));
+        const later = prior.length > 0 ? tables.filter((t) => !planned.has(`${t.database}\0${t.table}`)) : [];
+        if (later.length > 0) {
+          tables = tables.filter((t) => planned.has(`${t.database}\0${t.table}`));
+          this.log.info({ tables: later.map((t) => `${t.database}.${t.table}`) }, 'resumed snapshot: tables that appeared since it began are made by the stream, then copied again');
+        }
         const t0 = Date.now();
         // In slices: the parsed definitions of thousands of tables need not all be in memory at once.
         for (let i = 0; i < tables.length; i += ENSURE_TABLES_SLICE) {
@@ -398,7 +408,7 @@ export class Pipeline {
         }
         this.log.info({ tables: tables.length, seconds: (Date.now() - t0) / 1000 }, 'target tables created or checked');
         if (cp !== null || this.cfg.snapshot === 'initial') {
-          cp = await snapshot(this, sink, history, tables, state?.phase === 'snapshot' ? state.tables : [], cp, signal);
+          cp = await snapshot(this, sink, history, tables, prior, cp, signal, undefined, undefined, later);
         } else {
           const st = await ReplicationSession.serverStatus(this.opts.source.url);
           const position = { file: st.file, pos: st.pos };

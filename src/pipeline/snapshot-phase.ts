@@ -20,11 +20,13 @@ import type { TableSchema } from '../mysql/schema/table-schema.js';
 
 /**
  * Copy `tables` chunk by chunk (resuming `prior` plans), then return the streaming checkpoint:
- * position = the earliest chunk position, state = the chunk positions the stream must respect.
+ * position = the earliest chunk position, state = the chunk positions the stream must respect. `later`: tables not
+ * copied now, but again once the stream has passed the source's current position.
  */
 export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory, tables: TableName[], prior: SnapshotTablePlan[], cp: Checkpoint | null, signal: AbortSignal,
-  streamState?: { position: Position; coverage: TableCoverage[] }, route?: TableRouter): Promise<Checkpoint> {
+  streamState?: { position: Position; coverage: TableCoverage[] }, route?: TableRouter, later: readonly TableName[] = []): Promise<Checkpoint> {
   p.stats.status = 'snapshotting';
+  const laterAfter = later.length > 0 ? await currentPosition(p.opts.source.url) : null;
   const tuning = p.cfg.tuning;
   const reader = new SnapshotReader(p.opts.source.url, p.flavor, tuning.snapshotParallelism, p.log);
   const loader = new InformationSchemaLoader(p.opts.source.url);
@@ -197,6 +199,7 @@ export async function snapshot(p: Pipeline, sink: Target, history: SchemaHistory
       chunks: p.ranges.map((range, i) => ({ range, position: p.done[i]! })),
     }));
     const again: ResnapshotRequest[] = [...changed.values()].map((c) => ({ database: c.plan.database, table: c.plan.table, after: c.after }));
+    for (const t of later) again.push({ database: t.database, table: t.table, after: laterAfter! });
     const seconds = (Date.now() - started) / 1000;
     p.log.info({ rowsCopied: p.stats.snapshotRowsCopied, seconds, rowsPerSecond: Math.round(p.stats.snapshotRowsCopied / Math.max(seconds, 0.001)) }, 'snapshot done');
     if (streamState) {

@@ -2,7 +2,7 @@
 // table with ON UPDATE CASCADE / ON DELETE SET NULL, a trigger writing an audit table, a composite string key, a
 // key-less insert-only log, non-ASCII names. Between the DDL, rows are written (some through cascades, which are
 // not in the binlog). Sluice is started again and must end with every table equal to the source, value by value
-// (ordered content of every column), on a MySQL and on a PostgreSQL target.
+// (ordered content of every column), on a MySQL and on a PostgreSQL target, stopped after the initial copy or during it.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createConnection, type Connection } from 'mysql2/promise';
@@ -28,7 +28,10 @@ CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(80) NOT NULL
 CREATE TRIGGER product_price AFTER UPDATE ON product FOR EACH ROW
   INSERT INTO audit (what) VALUES (CONCAT('price ', NEW.code, ' ', OLD.price, '→', NEW.price));
 INSERT INTO category VALUES (1, 'Tools', NULL), (2, 'Garden', NULL), (3, 'Hand tools', 1), (4, 'Pumps', 2), (5, 'Électrique', 1);
-INSERT INTO supplier VALUES ('ACME', 'Acme Corp'), ('BOSCH', 'Bosch'), ('ЗАВОД', 'Завод №1');`;
+INSERT INTO supplier VALUES ('ACME', 'Acme Corp'), ('BOSCH', 'Bosch'), ('ЗАВОД', 'Завод №1');
+CREATE TABLE filler (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL);
+INSERT INTO filler SELECT seq, CONCAT('v', seq) FROM seq_1_to_6000;
+INSERT INTO price_log SELECT seq % 50, seq / 100, '2026-01-01 00:00:00.000' FROM seq_1_to_3000;`;
 
 /** The burst: DDL and writes interleaved, some rows changed only by cascades. */
 const BURST = [
@@ -53,6 +56,8 @@ const BURST = [
   `ALTER TABLE product DROP COLUMN note`,
   `DELETE FROM supplier WHERE code = 'ACME'`,
   `INSERT INTO price_log VALUES (2, 132.00, '2026-11-30 12:00:00.000')`,
+  `UPDATE filler SET v = CONCAT(v, '*') WHERE id % 97 = 0`, `DELETE FROM filler WHERE id % 89 = 0`,
+  `RENAME TABLE filler TO filler_old`, `ALTER TABLE filler_old ADD COLUMN w INT NULL`, `UPDATE filler_old SET w = id WHERE id % 5 = 0`,
 ];
 
 describe('a burst of DDL while Sluice is stopped', () => {
@@ -62,8 +67,8 @@ describe('a burst of DDL while Sluice is stopped', () => {
     await Promise.all([...servers.map((s) => s.stop()), ...targets.map((t) => t.close())]);
   });
 
-  for (const kind of ['mysql', 'postgres'] as ChaosTargetKind[]) {
-    it(`ends equal to the source on a ${kind} target`, async () => {
+  for (const [kind, stopped] of [['mysql', 'after the copy'], ['postgres', 'after the copy'], ['mysql', 'during the copy'], ['postgres', 'during the copy']] as Array<[ChaosTargetKind, string]>) {
+    it(`ends equal to the source on a ${kind} target (stopped ${stopped})`, async () => {
       const source: MariaDbServer = await startMariaDb({});
       servers.push(source);
       const target = await startChaosTarget(kind);
@@ -73,7 +78,7 @@ describe('a burst of DDL while Sluice is stopped', () => {
       const cfg = parseConfig(JSON.stringify({
         sources: { s: { type: 'mariadb', url: source.url } },
         targets: { t: { type: kind, url } },
-        tuning: { maxBatchDelayMs: 20 },
+        tuning: { maxBatchDelayMs: 20, ...(stopped === 'during the copy' ? { snapshotChunkSize: 100, snapshotParallelism: 1 } : {}) },
         pipelines: [{ name: 'shop', source: 's', target: 't', tables: ['shop.*'], targetDatabase: 'shop_copy' }],
       }), { format: 'json' });
       const log = createLogger('test', process.env.SLUICE_LOG_LEVEL ?? 'warn');
@@ -83,9 +88,17 @@ describe('a burst of DDL while Sluice is stopped', () => {
         const first = make();
         const ctl = new AbortController();
         const run = first.run(ctl.signal).then(() => null, (e: unknown) => e);
-        await eventually(async () => first.stats.status === 'streaming' || first.stats.status === 'failed', 60_000, 'streaming');
-        assert.equal(first.stats.status, 'streaming', String(first.stats.lastError ?? ''));
-        ctl.abort();
+        try {
+          if (stopped === 'during the copy') {
+            await eventually(async () => first.stats.snapshotRowsCopied > 500 || first.stats.status === 'streaming' || first.stats.status === 'failed', 60_000, 'part of the copy');
+            assert.equal(first.stats.status, 'snapshotting', String(first.stats.lastError ?? ''));
+          } else {
+            await eventually(async () => first.stats.status === 'streaming' || first.stats.status === 'failed', 60_000, 'streaming');
+            assert.equal(first.stats.status, 'streaming', String(first.stats.lastError ?? ''));
+          }
+        } finally {
+          ctl.abort();
+        }
         assert.equal(await run, null);
 
         for (const sql of BURST) await conn.query(sql);
@@ -93,7 +106,7 @@ describe('a burst of DDL while Sluice is stopped', () => {
         const second = make();
         const ctl2 = new AbortController();
         const run2 = second.run(ctl2.signal).then(() => null, (e: unknown) => e);
-        const tables = ['category', 'supplier', 'product', 'product_tag', 'price_log', 'audit', 'warehouse'];
+        const tables = ['category', 'supplier', 'product', 'product_tag', 'price_log', 'audit', 'warehouse', 'filler_old'];
         let report = '';
         try {
           await eventually(async () => {
@@ -101,14 +114,14 @@ describe('a burst of DDL while Sluice is stopped', () => {
             const diffs = [];
             for (const t of tables) diffs.push(await target.diff(conn, 'shop', t, 'shop_copy').catch((err: unknown) => ({ table: t, error: String(err) })));
             report = JSON.stringify(diffs.filter((d) => 'error' in d || d.extra > 0 || d.missing > 0));
-            return report === '[]';
+            return report === '[]' && second.stats.status === 'streaming';
           }, 60_000, 'every table equal to the source').catch((err: unknown) => {
             throw new Error(`${String(err)}: ${report}; pipeline ${second.stats.status} ${String(second.stats.lastError ?? '')}`);
           });
           assert.equal(second.stats.status, 'streaming', String(second.stats.lastError ?? ''));
           assert.equal(report, '[]');
           // Nothing of the dropped table, the old name of the renamed one, or the triggers on the copy.
-          assert.equal(await target.diff(conn, 'shop', 'tag', 'shop_copy').then(() => 'exists', () => 'gone'), 'gone');
+          for (const gone of ['tag', 'filler', 'scratch']) assert.equal(await target.diff(conn, 'shop', gone, 'shop_copy').then(() => 'exists', () => 'gone'), 'gone', gone);
         } finally {
           ctl2.abort();
         }
