@@ -25,7 +25,7 @@ import {
 import type { RowSet } from './compare.js';
 import type { SourceSide } from './sides.js';
 import {
-  CheckpointWaiter, checkAfter, checkpointPosition, checkpointUnreadable, keysCondition,
+  CheckpointWaiter, checkAfter, checkpointPosition, checkpointUnreadable, keysCondition, underLock,
   type At, type Digest, type Selection, type TableAccess, type TableSpec, type VerifyTarget,
 } from './table-access.js';
 import type { VerifyKey } from './verify-key.js';
@@ -99,18 +99,8 @@ export class PgTargetSide implements VerifyTarget {
 
   /** `body` in one transaction holding the pipeline's checkpoint row FOR UPDATE; committed when it resolves. */
   async underCheckpointLock<T>(body: (c: pg.PoolClient, checkpoint: Position) => Promise<T>): Promise<T> {
-    return this.withClient(async (c) => {
-      await c.query("BEGIN; SET LOCAL lock_timeout = '20s'");
-      try {
-        const cp = checkpointPosition(this.pipeline, (await c.query<Record<string, PgText>>(this.checkpointSql(true))).rows[0]);
-        const out = await body(c, cp);
-        await c.query('COMMIT');
-        return out;
-      } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+    return this.withClient((c) => underLock(c, (sql) => c.query(sql), "BEGIN; SET LOCAL lock_timeout = '20s'",
+      async () => checkpointPosition(this.pipeline, (await c.query<Record<string, PgText>>(this.checkpointSql(true))).rows[0]), body));
   }
 
   async table(spec: TableSpec): Promise<TableAccess | { problem: string }> {

@@ -13,7 +13,7 @@ import type { TableFilter } from '../source/table-filter.js';
 import { listSourceTables, type TableName } from '../source/source-tables.js';
 import { masterPosition } from '../snapshot/snapshot-reader.js';
 import { MysqlTableAccess } from './mysql-access.js';
-import { CheckpointWaiter, checkpointPosition, checkpointUnreadable, type At, type TableAccess, type TableSpec, type VerifyTarget } from './table-access.js';
+import { CheckpointWaiter, checkpointPosition, checkpointUnreadable, type At, type TableAccess, type TableSpec, type VerifyTarget, underLock } from './table-access.js';
 import { TableSql } from './table-sql.js';
 
 export type Conn = mysql.PoolConnection;
@@ -191,16 +191,8 @@ export class MysqlTargetSide extends Side implements VerifyTarget {
   async underCheckpointLock<T>(body: (conn: Conn, checkpoint: Position) => Promise<T>): Promise<T> {
     return this.withConnection(async (conn) => {
       await conn.query('SET SESSION innodb_lock_wait_timeout = 20');
-      await conn.query('BEGIN');
-      try {
-        const cp = this.toPosition((await conn.query<RowDataPacket[]>(this.checkpointSql(true)))[0]);
-        const out = await body(conn, cp);
-        await conn.query('COMMIT');
-        return out;
-      } catch (err) {
-        await conn.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
+      return underLock(conn, (sql) => conn.query(sql), 'BEGIN',
+        async () => this.toPosition((await conn.query<RowDataPacket[]>(this.checkpointSql(true)))[0]), body);
     });
   }
 }

@@ -107,6 +107,23 @@ export class CheckpointWaiter {
   }
 }
 
+/**
+ * `body` in the transaction `begin` opens on `conn`, after `lock` locked and read the checkpoint row; committed when
+ * `body` resolves, rolled back when anything throws.
+ */
+export async function underLock<C, T>(conn: C, run: (sql: string) => Promise<unknown>, begin: string, lock: () => Promise<Position>,
+  body: (conn: C, checkpoint: Position) => Promise<T>): Promise<T> {
+  await run(begin);
+  try {
+    const out = await body(conn, await lock());
+    await run('COMMIT');
+    return out;
+  } catch (err) {
+    await run('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
 /** A repair's source read must not be older than the checkpoint it holds locked. */
 export function checkAfter(read: Position, cp: Position): void {
   if (comparePositions(read, cp) < 0) {
