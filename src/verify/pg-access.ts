@@ -20,7 +20,7 @@ import { quoteIdent, rawTypeCast, selectExpression, toCell } from '../snapshot/s
 import { sqlLiteral } from '../targets/index.js';
 import {
   PG_RAW_TYPES, PG_SESSION_SETUP, cellFromPgText, pgCheckpointSql, pgColumnOf, pgColumnsSql, pgCompareText, pgDeleteCopiesSql, pgDeleteSql,
-  pgIdent, pgKeyTuple, pgSelectSql, pgText, pgUpsertSql, type PgColumn,
+  pgIdent, pgKeyTuple, pgSelectSql, pgTargetName, pgText, pgUpsertSql, type PgColumn,
 } from '../targets/postgres/index.js';
 import type { RowSet } from './compare.js';
 import type { SourceSide } from './sides.js';
@@ -107,9 +107,9 @@ export class PgTargetSide implements VerifyTarget {
     const rows = await this.query(pgColumnsSql(spec.targetDatabase, spec.table));
     if (rows.length === 0) return { problem: `the target table ${spec.targetDatabase}.${spec.table} does not exist` };
     const byName = new Map(rows.map((r) => [String(r.name), pgColumnOf(String(r.name), String(r.type))]));
-    const missing = spec.schema.columns.filter((c) => !byName.has(c.name)).map((c) => c.name);
+    const missing = spec.schema.columns.filter((c) => !byName.has(pgTargetName(c.name))).map((c) => c.name);
     if (missing.length > 0) return { problem: `the target table lacks column(s) ${missing.join(', ')}` };
-    return new PgTableAccess(this, spec, spec.schema.columns.map((c) => ({ src: c, pg: byName.get(c.name)! })));
+    return new PgTableAccess(this, spec, spec.schema.columns.map((c) => ({ src: c, pg: byName.get(pgTargetName(c.name))! })));
   }
 
   /** undefined_column, undefined_table. */

@@ -7,7 +7,7 @@
 import type { Cell } from '../../core/cell.js';
 import { PgCheckpointTable } from './checkpoint-table.js';
 import { qualified } from './table-sql.js';
-import { pgIdent, pgKind, pgLiteral, pgText, type PgColumn } from './type-map.js';
+import { pgIdent, pgKind, pgLiteral, pgTargetName, pgText, type PgColumn } from './type-map.js';
 
 /** The checkpoint row's position (and phase) of `pipeline`; `lock`: FOR UPDATE (the pipeline's batches wait). */
 export function pgCheckpointSql(checkpointSchema: string, pipeline: string, lock = false): string {
@@ -16,11 +16,11 @@ export function pgCheckpointSql(checkpointSchema: string, pipeline: string, lock
     + ` WHERE pipeline = ${pgLiteral(pipeline)}${lock ? ' FOR UPDATE' : ''}`;
 }
 
-/** The columns of `schema.table` in table order (`name`, `type` as format_type prints it); no rows when it does not exist. */
+/** The columns of `schema.table` (MySQL names) in table order (`name` as PostgreSQL's, `type` as format_type prints it); no rows when it does not exist. */
 export function pgColumnsSql(schema: string, table: string): string {
   return `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ${pgLiteral(schema)} AND c.relname = ${pgLiteral(table)} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname = ${pgLiteral(pgTargetName(schema))} AND c.relname = ${pgLiteral(pgTargetName(table))} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum`;
 }
 
