@@ -8,7 +8,6 @@
  * compared whole. The copy is read in one REPEATABLE READ snapshot with the pipeline's checkpoint row; repairs run
  * in one transaction holding that row FOR UPDATE (the pipeline's batches lock it FOR NO KEY UPDATE, so they wait).
  */
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../errors.js';
@@ -133,14 +132,35 @@ function shown(text: PgText): string {
   return text === null ? 'NULL' : `'${text.replace(/'/g, "''")}'`;
 }
 
-function digestOf(set: RowSet, keyed: boolean): Digest {
-  let sum = 0n, rows = 0;
-  for (const [k, v] of set) {
-    rows += keyed ? 1 : Number(v[0]);
-    const h = createHash('sha1').update(k).update('\u0001').update(v.join('\u0002')).digest();
-    sum = (sum + h.readBigUInt64BE(0)) & 0xffffffffffffffffn;
+/** Two independent 32-bit hashes of a row's key text and column texts (FNV-1a and a multiply-rotate one), in one pass over the code units. */
+function rowHashes(key: string, parts: readonly string[], out: [number, number]): void {
+  let h1 = 2166136261, h2 = 0x9747b28c;
+  for (let p = -1; p < parts.length; p++) {
+    const part = p < 0 ? key : parts[p]!;
+    for (let i = 0; i < part.length; i++) {
+      const c = part.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 16777619);
+      h2 = Math.imul((h2 ^ c) << 13 | (h2 ^ c) >>> 19, 0x5bd1e995);
+    }
+    h1 = Math.imul(h1 ^ 0xfffe, 16777619); // a separator no value text holds alone
+    h2 = Math.imul(h2 ^ 0xfffe, 0x5bd1e995);
   }
-  return { rows, value: `${rows}:${sum}` };
+  out[0] = h1 >>> 0;
+  out[1] = h2 >>> 0;
+}
+
+/** Row count and two sums of 32-bit row hashes (sums, not XOR: key-less duplicates do not cancel), as for MySQL's checksums. */
+function digestOf(set: RowSet, keyed: boolean): Digest {
+  let a = 0, b = 0, rows = 0;
+  const h: [number, number] = [0, 0];
+  for (const [k, v] of set) {
+    const copies = keyed ? 1 : Number(v[0]);
+    rows += copies;
+    rowHashes(k, keyed ? v : [], h);
+    a += h[0] * copies;
+    b += h[1] * copies;
+  }
+  return { rows, value: `${rows}:${a}:${b}` };
 }
 
 export class PgTableAccess implements TableAccess {

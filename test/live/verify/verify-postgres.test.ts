@@ -100,6 +100,7 @@ describe('sluice verify: PostgreSQL target', () => {
 
   it('(c) no false difference while the source writes', async () => {
     let running = true, rows = 0, n = 0;
+    const started = Date.now();
     const writer = (async () => {
       for (; running; n++) {
         const base = 1 + (n * 53) % 2900;
@@ -120,13 +121,15 @@ describe('sluice verify: PostgreSQL target', () => {
       .then((v) => ({ v }), (e: unknown) => ({ e }));
     running = false;
     await writer;
+    const rate = rows / ((Date.now() - started) / 1000);
     if ('e' in outcome) throw outcome.e;
+    assert.ok(rate >= 300, `the writer changed ~${Math.round(rate)} rows/s`);
     for (const s of outcome.v) {
       assert.deepEqual(s.results.map((r) => r.table).sort(), TABLES);
       assert.equal(s.mismatched_rows, 0, `false differences: ${summary(s)}`);
     }
     const rechecked = outcome.v.reduce((s, x) => s + x.results.reduce((t, r) => t + r.differingChunks, 0), 0);
-    process.stderr.write(`# PostgreSQL copy under writes: ${n} source transactions (~${rows} rows) during 2 verify runs, ${rechecked} chunks went through the rounds, 0 false differences\n`);
+    process.stderr.write(`# PostgreSQL copy under writes: ${n} source transactions (~${rows} rows) during 2 verify runs (~${Math.round(rate)} rows/s), ${rechecked} chunks went through the rounds, 0 false differences\n`);
   });
 
   it('(b) tampered copy: exactly the tampered rows; --repair makes the copy equal by value', async () => {
