@@ -3,6 +3,8 @@
 //  1. Sluice copies the table (its initial snapshot, in a child process: bench/sync-sluice.ts) — rows/s;
 //  2. the pipeline then streams (the same child, resumed) and verify compares source and target — rows/s.
 // For each phase, the extra load on the source: its mariadbd CPU seconds and handler row reads (Handler_read_*).
+// BENCH_VERIFY_TARGET=postgres: the copy goes to a throwaway database of the local PostgreSQL (BENCH_PG_URL, default
+// postgres://postgres@127.0.0.1:5432/postgres) instead of a second MariaDB; no guard phase then.
 //  3. (BENCH_GUARD_TXNS > 0) the cost of the read-only guard (`sluice guard`) on apply throughput: the same
 //     single-row update transactions applied by the pipeline without and with the guard's triggers.
 // Figures go to stderr; the last stdout line is JSON {"verify_rows_s":…,"snapshot_rows_s":…,"ratio":…, …}.
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../src/config/index.js';
+import pg from 'pg';
 import { startMariaDb, type MariaDbServer } from '../src/testkit/mariadb-server.js';
 import { verify } from '../src/verify/verify.js';
 import { applyGuard } from '../src/verify/guard.js';
@@ -23,7 +26,9 @@ const ROWS = Number(process.env.BENCH_VERIFY_ROWS ?? 1_000_000);
 const CHUNK = Number(process.env.BENCH_VERIFY_CHUNK ?? 10_000);
 const PARALLELISM = Number(process.env.BENCH_VERIFY_PARALLELISM ?? 2);
 /** Single-row update transactions applied with and without the read-only guard (0: skip that phase). */
-const GUARD_TXNS = Number(process.env.BENCH_GUARD_TXNS ?? 50_000);
+const TARGET = process.env.BENCH_VERIFY_TARGET === 'postgres' ? 'postgres' : 'mysql';
+const GUARD_TXNS = TARGET === 'postgres' ? 0 : Number(process.env.BENCH_GUARD_TXNS ?? 50_000);
+const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SERVER_ARGS = [`--innodb-buffer-pool-size=${process.env.BENCH_BUFFER_POOL ?? '256M'}`, '--innodb-log-file-size=256M'];
 const say = (text: string): void => { process.stderr.write(`bench: ${text}\n`); };
 const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
@@ -100,15 +105,31 @@ async function guardPhase(): Promise<{ plain: number; guarded: number }> {
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-verify-'));
 const source = await startMariaDb({ serverId: 1, extraArgs: SERVER_ARGS });
 const target = await startMariaDb({ serverId: 2, binlog: false, extraArgs: SERVER_ARGS });
+/** A throwaway PostgreSQL database (BENCH_VERIFY_TARGET=postgres): its URL and how to drop it. */
+async function pgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `sluice_bench_verify_${process.pid}`;
+  const admin = async (sql: string): Promise<void> => {
+    const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await c.connect();
+    try { await c.query(sql); } finally { await c.end(); }
+  };
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${name} ENCODING 'UTF8' TEMPLATE template0`);
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+const pgTarget = TARGET === 'postgres' ? await pgDatabase() : null;
+const targetEntry = pgTarget ? { type: 'postgres', url: pgTarget.url } : { type: 'mysql', url: target.url };
 try {
-  say(`source ${source.url}, target ${target.url}; ${ROWS} rows; verify chunks of ${CHUNK} rows, ${PARALLELISM} at a time`);
+  say(`source ${source.url}, target ${targetEntry.url}; ${ROWS} rows; verify chunks of ${CHUNK} rows, ${PARALLELISM} at a time`);
   await source.query(`CREATE DATABASE bench; ${TABLE_DDL}`);
   for (let lo = 1; lo <= ROWS; lo += 100_000) {
     await source.query(`INSERT INTO bench.t1m SELECT ${rowValues('seq')} FROM bench.seq_${lo}_to_${Math.min(ROWS, lo + 99_999)}`);
   }
   const configText = JSON.stringify({
     sources: { src: { type: 'mysql', url: source.url } },
-    targets: { dst: { type: 'mysql', url: target.url } },
+    targets: { dst: targetEntry },
     pipelines: [{ name: 'bench-verify', source: 'src', target: 'dst', tables: ['bench.t1m'] }],
   });
   const config = join(dir, 'bench-verify.json');
@@ -126,29 +147,33 @@ try {
   await child.streaming;
   say('verify: the pipeline streams; verifying …');
   const l2 = await sourceLoad(source);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const summary = await verify(parseConfig(configText, { format: 'json' }), {
     tuning: { chunkSize: CHUNK, parallelism: PARALLELISM },
     onProgress: (p) => { if (p.chunksDone % 20 === 0 || p.chunksDone === p.chunks) say(`verify: chunk ${p.chunksDone}/${p.chunks}, ${p.rowsChecked} rows`); },
   });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = process.cpuUsage(cpu0);
+  const sluiceCpu = (cpu1.user + cpu1.system) / 1e6;
   const l3 = await sourceLoad(source);
   await child.stop();
   const verifyRate = summary.rows_checked / seconds;
   say(`verify: ${summary.rows_checked} rows in ${seconds.toFixed(2)} s = ${Math.round(verifyRate)} rows/s, ${summary.mismatched_rows} differing; `
-    + `source CPU ${(l3.cpu - l2.cpu).toFixed(1)} s, ${l3.rowsRead - l2.rowsRead} row reads`);
+    + `source CPU ${(l3.cpu - l2.cpu).toFixed(1)} s, ${l3.rowsRead - l2.rowsRead} row reads; verify's own CPU ${sluiceCpu.toFixed(1)} s (${TARGET} target)`);
   if (summary.rows_checked !== ROWS || summary.mismatched_rows !== 0) throw new Error(`verify checked ${summary.rows_checked} rows, ${summary.mismatched_rows} differing (want ${ROWS}, 0)`);
   const guard = GUARD_TXNS > 0 ? await guardPhase() : null;
   const ratio = verifyRate / snapshotRate;
   say(`goal: verify at least as fast as the snapshot (ratio ≥ 1): ${round(ratio)} ${ratio >= 1 ? 'met' : 'MISSED'}`);
   process.stdout.write(JSON.stringify({
     verify_rows_s: Math.round(verifyRate), snapshot_rows_s: Math.round(snapshotRate), ratio: round(ratio),
-    verify_source_cpu_s: round(l3.cpu - l2.cpu, 1), snapshot_source_cpu_s: round(l1.cpu - l0.cpu, 1),
+    target: TARGET, verify_sluice_cpu_s: round(sluiceCpu, 1), verify_source_cpu_s: round(l3.cpu - l2.cpu, 1), snapshot_source_cpu_s: round(l1.cpu - l0.cpu, 1),
     verify_source_rows_read: l3.rowsRead - l2.rowsRead, snapshot_source_rows_read: l1.rowsRead - l0.rowsRead, rows: ROWS,
     guard_apply_rows_s: guard && Math.round(guard.guarded), plain_apply_rows_s: guard && Math.round(guard.plain),
   }) + '\n');
 } finally {
   await source.stop();
   await target.stop();
+  await pgTarget?.drop().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 }

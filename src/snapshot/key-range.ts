@@ -15,6 +15,11 @@ export interface KeyRange {
 }
 
 const NUMERIC = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year', 'decimal', 'numeric']);
+/** Key columns whose range bounds are bare numbers (keyLiteral), valid and ordered alike in other SQL engines. */
+export function hasNumericBounds(cols: readonly SchemaColumn[]): boolean {
+  return cols.length > 0 && cols.every((c) => NUMERIC.has(c.dataType));
+}
+
 const INTEGER = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year']);
 
 /** SQL literal of a raw key value (from rawTypeCast): numbers unquoted (exact), bytes as X'…', text quoted. */
@@ -30,21 +35,24 @@ export function keyLiteral(col: SchemaColumn, raw: unknown): string {
 }
 
 /** `(a, b) > (x, y)` written out so that indexes are used on every server: `a > x OR (a = x AND b > y)`. */
-function compare(cols: readonly SchemaColumn[], lits: KeyLiteral, strictOp: '>' | '<', lastOp: '>' | '<='): string {
+function compare(cols: readonly SchemaColumn[], lits: KeyLiteral, strictOp: '>' | '<', lastOp: '>' | '<=', quote: (name: string) => string): string {
   const parts: string[] = [];
   for (let i = 0; i < cols.length; i++) {
-    const eqs = cols.slice(0, i).map((c, j) => `${quoteIdent(c.name)} = ${lits[j]}`);
+    const eqs = cols.slice(0, i).map((c, j) => `${quote(c.name)} = ${lits[j]}`);
     const op = i === cols.length - 1 ? lastOp : strictOp;
-    parts.push([...eqs, `${quoteIdent(cols[i]!.name)} ${op} ${lits[i]}`].join(' AND '));
+    parts.push([...eqs, `${quote(cols[i]!.name)} ${op} ${lits[i]}`].join(' AND '));
   }
   return parts.map((p) => `(${p})`).join(' OR ');
 }
 
-/** WHERE condition for (lo, hi] on the key columns; 'TRUE' when both ends are open. */
-export function rangeCondition(cols: readonly SchemaColumn[], range: KeyRange): string {
+/**
+ * WHERE condition for (lo, hi] on the key columns; 'TRUE' when both ends are open. `quote` quotes a column name
+ * (another engine's quoting, for bounds that are valid literals there too: numbers).
+ */
+export function rangeCondition(cols: readonly SchemaColumn[], range: KeyRange, quote: (name: string) => string = quoteIdent): string {
   const conds: string[] = [];
-  if (range.lo) conds.push(`(${compare(cols, range.lo, '>', '>')})`);
-  if (range.hi) conds.push(`(${compare(cols, range.hi, '<', '<=')})`);
+  if (range.lo) conds.push(`(${compare(cols, range.lo, '>', '>', quote)})`);
+  if (range.hi) conds.push(`(${compare(cols, range.hi, '<', '<=', quote)})`);
   return conds.length === 0 ? 'TRUE' : conds.join(' AND ');
 }
 

@@ -6,18 +6,15 @@
 import mysql, { format, type RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../errors.js';
 import { mysqlConnectionOptions } from '../mysql/connection.js';
-import { comparePositions } from '../mysql/schema/schema-history.js';
 import { CHECKPOINT_TABLE } from '../targets/mysql/checkpoint-table.js';
 import { qualifiedName } from '../targets/mysql/sql-literal.js';
 import type { Position } from '../core/types.js';
 import type { TableFilter } from '../source/table-filter.js';
 import { listSourceTables, type TableName } from '../source/source-tables.js';
 import { masterPosition } from '../snapshot/snapshot-reader.js';
-
-export interface At<T> {
-  value: T;
-  position: Position;
-}
+import { MysqlTableAccess } from './mysql-access.js';
+import { CheckpointWaiter, checkpointPosition, checkpointUnreadable, type At, type TableAccess, type TableSpec, type VerifyTarget, underLock } from './table-access.js';
+import { TableSql } from './table-sql.js';
 
 export type Conn = mysql.PoolConnection;
 
@@ -64,6 +61,12 @@ abstract class Side {
 
   async query(sql: string): Promise<RowDataPacket[]> {
     return this.withConnection(async (c) => (await c.query<RowDataPacket[]>(sql))[0]);
+  }
+
+  /** Unknown column, unknown table, table definition changed (a DDL under the read). */
+  isDefinitionChange(err: unknown): boolean {
+    const errno = (err as { errno?: number }).errno;
+    return errno === 1054 || errno === 1146 || errno === 1412;
   }
 
   /** Whether the server has CRC32C() (MariaDB 10.8+). */
@@ -118,13 +121,17 @@ async function snapshotPosition(conn: Conn): Promise<Position> {
   return masterPosition(conn);
 }
 
-export class TargetSide extends Side {
+/** A MySQL/MariaDB target as verify reads it (the table access: mysql-access.ts). */
+export class MysqlTargetSide extends Side implements VerifyTarget {
   private readonly checkpoints: string;
-  private last: Position | null = null;
+  private readonly waiter: CheckpointWaiter;
+  /** Both servers have CRC32C() (asked once). */
+  private crc32c: Promise<boolean> | undefined;
 
   constructor(url: string, size: number, checkpointDatabase: string, readonly pipeline: string) {
     super(url, size, 'target');
     this.checkpoints = qualifiedName(checkpointDatabase, CHECKPOINT_TABLE);
+    this.waiter = new CheckpointWaiter(pipeline, async () => this.toPosition(await this.query(this.checkpointSql(false))));
   }
 
   private checkpointSql(lock: boolean): string {
@@ -132,19 +139,13 @@ export class TargetSide extends Side {
   }
 
   private toPosition(rows: RowDataPacket[]): Position {
-    const r = rows[0];
-    if (!r || String(r.file) === '') {
-      throw new SluiceError('VERIFY_NOT_READY', `pipeline '${this.pipeline}' has no checkpoint on the target yet`,
-        'start the pipeline (sluice run / sluice serve) and verify once it streams');
-    }
-    return { file: String(r.file), pos: Number(r.pos) };
+    return checkpointPosition(this.pipeline, rows[0]);
   }
 
   /** The pipeline's phase from its checkpoint state ('snapshot', 'stream', or null). */
   async phase(): Promise<string | null> {
     const rows = await this.query(format(`SELECT JSON_VALUE(state, '$.phase') AS phase, file FROM ${this.checkpoints} WHERE pipeline = ?`, [this.pipeline])).catch((err: unknown) => {
-      throw new SluiceError('VERIFY_NOT_READY', `cannot read the checkpoint of pipeline '${this.pipeline}' on the target: ${(err as Error).message}`,
-        'start the pipeline (sluice run / sluice serve) so that it creates its checkpoint, then verify', {}, { cause: err });
+      throw checkpointUnreadable(this.pipeline, err);
     });
     this.toPosition(rows);
     return rows[0]!.phase === null ? null : String(rows[0]!.phase);
@@ -152,21 +153,23 @@ export class TargetSide extends Side {
 
   /** Wait until the target's checkpoint is at or after `p` (the pipeline has applied the source up to p). */
   async waitFor(p: Position, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (let delay = 5; ; delay = Math.min(100, delay * 2)) {
-      if (this.last && comparePositions(this.last, p) >= 0) return;
-      this.last = this.toPosition(await this.query(this.checkpointSql(false)));
-      if (comparePositions(this.last, p) >= 0) return;
-      if (signal?.aborted) throw new SluiceError('VERIFY_NOT_READY', 'verify was stopped', 'nothing to do');
-      if (Date.now() > deadline) {
-        throw new SluiceError('VERIFY_NOT_READY',
-          `pipeline '${this.pipeline}' did not reach source position ${p.file}:${p.pos} within ${Math.round(timeoutMs / 1000)} s (its checkpoint is at ${this.last.file}:${this.last.pos})`,
-          'verify compares rows at positions the pipeline has applied: make sure the pipeline runs and streams (sluice run / sluice serve), or raise --wait-seconds when it lags');
-      }
-      await new Promise((r) => setTimeout(r, delay));
-    }
+    return this.waiter.waitFor(p, timeoutMs, signal);
   }
 
+  async table(spec: TableSpec): Promise<TableAccess | { problem: string }> {
+    const { schema, targetDatabase: db, table } = spec;
+    const targetCols = await this.query(format('SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [db, table]));
+    const have = new Set(targetCols.map((r: RowDataPacket) => String(r.c)));
+    if (have.size === 0) return { problem: `the target table ${db}.${table} does not exist` };
+    const missing = schema.columns.filter((c) => !have.has(c.name)).map((c) => c.name);
+    if (missing.length > 0) return { problem: `the target table lacks column(s) ${missing.join(', ')}` };
+    this.crc32c ??= Promise.all([spec.source.hasCrc32c(), this.hasCrc32c()]).then(([s, t]) => s && t);
+    const crc32c = await this.crc32c;
+    return new MysqlTableAccess(spec.source, this, spec.key, {
+      source: new TableSql(schema, spec.database, table, spec.key.columns, crc32c),
+      target: new TableSql(schema, db, table, spec.key.columns, crc32c),
+    });
+  }
   /** `body` inside a consistent snapshot, with the pipeline's checkpoint as that snapshot sees it. */
   async read<T>(body: (conn: Conn) => Promise<T>): Promise<At<T>> {
     return this.withConnection(async (conn) => {
@@ -188,16 +191,8 @@ export class TargetSide extends Side {
   async underCheckpointLock<T>(body: (conn: Conn, checkpoint: Position) => Promise<T>): Promise<T> {
     return this.withConnection(async (conn) => {
       await conn.query('SET SESSION innodb_lock_wait_timeout = 20');
-      await conn.query('BEGIN');
-      try {
-        const cp = this.toPosition((await conn.query<RowDataPacket[]>(this.checkpointSql(true)))[0]);
-        const out = await body(conn, cp);
-        await conn.query('COMMIT');
-        return out;
-      } catch (err) {
-        await conn.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
+      return underLock(conn, (sql) => conn.query(sql), 'BEGIN',
+        async () => this.toPosition((await conn.query<RowDataPacket[]>(this.checkpointSql(true)))[0]), body);
     });
   }
 }

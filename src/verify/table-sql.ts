@@ -14,6 +14,7 @@ import { escape } from 'mysql2/promise';
 import type { SchemaColumn, TableSchema } from '../mysql/schema/table-schema.js';
 import { literalExpression } from '../snapshot/snapshot-reader.js';
 import { quoteIdent } from '../snapshot/snapshot-values.js';
+import { keysCondition } from './table-access.js';
 
 const AS_TEXT = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric', 'double', 'real',
   'year', 'date', 'datetime', 'timestamp', 'time']);
@@ -65,10 +66,7 @@ export class TableSql {
 
   /** WHERE condition selecting the rows whose key literal tuples are `keys`. */
   keysCondition(keys: readonly string[]): string {
-    if (keys.length === 0) return 'FALSE';
-    const cols = this.key.map((c) => quoteIdent(c.name));
-    if (cols.length === 1) return `${cols[0]} IN (${keys.join(', ')})`;
-    return `(${cols.join(', ')}) IN (${keys.map((k) => `(${k})`).join(', ')})`;
+    return keysCondition(this.key.map((c) => quoteIdent(c.name)), keys);
   }
 
   /** Writes rows given as column literals (REPLACE: a row with the same key is overwritten). */

@@ -2,15 +2,13 @@
  * Verifies (and repairs) one table of a pipeline: chunk checksums first, a differing chunk narrowed to its
  * rows by confirming rounds (see compare.ts), repairs under the target's checkpoint lock.
  */
-import type { RowDataPacket } from 'mysql2/promise';
 import { SluiceError } from '../errors.js';
 import { comparePositions } from '../mysql/schema/schema-history.js';
 import type { TableSchema } from '../mysql/schema/table-schema.js';
-import { rangeCondition, type KeyRange } from '../snapshot/key-range.js';
+import type { KeyRange } from '../snapshot/key-range.js';
 import type { SnapshotReader } from '../snapshot/snapshot-reader.js';
 import { classifyRound, describeDifference, type RowDifference, type RowSet } from './compare.js';
-import type { Conn, SourceSide, TargetSide } from './sides.js';
-import type { TableSql } from './table-sql.js';
+import type { Selection, TableAccess, VerifyTarget } from './table-access.js';
 import type { KeyKind, VerifyKey } from './verify-key.js';
 import type { ReportedDifference } from '../core/verify-result.js';
 
@@ -49,60 +47,16 @@ export interface TableProgress {
   mismatchedRows: number;
 }
 
-interface Checksum { n: string; a: string; b: string }
-
-function cellText(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (Buffer.isBuffer(v)) return v.toString('latin1');
-  return String(v);
-}
-
-async function readRowSet(conn: Conn, sql: string, keyed: boolean): Promise<RowSet> {
-  const [rows] = await conn.query<RowDataPacket[]>({ sql, rowsAsArray: true });
-  const out: RowSet = new Map();
-  for (const r of rows as unknown as unknown[][]) {
-    const vals = r.map(cellText);
-    if (keyed) {
-      out.set(vals[0]!, vals.slice(1));
-    } else {
-      const k = vals.join(',');
-      out.set(k, [String(Number(out.get(k)?.[0] ?? 0) + 1)]);
-    }
-  }
-  return out;
-}
-
-/** Rows of a table without key: row text → its literals and how many copies. */
-async function readCopies(conn: Conn, sql: string): Promise<Map<string, { lits: string[]; count: number }>> {
-  const [rows] = await conn.query<RowDataPacket[]>({ sql, rowsAsArray: true });
-  const out = new Map<string, { lits: string[]; count: number }>();
-  for (const r of rows as unknown as unknown[][]) {
-    const lits = r.map(cellText);
-    const k = lits.join(',');
-    const e = out.get(k);
-    if (e) e.count++;
-    else out.set(k, { lits, count: 1 });
-  }
-  return out;
-}
-
-async function readChecksum(conn: Conn, sql: string): Promise<Checksum> {
-  const [rows] = await conn.query<RowDataPacket[]>(sql);
-  const r = rows[0]!;
-  return { n: String(r.n), a: String(r.a), b: String(r.b) };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class TableVerifier {
   private readonly keyed: boolean;
 
   constructor(
-    private readonly source: SourceSide,
-    private readonly target: TargetSide,
+    private readonly access: TableAccess,
+    private readonly target: VerifyTarget,
     private readonly schema: TableSchema,
     private readonly key: VerifyKey,
-    private readonly sql: { source: TableSql; target: TableSql },
     private readonly tuning: VerifyTuning,
     private readonly onProgress?: (p: TableProgress) => void,
     private readonly signal?: AbortSignal,
@@ -116,7 +70,7 @@ export class TableVerifier {
 
   /** Compare the whole table; differences are reported only once confirmed (see compare.ts). */
   async check(planner: SnapshotReader): Promise<TableCheck> {
-    const ranges: KeyRange[] = this.keyed
+    const ranges: KeyRange[] = this.keyed && this.access.chunked
       ? await planner.planChunks({ ...this.schema, primaryKey: this.key.columns.map((c) => c.name) }, this.tuning.chunkSize)
       : [{ lo: null, hi: null }];
     const out: TableCheck = { rowsChecked: 0, chunks: ranges.length, differingChunks: 0, differences: [], mismatchedRows: 0, unsettledRows: 0, confirmed: new Map() };
@@ -125,7 +79,7 @@ export class TableVerifier {
       while (next < ranges.length) {
         if (this.signal?.aborted) throw new SluiceError('VERIFY_NOT_READY', 'verify was stopped', 'nothing to do');
         const range = ranges[next++]!;
-        const cond = this.keyed ? rangeCondition(this.key.columns, range) : 'TRUE';
+        const cond: Selection = { range };
         const c = await this.chunkEqual(cond);
         out.rowsChecked += c.rows;
         if (!c.equal) {
@@ -151,41 +105,41 @@ export class TableVerifier {
       const cs = Number(d.source?.[0] ?? 0), ct = Number(d.target?.[0] ?? 0);
       return { kind: cs > ct ? 'missing' : 'extra', key, count: Math.abs(cs - ct) };
     }
-    const columns = describeDifference(this.sql.source.columnNames, d).columns;
+    const columns = describeDifference(this.access.columnNames, d).columns;
     return { kind: d.kind, key, ...(d.kind === 'different' ? { columns } : {}) };
   }
 
   /** Checksums of one chunk on both sides, the target read once its checkpoint passed the source read; retried twice. */
-  private async chunkEqual(cond: string): Promise<{ equal: boolean; rows: number }> {
+  private async chunkEqual(cond: Selection): Promise<{ equal: boolean; rows: number }> {
     let rows = 0;
     for (let attempt = 0; attempt < 3; attempt++) {
       if (attempt > 0) await sleep(50 * attempt);
-      const s = await this.source.read((c) => readChecksum(c, this.sql.source.checksum(cond)));
+      const s = await this.access.sourceDigest(cond);
       await this.target.waitFor(s.position, this.tuning.waitMs, this.signal);
-      const t = await this.target.read((c) => readChecksum(c, this.sql.target.checksum(cond)));
-      rows = Number(s.value.n);
-      if (s.value.n === t.value.n && s.value.a === t.value.a && s.value.b === t.value.b) return { equal: true, rows };
+      const t = await this.access.targetDigest(cond);
+      rows = s.value.rows;
+      if (s.value.value === t.value.value) return { equal: true, rows };
     }
     return { equal: false, rows };
   }
 
   /** One round: source, target at a checkpoint ≥ that source read, source again. */
-  private async round(cond: string): Promise<[RowSet, RowSet, RowSet]> {
-    const s1 = await this.source.read((c) => readRowSet(c, this.sql.source.rows(cond), this.keyed));
+  private async round(cond: Selection): Promise<[RowSet, RowSet, RowSet]> {
+    const s1 = await this.access.sourceRows(cond);
     await this.target.waitFor(s1.position, this.tuning.waitMs, this.signal);
-    const t = await this.target.read((c) => readRowSet(c, this.sql.target.rows(cond), this.keyed));
-    const s2 = await this.source.read((c) => readRowSet(c, this.sql.source.rows(cond), this.keyed));
+    const t = await this.access.targetRows(cond);
+    const s2 = await this.access.sourceRows(cond);
     if (comparePositions(t.position, s1.position) < 0) throw new SluiceError('INTERNAL', 'target checkpoint went backwards during verify', 'report this as a bug');
     return [s1.value, t.value, s2.value];
   }
 
   /** Narrow a differing chunk to the rows that differ in `confirmRounds` rounds. */
-  private async narrow(cond: string): Promise<{ confirmed: Map<string, RowDifference>; unsettled: number }> {
+  private async narrow(cond: Selection): Promise<{ confirmed: Map<string, RowDifference>; unsettled: number }> {
     const counts = new Map<string, number>();
     const confirmed = new Map<string, RowDifference>();
     let pending: Set<string> | null = null;
     for (let round = 1; round <= this.tuning.maxRounds; round++) {
-      const where = pending === null || !this.keyed ? cond : this.sql.source.keysCondition([...pending]);
+      const where: Selection = pending === null || !this.keyed ? cond : { keys: [...pending] };
       const [s1, t, s2] = await this.round(where);
       const r = classifyRound(s1, t, s2, pending ?? undefined);
       const next = new Set<string>();
@@ -211,42 +165,9 @@ export class TableVerifier {
    */
   async repair(confirmed: ReadonlyMap<string, RowDifference>): Promise<number> {
     const keys = [...confirmed.keys()];
+    if (!this.keyed) return keys.length === 0 ? 0 : this.access.repairCopies(keys);
     let repaired = 0;
-    if (!this.keyed) {
-      if (keys.length === 0) return 0;
-      return this.target.underCheckpointLock(async (conn, cp) => {
-        const s = await this.source.read((c) => readCopies(c, this.sql.source.rows('TRUE')));
-        this.checkAfter(s.position, cp);
-        const t = await readCopies(conn, this.sql.target.rows('TRUE'));
-        for (const k of keys) {
-          const cs = s.value.get(k), ct = t.get(k);
-          const delta = (cs?.count ?? 0) - (ct?.count ?? 0);
-          if (delta > 0) for (let i = 0; i < delta; i++) await conn.query(this.sql.target.insert(cs!.lits));
-          if (delta < 0) await conn.query(this.sql.target.deleteRow(ct!.lits, -delta));
-          repaired += Math.abs(delta);
-        }
-        return repaired;
-      });
-    }
-    for (let i = 0; i < keys.length; i += 500) {
-      const batch = keys.slice(i, i + 500);
-      repaired += await this.target.underCheckpointLock(async (conn, cp) => {
-        const s = await this.source.read((c) => readRowSet(c, this.sql.source.rows(this.sql.source.keysCondition(batch)), true));
-        this.checkAfter(s.position, cp);
-        const present = batch.filter((k) => s.value.has(k));
-        const absent = batch.filter((k) => !s.value.has(k));
-        if (present.length > 0) await conn.query(this.sql.target.replace(present.map((k) => s.value.get(k)!)));
-        if (absent.length > 0) await conn.query(this.sql.target.deleteKeys(absent));
-        return batch.length;
-      });
-    }
+    for (let i = 0; i < keys.length; i += 500) repaired += await this.access.repairKeys(keys.slice(i, i + 500));
     return repaired;
-  }
-
-  private checkAfter(read: { file: string; pos: number }, cp: { file: string; pos: number }): void {
-    if (comparePositions(read, cp) < 0) {
-      throw new SluiceError('INTERNAL', `source read at ${read.file}:${read.pos} is before the target checkpoint ${cp.file}:${cp.pos}; repair not written`,
-        'report this as a bug; nothing was changed on the target');
-    }
   }
 }

@@ -2,15 +2,15 @@
  * `sluice verify`: compare every table of a pipeline, source against target, while the pipeline streams
  * and the source writes; optionally repair what differs. See docs/architecture.md ("Verify").
  */
-import { format, type RowDataPacket } from 'mysql2/promise';
-import type { PipelineConfig, SluiceConfig } from '../config/types.js';
+import type { PipelineConfig, SluiceConfig, TargetConfig } from '../config/types.js';
 import { SluiceError } from '../errors.js';
 import { InformationSchemaLoader } from '../mysql/schema/schema-loader.js';
 import type { TableName } from '../source/source-tables.js';
 import { SnapshotReader } from '../snapshot/snapshot-reader.js';
 import { compileTableFilter } from '../source/table-filter.js';
-import { SourceSide, TargetSide } from './sides.js';
-import { TableSql } from './table-sql.js';
+import { PgTargetSide } from './pg-access.js';
+import { MysqlTargetSide, SourceSide } from './sides.js';
+import type { VerifyTarget } from './table-access.js';
 import { DEFAULT_VERIFY_TUNING, TableVerifier, type TableCheck, type TableProgress, type VerifyTuning } from './table-verifier.js';
 import { chooseKey, uniqueIndexesSql, type UniqueIndexRow } from './verify-key.js';
 import type { TableResult } from '../core/verify-result.js';
@@ -46,29 +46,8 @@ export async function verify(cfg: SluiceConfig, opts: VerifyOptions = {}): Promi
   if (pipelines.length === 0) {
     throw new SluiceError('BAD_ARGUMENT', `no pipeline named '${opts.pipeline}' in the config`, `use one of: ${cfg.pipelines.map((p) => p.name).join(', ')}`);
   }
-  const notMysql = (p: PipelineConfig): string | null => {
-    const type = cfg.targets[p.target]!.type;
-    return type === 'mysql' || type === 'mariadb' ? null : type;
-  };
-  const only = pipelines.length === 1 && opts.pipeline !== undefined ? pipelines[0]! : null;
-  const onlyType = only ? notMysql(only) : null;
-  if (only && onlyType) {
-    throw new SluiceError('BAD_ARGUMENT', `pipeline ${only.name} writes to a ${onlyType} target (${only.target}); verify compares MySQL/MariaDB targets only`,
-      'verify the pipelines with a MySQL or MariaDB target (--pipeline NAME); compare a PostgreSQL copy by hand for now');
-  }
   const results: TableResult[] = [];
-  for (const p of pipelines) {
-    const type = notMysql(p);
-    if (type) {
-      // Not an error for the others: say so in the report and go on.
-      const r: TableResult = { pipeline: p.name, table: '*', target: `${p.target} (${type})`, key: 'none', rowsChecked: 0, chunks: 0, differingChunks: 0,
-        mismatchedRows: 0, unsettledRows: 0, differences: [], repairedRows: 0, problem: `verify compares MySQL/MariaDB targets only, not ${type}` };
-      results.push(r);
-      opts.onTable?.(r);
-      continue;
-    }
-    results.push(...await verifyPipeline(cfg, p, opts));
-  }
+  for (const p of pipelines) results.push(...await verifyPipeline(cfg, p, opts));
   return {
     tables: results.length,
     rows_checked: results.reduce((s, r) => s + r.rowsChecked, 0),
@@ -84,7 +63,7 @@ async function verifyPipeline(cfg: SluiceConfig, p: PipelineConfig, opts: Verify
   const tuning: VerifyTuning = { ...DEFAULT_VERIFY_TUNING, ...opts.tuning };
   const srcCfg = cfg.sources[p.source]!, tgtCfg = cfg.targets[p.target]!;
   const source = new SourceSide(srcCfg.url, tuning.parallelism);
-  const target = new TargetSide(tgtCfg.url, tuning.parallelism, tgtCfg.checkpointDatabase, p.name);
+  const target = verifyTarget(tgtCfg, tuning.parallelism, p.name);
   const planner = new SnapshotReader(srcCfg.url, 'mariadb', 1);
   const loader = new InformationSchemaLoader(srcCfg.url);
   try {
@@ -95,10 +74,9 @@ async function verifyPipeline(cfg: SluiceConfig, p: PipelineConfig, opts: Verify
     const filter = compileTableFilter(p.tables, p.exclude);
     const only = opts.tables && opts.tables.length > 0 ? compileTableFilter(opts.tables) : null;
     const tables = (await source.tables(filter)).filter((t) => only === null || only(t.database, t.table));
-    const [crcS, crcT] = await Promise.all([source.hasCrc32c(), target.hasCrc32c()]);
     const out: TableResult[] = [];
     for (const t of tables) {
-      const r = await verifyTable(p, t, { source, target, planner, loader, tuning, crc32c: crcS && crcT }, opts);
+      const r = await verifyTable(p, t, { source, target, planner, loader, tuning }, opts);
       out.push(r);
       opts.onTable?.(r);
     }
@@ -111,11 +89,16 @@ async function verifyPipeline(cfg: SluiceConfig, p: PipelineConfig, opts: Verify
 
 interface Ctx {
   source: SourceSide;
-  target: TargetSide;
+  target: VerifyTarget;
   planner: SnapshotReader;
   loader: InformationSchemaLoader;
   tuning: VerifyTuning;
-  crc32c: boolean;
+}
+
+/** The target side for the pipeline's target kind: MySQL/MariaDB (checksums on both servers) or PostgreSQL. */
+function verifyTarget(tgt: TargetConfig, parallelism: number, pipeline: string): VerifyTarget {
+  if (tgt.type === 'postgres' || tgt.type === 'postgresql') return new PgTargetSide(tgt.url, parallelism, tgt.checkpointDatabase, pipeline);
+  return new MysqlTargetSide(tgt.url, parallelism, tgt.checkpointDatabase, pipeline);
 }
 
 async function verifyTable(p: PipelineConfig, t: TableName, ctx: Ctx, opts: VerifyOptions): Promise<TableResult> {
@@ -127,24 +110,16 @@ async function verifyTable(p: PipelineConfig, t: TableName, ctx: Ctx, opts: Veri
   if (!schema) return { ...base, problem: 'the source table is gone' };
   const key = chooseKey(schema, (await ctx.source.query(uniqueIndexesSql(t.database, t.table))) as unknown as UniqueIndexRow[]);
   base.key = key.kind;
-  const targetCols = await ctx.target.query(format('SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [targetDb, t.table]));
-  const have = new Set(targetCols.map((r: RowDataPacket) => String(r.c)));
-  if (have.size === 0) return { ...base, problem: `the target table ${base.target} does not exist` };
-  const missing = schema.columns.filter((c) => !have.has(c.name)).map((c) => c.name);
-  if (missing.length > 0) return { ...base, problem: `the target table lacks column(s) ${missing.join(', ')}` };
-  const sql = {
-    source: new TableSql(schema, t.database, t.table, key.columns, ctx.crc32c),
-    target: new TableSql(schema, targetDb, t.table, key.columns, ctx.crc32c),
-  };
-  const verifier = new TableVerifier(ctx.source, ctx.target, schema, key, sql, ctx.tuning,
+  const access = await ctx.target.table({ source: ctx.source, schema, database: t.database, table: t.table, targetDatabase: targetDb, key });
+  if ('problem' in access) return { ...base, problem: access.problem };
+  const verifier = new TableVerifier(access, ctx.target, schema, key, ctx.tuning,
     (pr) => opts.onProgress?.({ ...pr, pipeline: p.name, table: name }), opts.signal);
   let check: TableCheck;
   try {
     check = await verifier.check(ctx.planner);
   } catch (err) {
     // A DDL on the table while it was compared (the target may not have applied it yet): say so, go on with the others.
-    const errno = (err as { errno?: number }).errno;
-    if (errno === 1054 || errno === 1146 || errno === 1412) return { ...base, problem: `the table's definition changed during verify (${(err as Error).message}); verify it again` };
+    if (ctx.target.isDefinitionChange(err) || ctx.source.isDefinitionChange(err)) return { ...base, problem: `the table's definition changed during verify (${(err as Error).message}); verify it again` };
     throw err;
   }
   const result: TableResult = { ...base, rowsChecked: check.rowsChecked, chunks: check.chunks, differingChunks: check.differingChunks,

@@ -117,13 +117,13 @@ interface CopyStep { copy: string; data: () => Iterable<Buffer> }
 /** What a batch runs, in order: SQL statements (packed into round trips) and COPY steps. */
 type Step = string | CopyStep;
 
-const SESSION_SETUP = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; "
+export const SESSION_SETUP = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; "
   + "SET standard_conforming_strings = on; SET client_encoding = 'UTF8'; SET application_name = 'sluice'";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Every value as the server's text (no parsing into Date or number). */
-const RAW_TYPES = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
+export const RAW_TYPES = { getTypeParser: () => (v: string) => v } as unknown as pg.CustomTypesConfig;
 
 export const POSTGRES_CAPABILITIES: TargetCapabilities = {
   transactionalCheckpoint: true,
