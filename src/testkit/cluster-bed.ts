@@ -8,7 +8,7 @@
  * time by the target's clock), which shows who wrote the pipeline when.
  * Used by the store-outage and rolling-restart tests, `npm run chaos:cluster` and `npm run bench:failover`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -51,6 +51,25 @@ export async function until<T>(what: string, check: () => Promise<T | null | fal
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await sleep(everyMs);
   }
+}
+
+/** The local ports of the TCP sockets process `pid` has open (Linux: /proc). */
+export function tcpPortsOf(pid: number): Set<number> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch { /* closed meanwhile */ }
+  }
+  const ports = new Set<number>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 9 && inodes.has(cols[9]!)) ports.add(parseInt(cols[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports;
 }
 
 export class ClusterBed {
@@ -167,6 +186,15 @@ export class ClusterBed {
   alive(id: string): boolean {
     const c = this.nodes.get(id)?.child;
     return !!c && c.exitCode === null && c.signalCode === null;
+  }
+
+  /**
+   * Hold what node `id` sends to the target on the connections it has open (targetProxy.holdOpen; `heal()` delivers
+   * it): its next request is in flight and stays so. Returns the number of connections held.
+   */
+  holdTargetRequestsOf(id: string): number {
+    const ports = tcpPortsOf(this.nodes.get(id)!.child.pid!);
+    return this.targetProxy.holdOpen((port) => ports.has(port));
   }
 
   /** SIGTERM (a graceful handover) and wait for the exit; the time it took to exit, ms. */

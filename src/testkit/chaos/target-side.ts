@@ -25,6 +25,14 @@ export interface CheckpointWrite {
   at: number;
 }
 
+/** See ChaosTarget.slowClaims. */
+export interface SlowClaims {
+  /** A claim is sleeping now (holding the checkpoint row). */
+  underway(): Promise<boolean>;
+  /** Claims at full speed again. */
+  remove(): Promise<void>;
+}
+
 /** The target as an endpoint of the store (`Store.putEndpoint`), less kind, name, host and port. */
 export interface ChaosTargetEndpoint {
   type: string;
@@ -55,6 +63,11 @@ export interface ChaosTarget {
   installCheckpointWitness(): Promise<void>;
   /** Checkpoint writes logged so far (in the order the row lock let them commit), optionally of one pipeline. */
   checkpointWrites(pipeline?: string): Promise<CheckpointWrite[]>;
+  /**
+   * Make every claim (an UPDATE of a checkpoint row that changes its epoch) sleep `seconds` inside its transaction,
+   * holding the row: a window in which a claim is under way. Needs the checkpoint table.
+   */
+  slowClaims(seconds: number): Promise<SlowClaims>;
   /** The target restart fault; returns its description. */
   restart(seconds: number): Promise<string>;
   /** The read-only target fault; returns its description. */
@@ -157,6 +170,14 @@ async function startMySqlTarget(shared?: MariaDbServer): Promise<ChaosTarget> {
          ${pipeline ? 'WHERE pipeline = ?' : ''} ORDER BY id`, pipeline ? [pipeline] : []);
       return rows.map((r) => ({ id: Number(r.id), pipeline: String(r.pipeline), epoch: Number(r.epoch), owner: r.owner === null ? null : String(r.owner), at: Number(r.at) }));
     },
+    async slowClaims(seconds) {
+      await (await conn.get()).query(`CREATE TRIGGER IF NOT EXISTS _sluice.witness_slow_claim BEFORE UPDATE ON _sluice.checkpoints FOR EACH ROW
+        IF NOT (NEW.epoch <=> OLD.epoch) THEN DO SLEEP(${Number(seconds)}); END IF`);
+      return {
+        underway: async () => (await scalar("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE STATE = 'User sleep' AND INFO LIKE 'UPDATE%checkpoints%'")) > 0,
+        remove: async () => { await (await conn.get()).query('DROP TRIGGER IF EXISTS _sluice.witness_slow_claim'); },
+      };
+    },
     async restart(seconds) {
       const down = Math.min(seconds, 5);
       await server.kill();
@@ -242,6 +263,17 @@ async function startPgTarget(): Promise<ChaosTarget> {
         `SELECT id, pipeline, epoch, owner, (extract(epoch FROM at) * 1000)::text AS at FROM witness.checkpoint_writes
          ${pipeline ? 'WHERE pipeline = $1' : ''} ORDER BY id`, pipeline ? [pipeline] : []);
       return r.rows.map((w) => ({ id: Number(w.id), pipeline: w.pipeline, epoch: Number(w.epoch), owner: w.owner, at: Number(w.at) }));
+    },
+    async slowClaims(seconds) {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS witness;
+        CREATE OR REPLACE FUNCTION witness.slow_claim() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_sleep(${Number(seconds)}); RETURN NEW; END $$;
+        CREATE OR REPLACE TRIGGER witness_slow_claim BEFORE UPDATE ON _sluice.checkpoints
+          FOR EACH ROW WHEN (NEW.epoch IS DISTINCT FROM OLD.epoch) EXECUTE FUNCTION witness.slow_claim()`);
+      return {
+        underway: async () => (await scalar("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'")) > 0,
+        remove: async () => { await client.query('DROP TRIGGER IF EXISTS witness_slow_claim ON _sluice.checkpoints'); },
+      };
     },
     async restart(seconds) {
       // No restart of the machine's PostgreSQL: every Sluice session of the database is terminated, twice
