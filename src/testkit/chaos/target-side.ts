@@ -174,7 +174,7 @@ async function startMySqlTarget(shared?: MariaDbServer): Promise<ChaosTarget> {
       await (await conn.get()).query(`CREATE TRIGGER IF NOT EXISTS _sluice.witness_slow_claim BEFORE UPDATE ON _sluice.checkpoints FOR EACH ROW
         IF NOT (NEW.epoch <=> OLD.epoch) THEN DO SLEEP(${Number(seconds)}); END IF`);
       return {
-        underway: async () => (await scalar("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE STATE = 'User sleep' AND INFO LIKE 'UPDATE%checkpoints%'")) > 0,
+        underway: async () => (await scalar("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND INFO LIKE '%checkpoints%SET epoch =%'")) > 0,
         remove: async () => { await (await conn.get()).query('DROP TRIGGER IF EXISTS _sluice.witness_slow_claim'); },
       };
     },
