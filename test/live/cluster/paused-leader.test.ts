@@ -62,6 +62,31 @@ for (const kind of CHAOS_TARGET_KINDS) describe(`cluster: a paused leader is fen
       throw err;
     }
   };
+  /**
+   * Stop the owner (SIGSTOP) with its next batch in flight: held at the target proxy. Only an owner that is still the
+   * owner after it applied a row, and whose request is seen held, is stopped; otherwise its connections are let go and
+   * it is tried again (ownership can move between two scenarios).
+   */
+  const stopOwnerWithBatchInFlight = (): Promise<{ first: LeaseOwner; old: ServeNode; mark: number; conns: number; held: number }> =>
+    until('an applying owner stopped with its next batch in flight', async () => {
+      const first = await bed.owner();
+      if (!first) return null;
+      const before = bed.seq;
+      await until('the owner to apply', async () => (await bed.copied()) > before, 30_000);
+      const now = await bed.owner();
+      if (!now || now.owner !== first.owner || now.epoch !== first.epoch) return null;
+      const old = bed.nodes.get(first.owner)!;
+      const mark = old.logMark();
+      // What the owner sends to the target from now on stays in the proxy: its next batch is in flight.
+      const conns = bed.holdTargetRequestsOf(first.owner);
+      const inFlight = conns > 0 && await until('a batch of the owner in flight', async () => bed.targetProxy.heldToServer > 0, 5000, 5).catch(() => false);
+      if (!inFlight) {
+        bed.targetProxy.heal();
+        return null;
+      }
+      old.child.kill('SIGSTOP');
+      return { first, old, mark, conns, held: bed.targetProxy.heldToServer };
+    }, 60_000, 100);
   /** Every source row exactly once on the target, every column; no stale epoch wrote after a newer one. */
   const assertExactlyOnce = async (): Promise<void> => {
     const d = await bed.compare('audit', 'shop', 'copy', 90_000);
@@ -111,17 +136,8 @@ for (const kind of CHAOS_TARGET_KINDS) describe(`cluster: a paused leader is fen
     bed.startWriter(5);
     let old: ServeNode | undefined;
     try {
-      const first = await owner();
-      old = bed.nodes.get(first.owner)!;
-      const mark = old.logMark();
-      const before = bed.seq;
-      await until('the owner to apply', async () => (await bed.copied()) > before, 30_000);
-      // What the owner sends to the target from now on stays in the proxy: its next batch is in flight.
-      const conns = bed.holdTargetRequestsOf(first.owner);
-      assert.ok(conns > 0, `${first.owner} has connections to the target`);
-      await until('a batch of the owner in flight', async () => bed.targetProxy.heldToServer > 0, 15_000, 5);
-      old.child.kill('SIGSTOP');
-      const held = bed.targetProxy.heldToServer;
+      const { first, old: stopped, mark, conns, held } = await stopOwnerWithBatchInFlight();
+      old = stopped;
       const next = await otherOwner(first);
       assert.ok(next.epoch > first.epoch, `the epoch rose (${first.epoch} → ${next.epoch})`);
       const atTakeover = bed.seq;
@@ -149,16 +165,8 @@ for (const kind of CHAOS_TARGET_KINDS) describe(`cluster: a paused leader is fen
     let old: ServeNode | undefined;
     const slow = await bed.target.slowClaims(4);
     try {
-      const first = await owner();
-      old = bed.nodes.get(first.owner)!;
-      const mark = old.logMark();
-      const before = bed.seq;
-      await until('the owner to apply', async () => (await bed.copied()) > before, 30_000);
-      const conns = bed.holdTargetRequestsOf(first.owner);
-      assert.ok(conns > 0, `${first.owner} has connections to the target`);
-      await until('a batch of the owner in flight', async () => bed.targetProxy.heldToServer > 0, 15_000, 5);
-      old.child.kill('SIGSTOP');
-      const held = bed.targetProxy.heldToServer;
+      const { first, old: stopped, mark, conns, held } = await stopOwnerWithBatchInFlight();
+      old = stopped;
       // Another node claims the pipeline on the target; its claim sleeps holding the row: the stale batch arrives now.
       await until('a claim under way on the target', () => slow.underway(), 30_000, 20);
       bed.targetProxy.heal();
