@@ -1,18 +1,20 @@
 /**
- * A test bed for cluster faults: a throwaway MariaDB as source and target, another as the shared store, every
+ * A test bed for cluster faults: a throwaway MariaDB as source, another as the shared store, a target of a
+ * ChaosTarget kind (MySQL: the source's own server; PostgreSQL: a throwaway database of the local server), every
  * `sluice serve` node reaching the store through its own TCP proxy (so one node can be cut off from the store,
- * or all of them), a steady writer into a key-less, insert-only table (`shop.audit`, the witness of
+ * or all of them) and the target through one shared proxy (whose open connections — the owner's — can be held
+ * while new ones pass), a steady writer into a key-less, insert-only table (`shop.audit`, the witness of
  * exactly-once) and a witness of the target's checkpoint row: a trigger logs every write of it (epoch, owner,
  * time by the target's clock), which shows who wrote the pipeline when.
  * Used by the store-outage and rolling-restart tests, `npm run chaos:cluster` and `npm run bench:failover`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { DEFAULT_TUNING } from '../config/index.js';
 import { Store } from '../store/index.js';
-import { diffTable } from './chaos/compare.js';
+import { startChaosTarget, type ChaosTarget, type ChaosTargetKind, type CheckpointWrite } from './chaos/target-side.js';
 import { startMariaDb, type MariaDbServer } from './mariadb-server.js';
 import { startServeNode, type ServeNode } from './serve-node.js';
 import { TcpProxy } from './tcp-proxy.js';
@@ -24,17 +26,11 @@ export interface ClusterBedOptions {
   nodes?: readonly string[];
   /** Log level of the nodes (default info: the tests read what they say). */
   logLevel?: string;
+  /** The target's kind (default mysql: the source's server). */
+  target?: ChaosTargetKind;
 }
 
-/** One write of the target's checkpoint row, as the witness trigger logged it. */
-export interface CheckpointWrite {
-  id: number;
-  pipeline: string;
-  epoch: number;
-  owner: string | null;
-  /** ms since the epoch, by the target's clock (this machine's). */
-  at: number;
-}
+export type { CheckpointWrite };
 
 export interface LeaseOwner {
   owner: string;
@@ -57,6 +53,25 @@ export async function until<T>(what: string, check: () => Promise<T | null | fal
   }
 }
 
+/** The local ports of the TCP sockets process `pid` has open (Linux: /proc). */
+export function tcpPortsOf(pid: number): Set<number> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch { /* closed meanwhile */ }
+  }
+  const ports = new Set<number>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 9 && inodes.has(cols[9]!)) ports.add(parseInt(cols[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports;
+}
+
 export class ClusterBed {
   readonly nodes = new Map<string, ServeNode>();
   /** The store as each node reaches it. */
@@ -69,7 +84,12 @@ export class ClusterBed {
   private writer: Promise<void> | null = null;
   private readonly dirs: string[] = [];
 
-  private constructor(readonly db: MariaDbServer, readonly storeDb: MariaDbServer, private readonly o: ClusterBedOptions) {}
+  /** Where every node reaches the target (the endpoint `tgt` names it). */
+  readonly targetProxy: TcpProxy;
+
+  private constructor(readonly db: MariaDbServer, readonly storeDb: MariaDbServer, readonly target: ChaosTarget, private readonly o: ClusterBedOptions) {
+    this.targetProxy = new TcpProxy(target.host, target.port);
+  }
 
   get nodeIds(): readonly string[] {
     return this.o.nodes ?? ['n1', 'n2', 'n3'];
@@ -78,12 +98,15 @@ export class ClusterBed {
   /** Servers, schema, the `watched` pipeline (shop.audit → copy.audit) in the store, the nodes up. */
   static async start(o: ClusterBedOptions = {}): Promise<ClusterBed> {
     const [db, storeDb] = await Promise.all([startMariaDb(), startMariaDb()]);
-    const bed = new ClusterBed(db, storeDb, o);
+    const target = await startChaosTarget(o.target ?? 'mysql', { mysqlServer: db }).catch(async (err: unknown) => {
+      await Promise.all([db.stop(), storeDb.stop()]).catch(() => undefined);
+      throw err;
+    });
+    const bed = new ClusterBed(db, storeDb, target, o);
     try {
-      await db.query(`CREATE DATABASE shop; CREATE DATABASE witness;
-        CREATE TABLE shop.audit (seq BIGINT NOT NULL, note VARCHAR(40) NOT NULL);
-        CREATE TABLE witness.checkpoint_writes (id BIGINT AUTO_INCREMENT PRIMARY KEY, pipeline VARCHAR(64) NOT NULL, epoch BIGINT NOT NULL,
-          owner VARCHAR(1024) NULL, at TIMESTAMP(6) NOT NULL)`);
+      await bed.targetProxy.start();
+      await db.query(`CREATE DATABASE shop;
+        CREATE TABLE shop.audit (seq BIGINT NOT NULL, note VARCHAR(40) NOT NULL)`);
       await storeDb.query('CREATE DATABASE sluice_store');
       await bed.addPipeline('watched', ['shop.audit'], 'copy');
       for (const id of bed.nodeIds) await bed.startNode(id);
@@ -122,7 +145,7 @@ export class ClusterBed {
     await this.withStore(async (store) => {
       const ep = { type: 'mariadb' as const, host: '127.0.0.1', port: this.db.port, user: 'root', password: '', options: {} };
       if (!(await store.getEndpoint('source', 'src'))) await store.putEndpoint({ kind: 'source', name: 'src', ...ep });
-      if (!(await store.getEndpoint('target', 'tgt'))) await store.putEndpoint({ kind: 'target', name: 'tgt', ...ep });
+      if (!(await store.getEndpoint('target', 'tgt'))) await store.putEndpoint({ kind: 'target', name: 'tgt', host: '127.0.0.1', port: this.targetProxy.port, ...this.target.endpoint });
       await store.putPipeline({ name, source: 'src', target: 'tgt', tables, exclude: [], targetDatabase, snapshot: 'initial', ddl: 'apply',
         tuning: { ...DEFAULT_TUNING } }, 'running');
     });
@@ -148,13 +171,10 @@ export class ClusterBed {
     await this.addPipeline(name, ['shop.big', 'shop.biglog'], targetDatabase);
   }
 
-  /** Rows of `db.table` (0 when it does not exist yet). */
-  async rowCount(table: string): Promise<number> {
-    try {
-      return Number((await this.db.query<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM ${table}`))[0]!.n);
-    } catch {
-      return 0;
-    }
+  /** Rows of the target's `db.table` (0 when it does not exist yet). */
+  rowCount(table: string): Promise<number> {
+    const [db, name] = table.split('.') as [string, string];
+    return this.target.rowCount(db, name);
   }
 
   async startNode(id: string): Promise<ServeNode> {
@@ -166,6 +186,15 @@ export class ClusterBed {
   alive(id: string): boolean {
     const c = this.nodes.get(id)?.child;
     return !!c && c.exitCode === null && c.signalCode === null;
+  }
+
+  /**
+   * Hold what node `id` sends to the target on the connections it has open (targetProxy.holdOpen; `heal()` delivers
+   * it): its next request is in flight and stays so. Returns the number of connections held.
+   */
+  holdTargetRequestsOf(id: string): number {
+    const ports = tcpPortsOf(this.nodes.get(id)!.child.pid!);
+    return this.targetProxy.holdOpen((port) => ports.has(port));
   }
 
   /** SIGTERM (a graceful handover) and wait for the exit; the time it took to exit, ms. */
@@ -201,17 +230,14 @@ export class ClusterBed {
   }
 
   /** The highest writer row on the target (0 before the copy exists). */
-  async copied(table = 'copy.audit'): Promise<number> {
-    try {
-      return Number((await this.db.query<Array<{ m: number | null }>>(`SELECT MAX(seq) AS m FROM ${table}`))[0]!.m ?? 0);
-    } catch {
-      return 0;
-    }
+  copied(table = 'copy.audit'): Promise<number> {
+    const [db, name] = table.split('.') as [string, string];
+    return this.target.maxOf(db, name, 'seq');
   }
 
   /** The target's clock, ms since the epoch. */
-  async targetNow(): Promise<number> {
-    return Number((await this.db.query<Array<{ t: string }>>('SELECT CAST(UNIX_TIMESTAMP(SYSDATE(6)) * 1000 AS DECIMAL(20,3)) AS t'))[0]!.t);
+  targetNow(): Promise<number> {
+    return this.target.now();
   }
 
   /** One row per transaction into shop.audit, every `pauseMs`, until stopWriter(). */
@@ -260,23 +286,13 @@ export class ClusterBed {
   }
 
   /** Log every write of the target's checkpoint rows that moves a pipeline (once the pipeline created `_sluice.checkpoints`). */
-  async installWitness(): Promise<void> {
-    await until('the target checkpoint table', async () => (await this.db.query<unknown[]>(
-      "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = '_sluice' AND TABLE_NAME = 'checkpoints'")).length > 0, 60_000);
-    for (const ev of ['INSERT', 'UPDATE']) {
-      // Writes that move the pipeline (a claim, a position, a snapshot's progress), not lease renewals or releases.
-      const moved = ev === 'INSERT' ? 'TRUE' : 'NOT (NEW.epoch <=> OLD.epoch AND NEW.file <=> OLD.file AND NEW.pos <=> OLD.pos AND NEW.gtid_set <=> OLD.gtid_set AND NEW.state <=> OLD.state)';
-      await this.db.query(`CREATE TRIGGER IF NOT EXISTS _sluice.witness_${ev.toLowerCase()} AFTER ${ev} ON _sluice.checkpoints FOR EACH ROW
-        IF ${moved} THEN INSERT INTO witness.checkpoint_writes (pipeline, epoch, owner, at) VALUES (NEW.pipeline, NEW.epoch, NEW.owner, SYSDATE(6)); END IF`);
-    }
+  installWitness(): Promise<void> {
+    return this.target.installCheckpointWitness();
   }
 
   /** Checkpoint writes logged so far (in commit order of the row lock), optionally of one pipeline. */
-  async checkpointWrites(pipeline?: string): Promise<CheckpointWrite[]> {
-    const rows = await this.db.query<Array<{ id: number; pipeline: string; epoch: number; owner: string | null; at: string }>>(
-      `SELECT id, pipeline, epoch, owner, CAST(UNIX_TIMESTAMP(at) * 1000 AS DECIMAL(20,3)) AS at FROM witness.checkpoint_writes
-       ${pipeline ? 'WHERE pipeline = ?' : ''} ORDER BY id`, pipeline ? [pipeline] : []);
-    return rows.map((r) => ({ id: Number(r.id), pipeline: r.pipeline, epoch: Number(r.epoch), owner: r.owner, at: Number(r.at) }));
+  checkpointWrites(pipeline?: string): Promise<CheckpointWrite[]> {
+    return this.target.checkpointWrites(pipeline);
   }
 
   /**
@@ -308,7 +324,7 @@ export class ClusterBed {
     try {
       const end = Date.now() + timeoutMs;
       for (;;) {
-        const d = await diffTable(conn, conn, from, table, to).catch((err: unknown) => ({ sourceRows: -1, missing: -1, extra: -1, samples: [String(err)] }));
+        const d = await this.target.diff(conn, from, table, to).catch((err: unknown) => ({ sourceRows: -1, missing: -1, extra: -1, samples: [String(err)] }));
         if ((d.missing === 0 && d.extra === 0) || Date.now() > end) return { rows: d.sourceRows, lost: d.missing, duplicated: d.extra, samples: d.samples };
         await sleep(1000);
       }
@@ -338,6 +354,8 @@ export class ClusterBed {
       await n.kill();
     }
     for (const p of this.proxies.values()) await p.close();
+    await this.targetProxy.close();
+    await this.target.close().catch(() => undefined);
     await Promise.all([this.db.stop().catch(() => undefined), this.storeDb.stop().catch(() => undefined)]);
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
   }

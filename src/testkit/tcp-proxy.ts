@@ -4,7 +4,9 @@
  * - `blackhole()`: bytes stop flowing both ways without any reset, and new connections hang
  *   (a partition); `heal()` delivers what was held, as TCP does when a partition ends in time;
  * - `slow(ms)`: each chunk is delayed by `ms`;
- * - `refuse()`: new connections are reset at once (the server looks down), open ones stay.
+ * - `refuse()`: new connections are reset at once (the server looks down), open ones stay;
+ * - `holdOpen()`: what the clients of the connections open now (or some of them) send stays in the proxy (the
+ *   servers' answers still pass, new connections pass both ways) until `heal()`: a request in flight that arrives late.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
@@ -23,6 +25,8 @@ interface Pipe {
   client: Socket;
   server: Socket;
   lanes: Lane[];
+  /** Bytes from the client are held (holdOpen). */
+  held: boolean;
 }
 
 /** Bytes queued in one direction before the sending side is paused. */
@@ -70,10 +74,32 @@ export class TcpProxy {
     this.mode = { kind: 'refuse' };
   }
 
+  /**
+   * Hold what the clients of the open connections send from now on (until heal); new connections pass. `which`:
+   * only the connections whose client's port it accepts. Returns the number of connections held.
+   */
+  holdOpen(which: (clientPort: number) => boolean = () => true): number {
+    let n = 0;
+    for (const p of this.pipes) {
+      if (p.client.remotePort === undefined || !which(p.client.remotePort)) continue;
+      p.held = true;
+      n++;
+    }
+    return n;
+  }
+
+  /** Bytes held on their way to the server by holdOpen. */
+  get heldToServer(): number {
+    let n = 0;
+    for (const p of this.pipes) if (p.held) n += p.lanes[0]?.bytes ?? 0;
+    return n;
+  }
+
   /** Back to normal; what a black hole held or a slow link delayed is delivered now, in order. */
   heal(): void {
     this.mode = { kind: 'pass' };
     for (const p of this.pipes) {
+      p.held = false;
       for (const lane of p.lanes) {
         for (const q of lane.queue) q.at = 0;
         this.pump(lane);
@@ -97,14 +123,14 @@ export class TcpProxy {
     client.setNoDelay(true);
     const server = connect({ host: this.targetHost, port: this.targetPort });
     server.setNoDelay(true);
-    const pipe: Pipe = { client, server, lanes: [] };
+    const pipe: Pipe = { client, server, lanes: [], held: false };
     this.pipes.add(pipe);
     for (const [from, to] of [[client, server], [server, client]] as const) {
       const lane: Lane = { from, to, queue: [], bytes: 0, timer: null };
       pipe.lanes.push(lane);
       from.on('data', (chunk: Buffer) => {
         const m = this.mode;
-        const at = m.kind === 'blackhole' ? Infinity : m.kind === 'slow' ? Date.now() + m.ms : 0;
+        const at = m.kind === 'blackhole' || (from === client && pipe.held) ? Infinity : m.kind === 'slow' ? Date.now() + m.ms : 0;
         lane.queue.push({ chunk, at });
         lane.bytes += chunk.length;
         if (lane.bytes > MAX_QUEUED) from.pause();

@@ -6,9 +6,11 @@
  * kill inside a large source transaction. After each fault: the recovery time (until a row written after the
  * fault, or after the faulty part came back, is on the target), and problems (a node that died, a stale epoch
  * that wrote). At the end: the key-less table and every snapshot copy compared with the source, row by row.
+ * The target is a ChaosTarget (target-side.ts): MySQL (the source's server) or PostgreSQL.
  */
 import { ClusterBed, until, type LeaseOwner } from '../cluster-bed.js';
 import { seededRandom } from '../seeded-random.js';
+import type { ChaosTargetKind } from './target-side.js';
 
 export const CLUSTER_FAULT_KINDS = ['kill-owner', 'pause-owner', 'cut-owner-store', 'store-restart', 'term-owner', 'kill-snapshot', 'kill-large-txn'] as const;
 export type ClusterFaultKind = typeof CLUSTER_FAULT_KINDS[number];
@@ -21,6 +23,8 @@ export interface ClusterChaosOptions {
   snapshotRows?: number;
   /** How long a recovery may take before it counts as not recovered (default 60 s). */
   recoveryTimeoutMs?: number;
+  /** The target's kind (default mysql, on the source's server; postgres: a throwaway database of the local PostgreSQL). */
+  target?: ChaosTargetKind;
   log?: (line: string) => void;
 }
 
@@ -33,6 +37,7 @@ export interface ClusterFaultOutcome {
 
 export interface ClusterChaosResult {
   seed: number;
+  target: ChaosTargetKind;
   faults: ClusterFaultOutcome[];
   lostRows: number;
   duplicatedRows: number;
@@ -63,7 +68,8 @@ export async function runClusterChaos(opts: ClusterChaosOptions): Promise<Cluste
   const random = seededRandom(opts.seed);
   const schedule = clusterFaultSchedule(opts.faults, random, opts.kinds);
   const recoveryTimeout = opts.recoveryTimeoutMs ?? 60_000;
-  const bed = await ClusterBed.start({ logLevel: 'warn' });
+  const target = opts.target ?? 'mysql';
+  const bed = await ClusterBed.start({ logLevel: 'warn', target });
   const problems: string[] = [];
   const snapshots: string[] = [];
   try {
@@ -217,6 +223,7 @@ export async function runClusterChaos(opts: ClusterChaosOptions): Promise<Cluste
     const rec = outcomes.map((x) => x.recoverySeconds).filter((x): x is number => x !== null).sort((a, b) => a - b);
     return {
       seed: opts.seed,
+      target,
       faults: outcomes,
       lostRows: audit.lost,
       duplicatedRows: audit.duplicated,

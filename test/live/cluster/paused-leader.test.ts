@@ -1,119 +1,191 @@
-// The paused leader: three `sluice serve` nodes on a shared store; the node that owns the pipeline is stopped
-// (SIGSTOP) for longer than its lease while a writer goes on; another node takes the pipeline over with a higher
-// epoch; the old node is woken (SIGCONT) with its batch still in hand. Its writes must be refused by the epoch
-// check in the target transaction, it must let go of the pipeline, and the key-less insert-only table must end
-// with every source row exactly once. Also: SIGTERM of the owner hands the pipeline over in about a second.
+// The paused leader, on each target kind (MySQL, PostgreSQL): three `sluice serve` nodes on a shared store
+// (ClusterBed); the node that owns the pipeline is stopped (SIGSTOP) for longer than its lease while a writer goes
+// on; another node takes the pipeline over with a higher epoch; the old node is woken (SIGCONT) with work in hand.
+// 1. Stopped inside a large source transaction applied in parts (its target transaction open, holding the
+//    checkpoint row): the new owner gets past it, the old node lets go when it wakes. SIGTERM hands over at once.
+// 2. Stopped with a batch in flight: its request is held on the way to the target (the bed's target proxy) and
+//    arrives after the new owner has written. The target itself must refuse it (the epoch and position fence of
+//    the checkpoint row) — nothing of it may commit, seen on the target while the old node is still stopped.
+// 3. The same, but the held batch arrives while the new owner's claim is under way (made slow on the target): the
+//    position is still the one the old node wrote, only the epoch tells the stale writer apart.
+// Each time the key-less insert-only table must end equal to the source, every column (each row exactly once), and
+// the checkpoint witness must show no write of an older epoch after a newer one.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DEFAULT_TUNING } from '../../../src/config/index.js';
-import { Store } from '../../../src/store/index.js';
-import { startMariaDb, startServeNode, type MariaDbServer, type ServeNode } from '../../../src/testkit/index.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { CHAOS_TARGET_KINDS } from '../../../src/testkit/chaos/index.js';
+import { ClusterBed, until, type LeaseOwner, type ServeNode } from '../../../src/testkit/index.js';
 
-const ENV = { SLUICE_SECRET_KEY: 'paused-leader-key', SLUICE_ADMIN_PASSWORD: 'Paused-Leader-Pw-1' };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-/** Rows of the large transaction, numbered apart from the writer's. */
+/** Rows of the large source transaction. */
 const BULK = 300_000;
-const BULK_FROM = 10_000_000;
+const LET_GO = /FENCED|lease not renewed|lost the lease|reader slot lost/;
 
-describe('cluster: a paused leader is fenced', () => {
-  let db: MariaDbServer;
-  let storeUrl: string;
-  const nodes = new Map<string, ServeNode>();
-  const dirs: string[] = [];
+for (const kind of CHAOS_TARGET_KINDS) describe(`cluster: a paused leader is fenced (${kind} target)`, () => {
+  let bed: ClusterBed;
 
   before(async () => {
-    db = await startMariaDb();
-    await db.query('CREATE DATABASE shop');
-    await db.query('CREATE DATABASE sluice_store');
-    await db.query('CREATE TABLE shop.audit (seq BIGINT NOT NULL, note VARCHAR(40) NOT NULL)');
-    storeUrl = `mysql://root@127.0.0.1:${db.port}/sluice_store`;
-    const d = mkdtempSync(join(tmpdir(), 'sluice-paused-'));
-    dirs.push(d);
-    const store = await Store.open({ dataDir: d, url: storeUrl, env: ENV });
-    const ep = { type: 'mariadb' as const, host: '127.0.0.1', port: db.port, user: 'root', password: '', options: {} };
-    await store.putEndpoint({ kind: 'source', name: 'src', ...ep });
-    await store.putEndpoint({ kind: 'target', name: 'tgt', ...ep });
-    await store.putPipeline({ name: 'watched', source: 'src', target: 'tgt', tables: ['shop.audit'], exclude: [], targetDatabase: 'copy', snapshot: 'initial', ddl: 'apply',
-      tuning: { ...DEFAULT_TUNING } }, 'running');
-    await store.close();
-    for (const id of ['n1', 'n2', 'n3']) nodes.set(id, await startServeNode(storeUrl, id, ENV, 'info'));
+    bed = await ClusterBed.start({ target: kind });
+    bed.startWriter(5);
+    await until('the pipeline to stream', async () => (await bed.copied()) > 0, 120_000);
+    await bed.installWitness();
+    await bed.stopWriter();
   });
 
   after(async () => {
-    for (const n of nodes.values()) { n.child.kill('SIGCONT'); await n.kill(); }
-    await db?.stop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await bed?.close();
   });
 
-  const owner = async (): Promise<{ owner: string; epoch: number } | null> => {
-    const rows = await db.query<Array<{ owner: string | null; epoch: number; live: number }>>(
-      "SELECT owner, epoch, expires_at > CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS UNSIGNED) AS live FROM sluice_store.leases WHERE name LIKE '%watched'");
-    const r = rows[0];
-    return r && r.owner !== null && Number(r.live) === 1 ? { owner: r.owner, epoch: Number(r.epoch) } : null;
+  const owner = (): Promise<LeaseOwner> => until('an owner', () => bed.owner(), 30_000);
+  const otherOwner = (than: LeaseOwner): Promise<LeaseOwner> =>
+    until('another node to own the pipeline', async () => { const o = await bed.owner(); return o && o.owner !== than.owner ? o : null; }, 30_000, 50);
+  /** The old node says it let go of the pipeline (its lease, its reader slot, or the target's fence). */
+  const letGo = async (id: string, mark: number): Promise<void> => {
+    const node = bed.nodes.get(id)!;
+    await until(`${id} to let go of the pipeline`, async () => LET_GO.test(node.logsSince(mark)), 30_000)
+      .catch((err: unknown) => { throw new Error(`${String(err)}\n${node.logsSince(mark).slice(-4000)}`); });
   };
-  const copied = async (): Promise<number> => Number((await db.query<Array<{ m: number | null }>>('SELECT MAX(seq) AS m FROM copy.audit').catch(() => [{ m: 0 }]))[0]!.m ?? 0);
-
-  it('takes over from a stopped owner, fences it when it wakes, applies every row once; SIGTERM hands over at once', async () => {
-    let seq = 0;
-    let writing = true;
-    const writer = (async () => {
-      while (writing) {
-        seq++;
-        await db.query('INSERT INTO shop.audit VALUES (?, ?)', [seq, `row ${seq}`]);
-        await sleep(5);
-      }
-    })();
+  /** Node log marks now, for `diagnosis`. */
+  const marks = (): Map<string, number> => new Map([...bed.nodes.values()].map((n) => [n.id, n.logMark()]));
+  /** What to show when a scenario failed: the last checkpoint writes, what each node said since `since`. */
+  const diagnosis = async (since: Map<string, number>): Promise<string> => {
+    const writes = (await bed.checkpointWrites('watched').catch(() => [])).slice(-8).map((w) => `#${w.id} epoch ${w.epoch} ${w.owner?.slice(0, 60) ?? ''} at ${w.at}`);
+    const logs = [...bed.nodes.values()].map((n) => `--- ${n.id}:\n${n.logsSince(since.get(n.id) ?? 0).split('\n').slice(-25).map((l) => l.slice(0, 400)).join('\n')}`);
+    return `checkpoint writes:\n${writes.join('\n')}\n${logs.join('\n')}`;
+  };
+  /** Runs `scenario`; a failure carries the diagnosis. */
+  const explained = async (scenario: () => Promise<void>): Promise<void> => {
+    const since = marks();
     try {
-      await waitFor('the pipeline to stream', async () => (await copied()) > 0, 60_000);
-      const first = (await waitFor('an owner', owner, 30_000))!;
-      const old = nodes.get(first.owner)!;
+      await scenario();
+    } catch (err) {
+      if (err instanceof Error) err.message += `\n${await diagnosis(since)}`;
+      throw err;
+    }
+  };
+  /**
+   * Stop the owner (SIGSTOP) with its next batch in flight: held at the target proxy. Only an owner that is still the
+   * owner after it applied a row, and whose request is seen held, is stopped; otherwise its connections are let go and
+   * it is tried again (ownership can move between two scenarios).
+   */
+  const stopOwnerWithBatchInFlight = (): Promise<{ first: LeaseOwner; old: ServeNode; mark: number; conns: number; held: number }> =>
+    until('an applying owner stopped with its next batch in flight', async () => {
+      const first = await bed.owner();
+      if (!first) return null;
+      const before = bed.seq;
+      await until('the owner to apply', async () => (await bed.copied()) > before, 30_000);
+      const now = await bed.owner();
+      if (!now || now.owner !== first.owner || now.epoch !== first.epoch) return null;
+      const old = bed.nodes.get(first.owner)!;
+      const mark = old.logMark();
+      // What the owner sends to the target from now on stays in the proxy: its next batch is in flight.
+      const conns = bed.holdTargetRequestsOf(first.owner);
+      const inFlight = conns > 0 && await until('a batch of the owner in flight', async () => bed.targetProxy.heldToServer > 0, 5000, 5).catch(() => false);
+      if (!inFlight) {
+        bed.targetProxy.heal();
+        return null;
+      }
+      old.child.kill('SIGSTOP');
+      return { first, old, mark, conns, held: bed.targetProxy.heldToServer };
+    }, 60_000, 100);
+  /** Every source row exactly once on the target, every column; no stale epoch wrote after a newer one. */
+  const assertExactlyOnce = async (): Promise<void> => {
+    const d = await bed.compare('audit', 'shop', 'copy', 90_000);
+    assert.equal(d.duplicated, 0, `no row applied twice: ${d.samples.join(' ; ')}`);
+    assert.equal(d.lost, 0, `no row lost: ${d.samples.join(' ; ')}`);
+    assert.equal(d.rows, bed.seq, 'the source has every row the writer wrote');
+    assert.deepEqual(ClusterBed.fencingProblems(await bed.checkpointWrites('watched')), []);
+  };
+
+  it('takes over from an owner stopped inside a large transaction, which lets go when it wakes; SIGTERM hands over at once', () => explained(async () => {
+    bed.startWriter(5);
+    try {
+      const first = await owner();
+      const old = bed.nodes.get(first.owner)!;
+      const mark = old.logMark();
       // Stopped while it applies a large source transaction in parts: its target transaction stays open and holds
       // the checkpoint row, which the new owner must get past (it used to wait forever).
-      await db.query(`INSERT INTO shop.audit SELECT ${BULK_FROM} + seq, CONCAT('bulk ', seq) FROM shop.seq_1_to_${BULK}`);
+      await bed.largeTransaction(BULK);
       await sleep(800);
       old.child.kill('SIGSTOP');
       const stoppedAt = Date.now();
-      const next = (await waitFor('another node to own the pipeline', async () => {
-        const o = await owner();
-        return o && o.owner !== first.owner ? o : null;
-      }, 30_000))!;
+      const next = await otherOwner(first);
       assert.ok(next.epoch > first.epoch, `the epoch rose (${first.epoch} → ${next.epoch})`);
-      const atTakeover = seq;
-      await waitFor('the new owner to apply', async () => (await copied()) > atTakeover, 30_000);
+      const atTakeover = bed.seq;
+      await until('the new owner to apply', async () => (await bed.copied()) > atTakeover, 60_000);
       await sleep(Math.max(0, 8000 - (Date.now() - stoppedAt)));
       old.child.kill('SIGCONT');
-      // The old node notices (its lease renewal fails, its reader slot's deadline passed, or the target refuses its
-      // write) and stops that pipeline.
-      await waitFor('the old node to let go of the pipeline', async () => /FENCED|lease not renewed|lost the lease|reader slot lost/.test(old.logs()), 30_000)
-        .catch((err: unknown) => { throw new Error(`${String(err)}\n${old.logs().slice(-4000)}`); });
+      await letGo(first.owner, mark);
       await sleep(2000);
 
       // A clean stop of the owner hands the pipeline over quickly.
-      const cur = (await waitFor('an owner', owner, 30_000))!;
+      const cur = await owner();
       const termAt = Date.now();
-      nodes.get(cur.owner)!.child.kill('SIGTERM');
-      await nodes.get(cur.owner)!.exited;
-      nodes.delete(cur.owner);
-      await waitFor('another owner after SIGTERM', async () => { const o = await owner(); return o && o.owner !== cur.owner ? o : null; }, 15_000, 50);
+      await bed.terminate(cur.owner);
+      await otherOwner(cur);
       const handover = (Date.now() - termAt) / 1000;
-      console.log(`# paused leader: taken over after ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s of pause; SIGTERM handover ${handover.toFixed(2)} s`);
+      console.log(`# paused leader (${kind}): taken over after ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s of pause; SIGTERM handover ${handover.toFixed(2)} s`);
       assert.ok(handover < 3, `SIGTERM handover took ${handover} s`);
+      await bed.startNode(cur.owner);
     } finally {
-      writing = false;
-      await writer;
+      await bed.stopWriter();
     }
-    const total = seq + BULK;
-    await waitFor('the copy to catch up', async () => Number((await db.query<Array<{ n: number }>>('SELECT COUNT(*) AS n FROM copy.audit'))[0]!.n) >= total, 60_000);
-    await sleep(1500);
-    const [r] = await db.query<Array<{ n: number; d: number; lost: number }>>(`SELECT (SELECT COUNT(*) FROM copy.audit) AS n,
-      (SELECT COUNT(*) FROM (SELECT seq FROM copy.audit GROUP BY seq HAVING COUNT(*) > 1) x) AS d,
-      (SELECT COUNT(*) FROM shop.audit s WHERE NOT EXISTS (SELECT 1 FROM copy.audit c WHERE c.seq = s.seq)) AS lost`);
-    assert.equal(Number(r!.lost), 0, 'no row lost');
-    assert.equal(Number(r!.d), 0, 'no row applied twice');
-    assert.equal(Number(r!.n), total, 'exactly the source rows');
-  });
+    await assertExactlyOnce();
+  }));
+
+  it('refuses the batch a paused owner had in flight when it reaches the target after the new owner wrote', () => explained(async () => {
+    bed.startWriter(5);
+    let old: ServeNode | undefined;
+    try {
+      const { first, old: stopped, mark, conns, held } = await stopOwnerWithBatchInFlight();
+      old = stopped;
+      const next = await otherOwner(first);
+      assert.ok(next.epoch > first.epoch, `the epoch rose (${first.epoch} → ${next.epoch})`);
+      const atTakeover = bed.seq;
+      await until('the new owner to apply rows written after the takeover', async () => (await bed.copied()) > atTakeover, 60_000);
+      // The batch sent before the pause reaches the target now, with the old epoch and the old position.
+      bed.targetProxy.heal();
+      await until('the held batch delivered', async () => bed.targetProxy.heldToServer === 0, 5000, 10);
+      await sleep(1000);
+      // The target's own answer, while the old node is still stopped: nothing of that batch committed.
+      const now = await bed.compare('audit', 'shop', 'copy', 0);
+      assert.equal(now.duplicated, 0, `the target committed the stale batch (${held} bytes held): ${now.samples.join(' ; ')}`);
+      old.child.kill('SIGCONT');
+      await letGo(first.owner, mark);
+      console.log(`# paused leader (${kind}): a ${held}-byte batch of epoch ${first.epoch} reached the target after epoch ${next.epoch} wrote (${conns} connections held); `
+        + `the old node said: ${(old.logsSince(mark).match(LET_GO) ?? ['?'])[0]}`);
+    } finally {
+      old?.child.kill('SIGCONT');
+      await bed.stopWriter();
+    }
+    await assertExactlyOnce();
+  }));
+
+  it('refuses the batch a paused owner had in flight when it reaches the target during the new owner\'s claim', () => explained(async () => {
+    bed.startWriter(5);
+    let old: ServeNode | undefined;
+    const slow = await bed.target.slowClaims(4);
+    try {
+      const { first, old: stopped, mark, conns, held } = await stopOwnerWithBatchInFlight();
+      old = stopped;
+      // Another node claims the pipeline on the target; its claim sleeps holding the row: the stale batch arrives now.
+      await until('a claim under way on the target', () => slow.underway(), 30_000, 20);
+      bed.targetProxy.heal();
+      const next = await otherOwner(first);
+      assert.ok(next.epoch > first.epoch, `the epoch rose (${first.epoch} → ${next.epoch})`);
+      const atClaim = bed.seq;
+      await until('the new owner to apply rows written after its claim', async () => (await bed.copied()) > atClaim, 60_000);
+      await sleep(1000);
+      const now = await bed.compare('audit', 'shop', 'copy', 0);
+      assert.equal(now.duplicated, 0, `the target committed the stale batch (${held} bytes held): ${now.samples.join(' ; ')}`);
+      old.child.kill('SIGCONT');
+      await letGo(first.owner, mark);
+      console.log(`# paused leader (${kind}): a ${held}-byte batch of epoch ${first.epoch} reached the target during the claim of epoch ${next.epoch} (${conns} connections held); `
+        + `the old node said: ${(old.logsSince(mark).match(LET_GO) ?? ['?'])[0]}`);
+    } finally {
+      old?.child.kill('SIGCONT');
+      await slow.remove();
+      await bed.stopWriter();
+    }
+    await assertExactlyOnce();
+  }));
 });
