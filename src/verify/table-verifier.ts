@@ -98,8 +98,9 @@ export class TableVerifier {
           out.differingChunks++;
           const n = await this.narrow(c.differing ? { keys: c.differing } : cond);
           this.addConfirmed(out, n);
+          this.forgetEqual(n.seen, out);
         }
-        if (c.seen) this.access.forget?.([...c.seen].filter((k) => !out.confirmed.has(k)));
+        if (c.seen) this.forgetEqual(c.seen, out);
         done++;
         out.mismatchedRows = out.differences.reduce((s, d) => s + (d.count ?? 1), 0);
         this.onProgress?.({ chunksDone: done, chunks: ranges.length, rowsChecked: out.rowsChecked, mismatchedRows: out.mismatchedRows });
@@ -113,6 +114,11 @@ export class TableVerifier {
   /** Whether the table is compared by keys (see the file's comment). */
   private get byKeys(): boolean {
     return this.keyed && !this.access.chunked && this.access.targetKeys !== undefined && this.access.sourceKeys !== undefined;
+  }
+
+  /** Let the access forget the keys read that are not (confirmed) differences: what it remembers stays bounded. */
+  private forgetEqual(keys: Iterable<string>, out: TableCheck): void {
+    if (this.access.forget) this.access.forget([...keys].filter((k) => !out.confirmed.has(k)));
   }
 
   private addConfirmed(out: TableCheck, n: { confirmed: Map<string, RowDifference>; unsettled: number }): void {
@@ -157,12 +163,12 @@ export class TableVerifier {
       const page: { keys: string[]; last: KeyCursor | null } = await this.access.targetKeys!(after, this.tuning.chunkSize);
       const present = await this.access.sourceKeys!(page.keys);
       const candidates = page.keys.filter((k) => !present.has(k) && !out.confirmed.has(k));
-      this.access.forget?.(page.keys.filter((k) => present.has(k) && !out.confirmed.has(k)));
+      this.forgetEqual(page.keys.filter((k) => present.has(k)), out);
       if (candidates.length > 0) {
         out.differingChunks++;
         const n = await this.narrow({ keys: candidates });
         this.addConfirmed(out, n);
-        this.access.forget?.(candidates.filter((k) => !out.confirmed.has(k)));
+        this.forgetEqual(n.seen, out);
         out.mismatchedRows = out.differences.reduce((s, d) => s + (d.count ?? 1), 0);
       }
       after = page.last;
@@ -203,13 +209,15 @@ export class TableVerifier {
   }
 
   /** Narrow a differing chunk to the rows that differ in `confirmRounds` rounds. */
-  private async narrow(cond: Selection): Promise<{ confirmed: Map<string, RowDifference>; unsettled: number }> {
+  private async narrow(cond: Selection): Promise<{ confirmed: Map<string, RowDifference>; unsettled: number; seen: Set<string> }> {
     const counts = new Map<string, number>();
+    const seen = new Set<string>();
     const confirmed = new Map<string, RowDifference>();
     let pending: Set<string> | null = null;
     for (let round = 1; round <= this.tuning.maxRounds; round++) {
       const where: Selection = pending === null || !this.keyed ? cond : { keys: [...pending] };
       const [s1, t, s2] = await this.round(where);
+      if (this.keyed) for (const set of [s1, t, s2]) for (const k of set.keys()) seen.add(k);
       const r = classifyRound(s1, t, s2, pending ?? undefined);
       const next = new Set<string>();
       for (const [k, d] of r.confirmed) {
@@ -223,7 +231,7 @@ export class TableVerifier {
       if (pending.size === 0) break;
       await sleep(100 * round);
     }
-    return { confirmed, unsettled: pending?.size ?? 0 };
+    return { confirmed, unsettled: pending?.size ?? 0, seen };
   }
 
   /**
