@@ -1,6 +1,7 @@
 // `sluice verify` of a PostgreSQL copy whose tables are keyed by strings and dates (which MySQL and PostgreSQL
 // collate differently, so a key range selects other rows on each side): a VARCHAR key of 20,000 rows in a
-// case- and accent-insensitive collation (mixed case, non-ASCII, trailing spaces) and a composite (string, date) key.
+// case- and accent-insensitive collation (mixed case, non-ASCII, trailing spaces), a composite (string, date) key and
+// a CHAR(36) UUID key.
 // (a) an equal copy has no difference, and no read of either side returns more rows than the chunk size (memory
 // stays bounded whatever the table's size); (b) every tampered row — changed, missing, extra, an extra whose key
 // differs from a source key only in case — is found, and only it, and --repair makes the copy equal by value.
@@ -54,6 +55,8 @@ describe('sluice verify: PostgreSQL target, string and date keys', () => {
       CREATE TABLE app.names (name VARCHAR(40) NOT NULL PRIMARY KEY, n INT NOT NULL, note VARCHAR(40)) DEFAULT CHARSET=utf8mb4 COLLATE utf8mb4_general_ci;
       CREATE TABLE app.events (region VARCHAR(12) NOT NULL, day DATE NOT NULL, v INT, PRIMARY KEY (region, day)) DEFAULT CHARSET=utf8mb4;
       INSERT INTO app.names SELECT CONCAT(ELT(1 + seq % 4, 'Ab', 'éz', 'ÑU', 'zz'), seq, IF(seq % 7 = 0, ' ', '')), seq, IF(seq % 3 = 0, NULL, CONCAT('n', seq)) FROM app.seq_1_to_${ROWS};
+      CREATE TABLE app.uuids (id CHAR(36) NOT NULL PRIMARY KEY, v INT) DEFAULT CHARSET=utf8mb4;
+      INSERT INTO app.uuids SELECT UUID(), seq FROM app.seq_1_to_500;
       INSERT INTO app.events SELECT ELT(1 + seq % 3, 'eu', 'Us', 'ñandú'), '2020-01-01' + INTERVAL (seq DIV 3) DAY, seq FROM app.seq_0_to_2999;`);
     cfg = parseConfig(JSON.stringify({
       sources: { s: { type: 'mysql', url: source.url } },
@@ -75,14 +78,14 @@ describe('sluice verify: PostgreSQL target, string and date keys', () => {
   it('(a) an equal copy: no difference, and no read returns more than a chunk of rows', async () => {
     const r = reads();
     const s = await verify(cfg, { tuning, onRead: r.on });
-    assert.deepEqual(s.results.map((x) => x.table).sort(), ['app.events', 'app.names'], summary(s));
+    assert.deepEqual(s.results.map((x) => x.table).sort(), ['app.events', 'app.names', 'app.uuids'], summary(s));
     for (const x of s.results) assert.equal(x.problem, undefined, `${x.table}: ${x.problem}`);
     assert.equal(s.mismatched_rows, 0, `false differences: ${summary(s)}`);
-    assert.equal(s.rows_checked, ROWS + 3000);
+    assert.equal(s.rows_checked, ROWS + 3000 + 500);
     const names = s.results.find((x) => x.table === 'app.names')!;
     assert.ok(names.chunks >= ROWS / CHUNK, `app.names in ${names.chunks} chunks`);
     // Every row was read on both sides (pass 1 rows, pass 2 keys), each read at most a chunk.
-    assert.ok(r.total.source >= 2 * (ROWS + 3000) && r.total.target >= 2 * (ROWS + 3000), `rows read: ${JSON.stringify(r.total)}`);
+    assert.ok(r.total.source >= 2 * (ROWS + 3500) && r.total.target >= 2 * (ROWS + 3500), `rows read: ${JSON.stringify(r.total)}`);
     assert.ok(r.max.source <= CHUNK && r.max.target <= CHUNK, `a read returned ${JSON.stringify(r.max)} rows (chunk size ${CHUNK})`);
   });
 
@@ -112,7 +115,11 @@ describe('sluice verify: PostgreSQL target, string and date keys', () => {
   });
 
   it('(b) tampered copy: exactly the tampered rows; --repair makes the copy equal by value', async () => {
-    await db.query(`UPDATE app.names SET note = 'tampered' WHERE name = 'Ab4';
+    const [u1, u2, u3] = (await source.query<Array<{ id: string }>>('SELECT id FROM app.uuids WHERE v IN (10, 20, 30) ORDER BY v')).map((x) => x.id);
+    await db.query(`UPDATE app.uuids SET v = 0 WHERE id = '${u1}';
+      DELETE FROM app.uuids WHERE id = '${u2}';
+      INSERT INTO app.uuids VALUES ('${u3!.toUpperCase()}', 30);
+      UPDATE app.names SET note = 'tampered' WHERE name = 'Ab4';
       UPDATE app.names SET n = -1 WHERE name = 'éz4001';
       DELETE FROM app.names WHERE name = 'ÑU14 ';
       DELETE FROM app.names WHERE name = 'zz19995';
@@ -125,6 +132,7 @@ describe('sluice verify: PostgreSQL target, string and date keys', () => {
       "app.names extra 'ab4'", "app.names extra 'ÉZ5'", "app.names extra 'ÑU14'", "app.names extra 'new'",
       "app.events different 'ñandú','2020-01-02'", "app.events missing 'Us','2022-09-01'",
       "app.events extra 'eu','1999-12-31'", "app.events extra 'US','2020-01-01'",
+      `app.uuids different '${u1}'`, `app.uuids missing '${u2}'`, `app.uuids extra '${u3!.toUpperCase()}'`,
     ].sort();
     const r = reads();
     const first = await verify(cfg, { tuning, onRead: r.on });
@@ -142,6 +150,7 @@ describe('sluice verify: PostgreSQL target, string and date keys', () => {
     for (const [table, mysqlCols, pgCols] of [
       ['names', 'name, n, note', 'name, n, note'],
       ['events', "region, DATE_FORMAT(day, '%Y-%m-%d'), v", "region, to_char(day, 'YYYY-MM-DD'), v"],
+      ['uuids', 'id, v', 'id, v'],
     ] as const) {
       const a = sorted(await source.query<Array<Record<string, unknown>>>(`SELECT ${mysqlCols} FROM app.${table}`));
       const b = sorted(await db.query(`SELECT ${pgCols} FROM app.${table}`));
