@@ -4,8 +4,10 @@
  * Cells the source has (`cellFromPgText`); each value is then compared in one canonical text (`pgCompareText`:
  * the text the target writes for it, JSON canonical as jsonb keeps it). Rows are keyed by their key's MySQL literal
  * tuple made from those Cells — never by ORDER BY, which the two engines' collations sort differently. Chunks are the
- * source's key ranges where their bounds are numbers (the same rows on both engines); a table keyed otherwise is
- * compared whole. The copy is read in one REPEATABLE READ snapshot with the pipeline's checkpoint row; repairs run
+ * source's key ranges where their bounds are numbers (the same rows on both engines). A table keyed otherwise
+ * (strings, dates…) is compared by keys, every read bounded: the source's key ranges read on the source, the copy's
+ * rows of exactly those keys; then the copy's keys paged in PostgreSQL's own key order, looked up on the source
+ * (`targetKeys`, `sourceKeys`; see TableVerifier). Only a key-less table is read whole. The copy is read in one REPEATABLE READ snapshot with the pipeline's checkpoint row; repairs run
  * in one transaction holding that row FOR UPDATE (the pipeline's batches lock it FOR NO KEY UPDATE, so they wait).
  */
 import pg from 'pg';
@@ -19,17 +21,20 @@ import { quoteIdent, rawTypeCast, selectExpression, toCell } from '../snapshot/s
 import { sqlLiteral } from '../targets/index.js';
 import {
   PG_RAW_TYPES, PG_SESSION_SETUP, cellFromPgText, pgCheckpointSql, pgColumnOf, pgColumnsSql, pgCompareText, pgDeleteCopiesSql, pgDeleteSql,
-  pgIdent, pgKeyTuple, pgSelectSql, pgTargetName, pgText, pgUpsertSql, type PgColumn,
+  pgIdent, pgKeyPageSql, pgKeyTuple, pgSelectSql, pgTargetName, pgText, pgUpsertSql, type PgColumn,
 } from '../targets/postgres/index.js';
 import type { RowSet } from './compare.js';
 import type { SourceSide } from './sides.js';
 import {
   CheckpointWaiter, checkAfter, checkpointPosition, checkpointUnreadable, keysCondition, underLock,
-  type At, type Digest, type Selection, type TableAccess, type TableSpec, type VerifyTarget,
+  type At, type Digest, type KeyCursor, type Selection, type TableAccess, type TableSpec, type VerifyTarget,
 } from './table-access.js';
 import type { VerifyKey } from './verify-key.js';
 
 type PgText = string | null;
+
+/** Most keys in one IN list (a read by keys returns at most this many rows per query). */
+const KEY_BATCH = 1000;
 
 /** A PostgreSQL target as verify reads it. */
 export class PgTargetSide implements VerifyTarget {
@@ -171,7 +176,10 @@ export class PgTableAccess implements TableAccess {
   private readonly keyCols: PgColumn[];
   private readonly from: string;
   private readonly sourceSelect: string;
-  /** Key text → the key's PG input texts, for every key seen on either side (to select or delete it on the copy). */
+  /**
+   * Key text → the key's PG input texts (to select or delete it on the copy), for the keys of reads by rows or by
+   * keys (not of digests), until the verifier forgets them (equal keys): as many as the reads in flight and the differences.
+   */
   private readonly pgKeys = new Map<string, PgText[]>();
 
   constructor(private readonly target: PgTargetSide, private readonly spec: TableSpec, private readonly columns: readonly Column[]) {
@@ -191,7 +199,22 @@ export class PgTableAccess implements TableAccess {
 
   private sourceCond(sel: Selection): string {
     if ('keys' in sel) return keysCondition(this.spec.key.columns.map((c) => quoteIdent(c.name)), sel.keys);
-    return this.keyed && this.chunked ? rangeCondition(this.spec.key.columns, sel.range) : 'TRUE';
+    return this.keyed ? rangeCondition(this.spec.key.columns, sel.range) : 'TRUE';
+  }
+
+  /** The selection's conditions on the source, a list of keys in batches of KEY_BATCH. */
+  private sourceConds(sel: Selection): string[] {
+    if (!('keys' in sel)) return [this.sourceCond(sel)];
+    const out: string[] = [];
+    for (let i = 0; i < sel.keys.length; i += KEY_BATCH) out.push(this.sourceCond({ keys: sel.keys.slice(i, i + KEY_BATCH) }));
+    return out.length > 0 ? out : ['FALSE'];
+  }
+
+  private targetConds(sel: Selection): string[] {
+    if (!('keys' in sel)) return [this.targetCond(sel)];
+    const out: string[] = [];
+    for (let i = 0; i < sel.keys.length; i += KEY_BATCH) out.push(this.targetCond({ keys: sel.keys.slice(i, i + KEY_BATCH) }));
+    return out.length > 0 ? out : ['false'];
   }
 
   private targetCond(sel: Selection): string {
@@ -205,16 +228,29 @@ export class PgTableAccess implements TableAccess {
     return this.keyed && this.chunked ? rangeCondition(this.spec.key.columns, sel.range, pgIdent) : 'true';
   }
 
-  /** The source rows of `cond` as Cells (read inside the caller's snapshot). */
-  private async sourceCells(conn: Parameters<Parameters<SourceSide['read']>[0]>[0], cond: string): Promise<Cell[][]> {
+  /**
+   * The source rows of `sel` as Cells (read inside the caller's snapshot, by keys in batches). Read by keys, only the
+   * rows whose key text is one of them: a case- or accent-insensitive collation also matches keys that differ.
+   */
+  private async sourceCells(conn: Parameters<Parameters<SourceSide['read']>[0]>[0], sel: Selection): Promise<Cell[][]> {
     const cols = this.columns.map((c) => c.src);
-    const [rows] = await conn.query<RowDataPacket[]>({ sql: `SELECT ${this.sourceSelect} FROM ${this.from} WHERE ${cond}`, rowsAsArray: true, typeCast: rawTypeCast(cols) });
-    return (rows as unknown as unknown[][]).map((r) => r.map((raw, i) => toCell(cols[i]!, raw, 'mysql')));
+    const out: Cell[][] = [];
+    const wanted = 'keys' in sel ? new Set(sel.keys) : null;
+    for (const cond of this.sourceConds(sel)) {
+      const [rows] = await conn.query<RowDataPacket[]>({ sql: `SELECT ${this.sourceSelect} FROM ${this.from} WHERE ${cond}`, rowsAsArray: true, typeCast: rawTypeCast(cols) });
+      const raw = rows as unknown as unknown[][];
+      this.spec.onRead?.('source', raw.length);
+      for (const r of raw) {
+        const cells = r.map((v, i) => toCell(cols[i]!, v, 'mysql'));
+        if (wanted === null || wanted.has(this.keyText(cells))) out.push(cells);
+      }
+    }
+    return out;
   }
 
-  private fromSource(cells: readonly Cell[]): ComparedRow {
+  private fromSource(cells: readonly Cell[], remember = true): ComparedRow {
     const key = this.keyed ? this.keyText(cells) : '';
-    if (this.keyed && !this.pgKeys.has(key)) {
+    if (remember && this.keyed && !this.pgKeys.has(key)) {
       try {
         this.pgKeys.set(key, this.keyIndex.map((i) => pgText(this.columns[i]!.pg, cells[i] ?? null)));
       } catch {
@@ -224,10 +260,10 @@ export class PgTableAccess implements TableAccess {
     return { key, values: cells.map((v, i) => shown(pgCompareText(this.columns[i]!.pg, v))) };
   }
 
-  private fromTarget(raw: readonly PgText[]): ComparedRow {
+  private fromTarget(raw: readonly PgText[], remember = true): ComparedRow {
     const cells = raw.map((t, i) => cellFromPgText(this.columns[i]!.src, t));
     const key = this.keyed ? this.keyText(cells) : '';
-    if (this.keyed && !this.pgKeys.has(key)) this.pgKeys.set(key, this.keyIndex.map((i) => raw[i] ?? null));
+    if (remember && this.keyed && !this.pgKeys.has(key)) this.pgKeys.set(key, this.keyIndex.map((i) => raw[i] ?? null));
     return { key, values: cells.map((v, i) => shown(pgCompareText(this.columns[i]!.pg, v))) };
   }
 
@@ -246,28 +282,82 @@ export class PgTableAccess implements TableAccess {
 
   private async targetRaw(c: pg.PoolClient, where: string): Promise<PgText[][]> {
     const res = await c.query<PgText[]>({ text: pgSelectSql(this.spec.targetDatabase, this.spec.table, this.columns.map((x) => x.pg), where), rowMode: 'array' });
+    this.spec.onRead?.('target', res.rows.length);
     return res.rows;
   }
 
-  async sourceRows(sel: Selection): Promise<At<RowSet>> {
-    const s = await this.spec.source.read((conn) => this.sourceCells(conn, this.sourceCond(sel)));
-    return { position: s.position, value: this.toRowSet(s.value.map((cells) => this.fromSource(cells))) };
+  private async readSource(sel: Selection, remember: boolean): Promise<At<RowSet>> {
+    const s = await this.spec.source.read((conn) => this.sourceCells(conn, sel));
+    return { position: s.position, value: this.toRowSet(s.value.map((cells) => this.fromSource(cells, remember))) };
   }
 
-  async targetRows(sel: Selection): Promise<At<RowSet>> {
-    const where = this.targetCond(sel);
-    const t = await this.target.read((c) => this.targetRaw(c, where));
-    return { position: t.position, value: this.toRowSet(t.value.map((raw) => this.fromTarget(raw))) };
+  private async readTarget(sel: Selection, remember: boolean): Promise<At<RowSet>> {
+    const conds = this.targetConds(sel);
+    const t = await this.target.read(async (c) => {
+      const rows: PgText[][] = [];
+      for (const where of conds) for (const r of await this.targetRaw(c, where)) rows.push(r);
+      return rows;
+    });
+    return { position: t.position, value: this.toRowSet(t.value.map((raw) => this.fromTarget(raw, remember))) };
+  }
+
+  sourceRows(sel: Selection): Promise<At<RowSet>> {
+    return this.readSource(sel, true);
+  }
+
+  targetRows(sel: Selection): Promise<At<RowSet>> {
+    return this.readTarget(sel, true);
   }
 
   async sourceDigest(sel: Selection): Promise<At<Digest>> {
-    const s = await this.sourceRows(sel);
+    const s = await this.readSource(sel, false);
     return { position: s.position, value: digestOf(s.value, this.keyed) };
   }
 
   async targetDigest(sel: Selection): Promise<At<Digest>> {
-    const t = await this.targetRows(sel);
+    const t = await this.readTarget(sel, false);
     return { position: t.position, value: digestOf(t.value, this.keyed) };
+  }
+
+  async targetKeys(after: KeyCursor | null, limit: number): Promise<{ keys: string[]; last: KeyCursor | null }> {
+    const n = Math.max(1, Math.floor(limit));
+    const sql = pgKeyPageSql(this.spec.targetDatabase, this.spec.table, this.keyCols, after, n);
+    const raw = await this.target.read(async (c) => {
+      const res = await c.query<PgText[]>({ text: sql, rowMode: 'array' });
+      this.spec.onRead?.('target', res.rows.length);
+      return res.rows;
+    });
+    const keys = raw.value.map((r) => {
+      const key = this.keyIndex.map((ci, j) => sqlLiteral(cellFromPgText(this.columns[ci]!.src, r[j] ?? null), this.columns[ci]!.src.dataType)).join(',');
+      if (!this.pgKeys.has(key)) this.pgKeys.set(key, [...r]);
+      return key;
+    });
+    return { keys, last: raw.value.length < n ? null : raw.value[raw.value.length - 1]! };
+  }
+
+  async sourceKeys(keys: readonly string[]): Promise<Set<string>> {
+    const cols = this.spec.key.columns;
+    const select = cols.map((c) => selectExpression(c)).join(', ');
+    const found = new Set<string>();
+    const wanted = new Set(keys);
+    await this.spec.source.read(async (conn) => {
+      for (const cond of this.sourceConds({ keys })) {
+        const [rows] = await conn.query<RowDataPacket[]>({ sql: `SELECT ${select} FROM ${this.from} WHERE ${cond}`, rowsAsArray: true, typeCast: rawTypeCast(cols) });
+        const raw = rows as unknown as unknown[][];
+        this.spec.onRead?.('source', raw.length);
+        for (const r of raw) {
+          const k = r.map((v, i) => sqlLiteral(toCell(cols[i]!, v, 'mysql'), cols[i]!.dataType)).join(',');
+          if (wanted.has(k)) found.add(k);
+        }
+      }
+    });
+    return found;
+  }
+
+  forget(keys: Iterable<string>): void {
+    for (const k of keys) {
+      this.pgKeys.delete(k);
+    }
   }
 
   private writeTexts(cells: readonly Cell[]): PgText[] {
@@ -278,7 +368,7 @@ export class PgTableAccess implements TableAccess {
     const { targetDatabase: schema, table } = this.spec;
     const pgCols = this.columns.map((c) => c.pg);
     return this.target.underCheckpointLock(async (c, cp) => {
-      const s = await this.spec.source.read((conn) => this.sourceCells(conn, this.sourceCond({ keys: batch })));
+      const s = await this.spec.source.read((conn) => this.sourceCells(conn, { keys: batch }));
       checkAfter(s.position, cp);
       const present = new Map(s.value.map((cells) => [this.keyText(cells), cells]));
       const absent = batch.filter((k) => !present.has(k));
@@ -293,7 +383,7 @@ export class PgTableAccess implements TableAccess {
     const { targetDatabase: schema, table } = this.spec;
     const pgCols = this.columns.map((c) => c.pg);
     return this.target.underCheckpointLock(async (c, cp) => {
-      const s = await this.spec.source.read((conn) => this.sourceCells(conn, 'TRUE'));
+      const s = await this.spec.source.read((conn) => this.sourceCells(conn, { range: { lo: null, hi: null } }));
       checkAfter(s.position, cp);
       const source = new Map<string, { write: PgText[]; count: number }>();
       for (const cells of s.value) {

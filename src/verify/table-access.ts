@@ -21,6 +21,9 @@ export interface At<T> {
 /** The rows a read covers: a chunk's key range (open for a table compared whole), or the rows of some keys. */
 export type Selection = { range: KeyRange } | { keys: readonly string[] };
 
+/** Where the target's key pages resume: the last key's values as the target's texts (opaque to the verifier). */
+export type KeyCursor = ReadonlyArray<string | null>;
+
 /** A chunk's digest: equal values ⇔ equal rows (barring hash collisions); `rows` counted on that side. */
 export interface Digest {
   rows: number;
@@ -30,8 +33,21 @@ export interface Digest {
 export interface TableAccess {
   /** Names of the compared columns, in the order of a RowSet's values. */
   readonly columnNames: readonly string[];
-  /** False when the target cannot select the source's key ranges alike (the table is then compared whole). */
+  /**
+   * False when the target cannot select the source's key ranges alike (its collation orders the key otherwise).
+   * A keyed table is then compared by keys (`targetKeys`, `sourceKeys`, `forget`: see TableVerifier), a key-less
+   * one whole.
+   */
   readonly chunked: boolean;
+  /**
+   * Tables not `chunked`: up to `limit` of the target's keys after `after` (null: from the first) in the target's
+   * own key order, each remembered for later reads by key; `last` resumes the next page (null after the last one).
+   */
+  targetKeys?(after: KeyCursor | null, limit: number): Promise<{ keys: string[]; last: KeyCursor | null }>;
+  /** Which of `keys` the source holds, by their exact key text (not by what the source's collation matched). */
+  sourceKeys?(keys: readonly string[]): Promise<Set<string>>;
+  /** Drop what the access remembers of these keys (they were found equal: no later read or repair names them). */
+  forget?(keys: Iterable<string>): void;
   sourceDigest(sel: Selection): Promise<At<Digest>>;
   /** The target's digest in one snapshot with the checkpoint it was read at. */
   targetDigest(sel: Selection): Promise<At<Digest>>;
@@ -55,6 +71,8 @@ export interface TableSpec {
   /** The target's database or schema. */
   targetDatabase: string;
   key: VerifyKey;
+  /** Called with the row count of every read of this table's rows or keys (to watch that reads stay bounded). */
+  onRead?: (side: 'source' | 'target', rows: number) => void;
 }
 
 export interface VerifyTarget {

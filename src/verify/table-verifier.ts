@@ -1,6 +1,12 @@
 /**
  * Verifies (and repairs) one table of a pipeline: chunk checksums first, a differing chunk narrowed to its
  * rows by confirming rounds (see compare.ts), repairs under the target's checkpoint lock.
+ *
+ * A keyed table whose key ranges the target cannot select alike (`chunked` false: a PostgreSQL copy of a string,
+ * date… key, which the engines' collations order differently) is compared by keys, every read bounded by the chunk
+ * size: pass 1 reads each source key range (planned in the source's order) and the copy's rows of exactly those keys
+ * (missing and different rows); pass 2 pages through the copy's keys in its own order and looks them up on the
+ * source (extra rows). Both passes' candidates go through the same confirming rounds.
  */
 import { SluiceError } from '../errors.js';
 import { comparePositions } from '../mysql/schema/schema-history.js';
@@ -8,7 +14,7 @@ import type { TableSchema } from '../mysql/schema/table-schema.js';
 import type { KeyRange } from '../snapshot/key-range.js';
 import type { SnapshotReader } from '../snapshot/snapshot-reader.js';
 import { classifyRound, describeDifference, type RowDifference, type RowSet } from './compare.js';
-import type { Selection, TableAccess, VerifyTarget } from './table-access.js';
+import type { KeyCursor, Selection, TableAccess, VerifyTarget } from './table-access.js';
 import type { KeyKind, VerifyKey } from './verify-key.js';
 import type { ReportedDifference } from '../core/verify-result.js';
 
@@ -47,6 +53,11 @@ export interface TableProgress {
   mismatchedRows: number;
 }
 
+function same(a: string[] | undefined, b: string[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class TableVerifier {
@@ -70,7 +81,8 @@ export class TableVerifier {
 
   /** Compare the whole table; differences are reported only once confirmed (see compare.ts). */
   async check(planner: SnapshotReader): Promise<TableCheck> {
-    const ranges: KeyRange[] = this.keyed && this.access.chunked
+    const byKeys = this.byKeys;
+    const ranges: KeyRange[] = this.keyed && (this.access.chunked || byKeys)
       ? await planner.planChunks({ ...this.schema, primaryKey: this.key.columns.map((c) => c.name) }, this.tuning.chunkSize)
       : [{ lo: null, hi: null }];
     const out: TableCheck = { rowsChecked: 0, chunks: ranges.length, differingChunks: 0, differences: [], mismatchedRows: 0, unsettledRows: 0, confirmed: new Map() };
@@ -80,24 +92,87 @@ export class TableVerifier {
         if (this.signal?.aborted) throw new SluiceError('VERIFY_NOT_READY', 'verify was stopped', 'nothing to do');
         const range = ranges[next++]!;
         const cond: Selection = { range };
-        const c = await this.chunkEqual(cond);
+        const c = byKeys ? await this.chunkEqualByKeys(range) : await this.chunkEqual(cond);
         out.rowsChecked += c.rows;
         if (!c.equal) {
           out.differingChunks++;
-          const n = await this.narrow(cond);
-          out.unsettledRows += n.unsettled;
-          for (const [k, d] of n.confirmed) {
-            out.confirmed.set(k, d);
-            out.differences.push(this.report(k, d));
-          }
+          const n = await this.narrow(c.differing ? { keys: c.differing } : cond);
+          this.addConfirmed(out, n);
+          this.forgetEqual(n.seen, out);
         }
+        if (c.seen) this.forgetEqual(c.seen, out);
         done++;
         out.mismatchedRows = out.differences.reduce((s, d) => s + (d.count ?? 1), 0);
         this.onProgress?.({ chunksDone: done, chunks: ranges.length, rowsChecked: out.rowsChecked, mismatchedRows: out.mismatchedRows });
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.tuning.parallelism, ranges.length) }, worker));
+    if (byKeys) await this.extraByKeys(out);
     return out;
+  }
+
+  /** Whether the table is compared by keys (see the file's comment). */
+  private get byKeys(): boolean {
+    return this.keyed && !this.access.chunked && this.access.targetKeys !== undefined && this.access.sourceKeys !== undefined;
+  }
+
+  /** Let the access forget the keys read that are not (confirmed) differences: what it remembers stays bounded. */
+  private forgetEqual(keys: Iterable<string>, out: TableCheck): void {
+    if (this.access.forget) this.access.forget([...keys].filter((k) => !out.confirmed.has(k)));
+  }
+
+  private addConfirmed(out: TableCheck, n: { confirmed: Map<string, RowDifference>; unsettled: number }): void {
+    out.unsettledRows += n.unsettled;
+    for (const [k, d] of n.confirmed) {
+      if (out.confirmed.has(k)) continue;
+      out.confirmed.set(k, d);
+      out.differences.push(this.report(k, d));
+    }
+  }
+
+  /**
+   * Pass 1 of a table compared by keys: one source key range against the copy's rows of exactly the keys read on
+   * the source (the copy read once its checkpoint passed the source read); retried twice. The differing keys, and
+   * every key read (to forget once the chunk is done).
+   */
+  private async chunkEqualByKeys(range: KeyRange): Promise<{ equal: boolean; rows: number; differing?: string[]; seen: Set<string> }> {
+    const seen = new Set<string>();
+    let rows = 0, differing: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) await sleep(50 * attempt);
+      const s = await this.access.sourceRows({ range });
+      await this.target.waitFor(s.position, this.tuning.waitMs, this.signal);
+      const keys = [...s.value.keys()];
+      for (const k of keys) seen.add(k);
+      const t = await this.access.targetRows({ keys });
+      rows = s.value.size;
+      differing = keys.filter((k) => !same(s.value.get(k), t.value.get(k)));
+      if (differing.length === 0) return { equal: true, rows, seen };
+    }
+    return { equal: false, rows, differing, seen };
+  }
+
+  /**
+   * Pass 2 of a table compared by keys: the copy's keys, a chunk at a time in the target's own order, looked up on
+   * the source by exact key text; those the source lacks go through the confirming rounds (extra rows).
+   */
+  private async extraByKeys(out: TableCheck): Promise<void> {
+    let after: KeyCursor | null = null;
+    do {
+      if (this.signal?.aborted) throw new SluiceError('VERIFY_NOT_READY', 'verify was stopped', 'nothing to do');
+      const page: { keys: string[]; last: KeyCursor | null } = await this.access.targetKeys!(after, this.tuning.chunkSize);
+      const present = await this.access.sourceKeys!(page.keys);
+      const candidates = page.keys.filter((k) => !present.has(k) && !out.confirmed.has(k));
+      this.forgetEqual(page.keys.filter((k) => present.has(k)), out);
+      if (candidates.length > 0) {
+        out.differingChunks++;
+        const n = await this.narrow({ keys: candidates });
+        this.addConfirmed(out, n);
+        this.forgetEqual(n.seen, out);
+        out.mismatchedRows = out.differences.reduce((s, d) => s + (d.count ?? 1), 0);
+      }
+      after = page.last;
+    } while (after !== null);
   }
 
   private report(key: string, d: RowDifference): ReportedDifference {
@@ -110,7 +185,7 @@ export class TableVerifier {
   }
 
   /** Checksums of one chunk on both sides, the target read once its checkpoint passed the source read; retried twice. */
-  private async chunkEqual(cond: Selection): Promise<{ equal: boolean; rows: number }> {
+  private async chunkEqual(cond: Selection): Promise<{ equal: boolean; rows: number; differing?: undefined; seen?: undefined }> {
     let rows = 0;
     for (let attempt = 0; attempt < 3; attempt++) {
       if (attempt > 0) await sleep(50 * attempt);
@@ -134,13 +209,15 @@ export class TableVerifier {
   }
 
   /** Narrow a differing chunk to the rows that differ in `confirmRounds` rounds. */
-  private async narrow(cond: Selection): Promise<{ confirmed: Map<string, RowDifference>; unsettled: number }> {
+  private async narrow(cond: Selection): Promise<{ confirmed: Map<string, RowDifference>; unsettled: number; seen: Set<string> }> {
     const counts = new Map<string, number>();
+    const seen = new Set<string>();
     const confirmed = new Map<string, RowDifference>();
     let pending: Set<string> | null = null;
     for (let round = 1; round <= this.tuning.maxRounds; round++) {
       const where: Selection = pending === null || !this.keyed ? cond : { keys: [...pending] };
       const [s1, t, s2] = await this.round(where);
+      if (this.keyed) for (const set of [s1, t, s2]) for (const k of set.keys()) seen.add(k);
       const r = classifyRound(s1, t, s2, pending ?? undefined);
       const next = new Set<string>();
       for (const [k, d] of r.confirmed) {
@@ -154,7 +231,7 @@ export class TableVerifier {
       if (pending.size === 0) break;
       await sleep(100 * round);
     }
-    return { confirmed, unsettled: pending?.size ?? 0 };
+    return { confirmed, unsettled: pending?.size ?? 0, seen };
   }
 
   /**

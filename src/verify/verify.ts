@@ -27,6 +27,8 @@ export interface VerifyOptions {
   onProgress?: (p: TableProgress & { pipeline: string; table: string }) => void;
   onTable?: (r: TableResult) => void;
   signal?: AbortSignal;
+  /** Called with the row count of every read a table access makes (PostgreSQL targets), on either side. */
+  onRead?: (side: 'source' | 'target', rows: number) => void;
 }
 
 export interface VerifySummary {
@@ -110,7 +112,8 @@ async function verifyTable(p: PipelineConfig, t: TableName, ctx: Ctx, opts: Veri
   if (!schema) return { ...base, problem: 'the source table is gone' };
   const key = chooseKey(schema, (await ctx.source.query(uniqueIndexesSql(t.database, t.table))) as unknown as UniqueIndexRow[]);
   base.key = key.kind;
-  const access = await ctx.target.table({ source: ctx.source, schema, database: t.database, table: t.table, targetDatabase: targetDb, key });
+  const access = await ctx.target.table({ source: ctx.source, schema, database: t.database, table: t.table, targetDatabase: targetDb, key,
+    ...(opts.onRead ? { onRead: opts.onRead } : {}) });
   if ('problem' in access) return { ...base, problem: access.problem };
   const verifier = new TableVerifier(access, ctx.target, schema, key, ctx.tuning,
     (pr) => opts.onProgress?.({ ...pr, pipeline: p.name, table: name }), opts.signal);

@@ -6,5 +6,5 @@ export { pgCopyExpression, pgCopyLineExpression } from './copy-select.js';
 export { translateDdl } from './ddl-translate.js';
 export { SESSION_SETUP as PG_SESSION_SETUP, RAW_TYPES as PG_RAW_TYPES } from './postgres-target.js';
 export {
-  pgCheckpointSql, pgColumnsSql, pgColumnOf, pgSelectSql, pgKeyTuple, pgUpsertSql, pgDeleteSql, pgDeleteCopiesSql, pgCompareText, canonicalJson,
+  pgCheckpointSql, pgColumnsSql, pgColumnOf, pgSelectSql, pgKeyPageSql, pgKeyTuple, pgUpsertSql, pgDeleteSql, pgDeleteCopiesSql, pgCompareText, canonicalJson,
 } from './verify-sql.js';

@@ -39,6 +39,16 @@ export function pgSelectSql(schema: string, table: string, cols: readonly PgColu
   return `SELECT ${cols.map((c) => pgIdent(c.name)).join(', ')} FROM ${qualified(schema, table)} WHERE ${where}`;
 }
 
+/**
+ * Up to `limit` keys of `schema.table` (columns `keyCols`, as the server's text) after the key `after` (its texts;
+ * null: from the first), in the table's own key order: keyset pagination on the primary key's index.
+ */
+export function pgKeyPageSql(schema: string, table: string, keyCols: readonly PgColumn[], after: ReadonlyArray<string | null> | null, limit: number): string {
+  const cols = keyCols.map((c) => pgIdent(c.name)).join(', ');
+  const where = after === null ? 'true' : `(${cols}) > (${pgKeyTuple(after)})`;
+  return `SELECT ${cols} FROM ${qualified(schema, table)} WHERE ${where} ORDER BY ${cols} LIMIT ${Math.max(1, Math.floor(limit))}`;
+}
+
 /** A key's PG input texts as a literal tuple (`'a', 2`), for an IN list. */
 export function pgKeyTuple(texts: ReadonlyArray<string | null>): string {
   return texts.map(lit).join(', ');
