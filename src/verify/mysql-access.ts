@@ -97,8 +97,10 @@ export class MysqlTableAccess implements TableAccess {
       checkAfter(s.position, cp);
       const present = batch.filter((k) => s.value.has(k));
       const absent = batch.filter((k) => !s.value.has(k));
-      if (present.length > 0) await conn.query(this.sql.target.replace(present.map((k) => s.value.get(k)!)));
+      // Deletes first: under a case- or accent-insensitive collation the delete of an extra key ('s1') also matches
+      // the row the source has under another spelling ('S1'); written after, that row stays.
       if (absent.length > 0) await conn.query(this.sql.target.deleteKeys(absent));
+      if (present.length > 0) await conn.query(this.sql.target.replace(present.map((k) => s.value.get(k)!)));
       return batch.length;
     });
   }

@@ -95,6 +95,7 @@ export async function injectDrift(target: MariaDbServer): Promise<{ keyed: Injec
     UPDATE order_service.supplier SET tier = 'bronze' WHERE code = 'S0018';
     DELETE FROM order_service.supplier WHERE code = 'S0019';
     INSERT INTO order_service.supplier VALUES ('S9999-extra', 'Extra', 1.0, NULL, '2020-01-01', NULL, '', b'0');
+    UPDATE order_service.supplier SET code = 's0021' WHERE code = 'S0021';
     UPDATE order_service.category SET parent_id = 0 WHERE id = 3;
     UPDATE order_service.warranty SET terms = 'terms' WHERE product_id = 21;
     UPDATE order_service.device SET v = 0 WHERE serial = 'D0003';
@@ -123,6 +124,8 @@ export async function injectDrift(target: MariaDbServer): Promise<{ keyed: Injec
     "product_service.supplier different 'S0011'", "product_service.supplier different 'S0013'", "product_service.supplier different 'S0015'",
     "product_service.supplier different 'S0016'", "product_service.supplier different 'S0017'", "product_service.supplier different 'S0018'",
     "product_service.supplier missing 'S0019'", "product_service.supplier extra 'S9999-extra'",
+    // A key that differs only in case (the collation is case-insensitive: the lookups by key match both).
+    "product_service.supplier missing 'S0021'", "product_service.supplier extra 's0021'",
     'product_service.category different 3', 'product_service.warranty different 21',
     "product_service.device different 'D0003'", "product_service.device missing 'D0004'",
   ];
