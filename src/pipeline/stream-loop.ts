@@ -40,7 +40,7 @@ export async function stream(p: Pipeline, sink: Target, src: mysql.Connection, o
   // The key of each copied table as the events after the checkpoint have it: from the schema history at the
   // checkpoint (the table may have been renamed, dropped or altered on the source since, while Sluice was stopped);
   // from the source only for a table the history does not know.
-  const unknown = [];
+  const unknown: typeof state.coverage = [];
   for (const cov of state.coverage) {
     const schema = ownHistory.schemaAt(cov.database, cov.table, cp.position);
     if (schema) chunkFilter.add(cov, pkColumns(schema));

@@ -74,6 +74,25 @@ export function startWriter(source: MariaDbServer, firstId: number): { stop: () 
 }
 
 /** Rows of a table as comparable text, ordered by the primary key (or every column). */
+/**
+ * Product updates each followed by a price_log insert (`db`.product, `db`.price_log: product_id, price, note), in one
+ * transaction each, every 4 ms until stopped; `alsoSet` adds assignments to the product update. Returns the count.
+ */
+export function startPriceWriter(source: MariaDbServer, db: string, alsoSet = ''): { stop: () => Promise<number> } {
+  let running = true;
+  let n = 0;
+  const loop = (async () => {
+    while (running) {
+      const id = 1 + (n * 7) % 1500;
+      await source.query(`BEGIN; UPDATE ${db}.product SET price = price + 0.01${alsoSet} WHERE id = ${id};
+        INSERT INTO ${db}.price_log VALUES (${id}, ${n % 1000}.5, 'n${n}'); COMMIT`);
+      n++;
+      await new Promise((r) => setTimeout(r, 4));
+    }
+  })();
+  return { stop: async () => { running = false; await loop; return n; } };
+}
+
 export async function tableRows(server: MariaDbServer, db: string, table: string): Promise<string[]> {
   const cols = await server.query<Array<{ c: string; t: string }>>(
     'SELECT COLUMN_NAME AS c, DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [db, table]);

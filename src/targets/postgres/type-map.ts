@@ -37,7 +37,8 @@ const MAX_IDENT_BYTES = 63;
  * PostgreSQL's catalog maps to itself, so lookups may use either form.
  */
 export function pgTargetName(name: string): string {
-  if (Buffer.byteLength(name) <= MAX_IDENT_BYTES) return name;
+  // Most names: 21 UTF-16 units are at most 63 bytes, so the byte count (on every identifier written) is not needed.
+  if (name.length <= MAX_IDENT_BYTES / 3 || Buffer.byteLength(name) <= MAX_IDENT_BYTES) return name;
   const hash = fnv1a32(name).toString(16).padStart(8, '0');
   let cut = name;
   while (Buffer.byteLength(cut) > MAX_IDENT_BYTES - 9) cut = cut.slice(0, -1);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMariaDb, type MariaDbServer } from '../../../src/testkit/mariadb-server.js';
 import { killHard, logLines, startSluice, type RunningSluice } from '../sluice-cli-helpers.js';
-import { PRODUCT_TABLES, createSupplyChain, eventually, tableRows } from '../sync-helpers.js';
+import { PRODUCT_TABLES, createSupplyChain, eventually, startPriceWriter, tableRows } from '../sync-helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -66,21 +66,7 @@ pipelines:
     return c;
   };
 
-  /** Product updates each followed by a price_log insert, in one transaction each, until stopped. */
-  const priceWriter = (): { stop: () => Promise<number> } => {
-    let running = true;
-    let n = 0;
-    const loop = (async () => {
-      while (running) {
-        const id = 1 + (n * 7) % 1500;
-        await source.query(`BEGIN; UPDATE product_service.product SET price = price + 0.01 WHERE id = ${id};
-          INSERT INTO product_service.price_log VALUES (${id}, ${n % 1000}.5, 'n${n}'); COMMIT`);
-        n++;
-        await sleep(4);
-      }
-    })();
-    return { stop: async () => { running = false; await loop; return n; } };
-  };
+  const priceWriter = (): { stop: () => Promise<number> } => startPriceWriter(source, 'product_service');
 
   const converged = async (db: string, tables: string[]): Promise<boolean> => {
     for (const t of tables) {

@@ -12,7 +12,7 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import { startMariaDb, type MariaDbServer } from '../../../../src/testkit/mariadb-server.js';
 import { startChaosTarget, type ChaosTarget } from '../../../../src/testkit/chaos/index.js';
 import { killHard, startSluice, type RunningSluice } from '../../sluice-cli-helpers.js';
-import { eventually } from '../../sync-helpers.js';
+import { eventually, startPriceWriter } from '../../sync-helpers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const TABLES = ['product', 'price_log'];
@@ -65,21 +65,7 @@ pipelines:
     return c;
   };
 
-  /** Product updates each followed by a price_log insert, in one transaction each, until stopped. */
-  const priceWriter = (): { stop: () => Promise<number> } => {
-    let running = true;
-    let n = 0;
-    const loop = (async () => {
-      while (running) {
-        const id = 1 + (n * 7) % 1500;
-        await source.query(`BEGIN; UPDATE shop.product SET price = price + 0.01, updated = NOW(6) WHERE id = ${id};
-          INSERT INTO shop.price_log VALUES (${id}, ${n % 1000}.5, 'n${n}'); COMMIT`);
-        n++;
-        await sleep(4);
-      }
-    })();
-    return { stop: async () => { running = false; await loop; return n; } };
-  };
+  const priceWriter = (): { stop: () => Promise<number> } => startPriceWriter(source, 'shop', ', updated = NOW(6)');
 
   let report = '';
   const converged = async (): Promise<boolean> => {
